@@ -1,0 +1,173 @@
+"""The `voiced` command: run, replay, say, check."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import signal
+import sys
+import threading
+from pathlib import Path
+from typing import Any
+
+from voiced import __version__
+from voiced.config import EX_CONFIG, Config, ConfigError, load_config
+from voiced.errors import VoicedError
+from voiced.wavio import WavError
+
+log = logging.getLogger("voiced")
+
+EX_OK = 0
+EX_USAGE = 2
+EX_FAILURE = 1
+DEFAULT_CONFIG_PATHS = (Path("/etc/voiced/voiced.yaml"),)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        config = load_config(_config_path(args.config))
+    except ConfigError as err:
+        print(f"voiced: configuration error: {err}", file=sys.stderr)
+        return EX_CONFIG
+    _setup_logging(config, args.verbose)
+    try:
+        result: int = args.handler(args, config)
+        return result
+    except WavError as err:
+        print(f"voiced: {err}", file=sys.stderr)
+        return EX_USAGE
+    except VoicedError as err:
+        print(f"voiced: {err}", file=sys.stderr)
+        return EX_FAILURE
+    except KeyboardInterrupt:
+        return EX_OK
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="voiced", description="Offline voice assistant.")
+    parser.add_argument("--version", action="version", version=f"voiced {__version__}")
+    parser.add_argument("--config", type=Path, help="configuration file (YAML)")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log debug messages")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    run = commands.add_parser("run", help="listen on the microphone and answer (the daemon)")
+    run.set_defaults(handler=_run)
+
+    replay = commands.add_parser("replay", help="send recordings through the same pipeline")
+    replay.add_argument("inputs", type=Path, nargs="+", metavar="IN.wav")
+    replay.add_argument("--out", type=Path, help="write the spoken replies to this WAV file")
+    replay.add_argument("--report", default=None, help="write the JSON report here (- for stdout)")
+    replay.add_argument(
+        "--realtime", action="store_true", help="feed at the pace of a real microphone"
+    )
+    replay.set_defaults(handler=_replay)
+
+    say = commands.add_parser("say", help="speak a text")
+    say.add_argument("text")
+    say.add_argument("--out", type=Path, help="write to this WAV file instead of the speaker")
+    say.set_defaults(handler=_say)
+
+    check = commands.add_parser("check", help="check the configuration, models and devices")
+    check.set_defaults(handler=_check)
+    return parser
+
+
+def _config_path(given: Path | None) -> Path | None:
+    if given is not None:
+        return given
+    if os.environ.get("VOICED_CONFIG"):
+        return Path(os.environ["VOICED_CONFIG"])
+    return next((path for path in DEFAULT_CONFIG_PATHS if path.is_file()), None)
+
+
+def _setup_logging(config: Config, verbose: bool) -> None:
+    level = logging.DEBUG if verbose else getattr(logging, config.logging.level.upper())
+    logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
+
+
+def _replay(args: argparse.Namespace, config: Config) -> int:
+    from voiced.models import load_models
+    from voiced.pipeline import Pipeline
+    from voiced.report import replay_report
+    from voiced.sinks import NullSink, WavSink
+    from voiced.sources import WavFileSource
+
+    source = WavFileSource(list(args.inputs), realtime=args.realtime)
+    models = load_models(config)
+    sink = WavSink(args.out) if args.out else NullSink()
+    pipeline = Pipeline(config, models, sink)
+    try:
+        turns = pipeline.run(
+            source, input_name=lambda: str(source.current) if source.current else None
+        )
+    finally:
+        pipeline.close()
+        models.close()
+    report = replay_report([str(path) for path in args.inputs], source.audio_seconds, turns)
+    _write_report(report, args.report)
+    return EX_OK
+
+
+def _write_report(report: dict[str, Any], destination: str | None) -> None:
+    text = json.dumps(report, indent=2, ensure_ascii=False)
+    if destination == "-":
+        print(text)
+    elif destination:
+        Path(destination).write_text(text + "\n", encoding="utf-8")
+    else:
+        for turn in report["turns"]:
+            print(f"{turn['transcript']!r} -> {turn['response']!r}")
+
+
+def _run(args: argparse.Namespace, config: Config) -> int:
+    from voiced.models import load_models
+    from voiced.pipeline import Pipeline
+    from voiced.sinks import SpeakerSink
+    from voiced.sources import MicrophoneSource
+
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    signal.signal(signal.SIGINT, lambda *_: stop.set())
+    models = load_models(config)
+    pipeline = Pipeline(config, models, SpeakerSink(config.audio.output_device))
+    log.info("ready")
+    try:
+        pipeline.run(MicrophoneSource(config.audio.input_device), stop=stop)
+    finally:
+        pipeline.close()
+        models.close()
+    return EX_OK
+
+
+def _say(args: argparse.Namespace, config: Config) -> int:
+    from voiced.sinks import SpeakerSink, WavSink
+    from voiced.tts import PiperTts, Speaker
+
+    tts = PiperTts(config.models_dir, config.tts)
+    sink = WavSink(args.out) if args.out else SpeakerSink(config.audio.output_device)
+    speaker = Speaker(tts, sink)
+    from voiced.sentences import SentenceSplitter
+
+    splitter = SentenceSplitter()
+    reply = speaker.begin()
+    for sentence in [*splitter.feed(args.text + " "), *splitter.flush()]:
+        speaker.say(reply, sentence)
+    speaker.end(reply)
+    reply.wait()
+    speaker.close()
+    if reply.error is not None:
+        raise VoicedError(f"speaking failed: {reply.error}")
+    return EX_OK
+
+
+def _check(args: argparse.Namespace, config: Config) -> int:
+    from voiced.check import run_checks
+
+    return run_checks(config)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,173 @@
+"""Configuration: read once at start into frozen, validated objects.
+
+A bad value stops the daemon before any device opens, with a message naming the
+key, the value and what is allowed (exit code 78, sysexits' EX_CONFIG).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+EX_CONFIG = 78
+
+
+class ConfigError(Exception):
+    """The configuration cannot be used; the message names the key and the problem."""
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class AudioConfig(_Section):
+    # A device name (a substring of what `voiced check` lists) or a PortAudio index;
+    # null is the system default. Names survive reboots, ALSA card numbers do not.
+    input_device: str | int | None = None
+    output_device: str | int | None = None
+
+
+class WakeConfig(_Section):
+    model: str = "hey_jarvis"
+    threshold: Annotated[float, Field(gt=0, lt=1)] = 0.5
+    # After a detection the same word is ignored this long.
+    refractory_seconds: Annotated[float, Field(ge=0)] = 2.0
+    # Audio kept from just before the detection and given to the recogniser.
+    preroll_seconds: Annotated[float, Field(ge=0, le=2)] = 0.3
+
+
+class EndpointConfig(_Section):
+    vad_threshold: Annotated[float, Field(gt=0, lt=1)] = 0.5
+    # Non-speech after the command that ends it.
+    silence_seconds: Annotated[float, Field(gt=0, le=5)] = 0.7
+    # Speech shorter than this does not start a command (clicks, breaths).
+    min_speech_seconds: Annotated[float, Field(ge=0, le=2)] = 0.1
+    # No speech this long after the wake word: the turn is dropped.
+    start_timeout_seconds: Annotated[float, Field(gt=0, le=30)] = 4.0
+    max_command_seconds: Annotated[float, Field(gt=0, le=60)] = 15.0
+
+
+class AsrConfig(_Section):
+    # auto: Vosk when its English model is installed, otherwise Whisper.
+    engine: Literal["auto", "vosk", "whisper"] = "auto"
+    whisper_model: str = "whisper-tiny.en"
+    vosk_model: str = "vosk-model-small-en-us-0.15"
+    language: str = "en"
+    threads: Annotated[int, Field(ge=1, le=64)] = 2
+    # Whisper samples by default; 0 makes the transcript repeatable.
+    temperature: Annotated[float, Field(ge=0, le=1)] = 0.0
+    beam_size: Annotated[int, Field(ge=1, le=10)] = 1
+
+
+class LlmConfig(_Section):
+    model: str = "SmolLM2-135M-Instruct.Q4_1.gguf"
+    system_prompt: str = (
+        "You are Jarvis, a helpful voice assistant in a home. Answer in one to three short "
+        "sentences of plain spoken English, with no lists and no markdown."
+    )
+    max_tokens: Annotated[int, Field(ge=1, le=4096)] = 96
+    temperature: Annotated[float, Field(ge=0, le=2)] = 0.2
+    top_p: Annotated[float, Field(gt=0, le=1)] = 0.9
+    seed: int = 0
+    context_tokens: Annotated[int, Field(ge=256, le=32768)] = 2048
+    # The conversation (without the system prompt) is kept within this many tokens;
+    # the oldest turns are dropped first.
+    history_token_budget: Annotated[int, Field(ge=0, le=32768)] = 1024
+    # CPU cores the LLM worker is pinned to ("all" leaves it unpinned), and its threads
+    # (null: one per pinned core).
+    cpus: Literal["all"] | list[Annotated[int, Field(ge=0)]] = "all"
+    threads: Annotated[int, Field(ge=1, le=64)] | None = None
+
+    @field_validator("cpus")
+    @classmethod
+    def _cpus_not_empty(cls, value: Any) -> Any:
+        if isinstance(value, list) and not value:
+            raise ValueError("must list at least one core, or be 'all'")
+        return value
+
+
+class TtsConfig(_Section):
+    voice: str = "en_US-joe-medium"
+    # Speak the first clause of a long first sentence as soon as it is complete.
+    first_clause_min_chars: Annotated[int, Field(ge=0)] = 24
+    length_scale: Annotated[float, Field(gt=0, le=4)] | None = None
+
+
+class LoggingConfig(_Section):
+    level: Literal["debug", "info", "warning", "error"] = "info"
+
+
+class Config(_Section):
+    # Where scripts/fetch-models put the models; relative to the working directory.
+    models_dir: Path = Path("models")
+    audio: AudioConfig = AudioConfig()
+    wake: WakeConfig = WakeConfig()
+    endpoint: EndpointConfig = EndpointConfig()
+    asr: AsrConfig = AsrConfig()
+    llm: LlmConfig = LlmConfig()
+    tts: TtsConfig = TtsConfig()
+    logging: LoggingConfig = LoggingConfig()
+
+
+class _UniqueKeyLoader(yaml.SafeLoader):
+    """A YAML loader that rejects a key given twice, which plain YAML silently keeps last."""
+
+
+def _construct_mapping(loader: _UniqueKeyLoader, node: yaml.MappingNode) -> dict[Any, Any]:
+    seen: set[Any] = set()
+    for key_node, _ in node.value:
+        key = loader.construct_object(key_node)
+        if key in seen:
+            raise ConfigError(
+                f"duplicate key {key!r} at line {key_node.start_mark.line + 1}"
+            )
+        seen.add(key)
+    loader.flatten_mapping(node)
+    return dict(loader.construct_pairs(node))
+
+
+_UniqueKeyLoader.add_constructor(
+    yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping
+)
+
+
+def _describe(error: ValidationError) -> str:
+    lines = []
+    for item in error.errors():
+        key = ".".join(str(part) for part in item["loc"]) or "(top level)"
+        if item["type"] == "extra_forbidden":
+            lines.append(f"unknown key {key!r}")
+        else:
+            lines.append(f"{key} = {item.get('input')!r}: {item['msg']}")
+    return "; ".join(lines)
+
+
+def parse_config(data: Any, source: str = "configuration") -> Config:
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        raise ConfigError(f"{source}: the top level must be a mapping of keys")
+    try:
+        return Config.model_validate(data)
+    except ValidationError as err:
+        raise ConfigError(f"{source}: {_describe(err)}") from err
+
+
+def load_config(path: Path | None) -> Config:
+    """Read the YAML file at `path` (None: the built-in defaults)."""
+    if path is None:
+        return Config()
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as err:
+        raise ConfigError(f"{path}: cannot read: {err.strerror}") from err
+    try:
+        data = yaml.load(text, Loader=_UniqueKeyLoader)  # noqa: S506 - a SafeLoader subclass
+    except ConfigError as err:
+        raise ConfigError(f"{path}: {err}") from err
+    except yaml.YAMLError as err:
+        raise ConfigError(f"{path}: not valid YAML: {err}") from err
+    return parse_config(data, str(path))

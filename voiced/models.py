@@ -1,0 +1,65 @@
+"""Loading every model once at start, in the order that fails fastest."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from voiced.asr import Recognizer, load_recognizer
+from voiced.config import Config
+from voiced.llm import LlmWorker
+from voiced.tts import PiperTts
+from voiced.vad import SileroVad
+from voiced.wake import WakeWordDetector
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Models:
+    wake: WakeWordDetector
+    vad: SileroVad
+    recognizer: Recognizer
+    llm: LlmWorker
+    tts: PiperTts
+
+    def close(self) -> None:
+        self.llm.close()
+
+
+def llm_path(config: Config) -> Path:
+    return config.models_dir / "llm" / config.llm.model
+
+
+def load_models(config: Config, progress: Callable[[str], None] | None = None) -> Models:
+    """Load and warm every model; raises ModelError naming the first that cannot load."""
+
+    def step(what: str) -> None:
+        log.info("loading %s", what)
+        if progress is not None:
+            progress(what)
+
+    models_dir = config.models_dir
+    step("the language model")
+    # The LLM loads on its own thread while the others load here.
+    llm = LlmWorker(llm_path(config), config.llm)
+    try:
+        step("the wake word model")
+        wake = WakeWordDetector(models_dir, config.wake.model, config.wake.threshold)
+        step("the voice activity model")
+        vad = SileroVad(models_dir, config.endpoint.vad_threshold)
+        step("the speech recogniser")
+        recognizer = load_recognizer(models_dir, config.asr)
+        step("the voice")
+        tts = PiperTts(models_dir, config.tts)
+        # Warm the voice: its first synthesis pays for onnxruntime's set-up.
+        for _ in tts.synthesize("Ready."):
+            pass
+        step("the language model's prompt")
+        llm.wait_ready()
+    except BaseException:
+        llm.close()
+        raise
+    return Models(wake=wake, vad=vad, recognizer=recognizer, llm=llm, tts=tts)

@@ -1,0 +1,180 @@
+"""One spoken turn after another: the same pipeline for the microphone and for recordings."""
+
+from __future__ import annotations
+
+import logging
+import re
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from voiced.config import Config
+from voiced.errors import VoicedError
+from voiced.listener import HeardCommand, Listener
+from voiced.models import Models
+from voiced.report import TurnReport
+from voiced.sentences import SentenceSplitter
+from voiced.sources import AudioSource
+from voiced.tts import AudioSink, Reply, Speaker
+
+log = logging.getLogger(__name__)
+
+APOLOGY = "Sorry, something went wrong with that."
+NO_ANSWER = "Sorry, I have no answer to that."
+
+
+def strip_wake_phrase(text: str, wake_word: str) -> str:
+    """Drop the wake phrase (or its tail) that the pre-roll lets into the transcript."""
+    phrase = set(wake_word.lower().split("_"))
+    words = text.split()
+    start = 0
+    while start < len(words) and start < len(phrase):
+        if re.sub(r"\W", "", words[start].lower()) not in phrase:
+            break
+        start += 1
+    rest = " ".join(words[start:]).lstrip(" ,.!?;:-")
+    return rest[:1].upper() + rest[1:] if rest else ""
+
+
+class Pipeline:
+    def __init__(self, config: Config, models: Models, sink: AudioSink) -> None:
+        self.config = config
+        self.models = models
+        self.listener = Listener(models.wake, models.vad, models.recognizer, config.wake, config.endpoint)
+        self.speaker = Speaker(models.tts, sink)
+        self.status: Callable[[str], None] = lambda _text: None
+        self._turn_thread: threading.Thread | None = None
+
+    def run(
+        self,
+        source: AudioSource,
+        stop: threading.Event | None = None,
+        input_name: Callable[[], str | None] = lambda: None,
+    ) -> list[TurnReport]:
+        """Listen to `source` until it ends or `stop` is set; return every turn's report."""
+        turns: list[TurnReport] = []
+
+        def answer(command: HeardCommand) -> None:
+            turns.append(self.answer(command, input_name()))
+
+        self.status("listening")
+        for chunk in source.chunks():
+            if stop is not None and stop.is_set():
+                break
+            if self._turn_thread is not None:
+                if self._turn_thread.is_alive():
+                    continue  # the reply is being spoken: its own sound must not wake us
+                self._turn_thread = None
+                self.listener.reset()
+                self.status("listening")
+            command = self.listener.feed(chunk)
+            if command is None:
+                continue
+            if source.waits_for_replies:
+                answer(command)
+                self.listener.reset()
+            else:
+                self._turn_thread = threading.Thread(
+                    target=answer, args=(command,), name="turn", daemon=True
+                )
+                self._turn_thread.start()
+        if self._turn_thread is not None:
+            self._turn_thread.join()
+            self._turn_thread = None
+        last = self.listener.end_of_input()
+        if last is not None:
+            answer(last)
+        self.listener.reset()
+        return turns
+
+    def answer(self, command: HeardCommand, input_name: str | None = None) -> TurnReport:
+        """Recognise, answer and speak one command. Never raises: a failed turn is reported."""
+        report = TurnReport(
+            wake_word=command.wake.wake_word,
+            wake_at_s=command.wake.at_s,
+            input=input_name,
+            speech_end_at_s=command.speech_end_at_s,
+            partials=list(command.partials),
+            asr_engine=self.models.recognizer.name,
+        )
+        marks: dict[str, float | None] = {}
+        reply: Reply | None = None
+        spoken: list[str] = []
+        try:
+            self.status("thinking")
+            text = command.session.finish()
+            marks["asr_final_s"] = time.monotonic()
+            report.transcript = strip_wake_phrase(text, command.wake.wake_word)
+            log.info("heard: %r", report.transcript)
+            if not report.transcript:
+                return report
+            reply = self.speaker.begin()
+            report.answered_by = "llm"
+            generation = self.models.llm.ask(report.transcript)
+            splitter = SentenceSplitter(self.config.tts.first_clause_min_chars)
+            for piece in generation:
+                for sentence in splitter.feed(piece):
+                    self._speak(reply, sentence, spoken, marks)
+            for sentence in splitter.flush():
+                self._speak(reply, sentence, spoken, marks)
+            marks["llm_first_token_s"] = generation.first_token_at
+            marks["llm_done_s"] = generation.done_at or time.monotonic()
+            report.llm_completion_tokens = generation.completion_tokens
+            if not spoken:
+                self._speak(reply, NO_ANSWER, spoken, marks)
+        except VoicedError as err:
+            log.error("turn failed: %s", err)
+            report.error = str(err)
+            reply = reply or self.speaker.begin()
+            self._speak(reply, APOLOGY, spoken, marks)
+        finally:
+            if reply is not None:
+                self.status("speaking")
+                self.speaker.end(reply)
+                reply.wait()
+                marks["tts_first_audio_s"] = reply.first_audio_at
+                marks["reply_done_s"] = time.monotonic()
+                report.reply_audio_seconds = round(reply.samples_spoken / self.models.tts.sample_rate, 3)
+                if reply.error is not None and report.error is None:
+                    report.error = str(reply.error)
+                if reply.first_audio_at is not None:
+                    report.latency_s = round(reply.first_audio_at - command.speech_end_received_at, 3)
+            report.response = " ".join(spoken)
+            report.timings = {
+                "endpoint_wait_s": round(command.endpoint_at - command.speech_end_received_at, 3),
+                **{
+                    name: None if at is None else round(at - command.endpoint_at, 3)
+                    for name, at in marks.items()
+                },
+            }
+            self.status("listening")
+        return report
+
+    def say(self, text: str) -> Reply:
+        """Speak a text, sentence by sentence, and wait until it is played."""
+        reply = self.speaker.begin()
+        splitter = SentenceSplitter()
+        for sentence in [*splitter.feed(text + " "), *splitter.flush()]:
+            self.speaker.say(reply, sentence)
+        self.speaker.end(reply)
+        reply.wait()
+        return reply
+
+    def close(self) -> None:
+        self.speaker.close()
+
+    def _speak(
+        self, reply: Reply, sentence: str, spoken: list[str], marks: dict[str, float | None]
+    ) -> None:
+        marks.setdefault("first_sentence_s", time.monotonic())
+        spoken.append(sentence)
+        self.speaker.say(reply, sentence)
+
+
+def input_namer(paths: list[Path], current: Callable[[], Path | None]) -> Callable[[], str | None]:
+    def name() -> str | None:
+        path = current()
+        return str(path) if path is not None else (str(paths[0]) if paths else None)
+
+    return name

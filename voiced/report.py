@@ -1,0 +1,41 @@
+"""What happened in each turn, as written to the replay report."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+
+@dataclass
+class TurnReport:
+    wake_word: str
+    wake_at_s: float
+    input: str | None = None
+    transcript: str = ""
+    # "intent" or "llm"; None when the turn ended before an answer (nothing heard, an error).
+    answered_by: str | None = None
+    intent: dict[str, Any] | None = None
+    response: str = ""
+    speech_end_at_s: float = 0.0
+    # Wall time from the end of the command entering the pipeline to the first reply audio.
+    latency_s: float | None = None
+    # Seconds after the confirmed endpoint, per stage; null where the stage did not happen.
+    timings: dict[str, float | None] = field(default_factory=dict)
+    partials: list[str] = field(default_factory=list)
+    asr_engine: str = ""
+    llm_completion_tokens: int = 0
+    reply_audio_seconds: float = 0.0
+    error: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def replay_report(
+    inputs: list[str], audio_seconds: float, turns: list[TurnReport]
+) -> dict[str, Any]:
+    return {
+        "input": inputs[0] if len(inputs) == 1 else inputs,
+        "audio_seconds": round(audio_seconds, 3),
+        "turns": [turn.to_json() for turn in turns],
+    }

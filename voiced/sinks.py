@@ -1,0 +1,86 @@
+"""Where spoken audio goes: a WAV file, or a speaker through sounddevice."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from voiced.errors import VoicedError
+from voiced.wavio import WavWriter
+
+log = logging.getLogger(__name__)
+
+
+class AudioOutputError(VoicedError):
+    """The speaker cannot be opened or written."""
+
+
+class WavSink:
+    """Collects every reply of a run in one WAV file at the voice's rate."""
+
+    def __init__(self, path: Path) -> None:
+        self._writer = WavWriter(path)
+
+    def write(self, samples: np.ndarray, sample_rate: int) -> None:
+        self._writer.write(samples, sample_rate)
+
+    def close(self) -> None:
+        self._writer.close()
+
+
+class NullSink:
+    """Discards audio (replay without --out)."""
+
+    def write(self, samples: np.ndarray, sample_rate: int) -> None:
+        pass
+
+    def close(self) -> None:
+        pass
+
+
+class SpeakerSink:
+    """A blocking sounddevice output stream, opened on the first write at the voice's rate
+    when the device takes it, else at the device's own rate (converted here, once)."""
+
+    def __init__(self, device: str | int | None) -> None:
+        self.device = device
+        self._stream: Any = None
+        self._device_rate = 0
+        self._resampler: Any = None
+
+    def write(self, samples: np.ndarray, sample_rate: int) -> None:
+        if self._stream is None:
+            self._open(sample_rate)
+        data = samples.astype(np.float32) / 32768.0
+        if self._resampler is not None:
+            data = self._resampler.resample_chunk(data)
+        self._stream.write(data.reshape(-1, 1))
+
+    def _open(self, sample_rate: int) -> None:
+        import sounddevice
+        import soxr
+
+        try:
+            info: Any = sounddevice.query_devices(self.device, kind="output")
+            rate = sample_rate
+            try:
+                sounddevice.check_output_settings(info["index"], channels=1, samplerate=rate)
+            except sounddevice.PortAudioError:
+                rate = int(info["default_samplerate"])
+                self._resampler = soxr.ResampleStream(sample_rate, rate, 1, dtype="float32")
+            self._stream = sounddevice.OutputStream(
+                device=info["index"], channels=1, samplerate=rate, dtype="float32"
+            )
+            self._stream.start()
+        except (ValueError, sounddevice.PortAudioError) as err:
+            raise AudioOutputError(f"speaker {self.device!r} cannot be opened: {err}") from err
+        log.info("speaking on %r at %d Hz", info["name"], rate)
+
+    def close(self) -> None:
+        if self._stream is not None:
+            self._stream.stop()
+            self._stream.close()
+            self._stream = None

@@ -1,0 +1,116 @@
+"""Where heard audio comes from: a WAV file or a microphone, both as 80 ms chunks of
+16 kHz mono int16."""
+
+from __future__ import annotations
+
+import logging
+import queue
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any, Protocol
+
+import numpy as np
+
+from voiced.audio import SAMPLE_RATE, SAMPLES_PER_CHUNK, SECONDS_PER_CHUNK, FrameBuffer
+from voiced.errors import VoicedError
+from voiced.messages import AudioChunk
+from voiced.wavio import read_wav, to_heard_format
+
+log = logging.getLogger(__name__)
+
+
+class AudioInputError(VoicedError):
+    """The microphone cannot be opened or read."""
+
+
+class AudioSource(Protocol):
+    # True: the source waits while a reply is produced (fast replay), so every turn
+    # is whole; False: audio keeps coming at its own pace, as from a microphone.
+    waits_for_replies: bool
+
+    def chunks(self) -> Iterator[AudioChunk]: ...
+
+
+class WavFileSource:
+    """A recording played into the pipeline, as fast as it takes it or at real pace."""
+
+    def __init__(self, paths: list[Path], realtime: bool = False) -> None:
+        self.recordings = [(path, read_wav(path)) for path in paths]
+        self.realtime = realtime
+        self.waits_for_replies = not realtime
+        # Set while chunks of each file are yielded, so turns can name their file.
+        self.current: Path | None = None
+
+    @property
+    def audio_seconds(self) -> float:
+        return sum(len(samples) for _, samples in self.recordings) / SAMPLE_RATE
+
+    def chunks(self) -> Iterator[AudioChunk]:
+        start = time.monotonic()
+        position = 0
+        for path, samples in self.recordings:
+            self.current = path
+            for offset in range(0, len(samples), SAMPLES_PER_CHUNK):
+                chunk = samples[offset : offset + SAMPLES_PER_CHUNK]
+                if len(chunk) < SAMPLES_PER_CHUNK:
+                    chunk = np.pad(chunk, (0, SAMPLES_PER_CHUNK - len(chunk)))
+                if self.realtime:
+                    due = start + (position + SAMPLES_PER_CHUNK) / SAMPLE_RATE
+                    time.sleep(max(0.0, due - time.monotonic()))
+                yield AudioChunk(
+                    chunk, start_s=position / SAMPLE_RATE, received_at=time.monotonic()
+                )
+                position += SAMPLES_PER_CHUNK
+
+
+class MicrophoneSource:
+    """A sounddevice input stream at the device's native rate, converted once here."""
+
+    waits_for_replies = False
+
+    def __init__(self, device: str | int | None) -> None:
+        self.device = device
+
+    def chunks(self) -> Iterator[AudioChunk]:
+        import sounddevice
+        import soxr
+
+        try:
+            info: Any = sounddevice.query_devices(self.device, kind="input")
+        except (ValueError, sounddevice.PortAudioError) as err:
+            raise AudioInputError(f"microphone {self.device!r} not found: {err}") from err
+        native_rate = int(info["default_samplerate"])
+        blocks: queue.Queue[np.ndarray] = queue.Queue(maxsize=200)
+
+        def on_audio(data: np.ndarray, _frames: int, _time: Any, status: Any) -> None:
+            # The PortAudio callback only hands the block on: no work here.
+            if status:
+                log.debug("microphone status: %s", status)
+            try:
+                blocks.put_nowait(data.copy())
+            except queue.Full:
+                log.warning("audio input overflow: the listener fell behind")
+
+        frames = FrameBuffer(SAMPLES_PER_CHUNK)
+        # A streaming resampler keeps its state across blocks: no clicks at block edges.
+        resampler = soxr.ResampleStream(native_rate, SAMPLE_RATE, 1, dtype="float32")
+        position = 0
+        try:
+            stream = sounddevice.InputStream(
+                device=info["index"], channels=1, samplerate=native_rate, dtype="float32",
+                blocksize=int(native_rate * SECONDS_PER_CHUNK), callback=on_audio,
+            )
+        except sounddevice.PortAudioError as err:
+            raise AudioInputError(f"microphone {info['name']!r} cannot be opened: {err}") from err
+        log.info("listening on %r at %d Hz", info["name"], native_rate)
+        with stream:
+            while True:
+                try:
+                    block = blocks.get(timeout=2.0)
+                except queue.Empty as err:
+                    raise AudioInputError(f"microphone {info['name']!r} stopped sending audio") from err
+                heard = resampler.resample_chunk(block[:, 0])
+                for chunk in frames.push(to_heard_format(heard, SAMPLE_RATE)):
+                    yield AudioChunk(chunk, position / SAMPLE_RATE, time.monotonic())
+                    position += SAMPLES_PER_CHUNK

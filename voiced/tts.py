@@ -1,0 +1,143 @@
+"""Speech synthesis with Piper, and the speaker that plays sentence N while N+1 is
+synthesised."""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Protocol
+
+import numpy as np
+
+from voiced.config import TtsConfig
+from voiced.errors import ModelError, VoicedError
+
+log = logging.getLogger(__name__)
+
+
+class TtsError(VoicedError):
+    """Synthesis failed for one sentence."""
+
+
+class AudioSink(Protocol):
+    """Where spoken audio goes: a speaker or a WAV file. Converts from the voice's rate."""
+
+    def write(self, samples: np.ndarray, sample_rate: int) -> None: ...
+
+    def close(self) -> None: ...
+
+
+class PiperTts:
+    """A Piper voice; synthesis yields int16 audio at the voice's own rate."""
+
+    def __init__(self, models_dir: Path, config: TtsConfig) -> None:
+        model = models_dir / "piper" / f"{config.voice}.onnx"
+        voice_config = model.with_suffix(".onnx.json")
+        for path in (model, voice_config):
+            if not path.is_file():
+                raise ModelError(f"Piper voice file missing: {path}", fix="scripts/fetch-models")
+        from piper import PiperVoice, SynthesisConfig
+
+        try:
+            self._voice = PiperVoice.load(str(model), config_path=str(voice_config))
+        except Exception as err:
+            raise ModelError(f"Piper voice {model} cannot be loaded ({err})") from err
+        self._synthesis = SynthesisConfig(length_scale=config.length_scale)
+        self.sample_rate: int = self._voice.config.sample_rate
+
+    def synthesize(self, text: str) -> Iterator[np.ndarray]:
+        try:
+            for chunk in self._voice.synthesize(text, syn_config=self._synthesis):
+                yield chunk.audio_int16_array
+        except Exception as err:
+            raise TtsError(f"Piper failed on {text!r}: {err}") from err
+
+
+@dataclass
+class Reply:
+    """One turn's spoken reply, as it moves through synthesis and playback."""
+
+    first_audio_at: float | None = None
+    sentences_spoken: int = 0
+    samples_spoken: int = 0
+    error: BaseException | None = None
+    done: threading.Event = field(default_factory=threading.Event)
+    cancelled: threading.Event = field(default_factory=threading.Event)
+
+    def wait(self, timeout_seconds: float | None = None) -> bool:
+        return self.done.wait(timeout_seconds)
+
+
+_END = object()
+
+
+class Speaker:
+    """A synthesis thread that owns the voice and a playback thread that owns the sink,
+    joined by a queue: audio of sentence N plays while N+1 is synthesised."""
+
+    def __init__(self, tts: PiperTts, sink: AudioSink) -> None:
+        self.tts = tts
+        self.sink = sink
+        self._sentences: queue.Queue[tuple[Reply, Any] | None] = queue.Queue()
+        self._audio: queue.Queue[tuple[Reply, Any] | None] = queue.Queue()
+        self._synth_thread = threading.Thread(target=self._synthesize_loop, name="tts", daemon=True)
+        self._play_thread = threading.Thread(target=self._play_loop, name="playback", daemon=True)
+        self._synth_thread.start()
+        self._play_thread.start()
+
+    def begin(self) -> Reply:
+        return Reply()
+
+    def say(self, reply: Reply, text: str) -> None:
+        self._sentences.put((reply, text))
+
+    def end(self, reply: Reply) -> None:
+        """No more sentences for this reply; `reply.done` is set once all is played."""
+        self._sentences.put((reply, _END))
+
+    def close(self) -> None:
+        self._sentences.put(None)
+        self._synth_thread.join(timeout=10)
+        self._play_thread.join(timeout=10)
+        self.sink.close()
+
+    def _synthesize_loop(self) -> None:
+        while (item := self._sentences.get()) is not None:
+            reply, text = item
+            if text is not _END and not reply.cancelled.is_set() and reply.error is None:
+                try:
+                    for samples in self.tts.synthesize(text):
+                        if reply.cancelled.is_set():
+                            break
+                        self._audio.put((reply, samples))
+                    reply.sentences_spoken += 1
+                except TtsError as err:
+                    log.error("%s", err)
+                    reply.error = err
+            if text is _END:
+                self._audio.put((reply, _END))
+        self._audio.put(None)
+
+    def _play_loop(self) -> None:
+        while (item := self._audio.get()) is not None:
+            reply, samples = item
+            if samples is _END:
+                reply.done.set()
+                continue
+            if reply.cancelled.is_set():
+                continue
+            if reply.first_audio_at is None:
+                reply.first_audio_at = time.monotonic()
+            try:
+                self.sink.write(samples, self.tts.sample_rate)
+            except Exception as err:  # a failing speaker ends this reply, not the daemon
+                log.error("audio output failed: %s", err)
+                reply.error = err
+                reply.cancelled.set()
+                continue
+            reply.samples_spoken += len(samples)
