@@ -28,11 +28,11 @@ DEFAULT_CONFIG_PATHS = (Path("/etc/voiced/voiced.yaml"),)
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
-        config = load_config(_config_path(args.config))
+        config = load_config(_config_path(getattr(args, "config", None)))
     except ConfigError as err:
         print(f"voiced: configuration error: {err}", file=sys.stderr)
         return EX_CONFIG
-    _setup_logging(config, args.verbose)
+    _setup_logging(config, getattr(args, "verbose", False))
     try:
         result: int = args.handler(args, config)
         return result
@@ -47,16 +47,28 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="voiced", description="Offline voice assistant.")
+    # Accepted before or after the command: `voiced --config F replay ...` or
+    # `voiced replay ... --config F`.
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument(
+        "--config", type=Path, default=argparse.SUPPRESS, help="configuration file (YAML)"
+    )
+    common.add_argument(
+        "-v", "--verbose", action="store_true", default=argparse.SUPPRESS, help="log debug messages"
+    )
+    parser = argparse.ArgumentParser(
+        prog="voiced", description="Offline voice assistant.", parents=[common]
+    )
     parser.add_argument("--version", action="version", version=f"voiced {__version__}")
-    parser.add_argument("--config", type=Path, help="configuration file (YAML)")
-    parser.add_argument("-v", "--verbose", action="store_true", help="log debug messages")
     commands = parser.add_subparsers(dest="command", required=True)
 
-    run = commands.add_parser("run", help="listen on the microphone and answer (the daemon)")
+    def command(name: str, help_text: str) -> argparse.ArgumentParser:
+        return commands.add_parser(name, help=help_text, parents=[common])
+
+    run = command("run", "listen on the microphone and answer (the daemon)")
     run.set_defaults(handler=_run)
 
-    replay = commands.add_parser("replay", help="send recordings through the same pipeline")
+    replay = command("replay", "send recordings through the same pipeline")
     replay.add_argument("inputs", type=Path, nargs="+", metavar="IN.wav")
     replay.add_argument("--out", type=Path, help="write the spoken replies to this WAV file")
     replay.add_argument("--report", default=None, help="write the JSON report here (- for stdout)")
@@ -65,12 +77,12 @@ def _parser() -> argparse.ArgumentParser:
     )
     replay.set_defaults(handler=_replay)
 
-    say = commands.add_parser("say", help="speak a text")
+    say = command("say", "speak a text")
     say.add_argument("text")
     say.add_argument("--out", type=Path, help="write to this WAV file instead of the speaker")
     say.set_defaults(handler=_say)
 
-    check = commands.add_parser("check", help="check the configuration, models and devices")
+    check = command("check", "check the configuration, models and devices")
     check.set_defaults(handler=_check)
     return parser
 
@@ -85,7 +97,9 @@ def _config_path(given: Path | None) -> Path | None:
 
 def _setup_logging(config: Config, verbose: bool) -> None:
     level = logging.DEBUG if verbose else getattr(logging, config.logging.level.upper())
-    logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
+    logging.basicConfig(
+        level=level, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr
+    )
 
 
 def _replay(args: argparse.Namespace, config: Config) -> int:

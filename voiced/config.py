@@ -121,17 +121,13 @@ def _construct_mapping(loader: _UniqueKeyLoader, node: yaml.MappingNode) -> dict
     for key_node, _ in node.value:
         key = loader.construct_object(key_node)
         if key in seen:
-            raise ConfigError(
-                f"duplicate key {key!r} at line {key_node.start_mark.line + 1}"
-            )
+            raise ConfigError(f"duplicate key {key!r} at line {key_node.start_mark.line + 1}")
         seen.add(key)
     loader.flatten_mapping(node)
     return dict(loader.construct_pairs(node))
 
 
-_UniqueKeyLoader.add_constructor(
-    yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping
-)
+_UniqueKeyLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
 
 
 def _describe(error: ValidationError) -> str:
@@ -165,7 +161,7 @@ def load_config(path: Path | None) -> Config:
     except OSError as err:
         raise ConfigError(f"{path}: cannot read: {err.strerror}") from err
     try:
-        data = yaml.load(text, Loader=_UniqueKeyLoader)  # noqa: S506 - a SafeLoader subclass
+        data = yaml.load(text, Loader=_UniqueKeyLoader)
     except ConfigError as err:
         raise ConfigError(f"{path}: {err}") from err
     except yaml.YAMLError as err:

@@ -12,7 +12,7 @@ import numpy as np
 from voiced.asr import Recognizer, RecognizerSession
 from voiced.audio import PrerollBuffer, seconds_to_samples
 from voiced.config import EndpointConfig, WakeConfig
-from voiced.endpoint import EndpointTimes, Endpointer, Event
+from voiced.endpoint import Endpointer, EndpointTimes, Event
 from voiced.messages import AudioChunk, WakeDetected
 from voiced.vad import SECONDS_PER_VAD_FRAME, SileroVad
 from voiced.wake import WakeGate, WakeWordDetector

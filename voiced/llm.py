@@ -103,7 +103,9 @@ def resolve_cpus(cpus: str | list[int]) -> list[int] | None:
     available = os.sched_getaffinity(0)
     chosen = [cpu for cpu in cpus if cpu in available]
     if not chosen:
-        raise ModelError(f"llm.cpus {cpus} names no core this process may use ({sorted(available)})")
+        raise ModelError(
+            f"llm.cpus {cpus} names no core this process may use ({sorted(available)})"
+        )
     return chosen
 
 
@@ -118,12 +120,19 @@ class LlmWorker:
         self.threads = config.threads or (len(self.cpus) if self.cpus else os.cpu_count() or 1)
         self.conversation = Conversation(config.system_prompt, config.history_token_budget)
         self._requests: queue.Queue[Generation | None] = queue.Queue()
+        self._constructed = threading.Event()
         self._loaded = threading.Event()
         self._load_error: BaseException | None = None
         self._thread = threading.Thread(target=self._run, name="llm", daemon=True)
         self._thread.start()
 
+    def wait_constructed(self) -> None:
+        """Wait until the model is read in. llama-cpp-python silences the process's stderr
+        while it reads the file, so nothing else should log until then."""
+        self._constructed.wait()
+
     def wait_ready(self, timeout_seconds: float | None = None) -> None:
+        """Wait until the model is loaded and its system prompt evaluated."""
         if not self._loaded.wait(timeout_seconds):
             raise ModelError(f"LLM model {self.model_path} did not load in {timeout_seconds} s")
         if self._load_error is not None:
@@ -146,7 +155,10 @@ class LlmWorker:
             if self.cpus is not None:
                 # Before llama.cpp starts its threads: they inherit this thread's affinity.
                 os.sched_setaffinity(0, self.cpus)
-            self._llama = self._load()
+            try:
+                self._llama = self._load()
+            finally:
+                self._constructed.set()
             self._warm_up()
         except BaseException as err:  # reported to whoever waits for readiness
             self._load_error = err

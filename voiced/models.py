@@ -43,8 +43,9 @@ def load_models(config: Config, progress: Callable[[str], None] | None = None) -
 
     models_dir = config.models_dir
     step("the language model")
-    # The LLM loads on its own thread while the others load here.
+    # The LLM is read in on its own thread, then evaluates its prompt while the others load.
     llm = LlmWorker(llm_path(config), config.llm)
+    llm.wait_constructed()
     try:
         step("the wake word model")
         wake = WakeWordDetector(models_dir, config.wake.model, config.wake.threshold)

@@ -41,7 +41,9 @@ class Pipeline:
     def __init__(self, config: Config, models: Models, sink: AudioSink) -> None:
         self.config = config
         self.models = models
-        self.listener = Listener(models.wake, models.vad, models.recognizer, config.wake, config.endpoint)
+        self.listener = Listener(
+            models.wake, models.vad, models.recognizer, config.wake, config.endpoint
+        )
         self.speaker = Speaker(models.tts, sink)
         self.status: Callable[[str], None] = lambda _text: None
         self._turn_thread: threading.Thread | None = None
@@ -135,11 +137,15 @@ class Pipeline:
                 reply.wait()
                 marks["tts_first_audio_s"] = reply.first_audio_at
                 marks["reply_done_s"] = time.monotonic()
-                report.reply_audio_seconds = round(reply.samples_spoken / self.models.tts.sample_rate, 3)
+                report.reply_audio_seconds = round(
+                    reply.samples_spoken / self.models.tts.sample_rate, 3
+                )
                 if reply.error is not None and report.error is None:
                     report.error = str(reply.error)
                 if reply.first_audio_at is not None:
-                    report.latency_s = round(reply.first_audio_at - command.speech_end_received_at, 3)
+                    report.latency_s = round(
+                        reply.first_audio_at - command.speech_end_received_at, 3
+                    )
             report.response = " ".join(spoken)
             report.timings = {
                 "endpoint_wait_s": round(command.endpoint_at - command.speech_end_received_at, 3),

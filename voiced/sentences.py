@@ -27,7 +27,7 @@ class SentenceSplitter:
 
     def feed(self, text: str) -> list[str]:
         self._pending += text
-        pieces = []
+        pieces: list[str] = []
         while True:
             piece = self._next_piece()
             if piece is None:
@@ -69,4 +69,3 @@ class SentenceSplitter:
             if match.start() >= self.first_clause_min_chars:
                 return match.end()
         return None
-

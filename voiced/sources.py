@@ -98,8 +98,12 @@ class MicrophoneSource:
         position = 0
         try:
             stream = sounddevice.InputStream(
-                device=info["index"], channels=1, samplerate=native_rate, dtype="float32",
-                blocksize=int(native_rate * SECONDS_PER_CHUNK), callback=on_audio,
+                device=info["index"],
+                channels=1,
+                samplerate=native_rate,
+                dtype="float32",
+                blocksize=int(native_rate * SECONDS_PER_CHUNK),
+                callback=on_audio,
             )
         except sounddevice.PortAudioError as err:
             raise AudioInputError(f"microphone {info['name']!r} cannot be opened: {err}") from err
@@ -109,7 +113,9 @@ class MicrophoneSource:
                 try:
                     block = blocks.get(timeout=2.0)
                 except queue.Empty as err:
-                    raise AudioInputError(f"microphone {info['name']!r} stopped sending audio") from err
+                    raise AudioInputError(
+                        f"microphone {info['name']!r} stopped sending audio"
+                    ) from err
                 heard = resampler.resample_chunk(block[:, 0])
                 for chunk in frames.push(to_heard_format(heard, SAMPLE_RATE)):
                     yield AudioChunk(chunk, position / SAMPLE_RATE, time.monotonic())

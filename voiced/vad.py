@@ -20,7 +20,8 @@ class SileroVad:
 
     def __init__(self, models_dir: Path, threshold: float) -> None:
         self.threshold = threshold
-        self._session = load_session(models_dir / "wakeword" / "silero_vad.onnx", "voice activity")
+        self.path = models_dir / "wakeword" / "silero_vad.onnx"
+        self._session = load_session(self.path, "voice activity")
         self._frames = FrameBuffer(SAMPLES_PER_VAD_FRAME)
         self._sample_rate = np.array(SAMPLE_RATE, dtype=np.int64)
         self.reset()

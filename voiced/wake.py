@@ -27,6 +27,7 @@ MEL_CONTEXT_SAMPLES = 160 * 3
 # Scores of the first chunks after a reset are unreliable: the buffers hold padding.
 WARMUP_CHUNKS = 5
 
+
 class WakeWordDetector:
     """Scores 80 ms chunks for one wake word; owned by the listening thread."""
 
@@ -36,7 +37,8 @@ class WakeWordDetector:
         self.threshold = threshold
         self._mel = load_session(directory / "melspectrogram.onnx", "wake word front end")
         self._embed = load_session(directory / "embedding_model.onnx", "wake word front end")
-        self._model = load_session(_model_path(directory, name), f"wake word {name!r}")
+        self.path = _model_path(directory, name)
+        self._model = load_session(self.path, f"wake word {name!r}")
         self._model_input = self._model.get_inputs()[0].name
         self._window = int(self._model.get_inputs()[0].shape[1] or 16)
         self.reset()
@@ -72,6 +74,7 @@ class WakeWordDetector:
         window = mel_frames[-MEL_FRAMES_PER_EMBEDDING:].astype(np.float32)[None, :, :, None]
         return np.squeeze(self._embed.run(None, {"input_1": window})[0]).astype(np.float32)
 
+
 class WakeGate:
     """Turns scores into detections: a threshold and a refractory period, in audio time."""
 
@@ -85,6 +88,7 @@ class WakeGate:
             return False
         self._quiet_until_s = at_s + self.refractory_seconds
         return True
+
 
 def _model_path(directory: Path, name: str) -> Path:
     exact = directory / f"{name}.onnx"

@@ -39,7 +39,9 @@ def read_wav(path: Path) -> np.ndarray:
     if info.format not in ("WAV", "WAVEX", "RF64"):
         raise WavError(f"{path}: not a WAV file (it is {info.format_info or info.format})")
     if info.samplerate <= 0 or info.channels <= 0:
-        raise WavError(f"{path}: impossible header ({info.samplerate} Hz, {info.channels} channels)")
+        raise WavError(
+            f"{path}: impossible header ({info.samplerate} Hz, {info.channels} channels)"
+        )
     try:
         audio, sample_rate = soundfile.read(str(path), dtype="float32", always_2d=True)
     except (soundfile.LibsndfileError, RuntimeError, OSError) as err:
@@ -65,7 +67,7 @@ class WavWriter:
     def write(self, samples: np.ndarray, sample_rate: int) -> None:
         if self._file is None:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            self._file = wave.open(str(self.path), "wb")
+            self._file = wave.open(str(self.path), "wb")  # noqa: SIM115 - open across writes
             self._file.setnchannels(1)
             self._file.setsampwidth(2)
             self._file.setframerate(sample_rate)
