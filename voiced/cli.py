@@ -104,23 +104,16 @@ def _setup_logging(config: Config, verbose: bool) -> None:
 
 def _replay(args: argparse.Namespace, config: Config) -> int:
     from voiced.models import load_models
-    from voiced.pipeline import Pipeline
-    from voiced.report import replay_report
-    from voiced.sinks import NullSink, WavSink
+    from voiced.replay import replay
     from voiced.sources import WavFileSource
 
+    # Read first: a bad file is reported before any model loads.
     source = WavFileSource(list(args.inputs), realtime=args.realtime)
     models = load_models(config)
-    sink = WavSink(args.out) if args.out else NullSink()
-    pipeline = Pipeline(config, models, sink)
     try:
-        turns = pipeline.run(
-            source, input_name=lambda: str(source.current) if source.current else None
-        )
+        report = replay(config, models, source, args.out)
     finally:
-        pipeline.close()
         models.close()
-    report = replay_report([str(path) for path in args.inputs], source.audio_seconds, turns)
     _write_report(report, args.report)
     return EX_OK
 

@@ -5,6 +5,13 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 
+# Chunk lengths add up as floats (ten 0.1 s chunks are 0.9999999999999999 s).
+EPSILON_SECONDS = 1e-9
+
+
+def _reached(seconds: float, limit: float) -> bool:
+    return seconds + EPSILON_SECONDS >= limit
+
 
 class Event(enum.Enum):
     NONE = "none"
@@ -47,7 +54,9 @@ class Endpointer:
             self._silence_run_s = 0.0
             self._speech_run_s += seconds
             self.last_speech_end_s = self.elapsed_s
-            if not self.speech_started and self._speech_run_s >= self.times.min_speech_seconds:
+            if not self.speech_started and _reached(
+                self._speech_run_s, self.times.min_speech_seconds
+            ):
                 self.speech_started = True
                 self.in_speech = True
                 self.speech_start_s = start_s + seconds - self._speech_run_s
@@ -58,11 +67,11 @@ class Endpointer:
         self._silence_run_s += seconds
         self.in_speech = False
         if not self.speech_started:
-            if self.elapsed_s >= self.times.start_timeout_seconds:
+            if _reached(self.elapsed_s, self.times.start_timeout_seconds):
                 self.done = True
                 return Event.TIMEOUT
             return Event.NONE
-        if self._silence_run_s >= self.times.silence_seconds:
+        if _reached(self._silence_run_s, self.times.silence_seconds):
             self.done = True
             return Event.ENDPOINT
         return self._check_length() or Event.NONE
@@ -72,7 +81,7 @@ class Endpointer:
         return self._silence_run_s
 
     def _check_length(self) -> Event | None:
-        if self.speech_started and self.elapsed_s >= self.times.max_command_seconds:
+        if self.speech_started and _reached(self.elapsed_s, self.times.max_command_seconds):
             self.done = True
             return Event.ENDPOINT
         return None

@@ -7,7 +7,6 @@ import re
 import threading
 import time
 from collections.abc import Callable
-from pathlib import Path
 
 from voiced.config import Config
 from voiced.errors import VoicedError
@@ -26,15 +25,16 @@ NO_ANSWER = "Sorry, I have no answer to that."
 
 def strip_wake_phrase(text: str, wake_word: str) -> str:
     """Drop the wake phrase (or its tail) that the pre-roll lets into the transcript."""
-    phrase = set(wake_word.lower().split("_"))
+    phrase = wake_word.lower().split("_")
     words = text.split()
-    start = 0
-    while start < len(words) and start < len(phrase):
-        if re.sub(r"\W", "", words[start].lower()) not in phrase:
-            break
-        start += 1
-    rest = " ".join(words[start:]).lstrip(" ,.!?;:-")
-    return rest[:1].upper() + rest[1:] if rest else ""
+    heard = [re.sub(r"\W", "", word.lower()) for word in words[: len(phrase)]]
+    # The whole phrase, or its tail when the pre-roll caught only the end of it.
+    for start in range(len(phrase)):
+        tail = phrase[start:]
+        if heard[: len(tail)] == tail:
+            rest = " ".join(words[len(tail) :]).lstrip(" ,.!?;:-")
+            return rest[:1].upper() + rest[1:]
+    return text.strip()
 
 
 class Pipeline:
@@ -176,11 +176,3 @@ class Pipeline:
         marks.setdefault("first_sentence_s", time.monotonic())
         spoken.append(sentence)
         self.speaker.say(reply, sentence)
-
-
-def input_namer(paths: list[Path], current: Callable[[], Path | None]) -> Callable[[], str | None]:
-    def name() -> str | None:
-        path = current()
-        return str(path) if path is not None else (str(paths[0]) if paths else None)
-
-    return name

@@ -9,7 +9,7 @@ _SENTENCE_END = re.compile(r"[.!?]+[\"')\]]*\s")
 # Where a long first sentence may be cut early, to start speaking sooner.
 _CLAUSE_END = re.compile(r"[,;:\u2014]\s")
 # Endings that look like a sentence end but are not ("Dr. Smith", "e.g. this").
-_ABBREVIATIONS = ("mr.", "mrs.", "ms.", "dr.", "st.", "vs.", "e.g.", "i.e.", "etc.", "no.")
+_ABBREVIATIONS = ("mr.", "mrs.", "ms.", "dr.", "st.", "vs.", "e.g.", "i.e.", "etc.")
 
 
 class SentenceSplitter:

@@ -52,8 +52,9 @@ def read_wav(path: Path) -> np.ndarray:
 
 
 def _reason(err: Exception) -> str:
+    """libsndfile's message without the path it repeats ("Error opening 'x.wav': ...")."""
     text = str(err).strip().splitlines()[-1] if str(err).strip() else type(err).__name__
-    return text.removeprefix("Error opening ").strip()
+    return text.split("': ", 1)[-1].strip().rstrip(".")
 
 
 class WavWriter:

@@ -1,0 +1,107 @@
+import pytest
+
+from voiced.sentences import SentenceSplitter
+
+
+def pieces(text: str) -> list[str]:
+    """Cut text into tokens of 1, 2 and 3 characters in turn, as an LLM might stream it."""
+    out, start, size = [], 0, 1
+    while start < len(text):
+        out.append(text[start : start + size])
+        start += size
+        size = size % 3 + 1
+    return out
+
+
+def stream(text: str, first_clause_min_chars: int = 0) -> list[str]:
+    """Feed text token by token, then flush; return every piece in order."""
+    splitter = SentenceSplitter(first_clause_min_chars)
+    result = []
+    for token in pieces(text):
+        result += splitter.feed(token)
+    return result + splitter.flush()
+
+
+def test_sentences_come_out_in_order():
+    text = "The sky is blue. Grass is green. Snow is white."
+    assert stream(text) == ["The sky is blue.", "Grass is green.", "Snow is white."]
+
+
+def test_a_sentence_is_returned_as_soon_as_the_space_after_it_arrives():
+    splitter = SentenceSplitter()
+    assert splitter.feed("Hello there.") == []
+    assert splitter.feed(" How") == ["Hello there."]
+    assert splitter.flush() == ["How"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Dr. Smith is in. ",
+        "Ask Mrs. Jones about it. ",
+        "Fruit, e.g. apples, is good. ",
+        "It costs 3.5 dollars. ",
+        "Pi is about 3.14159 exactly. ",
+    ],
+)
+def test_abbreviations_and_decimals_do_not_end_a_sentence(text):
+    assert stream(text + "Next one.") == [text.strip(), "Next one."]
+
+
+@pytest.mark.parametrize("end", ["?", "!", "?!", "...", '."', ".'", ".)", '?"'])
+def test_question_marks_exclamations_and_closing_quotes_end_a_sentence(end):
+    text = f"He said hi{end} Then left."
+    assert stream(text) == [f"He said hi{end}", "Then left."]
+
+
+def test_flush_returns_the_unfinished_rest():
+    splitter = SentenceSplitter()
+    assert splitter.feed("One. Two and") == ["One."]
+    assert splitter.flush() == ["Two and"]
+    assert splitter.flush() == []
+
+
+def test_flush_of_only_white_space_returns_nothing():
+    splitter = SentenceSplitter()
+    splitter.feed("Done. \n ")
+    assert splitter.flush() == []
+
+
+def test_without_first_clause_option_commas_never_split():
+    text = "Paris is the capital of France, and it is big. Yes."
+    assert stream(text) == ["Paris is the capital of France, and it is big.", "Yes."]
+
+
+def test_first_clause_is_cut_at_a_comma_once_long_enough():
+    text = "Paris is the capital of France, and it is big. Yes."
+    assert stream(text, first_clause_min_chars=10) == [
+        "Paris is the capital of France,",
+        "and it is big.",
+        "Yes.",
+    ]
+
+
+def test_first_clause_is_not_cut_at_a_comma_before_the_minimum():
+    text = "Well, Paris is the capital of France, and it is big."
+    assert stream(text, first_clause_min_chars=10) == [
+        "Well, Paris is the capital of France,",
+        "and it is big.",
+    ]
+
+
+def test_first_clause_cut_applies_to_the_first_piece_only():
+    text = "Yes. The capital of France is Paris, which is big, and old. It is nice, too."
+    assert stream(text, first_clause_min_chars=5) == [
+        "Yes.",
+        "The capital of France is Paris, which is big, and old.",
+        "It is nice, too.",
+    ]
+
+
+def test_after_a_first_clause_later_commas_do_not_cut():
+    text = "The capital of France is Paris, which is big, and old, and lovely. Yes."
+    assert stream(text, first_clause_min_chars=5) == [
+        "The capital of France is Paris,",
+        "which is big, and old, and lovely.",
+        "Yes.",
+    ]
