@@ -70,6 +70,8 @@ class Generation:
     first_token_at: float | None = None
     done_at: float | None = None
     completion_tokens: int = 0
+    # "stop" (the model ended), "length" (the token cap), or None while running.
+    finish_reason: str | None = None
 
     def __iter__(self) -> Iterator[str]:
         while True:
@@ -212,7 +214,9 @@ class LlmWorker:
         for chunk in stream:
             if generation.cancelled.is_set():
                 break
-            piece = chunk["choices"][0]["delta"].get("content")
+            choice = chunk["choices"][0]
+            generation.finish_reason = choice.get("finish_reason") or generation.finish_reason
+            piece = choice["delta"].get("content")
             if not piece:
                 continue
             if generation.first_token_at is None:

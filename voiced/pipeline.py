@@ -118,8 +118,10 @@ class Pipeline:
             for piece in generation:
                 for sentence in splitter.feed(piece):
                     self._speak(reply, sentence, spoken, marks)
-            for sentence in splitter.flush():
-                self._speak(reply, sentence, spoken, marks)
+            # Cut by the token cap: the unfinished last sentence is not spoken.
+            if generation.finish_reason != "length" or not spoken:
+                for sentence in splitter.flush():
+                    self._speak(reply, sentence, spoken, marks)
             marks["llm_first_token_s"] = generation.first_token_at
             marks["llm_done_s"] = generation.done_at or time.monotonic()
             report.llm_completion_tokens = generation.completion_tokens

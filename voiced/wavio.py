@@ -30,10 +30,12 @@ def read_wav(path: Path) -> np.ndarray:
     """Read a WAV file of any common kind as 16 kHz mono int16 samples."""
     import soundfile
 
+    if not path.exists():
+        raise WavError(f"{path}: no such file")
+    if not path.is_file():
+        raise WavError(f"{path}: not a file")
     try:
         info = soundfile.info(str(path))
-    except FileNotFoundError as err:
-        raise WavError(f"{path}: no such file") from err
     except (soundfile.LibsndfileError, RuntimeError, OSError) as err:
         raise WavError(f"{path}: not a readable WAV file ({_reason(err)})") from err
     if info.format not in ("WAV", "WAVEX", "RF64"):

@@ -1,0 +1,164 @@
+"""The `voiced` command in a subprocess: replay end to end, and bad input of every kind."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.helpers import MODELS_DIR, ROOT, recording
+
+VOICED = [sys.executable, "-m", "voiced.cli"]
+
+
+def voiced(*args: str | Path, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [*VOICED, *map(str, args)], cwd=cwd, capture_output=True, text=True, timeout=300
+    )
+
+
+def write_config(path: Path, text: str) -> Path:
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def repeatable(tmp_path: Path) -> Path:
+    return write_config(
+        tmp_path / "voiced.yaml",
+        f"models_dir: {MODELS_DIR}\nllm: {{temperature: 0.0}}\nasr: {{temperature: 0.0}}\n",
+    )
+
+
+def test_replay_subprocess_writes_report_and_reply(tmp_path: Path, repeatable: Path) -> None:
+    out, report_path = tmp_path / "reply.wav", tmp_path / "report.json"
+    result = voiced(
+        "replay", recording("ask-capital"), "--config", repeatable,
+        "--out", out, "--report", report_path,
+    )  # fmt: skip
+
+    assert result.returncode == 0, result.stderr
+    report = json.loads(report_path.read_text())
+    [turn] = report["turns"]
+    assert "capital" in turn["transcript"].lower()
+    assert turn["answered_by"] == "llm" and turn["response"]
+    assert out.stat().st_size > 10_000
+    assert "Traceback" not in result.stderr
+
+
+def test_replay_report_to_stdout(repeatable: Path) -> None:
+    result = voiced("replay", recording("silence"), "--config", repeatable, "--report", "-")
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout) == {
+        "input": str(recording("silence")),
+        "audio_seconds": 3.0,
+        "turns": [],
+    }
+
+
+def test_48khz_stereo_24bit_recording_is_converted_and_understood(
+    tmp_path: Path, repeatable: Path
+) -> None:
+    converted = tmp_path / "ask-48k-stereo-24bit.wav"
+    subprocess.run(
+        ["sox", recording("ask-capital"), "-r", "48000", "-c", "2", "-b", "24", converted],
+        check=True,
+    )
+    result = voiced("replay", converted, "--config", repeatable, "--report", "-")
+    assert result.returncode == 0, result.stderr
+    [turn] = json.loads(result.stdout)["turns"]
+    assert "france" in turn["transcript"].lower()
+
+
+def assert_one_line_error(result: subprocess.CompletedProcess[str], *needles: str) -> None:
+    assert result.returncode == 2, result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    for needle in needles:
+        assert needle in lines[0]
+
+
+def test_file_that_is_not_a_wav_is_a_one_line_error(tmp_path: Path) -> None:
+    text = tmp_path / "notes.wav"
+    text.write_text("these are not samples\n" * 20)
+    assert_one_line_error(voiced("replay", text), str(text), "not a readable WAV")
+
+
+def test_wav_cut_inside_its_header_is_a_one_line_error(tmp_path: Path) -> None:
+    cut = tmp_path / "cut.wav"
+    cut.write_bytes(recording("ask-capital").read_bytes()[:30])
+    assert_one_line_error(voiced("replay", cut), str(cut))
+
+
+def test_missing_wav_is_a_one_line_error(tmp_path: Path) -> None:
+    assert_one_line_error(voiced("replay", tmp_path / "nowhere.wav"), "no such file")
+
+
+def test_wav_cut_inside_its_audio_plays_what_it_holds(tmp_path: Path, repeatable: Path) -> None:
+    data = recording("ask-capital").read_bytes()
+    cut = tmp_path / "cut.wav"
+    cut.write_bytes(data[: len(data) * 3 // 4])
+    result = voiced("replay", cut, "--config", repeatable, "--report", "-")
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["audio_seconds"] < 4.0
+
+
+def test_missing_model_names_the_file_and_the_fix(tmp_path: Path) -> None:
+    models = tmp_path / "models"
+    shutil.copytree(MODELS_DIR / "wakeword", models / "wakeword")
+    shutil.copytree(MODELS_DIR / "piper", models / "piper")
+    config = write_config(tmp_path / "voiced.yaml", f"models_dir: {models}\n")
+
+    result = voiced("replay", recording("silence"), "--config", config)
+
+    assert result.returncode == 1
+    message = result.stderr.strip().splitlines()[-1]
+    assert str(models / "llm" / "SmolLM2-135M-Instruct.Q4_1.gguf") in message
+    assert "scripts/fetch-models" in message
+    assert "Traceback" not in result.stderr
+
+
+def test_check_reports_a_missing_model_and_fails(tmp_path: Path) -> None:
+    config = write_config(tmp_path / "voiced.yaml", f"models_dir: {tmp_path / 'empty'}\n")
+    result = voiced("check", "--config", config)
+    assert result.returncode == 1
+    assert "PROBLEM  wake word" in result.stdout
+    assert "PROBLEM  language model" in result.stdout
+
+
+def test_check_passes_with_the_embedded_models(repeatable: Path) -> None:
+    result = voiced("check", "--config", repeatable)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "speech recognition (whisper)" in result.stdout
+
+
+@pytest.mark.parametrize(
+    "text, needle",
+    [
+        ("llm:\n  temprature: 0.1\n", "unknown key 'llm.temprature'"),
+        ("endpoint:\n  silence_seconds: -1\n", "endpoint.silence_seconds = -1"),
+        ("asr:\n  engine: kaldi\n", "asr.engine = 'kaldi'"),
+        ("wake:\n  model: alexa\nwake:\n  model: hey_jarvis\n", "duplicate key 'wake'"),
+    ],
+)
+def test_bad_config_stops_with_exit_78_naming_the_key(
+    tmp_path: Path, text: str, needle: str
+) -> None:
+    config = write_config(tmp_path / "voiced.yaml", text)
+    result = voiced("replay", recording("silence"), "--config", config)
+    assert result.returncode == 78
+    assert needle in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_say_writes_speech_to_a_wav(tmp_path: Path, repeatable: Path) -> None:
+    out = tmp_path / "said.wav"
+    result = voiced(
+        "say", "Hello there. The kitchen light is on.", "--config", repeatable, "--out", out
+    )
+    assert result.returncode == 0, result.stderr
+    assert out.stat().st_size > 20_000
