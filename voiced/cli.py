@@ -130,41 +130,25 @@ def _write_report(report: dict[str, Any], destination: str | None) -> None:
 
 
 def _run(args: argparse.Namespace, config: Config) -> int:
-    from voiced.models import load_models
-    from voiced.pipeline import Pipeline
-    from voiced.sinks import SpeakerSink
-    from voiced.sources import MicrophoneSource
+    from voiced.daemon import run_daemon
 
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())
-    models = load_models(config)
-    pipeline = Pipeline(config, models, SpeakerSink(config.audio.output_device))
-    log.info("ready")
-    try:
-        pipeline.run(MicrophoneSource(config.audio.input_device), stop=stop)
-    finally:
-        pipeline.close()
-        models.close()
+    run_daemon(config, stop)
     return EX_OK
 
 
 def _say(args: argparse.Namespace, config: Config) -> int:
     from voiced.sinks import SpeakerSink, WavSink
-    from voiced.tts import PiperTts, Speaker
+    from voiced.tts import AudioSink, PiperTts, Speaker
 
-    tts = PiperTts(config.models_dir, config.tts)
-    sink = WavSink(args.out) if args.out else SpeakerSink(config.audio.output_device)
-    speaker = Speaker(tts, sink)
-    from voiced.sentences import SentenceSplitter
-
-    splitter = SentenceSplitter()
-    reply = speaker.begin()
-    for sentence in [*splitter.feed(args.text + " "), *splitter.flush()]:
-        speaker.say(reply, sentence)
-    speaker.end(reply)
-    reply.wait()
-    speaker.close()
+    sink: AudioSink = WavSink(args.out) if args.out else SpeakerSink(config.audio.output_device)
+    speaker = Speaker(PiperTts(config.models_dir, config.tts), sink)
+    try:
+        reply = speaker.speak(args.text)
+    finally:
+        speaker.close()
     if reply.error is not None:
         raise VoicedError(f"speaking failed: {reply.error}")
     return EX_OK

@@ -45,7 +45,8 @@ class Pipeline:
             models.wake, models.vad, models.recognizer, config.wake, config.endpoint
         )
         self.speaker = Speaker(models.tts, sink)
-        self.status: Callable[[str], None] = lambda _text: None
+        # What the daemon is doing, for systemd's STATUS= and the log.
+        self.status: Callable[[str], None] = lambda text: log.debug("status: %s", text)
         self._turn_thread: threading.Thread | None = None
 
     def run(
@@ -158,16 +159,6 @@ class Pipeline:
             }
             self.status("listening")
         return report
-
-    def say(self, text: str) -> Reply:
-        """Speak a text, sentence by sentence, and wait until it is played."""
-        reply = self.speaker.begin()
-        splitter = SentenceSplitter()
-        for sentence in [*splitter.feed(text + " "), *splitter.flush()]:
-            self.speaker.say(reply, sentence)
-        self.speaker.end(reply)
-        reply.wait()
-        return reply
 
     def close(self) -> None:
         self.speaker.close()

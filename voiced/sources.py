@@ -71,6 +71,7 @@ class MicrophoneSource:
 
     def __init__(self, device: str | int | None) -> None:
         self.device = device
+        self.name = "the default microphone" if device is None else f"microphone {device!r}"
 
     def chunks(self) -> Iterator[AudioChunk]:
         import sounddevice
@@ -79,7 +80,7 @@ class MicrophoneSource:
         try:
             info: Any = sounddevice.query_devices(self.device, kind="input")
         except (ValueError, sounddevice.PortAudioError) as err:
-            raise AudioInputError(f"microphone {self.device!r} not found: {err}") from err
+            raise AudioInputError(f"{self.name} not found ({err})") from err
         native_rate = int(info["default_samplerate"])
         blocks: queue.Queue[np.ndarray] = queue.Queue(maxsize=200)
 

@@ -16,6 +16,7 @@ import numpy as np
 
 from voiced.config import TtsConfig
 from voiced.errors import ModelError, VoicedError
+from voiced.sentences import SentenceSplitter
 
 log = logging.getLogger(__name__)
 
@@ -99,6 +100,16 @@ class Speaker:
     def end(self, reply: Reply) -> None:
         """No more sentences for this reply; `reply.done` is set once all is played."""
         self._sentences.put((reply, _END))
+
+    def speak(self, text: str) -> Reply:
+        """Speak a whole text, sentence by sentence, and wait until it is played."""
+        splitter = SentenceSplitter()
+        reply = self.begin()
+        for sentence in [*splitter.feed(text + " "), *splitter.flush()]:
+            self.say(reply, sentence)
+        self.end(reply)
+        reply.wait()
+        return reply
 
     def close(self) -> None:
         self._sentences.put(None)
