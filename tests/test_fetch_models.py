@@ -1,0 +1,308 @@
+"""scripts/fetch-models, run as a subprocess: the offline mirror copy and the production download.
+
+The production tests serve fake models from a local HTTP server on 127.0.0.1; no other
+network is used.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import io
+import json
+import os
+import subprocess
+import sys
+import threading
+import zipfile
+from collections.abc import Iterator
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+SCRIPT = ROOT / "scripts" / "fetch-models"
+
+# The production table's URL paths under each home, and where each lands in the models directory.
+GGUF_URL_PATH = "/Qwen/Qwen2.5-0.5B-Instruct-GGUF/resolve/main/qwen2.5-0.5b-instruct-q4_0.gguf"
+PIPER_URL_PATH = "/rhasspy/piper-voices/resolve/v1.0.0/en/en_US/lessac/medium/en_US-lessac-medium"
+VOSK_URL_PATH = "/vosk-model-small-en-us-0.15.zip"
+GGUF_TARGET = "llm/qwen2.5-0.5b-instruct-q4_0.gguf"
+PIPER_TARGET = "piper/en_US-lessac-medium.onnx"
+PIPER_CONFIG_TARGET = "piper/en_US-lessac-medium.onnx.json"
+VOSK_TARGET = "vosk/vosk-model-small-en-us-0.15"
+VOSK_FILES = {
+    "am/final.mdl": b"fake acoustic model",
+    "conf/model.conf": b"--sample-frequency=16000\n",
+    "graph/HCLr.fst": b"fake HCLr graph",
+}
+
+
+def run_fetch(*args: str | Path) -> subprocess.CompletedProcess[str]:
+    """Run the script; proxies are dropped so 127.0.0.1 is reached directly."""
+    env = {k: v for k, v in os.environ.items() if "proxy" not in k.lower()}
+    env["NO_PROXY"] = env["no_proxy"] = "*"
+    return subprocess.run(
+        [sys.executable, str(SCRIPT), *map(str, args)],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+def write_files(root: Path, files: dict[str, bytes]) -> None:
+    for name, content in files.items():
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(content)
+
+
+def tree(root: Path) -> dict[str, bytes]:
+    """Every file under `root`, by relative path, with its bytes."""
+    return {
+        path.relative_to(root).as_posix(): path.read_bytes()
+        for path in sorted(root.rglob("*"))
+        if path.is_file()
+    }
+
+
+def sha256(content: bytes) -> str:
+    return hashlib.sha256(content).hexdigest()
+
+
+def vosk_zip() -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("vosk-model-small-en-us-0.15/", b"")
+        for name, content in VOSK_FILES.items():
+            archive.writestr(f"vosk-model-small-en-us-0.15/{name}", content)
+    return buffer.getvalue()
+
+
+# --- --from MIRROR ---------------------------------------------------------------------------
+
+MIRROR_FILES = {
+    "llm/x.gguf": b"GGUF fake language model",
+    "piper/v.onnx": b"fake piper voice",
+    "piper/v.onnx.json": b'{"audio": {"sample_rate": 22050}}',
+    "wakeword/a.onnx": b"fake wake word model",
+    "vosk/m/am/final.mdl": b"fake vosk acoustic model",
+}
+
+
+@pytest.fixture
+def mirror(tmp_path: Path) -> Path:
+    root = tmp_path / "mirror"
+    write_files(root, MIRROR_FILES)
+    return root
+
+
+def test_mirror_copy_reproduces_every_file(mirror: Path, tmp_path: Path) -> None:
+    dest = tmp_path / "models"
+    result = run_fetch("--from", mirror, "--models-dir", dest)
+    assert result.returncode == 0, result.stderr
+    assert tree(dest) == MIRROR_FILES
+    assert f"copied {len(MIRROR_FILES)} file(s)" in result.stderr
+
+
+def test_mirror_copy_again_copies_nothing(mirror: Path, tmp_path: Path) -> None:
+    dest = tmp_path / "models"
+    assert run_fetch("--from", mirror, "--models-dir", dest).returncode == 0
+    mtimes = {path: path.stat().st_mtime_ns for path in dest.rglob("*") if path.is_file()}
+
+    again = run_fetch("--from", mirror, "--models-dir", dest)
+
+    assert again.returncode == 0, again.stderr
+    assert "copied 0 file(s)" in again.stderr
+    assert tree(dest) == MIRROR_FILES
+    assert {path: path.stat().st_mtime_ns for path in mtimes} == mtimes
+
+
+def test_missing_mirror_fails_naming_it(tmp_path: Path) -> None:
+    missing = tmp_path / "no-such-mirror"
+    result = run_fetch("--from", missing, "--models-dir", tmp_path / "models")
+    assert result.returncode != 0
+    assert str(missing) in result.stderr
+
+
+# --- --production against a local server --------------------------------------------------------
+
+
+class ModelServer:
+    """Serves `root` on 127.0.0.1; `root/hf` plays Hugging Face and `root/vosk` alphacephei."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.requests: list[str] = []
+        server = self
+
+        class Handler(SimpleHTTPRequestHandler):
+            def do_GET(self) -> None:
+                server.requests.append(self.path)
+                super().do_GET()
+
+            def do_HEAD(self) -> None:
+                server.requests.append(self.path)
+                super().do_HEAD()
+
+            def log_message(self, format: str, *args: object) -> None:
+                pass
+
+        handler = functools.partial(Handler, directory=str(root))
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
+        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+
+    def serve(self, url_path: str, content: bytes) -> None:
+        write_files(self.root, {url_path.lstrip("/"): content})
+
+    def close(self) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
+        self.thread.join(timeout=10)
+
+
+@pytest.fixture
+def server(tmp_path: Path) -> Iterator[ModelServer]:
+    served = tmp_path / "served"
+    served.mkdir()
+    model_server = ModelServer(served)
+    model_server.thread.start()
+    yield model_server
+    model_server.close()
+
+
+@pytest.fixture
+def served(server: ModelServer) -> dict[str, tuple[str, bytes]]:
+    """Serve a fake production set; returns target -> (URL, bytes served)."""
+    files = {
+        GGUF_TARGET: ("/hf" + GGUF_URL_PATH, b"GGUF fake qwen weights"),
+        PIPER_TARGET: ("/hf" + PIPER_URL_PATH + ".onnx", b"fake lessac voice"),
+        PIPER_CONFIG_TARGET: ("/hf" + PIPER_URL_PATH + ".onnx.json", b'{"espeak": "en-us"}'),
+        VOSK_TARGET: ("/vosk" + VOSK_URL_PATH, vosk_zip()),
+    }
+    for url_path, content in files.values():
+        server.serve(url_path, content)
+    return {target: (server.url + path, content) for target, (path, content) in files.items()}
+
+
+def fetch_production(server: ModelServer, dest: Path) -> subprocess.CompletedProcess[str]:
+    return run_fetch(
+        "--production",
+        "--base-url",
+        f"huggingface={server.url}/hf",
+        "--base-url",
+        f"vosk={server.url}/vosk/",
+        "--models-dir",
+        dest,
+    )
+
+
+def test_production_files_land_at_documented_paths(
+    server: ModelServer, served: dict[str, tuple[str, bytes]], tmp_path: Path
+) -> None:
+    dest = tmp_path / "models"
+    result = fetch_production(server, dest)
+    assert result.returncode == 0, result.stderr
+
+    for target in (GGUF_TARGET, PIPER_TARGET, PIPER_CONFIG_TARGET):
+        assert (dest / target).read_bytes() == served[target][1]
+    assert tree(dest / VOSK_TARGET) == VOSK_FILES
+    assert sorted(p.relative_to(dest).as_posix() for p in dest.iterdir()) == [
+        "checksums.json",
+        "llm",
+        "piper",
+        "vosk",
+    ]
+    assert not list(dest.rglob("*.part"))
+
+
+def test_production_records_url_size_and_sha256(
+    server: ModelServer, served: dict[str, tuple[str, bytes]], tmp_path: Path
+) -> None:
+    dest = tmp_path / "models"
+    assert fetch_production(server, dest).returncode == 0
+
+    recorded = json.loads((dest / "checksums.json").read_text())
+    assert recorded == {
+        target: {"url": url, "size": len(content), "sha256": sha256(content)}
+        for target, (url, content) in served.items()
+    }
+
+
+def test_production_again_downloads_nothing(
+    server: ModelServer, served: dict[str, tuple[str, bytes]], tmp_path: Path
+) -> None:
+    dest = tmp_path / "models"
+    assert fetch_production(server, dest).returncode == 0
+    assert len(server.requests) == len(served)
+    before = tree(dest)
+    server.requests.clear()
+
+    again = fetch_production(server, dest)
+
+    assert again.returncode == 0, again.stderr
+    assert server.requests == []
+    assert tree(dest) == before
+
+
+def test_production_rejects_a_changed_file(
+    server: ModelServer, served: dict[str, tuple[str, bytes]], tmp_path: Path
+) -> None:
+    dest = tmp_path / "models"
+    assert fetch_production(server, dest).returncode == 0
+    recorded = (dest / "checksums.json").read_text()
+    (dest / GGUF_TARGET).unlink()
+    server.serve("/hf" + GGUF_URL_PATH, b"GGUF tampered weights")
+
+    result = fetch_production(server, dest)
+
+    assert result.returncode != 0
+    assert "does not match the recorded checksum" in result.stderr
+    assert not (dest / GGUF_TARGET).exists()
+    assert not list(dest.rglob("*.part"))
+    assert (dest / "checksums.json").read_text() == recorded
+
+
+@pytest.mark.parametrize("base_url", ["github=http://127.0.0.1:9", "huggingface", "vosk="])
+def test_bad_base_url_is_a_usage_error(server: ModelServer, base_url: str, tmp_path: Path) -> None:
+    result = run_fetch("--production", "--base-url", base_url, "--models-dir", tmp_path / "m")
+    assert result.returncode == 2
+    assert "usage:" in result.stderr
+    assert "--base-url takes HOME=URL" in result.stderr
+    assert server.requests == []
+
+
+def test_bad_base_url_leaves_no_models_dir(tmp_path: Path) -> None:
+    dest = tmp_path / "models"
+    result = run_fetch(
+        "--production", "--base-url", "github=http://127.0.0.1:9", "--models-dir", dest
+    )
+    assert result.returncode == 2
+    assert not dest.exists()
+
+
+def test_mirror_file_changed_at_the_same_size_is_copied_again(tmp_path: Path) -> None:
+    mirror, dest = tmp_path / "mirror", tmp_path / "models"
+    (mirror / "llm").mkdir(parents=True)
+    (mirror / "llm" / "x.gguf").write_bytes(b"AAAA")
+    assert run_fetch("--from", mirror, "--models-dir", dest).returncode == 0
+    (mirror / "llm" / "x.gguf").write_bytes(b"BBBB")
+    assert run_fetch("--from", mirror, "--models-dir", dest).returncode == 0
+    assert (dest / "llm" / "x.gguf").read_bytes() == b"BBBB"
+
+
+def test_download_error_is_one_message_and_leaves_no_partial_file(tmp_path: Path) -> None:
+    dest = tmp_path / "models"
+    # Nothing listens on port 9 of the loopback address: the connection is refused.
+    result = run_fetch(
+        "--production", "--base-url", "huggingface=http://127.0.0.1:9",
+        "--base-url", "vosk=http://127.0.0.1:9", "--models-dir", dest,
+    )  # fmt: skip
+    assert result.returncode != 0
+    assert "cannot download http://127.0.0.1:9/" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert not list(dest.rglob("*.part"))
