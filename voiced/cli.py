@@ -6,9 +6,7 @@ import argparse
 import json
 import logging
 import os
-import signal
 import sys
-import threading
 from pathlib import Path
 from typing import Any
 
@@ -97,9 +95,22 @@ def _config_path(given: Path | None) -> Path | None:
 
 def _setup_logging(config: Config, verbose: bool) -> None:
     level = logging.DEBUG if verbose else getattr(logging, config.logging.level.upper())
-    logging.basicConfig(
-        level=level, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr
-    )
+    handler = _journal_handler() if os.environ.get("JOURNAL_STREAM") else None
+    if handler is None:
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+    logging.basicConfig(level=level, handlers=[handler])
+
+
+def _journal_handler() -> logging.Handler | None:
+    """Under systemd, log to the journal natively: structured fields (TURN_ID, STAGE,
+    LATENCY_S) stay searchable with journalctl."""
+    try:
+        from systemd.journal import JournalHandler
+    except ImportError:
+        return None
+    handler: logging.Handler = JournalHandler(SYSLOG_IDENTIFIER="voiced")
+    return handler
 
 
 def _replay(args: argparse.Namespace, config: Config) -> int:
@@ -132,10 +143,9 @@ def _write_report(report: dict[str, Any], destination: str | None) -> None:
 def _run(args: argparse.Namespace, config: Config) -> int:
     from voiced.daemon import run_daemon
 
-    stop = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: stop.set())
-    signal.signal(signal.SIGINT, lambda *_: stop.set())
-    run_daemon(config, stop)
+    # Test-only: make the named stage hang, to prove the watchdog notices.
+    hang_stage = os.environ.get("VOICED_TEST_HANG_STAGE") or None
+    run_daemon(config, _config_path(getattr(args, "config", None)), hang_stage)
     return EX_OK
 
 

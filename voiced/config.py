@@ -28,6 +28,9 @@ class AudioConfig(_Section):
     # null is the system default. Names survive reboots, ALSA card numbers do not.
     input_device: str | int | None = None
     output_device: str | int | None = None
+    # A WAV file played at real pace in place of the microphone (demos, tests); silence
+    # follows its end.
+    input_file: Path | None = None
 
 
 class WakeConfig(_Section):
@@ -76,6 +79,9 @@ class LlmConfig(_Section):
     # The conversation (without the system prompt) is kept within this many tokens;
     # the oldest turns are dropped first.
     history_token_budget: Annotated[int, Field(ge=0, le=32768)] = 1024
+    # Wall-clock limit of one answer; past it the answer is cut short, and a model call
+    # stuck this long stops the watchdog pings.
+    turn_timeout_seconds: Annotated[float, Field(gt=0, le=600)] = 30.0
     # CPU cores the LLM worker is pinned to ("all" leaves it unpinned), and its threads
     # (null: one per pinned core).
     cpus: Literal["all"] | list[Annotated[int, Field(ge=0)]] = "all"

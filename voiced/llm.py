@@ -15,6 +15,7 @@ from typing import Any
 
 from voiced.config import LlmConfig
 from voiced.errors import ModelError, VoicedError
+from voiced.health import Health
 
 log = logging.getLogger(__name__)
 
@@ -114,8 +115,9 @@ def resolve_cpus(cpus: str | list[int]) -> list[int] | None:
 class LlmWorker:
     """Owns the model on one thread; `ask` queues a request and returns its stream."""
 
-    def __init__(self, model_path: Path, config: LlmConfig) -> None:
+    def __init__(self, model_path: Path, config: LlmConfig, health: Health | None = None) -> None:
         check_gguf(model_path)
+        self.health = health or Health()
         self.model_path = model_path
         self.config = config
         self.cpus = resolve_cpus(config.cpus)
@@ -150,7 +152,8 @@ class LlmWorker:
 
     def close(self) -> None:
         self._requests.put(None)
-        self._thread.join(timeout=5)
+        # A worker stuck in a model call is abandoned: it is a daemon thread.
+        self._thread.join(timeout=2)
 
     def _run(self) -> None:
         try:
@@ -172,7 +175,8 @@ class LlmWorker:
             if generation is None:
                 return
             try:
-                self._generate(generation)
+                with self.health.busy("llm", self.config.turn_timeout_seconds):
+                    self._generate(generation)
             except BaseException as err:  # the turn fails, the worker lives on
                 log.exception("LLM generation failed")
                 generation.pieces.put(err)
@@ -211,8 +215,13 @@ class LlmWorker:
             stream=True,
         )
         reply = []
+        deadline = time.monotonic() + self.config.turn_timeout_seconds
         for chunk in stream:
             if generation.cancelled.is_set():
+                break
+            if time.monotonic() > deadline:
+                log.warning("answer cut at the %.0f s limit", self.config.turn_timeout_seconds)
+                generation.finish_reason = "length"
                 break
             choice = chunk["choices"][0]
             generation.finish_reason = choice.get("finish_reason") or generation.finish_reason

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from voiced.asr import Recognizer, load_recognizer
 from voiced.config import Config
+from voiced.health import Health
 from voiced.llm import LlmWorker
 from voiced.tts import PiperTts
 from voiced.vad import SileroVad
@@ -33,7 +34,11 @@ def llm_path(config: Config) -> Path:
     return config.models_dir / "llm" / config.llm.model
 
 
-def load_models(config: Config, progress: Callable[[str], None] | None = None) -> Models:
+def load_models(
+    config: Config,
+    progress: Callable[[str], None] | None = None,
+    health: Health | None = None,
+) -> Models:
     """Load and warm every model; raises ModelError naming the first that cannot load."""
 
     def step(what: str) -> None:
@@ -44,7 +49,7 @@ def load_models(config: Config, progress: Callable[[str], None] | None = None) -
     models_dir = config.models_dir
     step("the language model")
     # The LLM is read in on its own thread, then evaluates its prompt while the others load.
-    llm = LlmWorker(llm_path(config), config.llm)
+    llm = LlmWorker(llm_path(config), config.llm, health)
     llm.wait_constructed()
     try:
         step("the wake word model")

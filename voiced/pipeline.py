@@ -10,7 +10,9 @@ from collections.abc import Callable
 
 from voiced.config import Config
 from voiced.errors import VoicedError
+from voiced.health import Health
 from voiced.listener import HeardCommand, Listener
+from voiced.llm import Generation
 from voiced.models import Models
 from voiced.report import TurnReport
 from voiced.sentences import SentenceSplitter
@@ -18,6 +20,12 @@ from voiced.sources import AudioSource
 from voiced.tts import AudioSink, Reply, Speaker
 
 log = logging.getLogger(__name__)
+
+# Far longer than one chunk or one command takes: past them, a stage is stuck.
+LISTENING_DEADLINE_SECONDS = 5.0
+# On stop, a reply in progress is cut and given this long to end.
+STOP_GRACE_SECONDS = 2.0
+RECOGNITION_DEADLINE_SECONDS = 30.0
 
 APOLOGY = "Sorry, something went wrong with that."
 NO_ANSWER = "Sorry, I have no answer to that."
@@ -38,16 +46,22 @@ def strip_wake_phrase(text: str, wake_word: str) -> str:
 
 
 class Pipeline:
-    def __init__(self, config: Config, models: Models, sink: AudioSink) -> None:
+    def __init__(
+        self, config: Config, models: Models, sink: AudioSink, health: Health | None = None
+    ) -> None:
         self.config = config
         self.models = models
+        self.health = health or Health()
         self.listener = Listener(
             models.wake, models.vad, models.recognizer, config.wake, config.endpoint
         )
-        self.speaker = Speaker(models.tts, sink)
+        self.speaker = Speaker(models.tts, sink, self.health)
         # What the daemon is doing, for systemd's STATUS= and the log.
         self.status: Callable[[str], None] = lambda text: log.debug("status: %s", text)
         self._turn_thread: threading.Thread | None = None
+        self._turns_started = 0
+        # The generation and reply of the turn in progress, so that it can be cut.
+        self._current: tuple[Generation | None, Reply | None] = (None, None)
 
     def run(
         self,
@@ -62,8 +76,11 @@ class Pipeline:
             turns.append(self.answer(command, input_name()))
 
         self.status("listening")
-        for chunk in source.chunks():
+        chunks = source.chunks()
+        stopped = False
+        for chunk in chunks:
             if stop is not None and stop.is_set():
+                stopped = True
                 break
             if self._turn_thread is not None:
                 if self._turn_thread.is_alive():
@@ -71,7 +88,8 @@ class Pipeline:
                 self._turn_thread = None
                 self.listener.reset()
                 self.status("listening")
-            command = self.listener.feed(chunk)
+            with self.health.busy("listening", LISTENING_DEADLINE_SECONDS):
+                command = self.listener.feed(chunk)
             if command is None:
                 continue
             if source.waits_for_replies:
@@ -82,14 +100,24 @@ class Pipeline:
                     target=answer, args=(command,), name="turn", daemon=True
                 )
                 self._turn_thread.start()
+        chunks.close()  # releases the microphone now, not when collected
         if self._turn_thread is not None:
-            self._turn_thread.join()
+            if stopped:
+                self._cancel_turn()
+            self._turn_thread.join(STOP_GRACE_SECONDS if stopped else None)
             self._turn_thread = None
-        last = self.listener.end_of_input()
-        if last is not None:
+        if not stopped and (last := self.listener.end_of_input()) is not None:
             answer(last)
         self.listener.reset()
         return turns
+
+    def _cancel_turn(self) -> None:
+        """Cut the reply being produced: stop generating and drop the audio not yet played."""
+        generation, reply = self._current
+        if generation is not None:
+            generation.cancel()
+        if reply is not None:
+            reply.cancelled.set()
 
     def answer(self, command: HeardCommand, input_name: str | None = None) -> TurnReport:
         """Recognise, answer and speak one command. Never raises: a failed turn is reported."""
@@ -101,20 +129,29 @@ class Pipeline:
             partials=list(command.partials),
             asr_engine=self.models.recognizer.name,
         )
+        self._turns_started += 1
+        turn_id = self._turns_started
         marks: dict[str, float | None] = {}
         reply: Reply | None = None
         spoken: list[str] = []
         try:
             self.status("thinking")
-            text = command.session.finish()
+            with self.health.busy("recognition", RECOGNITION_DEADLINE_SECONDS):
+                text = command.session.finish()
             marks["asr_final_s"] = time.monotonic()
             report.transcript = strip_wake_phrase(text, command.wake.wake_word)
-            log.info("heard: %r", report.transcript)
+            log.info(
+                "turn %d heard: %r",
+                turn_id,
+                report.transcript,
+                extra={"TURN_ID": turn_id, "STAGE": "recognition"},
+            )
             if not report.transcript:
                 return report
             reply = self.speaker.begin()
             report.answered_by = "llm"
             generation = self.models.llm.ask(report.transcript)
+            self._current = (generation, reply)
             splitter = SentenceSplitter(self.config.tts.first_clause_min_chars)
             for piece in generation:
                 for sentence in splitter.feed(piece):
@@ -129,7 +166,9 @@ class Pipeline:
             if not spoken:
                 self._speak(reply, NO_ANSWER, spoken, marks)
         except VoicedError as err:
-            log.error("turn failed: %s", err)
+            log.error(
+                "turn %d failed: %s", turn_id, err, extra={"TURN_ID": turn_id, "STAGE": "turn"}
+            )
             report.error = str(err)
             reply = reply or self.speaker.begin()
             self._speak(reply, APOLOGY, spoken, marks)
@@ -138,6 +177,7 @@ class Pipeline:
                 self.status("speaking")
                 self.speaker.end(reply)
                 reply.wait()
+                self._current = (None, None)
                 marks["tts_first_audio_s"] = reply.first_audio_at
                 marks["reply_done_s"] = time.monotonic()
                 report.reply_audio_seconds = round(
@@ -157,6 +197,13 @@ class Pipeline:
                     for name, at in marks.items()
                 },
             }
+            log.info(
+                "turn %d answered by %s, first audio after %s s",
+                turn_id,
+                report.answered_by,
+                report.latency_s,
+                extra={"TURN_ID": turn_id, "STAGE": "reply", "LATENCY_S": report.latency_s},
+            )
             self.status("listening")
         return report
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import logging
 import queue
 import time
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -29,15 +29,19 @@ class AudioSource(Protocol):
     # is whole; False: audio keeps coming at its own pace, as from a microphone.
     waits_for_replies: bool
 
-    def chunks(self) -> Iterator[AudioChunk]: ...
+    def chunks(self) -> Generator[AudioChunk, None, None]: ...
 
 
 class WavFileSource:
     """A recording played into the pipeline, as fast as it takes it or at real pace."""
 
-    def __init__(self, paths: list[Path], realtime: bool = False) -> None:
+    def __init__(
+        self, paths: list[Path], realtime: bool = False, silence_after: bool = False
+    ) -> None:
         self.recordings = [(path, read_wav(path)) for path in paths]
         self.realtime = realtime
+        # Go on with silence after the last file, as a microphone in a quiet room would.
+        self.silence_after = silence_after
         self.waits_for_replies = not realtime
         # Set while chunks of each file are yielded, so turns can name their file.
         self.current: Path | None = None
@@ -46,22 +50,26 @@ class WavFileSource:
     def audio_seconds(self) -> float:
         return sum(len(samples) for _, samples in self.recordings) / SAMPLE_RATE
 
-    def chunks(self) -> Iterator[AudioChunk]:
+    def chunks(self) -> Generator[AudioChunk, None, None]:
         start = time.monotonic()
         position = 0
-        for path, samples in self.recordings:
+        for path, chunk in self._pieces():
             self.current = path
+            if self.realtime:
+                due = start + (position + SAMPLES_PER_CHUNK) / SAMPLE_RATE
+                time.sleep(max(0.0, due - time.monotonic()))
+            yield AudioChunk(chunk, start_s=position / SAMPLE_RATE, received_at=time.monotonic())
+            position += SAMPLES_PER_CHUNK
+
+    def _pieces(self) -> Iterator[tuple[Path | None, np.ndarray]]:
+        """Each file's chunks (the last one zero-padded), then silence if asked for."""
+        for path, samples in self.recordings:
             for offset in range(0, len(samples), SAMPLES_PER_CHUNK):
                 chunk = samples[offset : offset + SAMPLES_PER_CHUNK]
-                if len(chunk) < SAMPLES_PER_CHUNK:
-                    chunk = np.pad(chunk, (0, SAMPLES_PER_CHUNK - len(chunk)))
-                if self.realtime:
-                    due = start + (position + SAMPLES_PER_CHUNK) / SAMPLE_RATE
-                    time.sleep(max(0.0, due - time.monotonic()))
-                yield AudioChunk(
-                    chunk, start_s=position / SAMPLE_RATE, received_at=time.monotonic()
-                )
-                position += SAMPLES_PER_CHUNK
+                yield path, np.pad(chunk, (0, SAMPLES_PER_CHUNK - len(chunk)))
+        silence = np.zeros(SAMPLES_PER_CHUNK, dtype=np.int16)
+        while self.silence_after:
+            yield None, silence
 
 
 class MicrophoneSource:
@@ -73,7 +81,7 @@ class MicrophoneSource:
         self.device = device
         self.name = "the default microphone" if device is None else f"microphone {device!r}"
 
-    def chunks(self) -> Iterator[AudioChunk]:
+    def chunks(self) -> Generator[AudioChunk, None, None]:
         import sounddevice
         import soxr
 

@@ -16,9 +16,15 @@ import numpy as np
 
 from voiced.config import TtsConfig
 from voiced.errors import ModelError, VoicedError
+from voiced.health import Health
 from voiced.sentences import SentenceSplitter
 
 log = logging.getLogger(__name__)
+
+
+# Longer than any sentence takes to synthesise or a chunk to play: past it, a stage is stuck.
+SYNTHESIS_DEADLINE_SECONDS = 30.0
+PLAYBACK_DEADLINE_SECONDS = 10.0
 
 
 class TtsError(VoicedError):
@@ -81,7 +87,8 @@ class Speaker:
     """A synthesis thread that owns the voice and a playback thread that owns the sink,
     joined by a queue: audio of sentence N plays while N+1 is synthesised."""
 
-    def __init__(self, tts: PiperTts, sink: AudioSink) -> None:
+    def __init__(self, tts: PiperTts, sink: AudioSink, health: Health | None = None) -> None:
+        self.health = health or Health()
         self.tts = tts
         self.sink = sink
         self._sentences: queue.Queue[tuple[Reply, Any] | None] = queue.Queue()
@@ -113,8 +120,8 @@ class Speaker:
 
     def close(self) -> None:
         self._sentences.put(None)
-        self._synth_thread.join(timeout=10)
-        self._play_thread.join(timeout=10)
+        self._synth_thread.join(timeout=2)
+        self._play_thread.join(timeout=2)
         self.sink.close()
 
     def _synthesize_loop(self) -> None:
@@ -122,10 +129,11 @@ class Speaker:
             reply, text = item
             if text is not _END and not reply.cancelled.is_set() and reply.error is None:
                 try:
-                    for samples in self.tts.synthesize(text):
-                        if reply.cancelled.is_set():
-                            break
-                        self._audio.put((reply, samples))
+                    with self.health.busy("tts", SYNTHESIS_DEADLINE_SECONDS):
+                        for samples in self.tts.synthesize(text):
+                            if reply.cancelled.is_set():
+                                break
+                            self._audio.put((reply, samples))
                     reply.sentences_spoken += 1
                 except TtsError as err:
                     log.error("%s", err)
@@ -145,7 +153,8 @@ class Speaker:
             if reply.first_audio_at is None:
                 reply.first_audio_at = time.monotonic()
             try:
-                self.sink.write(samples, self.tts.sample_rate)
+                with self.health.busy("playback", PLAYBACK_DEADLINE_SECONDS):
+                    self.sink.write(samples, self.tts.sample_rate)
             except Exception as err:  # a failing speaker ends this reply, not the daemon
                 log.error("audio output failed: %s", err)
                 reply.error = err

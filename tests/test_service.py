@@ -1,0 +1,249 @@
+"""The service protocol on a real `voiced run` process: notify, watchdog, reload, stop.
+
+The test owns a real NOTIFY_SOCKET datagram socket, as systemd would, and the daemon
+hears a WAV file played at real pace in place of a microphone.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.helpers import MODELS_DIR, ROOT, recording
+from voiced.health import Health, Supervisor
+from voiced.notify import Notifier
+
+
+class NotifySocket:
+    """Collects every notify message sent to it, with its arrival time."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+        self.sock.bind(str(path))
+        self.sock.settimeout(0.2)
+        self.messages: list[tuple[float, str]] = []
+        self._closed = threading.Event()
+        self._thread = threading.Thread(target=self._collect, daemon=True)
+        self._thread.start()
+
+    def _collect(self) -> None:
+        while not self._closed.is_set():
+            try:
+                data = self.sock.recv(4096)
+            except TimeoutError:
+                continue
+            except OSError:
+                return
+            for line in data.decode().splitlines():
+                self.messages.append((time.monotonic(), line))
+
+    def lines(self) -> list[str]:
+        return [line for _, line in self.messages]
+
+    def wait_for(self, line: str, timeout_seconds: float) -> float:
+        deadline = time.monotonic() + timeout_seconds
+        while time.monotonic() < deadline:
+            for at, seen in list(self.messages):
+                if seen == line:
+                    return at
+            time.sleep(0.05)
+        raise AssertionError(f"{line!r} never sent; got {self.lines()}")
+
+    def count(self, line: str, since: float) -> int:
+        return sum(1 for at, seen in list(self.messages) if seen == line and at >= since)
+
+    def close(self) -> None:
+        self._closed.set()
+        self.sock.close()
+
+
+def test_notifier_sends_datagrams_to_the_socket(tmp_path: Path) -> None:
+    listener = NotifySocket(tmp_path / "notify")
+    try:
+        notifier = Notifier({"NOTIFY_SOCKET": str(listener.path), "WATCHDOG_USEC": "2000000"})
+        assert notifier.watchdog_seconds == 2.0
+        notifier.ready("listening")
+        notifier.watchdog()
+        notifier.status("listening")  # unchanged: not sent again
+        notifier.status("thinking")
+        listener.wait_for("STATUS=thinking", 2)
+        assert listener.lines() == ["READY=1", "STATUS=listening", "WATCHDOG=1", "STATUS=thinking"]
+    finally:
+        listener.close()
+
+
+def test_notifier_is_silent_without_systemd_and_ignores_another_pids_watchdog() -> None:
+    assert not Notifier({}).enabled
+    Notifier({}).ready("listening")  # no socket: nothing to send, no error
+    other = Notifier({"NOTIFY_SOCKET": "/x", "WATCHDOG_USEC": "1000", "WATCHDOG_PID": "1"})
+    assert other.watchdog_seconds is None
+
+
+def test_health_reports_a_stage_stuck_past_its_deadline() -> None:
+    now = [100.0]
+    health = Health(clock=lambda: now[0])
+    with health.busy("llm", deadline_seconds=5):
+        now[0] += 4
+        assert health.stuck() == []
+        now[0] += 2
+        assert health.stuck() == ["llm"]
+    assert health.stuck() == []
+
+
+def test_supervisor_pings_only_while_no_stage_is_stuck() -> None:
+    health = Health()
+    pings: list[float] = []
+    supervisor = Supervisor(health, lambda: pings.append(time.monotonic()), 0.05)
+    supervisor.start()
+    try:
+        time.sleep(0.3)
+        assert len(pings) >= 3
+        release = threading.Event()
+
+        def stuck_call() -> None:
+            with health.busy("tts", deadline_seconds=0.05):
+                release.wait()
+
+        worker = threading.Thread(target=stuck_call)
+        worker.start()
+        time.sleep(0.2)
+        withheld_since = len(pings)
+        time.sleep(0.3)
+        assert len(pings) <= withheld_since + 1
+        release.set()
+        worker.join()
+        time.sleep(0.3)
+        assert len(pings) >= withheld_since + 3
+    finally:
+        supervisor.stop()
+
+
+def write_config(path: Path, wake_threshold: float = 0.5, extra: str = "") -> None:
+    path.write_text(
+        f"models_dir: {MODELS_DIR}\n"
+        f"audio:\n  input_file: {recording('ask-capital')}\n"
+        f"wake:\n  threshold: {wake_threshold}\n"
+        f"llm:\n  temperature: 0.0\n  turn_timeout_seconds: 3.0\n{extra}"
+    )
+
+
+@pytest.fixture
+def service(tmp_path: Path) -> Iterator[tuple[NotifySocket, Path, list[str]]]:
+    notify = NotifySocket(tmp_path / "notify")
+    yield notify, tmp_path / "voiced.yaml", []
+    notify.close()
+
+
+def start(
+    config: Path, notify: NotifySocket, log: list[str], hang: str | None = None
+) -> subprocess.Popen[str]:
+    env = {**os.environ, "NOTIFY_SOCKET": str(notify.path), "WATCHDOG_USEC": "1000000"}
+    env.pop("JOURNAL_STREAM", None)
+    if hang:
+        env["VOICED_TEST_HANG_STAGE"] = hang
+    process = subprocess.Popen(
+        [sys.executable, "-m", "voiced.cli", "run", "--config", str(config)],
+        cwd=ROOT,
+        env=env,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+    def read_log() -> None:
+        assert process.stderr is not None
+        for line in process.stderr:
+            log.append(line)
+
+    threading.Thread(target=read_log, daemon=True).start()
+    return process
+
+
+def wait_for_log(log: list[str], needle: str, timeout_seconds: float) -> None:
+    deadline = time.monotonic() + timeout_seconds
+    while time.monotonic() < deadline:
+        if any(needle in line for line in log):
+            return
+        time.sleep(0.05)
+    raise AssertionError(f"{needle!r} never logged:\n{''.join(log)}")
+
+
+def stop(process: subprocess.Popen[str]) -> int:
+    process.send_signal(signal.SIGTERM)
+    try:
+        return process.wait(timeout=8)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+
+
+def test_ready_status_watchdog_and_a_spoken_turn(service) -> None:  # type: ignore[no-untyped-def]
+    notify, config, log = service
+    write_config(config)
+    process = start(config, notify, log)
+    try:
+        ready_at = notify.wait_for("READY=1", 120)
+        assert any(line.startswith("EXTEND_TIMEOUT_USEC=") for line in notify.lines())
+        # The recording's question is heard and answered, as from a microphone.
+        notify.wait_for("STATUS=thinking", 15)
+        notify.wait_for("STATUS=speaking", 15)
+        wait_for_log(log, "turn 1 answered by llm", 30)
+        time.sleep(2)
+        assert notify.count("WATCHDOG=1", since=ready_at) >= 4
+    finally:
+        code = stop(process)
+    assert code == 0
+    assert "STOPPING=1" in notify.lines()
+
+
+def test_sighup_reloads_a_good_config_and_keeps_the_old_one_on_a_bad_one(
+    service,  # type: ignore[no-untyped-def]
+) -> None:
+    notify, config, log = service
+    write_config(config)
+    process = start(config, notify, log)
+    try:
+        notify.wait_for("READY=1", 120)
+        config.write_text(config.read_text() + "endpoint:\n  silence_seconds: -1\n")
+        process.send_signal(signal.SIGHUP)
+        wait_for_log(log, "reload rejected", 30)
+        assert "endpoint.silence_seconds = -1" in "".join(log)
+        assert process.poll() is None
+
+        write_config(config, wake_threshold=0.6)
+        process.send_signal(signal.SIGHUP)
+        wait_for_log(log, "configuration reloaded", 120)
+        assert process.poll() is None
+        assert notify.lines().count("READY=1") >= 3
+    finally:
+        code = stop(process)
+    assert code == 0
+
+
+def test_watchdog_pings_stop_when_a_stage_hangs(service) -> None:  # type: ignore[no-untyped-def]
+    notify, config, log = service
+    write_config(config)
+    process = start(config, notify, log, hang="llm")
+    try:
+        notify.wait_for("READY=1", 120)
+        wait_for_log(log, "stage llm hangs", 30)
+        # The LLM's deadline is 3 s; after it no ping may come.
+        wait_for_log(log, "stuck past their deadline", 10)
+        quiet_since = time.monotonic()
+        time.sleep(2.5)
+        assert notify.count("WATCHDOG=1", since=quiet_since) == 0
+        assert process.poll() is None
+    finally:
+        # A wedged daemon still stops on SIGTERM, cutting the stuck turn.
+        code = stop(process)
+    assert code == 0
