@@ -14,13 +14,18 @@ import sys
 import threading
 import time
 from collections.abc import Iterator
+from itertools import islice
 from pathlib import Path
 
 import pytest
 
 from tests.helpers import MODELS_DIR, ROOT, recording
+from voiced.config import Config
+from voiced.daemon import Daemon
 from voiced.health import Health, Supervisor
+from voiced.messages import AudioChunk
 from voiced.notify import Notifier
+from voiced.sources import AudioInputError, AudioSource, WavFileSource
 
 
 class NotifySocket:
@@ -247,3 +252,68 @@ def test_watchdog_pings_stop_when_a_stage_hangs(service) -> None:  # type: ignor
         # A wedged daemon still stops on SIGTERM, cutting the stuck turn.
         code = stop(process)
     assert code == 0
+
+
+class RecordingNotifier(Notifier):
+    def __init__(self) -> None:
+        super().__init__({})
+        self.sent: list[str] = []
+
+    def send(self, *fields: str) -> None:
+        self.sent.extend(fields)
+
+
+class FlakyMicrophone:
+    """Absent at first, then lost mid-stream, then back with a spoken question."""
+
+    def __init__(self) -> None:
+        self.opened = 0
+        self.daemon: Daemon | None = None
+
+    def __call__(self, config: Config) -> AudioSource:
+        self.opened += 1
+        return self
+
+    waits_for_replies = True
+
+    def chunks(self) -> Iterator[AudioChunk]:
+        if self.opened == 1:
+            raise AudioInputError("microphone 'usb' not found")
+        source = WavFileSource([recording("silence")])
+        if self.opened == 2:
+            yield from islice(source.chunks(), 10)
+            raise AudioInputError("microphone 'usb' stopped sending audio")
+        yield from WavFileSource([recording("ask-capital")]).chunks()
+        assert self.daemon is not None
+        self.daemon.signals.stop = True
+        self.daemon.signals.wake.set()
+        yield from source.chunks()
+
+
+def test_lost_microphone_is_waited_for_and_listening_resumes(config: Config) -> None:
+    microphone = FlakyMicrophone()
+    refreshed: list[float] = []
+    notifier = RecordingNotifier()
+    daemon = Daemon(
+        config,
+        None,
+        notifier=notifier,
+        source_factory=microphone,
+        refresh_devices=lambda: refreshed.append(time.monotonic()),
+    )
+    microphone.daemon = daemon
+    handlers = {
+        sig: signal.getsignal(sig) for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP)
+    }
+    try:
+        daemon.run()
+    finally:
+        for sig, handler in handlers.items():
+            signal.signal(sig, handler)
+
+    assert microphone.opened == 3
+    assert len(refreshed) == 2, "PortAudio was not restarted between tries"
+    statuses = [field for field in notifier.sent if field.startswith("STATUS=")]
+    assert statuses.count("STATUS=waiting for microphone") == 2
+    assert "STATUS=thinking" in statuses[statuses.index("STATUS=waiting for microphone") :]
+    assert notifier.sent[-2:] == ["STOPPING=1", "STATUS=stopping"]

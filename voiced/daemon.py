@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import signal
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -58,6 +59,12 @@ def refresh_audio_devices() -> None:
     sounddevice._initialize()
 
 
+def default_source(config: Config) -> AudioSource:
+    if config.audio.input_file is not None:
+        return WavFileSource([config.audio.input_file], realtime=True, silence_after=True)
+    return MicrophoneSource(config.audio.input_device)
+
+
 class Daemon:
     def __init__(
         self,
@@ -65,8 +72,13 @@ class Daemon:
         config_path: Path | None,
         notifier: Notifier | None = None,
         hang_stage: str | None = None,
+        source_factory: Callable[[Config], AudioSource] | None = None,
+        refresh_devices: Callable[[], None] = refresh_audio_devices,
     ) -> None:
         self.config = config
+        # Where audio comes from: tests stand a failing source where the microphone stands.
+        self.source_factory = source_factory or default_source
+        self.refresh_devices = refresh_devices
         self.config_path = config_path
         self.notifier = notifier or Notifier()
         self.health = Health(hang_stage)
@@ -113,7 +125,7 @@ class Daemon:
         while not (self.signals.stop or self.signals.reload):
             self.signals.wake.clear()
             try:
-                pipeline.run(self._source(), stop=self.signals.wake)
+                pipeline.run(self.source_factory(self.config), stop=self.signals.wake)
                 retry_seconds = RETRY_FIRST_SECONDS
             except AudioInputError as err:
                 self._status("waiting for microphone")
@@ -121,13 +133,7 @@ class Daemon:
                 if self.signals.wake.wait(retry_seconds):
                     continue
                 retry_seconds = min(retry_seconds * 2, RETRY_MAX_SECONDS)
-                refresh_audio_devices()
-
-    def _source(self) -> AudioSource:
-        audio = self.config.audio
-        if audio.input_file is not None:
-            return WavFileSource([audio.input_file], realtime=True, silence_after=True)
-        return MicrophoneSource(audio.input_device)
+                self.refresh_devices()
 
     def _reload(self, models: Models, pipeline: Pipeline) -> tuple[Models, Pipeline]:
         self.notifier.reloading()

@@ -20,6 +20,9 @@ from voiced.wavio import read_wav, to_heard_format
 log = logging.getLogger(__name__)
 
 
+OVERFLOW_REPORT_SECONDS = 10.0
+
+
 class AudioInputError(VoicedError):
     """The microphone cannot be opened or read."""
 
@@ -80,6 +83,10 @@ class MicrophoneSource:
     def __init__(self, device: str | int | None) -> None:
         self.device = device
         self.name = "the default microphone" if device is None else f"microphone {device!r}"
+        # Blocks lost because PortAudio or the listener fell behind.
+        self.overflows = 0
+        self._overflows_reported = 0
+        self._next_report_at = 0.0
 
     def chunks(self) -> Generator[AudioChunk, None, None]:
         import sounddevice
@@ -93,13 +100,13 @@ class MicrophoneSource:
         blocks: queue.Queue[np.ndarray] = queue.Queue(maxsize=200)
 
         def on_audio(data: np.ndarray, _frames: int, _time: Any, status: Any) -> None:
-            # The PortAudio callback only hands the block on: no work here.
-            if status:
-                log.debug("microphone status: %s", status)
+            # The PortAudio callback only hands the block on and counts losses: no work here.
+            if status.input_overflow:
+                self.overflows += 1
             try:
                 blocks.put_nowait(data.copy())
             except queue.Full:
-                log.warning("audio input overflow: the listener fell behind")
+                self.overflows += 1
 
         frames = FrameBuffer(SAMPLES_PER_CHUNK)
         # A streaming resampler keeps its state across blocks: no clicks at block edges.
@@ -125,7 +132,16 @@ class MicrophoneSource:
                     raise AudioInputError(
                         f"microphone {info['name']!r} stopped sending audio"
                     ) from err
+                self._report_overflows()
                 heard = resampler.resample_chunk(block[:, 0])
                 for chunk in frames.push(to_heard_format(heard, SAMPLE_RATE)):
                     yield AudioChunk(chunk, position / SAMPLE_RATE, time.monotonic())
                     position += SAMPLES_PER_CHUNK
+
+    def _report_overflows(self) -> None:
+        """Log lost audio at most every OVERFLOW_REPORT_SECONDS."""
+        now = time.monotonic()
+        if self.overflows != self._overflows_reported and now >= self._next_report_at:
+            log.warning("audio input overflows: %d so far (audio was lost)", self.overflows)
+            self._overflows_reported = self.overflows
+            self._next_report_at = now + OVERFLOW_REPORT_SECONDS
