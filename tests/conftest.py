@@ -12,8 +12,9 @@ from voiced.models import Models, load_models
 
 
 @pytest.fixture(scope="session")
-def config() -> Config:
-    return repeatable_config()
+def config(tmp_path_factory: pytest.TempPathFactory) -> Config:
+    state = tmp_path_factory.mktemp("state") / "state.json"
+    return repeatable_config(state_file={"path": str(state)})
 
 
 @pytest.fixture(scope="session")

@@ -82,6 +82,9 @@ def _parser() -> argparse.ArgumentParser:
 
     check = command("check", "check the configuration, models and devices")
     check.set_defaults(handler=_check)
+
+    intents = command("intents", "list the intent plugins, their intents and sentences")
+    intents.set_defaults(handler=_intents)
     return parser
 
 
@@ -161,6 +164,22 @@ def _say(args: argparse.Namespace, config: Config) -> int:
         speaker.close()
     if reply.error is not None:
         raise VoicedError(f"speaking failed: {reply.error}")
+    return EX_OK
+
+
+def _intents(args: argparse.Namespace, config: Config) -> int:
+    from voiced.intents.registry import load_registry
+
+    registry = load_registry()
+    for plugin in registry.plugins:
+        print(f"plugin {plugin.name}: {plugin.description}")
+        for intent, templates in plugin.templates().items():
+            print(f"  {intent}")
+            for template in templates:
+                print(f"    {template}")
+    for name, reason in registry.failures.items():
+        print(f"plugin {name}: NOT LOADED: {reason}")
+    print("devices: " + ", ".join(f"{d.name} ({d.kind}, {d.backend})" for d in config.devices))
     return EX_OK
 
 

@@ -10,7 +10,14 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 EX_CONFIG = 78
 
@@ -63,6 +70,8 @@ class AsrConfig(_Section):
     # Whisper samples by default; 0 makes the transcript repeatable.
     temperature: Annotated[float, Field(ge=0, le=1)] = 0.0
     beam_size: Annotated[int, Field(ge=1, le=10)] = 1
+    # Steer recognition toward the commands and device names (Whisper: a prompt).
+    command_bias: bool = True
 
 
 class LlmConfig(_Section):
@@ -102,6 +111,79 @@ class TtsConfig(_Section):
     length_scale: Annotated[float, Field(gt=0, le=4)] | None = None
 
 
+DeviceKind = Literal["light", "switch", "fan"]
+
+
+class DeviceConfig(_Section):
+    # A stable identifier: state file key, MQTT discovery id.
+    id: Annotated[str, Field(pattern=r"^[a-z0-9_]+$")]
+    # What people call it; aliases are other names for the same device.
+    name: Annotated[str, Field(min_length=1)]
+    aliases: list[str] = []
+    area: str | None = None
+    kind: DeviceKind = "light"
+    backend: Literal["state_file", "mqtt", "homeassistant"] = "state_file"
+    # mqtt: where commands go and where the device reports its state.
+    command_topic: str | None = None
+    state_topic: str | None = None
+    brightness_command_topic: str | None = None
+    payload_on: str = "ON"
+    payload_off: str = "OFF"
+    # homeassistant: the entity this device is, e.g. light.kitchen.
+    entity_id: Annotated[str, Field(pattern=r"^[a-z_]+\.[a-z0-9_]+$")] | None = None
+
+    @model_validator(mode="after")
+    def _backend_settings(self) -> DeviceConfig:
+        if self.backend == "mqtt" and not self.command_topic:
+            raise ValueError(f"device {self.id!r} uses mqtt and needs a command_topic")
+        if self.backend == "homeassistant" and not self.entity_id:
+            raise ValueError(f"device {self.id!r} uses homeassistant and needs an entity_id")
+        return self
+
+
+class StateFileConfig(_Section):
+    # Device state and timers for the state_file back end (relative: working directory).
+    path: Path = Path("state.json")
+
+
+class MqttConfig(_Section):
+    host: str = "localhost"
+    port: Annotated[int, Field(ge=1, le=65535)] = 1883
+    username: str | None = None
+    # The password is read from this file (a systemd credential, say), never from here.
+    password_file: Path | None = None
+    client_id: str = "voiced"
+    # Announce the devices to Home Assistant through MQTT discovery.
+    discovery: bool = False
+    discovery_prefix: str = "homeassistant"
+    timeout_seconds: Annotated[float, Field(gt=0, le=60)] = 3.0
+
+
+class HomeAssistantConfig(_Section):
+    url: str = "http://homeassistant.local:8123"
+    # A long-lived access token, read from this file, or else from this environment variable.
+    token_file: Path | None = None
+    token_env: str = "VOICED_HA_TOKEN"
+    timeout_seconds: Annotated[float, Field(gt=0, le=60)] = 5.0
+
+
+def _demo_devices() -> list[DeviceConfig]:
+    return [
+        DeviceConfig(
+            id="kitchen_light",
+            name="kitchen light",
+            area="kitchen",
+            aliases=["kitchen lights", "light in the kitchen"],
+        ),
+        DeviceConfig(
+            id="bedroom_lamp", name="bedroom lamp", area="bedroom", aliases=["bedside lamp"]
+        ),
+        DeviceConfig(id="living_room_light", name="living room light", area="living room"),
+        DeviceConfig(id="coffee_maker", name="coffee maker", area="kitchen", kind="switch"),
+        DeviceConfig(id="ceiling_fan", name="ceiling fan", area="bedroom", kind="fan"),
+    ]
+
+
 class LoggingConfig(_Section):
     level: Literal["debug", "info", "warning", "error"] = "info"
 
@@ -115,7 +197,22 @@ class Config(_Section):
     asr: AsrConfig = AsrConfig()
     llm: LlmConfig = LlmConfig()
     tts: TtsConfig = TtsConfig()
+    devices: list[DeviceConfig] = Field(default_factory=_demo_devices)
+    state_file: StateFileConfig = StateFileConfig()
+    mqtt: MqttConfig = MqttConfig()
+    homeassistant: HomeAssistantConfig = HomeAssistantConfig()
     logging: LoggingConfig = LoggingConfig()
+
+    @model_validator(mode="after")
+    def _unique_devices(self) -> Config:
+        seen: dict[str, str] = {}
+        for device in self.devices:
+            for spoken in [device.id, device.name, *device.aliases]:
+                key = spoken.lower()
+                if key in seen and seen[key] != device.id:
+                    raise ValueError(f"{spoken!r} names both {seen[key]!r} and {device.id!r}")
+                seen[key] = device.id
+        return self
 
 
 class _UniqueKeyLoader(yaml.SafeLoader):

@@ -20,6 +20,10 @@ from voiced.wake import WakeGate, WakeWordDetector
 log = logging.getLogger(__name__)
 
 
+# Speech within this many VAD frames (90 ms) after the wake word keeps the pre-roll.
+PREROLL_DECISION_FRAMES = 3
+
+
 @dataclass
 class HeardCommand:
     """A command cut at its endpoint, with the recogniser session that heard it."""
@@ -44,7 +48,10 @@ class Listener:
         recognizer: Recognizer,
         wake_config: WakeConfig,
         endpoint_config: EndpointConfig,
+        vocabulary: list[str] | None = None,
     ) -> None:
+        # Phrases the recogniser is steered toward (commands and device names).
+        self.vocabulary = vocabulary
         self.wake = wake
         self.vad = vad
         self.recognizer = recognizer
@@ -89,11 +96,10 @@ class Listener:
         wake = WakeDetected(self.wake.name, score, round(chunk.end_s, 3))
         log.info("wake word %s (score %.2f) at %.2f s", wake.wake_word, score, chunk.end_s)
         self.vad.reset()
-        session = self.recognizer.start()
-        capture = _Capture(wake, session, Endpointer(self.times), chunk.end_s)
-        # The words said right after the wake word may already be in the last chunks.
-        capture.add(self.preroll.take())
-        self._capture = capture
+        session = self.recognizer.start(self.vocabulary)
+        self._capture = _Capture(
+            wake, session, Endpointer(self.times), chunk.end_s, self.preroll.take()
+        )
 
     def _capture_command(self, chunk: AudioChunk) -> HeardCommand | None:
         capture = self._capture
@@ -102,6 +108,7 @@ class Listener:
         capture.add(chunk.samples)
         for probability in self.vad.probabilities(chunk.samples):
             is_speech = probability >= self.vad.threshold
+            capture.decide_preroll(is_speech)
             if is_speech:
                 capture.speech_end_received_at = chunk.received_at
             event = capture.endpointer.feed(SECONDS_PER_VAD_FRAME, is_speech)
@@ -119,7 +126,12 @@ class _Capture:
     """The audio and state of one command being heard."""
 
     def __init__(
-        self, wake: WakeDetected, session: RecognizerSession, endpointer: Endpointer, start_s: float
+        self,
+        wake: WakeDetected,
+        session: RecognizerSession,
+        endpointer: Endpointer,
+        start_s: float,
+        preroll: np.ndarray,
     ) -> None:
         self.wake = wake
         self.session = session
@@ -128,16 +140,45 @@ class _Capture:
         self.chunks: list[np.ndarray] = []
         self.partials: list[str] = []
         self.speech_end_received_at = time.monotonic()
+        # Audio held back until the pre-roll is kept or dropped.
+        self._preroll: np.ndarray | None = preroll
+        self._held: list[np.ndarray] = []
+        self._frames_judged = 0
+
+    def decide_preroll(self, is_speech: bool) -> None:
+        """The wake word fires as it ends: the pre-roll then holds its tail, and belongs to
+        the command only when speech runs on without a pause ("hey jarvis turn on...")."""
+        if self._preroll is None:
+            return
+        self._frames_judged += 1
+        if is_speech or self._frames_judged >= PREROLL_DECISION_FRAMES:
+            self._settle_preroll(keep=is_speech)
+
+    def _settle_preroll(self, keep: bool) -> None:
+        preroll, self._preroll = self._preroll, None
+        held, self._held = self._held, []
+        for samples in [preroll] if keep and preroll is not None else []:
+            self._accept(samples)
+        for samples in held:
+            self._accept(samples)
 
     def add(self, samples: np.ndarray) -> None:
         if len(samples) == 0:
             return
+        if self._preroll is not None:
+            self._held.append(samples)
+        else:
+            self._accept(samples)
+
+    def _accept(self, samples: np.ndarray) -> None:
         self.chunks.append(samples)
         partial = self.session.accept(samples)
         if partial:
             self.partials.append(partial)
 
     def command(self, endpoint_at: float) -> HeardCommand:
+        if self._preroll is not None:  # the input ended before the pre-roll was judged
+            self._settle_preroll(keep=False)
         return HeardCommand(
             wake=self.wake,
             session=self.session,

@@ -11,6 +11,9 @@ from collections.abc import Callable
 from voiced.config import Config
 from voiced.errors import VoicedError
 from voiced.health import Health
+from voiced.intents import IntentMatch
+from voiced.intents.engine import IntentEngine
+from voiced.intents.tools import ToolCallRefused, ToolCallSniffer, ToolGate
 from voiced.listener import HeardCommand, Listener
 from voiced.llm import Generation
 from voiced.models import Models
@@ -28,6 +31,7 @@ STOP_GRACE_SECONDS = 2.0
 RECOGNITION_DEADLINE_SECONDS = 30.0
 
 APOLOGY = "Sorry, something went wrong with that."
+REFUSED = "Sorry, I can't do that."
 NO_ANSWER = "Sorry, I have no answer to that."
 
 
@@ -47,15 +51,23 @@ def strip_wake_phrase(text: str, wake_word: str) -> str:
 
 class Pipeline:
     def __init__(
-        self, config: Config, models: Models, sink: AudioSink, health: Health | None = None
+        self,
+        config: Config,
+        models: Models,
+        sink: AudioSink,
+        health: Health | None = None,
+        intents: IntentEngine | None = None,
     ) -> None:
         self.config = config
         self.models = models
         self.health = health or Health()
-        self.listener = Listener(
-            models.wake, models.vad, models.recognizer, config.wake, config.endpoint
-        )
         self.speaker = Speaker(models.tts, sink, self.health)
+        self.intents = intents or IntentEngine(config, announce=self.announce)
+        self.tool_gate = ToolGate(self.intents.registry, config.devices)
+        vocabulary = self.intents.matcher.vocabulary() if config.asr.command_bias else None
+        self.listener = Listener(
+            models.wake, models.vad, models.recognizer, config.wake, config.endpoint, vocabulary
+        )
         # What the daemon is doing, for systemd's STATUS= and the log.
         self.status: Callable[[str], None] = lambda text: log.debug("status: %s", text)
         self._turn_thread: threading.Thread | None = None
@@ -121,98 +133,151 @@ class Pipeline:
 
     def answer(self, command: HeardCommand, input_name: str | None = None) -> TurnReport:
         """Recognise, answer and speak one command. Never raises: a failed turn is reported."""
-        report = TurnReport(
-            wake_word=command.wake.wake_word,
-            wake_at_s=command.wake.at_s,
-            input=input_name,
-            speech_end_at_s=command.speech_end_at_s,
-            partials=list(command.partials),
-            asr_engine=self.models.recognizer.name,
-        )
         self._turns_started += 1
-        turn_id = self._turns_started
-        marks: dict[str, float | None] = {}
-        reply: Reply | None = None
-        spoken: list[str] = []
+        turn = _Turn(
+            self._turns_started,
+            self.speaker,
+            TurnReport(
+                wake_word=command.wake.wake_word,
+                wake_at_s=command.wake.at_s,
+                input=input_name,
+                speech_end_at_s=command.speech_end_at_s,
+                partials=list(command.partials),
+                asr_engine=self.models.recognizer.name,
+            ),
+        )
+        report = turn.report
         try:
             self.status("thinking")
             with self.health.busy("recognition", RECOGNITION_DEADLINE_SECONDS):
                 text = command.session.finish()
-            marks["asr_final_s"] = time.monotonic()
+            turn.mark("asr_final_s")
             report.transcript = strip_wake_phrase(text, command.wake.wake_word)
-            log.info(
-                "turn %d heard: %r",
-                turn_id,
-                report.transcript,
-                extra={"TURN_ID": turn_id, "STAGE": "recognition"},
-            )
+            turn.log("heard: %r", report.transcript, stage="recognition")
             if not report.transcript:
                 return report
-            reply = self.speaker.begin()
-            report.answered_by = "llm"
-            generation = self.models.llm.ask(report.transcript)
-            self._current = (generation, reply)
-            splitter = SentenceSplitter(self.config.tts.first_clause_min_chars)
-            for piece in generation:
-                for sentence in splitter.feed(piece):
-                    self._speak(reply, sentence, spoken, marks)
-            # Cut by the token cap: the unfinished last sentence is not spoken.
-            if generation.finish_reason != "length" or not spoken:
-                for sentence in splitter.flush():
-                    self._speak(reply, sentence, spoken, marks)
-            marks["llm_first_token_s"] = generation.first_token_at
-            marks["llm_done_s"] = generation.done_at or time.monotonic()
-            report.llm_completion_tokens = generation.completion_tokens
-            if not spoken:
-                self._speak(reply, NO_ANSWER, spoken, marks)
+            match = self.intents.match(report.transcript)
+            if match is not None:
+                # A command is answered by its handler at once, without the LLM.
+                report.answered_by = "intent"
+                self._carry_out(turn, match)
+            else:
+                report.answered_by = "llm"
+                self._ask_llm(turn)
         except VoicedError as err:
-            log.error(
-                "turn %d failed: %s", turn_id, err, extra={"TURN_ID": turn_id, "STAGE": "turn"}
-            )
+            turn.log("failed: %s", err, stage="turn", level=logging.ERROR)
             report.error = str(err)
-            reply = reply or self.speaker.begin()
-            self._speak(reply, APOLOGY, spoken, marks)
+            turn.speak(APOLOGY)
         finally:
-            if reply is not None:
+            if turn.reply is not None:
                 self.status("speaking")
-                self.speaker.end(reply)
-                reply.wait()
-                self._current = (None, None)
-                marks["tts_first_audio_s"] = reply.first_audio_at
-                marks["reply_done_s"] = time.monotonic()
-                report.reply_audio_seconds = round(
-                    reply.samples_spoken / self.models.tts.sample_rate, 3
-                )
-                if reply.error is not None and report.error is None:
-                    report.error = str(reply.error)
-                if reply.first_audio_at is not None:
-                    report.latency_s = round(
-                        reply.first_audio_at - command.speech_end_received_at, 3
-                    )
-            report.response = " ".join(spoken)
+                self._finish_reply(turn, command)
+            report.response = " ".join(turn.spoken)
             report.timings = {
                 "endpoint_wait_s": round(command.endpoint_at - command.speech_end_received_at, 3),
                 **{
                     name: None if at is None else round(at - command.endpoint_at, 3)
-                    for name, at in marks.items()
+                    for name, at in turn.marks.items()
                 },
             }
-            log.info(
-                "turn %d answered by %s, first audio after %s s",
-                turn_id,
+            turn.log(
+                "answered by %s, first audio after %s s",
                 report.answered_by,
                 report.latency_s,
-                extra={"TURN_ID": turn_id, "STAGE": "reply", "LATENCY_S": report.latency_s},
+                stage="reply",
+                LATENCY_S=report.latency_s,
             )
             self.status("listening")
         return report
 
+    def _carry_out(self, turn: _Turn, match: IntentMatch) -> None:
+        turn.report.intent = {"name": match.name, "slots": match.slots}
+        answer = self.intents.answer(match)
+        turn.mark("intent_done_s")
+        turn.speak(answer.response)
+
+    def _ask_llm(self, turn: _Turn) -> None:
+        generation = self.models.llm.ask(turn.report.transcript)
+        self._current = (generation, turn.begin())
+        splitter = SentenceSplitter(self.config.tts.first_clause_min_chars)
+        # A reply that is a tool call is held back and checked, never spoken.
+        sniffer = ToolCallSniffer()
+        for piece in generation:
+            for sentence in splitter.feed(sniffer.feed(piece)):
+                turn.speak(sentence)
+        # Cut by the token cap: the unfinished last sentence is not spoken.
+        if generation.finish_reason != "length" or not turn.spoken:
+            for sentence in [*splitter.feed(sniffer.flush()), *splitter.flush()]:
+                turn.speak(sentence)
+        turn.marks["llm_first_token_s"] = generation.first_token_at
+        turn.marks["llm_done_s"] = generation.done_at or time.monotonic()
+        turn.report.llm_completion_tokens = generation.completion_tokens
+        if sniffer.is_call:
+            self._act_on_tool_call(turn, sniffer.call_text)
+        elif not turn.spoken:
+            turn.speak(NO_ANSWER)
+
+    def _act_on_tool_call(self, turn: _Turn, output: str) -> None:
+        try:
+            match = self.tool_gate.check(output)
+        except ToolCallRefused as err:
+            turn.log("tool call refused: %s", err, stage="llm", level=logging.WARNING)
+            turn.speak(REFUSED)
+            return
+        self._carry_out(turn, match)
+
+    def _finish_reply(self, turn: _Turn, command: HeardCommand) -> None:
+        reply, report = turn.reply, turn.report
+        if reply is None:
+            return
+        self.speaker.end(reply)
+        reply.wait()
+        self._current = (None, None)
+        turn.marks["tts_first_audio_s"] = reply.first_audio_at
+        turn.mark("reply_done_s")
+        report.reply_audio_seconds = round(reply.samples_spoken / self.models.tts.sample_rate, 3)
+        if reply.error is not None and report.error is None:
+            report.error = str(reply.error)
+        if reply.first_audio_at is not None:
+            report.latency_s = round(reply.first_audio_at - command.speech_end_received_at, 3)
+
+    def announce(self, text: str) -> None:
+        """Speak something nobody asked for just now (a timer ending)."""
+        log.info("announcing: %s", text)
+        self.speaker.speak(text)
+
     def close(self) -> None:
+        self.intents.close()
         self.speaker.close()
 
-    def _speak(
-        self, reply: Reply, sentence: str, spoken: list[str], marks: dict[str, float | None]
+
+class _Turn:
+    """One turn in progress: its report, stage marks, reply and the sentences spoken."""
+
+    def __init__(self, turn_id: int, speaker: Speaker, report: TurnReport) -> None:
+        self.turn_id = turn_id
+        self.speaker = speaker
+        self.report = report
+        self.marks: dict[str, float | None] = {}
+        self.reply: Reply | None = None
+        self.spoken: list[str] = []
+
+    def begin(self) -> Reply:
+        if self.reply is None:
+            self.reply = self.speaker.begin()
+        return self.reply
+
+    def mark(self, stage: str) -> None:
+        self.marks[stage] = time.monotonic()
+
+    def speak(self, sentence: str) -> None:
+        self.marks.setdefault("first_sentence_s", time.monotonic())
+        self.spoken.append(sentence)
+        self.speaker.say(self.begin(), sentence)
+
+    def log(
+        self, message: str, *args: object, stage: str, level: int = logging.INFO, **fields: object
     ) -> None:
-        marks.setdefault("first_sentence_s", time.monotonic())
-        spoken.append(sentence)
-        self.speaker.say(reply, sentence)
+        # Under systemd these become journal fields: TURN_ID, STAGE, LATENCY_S.
+        extra = {"TURN_ID": self.turn_id, "STAGE": stage, **fields}
+        log.log(level, f"turn %d {message}", self.turn_id, *args, extra=extra)

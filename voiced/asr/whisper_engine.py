@@ -33,7 +33,7 @@ class WhisperRecognizer:
 
     def start(self, grammar: Sequence[str] | None = None) -> WhisperSession:
         # Whisper has no grammar; it is steered toward the phrases by a prompt.
-        prompt = ", ".join(grammar) if grammar else None
+        prompt = " ".join(grammar) if grammar else None
         return WhisperSession(self, prompt)
 
     def transcribe(self, samples: np.ndarray, prompt: str | None = None) -> str:

@@ -1,0 +1,205 @@
+"""Real servers for the device back ends, shared by their tests: a Mosquitto broker on a
+loopback port (with a plain paho client to watch it) and a local HTTP server that answers
+as Home Assistant's REST API does."""
+
+from __future__ import annotations
+
+import json
+import os
+import pwd
+import queue
+import re
+import signal
+import socket
+import subprocess
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+import paho.mqtt.client as mqtt
+import pytest
+from paho.mqtt.enums import CallbackAPIVersion
+
+MOSQUITTO = Path("/usr/sbin/mosquitto")
+MOSQUITTO_PASSWD = Path("/usr/bin/mosquitto_passwd")
+
+# For the tests that need the broker: skip them where it is not installed.
+needs_mosquitto = pytest.mark.skipif(
+    not MOSQUITTO.exists(), reason="mosquitto is not installed: run scripts/setup"
+)
+
+
+def free_port() -> int:
+    """A loopback port nothing listens on (until someone binds it)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+class Broker:
+    """A Mosquitto process that can be stopped and started again on the same port."""
+
+    def __init__(self, directory: Path, password_file: Path | None = None) -> None:
+        self.port = free_port()
+        self.config_path = directory / "mosquitto.conf"
+        self.log_path = directory / "mosquitto.log"
+        lines = [
+            # Started as root, mosquitto would switch to the user "mosquitto", who cannot
+            # read tmp_path; naming the current user keeps it as it is.
+            f"user {pwd.getpwuid(os.getuid()).pw_name}",
+            f"listener {self.port} 127.0.0.1",
+        ]
+        if password_file is None:
+            lines.append("allow_anonymous true")
+        else:
+            lines += ["allow_anonymous false", f"password_file {password_file}"]
+        self.config_path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> None:
+        with self.log_path.open("ab") as log:
+            self.process = subprocess.Popen(
+                [str(MOSQUITTO), "-c", str(self.config_path)], stdout=log, stderr=log
+            )
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                log_text = self.log_path.read_text(errors="replace")
+                pytest.fail(f"mosquitto exited with {self.process.returncode}: {log_text}")
+            try:
+                with socket.create_connection(("127.0.0.1", self.port), timeout=0.2):
+                    return
+            except OSError:
+                time.sleep(0.05)
+        pytest.fail(f"mosquitto did not listen on port {self.port} within 10 seconds")
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            os.kill(self.process.pid, signal.SIGCONT)  # in case a test left it paused
+            self.process.kill()
+            self.process.wait(timeout=10)
+        self.process = None
+
+
+@contextmanager
+def running_broker(directory: Path, password_file: Path | None = None) -> Iterator[Broker]:
+    broker = Broker(directory, password_file)
+    broker.start()
+    try:
+        yield broker
+    finally:
+        broker.stop()
+
+
+class Watcher:
+    """A plain paho client in the test: what reached the broker, and a way to publish."""
+
+    def __init__(self, port: int, topic: str = "#") -> None:
+        self.messages: queue.Queue[tuple[str, bytes, bool]] = queue.Queue()
+        subscribed = threading.Event()
+        self.client = mqtt.Client(
+            callback_api_version=CallbackAPIVersion.VERSION2, client_id="test-watcher"
+        )
+
+        def on_message(_client: mqtt.Client, _userdata: Any, message: mqtt.MQTTMessage) -> None:
+            self.messages.put((message.topic, bytes(message.payload), bool(message.retain)))
+
+        self.client.on_message = on_message
+        self.client.on_subscribe = lambda *_args: subscribed.set()
+        self.client.connect("127.0.0.1", port)
+        self.client.loop_start()
+        self.client.subscribe(topic, qos=1)
+        if not subscribed.wait(5):
+            raise TimeoutError("the test's subscription was not acknowledged")
+
+    def take(self, count: int, timeout_seconds: float = 5) -> list[tuple[str, bytes, bool]]:
+        deadline = time.monotonic() + timeout_seconds
+        taken: list[tuple[str, bytes, bool]] = []
+        while len(taken) < count:
+            taken.append(self.messages.get(timeout=max(deadline - time.monotonic(), 0.01)))
+        return taken
+
+    def publish(self, topic: str, payload: str, retain: bool = False) -> None:
+        self.client.publish(topic, payload, qos=1, retain=retain).wait_for_publish(5)
+
+    def close(self) -> None:
+        self.client.disconnect()
+        self.client.loop_stop()
+
+
+HA_TOKEN = "eyJhbGciOiJIUzI1NiJ9.test-token-7f3a9c"
+SERVICE_PATH = re.compile(r"^/api/services/([a-z_]+)/([a-z_]+)$")
+
+
+@dataclass
+class FakeHomeAssistant:
+    """Records service calls; answers 401 without the right bearer token, as the API does."""
+
+    token: str = HA_TOKEN
+    calls: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
+    # A status to answer every call with instead (500: Home Assistant failing).
+    fail_with: int | None = None
+    delay_seconds: float = 0.0
+    url: str = ""
+
+    def handler(self) -> type[BaseHTTPRequestHandler]:
+        fake = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                time.sleep(fake.delay_seconds)
+                if self.headers.get("Authorization") != f"Bearer {fake.token}":
+                    self.answer(401, {"message": "401: Unauthorized"})
+                    return
+                if fake.fail_with is not None:
+                    self.answer(fake.fail_with, {"message": "Internal Server Error"})
+                    return
+                if not SERVICE_PATH.match(self.path):
+                    self.answer(404, {"message": "Not found"})
+                    return
+                if self.headers.get("Content-Type") != "application/json":
+                    self.answer(400, {"message": "Data should be valid JSON."})
+                    return
+                length = int(self.headers.get("Content-Length", "0"))
+                try:
+                    body = json.loads(self.rfile.read(length))
+                except json.JSONDecodeError:
+                    self.answer(400, {"message": "Data should be valid JSON."})
+                    return
+                fake.calls.append((self.path, body))
+                self.answer(200, [])
+
+            def answer(self, status: int, body: object) -> None:
+                data = json.dumps(body).encode()
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            def log_message(self, format: str, *args: Any) -> None:
+                """Quiet: the test reports what matters."""
+
+        return Handler
+
+
+@contextmanager
+def serving(fake: FakeHomeAssistant) -> Iterator[FakeHomeAssistant]:
+    """Serve `fake` on an ephemeral loopback port (fake.url) until the block ends."""
+    server = ThreadingHTTPServer(("127.0.0.1", 0), fake.handler())
+    server.daemon_threads = True
+    fake.url = f"http://127.0.0.1:{server.server_address[1]}"
+    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
+    thread.start()
+    try:
+        yield fake
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join()

@@ -1,0 +1,110 @@
+"""Spoken commands through the whole pipeline: recognised, matched and carried out by
+their handler, with no LLM call."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.helpers import RECORDINGS, repeatable_config
+from voiced.models import Models
+from voiced.replay import replay
+from voiced.sources import WavFileSource
+
+COMMANDS = RECORDINGS / "commands"
+
+# recording -> the intent and slots it must give
+EXPECTED: dict[str, tuple[str, dict[str, Any]]] = {
+    name: (want["intent"], want["slots"])
+    for name, want in json.loads((COMMANDS / "expected.json").read_text()).items()
+}
+
+
+@pytest.fixture(scope="module")
+def command_report(models: Models, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    """Every command recording, back to back through one pipeline, as one replay."""
+    state = tmp_path_factory.mktemp("state") / "state.json"
+    config = repeatable_config(state_file={"path": str(state)})
+    models.llm.conversation.exchanges.clear()
+    paths = [COMMANDS / f"{name}.wav" for name in EXPECTED]
+    report = replay(config, models, WavFileSource(paths))
+    report["state"] = json.loads(state.read_text()) if state.exists() else {}
+    return report
+
+
+def turn_of(report: dict[str, Any], name: str) -> dict[str, Any] | None:
+    turns = [turn for turn in report["turns"] if Path(turn["input"]).stem == name]
+    return turns[0] if len(turns) == 1 else None
+
+
+def normalised(slots: dict[str, Any]) -> dict[str, Any]:
+    return {k: int(v) if isinstance(v, float) and v.is_integer() else v for k, v in slots.items()}
+
+
+def test_commands_are_recognised_and_matched_with_95_percent_accuracy(
+    command_report: dict[str, Any],
+) -> None:
+    right, wrong = [], []
+    for name, (intent, slots) in EXPECTED.items():
+        turn = turn_of(command_report, name)
+        got = (
+            turn
+            and turn["intent"]
+            and (turn["intent"]["name"], normalised(turn["intent"]["slots"]))
+        )
+        (right if got == (intent, slots) else wrong).append(
+            (name, got, turn and turn["transcript"])
+        )
+    assert len(right) / len(EXPECTED) >= 0.95, wrong
+
+
+def test_commands_are_answered_without_the_llm(
+    command_report: dict[str, Any], models: Models
+) -> None:
+    turns = command_report["turns"]
+    by_intent = [turn for turn in turns if turn["answered_by"] == "intent"]
+    assert len(by_intent) >= 0.95 * len(EXPECTED)
+    for turn in by_intent:
+        assert turn["llm_completion_tokens"] == 0
+        assert turn["response"] and turn["reply_audio_seconds"] > 0.5
+    # Only a command heard wrongly may reach the LLM.
+    asked = [exchange.user for exchange in models.llm.conversation.exchanges]
+    assert asked == [turn["transcript"] for turn in turns if turn["answered_by"] == "llm"]
+
+
+def test_commands_change_the_device_state(command_report: dict[str, Any]) -> None:
+    devices = command_report["state"]["devices"]
+    # The last command for each device wins: kitchen 50 %, bedroom lamp 20 %, fan on.
+    assert devices["kitchen_light"] == {"on": True, "brightness_pct": 50}
+    dimmed = turn_of(command_report, "bedroom-lamp-20")
+    if dimmed is not None and dimmed["answered_by"] == "intent":
+        assert devices["bedroom_lamp"] == {"on": True, "brightness_pct": 20}
+    else:  # misheard: the command before it stands
+        assert devices["bedroom_lamp"]["on"] is False
+    assert devices["ceiling_fan"]["on"] is True
+    assert devices["coffee_maker"]["on"] is False
+    assert devices["living_room_light"]["on"] is True
+
+
+def test_unknown_devices_are_refused_by_name_and_touch_nothing(
+    command_report: dict[str, Any],
+) -> None:
+    radio = turn_of(command_report, "radio-on")
+    garage = turn_of(command_report, "garage-door-on")
+    assert radio is not None and "I don't know a device called radio" in radio["response"]
+    assert garage is not None and "garage door" in garage["response"]
+    assert set(command_report["state"]["devices"]) <= {
+        "kitchen_light", "bedroom_lamp", "ceiling_fan", "coffee_maker", "living_room_light",
+    }  # fmt: skip
+
+
+def test_intent_answers_start_speaking_at_once(command_report: dict[str, Any]) -> None:
+    for turn in command_report["turns"]:
+        if turn["answered_by"] != "intent":
+            continue
+        timings = turn["timings"]
+        # Transcript to first audio: matching and the handler add nothing to wait for but TTS.
+        assert timings["intent_done_s"] - timings["asr_final_s"] < 0.1, turn["transcript"]

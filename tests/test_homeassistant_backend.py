@@ -1,0 +1,181 @@
+"""The homeassistant back end against a local HTTP server that answers as Home Assistant does."""
+
+from __future__ import annotations
+
+import logging
+import socket
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.servers import HA_TOKEN as TOKEN
+from tests.servers import FakeHomeAssistant, serving
+from voiced.config import DeviceConfig, HomeAssistantConfig
+from voiced.devices import BackendError, DeviceState
+from voiced.devices.homeassistant import HomeAssistantBackend
+
+LIGHT = DeviceConfig(
+    id="porch_light", name="porch light", backend="homeassistant", entity_id="light.porch"
+)
+SWITCH = DeviceConfig(
+    id="heater",
+    name="heater",
+    kind="switch",
+    backend="homeassistant",
+    entity_id="switch.heater",
+)
+
+
+@pytest.fixture
+def home_assistant() -> Iterator[FakeHomeAssistant]:
+    with serving(FakeHomeAssistant()) as fake:
+        yield fake
+
+
+@pytest.fixture
+def token_file(tmp_path: Path) -> Path:
+    path = tmp_path / "ha-token"
+    path.write_text(TOKEN + "\n", encoding="utf-8")
+    return path
+
+
+def backend_for(fake: FakeHomeAssistant, token_file: Path | None) -> HomeAssistantBackend:
+    return HomeAssistantBackend(
+        HomeAssistantConfig(
+            url=fake.url + "/", token_file=token_file, token_env="TEST_HA_TOKEN", timeout_seconds=1
+        )
+    )
+
+
+def test_turn_on_off_and_brightness(home_assistant: FakeHomeAssistant, token_file: Path) -> None:
+    backend = backend_for(home_assistant, token_file)
+    backend.turn(LIGHT, True)
+    backend.set_brightness(LIGHT, 40)
+    backend.turn(LIGHT, False)
+    backend.turn(SWITCH, True)
+
+    assert home_assistant.calls == [
+        ("/api/services/light/turn_on", {"entity_id": "light.porch"}),
+        ("/api/services/light/turn_on", {"entity_id": "light.porch", "brightness_pct": 40}),
+        ("/api/services/light/turn_off", {"entity_id": "light.porch"}),
+        ("/api/services/switch/turn_on", {"entity_id": "switch.heater"}),
+    ]
+    assert backend.state(LIGHT) == DeviceState(on=False, brightness_pct=40)
+    assert backend.state(SWITCH) == DeviceState(on=True)
+
+    backend.set_brightness(LIGHT, 0)
+    assert home_assistant.calls[-1] == (
+        "/api/services/light/turn_on",
+        {"entity_id": "light.porch", "brightness_pct": 0},
+    )
+    assert backend.state(LIGHT) == DeviceState(on=False, brightness_pct=40)
+
+
+def test_brightness_for_a_switch_is_refused(
+    home_assistant: FakeHomeAssistant, token_file: Path
+) -> None:
+    with pytest.raises(BackendError, match=r"switch\.heater.*not a light"):
+        backend_for(home_assistant, token_file).set_brightness(SWITCH, 50)
+    assert home_assistant.calls == []
+
+
+def test_token_from_the_environment(
+    home_assistant: FakeHomeAssistant, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("TEST_HA_TOKEN", TOKEN)
+    backend_for(home_assistant, None).turn(LIGHT, True)
+    assert home_assistant.calls == [("/api/services/light/turn_on", {"entity_id": "light.porch"})]
+
+
+def test_a_missing_token_says_where_it_looked(
+    home_assistant: FakeHomeAssistant, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.delenv("TEST_HA_TOKEN", raising=False)
+    with pytest.raises(BackendError, match=r"token_file is not set.*TEST_HA_TOKEN"):
+        backend_for(home_assistant, None).turn(LIGHT, True)
+
+    absent = tmp_path / "absent-token"
+    with pytest.raises(BackendError, match=f"token_file {absent}"):
+        backend_for(home_assistant, absent).turn(LIGHT, True)
+
+    empty = tmp_path / "empty-token"
+    empty.write_text("\n", encoding="utf-8")
+    with pytest.raises(BackendError, match=f"token_file {empty} is empty"):
+        backend_for(home_assistant, empty).turn(LIGHT, True)
+    assert home_assistant.calls == []
+
+
+def check_secret_kept(err: BackendError, caplog: pytest.LogCaptureFixture) -> None:
+    assert TOKEN not in str(err)
+    assert TOKEN not in repr(err.__cause__)
+    for record in caplog.records:
+        assert TOKEN not in record.getMessage()
+
+
+def test_a_wrong_token_is_401(
+    home_assistant: FakeHomeAssistant, token_file: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    home_assistant.token = "the-right-one"
+    caplog.set_level(logging.DEBUG)
+    with pytest.raises(BackendError) as caught:
+        backend_for(home_assistant, token_file).turn(LIGHT, True)
+    message = str(caught.value)
+    assert "POST /api/services/light/turn_on" in message
+    assert "HTTP 401 Unauthorized" in message
+    check_secret_kept(caught.value, caplog)
+    assert home_assistant.calls == []
+    assert backend_for(home_assistant, token_file).state(LIGHT) == DeviceState()
+
+
+def test_a_server_error_is_reported(
+    home_assistant: FakeHomeAssistant, token_file: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    home_assistant.fail_with = 500
+    caplog.set_level(logging.DEBUG)
+    backend = backend_for(home_assistant, token_file)
+    with pytest.raises(
+        BackendError, match=r"POST /api/services/switch/turn_off: HTTP 500"
+    ) as caught:
+        backend.turn(SWITCH, False)
+    check_secret_kept(caught.value, caplog)
+    # A failed command is not remembered as done.
+    assert backend.state(SWITCH) == DeviceState()
+
+
+def test_a_refused_connection_is_reported(
+    token_file: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]  # closed again: nothing listens there
+    caplog.set_level(logging.DEBUG)
+    backend = HomeAssistantBackend(
+        HomeAssistantConfig(url=f"http://127.0.0.1:{port}", token_file=token_file)
+    )
+    with pytest.raises(
+        BackendError, match=r"POST /api/services/light/turn_on: .*refused"
+    ) as caught:
+        backend.turn(LIGHT, True)
+    check_secret_kept(caught.value, caplog)
+
+
+def test_a_slow_server_times_out(
+    home_assistant: FakeHomeAssistant, token_file: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    home_assistant.delay_seconds = 3
+    caplog.set_level(logging.DEBUG)
+    started = time.monotonic()
+    with pytest.raises(BackendError, match="no answer within 1 seconds") as caught:
+        backend_for(home_assistant, token_file).turn(LIGHT, True)
+    assert time.monotonic() - started < 2.5
+    check_secret_kept(caught.value, caplog)
+
+
+def test_a_wrong_url_is_404(home_assistant: FakeHomeAssistant, token_file: Path) -> None:
+    backend = HomeAssistantBackend(
+        HomeAssistantConfig(url=home_assistant.url + "/not-here", token_file=token_file)
+    )
+    with pytest.raises(BackendError, match="not-here: POST /api/services/switch/turn_on: HTTP 404"):
+        backend.turn(SWITCH, True)

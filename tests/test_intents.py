@@ -1,0 +1,221 @@
+"""Intent matching and handlers on text: templates from Home Assistant's sentences and
+voiced's own, device names and areas from the configuration."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from importlib.metadata import EntryPoint
+from typing import Any
+
+import pytest
+
+from voiced.config import Config, DeviceConfig
+from voiced.intents import ENTRY_POINT_GROUP, IntentContext, IntentError, IntentMatch, home
+from voiced.intents.matcher import IntentMatcher
+from voiced.intents.registry import Registry, load_registry
+from voiced.timers import describe_duration
+
+
+@pytest.fixture(scope="module")
+def matcher() -> IntentMatcher:
+    return IntentMatcher(load_registry(), Config().devices)
+
+
+@pytest.mark.parametrize(
+    "text, intent, slots",
+    [
+        ("Turn on the kitchen light.", "HassTurnOn", {"name": "kitchen_light"}),
+        ("turn off the bedroom lamp", "HassTurnOff", {"name": "bedroom_lamp"}),
+        ("Switch on the coffee maker.", "HassTurnOn", {"name": "coffee_maker"}),
+        ("Turn the ceiling fan off.", "HassTurnOff", {"name": "ceiling_fan"}),
+        ("Turn on the light in the kitchen.", "HassTurnOn", {"name": "kitchen_light"}),
+        (
+            "Turn on the lights in the kitchen.",
+            "HassTurnOn",
+            {"area": "kitchen", "domain": "light"},
+        ),
+        (
+            "Set the kitchen light to 50 percent.",
+            "HassLightSet",
+            {"name": "kitchen_light", "brightness": 50},
+        ),
+        (
+            "set the bedroom lamp brightness to 20%",
+            "HassLightSet",
+            {"name": "bedroom_lamp", "brightness": 20},
+        ),
+        ("Set a timer for five minutes.", "HassStartTimer", {"minutes": 5}),
+        ("Set a timer for an hour and a half.", "HassStartTimer", {"hours": 1, "minutes": 30}),
+        ("Set a timer for ninety seconds.", "HassStartTimer", {"seconds": 90}),
+        ("Cancel the timer.", "HassCancelTimer", {}),
+        ("What time is it?", "HassGetCurrentTime", {}),
+        ("What's the date today?", "HassGetCurrentDate", {}),
+        ("Turn on the radio.", "HassTurnOn", {"unknown_device": "radio"}),
+    ],
+)
+def test_commands_match_their_intent_and_slots(
+    matcher: IntentMatcher, text: str, intent: str, slots: dict[str, Any]
+) -> None:
+    match = matcher.match(text)
+    assert match is not None
+    assert (match.name, match.slots) == (intent, slots)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["What is the capital of France?", "Tell me a story about the sea.", "turn on the", ""],
+)
+def test_questions_and_incomplete_commands_match_nothing(matcher: IntentMatcher, text: str) -> None:
+    assert matcher.match(text) is None
+
+
+def test_a_small_slip_in_a_device_name_is_corrected(matcher: IntentMatcher) -> None:
+    match = matcher.match("Turn on the kitchen lite.")
+    assert match is not None and match.slots == {"name": "kitchen_light"}
+
+
+def test_a_slip_between_two_alike_devices_is_never_guessed() -> None:
+    devices = [
+        DeviceConfig(id="desk_lamp", name="desk lamp"),
+        DeviceConfig(id="disk_lamp", name="disk lamp"),
+    ]
+    matcher = IntentMatcher(load_registry(), devices)
+    match = matcher.match("Turn on the dusk lamp.")
+    assert match is None or "name" not in match.slots
+
+
+class RecordingDevices:
+    def __init__(self) -> None:
+        self.commands: list[tuple[str, str, object]] = []
+
+    def turn(self, device_id: str, on: bool) -> None:
+        self.commands.append(("turn", device_id, on))
+
+    def set_brightness(self, device_id: str, percent: int) -> None:
+        self.commands.append(("brightness", device_id, percent))
+
+
+class RecordingTimers:
+    def __init__(self) -> None:
+        self.started: list[float] = []
+
+    def start(self, seconds: float, name: str | None = None) -> str:
+        self.started.append(seconds)
+        return describe_duration(seconds)
+
+    def cancel(self) -> str | None:
+        return describe_duration(self.started.pop()) if self.started else None
+
+
+@pytest.fixture
+def context() -> IntentContext:
+    devices = Config().devices
+    return IntentContext(
+        devices=RecordingDevices(),
+        device_names={d.id: d.name for d in devices},
+        device_kinds={d.id: d.kind for d in devices},
+        device_areas={d.id: d.area for d in devices},
+        timers=RecordingTimers(),
+        now=lambda: datetime(2026, 11, 23, 15, 5),
+    )
+
+
+def answer(matcher: IntentMatcher, context: IntentContext, text: str) -> str:
+    match = matcher.match(text)
+    assert match is not None
+    _plugin, handler = matcher.registry.handler(match.name) or (None, None)
+    assert handler is not None
+    return handler(match, context)
+
+
+def test_area_command_switches_every_light_in_the_area_and_nothing_else(
+    matcher: IntentMatcher, context: IntentContext
+) -> None:
+    # The kitchen holds one light and a coffee maker (a switch).
+    spoken = answer(matcher, context, "Turn on the lights in the kitchen.")
+    assert spoken == "Turned on the kitchen light."
+    assert context.devices.commands == [("turn", "kitchen_light", True)]  # type: ignore[attr-defined]
+
+
+def test_area_command_names_the_kind_when_it_switches_several(context: IntentContext) -> None:
+    devices = [
+        DeviceConfig(id="hall_1", name="hall spotlight", area="hall"),
+        DeviceConfig(id="hall_2", name="hall ceiling light", area="hall"),
+        DeviceConfig(id="hall_fan", name="hall fan", area="hall", kind="fan"),
+    ]
+    context.device_names = {d.id: d.name for d in devices}
+    context.device_kinds = {d.id: d.kind for d in devices}
+    context.device_areas = {d.id: d.area for d in devices}
+    matcher = IntentMatcher(load_registry(), devices)
+    assert answer(matcher, context, "Turn off the lights in the hall.") == (
+        "Turned off the lights in the hall."
+    )
+    assert context.devices.commands == [  # type: ignore[attr-defined]
+        ("turn", "hall_1", False),
+        ("turn", "hall_2", False),
+    ]
+
+
+def test_brightness_and_device_answers(matcher: IntentMatcher, context: IntentContext) -> None:
+    assert answer(matcher, context, "Set the kitchen light to 50 percent.") == (
+        "Set the kitchen light to 50 percent."
+    )
+    assert answer(matcher, context, "Turn off the coffee maker.") == "Turned off the coffee maker."
+    assert context.devices.commands == [  # type: ignore[attr-defined]
+        ("brightness", "kitchen_light", 50),
+        ("turn", "coffee_maker", False),
+    ]
+
+
+def test_unknown_device_is_refused_by_name(matcher: IntentMatcher, context: IntentContext) -> None:
+    match = matcher.match("Turn on the garage door.")
+    assert match is not None
+    with pytest.raises(IntentError, match="I don't know a device called garage door"):
+        home.turn_on(match, context)
+    assert context.devices.commands == []  # type: ignore[attr-defined]
+
+
+def test_timers_and_clock_answers(matcher: IntentMatcher, context: IntentContext) -> None:
+    assert answer(matcher, context, "Set a timer for an hour and a half.") == (
+        "Timer set for 1 hour and 30 minutes."
+    )
+    assert context.timers.started == [5400]  # type: ignore[attr-defined]
+    assert answer(matcher, context, "Cancel the timer.") == (
+        "Cancelled the timer for 1 hour and 30 minutes."
+    )
+    assert answer(matcher, context, "Cancel the timer.") == "There is no timer running."
+    assert answer(matcher, context, "What time is it?") == "It is 3:05 PM."
+    assert answer(matcher, context, "What's the date?") == "Today is Monday, November 23, 2026."
+
+
+def test_builtin_plugins_register_through_entry_points() -> None:
+    registry = load_registry()
+    assert {"home", "timers", "clock"} <= {plugin.name for plugin in registry.plugins}
+    assert registry.failures == {}
+
+
+def test_a_plugin_that_fails_to_import_is_reported_and_skipped(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    good = EntryPoint("clock", "voiced.intents.clock:plugin", ENTRY_POINT_GROUP)
+    broken = EntryPoint("broken", "tests.plugin_that_fails:plugin", ENTRY_POINT_GROUP)
+    monkeypatch.setattr("voiced.intents.registry.entry_points", lambda group: [broken, good])
+    registry = load_registry()
+    assert [plugin.name for plugin in registry.plugins] == ["clock"]
+    assert "not installed" in registry.failures["broken"]
+
+
+def test_match_carries_the_plugin_name(matcher: IntentMatcher) -> None:
+    match = matcher.match("What time is it?")
+    assert isinstance(match, IntentMatch) and match.plugin == "clock"
+
+
+def test_registry_without_plugins_matches_nothing() -> None:
+    assert IntentMatcher(Registry(), Config().devices).match("Turn on the kitchen light.") is None
+
+
+def test_building_matchers_leaves_the_plugins_data_as_it_was() -> None:
+    registry = load_registry()
+    skip_words = [len(plugin.sentences.get("skip_words", [])) for plugin in registry.plugins]
+    for _ in range(3):
+        IntentMatcher(registry, Config().devices)
+    assert [len(p.sentences.get("skip_words", [])) for p in registry.plugins] == skip_words
+    assert [len(p.sentences.get("skip_words", [])) for p in load_registry().plugins] == skip_words

@@ -1,0 +1,155 @@
+"""The state_file back end: round trip, atomic replacement, corrupt files, brightness."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+from pathlib import Path
+
+import pytest
+
+from voiced.config import DeviceConfig
+from voiced.devices import BackendError, DeviceState
+from voiced.devices.state_file import StateFileBackend
+
+LAMP = DeviceConfig(id="lamp", name="lamp")
+FAN = DeviceConfig(id="fan", name="fan", kind="fan")
+
+
+def read_json(path: Path) -> object:
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def test_a_missing_file_is_an_empty_state(tmp_path: Path) -> None:
+    backend = StateFileBackend(tmp_path / "state.json")
+    assert backend.state(LAMP) == DeviceState()
+    assert not (tmp_path / "state.json").exists()
+
+
+def test_state_survives_a_new_backend(tmp_path: Path) -> None:
+    path = tmp_path / "sub" / "state.json"
+    backend = StateFileBackend(path)
+    backend.set_brightness(LAMP, 40)
+    backend.turn(FAN, True)
+
+    assert read_json(path) == {
+        "devices": {
+            "lamp": {"on": True, "brightness_pct": 40},
+            "fan": {"on": True, "brightness_pct": None},
+        }
+    }
+    reopened = StateFileBackend(path)
+    assert reopened.state(LAMP) == DeviceState(on=True, brightness_pct=40)
+    assert reopened.state(FAN) == DeviceState(on=True, brightness_pct=None)
+
+
+def test_brightness_semantics(tmp_path: Path) -> None:
+    backend = StateFileBackend(tmp_path / "state.json")
+    backend.set_brightness(LAMP, 30)
+    assert backend.state(LAMP) == DeviceState(on=True, brightness_pct=30)
+
+    backend.turn(LAMP, False)
+    assert backend.state(LAMP) == DeviceState(on=False, brightness_pct=30)
+    backend.turn(LAMP, True)
+    assert backend.state(LAMP) == DeviceState(on=True, brightness_pct=30)
+
+    backend.set_brightness(LAMP, 0)
+    assert backend.state(LAMP).on is False
+    # Off at 0, and "turn on" comes back at the last brightness rather than at 0.
+    backend.turn(LAMP, True)
+    assert backend.state(LAMP) == DeviceState(on=True, brightness_pct=30)
+
+    backend.turn(LAMP, False)
+    backend.set_brightness(LAMP, 75)
+    assert backend.state(LAMP) == DeviceState(on=True, brightness_pct=75)
+
+
+def test_a_failed_replace_leaves_the_old_file_and_no_temporary(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "state.json"
+    backend = StateFileBackend(path)
+    backend.turn(LAMP, True)
+    before = path.read_bytes()
+
+    def crash(_src: object, _dst: object) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(os, "replace", crash)
+    with pytest.raises(BackendError, match=r"state\.json.*No space left"):
+        backend.turn(LAMP, False)
+
+    assert path.read_bytes() == before
+    assert read_json(path) == {"devices": {"lamp": {"on": True, "brightness_pct": None}}}
+    assert [p.name for p in tmp_path.iterdir()] == ["state.json"]
+    # What failed to reach the disk is not believed either.
+    assert backend.state(LAMP).on is True
+
+
+def test_the_new_file_is_synced_before_the_rename_and_the_directory_after(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "state.json"
+    events: list[str] = []
+    real_fsync, real_replace = os.fsync, os.replace
+
+    def fsync(fd: int) -> None:
+        kind = "directory" if os.path.isdir(f"/proc/self/fd/{fd}") else "file"
+        events.append(f"fsync {kind}")
+        real_fsync(fd)
+
+    def replace(src: str, dst: str) -> None:
+        # The temporary sits beside the target: a rename across file systems is not atomic.
+        assert Path(src).parent == path.parent
+        events.append("replace")
+        real_replace(src, dst)
+
+    monkeypatch.setattr(os, "fsync", fsync)
+    monkeypatch.setattr(os, "replace", replace)
+    StateFileBackend(path).turn(LAMP, True)
+
+    assert events == ["fsync file", "replace", "fsync directory"]
+    assert read_json(path) == {"devices": {"lamp": {"on": True, "brightness_pct": None}}}
+
+
+@pytest.mark.parametrize(
+    "content",
+    [b'{"devices": {"lamp": {"on": tr', b"[1, 2]", b'{"devices": []}', b"\xff\xfe"],
+    ids=["truncated", "not-an-object", "devices-not-an-object", "not-utf8"],
+)
+def test_a_corrupt_file_is_reported_and_kept_until_the_next_change(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture, content: bytes
+) -> None:
+    path = tmp_path / "state.json"
+    path.write_bytes(content)
+    backend = StateFileBackend(path)
+
+    with caplog.at_level(logging.WARNING, logger="voiced.devices.state_file"):
+        assert backend.state(LAMP) == DeviceState()
+    assert any(str(path) in record.getMessage() for record in caplog.records)
+    assert path.read_bytes() == content
+
+    backend.turn(LAMP, True)
+    assert read_json(path) == {"devices": {"lamp": {"on": True, "brightness_pct": None}}}
+
+
+def test_wrongly_typed_entries_read_as_unknown(tmp_path: Path) -> None:
+    path = tmp_path / "state.json"
+    path.write_text(
+        json.dumps({"devices": {"lamp": {"on": "yes", "brightness_pct": True}, "fan": 3}}),
+        encoding="utf-8",
+    )
+    backend = StateFileBackend(path)
+    assert backend.state(LAMP) == DeviceState()
+    assert backend.state(FAN) == DeviceState()
+
+
+def test_other_keys_in_the_file_are_kept(tmp_path: Path) -> None:
+    path = tmp_path / "state.json"
+    path.write_text(json.dumps({"devices": {}, "timers": [{"seconds": 60}]}), encoding="utf-8")
+    StateFileBackend(path).turn(LAMP, True)
+    assert read_json(path) == {
+        "devices": {"lamp": {"on": True, "brightness_pct": None}},
+        "timers": [{"seconds": 60}],
+    }

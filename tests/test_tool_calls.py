@@ -1,0 +1,81 @@
+"""The LLM's tool calls are checked against registered intents and configured devices.
+The embedded 135M model cannot be relied on to write tool calls, so these are crafted."""
+
+from __future__ import annotations
+
+import pytest
+
+from voiced.config import Config
+from voiced.intents.registry import load_registry
+from voiced.intents.tools import ToolCallRefused, ToolCallSniffer, ToolGate, looks_like_tool_call
+
+
+@pytest.fixture(scope="module")
+def gate() -> ToolGate:
+    return ToolGate(load_registry(), Config().devices)
+
+
+def call(text: str) -> str:
+    return f"<tool_call>\n{text}\n</tool_call>"
+
+
+def test_a_valid_call_on_a_configured_device_becomes_an_intent(gate: ToolGate) -> None:
+    match = gate.check(call('{"name": "HassTurnOn", "arguments": {"name": "Kitchen Light"}}'))
+    assert (match.name, match.slots, match.plugin) == (
+        "HassTurnOn",
+        {"name": "kitchen_light"},
+        "home",
+    )
+
+
+def test_a_call_by_area_and_a_timer_are_allowed(gate: ToolGate) -> None:
+    by_area = gate.check(call('{"name": "HassTurnOff", "arguments": {"area": "kitchen"}}'))
+    assert by_area.slots == {"area": "kitchen"}
+    timer = gate.check(call('{"name": "HassStartTimer", "arguments": {"minutes": 5}}'))
+    assert timer.slots == {"minutes": 5}
+
+
+@pytest.mark.parametrize(
+    "output, reason",
+    [
+        (call('{"name": "UnlockDoor", "arguments": {"name": "front door"}}'), "not a registered"),
+        (call('{"name": "HassTurnOn", "arguments": {"name": "front door"}}'), "not configured"),
+        (call('{"name": "HassTurnOn", "arguments": {"area": "garage"}}'), "has no devices"),
+        (call('{"name": "HassTurnOn", "arguments": {"entity_id": "lock.front"}}'), "unknown"),
+        (call('{"name": "HassTurnOn", "arguments": ["kitchen light"]}'), "not an object"),
+        (call('{"name": "HassTurnOn", "arguments": {'), "not valid JSON"),
+        (call('["HassTurnOn"]'), "not an object"),
+        ("Sure, I will unlock the door.", "no tool call"),
+    ],
+)
+def test_anything_else_is_refused_with_a_reason(gate: ToolGate, output: str, reason: str) -> None:
+    with pytest.raises(ToolCallRefused, match=reason):
+        gate.check(output)
+
+
+def test_tool_calls_are_told_from_speech() -> None:
+    assert looks_like_tool_call('  <tool_call>{"name": "HassTurnOn"}')
+    assert not looks_like_tool_call("The kitchen light is on.")
+
+
+def stream(sniffer: ToolCallSniffer, pieces: list[str]) -> str:
+    return "".join(sniffer.feed(piece) for piece in pieces) + sniffer.flush()
+
+
+def test_speech_streams_through_the_sniffer_unchanged() -> None:
+    sniffer = ToolCallSniffer()
+    assert sniffer.feed("The") == "The"  # decided at once: no call starts with "The"
+    assert stream(sniffer, [" light", " is on."]) == " light is on."
+    assert not sniffer.is_call
+
+
+def test_a_streamed_tool_call_is_held_back_whole() -> None:
+    sniffer = ToolCallSniffer()
+    pieces = [" <", "tool", "_call>", '{"name": "HassTurnOn", ', '"arguments": {}}', "</tool_call>"]
+    assert stream(sniffer, pieces) == ""
+    assert sniffer.is_call
+    assert sniffer.call_text == "".join(pieces)
+
+
+def test_a_short_reply_that_only_looks_like_a_call_start_is_spoken() -> None:
+    assert stream(ToolCallSniffer(), ["<"]) == "<"

@@ -1,0 +1,34 @@
+"""Devices and the back ends that switch them: a local state file, MQTT, Home Assistant.
+
+Handlers speak to `Devices`, which finds each device's back end; a back end that
+cannot be reached raises BackendError, which the turn turns into a spoken sentence.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol
+
+from voiced.config import DeviceConfig
+from voiced.errors import VoicedError
+
+
+class BackendError(VoicedError):
+    """A device back end cannot be reached or refused the command; says which and why."""
+
+
+@dataclass(frozen=True)
+class DeviceState:
+    on: bool | None = None
+    brightness_pct: int | None = None
+
+
+class Backend(Protocol):
+    def turn(self, device: DeviceConfig, on: bool) -> None: ...
+
+    def set_brightness(self, device: DeviceConfig, percent: int) -> None: ...
+
+    def state(self, device: DeviceConfig) -> DeviceState:
+        """The last state known to voiced (commanded or reported)."""
+
+    def close(self) -> None: ...

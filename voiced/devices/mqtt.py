@@ -1,0 +1,289 @@
+"""The mqtt back end: commands published to a broker, states read from the devices' topics.
+
+The connection opens on first use and is opened afresh by the next command after it
+breaks; paho's own background reconnecting is off, so every wait is bounded by
+timeout_seconds and paho never re-sends a failed command after a later reconnect.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+import time
+from typing import Any
+
+import paho.mqtt.client as mqtt
+from paho.mqtt.enums import CallbackAPIVersion
+from paho.mqtt.reasoncodes import ReasonCode
+
+from voiced.config import DeviceConfig, MqttConfig
+from voiced.devices import BackendError, DeviceState
+
+_log = logging.getLogger(__name__)
+
+KEEPALIVE_SECONDS = 60
+# Home Assistant's MQTT JSON schema reports brightness on this scale.
+JSON_BRIGHTNESS_MAX = 255
+
+
+class MqttBackend:
+    def __init__(self, config: MqttConfig, devices: list[DeviceConfig]) -> None:
+        self._config = config
+        self._devices = list(devices)
+        self._address = f"{config.host}:{config.port}"
+        self._client: mqtt.Client | None = None
+        # One command at a time owns the connection; paho's thread writes the states.
+        self._command_lock = threading.Lock()
+        self._state_lock = threading.Lock()
+        self._states: dict[str, DeviceState] = {}
+        self._by_state_topic: dict[str, list[DeviceConfig]] = {}
+        for device in self._devices:
+            if device.state_topic:
+                self._by_state_topic.setdefault(device.state_topic, []).append(device)
+
+    def turn(self, device: DeviceConfig, on: bool) -> None:
+        payload = device.payload_on if on else device.payload_off
+        self._publish([(_command_topic(device), payload, False)])
+        self._update(device.id, on=on)
+
+    def set_brightness(self, device: DeviceConfig, percent: int) -> None:
+        if percent <= 0:
+            self.turn(device, False)
+            return
+        if not device.brightness_command_topic:
+            raise BackendError(
+                f"{device.name} has no brightness_command_topic; it only turns on/off"
+            )
+        # As Home Assistant does: the brightness first, then the switch-on.
+        self._publish(
+            [
+                (device.brightness_command_topic, str(percent), False),
+                (_command_topic(device), device.payload_on, False),
+            ]
+        )
+        self._update(device.id, on=True, brightness_pct=percent)
+
+    def state(self, device: DeviceConfig) -> DeviceState:
+        with self._command_lock:
+            # Connecting subscribes to the state topics: what the devices report from now on.
+            self._connected_client(time.monotonic() + self._config.timeout_seconds)
+        with self._state_lock:
+            return self._states.get(device.id, DeviceState())
+
+    def close(self) -> None:
+        with self._command_lock:
+            client, self._client = self._client, None
+            if client is not None:
+                _stop(client)
+                _log.info("MQTT broker %s: disconnected", self._address)
+
+    def _publish(self, messages: list[tuple[str, str, bool]]) -> None:
+        with self._command_lock:
+            deadline = time.monotonic() + self._config.timeout_seconds
+            client = self._connected_client(deadline)
+            try:
+                self._publish_all(client, messages, deadline)
+            except BackendError:
+                # A queued QoS 1 message would otherwise be sent whenever the link came back.
+                self._client = None
+                _stop(client)
+                raise
+
+    def _publish_all(
+        self, client: mqtt.Client, messages: list[tuple[str, str, bool]], deadline: float
+    ) -> None:
+        for topic, payload, retain in messages:
+            info = client.publish(topic, payload, qos=1, retain=retain)
+            try:
+                info.wait_for_publish(max(deadline - time.monotonic(), 0.0))
+                published = info.is_published()
+            except (RuntimeError, ValueError) as err:
+                raise BackendError(f"MQTT broker {self._address}: cannot publish: {err}") from err
+            if not published:
+                raise BackendError(
+                    f"MQTT broker {self._address}: no acknowledgement for {topic} "
+                    f"within {self._config.timeout_seconds:g} seconds"
+                )
+
+    def _connected_client(self, deadline: float) -> mqtt.Client:
+        if self._client is not None:
+            if self._client.is_connected():
+                return self._client
+            _log.info("MQTT broker %s: connection lost; reconnecting", self._address)
+            _stop(self._client)
+            self._client = None
+        client = self._new_client()
+        try:
+            self._connect(client, deadline)
+        except BackendError:
+            _stop(client)
+            raise
+        self._client = client
+        return client
+
+    def _new_client(self) -> mqtt.Client:
+        client = mqtt.Client(
+            callback_api_version=CallbackAPIVersion.VERSION2,
+            client_id=self._config.client_id,
+            reconnect_on_failure=False,
+        )
+        if self._config.username is not None:
+            client.username_pw_set(self._config.username, self._read_password())
+        client.on_message = self._on_message
+        return client
+
+    def _connect(self, client: mqtt.Client, deadline: float) -> None:
+        connack = threading.Event()
+        connect_reasons: list[ReasonCode] = []
+        suback = threading.Event()
+        subscribe_reasons: list[ReasonCode] = []
+
+        def on_connect(
+            _client: mqtt.Client, _userdata: Any, _flags: Any, reason: ReasonCode, _props: Any
+        ) -> None:
+            connect_reasons.append(reason)
+            connack.set()
+
+        def on_subscribe(
+            _client: mqtt.Client, _userdata: Any, _mid: int, reasons: list[ReasonCode], _props: Any
+        ) -> None:
+            subscribe_reasons.extend(reasons)
+            suback.set()
+
+        client.on_connect = on_connect
+        client.on_subscribe = on_subscribe
+        client.connect_timeout = self._remaining(deadline)
+        try:
+            client.connect(self._config.host, self._config.port, keepalive=KEEPALIVE_SECONDS)
+        except OSError as err:
+            # Refused, unreachable, no such host, or no TCP handshake before the timeout.
+            raise BackendError(
+                f"MQTT broker {self._address}: cannot connect: {err.strerror or err}"
+            ) from err
+        client.loop_start()
+        if not connack.wait(self._remaining(deadline)):
+            raise BackendError(
+                f"MQTT broker {self._address}: no answer to the connection request "
+                f"within {self._config.timeout_seconds:g} seconds"
+            )
+        if connect_reasons[0].is_failure:
+            raise BackendError(
+                f"MQTT broker {self._address}: refused the connection: {connect_reasons[0]}"
+            )
+        _log.info("MQTT broker %s: connected as %s", self._address, self._config.client_id)
+
+        if self._by_state_topic:
+            client.subscribe([(topic, 1) for topic in sorted(self._by_state_topic)])
+            if not suback.wait(self._remaining(deadline)):
+                raise BackendError(
+                    f"MQTT broker {self._address}: no answer to the subscription "
+                    f"within {self._config.timeout_seconds:g} seconds"
+                )
+            if any(reason.is_failure for reason in subscribe_reasons):
+                # Commands still work; only the reported states are missing.
+                _log.warning(
+                    "MQTT broker %s: refused a state topic subscription: %s",
+                    self._address,
+                    ", ".join(str(reason) for reason in subscribe_reasons),
+                )
+        if self._config.discovery:
+            announcements = [
+                (topic, json.dumps(body), True)
+                for topic, body in (
+                    discovery_config(device, self._config.discovery_prefix)
+                    for device in self._devices
+                )
+            ]
+            self._publish_all(client, announcements, deadline)
+            _log.info("MQTT broker %s: announced %d devices", self._address, len(announcements))
+
+    def _remaining(self, deadline: float) -> float:
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            raise BackendError(
+                f"MQTT broker {self._address}: timed out after "
+                f"{self._config.timeout_seconds:g} seconds"
+            )
+        return remaining
+
+    def _read_password(self) -> str | None:
+        path = self._config.password_file
+        if path is None:
+            return None
+        try:
+            return path.read_text(encoding="utf-8").rstrip("\r\n")
+        except (OSError, UnicodeDecodeError) as err:
+            raise BackendError(f"cannot read the MQTT password_file {path}: {err}") from err
+
+    def _on_message(self, _client: mqtt.Client, _userdata: Any, message: mqtt.MQTTMessage) -> None:
+        for device in self._by_state_topic.get(message.topic, []):
+            on, brightness_pct = parse_state(device, message.payload)
+            if on is None and brightness_pct is None:
+                _log.warning("MQTT %s: unrecognised state %r", message.topic, message.payload[:100])
+                continue
+            self._update(device.id, on=on, brightness_pct=brightness_pct)
+
+    def _update(self, device_id: str, on: bool | None, brightness_pct: int | None = None) -> None:
+        """Merge what is known now into the device's state (None: unchanged)."""
+        with self._state_lock:
+            old = self._states.get(device_id, DeviceState())
+            self._states[device_id] = DeviceState(
+                on=old.on if on is None else on,
+                brightness_pct=old.brightness_pct if brightness_pct is None else brightness_pct,
+            )
+
+
+def parse_state(device: DeviceConfig, payload: bytes | bytearray) -> tuple[bool | None, int | None]:
+    """(on, brightness_pct) from a state message: payload_on/payload_off, or HA's JSON schema."""
+    text = payload.decode("utf-8", errors="replace").strip()
+    if text == device.payload_on:
+        return True, None
+    if text == device.payload_off:
+        return False, None
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError:
+        return None, None
+    if not isinstance(data, dict):
+        return None, None
+    state = data.get("state")
+    on = True if state == "ON" else False if state == "OFF" else None
+    brightness = data.get("brightness")
+    brightness_pct = None
+    if isinstance(brightness, int | float) and not isinstance(brightness, bool):
+        clamped = min(max(brightness, 0), JSON_BRIGHTNESS_MAX)
+        brightness_pct = round(clamped * 100 / JSON_BRIGHTNESS_MAX)
+    return on, brightness_pct
+
+
+def discovery_config(device: DeviceConfig, prefix: str) -> tuple[str, dict[str, Any]]:
+    """The retained topic and body that announce `device` to Home Assistant's MQTT discovery."""
+    unique_id = f"voiced_{device.id}"
+    body: dict[str, Any] = {
+        "name": device.name,
+        "unique_id": unique_id,
+        "command_topic": _command_topic(device),
+        "payload_on": device.payload_on,
+        "payload_off": device.payload_off,
+        "qos": 1,
+    }
+    if device.state_topic:
+        body["state_topic"] = device.state_topic
+    if device.kind == "light" and device.brightness_command_topic:
+        body["brightness_command_topic"] = device.brightness_command_topic
+        # voiced publishes percentages, not Home Assistant's default 0-255.
+        body["brightness_scale"] = 100
+    return f"{prefix}/{device.kind}/{unique_id}/config", body
+
+
+def _command_topic(device: DeviceConfig) -> str:
+    if not device.command_topic:
+        raise BackendError(f"{device.name} has no MQTT command_topic")
+    return device.command_topic
+
+
+def _stop(client: mqtt.Client) -> None:
+    """Close the connection and end paho's network thread, whatever state they are in."""
+    client.disconnect()
+    client.loop_stop()

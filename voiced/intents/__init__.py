@@ -1,0 +1,77 @@
+"""Intents: plugins declare sentence templates (hassil's language, as data) and small
+handlers that return the text to speak. Plugins are found through the entry-point
+group `voiced.intents`; the built-in ones register the same way as third-party ones.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Protocol
+
+from voiced.errors import VoicedError
+
+ENTRY_POINT_GROUP = "voiced.intents"
+
+
+class IntentError(VoicedError):
+    """An intent could not be carried out; the message is fit to be spoken."""
+
+
+@dataclass(frozen=True)
+class IntentMatch:
+    name: str
+    slots: dict[str, Any]
+    plugin: str
+    text: str
+
+
+class DeviceControl(Protocol):
+    """What handlers may do to devices (voiced.devices.registry.Devices)."""
+
+    def turn(self, device_id: str, on: bool) -> None: ...
+
+    def set_brightness(self, device_id: str, percent: int) -> None: ...
+
+
+class TimerControl(Protocol):
+    def start(self, seconds: float, name: str | None = None) -> str:
+        """Start a timer; return its spoken description ("five minute")."""
+
+    def cancel(self) -> str | None:
+        """Cancel the newest timer; its description, or None when none runs."""
+
+
+@dataclass
+class IntentContext:
+    """Everything a handler may use. Device names and areas come from the configuration."""
+
+    devices: DeviceControl
+    device_names: dict[str, str]
+    device_kinds: dict[str, str]
+    device_areas: dict[str, str | None]
+    timers: TimerControl
+    now: Callable[[], datetime] = field(default=datetime.now)
+
+
+Handler = Callable[[IntentMatch, IntentContext], str]
+
+
+@dataclass
+class Plugin:
+    """A plugin: hassil intent data (intents, lists, expansion_rules, skip_words) and a
+    handler per intent name."""
+
+    name: str
+    sentences: dict[str, Any]
+    handlers: dict[str, Handler]
+    description: str = ""
+
+    def templates(self) -> dict[str, list[str]]:
+        """Every sentence template per intent, for `voiced intents`."""
+        intents = self.sentences.get("intents", {})
+        return {
+            name: [sentence for block in intent.get("data", []) for sentence in block["sentences"]]
+            for name, intent in intents.items()
+        }

@@ -1,0 +1,85 @@
+"""Built-in plugin: lights, switches and fans (HassTurnOn, HassTurnOff, HassLightSet)."""
+
+from __future__ import annotations
+
+from voiced.intents import IntentContext, IntentError, IntentMatch, Plugin
+from voiced.intents.ha_sentences import ha_sentences
+
+INTENTS = ["HassTurnOn", "HassTurnOff", "HassLightSet"]
+
+# voiced's own sentences: a command naming no configured device is still a command, and
+# is refused by name rather than sent to the LLM, which cannot be trusted to refuse.
+UNKNOWN_DEVICE_SENTENCES = {
+    "HassTurnOn": ["<turn> on [<the>] {unknown_device}", "<turn> [<the>] {unknown_device} on"],
+    "HassTurnOff": [
+        "<turn> off [<the>] {unknown_device}",
+        "<turn> [<the>] {unknown_device} off",
+    ],
+}
+
+
+def plugin() -> Plugin:
+    sentences = ha_sentences(INTENTS)
+    for intent, templates in UNKNOWN_DEVICE_SENTENCES.items():
+        sentences["intents"][intent]["data"].append({"sentences": templates})
+    sentences["lists"] = {**sentences["lists"], "unknown_device": {"wildcard": True}}
+    return Plugin(
+        name="home",
+        description="lights, switches and fans",
+        sentences=sentences,
+        handlers={"HassTurnOn": turn_on, "HassTurnOff": turn_off, "HassLightSet": light_set},
+    )
+
+
+def turn_on(match: IntentMatch, context: IntentContext) -> str:
+    return _turn(match, context, on=True)
+
+
+def turn_off(match: IntentMatch, context: IntentContext) -> str:
+    return _turn(match, context, on=False)
+
+
+def light_set(match: IntentMatch, context: IntentContext) -> str:
+    percent = int(match.slots["brightness"])
+    targets = targets_of(match, context, default_kind="light")
+    for device_id in targets:
+        context.devices.set_brightness(device_id, percent)
+    return f"Set {describe(targets, match, context)} to {percent} percent."
+
+
+def _turn(match: IntentMatch, context: IntentContext, on: bool) -> str:
+    targets = targets_of(match, context)
+    for device_id in targets:
+        context.devices.turn(device_id, on)
+    return f"Turned {'on' if on else 'off'} {describe(targets, match, context)}."
+
+
+def targets_of(
+    match: IntentMatch, context: IntentContext, default_kind: str | None = None
+) -> list[str]:
+    """The configured devices a command names: by name, or by area and kind."""
+    slots = match.slots
+    if "unknown_device" in slots:
+        raise IntentError(f"I don't know a device called {slots['unknown_device']}.")
+    if "name" in slots:
+        return [str(slots["name"])]
+    kind = slots.get("domain", default_kind)
+    area = slots.get("area")
+    found = [
+        device_id
+        for device_id, device_kind in context.device_kinds.items()
+        if (kind is None or device_kind == kind)
+        and (area is None or context.device_areas[device_id] == area)
+    ]
+    if not found:
+        what = f"{kind}s" if kind else "devices"
+        raise IntentError(f"There are no {what}" + (f" in the {area}." if area else "."))
+    return found
+
+
+def describe(targets: list[str], match: IntentMatch, context: IntentContext) -> str:
+    if len(targets) == 1:
+        return f"the {context.device_names[targets[0]]}"
+    kind = match.slots.get("domain", "device")
+    area = match.slots.get("area")
+    return f"the {kind}s" + (f" in the {area}" if area else "")

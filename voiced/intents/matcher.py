@@ -1,0 +1,124 @@
+"""Matching a transcript against every plugin's templates with hassil, with device names
+and areas from the configuration, tolerating small recognition slips in device names."""
+
+from __future__ import annotations
+
+import copy
+import difflib
+import logging
+import re
+from typing import Any
+
+from hassil import Intents, SlotList, TextSlotList, merge_dict, recognize_best
+
+from voiced.config import DeviceConfig
+from voiced.intents import IntentMatch
+from voiced.intents.registry import Registry
+
+log = logging.getLogger(__name__)
+
+# How alike a heard phrase and a device name must be to be taken for it (difflib ratio),
+# and by how much the best device must beat the next: never a guess between two.
+FUZZY_MIN_RATIO = 0.8
+FUZZY_MIN_MARGIN = 0.1
+MAX_NAME_WORDS = 4
+# The built-in commands, for biasing recognition.
+COMMAND_SENTENCES = [
+    "Set the brightness to 50 percent.",
+    "Set a timer for five minutes.",
+    "Cancel the timer.",
+    "What time is it?",
+]
+# Words that name no device on their own.
+ARTICLES = {"the", "a", "an", "my", "our"}
+
+
+class IntentMatcher:
+    def __init__(self, registry: Registry, devices: list[DeviceConfig]) -> None:
+        self.registry = registry
+        data: dict[str, Any] = {}
+        for plugin in registry.plugins:
+            # merge_dict adopts and extends the dicts and lists it is given: merge copies.
+            merge_dict(data, copy.deepcopy(plugin.sentences))
+        self._intents = Intents.from_dict(data) if data else None
+        self._plugin_of = {
+            intent: plugin.name for plugin in registry.plugins for intent in plugin.handlers
+        }
+        self._names = {
+            spoken.lower(): device
+            for device in devices
+            for spoken in [device.name, *device.aliases]
+        }
+        areas = sorted({device.area for device in devices if device.area})
+        self._areas = areas
+        self._slot_lists: dict[str, SlotList] = {
+            "name": TextSlotList.from_tuples(
+                [
+                    (spoken, device.id, {"domain": device.kind})
+                    for spoken, device in self._names.items()
+                ]
+            ),
+            "area": TextSlotList.from_tuples([(area, area) for area in areas]),
+        }
+        # hassil compiles its templates on first use: pay for it at start, not in a turn.
+        self.match("what time is it")
+
+    def vocabulary(self) -> list[str]:
+        """Sentences to bias recognition toward: the commands, with the device names.
+        Whisper takes them as a prompt and copies their style, so they are whole sentences."""
+        names = list(self._names)
+        examples = [f"Turn on the {name}." for name in names[::2]]
+        examples += [f"Turn off the {name}." for name in names[1::2]]
+        return [*examples, *COMMAND_SENTENCES]
+
+    def match(self, text: str) -> IntentMatch | None:
+        match = self._recognize(text)
+        if match is not None and "unknown_device" not in match.slots:
+            return match
+        corrected = self._correct_device_name(text)
+        if corrected is not None:
+            log.info("heard %r as %r", text, corrected)
+            return self._recognize(corrected) or match
+        return match
+
+    def _recognize(self, text: str) -> IntentMatch | None:
+        if self._intents is None:
+            return None
+        result = recognize_best(
+            text, self._intents, slot_lists=self._slot_lists, language="en", best_slot_name="name"
+        )
+        if result is None or result.intent.name not in self._plugin_of:
+            return None
+        slots = {name: entity.value for name, entity in result.entities.items()}
+        if "unknown_device" in slots:
+            named = " ".join(
+                word
+                for word in str(slots["unknown_device"]).strip(" .,!?").split()
+                if word.lower() not in ARTICLES
+            )
+            if not named:
+                return None  # "turn on the": not yet a command
+            slots["unknown_device"] = named
+        return IntentMatch(result.intent.name, slots, self._plugin_of[result.intent.name], text)
+
+    def _correct_device_name(self, text: str) -> str | None:
+        """Replace the phrase most like one configured device name, if only one is close."""
+        words = re.findall(r"[\w']+", text.lower())
+        best: tuple[float, str, str] | None = None
+        scores: dict[str, float] = {}
+        for size in range(1, MAX_NAME_WORDS + 1):
+            for start in range(len(words) - size + 1):
+                phrase = " ".join(words[start : start + size])
+                for spoken, device in self._names.items():
+                    ratio = difflib.SequenceMatcher(None, phrase, spoken).ratio()
+                    scores[device.id] = max(scores.get(device.id, 0.0), ratio)
+                    if best is None or ratio > best[0]:
+                        best = (ratio, phrase, spoken)
+        if best is None or best[0] < FUZZY_MIN_RATIO or best[1] == best[2]:
+            return None
+        ratio, phrase, spoken = best
+        winner = self._names[spoken].id
+        runner_up = max((s for d, s in scores.items() if d != winner), default=0.0)
+        if ratio - runner_up < FUZZY_MIN_MARGIN:
+            return None
+        return re.sub(re.escape(phrase), spoken, text.lower(), count=1)

@@ -1,0 +1,112 @@
+"""The LLM's actions are allow-listed: a tool call it writes is data, checked here against
+the registered intents and the configured devices before anything happens."""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+from typing import Any
+
+from voiced.config import DeviceConfig
+from voiced.errors import VoicedError
+from voiced.intents import IntentMatch
+from voiced.intents.registry import Registry
+
+log = logging.getLogger(__name__)
+
+# Qwen2.5 and other ChatML models wrap a call as
+# <tool_call>{"name": ..., "arguments": {...}}</tool_call>.
+TOOL_CALL = re.compile(r"<tool_call>\s*(.*?)\s*(?:</tool_call>|$)", re.DOTALL)
+TOOL_CALL_START = "<tool_call>"
+# Arguments a call may carry; anything else is refused rather than ignored.
+ALLOWED_ARGUMENTS = {"name", "area", "domain", "brightness", "hours", "minutes", "seconds"}
+
+
+class ToolCallRefused(VoicedError):
+    """The model asked for something it may not do; the reason is logged, not acted on."""
+
+
+def looks_like_tool_call(text: str) -> bool:
+    return text.lstrip().startswith(TOOL_CALL_START)
+
+
+class ToolCallSniffer:
+    """Holds back the start of a streamed reply until it is known not to be a tool call:
+    speech flows through at once, a tool call is kept whole for the gate."""
+
+    def __init__(self) -> None:
+        self._head = ""
+        self._decided = False
+        self.is_call = False
+        self.call_text = ""
+
+    def feed(self, piece: str) -> str:
+        """Text that may be spoken now."""
+        if self.is_call:
+            self.call_text += piece
+            return ""
+        if self._decided:
+            return piece
+        self._head += piece
+        start = self._head.lstrip()
+        if len(start) < len(TOOL_CALL_START) and TOOL_CALL_START.startswith(start):
+            return ""  # could still become "<tool_call>"
+        self._decided = True
+        if start.startswith(TOOL_CALL_START):
+            self.is_call, self.call_text = True, self._head
+            return ""
+        return self._head
+
+    def flush(self) -> str:
+        """At the end of the reply: whatever was held back as a possible call's start."""
+        if self._decided or self.is_call:
+            return ""
+        self._decided = True
+        return self._head
+
+
+class ToolGate:
+    def __init__(self, registry: Registry, devices: list[DeviceConfig]) -> None:
+        self.registry = registry
+        self._devices = {
+            spoken.lower(): device for device in devices
+            for spoken in [device.id, device.name, *device.aliases]
+        }  # fmt: skip
+        self._areas = {device.area for device in devices if device.area}
+
+    def check(self, output: str) -> IntentMatch:
+        """The intent a model's tool call asks for, or ToolCallRefused saying why not."""
+        call = _parse(output)
+        name = call.get("name")
+        found = self.registry.handler(str(name)) if isinstance(name, str) else None
+        if found is None:
+            raise ToolCallRefused(f"the model called {name!r}, which is not a registered intent")
+        arguments = call.get("arguments", {})
+        if not isinstance(arguments, dict):
+            raise ToolCallRefused(f"the arguments of {name} are not an object")
+        unknown = set(arguments) - ALLOWED_ARGUMENTS
+        if unknown:
+            raise ToolCallRefused(f"{name} was given unknown arguments {sorted(unknown)}")
+        slots = dict(arguments)
+        if "name" in slots:
+            device = self._devices.get(str(slots["name"]).lower())
+            if device is None:
+                raise ToolCallRefused(f"{name} names {slots['name']!r}, which is not configured")
+            slots["name"] = device.id
+        if "area" in slots and slots["area"] not in self._areas:
+            raise ToolCallRefused(f"{name} names the area {slots['area']!r}, which has no devices")
+        return IntentMatch(str(name), slots, found[0].name, output)
+
+
+def _parse(output: str) -> dict[str, Any]:
+    found = TOOL_CALL.search(output)
+    if found is None:
+        raise ToolCallRefused("the model's output holds no tool call")
+    try:
+        call = json.loads(found.group(1))
+    except json.JSONDecodeError as err:
+        raise ToolCallRefused(f"the model's tool call is not valid JSON ({err.msg})") from err
+    if not isinstance(call, dict):
+        raise ToolCallRefused("the model's tool call is not an object")
+    return call
