@@ -164,12 +164,13 @@ def test_a_refused_connection_is_reported(
 def test_a_slow_server_times_out(
     home_assistant: FakeHomeAssistant, token_file: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
-    home_assistant.delay_seconds = 3
+    home_assistant.delay_seconds = 8
     caplog.set_level(logging.DEBUG)
     started = time.monotonic()
     with pytest.raises(BackendError, match="no answer within 1 seconds") as caught:
         backend_for(home_assistant, token_file).turn(LIGHT, True)
-    assert time.monotonic() - started < 2.5
+    # Well before the server would answer: the client gave up at its timeout.
+    assert time.monotonic() - started < 5
     check_secret_kept(caught.value, caplog)
 
 
