@@ -15,12 +15,15 @@ def recording(name: str) -> Path:
     return RECORDINGS / f"{name}.wav"
 
 
-def repeatable_config(**sections: dict[str, object]) -> Config:
+def repeatable_config(**sections: object) -> Config:
     """The defaults, made repeatable: greedy LLM decoding and Whisper at temperature 0."""
-    data: dict[str, dict[str, object]] = {
+    data: dict[str, object] = {
         "llm": {"temperature": 0.0, "seed": 0},
         "asr": {"temperature": 0.0},
     }
     for name, values in sections.items():
-        data.setdefault(name, {}).update(values)
+        if isinstance(values, dict):
+            data.setdefault(name, {}).update(values)
+        else:  # a list section (devices) is replaced whole
+            data[name] = values
     return parse_config({"models_dir": str(MODELS_DIR), **data}, "test configuration")

@@ -1,0 +1,184 @@
+"""Timers: their spoken durations, firing, cancelling, and an announcement spoken by a
+running pipeline when one ends."""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+import wave
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from voiced.config import Config
+from voiced.models import Models
+from voiced.pipeline import Pipeline
+from voiced.sinks import WavSink
+from voiced.timers import Timers, describe_duration
+
+# Long enough for a timer thread to run on a loaded machine; short against the timers here.
+SETTLE_SECONDS = 0.6
+
+
+class Announcements:
+    """Stands in for the speaker: what would have been announced, and when."""
+
+    def __init__(self) -> None:
+        self.texts: list[str] = []
+        self.at: list[float] = []
+        self._lock = threading.Lock()
+        self.first = threading.Event()
+
+    def __call__(self, text: str) -> None:
+        with self._lock:
+            self.texts.append(text)
+            self.at.append(time.monotonic())
+        self.first.set()
+
+
+@pytest.fixture
+def announced() -> Announcements:
+    return Announcements()
+
+
+@pytest.fixture
+def timers(announced: Announcements) -> Iterator[Timers]:
+    running = Timers(announced)
+    yield running
+    running.close()
+
+
+@pytest.mark.parametrize(
+    ("seconds", "spoken"),
+    [
+        (1, "1 second"),
+        (2, "2 seconds"),
+        (45, "45 seconds"),
+        (60, "1 minute"),
+        (90, "1 minute and 30 seconds"),
+        (300, "5 minutes"),
+        (600, "10 minutes"),
+        (3600, "1 hour"),
+        (3605, "1 hour and 5 seconds"),
+        (3661, "1 hour, 1 minute and 1 second"),
+        (5400, "1 hour and 30 minutes"),
+        (7322, "2 hours, 2 minutes and 2 seconds"),
+        (59.6, "1 minute"),  # rounded to whole seconds
+        (0.4, "0 seconds"),
+    ],
+)
+def test_describe_duration(seconds: float, spoken: str) -> None:
+    assert describe_duration(seconds) == spoken
+
+
+def test_a_timer_is_announced_once_when_it_ends(timers: Timers, announced: Announcements) -> None:
+    started = time.monotonic()
+    description = timers.start(0.2)
+    assert description == describe_duration(0.2)
+    assert timers.running() == [description]
+
+    assert announced.first.wait(5), "the timer was not announced within 5 s"
+    assert announced.at[0] - started >= 0.2 - 0.01  # not before it ends
+    time.sleep(SETTLE_SECONDS)
+    assert announced.texts == [f"Your timer for {description} is done."]
+    assert timers.running() == []
+
+
+@pytest.mark.parametrize("seconds", [0, -5])
+def test_a_timer_needs_a_positive_duration(timers: Timers, seconds: float) -> None:
+    with pytest.raises(ValueError, match="positive duration"):
+        timers.start(seconds)
+    assert timers.running() == []
+
+
+def test_a_cancelled_timer_is_not_announced(timers: Timers, announced: Announcements) -> None:
+    description = timers.start(0.2)
+    assert timers.cancel() == description
+    assert timers.running() == []
+    time.sleep(SETTLE_SECONDS)
+    assert announced.texts == []
+    assert timers.cancel() is None  # nothing left to cancel
+
+
+def test_cancel_takes_the_newest_timer(timers: Timers, announced: Announcements) -> None:
+    first = timers.start(0.3)
+    assert timers.start(30) == "30 seconds"
+    assert timers.cancel() == "30 seconds"
+    assert timers.running() == [first]
+    assert announced.first.wait(5)
+    time.sleep(SETTLE_SECONDS)
+    assert announced.texts == [f"Your timer for {first} is done."]
+
+
+def test_close_cancels_every_timer(timers: Timers, announced: Announcements) -> None:
+    timers.start(0.2)
+    timers.start(0.3)
+    timers.start(60)
+    assert len(timers.running()) == 3
+    timers.close()
+    assert timers.running() == []
+    time.sleep(SETTLE_SECONDS)
+    assert announced.texts == []
+
+
+class RecordingSink:
+    """A WAV file sink that also tells the test when audio arrives, and how much."""
+
+    def __init__(self, path: Path) -> None:
+        self.wav = WavSink(path)
+        self.samples = 0
+        self.sample_rate = 0
+        self.first_write_at: float | None = None
+        self.closed = False
+        self._lock = threading.Lock()
+
+    def write(self, samples: np.ndarray, sample_rate: int) -> None:
+        self.wav.write(samples, sample_rate)
+        with self._lock:
+            if self.first_write_at is None:
+                self.first_write_at = time.monotonic()
+            self.samples += len(samples)
+            self.sample_rate = sample_rate
+
+    def seconds(self) -> float:
+        with self._lock:
+            return self.samples / self.sample_rate if self.sample_rate else 0.0
+
+    def close(self) -> None:
+        self.closed = True
+        self.wav.close()
+
+
+def test_a_running_pipeline_speaks_the_timer_announcement(
+    config: Config, models: Models, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO, logger="voiced.pipeline")
+    out = tmp_path / "out.wav"
+    sink = RecordingSink(out)
+    pipeline = Pipeline(config, models, sink)
+    try:
+        started = time.monotonic()
+        description = pipeline.intents.timers.start(0.5)
+        # "Your timer for ... is done." lasts well over a second once spoken.
+        deadline = started + 10
+        while sink.seconds() < 1.0 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        spoken_seconds = sink.seconds()
+    finally:
+        pipeline.close()
+
+    assert spoken_seconds >= 1.0, f"only {spoken_seconds} s spoken within 10 s"
+    assert sink.first_write_at is not None and sink.first_write_at - started >= 0.5 - 0.01
+    assert pipeline.intents.timers.running() == []
+    announcements = [
+        record.getMessage() for record in caplog.records if record.name == "voiced.pipeline"
+    ]
+    assert announcements == [f"announcing: Your timer for {description} is done."]
+    # Closing the pipeline closed the sink, and the file holds what was played.
+    assert sink.closed
+    with wave.open(str(out), "rb") as written:
+        assert written.getframerate() == models.tts.sample_rate
+        assert written.getnframes() / written.getframerate() >= 1.0
