@@ -20,6 +20,7 @@ from voiced.models import Models
 from voiced.report import TurnReport
 from voiced.sentences import SentenceSplitter
 from voiced.sources import AudioSource
+from voiced.speakable import CodeBlockFilter, speakable
 from voiced.tts import AudioSink, Reply, Speaker
 
 log = logging.getLogger(__name__)
@@ -202,13 +203,15 @@ class Pipeline:
         splitter = SentenceSplitter(self.config.tts.first_clause_min_chars)
         # A reply that is a tool call is held back and checked, never spoken.
         sniffer = ToolCallSniffer()
+        code = CodeBlockFilter()
         for piece in generation:
-            for sentence in splitter.feed(sniffer.feed(piece)):
-                turn.speak(sentence)
+            for sentence in splitter.feed(code.feed(sniffer.feed(piece))):
+                self._speak_text(turn, sentence)
         # Cut by the token cap: the unfinished last sentence is not spoken.
         if generation.finish_reason != "length" or not turn.spoken:
-            for sentence in [*splitter.feed(sniffer.flush()), *splitter.flush()]:
-                turn.speak(sentence)
+            rest = code.feed(sniffer.flush()) + code.flush()
+            for sentence in [*splitter.feed(rest), *splitter.flush()]:
+                self._speak_text(turn, sentence)
         turn.marks["llm_first_token_s"] = generation.first_token_at
         turn.marks["llm_done_s"] = generation.done_at or time.monotonic()
         turn.report.llm_completion_tokens = generation.completion_tokens
@@ -216,6 +219,12 @@ class Pipeline:
             self._act_on_tool_call(turn, sniffer.call_text)
         elif not turn.spoken:
             turn.speak(NO_ANSWER)
+
+    def _speak_text(self, turn: _Turn, sentence: str) -> None:
+        """Speak a sentence of the model's, without its markdown, emoji and URLs."""
+        spoken = speakable(sentence)
+        if spoken:
+            turn.speak(spoken)
 
     def _act_on_tool_call(self, turn: _Turn, output: str) -> None:
         try:
