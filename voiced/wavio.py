@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import logging
+import struct
 import wave
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
 from voiced.audio import SAMPLE_RATE
+
+log = logging.getLogger(__name__)
 
 
 class WavError(Exception):
@@ -35,6 +40,10 @@ def read_wav(path: Path) -> np.ndarray:
     if not path.is_file():
         raise WavError(f"{path}: not a file")
     try:
+        header = _check_header(path)
+    except OSError as err:
+        raise WavError(f"{path}: cannot read ({err.strerror})") from err
+    try:
         info = soundfile.info(str(path))
     except (soundfile.LibsndfileError, RuntimeError, OSError) as err:
         raise WavError(f"{path}: not a readable WAV file ({_reason(err)})") from err
@@ -50,7 +59,74 @@ def read_wav(path: Path) -> np.ndarray:
         raise WavError(f"{path}: cannot read the audio data ({_reason(err)})") from err
     if len(audio) == 0:
         raise WavError(f"{path}: holds no audio")
+    _warn_if_cut(path, header, len(audio) * info.channels * _bytes_per_sample(info.subtype))
     return to_heard_format(audio, sample_rate)
+
+
+def _bytes_per_sample(subtype: str) -> int:
+    sizes = {"PCM_U8": 1, "PCM_S8": 1, "PCM_16": 2, "PCM_24": 3, "PCM_32": 4, "FLOAT": 4}
+    return sizes.get(subtype, 8 if subtype == "DOUBLE" else 2)
+
+
+@dataclass(frozen=True)
+class RiffHeader:
+    channels: int | None
+    sample_rate: int | None
+    block_align: int | None
+    data_bytes: int | None
+
+
+def _check_header(path: Path) -> RiffHeader | None:
+    """Impossible values libsndfile lets through (a block size of 0) are an error here."""
+    header = _parse_riff(path)
+    if header is None:
+        return None
+    for name, value in (
+        ("channels", header.channels),
+        ("sample rate", header.sample_rate),
+        ("block size", header.block_align),
+    ):
+        if value == 0:
+            raise WavError(f"{path}: impossible header ({name} 0)")
+    return header
+
+
+def _warn_if_cut(path: Path, header: RiffHeader | None, bytes_read: int) -> None:
+    """A header that promises more audio than the file holds: say so once, keep what exists."""
+    declared = header.data_bytes if header else None
+    if declared is not None and declared > bytes_read + 8:
+        log.warning(
+            "%s: the header promises %d bytes of audio but the file holds %d; reading what exists",
+            path,
+            declared,
+            bytes_read,
+        )
+
+
+def _parse_riff(path: Path) -> RiffHeader | None:
+    """The fmt values and data size a RIFF/WAVE header gives, or None for other files."""
+    fmt: tuple[int, ...] | None = None
+    with path.open("rb") as file:
+        start = file.read(12)
+        if len(start) < 12 or start[:4] != b"RIFF" or start[8:12] != b"WAVE":
+            return None
+        while len(chunk := file.read(8)) == 8:
+            name, size = chunk[:4], struct.unpack("<I", chunk[4:])[0]
+            if name == b"fmt " and size >= 16:
+                values = file.read(14)
+                if len(values) < 14:
+                    return None  # cut inside the header: libsndfile says what is wrong
+                fmt = struct.unpack("<HHIIH", values)
+                file.seek(size - 14 + (size & 1), 1)
+            elif name == b"data":
+                return RiffHeader(
+                    fmt[1] if fmt else None, fmt[2] if fmt else None, fmt[4] if fmt else None, size
+                )
+            else:
+                file.seek(size + (size & 1), 1)
+    if fmt is None:
+        return None
+    return RiffHeader(fmt[1], fmt[2], fmt[4], None)
 
 
 def _reason(err: Exception) -> str:
