@@ -18,7 +18,7 @@ def test_no_file_gives_the_defaults():
     config = load_config(None)
     assert config == Config()
     assert config.endpoint.silence_seconds == 0.7
-    assert config.llm.cpus == "all"
+    assert config.llm.cpus == "auto"
 
 
 def test_empty_file_gives_the_defaults(tmp_path):

@@ -3,6 +3,7 @@ running pipeline when one ends."""
 
 from __future__ import annotations
 
+import json
 import logging
 import threading
 import time
@@ -182,3 +183,73 @@ def test_a_running_pipeline_speaks_the_timer_announcement(
     with wave.open(str(out), "rb") as written:
         assert written.getframerate() == models.tts.sample_rate
         assert written.getnframes() / written.getframerate() >= 1.0
+
+
+class FakeClock:
+    """Wall-clock seconds that a test moves on, as if the daemon had been stopped."""
+
+    def __init__(self) -> None:
+        self.now = 1_800_000_000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_timers_survive_a_restart(tmp_path: Path, announced: Announcements) -> None:
+    path = tmp_path / "timers.json"
+    clock = FakeClock()
+    before = Timers(announced, path, clock)
+    before.start(300)
+    before.start(5400)
+    before.close()  # the daemon stops; its timers are kept
+    clock.now += 60
+    after = Timers(announced, path, clock)
+    try:
+        assert after.running() == ["5 minutes", "1 hour and 30 minutes"]
+        assert after.cancel() == "1 hour and 30 minutes"
+        assert [t["description"] for t in json.loads(path.read_text())["timers"]] == ["5 minutes"]
+    finally:
+        after.close()
+    assert announced.texts == []
+
+
+def test_timer_that_ended_while_stopped_is_announced_at_start(
+    tmp_path: Path, announced: Announcements
+) -> None:
+    path = tmp_path / "timers.json"
+    clock = FakeClock()
+    before = Timers(announced, path, clock)
+    before.start(60)
+    before.start(120)
+    before.close()
+    clock.now += 90  # the first ended while stopped, the second has 30 s left
+    after = Timers(announced, path, clock)
+    try:
+        assert announced.first.wait(5)
+        assert announced.texts == ["Your timer for 1 minute is done."]
+        assert after.running() == ["2 minutes"]
+    finally:
+        after.close()
+
+
+def test_timer_long_past_is_dropped_not_announced(tmp_path: Path, announced: Announcements) -> None:
+    path = tmp_path / "timers.json"
+    clock = FakeClock()
+    Timers(announced, path, clock).start(60)
+    clock.now += 2 * 3600
+    after = Timers(announced, path, clock)
+    assert after.running() == []
+    time.sleep(0.1)
+    assert announced.texts == []
+
+
+def test_unusable_timers_file_is_reported_and_replaced(
+    tmp_path: Path, announced: Announcements, caplog: pytest.LogCaptureFixture
+) -> None:
+    path = tmp_path / "timers.json"
+    path.write_text('{"timers": [{"description": "5 minutes"')
+    timers = Timers(announced, path)
+    assert "timers file" in caplog.text and "unusable" in caplog.text
+    timers.start(30)
+    assert [t["description"] for t in json.loads(path.read_text())["timers"]] == ["30 seconds"]
+    timers.close()

@@ -47,6 +47,9 @@ class WakeConfig(_Section):
     refractory_seconds: Annotated[float, Field(ge=0)] = 2.0
     # Audio kept from just before the detection and given to the recogniser.
     preroll_seconds: Annotated[float, Field(ge=0, le=2)] = 0.3
+    # The wake word is listened for while a reply is spoken; heard, it cuts the reply
+    # and its generation (barge-in).
+    barge_in: bool = True
 
 
 class EndpointConfig(_Section):
@@ -91,10 +94,16 @@ class LlmConfig(_Section):
     # Wall-clock limit of one answer; past it the answer is cut short, and a model call
     # stuck this long stops the watchdog pings.
     turn_timeout_seconds: Annotated[float, Field(gt=0, le=600)] = 30.0
-    # CPU cores the LLM worker is pinned to ("all" leaves it unpinned), and its threads
-    # (null: one per pinned core).
-    cpus: Literal["all"] | list[Annotated[int, Field(ge=0)]] = "all"
+    # CPU cores the LLM worker is pinned to: a list, "all" (unpinned) or "auto" (on 4 or
+    # more cores the fastest but one, leaving a core to capture and playback; unpinned on
+    # fewer). Its threads: null is one per pinned core.
+    cpus: Literal["all", "auto"] | list[Annotated[int, Field(ge=0)]] = "auto"
     threads: Annotated[int, Field(ge=1, le=64)] | None = None
+    # The LLM worker's niceness: on shared cores the audio path comes first.
+    nice: Annotated[int, Field(ge=0, le=19)] = 10
+    # Keep the evaluated system prompt on disk (in $XDG_CACHE_HOME/voiced), so that a
+    # restart does not evaluate it again.
+    prompt_cache: bool = True
 
     @field_validator("cpus")
     @classmethod
@@ -109,6 +118,9 @@ class TtsConfig(_Section):
     # Speak the first clause of a long first sentence as soon as it is complete.
     first_clause_min_chars: Annotated[int, Field(ge=0)] = 24
     length_scale: Annotated[float, Field(gt=0, le=4)] | None = None
+    # Audio of recent sentences kept for the next time they are said (a command's
+    # confirmation is spoken at once); 0 turns the phrase cache off.
+    cache_seconds: Annotated[float, Field(ge=0, le=3600)] = 120.0
 
 
 DeviceKind = Literal["light", "switch", "fan"]
@@ -142,8 +154,14 @@ class DeviceConfig(_Section):
 
 
 class StateFileConfig(_Section):
-    # Device state and timers for the state_file back end (relative: working directory).
+    # Device state for the state_file back end (relative: working directory).
     path: Path = Path("state.json")
+    # Running timers, so that they survive a restart; null: timers.json beside `path`.
+    timers_path: Path | None = None
+
+    @property
+    def timers_file(self) -> Path:
+        return self.timers_path or self.path.with_name("timers.json")
 
 
 class MqttConfig(_Section):

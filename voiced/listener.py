@@ -96,6 +96,9 @@ class Listener:
         wake = WakeDetected(self.wake.name, score, round(chunk.end_s, 3))
         log.info("wake word %s (score %.2f) at %.2f s", wake.wake_word, score, chunk.end_s)
         self.vad.reset()
+        # The wake model hears nothing during the command: its buffers would still hold
+        # this wake word when it listens again, and fire on it a second time.
+        self.wake.reset()
         session = self.recognizer.start(self.vocabulary)
         self._capture = _Capture(
             wake, session, Endpointer(self.times), chunk.end_s, self.preroll.take()

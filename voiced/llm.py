@@ -1,8 +1,15 @@
 """The language model: one worker thread owns llama-cpp-python's Llama, pinned to
-chosen cores, and keeps the conversation within its token budget."""
+chosen cores, and keeps the conversation within its token budget.
+
+The chat prompt is rendered from the model's own template and evaluated by the worker in
+short slices, so that a cancelled or overdue turn stops between two slices even while a
+long prompt is read; the system prompt stays in the KV cache (and on disk), and each turn
+evaluates only the tokens that follow what is already cached.
+"""
 
 from __future__ import annotations
 
+import codecs
 import logging
 import os
 import queue
@@ -13,7 +20,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from voiced import prompt_cache
 from voiced.config import LlmConfig
+from voiced.cores import lower_this_thread, resolve_cpus
 from voiced.errors import ModelError, VoicedError
 from voiced.health import Health
 
@@ -22,6 +31,9 @@ log = logging.getLogger(__name__)
 GGUF_MAGIC = b"GGUF"
 # Tokens the chat template adds around each message (role markers, separators).
 TOKENS_PER_MESSAGE = 4
+# Prompt tokens evaluated between two looks at the cancel flag and the deadline: small
+# enough to stop within tens of milliseconds, large enough to keep batched evaluation fast.
+PROMPT_SLICE_TOKENS = 32
 
 
 class LlmError(VoicedError):
@@ -71,7 +83,12 @@ class Generation:
     first_token_at: float | None = None
     done_at: float | None = None
     completion_tokens: int = 0
-    # "stop" (the model ended), "length" (the token cap), or None while running.
+    # The whole prompt of this turn, and how many of its tokens were evaluated for it
+    # (the rest were already in the KV cache).
+    prompt_tokens: int = 0
+    prompt_tokens_evaluated: int = 0
+    # "stop" (the model ended), "length" (the token cap), "timeout" (the wall-clock
+    # limit), "cancelled", or None while running.
     finish_reason: str | None = None
 
     def __iter__(self) -> Iterator[str]:
@@ -99,17 +116,50 @@ def check_gguf(path: Path) -> None:
         )
 
 
-def resolve_cpus(cpus: str | list[int]) -> list[int] | None:
-    """The cores to pin to, or None to leave the worker unpinned."""
-    if cpus == "all":
-        return None
-    available = os.sched_getaffinity(0)
-    chosen = [cpu for cpu in cpus if cpu in available]
-    if not chosen:
-        raise ModelError(
-            f"llm.cpus {cpus} names no core this process may use ({sorted(available)})"
+def common_prefix(cached: Any, tokens: list[int]) -> int:
+    count = 0
+    for old, new in zip(cached, tokens, strict=False):
+        if old != new:
+            break
+        count += 1
+    return count
+
+
+class ChatTemplate:
+    """The model's own chat template, from its GGUF metadata, rendered to tokens."""
+
+    def __init__(self, llama: Any, model_path: Path) -> None:
+        from llama_cpp.llama_chat_format import Jinja2ChatFormatter
+
+        template = llama.metadata.get("tokenizer.chat_template")
+        if not template:
+            raise ModelError(f"LLM model {model_path} has no chat template in its metadata")
+
+        def text_of(token: int) -> str:
+            return "" if token < 0 else llama.detokenize([token], special=True).decode()
+
+        self._llama = llama
+        self._format = Jinja2ChatFormatter(
+            template, eos_token=text_of(llama.token_eos()), bos_token=text_of(llama.token_bos())
         )
-    return chosen
+
+    def tokens(self, messages: list[dict[str, str]]) -> list[int]:
+        rendered = self._format(messages=messages)  # type: ignore[arg-type]
+        return list(
+            self._llama.tokenize(
+                rendered.prompt.encode("utf-8"), add_bos=not rendered.added_special, special=True
+            )
+        )
+
+    def system_tokens(self, system_prompt: str) -> list[int]:
+        """The tokens every prompt starts with: those two different questions share."""
+        one, two = (
+            self.tokens(
+                [{"role": "system", "content": system_prompt}, {"role": "user", "content": q}]
+            )
+            for q in ("a", "b")
+        )
+        return one[: common_prefix(one, two)]
 
 
 class LlmWorker:
@@ -123,6 +173,11 @@ class LlmWorker:
         self.cpus = resolve_cpus(config.cpus)
         self.threads = config.threads or (len(self.cpus) if self.cpus else os.cpu_count() or 1)
         self.conversation = Conversation(config.system_prompt, config.history_token_budget)
+        # How the system prompt came to be in the KV cache: "evaluated" or "loaded"
+        # (from this file).
+        self.system_prompt_source = ""
+        self.prompt_cache_path: Path | None = None
+        self.native_thread_id = 0
         self._requests: queue.Queue[Generation | None] = queue.Queue()
         self._constructed = threading.Event()
         self._loaded = threading.Event()
@@ -140,6 +195,8 @@ class LlmWorker:
         if not self._loaded.wait(timeout_seconds):
             raise ModelError(f"LLM model {self.model_path} did not load in {timeout_seconds} s")
         if self._load_error is not None:
+            if isinstance(self._load_error, ModelError):
+                raise self._load_error
             raise ModelError(
                 f"LLM model {self.model_path} cannot be loaded ({self._load_error})",
                 fix="scripts/fetch-models",
@@ -156,14 +213,18 @@ class LlmWorker:
         self._thread.join(timeout=2)
 
     def _run(self) -> None:
+        self.native_thread_id = threading.get_native_id()
         try:
             if self.cpus is not None:
                 # Before llama.cpp starts its threads: they inherit this thread's affinity.
                 os.sched_setaffinity(0, self.cpus)
+            # Likewise its priority: capture and playback come first on shared cores.
+            lower_this_thread(self.config.nice)
             try:
                 self._llama = self._load()
             finally:
                 self._constructed.set()
+            self._template = ChatTemplate(self._llama, self.model_path)
             self._warm_up()
         except BaseException as err:  # reported to whoever waits for readiness
             self._load_error = err
@@ -185,9 +246,9 @@ class LlmWorker:
                 generation.pieces.put(None)
 
     def _load(self) -> Any:
-        from llama_cpp import Llama
+        import llama_cpp
 
-        return Llama(
+        llama = llama_cpp.Llama(
             model_path=str(self.model_path),
             n_ctx=self.config.context_tokens,
             n_threads=self.threads,
@@ -195,42 +256,113 @@ class LlmWorker:
             seed=self.config.seed,
             verbose=False,
         )
+        self._vocab = llama_cpp.llama_model_get_vocab(llama.model)
+        return llama
+
+    def _is_end(self, token: int) -> bool:
+        import llama_cpp
+
+        return bool(llama_cpp.llama_vocab_is_eog(self._vocab, token))
 
     def _warm_up(self) -> None:
-        """Evaluate the system prompt once, so the first turn pays only for its own words."""
-        self._llama.create_chat_completion(
-            messages=self.conversation.messages("Hello.")[:1], max_tokens=1, temperature=0.0
-        )
+        """Get the system prompt into the KV cache (from disk when it was saved before),
+        then run one short answer so that the first turn pays for nothing but itself."""
+        system = self._template.system_tokens(self.conversation.system_prompt)
+        cache = None
+        if self.config.prompt_cache:
+            cache = prompt_cache.cache_path(self.model_path, system, self.config.context_tokens)
+            self.prompt_cache_path = cache
+        if cache is not None and prompt_cache.load(self._llama, cache, system):
+            self.system_prompt_source = "loaded"
+        else:
+            self._evaluate(system, Generation(""))
+            self.system_prompt_source = "evaluated"
+            if cache is not None:
+                try:
+                    prompt_cache.save(self._llama, cache, system)
+                except OSError as err:
+                    log.warning("cannot keep the evaluated system prompt: %s", err)
+        log.info("system prompt of %d tokens %s", len(system), self.system_prompt_source)
+        warm = Generation("Hello.")
+        for _token in self._tokens(
+            self._template.tokens(self.conversation.messages("Hello.")), warm
+        ):
+            break
+        # Forget the warm-up turn: the next prompt reuses only the system prompt's cells.
+        self._llama.n_tokens = len(system)
 
     def _count_tokens(self, text: str) -> int:
         return len(self._llama.tokenize(text.encode("utf-8"), add_bos=False)) + TOKENS_PER_MESSAGE
 
-    def _generate(self, generation: Generation) -> None:
-        stream = self._llama.create_chat_completion(
-            messages=self.conversation.messages(generation.user),
-            max_tokens=self.config.max_tokens,
-            temperature=self.config.temperature,
-            top_p=self.config.top_p,
-            seed=self.config.seed,
-            stream=True,
-        )
-        reply = []
+    def _prompt(self, user: str) -> list[int]:
+        """The turn's prompt, with the oldest exchanges dropped until the answer fits."""
+        room = self.config.context_tokens - self.config.max_tokens
+        tokens = self._template.tokens(self.conversation.messages(user))
+        while len(tokens) > room and self.conversation.exchanges:
+            self.conversation.exchanges.pop(0)
+            tokens = self._template.tokens(self.conversation.messages(user))
+        if len(tokens) > room:
+            raise LlmError(
+                f"the question is {len(tokens)} tokens with the system prompt; "
+                f"llm.context_tokens leaves room for {room}"
+            )
+        return tokens
+
+    def _stopped(self, generation: Generation, deadline: float) -> bool:
+        if generation.cancelled.is_set():
+            generation.finish_reason = "cancelled"
+        elif time.monotonic() > deadline:
+            log.warning("answer cut at the %.0f s limit", self.config.turn_timeout_seconds)
+            generation.finish_reason = "timeout"
+        return generation.finish_reason is not None
+
+    def _evaluate(
+        self, tokens: list[int], generation: Generation, deadline: float = float("inf")
+    ) -> bool:
+        """Bring the KV cache to `tokens`, evaluating only what follows the cached prefix,
+        the last token always (its logits start the answer). False if stopped on the way."""
+        llama = self._llama
+        kept = min(common_prefix(llama.input_ids[: llama.n_tokens], tokens), len(tokens) - 1)
+        llama.n_tokens = kept
+        for start in range(kept, len(tokens), PROMPT_SLICE_TOKENS):
+            if self._stopped(generation, deadline):
+                return False
+            piece = tokens[start : start + PROMPT_SLICE_TOKENS]
+            llama.eval(piece)
+            generation.prompt_tokens_evaluated += len(piece)
+        return True
+
+    def _tokens(self, prompt: list[int], generation: Generation) -> Iterator[int]:
+        """The answer's tokens, until the model ends it, the cap, cancel or the deadline."""
         deadline = time.monotonic() + self.config.turn_timeout_seconds
-        for chunk in stream:
-            if generation.cancelled.is_set():
-                break
-            if time.monotonic() > deadline:
-                log.warning("answer cut at the %.0f s limit", self.config.turn_timeout_seconds)
+        generation.prompt_tokens = len(prompt)
+        if not self._evaluate(prompt, generation, deadline):
+            return
+        self._llama.set_seed(self.config.seed)
+        sampled = self._llama.generate(
+            prompt, top_p=self.config.top_p, temp=self.config.temperature, reset=True
+        )
+        for token in sampled:
+            if self._is_end(token):
+                generation.finish_reason = "stop"
+                return
+            if generation.completion_tokens >= self.config.max_tokens:
                 generation.finish_reason = "length"
-                break
-            choice = chunk["choices"][0]
-            generation.finish_reason = choice.get("finish_reason") or generation.finish_reason
-            piece = choice["delta"].get("content")
+                return
+            if self._stopped(generation, deadline):
+                return
+            generation.completion_tokens += 1
+            yield token
+
+    def _generate(self, generation: Generation) -> None:
+        decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
+        reply = []
+        for token in self._tokens(self._prompt(generation.user), generation):
+            piece = decoder.decode(self._llama.detokenize([token]))
             if not piece:
-                continue
+                continue  # the first bytes of a character split over tokens
             if generation.first_token_at is None:
                 generation.first_token_at = time.monotonic()
-            generation.completion_tokens += 1
             reply.append(piece)
             generation.pieces.put(piece)
         answer = "".join(reply).strip()

@@ -16,6 +16,7 @@ from voiced.intents.engine import IntentEngine
 from voiced.intents.tools import ToolCallRefused, ToolCallSniffer, ToolGate
 from voiced.listener import HeardCommand, Listener
 from voiced.llm import Generation
+from voiced.messages import AudioChunk
 from voiced.models import Models
 from voiced.report import TurnReport
 from voiced.sentences import SentenceSplitter
@@ -73,8 +74,8 @@ class Pipeline:
         self.status: Callable[[str], None] = lambda text: log.debug("status: %s", text)
         self._turn_thread: threading.Thread | None = None
         self._turns_started = 0
-        # The generation and reply of the turn in progress, so that it can be cut.
-        self._current: tuple[Generation | None, Reply | None] = (None, None)
+        # The turn being answered, so that it can be cut (barge-in, stop).
+        self._current: _Turn | None = None
 
     def run(
         self,
@@ -97,7 +98,8 @@ class Pipeline:
                 break
             if self._turn_thread is not None:
                 if self._turn_thread.is_alive():
-                    continue  # the reply is being spoken: its own sound must not wake us
+                    self._listen_for_barge_in(chunk)
+                    continue
                 self._turn_thread = None
                 self.listener.reset()
                 self.status("listening")
@@ -124,13 +126,25 @@ class Pipeline:
         self.listener.reset()
         return turns
 
+    def _listen_for_barge_in(self, chunk: AudioChunk) -> None:
+        """While a turn is answered, only the wake word is listened for: heard, it cuts the
+        reply and the new command is heard from there."""
+        if not self.config.wake.barge_in:
+            return
+        with self.health.busy("listening", LISTENING_DEADLINE_SECONDS):
+            self.listener.feed(chunk)
+        if not self.listener.capturing or self._turn_thread is None:
+            return
+        log.info("wake word during the reply: cutting it")
+        self._cancel_turn()
+        self._turn_thread.join(STOP_GRACE_SECONDS)
+        self._turn_thread = None
+        self.status("listening")
+
     def _cancel_turn(self) -> None:
         """Cut the reply being produced: stop generating and drop the audio not yet played."""
-        generation, reply = self._current
-        if generation is not None:
-            generation.cancel()
-        if reply is not None:
-            reply.cancelled.set()
+        if (turn := self._current) is not None:
+            turn.cancel()
 
     def answer(self, command: HeardCommand, input_name: str | None = None) -> TurnReport:
         """Recognise, answer and speak one command. Never raises: a failed turn is reported."""
@@ -148,6 +162,7 @@ class Pipeline:
             ),
         )
         report = turn.report
+        self._current = turn
         try:
             self.status("thinking")
             with self.health.busy("recognition", RECOGNITION_DEADLINE_SECONDS):
@@ -168,12 +183,13 @@ class Pipeline:
         except VoicedError as err:
             turn.log("failed: %s", err, stage="turn", level=logging.ERROR)
             report.error = str(err)
-            turn.speak(APOLOGY)
+            turn.speak(APOLOGY, cached=True)
         finally:
             if turn.reply is not None:
                 self.status("speaking")
                 self._finish_reply(turn, command)
             report.response = " ".join(turn.spoken)
+            report.interrupted = turn.cancelled
             report.timings = {
                 "endpoint_wait_s": round(command.endpoint_at - command.speech_end_received_at, 3),
                 **{
@@ -188,6 +204,7 @@ class Pipeline:
                 stage="reply",
                 LATENCY_S=report.latency_s,
             )
+            self._current = None
             self.status("listening")
         return report
 
@@ -195,11 +212,12 @@ class Pipeline:
         turn.report.intent = {"name": match.name, "slots": match.slots}
         answer = self.intents.answer(match)
         turn.mark("intent_done_s")
-        turn.speak(answer.response)
+        turn.speak(answer.response, cached=True)
 
     def _ask_llm(self, turn: _Turn) -> None:
-        generation = self.models.llm.ask(turn.report.transcript)
-        self._current = (generation, turn.begin())
+        generation = turn.generation = self.models.llm.ask(turn.report.transcript)
+        if turn.cancelled:  # cut while it was being asked
+            generation.cancel()
         splitter = SentenceSplitter(self.config.tts.first_clause_min_chars)
         # A reply that is a tool call is held back and checked, never spoken.
         sniffer = ToolCallSniffer()
@@ -207,18 +225,23 @@ class Pipeline:
         for piece in generation:
             for sentence in splitter.feed(code.feed(sniffer.feed(piece))):
                 self._speak_text(turn, sentence)
-        # Cut by the token cap: the unfinished last sentence is not spoken.
-        if generation.finish_reason != "length" or not turn.spoken:
+        # Cut by the token cap or the time limit: the unfinished last sentence is not spoken.
+        if generation.finish_reason not in ("length", "timeout") or not turn.spoken:
             rest = code.feed(sniffer.flush()) + code.flush()
             for sentence in [*splitter.feed(rest), *splitter.flush()]:
                 self._speak_text(turn, sentence)
         turn.marks["llm_first_token_s"] = generation.first_token_at
         turn.marks["llm_done_s"] = generation.done_at or time.monotonic()
         turn.report.llm_completion_tokens = generation.completion_tokens
+        turn.report.llm_prompt_tokens = generation.prompt_tokens
+        turn.report.llm_prompt_tokens_evaluated = generation.prompt_tokens_evaluated
+        turn.report.llm_finish_reason = generation.finish_reason
+        if turn.cancelled:
+            return
         if sniffer.is_call:
             self._act_on_tool_call(turn, sniffer.call_text)
         elif not turn.spoken:
-            turn.speak(NO_ANSWER)
+            turn.speak(NO_ANSWER, cached=True)
 
     def _speak_text(self, turn: _Turn, sentence: str) -> None:
         """Speak a sentence of the model's, without its markdown, emoji and URLs."""
@@ -231,7 +254,7 @@ class Pipeline:
             match = self.tool_gate.check(output)
         except ToolCallRefused as err:
             turn.log("tool call refused: %s", err, stage="llm", level=logging.WARNING)
-            turn.speak(REFUSED)
+            turn.speak(REFUSED, cached=True)
             return
         self._carry_out(turn, match)
 
@@ -241,7 +264,7 @@ class Pipeline:
             return
         self.speaker.end(reply)
         reply.wait()
-        self._current = (None, None)
+        self._current = None
         turn.marks["tts_first_audio_s"] = reply.first_audio_at
         turn.mark("reply_done_s")
         report.reply_audio_seconds = round(reply.samples_spoken / self.models.tts.sample_rate, 3)
@@ -269,20 +292,34 @@ class _Turn:
         self.report = report
         self.marks: dict[str, float | None] = {}
         self.reply: Reply | None = None
+        self.generation: Generation | None = None
         self.spoken: list[str] = []
+        self.cancelled = False
 
     def begin(self) -> Reply:
         if self.reply is None:
             self.reply = self.speaker.begin()
+            if self.cancelled:
+                self.reply.cancelled.set()
         return self.reply
+
+    def cancel(self) -> None:
+        """Stop generating and drop the audio not yet played (also of what comes later)."""
+        self.cancelled = True
+        if self.generation is not None:
+            self.generation.cancel()
+        if self.reply is not None:
+            self.reply.cancelled.set()
 
     def mark(self, stage: str) -> None:
         self.marks[stage] = time.monotonic()
 
-    def speak(self, sentence: str) -> None:
+    def speak(self, sentence: str, cached: bool = False) -> None:
+        """Say a sentence; a `cached` one (a fixed phrase, a command's confirmation) is
+        kept by the voice and said at once the next time."""
         self.marks.setdefault("first_sentence_s", time.monotonic())
         self.spoken.append(sentence)
-        self.speaker.say(self.begin(), sentence)
+        self.speaker.say(self.begin(), sentence, cached)
 
     def log(
         self, message: str, *args: object, stage: str, level: int = logging.INFO, **fields: object

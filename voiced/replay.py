@@ -9,7 +9,7 @@ from voiced.config import Config
 from voiced.models import Models
 from voiced.pipeline import Pipeline
 from voiced.report import replay_report
-from voiced.sinks import NullSink, WavSink
+from voiced.sinks import NullSink, PacedSink, WavSink
 from voiced.sources import WavFileSource
 from voiced.tts import AudioSink
 
@@ -21,7 +21,8 @@ def replay(
     out: Path | None = None,
 ) -> dict[str, Any]:
     """Play the source's recordings back to back into the pipeline; return the report."""
-    sink: AudioSink = WavSink(out) if out else NullSink()
+    written = WavSink(out) if out else NullSink()
+    sink: AudioSink = PacedSink(written) if source.realtime else written
     pipeline = Pipeline(config, models, sink)
     try:
         turns = pipeline.run(

@@ -24,11 +24,32 @@ class TurnReport:
     partials: list[str] = field(default_factory=list)
     asr_engine: str = ""
     llm_completion_tokens: int = 0
+    # The turn's whole prompt, and the part of it evaluated for this turn: the rest (the
+    # system prompt, the history) was already in the model's cache.
+    llm_prompt_tokens: int = 0
+    llm_prompt_tokens_evaluated: int = 0
+    # Why the answer ended: "stop", "length" (token cap), "timeout", "cancelled".
+    llm_finish_reason: str | None = None
     reply_audio_seconds: float = 0.0
+    # Cut short by a new wake word (barge-in) or by stopping.
+    interrupted: bool = False
     error: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
+
+
+def peak_rss_mb() -> float | None:
+    """The process's peak resident memory. VmHWM, unlike getrusage's maxrss, starts afresh
+    at exec: a child forked from a large parent does not inherit the parent's peak."""
+    try:
+        with open("/proc/self/status") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return round(int(line.split()[1]) / 1024, 1)
+    except OSError:
+        pass
+    return None
 
 
 def replay_report(
@@ -38,4 +59,6 @@ def replay_report(
         "input": inputs[0] if len(inputs) == 1 else inputs,
         "audio_seconds": round(audio_seconds, 3),
         "turns": [turn.to_json() for turn in turns],
+        # Of the whole process so far, models included.
+        "peak_rss_mb": peak_rss_mb(),
     }

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 from pathlib import Path
 from typing import Any
 
@@ -12,6 +13,9 @@ from voiced.errors import VoicedError
 from voiced.wavio import WavWriter
 
 log = logging.getLogger(__name__)
+
+# A paced write returns this much before its audio would end, as a device buffer would.
+PACED_LEAD_SECONDS = 0.1
 
 
 class AudioOutputError(VoicedError):
@@ -39,6 +43,24 @@ class NullSink:
 
     def close(self) -> None:
         pass
+
+
+class PacedSink:
+    """Takes as long as a speaker would to play what it is given: a recording replayed at
+    real pace then meets the reply as a microphone would (a wake word may cut it)."""
+
+    def __init__(self, inner: WavSink | NullSink) -> None:
+        self.inner = inner
+        self._free_at = 0.0
+
+    def write(self, samples: np.ndarray, sample_rate: int) -> None:
+        self.inner.write(samples, sample_rate)
+        now = time.monotonic()
+        self._free_at = max(self._free_at, now) + len(samples) / sample_rate
+        time.sleep(max(0.0, self._free_at - now - PACED_LEAD_SECONDS))
+
+    def close(self) -> None:
+        self.inner.close()
 
 
 class SpeakerSink:

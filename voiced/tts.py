@@ -7,6 +7,7 @@ import logging
 import queue
 import threading
 import time
+from collections import OrderedDict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -56,13 +57,54 @@ class PiperTts:
             raise ModelError(f"Piper voice {model} cannot be loaded ({err})") from err
         self._synthesis = SynthesisConfig(length_scale=config.length_scale)
         self.sample_rate: int = self._voice.config.sample_rate
+        self._cache = PhraseCache(int(config.cache_seconds * self.sample_rate))
 
-    def synthesize(self, text: str) -> Iterator[np.ndarray]:
+    def synthesize(self, text: str, cached: bool = False) -> Iterator[np.ndarray]:
+        """The audio of `text`. A `cached` sentence (a command's confirmation, a fixed
+        phrase) is kept, and said again at once from the phrase cache."""
+        if cached and (audio := self._cache.get(text)) is not None:
+            yield from audio
+            return
+        audio = []
         try:
             for chunk in self._voice.synthesize(text, syn_config=self._synthesis):
-                yield chunk.audio_int16_array
+                audio.append(chunk.audio_int16_array)
+                yield audio[-1]
         except Exception as err:
             raise TtsError(f"Piper failed on {text!r}: {err}") from err
+        if cached:
+            self._cache.put(text, audio)
+
+
+class PhraseCache:
+    """Audio of recent sentences, the least recently used dropped first, within a bound
+    on the samples kept."""
+
+    def __init__(self, max_samples: int) -> None:
+        self.max_samples = max_samples
+        self._audio: OrderedDict[str, list[np.ndarray]] = OrderedDict()
+        self._samples = 0
+        self._lock = threading.Lock()
+
+    def get(self, text: str) -> list[np.ndarray] | None:
+        with self._lock:
+            audio = self._audio.get(text)
+            if audio is not None:
+                self._audio.move_to_end(text)
+            return audio
+
+    def put(self, text: str, audio: list[np.ndarray]) -> None:
+        samples = sum(len(chunk) for chunk in audio)
+        if samples > self.max_samples:
+            return
+        with self._lock:
+            if text in self._audio:
+                return
+            self._audio[text] = audio
+            self._samples += samples
+            while self._samples > self.max_samples:
+                _text, dropped = self._audio.popitem(last=False)
+                self._samples -= sum(len(chunk) for chunk in dropped)
 
 
 @dataclass
@@ -101,19 +143,19 @@ class Speaker:
     def begin(self) -> Reply:
         return Reply()
 
-    def say(self, reply: Reply, text: str) -> None:
-        self._sentences.put((reply, text))
+    def say(self, reply: Reply, text: str, cached: bool = False) -> None:
+        self._sentences.put((reply, (text, cached)))
 
     def end(self, reply: Reply) -> None:
         """No more sentences for this reply; `reply.done` is set once all is played."""
         self._sentences.put((reply, _END))
 
-    def speak(self, text: str) -> Reply:
+    def speak(self, text: str, cached: bool = False) -> Reply:
         """Speak a whole text, sentence by sentence, and wait until it is played."""
         splitter = SentenceSplitter()
         reply = self.begin()
         for sentence in [*splitter.feed(text + " "), *splitter.flush()]:
-            self.say(reply, sentence)
+            self.say(reply, sentence, cached)
         self.end(reply)
         reply.wait()
         return reply
@@ -126,11 +168,14 @@ class Speaker:
 
     def _synthesize_loop(self) -> None:
         while (item := self._sentences.get()) is not None:
-            reply, text = item
-            if text is not _END and not reply.cancelled.is_set() and reply.error is None:
+            reply, sentence = item
+            if sentence is _END:
+                self._audio.put((reply, _END))
+            elif not reply.cancelled.is_set() and reply.error is None:
+                text, cached = sentence
                 try:
                     with self.health.busy("tts", SYNTHESIS_DEADLINE_SECONDS):
-                        for samples in self.tts.synthesize(text):
+                        for samples in self.tts.synthesize(text, cached):
                             if reply.cancelled.is_set():
                                 break
                             self._audio.put((reply, samples))
@@ -138,8 +183,6 @@ class Speaker:
                 except TtsError as err:
                     log.error("%s", err)
                     reply.error = err
-            if text is _END:
-                self._audio.put((reply, _END))
         self._audio.put(None)
 
     def _play_loop(self) -> None:

@@ -7,17 +7,15 @@ one, never half of each.
 
 from __future__ import annotations
 
-import contextlib
 import json
 import logging
-import os
-import tempfile
 import threading
 from pathlib import Path
 from typing import Any
 
 from voiced.config import DeviceConfig
 from voiced.devices import BackendError, DeviceState
+from voiced.files import write_atomically
 
 _log = logging.getLogger(__name__)
 
@@ -70,7 +68,7 @@ class StateFileBackend:
         new_document = {**document, "devices": devices}
         text = json.dumps(new_document, indent=2, sort_keys=True) + "\n"
         try:
-            _write_atomically(self._path, text)
+            write_atomically(self._path, text)
         except OSError as err:
             raise BackendError(f"cannot write the state file {self._path}: {err}") from err
         # Only a written change is remembered: memory never runs ahead of the disk.
@@ -101,26 +99,3 @@ def _read(path: Path) -> dict[str, Any]:
         _log.warning("state file %s is unusable (%s); starting from an empty state", path, reason)
         return {"devices": {}}
     return document
-
-
-def _write_atomically(path: Path, text: str) -> None:
-    """Write a temporary file beside `path`, make it durable, then rename it over `path`."""
-    directory = path.parent
-    directory.mkdir(parents=True, exist_ok=True)
-    fd, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=directory)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as file:
-            file.write(text)
-            file.flush()
-            os.fsync(file.fileno())
-        os.replace(temporary, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(temporary)
-        raise
-    # The rename itself lives in the directory; without this it may not survive a crash.
-    directory_fd = os.open(directory, os.O_RDONLY | os.O_DIRECTORY)
-    try:
-        os.fsync(directory_fd)
-    finally:
-        os.close(directory_fd)

@@ -32,7 +32,7 @@ class IntentEngine:
 
         self.registry = registry or load_registry()
         self.devices = Devices(config)
-        self.timers = Timers(announce)
+        self.timers = Timers(announce, config.state_file.timers_file)
         self.matcher = IntentMatcher(self.registry, config.devices)
         self.context = IntentContext(
             devices=self.devices,

@@ -1,0 +1,56 @@
+"""A wake word during a reply cuts its speech and its generation; the new command is
+answered. Fed at real pace to a speaker that takes as long as a real one."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Any
+
+from tests.helpers import recording, repeatable_config
+from voiced.config import Config
+from voiced.llm import LlmWorker
+from voiced.models import Models, llm_path
+from voiced.replay import replay
+from voiced.sources import WavFileSource
+
+
+def run(config: Config, models: Models) -> list[dict[str, Any]]:
+    """The recording through the shared models, with an LLM of this configuration."""
+    llm = LlmWorker(llm_path(config), config.llm)
+    try:
+        llm.wait_ready(60)
+        source = WavFileSource([recording("barge-in")], realtime=True)
+        return list(replay(config, replace(models, llm=llm), source)["turns"])
+    finally:
+        llm.close()
+
+
+def test_wake_word_during_a_reply_cuts_speech_and_generation(
+    config: Config, models: Models
+) -> None:
+    # An answer far longer than the pause before the second wake word.
+    long_answers = repeatable_config(
+        llm={"max_tokens": 1500, "context_tokens": 4096}, state_file=config.state_file
+    )
+    story, time_now = run(long_answers, models)
+    assert story["answered_by"] == "llm"
+    assert story["interrupted"]
+    assert story["llm_finish_reason"] == "cancelled"
+    assert 0 < story["llm_completion_tokens"] < 1500
+    # The second wake word came 3.5 s after the story was asked for.
+    assert 0 < story["reply_audio_seconds"] < 3.5
+    assert time_now["transcript"] == "What time is it?"
+    assert time_now["intent"]["name"] == "HassGetCurrentTime"
+    assert not time_now["interrupted"]
+    assert time_now["reply_audio_seconds"] > 0
+
+
+def test_without_barge_in_the_reply_is_spoken_whole(config: Config, models: Models) -> None:
+    no_barge_in = repeatable_config(
+        wake={"barge_in": False}, llm={"max_tokens": 60}, state_file=config.state_file
+    )
+    [story] = run(no_barge_in, models)
+    assert not story["interrupted"]
+    assert story["llm_finish_reason"] in {"stop", "length"}
+    # Longer than the pause: the second wake word came while it was spoken.
+    assert story["reply_audio_seconds"] > 3.5

@@ -1,0 +1,187 @@
+"""The LLM worker on the real model: what each turn evaluates, stopping inside a long
+prompt, and the system prompt kept on disk across restarts."""
+
+from __future__ import annotations
+
+import os
+import time
+
+import pytest
+
+from tests.helpers import repeatable_config
+from voiced.config import Config
+from voiced.errors import ModelError
+from voiced.llm import Generation, LlmError, LlmWorker
+from voiced.models import Models, llm_path
+
+# Far more words than any spoken question, so that reading the prompt takes many slices.
+LONG_QUESTION = "Please remember these words: " + " ".join(
+    f"apple{n} river{n} stone{n}" for n in range(160)
+)
+
+
+def answer(generation: Generation) -> str:
+    return "".join(generation)
+
+
+def start_worker(config: Config) -> LlmWorker:
+    worker = LlmWorker(llm_path(config), config.llm)
+    worker.wait_ready(120)
+    return worker
+
+
+@pytest.fixture
+def fresh_models(models: Models) -> Models:
+    models.llm.conversation.exchanges.clear()
+    return models
+
+
+def test_follow_up_turn_evaluates_only_its_new_tokens(fresh_models: Models) -> None:
+    llm = fresh_models.llm
+    first = llm.ask("What is the capital of France?")
+    answer(first)
+    # The system prompt was evaluated at start: only the question's tokens were read.
+    assert first.prompt_tokens_evaluated < first.prompt_tokens / 2
+    follow_up = llm.ask("And of Germany?")
+    answer(follow_up)
+    question_tokens = len(llm._llama.tokenize(b"And of Germany?", add_bos=False))
+    new_tokens = follow_up.prompt_tokens - first.prompt_tokens - first.completion_tokens
+    assert follow_up.prompt_tokens > first.prompt_tokens
+    assert follow_up.prompt_tokens_evaluated <= new_tokens + 10
+    assert follow_up.prompt_tokens_evaluated <= question_tokens + 20
+
+
+def test_cancel_stops_inside_a_long_prompt(fresh_models: Models) -> None:
+    llm = fresh_models.llm
+    generation = llm.ask(LONG_QUESTION)
+    while generation.prompt_tokens_evaluated == 0 and generation.done_at is None:
+        time.sleep(0.001)
+    generation.cancel()
+    assert answer(generation) == ""
+    assert generation.finish_reason == "cancelled"
+    assert 0 < generation.prompt_tokens_evaluated < generation.prompt_tokens
+    # The worker goes on: the next turn is answered in full.
+    after = llm.ask("What is the capital of France?")
+    assert answer(after)
+    assert after.finish_reason == "stop"
+
+
+def test_wall_clock_limit_stops_inside_a_long_prompt() -> None:
+    # A limit far shorter than reading the long prompt takes.
+    worker = start_worker(repeatable_config(llm={"turn_timeout_seconds": 0.05}))
+    try:
+        generation = worker.ask(LONG_QUESTION)
+        assert answer(generation) == ""
+        assert generation.finish_reason == "timeout"
+        assert generation.prompt_tokens_evaluated < generation.prompt_tokens
+    finally:
+        worker.close()
+
+
+def test_token_cap_ends_the_answer() -> None:
+    worker = start_worker(repeatable_config(llm={"max_tokens": 3}))
+    try:
+        generation = worker.ask("Tell me a long story about a dragon.")
+        answer(generation)
+        assert generation.completion_tokens == 3
+        assert generation.finish_reason == "length"
+    finally:
+        worker.close()
+
+
+def test_question_too_long_for_the_context_fails_that_turn_only() -> None:
+    worker = start_worker(repeatable_config(llm={"context_tokens": 256}))
+    try:
+        with pytest.raises(LlmError, match=r"llm\.context_tokens leaves room"):
+            answer(worker.ask(LONG_QUESTION))
+        assert answer(worker.ask("Hello?"))
+    finally:
+        worker.close()
+
+
+def test_history_is_dropped_oldest_first_when_the_context_is_full() -> None:
+    worker = start_worker(
+        repeatable_config(
+            llm={"context_tokens": 512, "history_token_budget": 4096, "max_tokens": 16}
+        )
+    )
+    try:
+        for _ in range(6):
+            answer(worker.ask(LONG_QUESTION[:400]))
+        generation = worker.ask("And now?")
+        answer(generation)
+        assert generation.prompt_tokens <= 512 - 16
+        assert len(worker.conversation.exchanges) < 7
+    finally:
+        worker.close()
+
+
+def test_system_prompt_is_kept_on_disk_for_the_next_start() -> None:
+    config = repeatable_config(llm={"system_prompt": "You are a test assistant, disk edition."})
+    question = "What is the capital of France?"
+    first = start_worker(config)
+    try:
+        evaluated_answer = answer(first.ask(question))
+    finally:
+        first.close()
+    assert first.system_prompt_source == "evaluated"
+    assert first.prompt_cache_path is not None and first.prompt_cache_path.is_file()
+
+    second = start_worker(config)
+    try:
+        assert second.system_prompt_source == "loaded"
+        generation = second.ask(question)
+        # The same answer as from the evaluated prompt, reading only the question.
+        assert answer(generation) == evaluated_answer
+        assert generation.prompt_tokens_evaluated < generation.prompt_tokens / 2
+    finally:
+        second.close()
+
+
+def test_damaged_prompt_cache_is_evaluated_again_and_rewritten() -> None:
+    config = repeatable_config(llm={"system_prompt": "You are a test assistant, damaged edition."})
+    start_worker(config).close()
+    worker = start_worker(config)
+    worker.close()
+    path = worker.prompt_cache_path
+    assert path is not None
+    path.write_bytes(path.read_bytes()[:1000])
+    damaged = start_worker(config)
+    try:
+        assert damaged.system_prompt_source == "evaluated"
+        assert answer(damaged.ask("Hello?"))
+    finally:
+        damaged.close()
+    assert start_worker(config).system_prompt_source == "loaded"
+
+
+def test_a_new_system_prompt_replaces_the_saved_one() -> None:
+    old = start_worker(repeatable_config(llm={"system_prompt": "You are version one."}))
+    old.close()
+    new = start_worker(repeatable_config(llm={"system_prompt": "You are version two."}))
+    new.close()
+    assert new.system_prompt_source == "evaluated"
+    assert old.prompt_cache_path is not None and not old.prompt_cache_path.exists()
+
+
+def test_prompt_cache_can_be_turned_off() -> None:
+    config = repeatable_config(llm={"prompt_cache": False, "system_prompt": "You are uncached."})
+    for _ in range(2):
+        worker = start_worker(config)
+        worker.close()
+        assert worker.system_prompt_source == "evaluated"
+        assert worker.prompt_cache_path is None
+
+
+def test_worker_runs_at_the_configured_niceness() -> None:
+    lowered = min(os.getpriority(os.PRIO_PROCESS, 0) + 7, 19)
+    worker = start_worker(repeatable_config(llm={"nice": lowered}))
+    try:
+        assert os.getpriority(os.PRIO_PROCESS, worker.native_thread_id) == lowered
+    finally:
+        worker.close()
+
+
+def test_no_core_this_process_may_use_is_a_model_error() -> None:
+    with pytest.raises(ModelError, match=r"llm.cpus \[4096\] names no core"):
+        LlmWorker(llm_path(repeatable_config()), repeatable_config(llm={"cpus": [4096]}).llm)

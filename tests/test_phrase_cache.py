@@ -1,0 +1,50 @@
+"""Sentences said before are spoken from the phrase cache, within its bound."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from voiced.models import Models
+from voiced.tts import PhraseCache
+
+
+def audio(samples: int) -> list[np.ndarray]:
+    return [np.zeros(samples, dtype=np.int16)]
+
+
+def test_least_recently_used_phrases_go_first() -> None:
+    cache = PhraseCache(max_samples=300)
+    cache.put("one", audio(100))
+    cache.put("two", audio(100))
+    cache.put("three", audio(100))
+    assert cache.get("one") is not None  # now the most recently used
+    cache.put("four", audio(100))
+    assert cache.get("two") is None
+    assert [text for text in ("one", "three", "four") if cache.get(text)] == [
+        "one",
+        "three",
+        "four",
+    ]
+
+
+def test_a_phrase_longer_than_the_bound_is_not_kept() -> None:
+    cache = PhraseCache(max_samples=50)
+    cache.put("long", audio(100))
+    assert cache.get("long") is None
+    off = PhraseCache(max_samples=0)
+    off.put("short", audio(1))
+    assert off.get("short") is None
+
+
+def test_the_voice_says_a_repeated_sentence_from_the_cache(models: Models) -> None:
+    text = "The phrase cache test light is on."
+    first = np.concatenate(list(models.tts.synthesize(text, cached=True)))
+    voice = models.tts._voice
+    models.tts._voice = None  # a cached sentence does not reach the voice
+    try:
+        again = np.concatenate(list(models.tts.synthesize(text, cached=True)))
+    finally:
+        models.tts._voice = voice
+    assert np.array_equal(first, again)
+    fresh = np.concatenate(list(models.tts.synthesize(text)))
+    assert len(fresh) > 0  # Piper varies its durations a little from run to run
