@@ -12,7 +12,9 @@ import pytest
 from tests.helpers import recording
 from voiced.config import Config
 from voiced.models import Models
+from voiced.pipeline import Pipeline
 from voiced.replay import replay
+from voiced.sinks import NullSink
 from voiced.sources import WavFileSource
 from voiced.wavio import read_wav
 
@@ -129,3 +131,18 @@ def test_realtime_feeding_gives_the_same_turn(config: Config, models: Models) ->
     assert {"capital", "france"} <= words(turn["transcript"])
     # At a microphone's pace the endpoint is waited out in real time.
     assert turn["timings"]["endpoint_wait_s"] >= config.endpoint.silence_seconds - 0.1
+
+
+def test_one_pipeline_hears_the_wake_word_in_each_new_source(
+    config: Config, models: Models
+) -> None:
+    """Each source starts its clock at 0 (a new recording, a reconnected microphone): the
+    wake word's refractory period of the last source must not silence the next one."""
+    pipeline = Pipeline(config, models, NullSink())
+    try:
+        for _ in range(2):
+            models.llm.conversation.exchanges.clear()
+            [turn] = pipeline.run(WavFileSource([recording("ask-capital")]))
+            assert turn.transcript == "What is the capital of France?"
+    finally:
+        pipeline.close()

@@ -86,6 +86,7 @@ class Listener:
         """Start listening afresh (after a reply: its audio must not wake the next turn)."""
         self._capture = None
         self.wake.reset()
+        self.gate.reset()
         self.preroll.clear()
 
     def _listen_for_wake(self, chunk: AudioChunk) -> None:

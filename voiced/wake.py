@@ -89,6 +89,11 @@ class WakeGate:
         self._quiet_until_s = at_s + self.refractory_seconds
         return True
 
+    def reset(self) -> None:
+        """A new audio source starts its clock at 0: a refractory period measured on the
+        old one would silence the wake word on the new one until its clock caught up."""
+        self._quiet_until_s = -1.0
+
 
 def _model_path(directory: Path, name: str) -> Path:
     exact = directory / f"{name}.onnx"
