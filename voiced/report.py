@@ -39,17 +39,23 @@ class TurnReport:
         return asdict(self)
 
 
-def peak_rss_mb() -> float | None:
-    """The process's peak resident memory. VmHWM, unlike getrusage's maxrss, starts afresh
-    at exec: a child forked from a large parent does not inherit the parent's peak."""
+def process_memory_mb(field: str) -> float | None:
+    """A memory figure of this process from /proc/self/status, e.g. VmRSS (resident now)
+    or VmHWM (peak resident); None where the kernel does not give it."""
     try:
         with open("/proc/self/status") as status:
             for line in status:
-                if line.startswith("VmHWM:"):
+                if line.startswith(f"{field}:"):
                     return round(int(line.split()[1]) / 1024, 1)
     except OSError:
         pass
     return None
+
+
+def peak_rss_mb() -> float | None:
+    """The process's peak resident memory. VmHWM, unlike getrusage's maxrss, starts afresh
+    at exec: a child forked from a large parent does not inherit the parent's peak."""
+    return process_memory_mb("VmHWM")
 
 
 def replay_report(
