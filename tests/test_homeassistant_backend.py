@@ -73,6 +73,32 @@ def test_turn_on_off_and_brightness(home_assistant: FakeHomeAssistant, token_fil
     assert backend.state(LIGHT) == DeviceState(on=False, brightness_pct=40)
 
 
+def test_locks_and_covers_are_called_by_their_own_services(
+    home_assistant: FakeHomeAssistant, token_file: Path
+) -> None:
+    backend = backend_for(home_assistant, token_file)
+    lock = DeviceConfig(
+        id="front_door", name="front door", kind="lock", backend="homeassistant",
+        entity_id="lock.front_door",
+    )  # fmt: skip
+    garage = DeviceConfig(
+        id="garage_door", name="garage door", kind="garage_door", backend="homeassistant",
+        entity_id="cover.garage_door",
+    )  # fmt: skip
+    backend.turn(lock, False)
+    backend.turn(lock, True)
+    backend.turn(garage, True)
+    backend.turn(garage, False)
+
+    assert home_assistant.calls == [
+        ("/api/services/lock/unlock", {"entity_id": "lock.front_door"}),
+        ("/api/services/lock/lock", {"entity_id": "lock.front_door"}),
+        ("/api/services/cover/open_cover", {"entity_id": "cover.garage_door"}),
+        ("/api/services/cover/close_cover", {"entity_id": "cover.garage_door"}),
+    ]
+    assert backend.state(lock) == DeviceState(on=True)
+
+
 def test_brightness_for_a_switch_is_refused(
     home_assistant: FakeHomeAssistant, token_file: Path
 ) -> None:

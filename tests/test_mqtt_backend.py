@@ -17,7 +17,7 @@ import pytest
 from tests.servers import MOSQUITTO_PASSWD, Broker, Watcher, free_port, needs_mosquitto
 from voiced.config import DeviceConfig, MqttConfig
 from voiced.devices import BackendError, DeviceState
-from voiced.devices.mqtt import MqttBackend
+from voiced.devices.mqtt import MqttBackend, discovery_config
 
 TIMEOUT_SECONDS = 1.0
 # Slack for thread scheduling on a loaded machine; a hang would take far longer.
@@ -50,7 +50,23 @@ FAN = DeviceConfig(
     command_topic="home/attic_fan/set",
     state_topic="home/attic_fan/state",
 )
-DEVICES = [LAMP, PLUG, FAN]
+FRONT_DOOR = DeviceConfig(
+    id="front_door",
+    name="front door",
+    kind="lock",
+    backend="mqtt",
+    command_topic="home/front_door/set",
+    state_topic="home/front_door/state",
+)
+GARAGE_DOOR = DeviceConfig(
+    id="garage_door",
+    name="garage door",
+    kind="garage_door",
+    backend="mqtt",
+    command_topic="home/garage_door/set",
+    state_topic="home/garage_door/state",
+)
+DEVICES = [LAMP, PLUG, FAN, FRONT_DOOR, GARAGE_DOOR]
 
 
 @pytest.fixture
@@ -121,6 +137,41 @@ def test_commands_are_published_to_the_command_topics(
     assert backend.state(PLUG) == DeviceState(on=False)
 
 
+def test_locks_and_garage_doors_speak_home_assistant_s_payloads(
+    backend: MqttBackend, watcher: Watcher
+) -> None:
+    backend.turn(FRONT_DOOR, False)
+    backend.turn(GARAGE_DOOR, True)
+    assert [(topic, payload) for topic, payload, _ in watcher.take(2)] == [
+        ("home/front_door/set", b"UNLOCK"),
+        ("home/garage_door/set", b"OPEN"),
+    ]
+
+    watcher.publish("home/front_door/state", "LOCKED")
+    watcher.publish("home/garage_door/state", "closed")
+    assert wait_for_state(backend, FRONT_DOOR, DeviceState(on=True)) == DeviceState(on=True)
+    assert wait_for_state(backend, GARAGE_DOOR, DeviceState(on=False)) == DeviceState(on=False)
+    assert discovery_config(FRONT_DOOR, "homeassistant") == (
+        "homeassistant/lock/voiced_front_door/config",
+        {
+            "name": "front door",
+            "unique_id": "voiced_front_door",
+            "command_topic": "home/front_door/set",
+            "state_topic": "home/front_door/state",
+            "payload_lock": "LOCK",
+            "payload_unlock": "UNLOCK",
+            "qos": 1,
+        },
+    )
+    topic, body = discovery_config(GARAGE_DOOR, "homeassistant")
+    assert topic == "homeassistant/cover/voiced_garage_door/config"
+    assert (body["payload_open"], body["payload_close"], body["device_class"]) == (
+        "OPEN",
+        "CLOSE",
+        "garage",
+    )
+
+
 def test_dimming_a_device_without_a_brightness_topic_is_refused(
     backend: MqttBackend, watcher: Watcher
 ) -> None:
@@ -153,7 +204,7 @@ def test_discovery_configs_are_retained(broker: Broker) -> None:
     config = MqttConfig(
         host="127.0.0.1", port=broker.port, discovery=True, timeout_seconds=TIMEOUT_SECONDS
     )
-    backend = MqttBackend(config, DEVICES)
+    backend = MqttBackend(config, [LAMP, PLUG, FAN])
     try:
         backend.turn(PLUG, True)
     finally:

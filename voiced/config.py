@@ -123,7 +123,20 @@ class TtsConfig(_Section):
     cache_seconds: Annotated[float, Field(ge=0, le=3600)] = 120.0
 
 
-DeviceKind = Literal["light", "switch", "fan"]
+DeviceKind = Literal["light", "switch", "fan", "lock", "garage_door"]
+# Home Assistant's domain of each kind: its intents, services and MQTT discovery use it.
+# "on" is locked for a lock and open for a garage door, as in Home Assistant's intents.
+DOMAIN_OF_KIND = {
+    "light": "light",
+    "switch": "switch",
+    "fan": "fan",
+    "lock": "lock",
+    "garage_door": "cover",
+}
+# Kinds that guard the home: opening or unlocking one waits for a spoken yes.
+SENSITIVE_KINDS = frozenset({"lock", "garage_door"})
+# MQTT payloads per kind, as Home Assistant's MQTT integrations expect them by default.
+DEFAULT_PAYLOADS = {"lock": ("LOCK", "UNLOCK"), "garage_door": ("OPEN", "CLOSE")}
 
 
 class DeviceConfig(_Section):
@@ -139,10 +152,23 @@ class DeviceConfig(_Section):
     command_topic: str | None = None
     state_topic: str | None = None
     brightness_command_topic: str | None = None
+    # Default: ON/OFF; LOCK/UNLOCK for a lock; OPEN/CLOSE for a garage door.
     payload_on: str = "ON"
     payload_off: str = "OFF"
     # homeassistant: the entity this device is, e.g. light.kitchen.
     entity_id: Annotated[str, Field(pattern=r"^[a-z_]+\.[a-z0-9_]+$")] | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _payloads_of_kind(cls, data: Any) -> Any:
+        if isinstance(data, dict) and data.get("kind") in DEFAULT_PAYLOADS:
+            payload_on, payload_off = DEFAULT_PAYLOADS[data["kind"]]
+            data = {"payload_on": payload_on, "payload_off": payload_off, **data}
+        return data
+
+    @property
+    def domain(self) -> str:
+        return DOMAIN_OF_KIND[self.kind]
 
     @model_validator(mode="after")
     def _backend_settings(self) -> DeviceConfig:
@@ -202,6 +228,11 @@ def _demo_devices() -> list[DeviceConfig]:
     ]
 
 
+class ConfirmConfig(_Section):
+    # After "Unlock the front door?", a yes is listened for this long, without the wake word.
+    timeout_seconds: Annotated[float, Field(gt=0, le=60)] = 10.0
+
+
 class LoggingConfig(_Section):
     level: Literal["debug", "info", "warning", "error"] = "info"
 
@@ -219,6 +250,7 @@ class Config(_Section):
     state_file: StateFileConfig = StateFileConfig()
     mqtt: MqttConfig = MqttConfig()
     homeassistant: HomeAssistantConfig = HomeAssistantConfig()
+    confirm: ConfirmConfig = ConfirmConfig()
     logging: LoggingConfig = LoggingConfig()
 
     @model_validator(mode="after")

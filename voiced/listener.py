@@ -3,6 +3,7 @@ recogniser is fed, until one command is cut out of the audio."""
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import time
 from dataclasses import dataclass
@@ -36,6 +37,8 @@ class HeardCommand:
     speech_end_received_at: float
     endpoint_at: float
     partials: list[str]
+    # Heard without the wake word: the answer to a question voiced asked.
+    follow_up: bool = False
 
 
 class Listener:
@@ -89,6 +92,13 @@ class Listener:
         self.gate.reset()
         self.preroll.clear()
 
+    def listen_without_wake(self, at_s: float, seconds: float) -> None:
+        """Hear what is said from `at_s` in the input without the wake word (the answer to
+        a question just asked); nothing is heard unless speech begins within `seconds`."""
+        wake = WakeDetected(self.wake.name, 0.0, round(at_s, 3))
+        times = dataclasses.replace(self.times, start_timeout_seconds=seconds)
+        self._begin_capture(wake, times, preroll=None)
+
     def _listen_for_wake(self, chunk: AudioChunk) -> None:
         score = self.wake.score(chunk.samples)
         self.preroll.push(chunk.samples)
@@ -96,13 +106,18 @@ class Listener:
             return
         wake = WakeDetected(self.wake.name, score, round(chunk.end_s, 3))
         log.info("wake word %s (score %.2f) at %.2f s", wake.wake_word, score, chunk.end_s)
+        self._begin_capture(wake, self.times, self.preroll.take())
+
+    def _begin_capture(
+        self, wake: WakeDetected, times: EndpointTimes, preroll: np.ndarray | None
+    ) -> None:
         self.vad.reset()
         # The wake model hears nothing during the command: its buffers would still hold
         # this wake word when it listens again, and fire on it a second time.
         self.wake.reset()
         session = self.recognizer.start(self.vocabulary)
         self._capture = _Capture(
-            wake, session, Endpointer(self.times), chunk.end_s, self.preroll.take()
+            wake, session, Endpointer(times), wake.at_s, preroll, follow_up=preroll is None
         )
 
     def _capture_command(self, chunk: AudioChunk) -> HeardCommand | None:
@@ -117,7 +132,10 @@ class Listener:
                 capture.speech_end_received_at = chunk.received_at
             event = capture.endpointer.feed(SECONDS_PER_VAD_FRAME, is_speech)
             if event is Event.TIMEOUT:
-                log.info("no command after the wake word")
+                if capture.follow_up:
+                    log.info("no answer to the question: nothing done")
+                else:
+                    log.info("no command after the wake word")
                 self._capture = None
                 return None
             if event is Event.ENDPOINT:
@@ -135,9 +153,11 @@ class _Capture:
         session: RecognizerSession,
         endpointer: Endpointer,
         start_s: float,
-        preroll: np.ndarray,
+        preroll: np.ndarray | None,
+        follow_up: bool = False,
     ) -> None:
         self.wake = wake
+        self.follow_up = follow_up
         self.session = session
         self.endpointer = endpointer
         self.start_s = start_s
@@ -191,4 +211,5 @@ class _Capture:
             speech_end_received_at=self.speech_end_received_at,
             endpoint_at=endpoint_at,
             partials=self.partials,
+            follow_up=self.follow_up,
         )

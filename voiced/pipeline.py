@@ -12,7 +12,7 @@ from voiced.config import Config
 from voiced.errors import VoicedError
 from voiced.health import Health
 from voiced.intents import IntentMatch
-from voiced.intents.engine import IntentEngine
+from voiced.intents.engine import IntentAnswer, IntentEngine, is_yes
 from voiced.intents.tools import ToolCallRefused, ToolCallSniffer, ToolGate
 from voiced.listener import HeardCommand, Listener
 from voiced.llm import Generation
@@ -35,6 +35,7 @@ RECOGNITION_DEADLINE_SECONDS = 30.0
 APOLOGY = "Sorry, something went wrong with that."
 REFUSED = "Sorry, I can't do that."
 NO_ANSWER = "Sorry, I have no answer to that."
+NOT_CONFIRMED = "Okay, I won't."
 
 
 def strip_wake_phrase(text: str, wake_word: str) -> str:
@@ -76,6 +77,8 @@ class Pipeline:
         self._turns_started = 0
         # The turn being answered, so that it can be cut (barge-in, stop).
         self._current: _Turn | None = None
+        # An action asked about ("Unlock the front door?"), done only on a yes said next.
+        self._asked: IntentAnswer | None = None
 
     def run(
         self,
@@ -101,15 +104,14 @@ class Pipeline:
                     self._listen_for_barge_in(chunk)
                     continue
                 self._turn_thread = None
-                self.listener.reset()
-                self.status("listening")
+                self._listen_afresh(chunk.start_s)
             with self.health.busy("listening", LISTENING_DEADLINE_SECONDS):
                 command = self.listener.feed(chunk)
             if command is None:
                 continue
             if source.waits_for_replies:
                 answer(command)
-                self.listener.reset()
+                self._listen_afresh(chunk.end_s)
             else:
                 self._turn_thread = threading.Thread(
                     target=answer, args=(command,), name="turn", daemon=True
@@ -125,6 +127,14 @@ class Pipeline:
             answer(last)
         self.listener.reset()
         return turns
+
+    def _listen_afresh(self, at_s: float) -> None:
+        """After a reply: the wake word, or the answer to a question the reply asked, from
+        `at_s` in the input."""
+        self.listener.reset()
+        if self._asked is not None:
+            self.listener.listen_without_wake(at_s, self.config.confirm.timeout_seconds)
+        self.status("listening")
 
     def _listen_for_barge_in(self, chunk: AudioChunk) -> None:
         """While a turn is answered, only the wake word is listened for: heard, it cuts the
@@ -170,6 +180,12 @@ class Pipeline:
             turn.mark("asr_final_s")
             report.transcript = strip_wake_phrase(text, command.wake.wake_word)
             turn.log("heard: %r", report.transcript, stage="recognition")
+            asked, self._asked = self._asked, None
+            if command.follow_up and asked is not None:
+                self._answer_question(turn, asked)
+                return report
+            if asked is not None:
+                turn.log("%s not confirmed in time: not done", asked.match.name, stage="intent")
             if not report.transcript:
                 return report
             match = self.intents.match(report.transcript)
@@ -212,7 +228,25 @@ class Pipeline:
         turn.report.intent = {"name": match.name, "slots": match.slots}
         answer = self.intents.answer(match)
         turn.mark("intent_done_s")
+        if answer.confirmation is not None:
+            turn.report.confirmation = "asked"
+            self._asked = answer
         turn.speak(answer.response, cached=True)
+
+    def _answer_question(self, turn: _Turn, asked: IntentAnswer) -> None:
+        """The words after "Unlock the front door?": a yes does it, anything else does not."""
+        report = turn.report
+        report.answered_by = "intent"
+        report.intent = {"name": asked.match.name, "slots": asked.match.slots}
+        if is_yes(report.transcript):
+            report.confirmation = "confirmed"
+            answer = self.intents.confirmed(asked)
+            turn.mark("intent_done_s")
+            turn.speak(answer.response, cached=True)
+        else:
+            report.confirmation = "declined"
+            turn.log("%s declined: not done", asked.match.name, stage="intent")
+            turn.speak(NOT_CONFIRMED, cached=True)
 
     def _ask_llm(self, turn: _Turn) -> None:
         generation = turn.generation = self.models.llm.ask(turn.report.transcript)

@@ -15,6 +15,9 @@ class TurnReport:
     # "intent" or "llm"; None when the turn ended before an answer (nothing heard, an error).
     answered_by: str | None = None
     intent: dict[str, Any] | None = None
+    # An action that waits for a spoken yes: "asked" by this turn; "confirmed" or "declined"
+    # by the answer, heard without the wake word.
+    confirmation: str | None = None
     response: str = ""
     speech_end_at_s: float = 0.0
     # Wall time from the end of the command entering the pipeline to the first reply audio.

@@ -19,6 +19,9 @@ from voiced.devices import BackendError, DeviceState
 
 _log = logging.getLogger(__name__)
 
+# The services that switch an entity "on" and "off", where they are not turn_on/turn_off.
+SERVICES = {"lock": ("lock", "unlock"), "cover": ("open_cover", "close_cover")}
+
 
 class _NoRedirects(urllib.request.HTTPRedirectHandler):
     # Following a redirect would send the token to wherever it points.
@@ -39,7 +42,8 @@ class HomeAssistantBackend:
     def turn(self, device: DeviceConfig, on: bool) -> None:
         entity_id = _entity_id(device)
         domain = entity_id.split(".", 1)[0]
-        self._call(domain, "turn_on" if on else "turn_off", {"entity_id": entity_id})
+        on_service, off_service = SERVICES.get(domain, ("turn_on", "turn_off"))
+        self._call(domain, on_service if on else off_service, {"entity_id": entity_id})
         with self._lock:
             old = self._states.get(device.id, DeviceState())
             self._states[device.id] = DeviceState(on=on, brightness_pct=old.brightness_pct)

@@ -25,6 +25,8 @@ _log = logging.getLogger(__name__)
 KEEPALIVE_SECONDS = 60
 # Home Assistant's MQTT JSON schema reports brightness on this scale.
 JSON_BRIGHTNESS_MAX = 255
+# What locks and garage doors report (Home Assistant's defaults): the "on" and "off" states.
+STATES_OF_KIND = {"lock": ("LOCKED", "UNLOCKED"), "garage_door": ("open", "closed")}
 
 
 class MqttBackend:
@@ -237,9 +239,10 @@ class MqttBackend:
 def parse_state(device: DeviceConfig, payload: bytes | bytearray) -> tuple[bool | None, int | None]:
     """(on, brightness_pct) from a state message: payload_on/payload_off, or HA's JSON schema."""
     text = payload.decode("utf-8", errors="replace").strip()
-    if text == device.payload_on:
+    state_on, state_off = STATES_OF_KIND.get(device.kind, (device.payload_on, device.payload_off))
+    if text in (device.payload_on, state_on):
         return True, None
-    if text == device.payload_off:
+    if text in (device.payload_off, state_off):
         return False, None
     try:
         data = json.loads(text)
@@ -264,17 +267,26 @@ def discovery_config(device: DeviceConfig, prefix: str) -> tuple[str, dict[str, 
         "name": device.name,
         "unique_id": unique_id,
         "command_topic": _command_topic(device),
-        "payload_on": device.payload_on,
-        "payload_off": device.payload_off,
         "qos": 1,
     }
+    # Each of Home Assistant's MQTT platforms names the two payloads in its own way.
+    if device.kind == "lock":
+        body |= {"payload_lock": device.payload_on, "payload_unlock": device.payload_off}
+    elif device.kind == "garage_door":
+        body |= {
+            "payload_open": device.payload_on,
+            "payload_close": device.payload_off,
+            "device_class": "garage",
+        }
+    else:
+        body |= {"payload_on": device.payload_on, "payload_off": device.payload_off}
     if device.state_topic:
         body["state_topic"] = device.state_topic
     if device.kind == "light" and device.brightness_command_topic:
         body["brightness_command_topic"] = device.brightness_command_topic
         # voiced publishes percentages, not Home Assistant's default 0-255.
         body["brightness_scale"] = 100
-    return f"{prefix}/{device.kind}/{unique_id}/config", body
+    return f"{prefix}/{device.domain}/{unique_id}/config", body
 
 
 def _command_topic(device: DeviceConfig) -> str:

@@ -44,7 +44,8 @@ class Devices:
         if not 0 <= percent <= 100:
             raise ValueError(f"brightness must be 0 to 100 percent, not {percent}")
         if device.kind != "light":
-            raise BackendError(f"the {device.name} is a {device.kind} and cannot be dimmed")
+            kind = device.kind.replace("_", " ")
+            raise BackendError(f"the {device.name} is a {kind} and cannot be dimmed")
         _log.info("setting %s to %d%% brightness (%s)", device.id, percent, device.backend)
         self._backend(device).set_brightness(device, percent)
 

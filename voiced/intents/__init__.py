@@ -55,7 +55,17 @@ class IntentContext:
     now: Callable[[], datetime] = field(default=datetime.now)
 
 
-Handler = Callable[[IntentMatch, IntentContext], str]
+@dataclass(frozen=True)
+class Confirmation:
+    """What a handler returns for an action that must not happen on a misheard word
+    (unlocking a door): voiced asks `question`, and calls `act` only on a yes in the very
+    next turn. `act` returns what to say, as a handler does."""
+
+    question: str
+    act: Callable[[], str]
+
+
+Handler = Callable[[IntentMatch, IntentContext], "str | Confirmation"]
 
 
 @dataclass

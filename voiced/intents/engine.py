@@ -3,25 +3,42 @@
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
 from voiced.config import Config
 from voiced.devices import BackendError
-from voiced.intents import IntentContext, IntentError, IntentMatch
+from voiced.intents import Confirmation, IntentContext, IntentError, IntentMatch
 from voiced.intents.matcher import IntentMatcher
 from voiced.intents.registry import Registry, load_registry
 from voiced.timers import Timers
 
 log = logging.getLogger(__name__)
 
+# The answers that confirm: a first word (or two) of these, and no word of refusal.
+YES = {"yes", "yeah", "yep", "yup", "sure", "ok", "okay", "correct", "confirm", "affirmative"}
+YES_PHRASES = {"do it", "go ahead", "please do"}
+REFUSALS = {"no", "not", "don't", "dont", "nope", "cancel", "stop", "wait", "never"}
+
+
+def is_yes(text: str) -> bool:
+    """Whether an answer to "Unlock the front door?" says yes, and nothing but yes."""
+    words = re.findall(r"[a-z']+", text.lower())
+    if not words or any(word in REFUSALS for word in words):
+        return False
+    return words[0] in YES or " ".join(words[:2]) in YES_PHRASES
+
 
 @dataclass(frozen=True)
 class IntentAnswer:
     match: IntentMatch
     response: str
-    # False when the command could not be carried out (unknown device, back end down).
+    # False when the command could not be carried out (unknown device, back end down), or
+    # waits for a spoken yes.
     done: bool
+    # The action held until the person says yes; `response` asks for it.
+    confirmation: Confirmation | None = None
 
 
 class IntentEngine:
@@ -49,9 +66,19 @@ class IntentEngine:
         found = self.registry.handler(match.name)
         if found is None:
             return IntentAnswer(match, "Sorry, I can't do that.", done=False)
-        plugin, handler = found
+        _, handler = found
+        return self._run(match, lambda: handler(match, self.context))
+
+    def confirmed(self, asked: IntentAnswer) -> IntentAnswer:
+        """Carry out the action that `asked` waited for a yes to."""
+        if asked.confirmation is None:
+            raise ValueError("that answer asked for no confirmation")
+        log.info("%s confirmed", asked.match.name)
+        return self._run(asked.match, asked.confirmation.act)
+
+    def _run(self, match: IntentMatch, act: Callable[[], str | Confirmation]) -> IntentAnswer:
         try:
-            return IntentAnswer(match, handler(match, self.context), done=True)
+            said = act()
         except IntentError as err:
             return IntentAnswer(match, str(err), done=False)
         except BackendError as err:
@@ -60,8 +87,12 @@ class IntentEngine:
             what = f"the {device}" if device else "that device"
             return IntentAnswer(match, f"Sorry, I couldn't reach {what}.", done=False)
         except Exception:  # a third-party handler's bug ends this turn, not the daemon
-            log.exception("intent handler %s.%s failed", plugin.name, match.name)
+            log.exception("intent handler %s.%s failed", match.plugin, match.name)
             return IntentAnswer(match, "Sorry, that went wrong.", done=False)
+        if isinstance(said, Confirmation):
+            log.info("%s waits for a spoken yes", match.name)
+            return IntentAnswer(match, said.question, done=False, confirmation=said)
+        return IntentAnswer(match, said, done=True)
 
     def close(self) -> None:
         self.timers.close()

@@ -7,7 +7,7 @@ import copy
 from functools import cache
 from typing import Any
 
-SUPPORTED_DOMAINS = {"light", "switch", "fan"}
+SUPPORTED_DOMAINS = {"light", "switch", "fan", "lock", "cover"}
 # Slots voiced has no notion of (yet): sentences that need them are left out.
 UNSUPPORTED_SLOTS = (
     "{floor}",
@@ -16,6 +16,7 @@ UNSUPPORTED_SLOTS = (
     "{timer_name",
     "{timer_command",
     "{device_class}",
+    ":device_class}",
 )
 
 

@@ -1,8 +1,11 @@
-"""Built-in plugin: lights, switches and fans (HassTurnOn, HassTurnOff, HassLightSet)."""
+"""Built-in plugin: lights, switches, fans, locks and garage doors (HassTurnOn, HassTurnOff,
+HassLightSet). As in Home Assistant's intents, "on" locks a lock and opens a garage door;
+unlocking or opening waits for a spoken yes."""
 
 from __future__ import annotations
 
-from voiced.intents import IntentContext, IntentError, IntentMatch, Plugin
+from voiced.config import DOMAIN_OF_KIND, SENSITIVE_KINDS
+from voiced.intents import Confirmation, IntentContext, IntentError, IntentMatch, Plugin
 from voiced.intents.ha_sentences import ha_sentences
 
 INTENTS = ["HassTurnOn", "HassTurnOff", "HassLightSet"]
@@ -25,17 +28,24 @@ def plugin() -> Plugin:
     sentences["lists"] = {**sentences["lists"], "unknown_device": {"wildcard": True}}
     return Plugin(
         name="home",
-        description="lights, switches and fans",
+        description="lights, switches, fans, locks and garage doors",
         sentences=sentences,
         handlers={"HassTurnOn": turn_on, "HassTurnOff": turn_off, "HassLightSet": light_set},
     )
 
 
-def turn_on(match: IntentMatch, context: IntentContext) -> str:
+# What "on" and "off" are called per domain; the verbs that open the home to someone.
+VERBS = {"lock": ("lock", "unlock"), "cover": ("open", "close")}
+DEFAULT_VERBS = ("turn on", "turn off")
+OPENING_VERBS = {"unlock", "open"}
+PAST = {"lock": "locked", "unlock": "unlocked", "open": "opened", "close": "closed"}
+
+
+def turn_on(match: IntentMatch, context: IntentContext) -> str | Confirmation:
     return _turn(match, context, on=True)
 
 
-def turn_off(match: IntentMatch, context: IntentContext) -> str:
+def turn_off(match: IntentMatch, context: IntentContext) -> str | Confirmation:
     return _turn(match, context, on=False)
 
 
@@ -47,11 +57,22 @@ def light_set(match: IntentMatch, context: IntentContext) -> str:
     return f"Set {describe(targets, match, context)} to {percent} percent."
 
 
-def _turn(match: IntentMatch, context: IntentContext, on: bool) -> str:
+def _turn(match: IntentMatch, context: IntentContext, on: bool) -> str | Confirmation:
     targets = targets_of(match, context)
-    for device_id in targets:
-        context.devices.turn(device_id, on)
-    return f"Turned {'on' if on else 'off'} {describe(targets, match, context)}."
+    domains = {DOMAIN_OF_KIND[context.device_kinds[device_id]] for device_id in targets}
+    verbs = VERBS.get(domains.pop(), DEFAULT_VERBS) if len(domains) == 1 else DEFAULT_VERBS
+    verb = verbs[0] if on else verbs[1]
+    what = describe(targets, match, context)
+
+    def act() -> str:
+        for device_id in targets:
+            context.devices.turn(device_id, on)
+        done = PAST.get(verb) or f"turned {verb.split()[-1]}"
+        return f"{done.capitalize()} {what}."
+
+    if verb in OPENING_VERBS:
+        return Confirmation(f"{verb.capitalize()} {what}?", act)
+    return act()
 
 
 def targets_of(
@@ -65,10 +86,12 @@ def targets_of(
         return [str(slots["name"])]
     kind = slots.get("domain", default_kind)
     area = slots.get("area")
+    # Locks and garage doors are only ever switched by their name or their own domain:
+    # "turn off everything in the hall" does not unlock the front door.
     found = [
         device_id
         for device_id, device_kind in context.device_kinds.items()
-        if (kind is None or device_kind == kind)
+        if (DOMAIN_OF_KIND[device_kind] == kind if kind else device_kind not in SENSITIVE_KINDS)
         and (area is None or context.device_areas[device_id] == area)
     ]
     if not found:

@@ -29,6 +29,9 @@ COMMAND_SENTENCES = [
     "Cancel the timer.",
     "What time is it?",
 ]
+# How commands for each domain begin, for the examples.
+VERBS_OF_DOMAIN = {"lock": ("Unlock", "Lock"), "cover": ("Open", "Close")}
+DEFAULT_VERBS = ("Turn on", "Turn off")
 # Words that name no device on their own.
 ARTICLES = {"the", "a", "an", "my", "our"}
 
@@ -54,7 +57,7 @@ class IntentMatcher:
         self._slot_lists: dict[str, SlotList] = {
             "name": TextSlotList.from_tuples(
                 [
-                    (spoken, device.id, {"domain": device.kind})
+                    (spoken, device.id, {"domain": device.domain})
                     for spoken, device in self._names.items()
                 ]
             ),
@@ -66,9 +69,13 @@ class IntentMatcher:
     def vocabulary(self) -> list[str]:
         """Sentences to bias recognition toward: the commands, with the device names.
         Whisper takes them as a prompt and copies their style, so they are whole sentences."""
-        names = list(self._names)
-        examples = [f"Turn on the {name}." for name in names[::2]]
-        examples += [f"Turn off the {name}." for name in names[1::2]]
+        names = list(self._names.items())
+        # Every other name with the first verb, then the rest with the second.
+        examples = [
+            f"{VERBS_OF_DOMAIN.get(device.domain, DEFAULT_VERBS)[verb]} the {spoken}."
+            for verb in (0, 1)
+            for spoken, device in names[verb::2]
+        ]
         return [*examples, *COMMAND_SENTENCES]
 
     def match(self, text: str) -> IntentMatch | None:

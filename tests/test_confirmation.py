@@ -1,0 +1,169 @@
+"""Locks and garage doors: unlocking or opening one is asked about first ("Unlock the front
+door?") and done only on a yes said next, without the wake word, within confirm.timeout_seconds.
+Recordings go through `voiced replay`'s pipeline with the real models."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.helpers import recording, repeatable_config
+from voiced.config import Config
+from voiced.intents import Confirmation, IntentMatch
+from voiced.intents.engine import IntentEngine, is_yes
+from voiced.intents.tools import ToolGate
+from voiced.models import Models
+from voiced.replay import replay
+from voiced.sources import WavFileSource
+
+SENSITIVE_DEVICES = [
+    {"id": "front_door", "name": "front door", "area": "hallway", "kind": "lock"},
+    {"id": "garage_door", "name": "garage door", "area": "garage", "kind": "garage_door"},
+    {"id": "hall_light", "name": "hall light", "area": "hallway", "kind": "light"},
+]
+
+
+def config_with_doors(tmp_path: Path, **sections: dict[str, object]) -> Config:
+    base = repeatable_config()
+    devices = [device.model_dump() for device in base.devices] + SENSITIVE_DEVICES
+    return repeatable_config(
+        devices=devices, state_file={"path": str(tmp_path / "state.json")}, **sections
+    )
+
+
+def replay_turns(config: Config, models: Models, name: str) -> list[dict[str, Any]]:
+    turns: list[dict[str, Any]] = replay(config, models, WavFileSource([recording(name)]))["turns"]
+    return turns
+
+
+def device_states(config: Config) -> dict[str, Any]:
+    path = config.state_file.path
+    if not path.exists():
+        return {}
+    devices: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))["devices"]
+    return devices
+
+
+def test_unlock_is_asked_about_and_done_on_a_yes(models: Models, tmp_path: Path) -> None:
+    config = config_with_doors(tmp_path)
+
+    asked, answered = replay_turns(config, models, "unlock-front-door-yes")
+
+    assert asked["intent"] == {"name": "HassTurnOff", "slots": {"name": "front_door"}}, asked
+    assert asked["confirmation"] == "asked"
+    assert asked["response"] == "Unlock the front door?"
+    assert answered["transcript"].lower().startswith("yes"), answered
+    assert answered["confirmation"] == "confirmed"
+    assert answered["response"] == "Unlocked the front door."
+    assert answered["wake_at_s"] > asked["speech_end_at_s"]  # heard without a wake word
+    assert device_states(config)["front_door"]["on"] is False  # unlocked
+
+
+def test_anything_but_yes_leaves_it_locked(models: Models, tmp_path: Path) -> None:
+    config = config_with_doors(tmp_path)
+
+    asked, answered = replay_turns(config, models, "unlock-front-door-no")
+
+    assert asked["confirmation"] == "asked", asked
+    assert answered["confirmation"] == "declined", answered
+    assert answered["response"] == "Okay, I won't."
+    assert device_states(config) == {}
+
+
+def test_a_yes_after_the_time_allowed_does_nothing(models: Models, tmp_path: Path) -> None:
+    # In the recording the yes comes 3 s after the question.
+    config = config_with_doors(tmp_path, confirm={"timeout_seconds": 2.0})
+
+    turns = replay_turns(config, models, "unlock-front-door-yes")
+
+    assert [turn["confirmation"] for turn in turns] == ["asked"], turns
+    assert device_states(config) == {}
+
+
+def test_a_garage_door_opens_only_after_a_yes(models: Models, tmp_path: Path) -> None:
+    config = config_with_doors(tmp_path)
+
+    asked, answered = replay_turns(config, models, "open-garage-door-yes")
+
+    assert asked["response"] == "Open the garage door?", asked
+    assert answered["confirmation"] == "confirmed", answered
+    assert answered["response"] == "Opened the garage door."
+    assert device_states(config)["garage_door"]["on"] is True  # open
+
+
+def test_words_that_argue_with_the_rules_do_nothing(models: Models, tmp_path: Path) -> None:
+    config = config_with_doors(tmp_path)
+
+    [turn] = replay_turns(config, models, "ignore-rules-unlock")
+
+    assert "unlock the front door" in turn["transcript"].lower(), turn
+    assert turn["answered_by"] == "llm"  # not a command: the whole sentence is no template
+    assert turn["confirmation"] is None
+    assert device_states(config) == {}
+
+
+@pytest.fixture
+def engine(tmp_path: Path) -> Iterator[IntentEngine]:
+    engine = IntentEngine(config_with_doors(tmp_path), announce=lambda text: None)
+    yield engine
+    engine.close()
+
+
+def answer_to(engine: IntentEngine, text: str) -> tuple[str, Confirmation | None]:
+    match = engine.match(text)
+    assert match is not None, text
+    answer = engine.answer(match)
+    return answer.response, answer.confirmation
+
+
+def test_locking_and_closing_need_no_yes(engine: IntentEngine) -> None:
+    assert answer_to(engine, "lock the front door") == ("Locked the front door.", None)
+    assert answer_to(engine, "close the garage door") == ("Closed the garage door.", None)
+    assert engine.devices.state("front_door").on is True
+    assert engine.devices.state("garage_door").on is False
+
+
+def test_a_model_s_tool_call_to_unlock_is_asked_about_too(engine: IntentEngine) -> None:
+    gate = ToolGate(engine.registry, list(engine.devices.devices))
+    match = gate.check('<tool_call>{"name": "HassTurnOff", "arguments": {"name": "front door"}}')
+
+    answer = engine.answer(match)
+
+    assert answer.response == "Unlock the front door?"
+    assert answer.confirmation is not None
+    assert engine.devices.state("front_door").on is None  # nothing done yet
+    assert engine.confirmed(answer).response == "Unlocked the front door."
+    assert engine.devices.state("front_door").on is False
+
+
+def test_commands_for_a_whole_area_leave_locks_and_doors_alone(engine: IntentEngine) -> None:
+    match = IntentMatch("HassTurnOff", {"area": "hallway"}, "home", "turn off the hallway")
+
+    answer = engine.answer(match)
+
+    assert answer.confirmation is None
+    assert answer.response == "Turned off the hall light."
+    assert engine.devices.state("hall_light").on is False
+    assert engine.devices.state("front_door").on is None
+
+
+@pytest.mark.parametrize(
+    ("text", "yes"),
+    [
+        ("Yes.", True),
+        ("Yeah, do it.", True),
+        ("Go ahead", True),
+        ("Okay.", True),
+        ("No.", False),
+        ("Yes, no, wait.", False),
+        ("Don't.", False),
+        ("What time is it?", False),
+        ("", False),
+    ],
+)
+def test_only_a_plain_yes_confirms(text: str, yes: bool) -> None:
+    assert is_yes(text) is yes
