@@ -37,8 +37,9 @@ def test_wake_word_during_a_reply_cuts_speech_and_generation(
     assert story["interrupted"]
     assert story["llm_finish_reason"] == "cancelled"
     assert 0 < story["llm_completion_tokens"] < 1500
-    # The second wake word came 3.5 s after the story was asked for.
-    assert 0 < story["reply_audio_seconds"] < 3.5
+    # The second wake word ends about 4.3 s after the story was asked for: the reply,
+    # begun after it was asked, was cut by then (playback stops within 0.1 s of a cut).
+    assert 0 < story["reply_audio_seconds"] < 4.3
     assert time_now["transcript"] == "What time is it?"
     assert time_now["intent"]["name"] == "HassGetCurrentTime"
     assert not time_now["interrupted"]

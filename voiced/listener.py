@@ -39,6 +39,22 @@ class HeardCommand:
     partials: list[str]
     # Heard without the wake word: the answer to a question voiced asked.
     follow_up: bool = False
+    # Ended at a pause, before the whole endpoint silence, as a complete command.
+    ended_early: bool = False
+
+
+@dataclass(frozen=True)
+class CaptureProgress:
+    """Where the command being heard stands, for speculation at a pause."""
+
+    wake: WakeDetected
+    session: RecognizerSession
+    # Audio seconds from the start of the command: its last speech so far, all of it.
+    last_speech_end_s: float
+    length_s: float
+    # Non-speech since the last speech.
+    pause_s: float
+    follow_up: bool
 
 
 class Listener:
@@ -71,6 +87,31 @@ class Listener:
     @property
     def capturing(self) -> bool:
         return self._capture is not None
+
+    @property
+    def progress(self) -> CaptureProgress | None:
+        """The command being heard, once speech has begun in it; None otherwise."""
+        capture = self._capture
+        if capture is None or not capture.endpointer.speech_started:
+            return None
+        endpointer = capture.endpointer
+        return CaptureProgress(
+            wake=capture.wake,
+            session=capture.session,
+            last_speech_end_s=endpointer.last_speech_end_s,
+            length_s=endpointer.elapsed_s,
+            pause_s=endpointer.silence_run_s,
+            follow_up=capture.follow_up,
+        )
+
+    def end_now(self) -> HeardCommand | None:
+        """End the command being heard here, without the rest of the endpoint silence
+        (it is already known to be complete)."""
+        capture, self._capture = self._capture, None
+        if capture is None:
+            return None
+        log.info("command complete at a pause: ending it early")
+        return dataclasses.replace(capture.command(time.monotonic()), ended_early=True)
 
     def feed(self, chunk: AudioChunk) -> HeardCommand | None:
         if self._capture is None:

@@ -90,6 +90,10 @@ class Generation:
     # "stop" (the model ended), "length" (the token cap), "timeout" (the wall-clock
     # limit), "cancelled", or None while running.
     finish_reason: str | None = None
+    # Asked before the question was known to be complete: its exchange joins the history
+    # only when the answer is adopted (LlmWorker.remember).
+    speculative: bool = False
+    exchange: Exchange | None = None
 
     def __iter__(self) -> Iterator[str]:
         while True:
@@ -202,8 +206,8 @@ class LlmWorker:
                 fix="scripts/fetch-models",
             ) from self._load_error
 
-    def ask(self, user: str) -> Generation:
-        generation = Generation(user)
+    def ask(self, user: str, speculative: bool = False) -> Generation:
+        generation = Generation(user, speculative=speculative)
         self._requests.put(generation)
         return generation
 
@@ -354,6 +358,12 @@ class LlmWorker:
             generation.completion_tokens += 1
             yield token
 
+    def remember(self, generation: Generation) -> None:
+        """Keep a finished speculative answer, adopted after all, in the history. Called
+        between turns, when the worker is idle; a discarded one is simply never kept."""
+        if generation.exchange is not None:
+            self.conversation.add(generation.exchange)
+
     def _generate(self, generation: Generation) -> None:
         decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
         reply = []
@@ -367,4 +377,6 @@ class LlmWorker:
             generation.pieces.put(piece)
         answer = "".join(reply).strip()
         tokens = self._count_tokens(generation.user) + self._count_tokens(answer)
-        self.conversation.add(Exchange(generation.user, answer, tokens))
+        generation.exchange = Exchange(generation.user, answer, tokens)
+        if not generation.speculative:
+            self.conversation.add(generation.exchange)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import logging
 import re
 import threading
@@ -16,12 +17,13 @@ from voiced.intents.engine import IntentAnswer, IntentEngine, is_yes
 from voiced.intents.tools import ToolCallRefused, ToolCallSniffer, ToolGate
 from voiced.listener import HeardCommand, Listener
 from voiced.llm import Generation
-from voiced.messages import AudioChunk
+from voiced.messages import AudioChunk, WakeDetected
 from voiced.models import Models
 from voiced.report import TurnReport
 from voiced.sentences import SentenceSplitter
 from voiced.sources import AudioSource
 from voiced.speakable import CodeBlockFilter, speakable
+from voiced.speculation import Speculation, Speculator
 from voiced.tts import AudioSink, Reply, Speaker
 
 log = logging.getLogger(__name__)
@@ -74,7 +76,8 @@ class Pipeline:
         # What the daemon is doing, for systemd's STATUS= and the log.
         self.status: Callable[[str], None] = lambda text: log.debug("status: %s", text)
         self._turn_thread: threading.Thread | None = None
-        self._turns_started = 0
+        self._turn_ids = itertools.count(1)
+        self.speculator = Speculator(config.endpoint, self._speculate)
         # The turn being answered, so that it can be cut (barge-in, stop).
         self._current: _Turn | None = None
         # An action asked about ("Unlock the front door?"), done only on a yes said next.
@@ -89,8 +92,8 @@ class Pipeline:
         """Listen to `source` until it ends or `stop` is set; return every turn's report."""
         turns: list[TurnReport] = []
 
-        def answer(command: HeardCommand) -> None:
-            turns.append(self.answer(command, input_name()))
+        def answer(command: HeardCommand, speculated: tuple[Speculation | None, int]) -> None:
+            turns.append(self.answer(command, input_name(), *speculated))
 
         self.status("listening")
         chunks = source.chunks()
@@ -106,15 +109,16 @@ class Pipeline:
                 self._turn_thread = None
                 self._listen_afresh(chunk.start_s)
             with self.health.busy("listening", LISTENING_DEADLINE_SECONDS):
-                command = self.listener.feed(chunk)
+                command = self.listener.feed(chunk) or self._follow_pause(source)
             if command is None:
                 continue
+            speculated = self.speculator.take(command.speech_end_at_s)
             if source.waits_for_replies:
-                answer(command)
+                answer(command, speculated)
                 self._listen_afresh(chunk.end_s)
             else:
                 self._turn_thread = threading.Thread(
-                    target=answer, args=(command,), name="turn", daemon=True
+                    target=answer, args=(command, speculated), name="turn", daemon=True
                 )
                 self._turn_thread.start()
         chunks.close()  # releases the microphone now, not when collected
@@ -124,13 +128,71 @@ class Pipeline:
             self._turn_thread.join(STOP_GRACE_SECONDS if stopped else None)
             self._turn_thread = None
         if not stopped and (last := self.listener.end_of_input()) is not None:
-            answer(last)
+            answer(last, self.speculator.take(last.speech_end_at_s))
+        self.speculator.reset()
         self.listener.reset()
         return turns
+
+    def _follow_pause(self, source: AudioSource) -> HeardCommand | None:
+        """Speculate at a pause in the command being heard; end it there when it is a
+        complete command (early end)."""
+        progress = self.listener.progress
+        started = self.speculator.update(progress)
+        if started is not None and source.waits_for_replies:
+            # Recordings are fed far faster than decoding takes: wait for it, so that
+            # replays are repeatable (as if recognition took no audio time).
+            started.ready.wait()
+        current = self.speculator.current
+        early_end_s = self.config.endpoint.early_end_seconds
+        if (
+            early_end_s > 0
+            and progress is not None
+            and progress.pause_s + 1e-9 >= early_end_s
+            and current is not None
+            and current.complete_command
+        ):
+            return self.listener.end_now()
+        return None
+
+    def _speculate(self, speculation: Speculation) -> None:
+        """On the speculation thread: recognise the command so far; for a question, begin
+        the answer, held unheard until the endpoint confirms it."""
+        progress = speculation.progress
+        turn = None
+        try:
+            with self.health.busy("speculation", RECOGNITION_DEADLINE_SECONDS):
+                text = progress.session.decoder()()
+            speculation.recognized_at = time.monotonic()
+            speculation.transcript = strip_wake_phrase(text, progress.wake.wake_word)
+            if speculation.transcript and not progress.follow_up:
+                speculation.match = self.intents.match(speculation.transcript)
+                if speculation.match is None:  # a question: its answer can begin
+                    with speculation.lock:
+                        if not speculation.discarded:
+                            turn = speculation.turn = _Turn(
+                                next(self._turn_ids),
+                                self.speaker,
+                                self._new_report(progress.wake),
+                                held=True,
+                            )
+        except Exception as err:  # the endpoint decodes it again
+            log.warning("speculative recognition failed: %s", err)
+            speculation.error = err
+        finally:
+            # What the speculation is (a transcript, a match, an answer begun) is settled.
+            speculation.ready.set()
+        if turn is None:
+            return
+        turn.report.transcript = speculation.transcript
+        try:
+            speculation.reply_state = self._stream_llm(turn, speculative=True)
+        except VoicedError as err:
+            speculation.error = err
 
     def _listen_afresh(self, at_s: float) -> None:
         """After a reply: the wake word, or the answer to a question the reply asked, from
         `at_s` in the input."""
+        self.speculator.reset()
         self.listener.reset()
         if self._asked is not None:
             self.listener.listen_without_wake(at_s, self.config.confirm.timeout_seconds)
@@ -156,29 +218,46 @@ class Pipeline:
         if (turn := self._current) is not None:
             turn.cancel()
 
-    def answer(self, command: HeardCommand, input_name: str | None = None) -> TurnReport:
-        """Recognise, answer and speak one command. Never raises: a failed turn is reported."""
-        self._turns_started += 1
-        turn = _Turn(
-            self._turns_started,
-            self.speaker,
-            TurnReport(
-                wake_word=command.wake.wake_word,
-                wake_at_s=command.wake.at_s,
-                input=input_name,
-                speech_end_at_s=command.speech_end_at_s,
-                partials=list(command.partials),
-                asr_engine=self.models.recognizer.name,
-            ),
+    def _new_report(self, wake: WakeDetected) -> TurnReport:
+        return TurnReport(
+            wake_word=wake.wake_word, wake_at_s=wake.at_s, asr_engine=self.models.recognizer.name
         )
+
+    def answer(
+        self,
+        command: HeardCommand,
+        input_name: str | None = None,
+        speculation: Speculation | None = None,
+        discarded: int = 0,
+    ) -> TurnReport:
+        """Recognise, answer and speak one command. Never raises: a failed turn is reported.
+        A `speculation` on the whole command is adopted: its transcript, and the answer
+        it began to a question."""
+        if speculation is not None:
+            speculation.ready.wait()
+        adopted = speculation is not None and speculation.error is None
+        if speculation is not None and speculation.turn is not None and adopted:
+            turn = speculation.turn
+        else:
+            turn = _Turn(next(self._turn_ids), self.speaker, self._new_report(command.wake))
         report = turn.report
+        report.input = input_name
+        report.speech_end_at_s = command.speech_end_at_s
+        report.partials = list(command.partials)
+        report.ended_early = command.ended_early
+        report.speculations_discarded = discarded
         self._current = turn
         try:
             self.status("thinking")
-            with self.health.busy("recognition", RECOGNITION_DEADLINE_SECONDS):
-                text = command.session.finish()
-            turn.mark("asr_final_s")
-            report.transcript = strip_wake_phrase(text, command.wake.wake_word)
+            if speculation is not None and adopted:
+                report.speculation = "used"
+                turn.marks["asr_final_s"] = speculation.recognized_at
+                report.transcript = speculation.transcript
+            else:
+                with self.health.busy("recognition", RECOGNITION_DEADLINE_SECONDS):
+                    text = command.session.finish()
+                turn.mark("asr_final_s")
+                report.transcript = strip_wake_phrase(text, command.wake.wake_word)
             turn.log("heard: %r", report.transcript, stage="recognition")
             asked, self._asked = self._asked, None
             if command.follow_up and asked is not None:
@@ -188,7 +267,13 @@ class Pipeline:
                 turn.log("%s not confirmed in time: not done", asked.match.name, stage="intent")
             if not report.transcript:
                 return report
-            match = self.intents.match(report.transcript)
+            if speculation is not None and speculation.turn is turn:
+                # The answer began during the silence: now it may be heard.
+                report.answered_by = "llm"
+                self._adopt_llm_answer(turn, speculation)
+                return report
+            match = speculation.match if speculation and adopted else None
+            match = match or self.intents.match(report.transcript)
             if match is not None:
                 # A command is answered by its handler at once, without the LLM.
                 report.answered_by = "intent"
@@ -213,6 +298,7 @@ class Pipeline:
                     for name, at in turn.marks.items()
                 },
             }
+            report.after_endpoint_s = report.timings.get("tts_first_audio_s")
             turn.log(
                 "answered by %s, first audio after %s s",
                 report.answered_by,
@@ -249,7 +335,21 @@ class Pipeline:
             turn.speak(NOT_CONFIRMED, cached=True)
 
     def _ask_llm(self, turn: _Turn) -> None:
-        generation = turn.generation = self.models.llm.ask(turn.report.transcript)
+        self._act_on_llm_answer(turn, self._stream_llm(turn))
+
+    def _adopt_llm_answer(self, turn: _Turn, speculation: Speculation) -> None:
+        """Release the answer begun during the silence, and let it run to its end."""
+        turn.release()
+        speculation.finished()
+        if turn.generation is not None:
+            self.models.llm.remember(turn.generation)
+        if speculation.error is not None:
+            raise speculation.error
+        self._act_on_llm_answer(turn, speculation.reply_state)
+
+    def _stream_llm(self, turn: _Turn, speculative: bool = False) -> ToolCallSniffer:
+        """Ask the LLM and speak its answer as it comes; a tool call is held back whole."""
+        generation = turn.generation = self.models.llm.ask(turn.report.transcript, speculative)
         if turn.cancelled:  # cut while it was being asked
             generation.cancel()
         splitter = SentenceSplitter(self.config.tts.first_clause_min_chars)
@@ -270,6 +370,10 @@ class Pipeline:
         turn.report.llm_prompt_tokens = generation.prompt_tokens
         turn.report.llm_prompt_tokens_evaluated = generation.prompt_tokens_evaluated
         turn.report.llm_finish_reason = generation.finish_reason
+        return sniffer
+
+    def _act_on_llm_answer(self, turn: _Turn, sniffer: ToolCallSniffer) -> None:
+        """After the answer: carry out a tool call it was, or apologise for no answer."""
         if turn.cancelled:
             return
         if sniffer.is_call:
@@ -320,10 +424,15 @@ class Pipeline:
 class _Turn:
     """One turn in progress: its report, stage marks, reply and the sentences spoken."""
 
-    def __init__(self, turn_id: int, speaker: Speaker, report: TurnReport) -> None:
+    def __init__(
+        self, turn_id: int, speaker: Speaker, report: TurnReport, held: bool = False
+    ) -> None:
         self.turn_id = turn_id
         self.speaker = speaker
         self.report = report
+        # A speculative turn's reply is prepared but not played until it is released.
+        self.held = held
+        self._reply_lock = threading.Lock()
         self.marks: dict[str, float | None] = {}
         self.reply: Reply | None = None
         self.generation: Generation | None = None
@@ -331,11 +440,18 @@ class _Turn:
         self.cancelled = False
 
     def begin(self) -> Reply:
-        if self.reply is None:
-            self.reply = self.speaker.begin()
-            if self.cancelled:
-                self.reply.cancelled.set()
-        return self.reply
+        with self._reply_lock:
+            if self.reply is None:
+                self.reply = self.speaker.begin(held=self.held)
+                if self.cancelled:
+                    self.reply.cancelled.set()
+            return self.reply
+
+    def release(self) -> None:
+        with self._reply_lock:
+            self.held = False
+            if self.reply is not None:
+                self.reply.released.set()
 
     def cancel(self) -> None:
         """Stop generating and drop the audio not yet played (also of what comes later)."""

@@ -36,6 +36,13 @@ class TurnReport:
     reply_audio_seconds: float = 0.0
     # Cut short by a new wake word (barge-in) or by stopping.
     interrupted: bool = False
+    # "used" when the transcript (and a question's answer) came from speculation at a
+    # pause; speculations begun and discarded because speech went on; the turn ended at a
+    # pause as a complete command; seconds from the confirmed endpoint to the first audio.
+    speculation: str | None = None
+    speculations_discarded: int = 0
+    ended_early: bool = False
+    after_endpoint_s: float | None = None
     error: str | None = None
 
     def to_json(self) -> dict[str, Any]:

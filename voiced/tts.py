@@ -26,6 +26,10 @@ log = logging.getLogger(__name__)
 # Longer than any sentence takes to synthesise or a chunk to play: past it, a stage is stuck.
 SYNTHESIS_DEADLINE_SECONDS = 30.0
 PLAYBACK_DEADLINE_SECONDS = 10.0
+# Audio written to the sink at a time.
+PLAYBACK_SLICE_SECONDS = 0.1
+# How often a held reply looks whether it was cut while it waits to be released.
+HOLD_POLL_SECONDS = 0.005
 
 
 class TtsError(VoicedError):
@@ -117,9 +121,22 @@ class Reply:
     error: BaseException | None = None
     done: threading.Event = field(default_factory=threading.Event)
     cancelled: threading.Event = field(default_factory=threading.Event)
+    # Cleared for a reply prepared before it is known to be wanted (speculation): it is
+    # synthesised, but nothing is played until it is released.
+    released: threading.Event = field(default_factory=threading.Event)
+
+    def __post_init__(self) -> None:
+        self.released.set()
 
     def wait(self, timeout_seconds: float | None = None) -> bool:
         return self.done.wait(timeout_seconds)
+
+    def wait_until_released(self) -> bool:
+        """False if the reply was cut while it was held."""
+        while not self.released.wait(HOLD_POLL_SECONDS):
+            if self.cancelled.is_set():
+                return False
+        return not self.cancelled.is_set()
 
 
 _END = object()
@@ -140,8 +157,11 @@ class Speaker:
         self._synth_thread.start()
         self._play_thread.start()
 
-    def begin(self) -> Reply:
-        return Reply()
+    def begin(self, held: bool = False) -> Reply:
+        reply = Reply()
+        if held:
+            reply.released.clear()
+        return reply
 
     def say(self, reply: Reply, text: str, cached: bool = False) -> None:
         self._sentences.put((reply, (text, cached)))
@@ -191,16 +211,22 @@ class Speaker:
             if samples is _END:
                 reply.done.set()
                 continue
-            if reply.cancelled.is_set():
+            if not reply.wait_until_released():
                 continue
             if reply.first_audio_at is None:
                 reply.first_audio_at = time.monotonic()
-            try:
-                with self.health.busy("playback", PLAYBACK_DEADLINE_SECONDS):
-                    self.sink.write(samples, self.tts.sample_rate)
-            except Exception as err:  # a failing speaker ends this reply, not the daemon
-                log.error("audio output failed: %s", err)
-                reply.error = err
-                reply.cancelled.set()
-                continue
-            reply.samples_spoken += len(samples)
+            # Played in short slices: a cut (barge-in) stops within one slice, not at the
+            # end of the sentence.
+            step = max(1, int(self.tts.sample_rate * PLAYBACK_SLICE_SECONDS))
+            for start in range(0, len(samples), step):
+                if reply.cancelled.is_set():
+                    break
+                try:
+                    with self.health.busy("playback", PLAYBACK_DEADLINE_SECONDS):
+                        self.sink.write(samples[start : start + step], self.tts.sample_rate)
+                except Exception as err:  # a failing speaker ends this reply, not the daemon
+                    log.error("audio output failed: %s", err)
+                    reply.error = err
+                    reply.cancelled.set()
+                    break
+                reply.samples_spoken += len(samples[start : start + step])

@@ -7,7 +7,7 @@ gives the final text at the endpoint.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Protocol
 
@@ -27,6 +27,10 @@ class RecognizerSession(Protocol):
 
     def finish(self) -> str:
         """The final text of everything fed."""
+
+    def decoder(self) -> Callable[[], str]:
+        """A call that gives the text of what was fed so far, to run on another thread
+        while the session is fed on (speculation at a pause)."""
 
 
 class Recognizer(Protocol):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -69,6 +69,11 @@ class VoskSession:
     def finish(self) -> str:
         self._keep(json.loads(self._recognizer.FinalResult()).get("text", ""))
         return " ".join(self._finished_parts).strip()
+
+    def decoder(self) -> Callable[[], str]:
+        """What was heard so far: Vosk has decoded it already, as the partial result."""
+        text = self._last_partial
+        return lambda: text
 
     def _keep(self, text: str) -> None:
         words = [word for word in text.split() if word != UNKNOWN_WORD]

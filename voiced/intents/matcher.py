@@ -4,6 +4,7 @@ and areas from the configuration, tolerating small recognition slips in device n
 from __future__ import annotations
 
 import copy
+import dataclasses
 import difflib
 import logging
 import re
@@ -32,6 +33,12 @@ COMMAND_SENTENCES = [
 # How commands for each domain begin, for the examples.
 VERBS_OF_DOMAIN = {"lock": ("Unlock", "Lock"), "cover": ("Open", "Close")}
 DEFAULT_VERBS = ("Turn on", "Turn off")
+# A command corrected while it was said: "turn on the kitchen light, no, the bedroom lamp".
+CORRECTION = re.compile(
+    r"^(?P<command>.*\bthe\s+)[\w' ]+?[.,!?]*\s+no[.,!?]*\s+(?:i mean\s+)?"
+    r"the\s+(?P<meant>[\w' ]+?)[.,!?]*$",
+    re.IGNORECASE,
+)
 # Words that name no device on their own.
 ARTICLES = {"the", "a", "an", "my", "our"}
 
@@ -79,6 +86,15 @@ class IntentMatcher:
         return [*examples, *COMMAND_SENTENCES]
 
     def match(self, text: str) -> IntentMatch | None:
+        corrected = CORRECTION.match(text.strip())
+        if corrected is not None:
+            meant = corrected.group("command") + corrected.group("meant")
+            log.info("heard %r as corrected to %r", text, meant)
+            found = self._match(meant)
+            return None if found is None else dataclasses.replace(found, text=text)
+        return self._match(text)
+
+    def _match(self, text: str) -> IntentMatch | None:
         match = self._recognize(text)
         if match is not None and "unknown_device" not in match.slots:
             return match

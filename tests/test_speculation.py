@@ -1,0 +1,165 @@
+"""Speculation at a pause in a command, and the early end of a complete command: recordings
+with pauses through `voiced replay`'s pipeline with the real models. Replays wait for each
+speculative recognition (as if it took no audio time), so that they are repeatable; what is
+asserted is the structure (what was discarded, used, ended early), never a wall-clock time."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from tests.helpers import recording, repeatable_config
+from voiced.config import Config
+from voiced.listener import CaptureProgress
+from voiced.messages import WakeDetected
+from voiced.models import Models
+from voiced.replay import replay
+from voiced.sources import WavFileSource
+from voiced.speculation import Speculation, Speculator
+
+
+def config_for(tmp_path: Path, **endpoint: float) -> Config:
+    return repeatable_config(
+        state_file={"path": str(tmp_path / "state.json")}, endpoint=dict(endpoint)
+    )
+
+
+def replay_one(config: Config, models: Models, name: str) -> dict[str, Any]:
+    [turn] = replay(config, models, WavFileSource([recording(name)]))["turns"]
+    assert turn["error"] is None, turn
+    return dict(turn)
+
+
+def devices_on(config: Config) -> set[str]:
+    path = config.state_file.path
+    if not path.exists():
+        return set()
+    devices = json.loads(path.read_text(encoding="utf-8"))["devices"]
+    return {device for device, state in devices.items() if state["on"]}
+
+
+def test_speech_after_a_pause_discards_the_guess_and_only_the_whole_command_acts(
+    models: Models, tmp_path: Path
+) -> None:
+    config = config_for(tmp_path)
+
+    turn = replay_one(config, models, "pause-corrected-command")
+
+    # "Turn on the kitchen light," was a complete command at the pause; speech went on.
+    assert turn["speculations_discarded"] >= 1, turn
+    assert turn["transcript"].lower().startswith("turn on the kitchen light"), turn
+    assert turn["transcript"].lower().rstrip(".").endswith("no, the bedroom lamp"), turn
+    assert turn["intent"] == {"name": "HassTurnOn", "slots": {"name": "bedroom_lamp"}}
+    assert devices_on(config) == {"bedroom_lamp"}  # never the kitchen light
+
+
+def test_an_unfinished_command_at_a_pause_is_discarded_when_it_goes_on(
+    models: Models, tmp_path: Path
+) -> None:
+    config = config_for(tmp_path)
+
+    turn = replay_one(config, models, "pause-mid-command")
+
+    assert turn["speculations_discarded"] >= 1, turn
+    assert turn["transcript"] == "Turn on the bedroom lamp.", turn
+    assert devices_on(config) == {"bedroom_lamp"}
+
+
+def test_a_complete_command_ends_its_turn_early(models: Models, tmp_path: Path) -> None:
+    config = config_for(tmp_path)
+
+    turn = replay_one(config, models, "commands/kitchen-light-on")
+
+    assert turn["ended_early"] is True, turn
+    assert turn["speculation"] == "used"
+    assert turn["speculations_discarded"] == 0
+    assert turn["response"] == "Turned on the kitchen light."
+    # Recognised before the (early) endpoint: nothing is decoded after it.
+    assert turn["timings"]["asr_final_s"] <= 0
+    assert devices_on(config) == {"kitchen_light"}
+
+
+def test_an_incomplete_command_and_a_question_wait_the_full_silence(
+    models: Models, tmp_path: Path
+) -> None:
+    config = config_for(tmp_path)
+
+    incomplete = replay_one(config, models, "incomplete-command")
+    question = replay_one(config, models, "ask-capital")
+
+    assert incomplete["transcript"] == "Turn on the", incomplete
+    assert incomplete["ended_early"] is False
+    assert question["ended_early"] is False, question
+    assert devices_on(config) == set()
+
+
+def test_a_question_is_recognised_and_answered_from_the_speculation(
+    models: Models, tmp_path: Path
+) -> None:
+    config = config_for(tmp_path)
+
+    turn = replay_one(config, models, "ask-capital")
+
+    assert turn["speculation"] == "used", turn
+    assert turn["answered_by"] == "llm"
+    # Speculation started before the endpoint was confirmed: the transcript was ready then.
+    assert turn["timings"]["asr_final_s"] <= 0, turn
+    assert turn["response"] and turn["llm_completion_tokens"] > 0
+    assert turn["after_endpoint_s"] == turn["timings"]["tts_first_audio_s"]
+
+
+def test_a_discarded_answer_never_joins_the_history(models: Models, tmp_path: Path) -> None:
+    config = config_for(tmp_path)
+
+    turn = replay_one(config, models, "pause-mid-question")
+    # The history takes in an adopted answer when the next question is asked.
+    replay_one(config, models, "ask-capital")
+
+    assert turn["speculations_discarded"] >= 1, turn
+    assert turn["transcript"] == "What is the capital of Germany?", turn
+    asked = [exchange.user for exchange in models.llm.conversation.exchanges]
+    assert asked[-1] == "What is the capital of Germany?"
+    assert not any(user.rstrip("?.") == "What is the capital" for user in asked), asked
+
+
+def test_speculation_and_the_early_end_can_be_turned_off(models: Models, tmp_path: Path) -> None:
+    config = config_for(tmp_path, speculate_after_seconds=0.0)
+
+    turn = replay_one(config, models, "commands/kitchen-light-on")
+
+    assert (turn["speculation"], turn["ended_early"]) == (None, False), turn
+    assert turn["response"] == "Turned on the kitchen light."
+
+
+def progress(last_speech_end_s: float, pause_s: float, length_s: float = 2.0) -> CaptureProgress:
+    return CaptureProgress(
+        wake=WakeDetected("hey_jarvis", 0.9, 1.0),
+        session=None,  # type: ignore[arg-type]  # never decoded here
+        last_speech_end_s=last_speech_end_s,
+        length_s=length_s,
+        pause_s=pause_s,
+        follow_up=False,
+    )
+
+
+def test_one_speculation_at_a_time_discarded_when_speech_resumes() -> None:
+    started: list[Speculation] = []
+    speculator = Speculator(
+        repeatable_config().endpoint, run=lambda speculation: started.append(speculation)
+    )
+
+    assert speculator.update(progress(1.0, pause_s=0.1)) is None  # too short a pause
+    first = speculator.update(progress(1.0, pause_s=0.2))
+    assert first is not None
+    assert speculator.update(progress(1.0, pause_s=0.3)) is None  # one in flight
+    assert speculator.update(progress(1.4, pause_s=0.0)) is None  # speech again
+    assert first.discarded
+    second = speculator.update(progress(1.4, pause_s=0.25))
+    assert second is not None and second is not first
+
+    taken, discarded = speculator.take(speech_end_at_s=1.0 + 1.4)
+    assert (taken, discarded) == (second, 1)
+    assert speculator.take(speech_end_at_s=5.0) == (None, 0)
+    # A long command is not speculated on.
+    assert speculator.update(progress(9.0, pause_s=0.3, length_s=9.0)) is None

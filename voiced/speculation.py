@@ -1,0 +1,144 @@
+"""Answering inside the silence: at a pause in a command, recognise what was said so far
+(and begin answering a question, unheard) while the rest of the endpoint silence is
+waited out. Speech resuming discards it; the confirmed endpoint adopts it.
+
+Nothing a person would notice happens here: no playback, no device action, no timer,
+no history. Those wait for the confirmed command (pipeline.Pipeline.answer).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from voiced.config import EndpointConfig
+from voiced.intents import IntentMatch
+from voiced.listener import CaptureProgress
+
+log = logging.getLogger(__name__)
+
+# Input times are rounded to milliseconds where they are reported.
+SAME_TIME_S = 0.002
+
+
+@dataclass
+class Speculation:
+    """One guess that the command ended at a pause."""
+
+    progress: CaptureProgress
+    started_at: float = field(default_factory=time.monotonic)
+    # Set once the transcript (and its intent match, if any) is known.
+    ready: threading.Event = field(default_factory=threading.Event)
+    transcript: str = ""
+    recognized_at: float | None = None
+    match: IntentMatch | None = None
+    error: BaseException | None = None
+    # What was prepared for a question: the pipeline's turn, held unheard, and the state
+    # of its reply (set on the speculation thread, read after it ends).
+    turn: Any = None
+    reply_state: Any = None
+    discarded: bool = False
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    thread: threading.Thread | None = None
+
+    @property
+    def speech_end_at_s(self) -> float:
+        """Input time of the last speech it heard."""
+        return self.progress.wake.at_s + self.progress.last_speech_end_s
+
+    @property
+    def complete_command(self) -> bool:
+        """A whole command that names configured things: the turn may end here."""
+        return (
+            self.ready.is_set()
+            and self.error is None
+            and self.match is not None
+            and "unknown_device" not in self.match.slots
+            and not self.progress.follow_up
+        )
+
+    def discard(self) -> None:
+        with self.lock:
+            self.discarded = True
+            turn = self.turn
+        if turn is not None:
+            turn.cancel()
+
+    def finished(self) -> None:
+        """Wait for the speculation thread (it streams a held answer until it ends)."""
+        if self.thread is not None:
+            self.thread.join()
+
+
+class Speculator:
+    """Owned by the listening thread: starts at most one speculation at a pause, discards
+    it when speech resumes, and hands it over at the endpoint."""
+
+    def __init__(self, config: EndpointConfig, run: Callable[[Speculation], None]) -> None:
+        self.config = config
+        self._run = run
+        self._current: Speculation | None = None
+        # A discarded one whose thread may still be decoding: none starts until it ends.
+        self._previous: Speculation | None = None
+        self.discarded = 0
+
+    @property
+    def enabled(self) -> bool:
+        return self.config.speculate_after_seconds > 0
+
+    @property
+    def current(self) -> Speculation | None:
+        return self._current
+
+    def update(self, progress: CaptureProgress | None) -> Speculation | None:
+        """Follow the command being heard; return a speculation if one started now."""
+        current = self._current
+        if current is not None and (
+            progress is None or progress.last_speech_end_s > current.progress.last_speech_end_s
+        ):
+            log.info("speech went on after the pause: speculation discarded")
+            self._discard()
+        if progress is None or not self.enabled or self._current is not None:
+            return None
+        if progress.pause_s + 1e-9 < self.config.speculate_after_seconds:
+            return None
+        if progress.length_s > self.config.speculate_max_seconds:
+            return None
+        previous = self._previous
+        if previous is not None and previous.thread is not None and previous.thread.is_alive():
+            return None
+        speculation = Speculation(progress)
+        speculation.thread = threading.Thread(
+            target=self._run, args=(speculation,), name="speculation", daemon=True
+        )
+        self._current = speculation
+        speculation.thread.start()
+        return speculation
+
+    def take(self, speech_end_at_s: float) -> tuple[Speculation | None, int]:
+        """At the endpoint of a command whose speech ended at `speech_end_at_s` (input
+        time): the speculation on the whole command, if speech did not go on after it, and
+        how many were discarded on the way. Starts afresh."""
+        current = self._current
+        if current is not None and speech_end_at_s > current.speech_end_at_s + SAME_TIME_S:
+            self._discard()  # cut at the length cap while speech went on
+        taken, discarded = self._current, self.discarded
+        self._current, self.discarded = None, 0
+        return taken, discarded
+
+    def reset(self) -> None:
+        """The command was dropped: nothing speculated on it is wanted."""
+        if self._current is not None:
+            self._discard()
+        self.discarded = 0
+
+    def _discard(self) -> None:
+        current, self._current = self._current, None
+        if current is not None:
+            current.discard()
+            self._previous = current
+            self.discarded += 1
