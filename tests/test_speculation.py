@@ -5,11 +5,11 @@ asserted is the structure (what was discarded, used, ended early), never a wall-
 
 from __future__ import annotations
 
-import json
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from tests.helpers import recording, repeatable_config
+from tests.helpers import recording, repeatable_config, saved_devices
 from voiced.config import Config
 from voiced.listener import CaptureProgress
 from voiced.messages import WakeDetected
@@ -32,10 +32,7 @@ def replay_one(config: Config, models: Models, name: str) -> dict[str, Any]:
 
 
 def devices_on(config: Config) -> set[str]:
-    path = config.state_file.path
-    if not path.exists():
-        return set()
-    devices = json.loads(path.read_text(encoding="utf-8"))["devices"]
+    devices = saved_devices(config.state_file.path)
     return {device for device, state in devices.items() if state["on"]}
 
 
@@ -131,10 +128,23 @@ def test_speculation_and_the_early_end_can_be_turned_off(models: Models, tmp_pat
     assert turn["response"] == "Turned on the kitchen light."
 
 
+class SilentSession:
+    """A recogniser session that heard nothing: the speculator only takes its decoder."""
+
+    def accept(self, samples: object) -> None:
+        return None
+
+    def finish(self) -> str:
+        return ""
+
+    def decoder(self) -> Callable[[], str]:
+        return lambda: ""
+
+
 def progress(last_speech_end_s: float, pause_s: float, length_s: float = 2.0) -> CaptureProgress:
     return CaptureProgress(
         wake=WakeDetected("hey_jarvis", 0.9, 1.0),
-        session=None,  # type: ignore[arg-type]  # never decoded here
+        session=SilentSession(),  # type: ignore[arg-type]
         last_speech_end_s=last_speech_end_s,
         length_s=length_s,
         pause_s=pause_s,
@@ -154,6 +164,7 @@ def test_one_speculation_at_a_time_discarded_when_speech_resumes() -> None:
     assert speculator.update(progress(1.0, pause_s=0.3)) is None  # one in flight
     assert speculator.update(progress(1.4, pause_s=0.0)) is None  # speech again
     assert first.discarded
+    assert first.done.wait(5)  # none starts while the worker is still on the last one
     second = speculator.update(progress(1.4, pause_s=0.25))
     assert second is not None and second is not first
 
@@ -162,3 +173,4 @@ def test_one_speculation_at_a_time_discarded_when_speech_resumes() -> None:
     assert speculator.take(speech_end_at_s=5.0) == (None, 0)
     # A long command is not speculated on.
     assert speculator.update(progress(9.0, pause_s=0.3, length_s=9.0)) is None
+    speculator.close()

@@ -161,23 +161,23 @@ class Pipeline:
         turn = None
         try:
             with self.health.busy("speculation", RECOGNITION_DEADLINE_SECONDS):
-                text = progress.session.decoder()()
-            speculation.recognized_at = time.monotonic()
+                text = speculation.decode()
             speculation.transcript = strip_wake_phrase(text, progress.wake.wake_word)
             if speculation.transcript and not progress.follow_up:
                 speculation.match = self.intents.match(speculation.transcript)
-                if speculation.match is None:  # a question: its answer can begin
-                    with speculation.lock:
-                        if not speculation.discarded:
-                            turn = speculation.turn = _Turn(
-                                next(self._turn_ids),
-                                self.speaker,
-                                self._new_report(progress.wake),
-                                held=True,
-                            )
+            speculation.recognized_at = time.monotonic()
+            if speculation.transcript and not progress.follow_up and not speculation.match:
+                # A question: its answer can begin.
+                with speculation.lock:
+                    if not speculation.discarded:
+                        turn = speculation.turn = _Turn(
+                            next(self._turn_ids),
+                            self.speaker,
+                            self._new_report(progress.wake),
+                            held=True,
+                        )
         except Exception as err:  # the endpoint decodes it again
             log.warning("speculative recognition failed: %s", err)
-            speculation.error = err
         finally:
             # What the speculation is (a transcript, a match, an answer begun) is settled.
             speculation.ready.set()
@@ -235,11 +235,13 @@ class Pipeline:
         it began to a question."""
         if speculation is not None:
             speculation.ready.wait()
-        adopted = speculation is not None and speculation.error is None
-        if speculation is not None and speculation.turn is not None and adopted:
-            turn = speculation.turn
-        else:
-            turn = _Turn(next(self._turn_ids), self.speaker, self._new_report(command.wake))
+            if not speculation.recognized:
+                speculation = None  # the endpoint decodes the command itself
+        # A question whose answer began during the silence.
+        answering: _Turn | None = speculation.turn if speculation is not None else None
+        turn = answering or _Turn(
+            next(self._turn_ids), self.speaker, self._new_report(command.wake)
+        )
         report = turn.report
         report.input = input_name
         report.speech_end_at_s = command.speech_end_at_s
@@ -249,7 +251,7 @@ class Pipeline:
         self._current = turn
         try:
             self.status("thinking")
-            if speculation is not None and adopted:
+            if speculation is not None:
                 report.speculation = "used"
                 turn.marks["asr_final_s"] = speculation.recognized_at
                 report.transcript = speculation.transcript
@@ -267,12 +269,12 @@ class Pipeline:
                 turn.log("%s not confirmed in time: not done", asked.match.name, stage="intent")
             if not report.transcript:
                 return report
-            if speculation is not None and speculation.turn is turn:
+            if speculation is not None and answering is not None:
                 # The answer began during the silence: now it may be heard.
                 report.answered_by = "llm"
-                self._adopt_llm_answer(turn, speculation)
+                self._adopt_llm_answer(answering, speculation)
                 return report
-            match = speculation.match if speculation and adopted else None
+            match = speculation.match if speculation is not None else None
             match = match or self.intents.match(report.transcript)
             if match is not None:
                 # A command is answered by its handler at once, without the LLM.
@@ -417,6 +419,7 @@ class Pipeline:
         self.speaker.speak(text)
 
     def close(self) -> None:
+        self.speculator.close()
         self.intents.close()
         self.speaker.close()
 

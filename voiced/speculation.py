@@ -9,8 +9,8 @@ no history. Those wait for the confirmed command (pipeline.Pipeline.answer).
 from __future__ import annotations
 
 import logging
+import queue
 import threading
-import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -30,20 +30,25 @@ class Speculation:
     """One guess that the command ended at a pause."""
 
     progress: CaptureProgress
-    started_at: float = field(default_factory=time.monotonic)
-    # Set once the transcript (and its intent match, if any) is known.
+    # The decoding of the audio up to the pause, taken where the audio is fed.
+    decode: Callable[[], str]
+    # Set once it is settled what the speculation is: recognised or not, a command or a
+    # question whose answer began.
     ready: threading.Event = field(default_factory=threading.Event)
     transcript: str = ""
-    recognized_at: float | None = None
     match: IntentMatch | None = None
-    error: BaseException | None = None
-    # What was prepared for a question: the pipeline's turn, held unheard, and the state
-    # of its reply (set on the speculation thread, read after it ends).
+    # When the transcript and its match were known; None when recognition failed.
+    recognized_at: float | None = None
+    # What was prepared for a question: the pipeline's turn, held unheard, the state of
+    # its reply, and the error that ended it (set on the speculation thread, read after
+    # it ends).
     turn: Any = None
     reply_state: Any = None
+    error: BaseException | None = None
     discarded: bool = False
     lock: threading.Lock = field(default_factory=threading.Lock)
-    thread: threading.Thread | None = None
+    # Set when the speculation worker is done with it (a held answer streamed to its end).
+    done: threading.Event = field(default_factory=threading.Event)
 
     @property
     def speech_end_at_s(self) -> float:
@@ -51,11 +56,14 @@ class Speculation:
         return self.progress.wake.at_s + self.progress.last_speech_end_s
 
     @property
+    def recognized(self) -> bool:
+        return self.ready.is_set() and self.recognized_at is not None
+
+    @property
     def complete_command(self) -> bool:
         """A whole command that names configured things: the turn may end here."""
         return (
-            self.ready.is_set()
-            and self.error is None
+            self.recognized
             and self.match is not None
             and "unknown_device" not in self.match.slots
             and not self.progress.follow_up
@@ -69,22 +77,24 @@ class Speculation:
             turn.cancel()
 
     def finished(self) -> None:
-        """Wait for the speculation thread (it streams a held answer until it ends)."""
-        if self.thread is not None:
-            self.thread.join()
+        """Wait until the worker is done with it (it streams a held answer to its end)."""
+        self.done.wait()
 
 
 class Speculator:
     """Owned by the listening thread: starts at most one speculation at a pause, discards
-    it when speech resumes, and hands it over at the endpoint."""
+    it when speech resumes, and hands it over at the endpoint. Speculations run one after
+    another on one long-lived worker thread, started on first use."""
 
     def __init__(self, config: EndpointConfig, run: Callable[[Speculation], None]) -> None:
         self.config = config
         self._run = run
         self._current: Speculation | None = None
-        # A discarded one whose thread may still be decoding: none starts until it ends.
+        # A discarded one the worker may still be decoding: none starts until it ends.
         self._previous: Speculation | None = None
         self.discarded = 0
+        self._queue: queue.Queue[Speculation | None] = queue.Queue()
+        self._worker: threading.Thread | None = None
 
     @property
     def enabled(self) -> bool:
@@ -108,15 +118,14 @@ class Speculator:
             return None
         if progress.length_s > self.config.speculate_max_seconds:
             return None
-        previous = self._previous
-        if previous is not None and previous.thread is not None and previous.thread.is_alive():
+        if self._previous is not None and not self._previous.done.is_set():
             return None
-        speculation = Speculation(progress)
-        speculation.thread = threading.Thread(
-            target=self._run, args=(speculation,), name="speculation", daemon=True
-        )
+        speculation = Speculation(progress, progress.session.decoder())
         self._current = speculation
-        speculation.thread.start()
+        if self._worker is None:
+            self._worker = threading.Thread(target=self._work, name="speculation", daemon=True)
+            self._worker.start()
+        self._queue.put(speculation)
         return speculation
 
     def take(self, speech_end_at_s: float) -> tuple[Speculation | None, int]:
@@ -135,6 +144,23 @@ class Speculator:
         if self._current is not None:
             self._discard()
         self.discarded = 0
+
+    def close(self) -> None:
+        """End the worker (after the speculation it may be running)."""
+        self.reset()
+        if self._worker is not None:
+            self._queue.put(None)
+            self._worker.join(timeout=2)
+            self._worker = None
+
+    def _work(self) -> None:
+        while (speculation := self._queue.get()) is not None:
+            try:
+                self._run(speculation)
+            except Exception:  # one failed speculation; the endpoint decodes it again
+                log.exception("speculation failed")
+            finally:
+                speculation.done.set()
 
     def _discard(self) -> None:
         current, self._current = self._current, None
