@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
+from typing import Any
 
 from voiced.config import Config, parse_config
 
@@ -13,6 +15,14 @@ MODELS_DIR = ROOT / "models"
 
 def recording(name: str) -> Path:
     return RECORDINGS / f"{name}.wav"
+
+
+def saved_devices(path: Path) -> dict[str, Any]:
+    """The devices in the state_file back end's file at `path`; none before it is written."""
+    if not path.exists():
+        return {}
+    devices: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))["devices"]
+    return devices
 
 
 def repeatable_config(**sections: object) -> Config:

@@ -87,6 +87,13 @@ class Broker:
         self.process = None
 
 
+def mosquitto_passwords(directory: Path, user: str, password: str) -> Path:
+    """A Mosquitto password file that lets `user` in with `password`."""
+    path = directory / "mosquitto-passwords"
+    subprocess.run([str(MOSQUITTO_PASSWD), "-b", "-c", str(path), user, password], check=True)
+    return path
+
+
 @contextmanager
 def running_broker(directory: Path, password_file: Path | None = None) -> Iterator[Broker]:
     broker = Broker(directory, password_file)

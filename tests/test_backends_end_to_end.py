@@ -4,14 +4,13 @@ a fake Home Assistant), and the answer comes from the intent, not the LLM."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.helpers import RECORDINGS, repeatable_config
+from tests.helpers import RECORDINGS, repeatable_config, saved_devices
 from tests.servers import (
     HA_TOKEN,
     FakeHomeAssistant,
@@ -50,11 +49,7 @@ def config_with_kitchen_light(
 
 
 def state_file_devices(tmp_path: Path) -> dict[str, Any]:
-    path = tmp_path / "state.json"
-    if not path.exists():
-        return {}
-    devices: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))["devices"]
-    return devices
+    return saved_devices(tmp_path / "state.json")
 
 
 @pytest.fixture

@@ -4,14 +4,13 @@ Recordings go through `voiced replay`'s pipeline with the real models."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.helpers import recording, repeatable_config
+from tests.helpers import recording, repeatable_config, saved_devices
 from voiced.config import Config
 from voiced.intents import Confirmation, IntentMatch
 from voiced.intents.engine import IntentEngine, is_yes
@@ -41,11 +40,7 @@ def replay_turns(config: Config, models: Models, name: str) -> list[dict[str, An
 
 
 def device_states(config: Config) -> dict[str, Any]:
-    path = config.state_file.path
-    if not path.exists():
-        return {}
-    devices: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))["devices"]
-    return devices
+    return saved_devices(config.state_file.path)
 
 
 def test_unlock_is_asked_about_and_done_on_a_yes(models: Models, tmp_path: Path) -> None:

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from tests.helpers import saved_devices
 from tests.test_homeassistant_backend import TOKEN, FakeHomeAssistant, serving
 from voiced.config import Config, parse_config
 from voiced.devices import BackendError, DeviceState
@@ -55,10 +55,6 @@ def devices(devices_config: Config) -> Devices:
     return Devices(devices_config)
 
 
-def state_file_devices(config: Config) -> object:
-    return json.loads(config.state_file.path.read_text(encoding="utf-8"))["devices"]
-
-
 def test_each_device_goes_to_its_back_end(
     devices: Devices, devices_config: Config, home_assistant: FakeHomeAssistant
 ) -> None:
@@ -68,7 +64,7 @@ def test_each_device_goes_to_its_back_end(
     devices.set_brightness("porch_light", 70)
     devices.turn("ceiling_fan", False)
 
-    assert state_file_devices(devices_config) == {
+    assert saved_devices(devices_config.state_file.path) == {
         "desk_lamp": {"on": True, "brightness_pct": 30},
         "kettle": {"on": True, "brightness_pct": None},
     }

@@ -7,14 +7,20 @@ import os
 import queue
 import signal
 import socket
-import subprocess
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from tests.servers import MOSQUITTO_PASSWD, Broker, Watcher, free_port, needs_mosquitto
+from tests.servers import (
+    Broker,
+    Watcher,
+    free_port,
+    mosquitto_passwords,
+    needs_mosquitto,
+    running_broker,
+)
 from voiced.config import DeviceConfig, MqttConfig
 from voiced.devices import BackendError, DeviceState
 from voiced.devices.mqtt import MqttBackend, discovery_config
@@ -79,15 +85,9 @@ def broker(tmp_path: Path) -> Iterator[Broker]:
 
 @pytest.fixture
 def auth_broker(tmp_path: Path) -> Iterator[Broker]:
-    password_file = tmp_path / "passwords"
-    subprocess.run(
-        [str(MOSQUITTO_PASSWD), "-b", "-c", str(password_file), "voiced", "correct horse"],
-        check=True,
-    )
-    running = Broker(tmp_path, password_file)
-    running.start()
-    yield running
-    running.stop()
+    passwords = mosquitto_passwords(tmp_path, "voiced", "correct horse")
+    with running_broker(tmp_path, passwords) as running:
+        yield running
 
 
 @pytest.fixture

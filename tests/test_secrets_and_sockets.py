@@ -18,10 +18,11 @@ import pytest
 from tests.helpers import MODELS_DIR, RECORDINGS, ROOT
 from tests.servers import (
     HA_TOKEN,
-    MOSQUITTO_PASSWD,
     Broker,
     FakeHomeAssistant,
+    mosquitto_passwords,
     needs_mosquitto,
+    running_broker,
     serving,
 )
 
@@ -40,15 +41,9 @@ UNREACHABLE = [
 
 @pytest.fixture
 def broker(tmp_path: Path) -> Iterator[Broker]:
-    password_file = tmp_path / "mosquitto-passwords"
-    subprocess.run(
-        [str(MOSQUITTO_PASSWD), "-b", "-c", str(password_file), "voiced", MQTT_PASSWORD],
-        check=True,
-    )
-    running = Broker(tmp_path, password_file)
-    running.start()
-    yield running
-    running.stop()
+    passwords = mosquitto_passwords(tmp_path, "voiced", MQTT_PASSWORD)
+    with running_broker(tmp_path, passwords) as running:
+        yield running
 
 
 @pytest.fixture
