@@ -60,9 +60,7 @@ def load_models(
         recognizer = load_recognizer(models_dir, config.asr)
         step("the voice")
         tts = PiperTts(models_dir, config.tts)
-        # Warm the voice: its first synthesis pays for onnxruntime's set-up.
-        for _ in tts.synthesize("Ready."):
-            pass
+        tts.warm_up()
         step("the language model's prompt")
         llm.wait_ready()
     except BaseException:

@@ -8,7 +8,10 @@ from typing import Any
 from voiced.errors import ModelError
 
 
-def load_session(path: Path, role: str, threads: int = 1) -> Any:
+def load_session(path: Path, role: str, threads: int = 1, varied_shapes: bool = False) -> Any:
+    """`threads` 0: onnxruntime's default, one per core. A model whose inputs vary in
+    shape from run to run (`varied_shapes`) gets no memory pattern: onnxruntime would
+    plan one block per input shape it meets, and keep each."""
     import onnxruntime
 
     if not path.is_file():
@@ -18,6 +21,7 @@ def load_session(path: Path, role: str, threads: int = 1) -> Any:
     options.intra_op_num_threads = threads
     options.inter_op_num_threads = 1
     options.log_severity_level = 3
+    options.enable_mem_pattern = not varied_shapes
     try:
         return onnxruntime.InferenceSession(
             str(path), sess_options=options, providers=["CPUExecutionProvider"]
