@@ -9,7 +9,7 @@ import numpy as np
 
 from voiced.config import Config
 from voiced.report import process_memory_mb
-from voiced.tts import MAX_PHONEMES_PER_RUN, PiperTts, phoneme_runs
+from voiced.tts import _WARM_UP_TEXT, MAX_PHONEMES_PER_RUN, PiperTts, phoneme_runs
 
 
 def phonemes(text: str) -> list[str]:
@@ -60,6 +60,8 @@ def test_the_voice_speaks_a_long_sentence_in_bounded_runs(config: Config) -> Non
 
 def test_long_sentences_after_the_warm_up_do_not_grow_memory(config: Config) -> None:
     tts = PiperTts(Path(config.models_dir), config.tts)
+    # The warm-up speaks a whole run of the longest length, or it would not reach the size.
+    assert len(tts._voice.phonemize(_WARM_UP_TEXT)[0]) >= MAX_PHONEMES_PER_RUN
     tts.warm_up()
     before = process_memory_mb("VmRSS")
     sentences = [
