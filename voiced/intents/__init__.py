@@ -13,6 +13,17 @@ from typing import Any, Protocol
 from voiced.errors import VoicedError
 
 ENTRY_POINT_GROUP = "voiced.intents"
+# What switching a device "on" and "off" is called, per Home Assistant domain: as in its
+# intents, "on" locks a lock and opens a garage door.
+VERBS_OF_DOMAIN = {"lock": ("lock", "unlock"), "cover": ("open", "close")}
+SWITCH_VERBS = ("turn on", "turn off")
+# The verbs that open the home to someone: they wait for a spoken yes.
+OPENING_VERBS = frozenset({"unlock", "open"})
+
+
+def verbs_of(domain: str) -> tuple[str, str]:
+    """The ("on", "off") verbs of a domain."""
+    return VERBS_OF_DOMAIN.get(domain, SWITCH_VERBS)
 
 
 class IntentError(VoicedError):

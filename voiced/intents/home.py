@@ -5,7 +5,16 @@ unlocking or opening waits for a spoken yes."""
 from __future__ import annotations
 
 from voiced.config import DOMAIN_OF_KIND, SENSITIVE_KINDS
-from voiced.intents import Confirmation, IntentContext, IntentError, IntentMatch, Plugin
+from voiced.intents import (
+    OPENING_VERBS,
+    SWITCH_VERBS,
+    Confirmation,
+    IntentContext,
+    IntentError,
+    IntentMatch,
+    Plugin,
+    verbs_of,
+)
 from voiced.intents.ha_sentences import ha_sentences
 
 INTENTS = ["HassTurnOn", "HassTurnOff", "HassLightSet"]
@@ -34,10 +43,6 @@ def plugin() -> Plugin:
     )
 
 
-# What "on" and "off" are called per domain; the verbs that open the home to someone.
-VERBS = {"lock": ("lock", "unlock"), "cover": ("open", "close")}
-DEFAULT_VERBS = ("turn on", "turn off")
-OPENING_VERBS = {"unlock", "open"}
 PAST = {"lock": "locked", "unlock": "unlocked", "open": "opened", "close": "closed"}
 
 
@@ -60,7 +65,7 @@ def light_set(match: IntentMatch, context: IntentContext) -> str:
 def _turn(match: IntentMatch, context: IntentContext, on: bool) -> str | Confirmation:
     targets = targets_of(match, context)
     domains = {DOMAIN_OF_KIND[context.device_kinds[device_id]] for device_id in targets}
-    verbs = VERBS.get(domains.pop(), DEFAULT_VERBS) if len(domains) == 1 else DEFAULT_VERBS
+    verbs = verbs_of(domains.pop()) if len(domains) == 1 else SWITCH_VERBS
     verb = verbs[0] if on else verbs[1]
     what = describe(targets, match, context)
 

@@ -13,7 +13,7 @@ from typing import Any
 from hassil import Intents, SlotList, TextSlotList, merge_dict, recognize_best
 
 from voiced.config import DeviceConfig
-from voiced.intents import IntentMatch
+from voiced.intents import OPENING_VERBS, IntentMatch, verbs_of
 from voiced.intents.registry import Registry
 
 log = logging.getLogger(__name__)
@@ -30,9 +30,6 @@ COMMAND_SENTENCES = [
     "Cancel the timer.",
     "What time is it?",
 ]
-# How commands for each domain begin, for the examples.
-VERBS_OF_DOMAIN = {"lock": ("Unlock", "Lock"), "cover": ("Open", "Close")}
-DEFAULT_VERBS = ("Turn on", "Turn off")
 # A command corrected while it was said: "turn on the kitchen light, no, the bedroom lamp".
 CORRECTION = re.compile(
     r"^(?P<command>.*\bthe\s+)[\w' ]+?[.,!?]*\s+no[.,!?]*\s+(?:i mean\s+)?"
@@ -79,7 +76,7 @@ class IntentMatcher:
         names = list(self._names.items())
         # Every other name with the first verb, then the rest with the second.
         examples = [
-            f"{VERBS_OF_DOMAIN.get(device.domain, DEFAULT_VERBS)[verb]} the {spoken}."
+            f"{_example_verbs(device.domain)[verb].capitalize()} the {spoken}."
             for verb in (0, 1)
             for spoken, device in names[verb::2]
         ]
@@ -145,3 +142,8 @@ class IntentMatcher:
         if ratio - runner_up < FUZZY_MIN_MARGIN:
             return None
         return re.sub(re.escape(phrase), spoken, text.lower(), count=1)
+
+
+def _example_verbs(domain: str) -> list[str]:
+    """A domain's two verbs, the one that opens the home first ("unlock" before "lock")."""
+    return sorted(verbs_of(domain), key=lambda verb: verb not in OPENING_VERBS)
