@@ -288,12 +288,13 @@ class Speaker:
             for start in range(0, len(samples), step):
                 if reply.cancelled.is_set():
                     break
+                piece = samples[start : start + step]
                 try:
                     with self.health.busy("playback", PLAYBACK_DEADLINE_SECONDS):
-                        self.sink.write(samples[start : start + step], self.tts.sample_rate)
+                        self.sink.write(piece, self.tts.sample_rate)
                 except Exception as err:  # a failing speaker ends this reply, not the daemon
                     log.error("audio output failed: %s", err)
                     reply.error = err
                     reply.cancelled.set()
                     break
-                reply.samples_spoken += len(samples[start : start + step])
+                reply.samples_spoken += len(piece)
