@@ -3,10 +3,16 @@ answered. Fed at real pace to a speaker that takes as long as a real one."""
 
 from __future__ import annotations
 
+import threading
+import time
 from dataclasses import replace
 from typing import Any
 
+import numpy as np
+import pytest
+
 from tests.helpers import recording, repeatable_config
+from voiced.asr.whisper_engine import WhisperRecognizer
 from voiced.config import Config
 from voiced.llm import LlmWorker
 from voiced.models import Models, llm_path
@@ -55,3 +61,31 @@ def test_without_barge_in_the_reply_is_spoken_whole(config: Config, models: Mode
     assert story["llm_finish_reason"] in {"stop", "length"}
     # Longer than the pause: the second wake word came while it was spoken.
     assert story["reply_audio_seconds"] > 3.5
+
+
+def test_a_wake_word_before_the_turn_has_begun_still_cuts_it(
+    config: Config, models: Models, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # On a slow machine the turn thread may still wait for the speculation's decode of
+    # the story when the second wake word is heard: the cut must wait for it, not vanish.
+    first_decode = threading.Lock()
+    decode = WhisperRecognizer.transcribe
+
+    def slow_first_decode(
+        recognizer: WhisperRecognizer, samples: np.ndarray, prompt: str | None = None
+    ) -> str:
+        if first_decode.acquire(blocking=False):
+            time.sleep(5.0)  # past the second wake word, ~4.3 s after the question
+        return decode(recognizer, samples, prompt)
+
+    monkeypatch.setattr(WhisperRecognizer, "transcribe", slow_first_decode)
+    long_answers = repeatable_config(
+        llm={"max_tokens": 1500, "context_tokens": 4096}, state_file=config.state_file
+    )
+    story, time_now = run(long_answers, models)
+    assert story["transcript"] == "Tell me a long story about a dragon."
+    assert story["interrupted"]
+    assert story["llm_finish_reason"] == "cancelled"
+    assert story["reply_audio_seconds"] == 0
+    assert time_now["intent"]["name"] == "HassGetCurrentTime"
+    assert time_now["reply_audio_seconds"] > 0

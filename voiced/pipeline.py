@@ -78,8 +78,12 @@ class Pipeline:
         self._turn_thread: threading.Thread | None = None
         self._turn_ids = itertools.count(1)
         self.speculator = Speculator(config.endpoint, self._speculate)
-        # The turn being answered, so that it can be cut (barge-in, stop).
+        # The turn being answered, so that it can be cut (barge-in, stop). A cut asked for
+        # before the turn thread has its turn (it may still wait for a speculation's
+        # decode) is kept and applied as the turn begins.
         self._current: _Turn | None = None
+        self._current_lock = threading.Lock()
+        self._cut_before_start = False
         # An action asked about ("Unlock the front door?"), done only on a yes said next.
         self._asked: IntentAnswer | None = None
 
@@ -96,6 +100,7 @@ class Pipeline:
             turns.append(self.answer(command, input_name(), *speculated))
 
         self.status("listening")
+        self._cut_before_start = False
         chunks = source.chunks()
         stopped = False
         for chunk in chunks:
@@ -117,6 +122,7 @@ class Pipeline:
                 answer(command, speculated)
                 self._listen_afresh(chunk.end_s)
             else:
+                self._cut_before_start = False
                 self._turn_thread = threading.Thread(
                     target=answer, args=(command, speculated), name="turn", daemon=True
                 )
@@ -215,7 +221,20 @@ class Pipeline:
 
     def _cancel_turn(self) -> None:
         """Cut the reply being produced: stop generating and drop the audio not yet played."""
-        if (turn := self._current) is not None:
+        with self._current_lock:
+            turn = self._current
+            if turn is None:
+                self._cut_before_start = True
+        if turn is not None:
+            turn.cancel()
+
+    def _begin(self, turn: _Turn) -> None:
+        """Make `turn` the one a barge-in cuts; cut it now if that was already asked."""
+        with self._current_lock:
+            self._current = turn
+            cut, self._cut_before_start = self._cut_before_start, False
+        if cut:
+            turn.log("cut before it began", stage="turn")
             turn.cancel()
 
     def _new_report(self, wake: WakeDetected) -> TurnReport:
@@ -248,7 +267,7 @@ class Pipeline:
         report.partials = list(command.partials)
         report.ended_early = command.ended_early
         report.speculations_discarded = discarded
-        self._current = turn
+        self._begin(turn)
         try:
             self.status("thinking")
             if speculation is not None:
@@ -351,12 +370,15 @@ class Pipeline:
 
     def _stream_llm(self, turn: _Turn, speculative: bool = False) -> ToolCallSniffer:
         """Ask the LLM and speak its answer as it comes; a tool call is held back whole."""
+        # A reply that is a tool call is held back and checked, never spoken.
+        sniffer = ToolCallSniffer()
+        if turn.cancelled:  # cut before it was asked: the model is not woken for nothing
+            turn.report.llm_finish_reason = "cancelled"
+            return sniffer
         generation = turn.generation = self.models.llm.ask(turn.report.transcript, speculative)
         if turn.cancelled:  # cut while it was being asked
             generation.cancel()
         splitter = SentenceSplitter(self.config.tts.first_clause_min_chars)
-        # A reply that is a tool call is held back and checked, never spoken.
-        sniffer = ToolCallSniffer()
         code = CodeBlockFilter()
         for piece in generation:
             for sentence in splitter.feed(code.feed(sniffer.feed(piece))):
