@@ -17,6 +17,7 @@ from voiced.intents.engine import IntentAnswer, IntentEngine, is_yes
 from voiced.intents.tools import ToolCallRefused, ToolCallSniffer, ToolGate
 from voiced.listener import HeardCommand, Listener
 from voiced.llm import Generation
+from voiced.memory import give_back_freed_memory
 from voiced.messages import AudioChunk, WakeDetected
 from voiced.models import Models
 from voiced.report import TurnReport
@@ -328,6 +329,7 @@ class Pipeline:
                 LATENCY_S=report.latency_s,
             )
             self._current = None
+            give_back_freed_memory()
             self.status("listening")
         return report
 
