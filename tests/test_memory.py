@@ -3,16 +3,10 @@
 from __future__ import annotations
 
 from voiced.memory import give_back_freed_memory
-from voiced.report import process_memory_mb
+from voiced.report import resident_mb
 
 BLOCK_BYTES = 100 * 1024  # below glibc's mmap threshold: from the heap, as decode buffers
 BLOCKS = 400
-
-
-def resident_mb() -> float:
-    resident = process_memory_mb("VmRSS")
-    assert resident is not None
-    return resident
 
 
 def test_freed_heap_memory_is_given_back() -> None:

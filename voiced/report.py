@@ -62,6 +62,14 @@ def process_memory_mb(field: str) -> float | None:
     return None
 
 
+def resident_mb() -> float:
+    """The process's resident memory now, for measuring its growth: no figure is an error."""
+    resident = process_memory_mb("VmRSS")
+    if resident is None:
+        raise RuntimeError("no VmRSS in /proc/self/status")
+    return resident
+
+
 def peak_rss_mb() -> float | None:
     """The process's peak resident memory. VmHWM, unlike getrusage's maxrss, starts afresh
     at exec: a child forked from a large parent does not inherit the parent's peak."""
