@@ -20,6 +20,13 @@ from voiced.replay import replay
 from voiced.sources import WavFileSource
 
 
+def long_answers(config: Config) -> Config:
+    """An answer far longer than the pause before the second wake word."""
+    return repeatable_config(
+        llm={"max_tokens": 1500, "context_tokens": 4096}, state_file=config.state_file
+    )
+
+
 def run(config: Config, models: Models) -> list[dict[str, Any]]:
     """The recording through the shared models, with an LLM of this configuration."""
     llm = LlmWorker(llm_path(config), config.llm)
@@ -34,11 +41,7 @@ def run(config: Config, models: Models) -> list[dict[str, Any]]:
 def test_wake_word_during_a_reply_cuts_speech_and_generation(
     config: Config, models: Models
 ) -> None:
-    # An answer far longer than the pause before the second wake word.
-    long_answers = repeatable_config(
-        llm={"max_tokens": 1500, "context_tokens": 4096}, state_file=config.state_file
-    )
-    story, time_now = run(long_answers, models)
+    story, time_now = run(long_answers(config), models)
     assert story["answered_by"] == "llm"
     assert story["interrupted"]
     assert story["llm_finish_reason"] == "cancelled"
@@ -79,10 +82,7 @@ def test_a_wake_word_before_the_turn_has_begun_still_cuts_it(
         return decode(recognizer, samples, prompt)
 
     monkeypatch.setattr(WhisperRecognizer, "transcribe", slow_first_decode)
-    long_answers = repeatable_config(
-        llm={"max_tokens": 1500, "context_tokens": 4096}, state_file=config.state_file
-    )
-    story, time_now = run(long_answers, models)
+    story, time_now = run(long_answers(config), models)
     assert story["transcript"] == "Tell me a long story about a dragon."
     assert story["interrupted"]
     assert story["llm_finish_reason"] == "cancelled"
