@@ -54,6 +54,7 @@ class AudioSink(Protocol):
 MAX_PHONEMES_PER_RUN = 100
 # Where a long run is cut, best first: after a clause's punctuation, else between words.
 _CLAUSE_MARKS = frozenset(",;:\u2014")
+_WORD_GAPS = frozenset(" ")
 _WARM_UP_TEXT = (
     "Good morning, the kitchen light is on, the front door is locked, "
     "and the weather looks clear and bright for the whole afternoon and evening."
@@ -126,7 +127,7 @@ def phoneme_runs(phonemes: list[str], limit: int) -> Iterator[list[str]]:
     the limit."""
     while len(phonemes) > limit:
         head = phonemes[:limit]
-        cut = _last_cut(head, _CLAUSE_MARKS, limit // 2) or _last_cut(head, {" "}, 1) or limit
+        cut = _last_cut(head, _CLAUSE_MARKS, limit // 2) or _last_cut(head, _WORD_GAPS, 1) or limit
         run = phonemes[:cut]
         while run and run[-1] == " ":
             run = run[:-1]
@@ -139,7 +140,7 @@ def phoneme_runs(phonemes: list[str], limit: int) -> Iterator[list[str]]:
         yield phonemes
 
 
-def _last_cut(phonemes: list[str], marks: frozenset[str] | set[str], earliest: int) -> int:
+def _last_cut(phonemes: list[str], marks: frozenset[str], earliest: int) -> int:
     """The position just after the last of `marks` at or after `earliest`; 0 if none."""
     for i in range(len(phonemes) - 1, earliest - 1, -1):
         if phonemes[i] in marks:
