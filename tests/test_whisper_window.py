@@ -1,0 +1,104 @@
+"""Whisper in a window shorter than its 30 s, for real, on the recordings."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from tests.helpers import MODELS_DIR, recording
+from voiced.asr import whisper_dir
+from voiced.asr.whisper_engine import WhisperRecognizer, repeats_itself
+from voiced.config import AsrConfig
+from voiced.wavio import read_wav
+
+# Phrases to steer recognition, as the intents' vocabulary does.
+PHRASES = ["turn on", "turn off", "the kitchen light", "set a timer for", "minutes"]
+
+
+def recognizer(window: int) -> WhisperRecognizer:
+    config = AsrConfig(temperature=0.0, whisper_window_seconds=window)
+    return WhisperRecognizer(whisper_dir(MODELS_DIR, config), config)
+
+
+@pytest.fixture(scope="module")
+def short_window() -> WhisperRecognizer:
+    return recognizer(15)
+
+
+@pytest.fixture(scope="module")
+def full_window() -> WhisperRecognizer:
+    return recognizer(30)
+
+
+def heard(recognizer: WhisperRecognizer, samples: np.ndarray, phrases: list[str]) -> str:
+    session = recognizer.start(phrases)
+    session.accept(samples)
+    return session.finish()
+
+
+@pytest.mark.parametrize(
+    ("name", "words"),
+    [
+        ("commands/kitchen-light-on", "turn on the kitchen light"),
+        ("commands/timer-five-minutes", "set a timer for 5 minutes"),
+        ("ask-capital", "what is the capital of france"),
+    ],
+)
+def test_a_short_window_hears_what_the_full_one_hears(
+    short_window: WhisperRecognizer, full_window: WhisperRecognizer, name: str, words: str
+) -> None:
+    samples = read_wav(recording(name))
+    short = heard(short_window, samples, PHRASES).lower()
+    assert words in short
+    assert short == heard(full_window, samples, PHRASES).lower()
+
+
+def test_the_window_path_decodes_30_s_as_faster_whisper_does(
+    full_window: WhisperRecognizer,
+) -> None:
+    """The window's own decoding, given 30 s, is faster-whisper's transcribe to the letter:
+    the same prompt, padding, suppressed tokens and silence test."""
+    for name in ("commands/kitchen-light-off", "commands/bedroom-lamp-20", "ask-sky"):
+        samples = read_wav(recording(name)).astype(np.float32) / 32768
+        prompt = " ".join(PHRASES)
+        direct = full_window._decode_in_window(samples, prompt, 30)
+        assert direct == full_window._decode_full(samples, prompt)
+
+
+def test_speech_longer_than_the_window_is_heard_to_its_end() -> None:
+    names = ("ask-capital", "ask-sky", "commands/kitchen-light-on")
+    long_speech = np.concatenate([read_wav(recording(name)) for name in names])
+    assert len(long_speech) > 10 * 16_000
+    text = heard(recognizer(10), long_speech, PHRASES).lower()
+    assert "france" in text and "sky" in text and "kitchen light" in text
+
+
+def test_silence_in_a_short_window_is_heard_as_nothing(short_window: WhisperRecognizer) -> None:
+    assert heard(short_window, read_wav(recording("silence")), PHRASES) == ""
+
+
+@pytest.mark.parametrize(
+    ("text", "loops"),
+    [
+        ("Turn off the coffee maker. Turn off the coffee maker.", True),
+        ("What's the date? What's the date?", True),
+        ("the " * 20, True),
+        ("Turn on the kitchen light.", False),
+        ("Set the bedroom lamp. Write us to 20 percent.", False),
+        ("Paris is the capital of France. It is a big city.", False),
+        ("", False),
+    ],
+)
+def test_a_transcript_that_loops_is_told_apart(text: str, loops: bool) -> None:
+    assert repeats_itself(text) is loops
+
+
+def test_a_looping_short_window_is_decoded_again_in_the_full_one(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    looping = recognizer(15)
+    loop = "Turn on the kitchen light. " * 3
+    monkeypatch.setattr(looping, "_decode_in_window", lambda *_args: loop.strip())
+    text = heard(looping, read_wav(recording("commands/kitchen-light-on")), PHRASES)
+    assert text.lower().count("kitchen light") == 1
+    assert looping.full_window_retries == 1
