@@ -103,7 +103,8 @@ class WhisperRecognizer:
     def _decode_in_window(self, audio: np.ndarray, prompt: str | None, window: int) -> str:
         """What faster-whisper's transcribe does for one segment, in a shorter window."""
         frames = window * FRAMES_PER_SECOND
-        features = self._model.feature_extractor(audio)[:, :frames]
+        # Without the frame past the audio's end, as faster-whisper leaves it out.
+        features = self._model.feature_extractor(audio)[:, :-1][:, :frames]
         features = np.pad(features, ((0, 0), (0, frames - features.shape[1])))
         encoded = self._model.encode(features)
         tokens = self._prompt_tokens(prompt)
