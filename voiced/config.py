@@ -84,9 +84,9 @@ class AsrConfig(_Section):
     # Steer recognition toward the commands and device names (Whisper: a prompt).
     command_bias: bool = True
     # Whisper hears a command shorter than this in a window this long instead of its full
-    # 30 s: 15 s halves the decoding time here (scripts/whisper-window measures time and
-    # commands understood per window).
-    whisper_window_seconds: Annotated[int, Field(ge=10, le=30)] = 30
+    # 30 s: 15 s halves the decoding time here with as many commands understood
+    # (scripts/whisper-window measures both per window).
+    whisper_window_seconds: Annotated[int, Field(ge=10, le=30)] = 15
 
 
 class LlmConfig(_Section):

@@ -1,13 +1,11 @@
 """Whisper tiny.en on faster-whisper (CTranslate2, int8): decodes the whole command at
 its endpoint, or the command so far at a pause (speculation).
 
-A command may be heard in a window shorter than Whisper's 30 seconds
-(`asr.whisper_window_seconds`): the encoder's cost falls faster than its input here (15 s:
-0.18 instead of 0.40 s per command), and on 191 generated recordings in four voices as
-many commands were understood (scripts/whisper-window). It stays 30 s by default: two of
-the test recordings' espeak-ng commands flip in 15 s ("turn on" heard as "turn off"), and a
-wrong action is worse than a slow one until more real speech says otherwise. The window's
-features past the
+A command is heard in a window shorter than Whisper's 30 seconds
+(`asr.whisper_window_seconds`, 15): the encoder's cost falls faster than its input here
+(0.17 instead of 0.36 s per command), and on 191 generated recordings in four voices as
+many commands were understood, and as many misheard as another command
+(scripts/whisper-window). The window's features past the
 command are zeros, as faster-whisper pads its own 30 s window, so that a 30 s window
 decodes exactly as faster-whisper's transcribe does. Whisper, trained on 30 s, loops more
 often in a short window ("Turn off the coffee maker. Turn off the coffee maker. ..."): a
