@@ -4,12 +4,11 @@ its endpoint, or the command so far at a pause (speculation).
 A command is heard in a window shorter than Whisper's 30 seconds
 (`asr.whisper_window_seconds`, 15): the encoder's cost falls faster than its input here
 (0.17 instead of 0.36 s per command), and on 191 generated recordings in four voices as
-many commands were understood, and as many misheard as another command
-(scripts/whisper-window). The window's features past the
-command are zeros, as faster-whisper pads its own 30 s window, so that a 30 s window
-decodes exactly as faster-whisper's transcribe does. Whisper, trained on 30 s, loops more
-often in a short window ("Turn off the coffee maker. Turn off the coffee maker. ..."): a
-looping transcript is decoded again in the full window."""
+many commands were understood, and as many mistaken for another (scripts/whisper-window).
+The window's features past the command are zeros, as faster-whisper pads its own 30 s
+window, so that a 30 s window decodes exactly as faster-whisper's transcribe does.
+Whisper, trained on 30 s, loops more often in a short window ("Turn off the coffee maker.
+Turn off the coffee maker. ..."): a looping transcript is decoded again in the full one."""
 
 from __future__ import annotations
 
@@ -141,7 +140,7 @@ class WhisperRecognizer:
 
 
 def repeats_itself(text: str) -> bool:
-    """A sentence said twice in a row, or text as repetitive as faster-whisper's own
+    """A sentence said twice in a row, or text more repetitive than faster-whisper's own
     fallback test allows (zlib compression ratio above 2.4): Whisper looping."""
     sentences = [part.strip().lower() for part in re.split(r"(?<=[.?!])\s+", text) if part]
     if any(first == second for first, second in itertools.pairwise(sentences)):
