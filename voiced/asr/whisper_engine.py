@@ -3,8 +3,8 @@ its endpoint, or the command so far at a pause (speculation).
 
 A command is heard in a window shorter than Whisper's 30 seconds
 (`asr.whisper_window_seconds`, 15): the encoder's cost falls faster than its input here
-(0.17 instead of 0.36 s per command), and on 191 generated recordings in four voices as
-many commands were understood, and as many mistaken for another (scripts/whisper-window).
+(0.17 instead of 0.36 s per command), and on ~190 generated recordings in four voices it
+understood 0-2 fewer commands and mistook 0-1 more for another (scripts/whisper-window).
 The window's features past the command are zeros, as faster-whisper pads its own 30 s
 window, so that a 30 s window decodes exactly as faster-whisper's transcribe does.
 Whisper, trained on 30 s, loops more often in a short window ("Turn off the coffee maker.
