@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +16,11 @@ MODELS_DIR = ROOT / "models"
 
 def recording(name: str) -> Path:
     return RECORDINGS / f"{name}.wav"
+
+
+def words(text: str) -> set[str]:
+    """The words of a transcript, lower case, without punctuation."""
+    return set(re.findall(r"[a-z']+", text.lower()))
 
 
 def saved_devices(path: Path) -> dict[str, Any]:

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pytest
 
-from tests.helpers import recording
+from tests.helpers import recording, words
 from voiced.config import Config
 from voiced.models import Models
 from voiced.pipeline import Pipeline
@@ -30,10 +29,6 @@ def run_replay(
 ) -> dict[str, Any]:
     source = WavFileSource([recording(name) for name in names], realtime=realtime)
     return replay(config, models, source, out)
-
-
-def words(text: str) -> set[str]:
-    return set(re.findall(r"[a-z']+", text.lower()))
 
 
 def test_question_is_answered_by_the_llm_and_spoken(

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import re
-
 import numpy as np
 import pytest
 
-from tests.helpers import MODELS_DIR, recording
+from tests.helpers import MODELS_DIR, recording, words
 from voiced.asr import whisper_dir
 from voiced.asr.whisper_engine import WhisperRecognizer, repeats_itself
 from voiced.config import AsrConfig
@@ -36,10 +34,6 @@ def heard(recognizer: WhisperRecognizer, samples: np.ndarray, phrases: list[str]
     session = recognizer.start(phrases)
     session.accept(samples)
     return session.finish()
-
-
-def words(text: str) -> set[str]:
-    return set(re.sub(r"[^a-z0-9 ]", " ", text.lower()).split())
 
 
 @pytest.mark.parametrize(
