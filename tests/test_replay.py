@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pytest
 
-from tests.helpers import recording, words
+from tests.helpers import recording, repeatable_config, words
 from voiced.config import Config
-from voiced.models import Models
+from voiced.llm import LlmWorker
+from voiced.models import Models, llm_path
 from voiced.pipeline import Pipeline
 from voiced.replay import replay
 from voiced.sinks import NullSink
@@ -108,6 +110,26 @@ def test_first_sentence_is_spoken_before_the_llm_finishes(config: Config, models
     assert turn["response"].count(".") >= 2, turn["response"]
     assert timings["llm_first_token_s"] < timings["first_sentence_s"]
     assert timings["tts_first_audio_s"] < timings["llm_done_s"]
+
+
+def test_a_sentence_cut_by_the_token_cap_is_reported_but_not_spoken(
+    config: Config, models: Models
+) -> None:
+    capped = repeatable_config(llm={"max_tokens": 30}, state_file=config.state_file)
+    llm = LlmWorker(llm_path(capped), capped.llm)
+    try:
+        llm.wait_ready(60)
+        [turn] = run_replay(capped, replace(models, llm=llm), "ask-sky")["turns"]
+    finally:
+        llm.close()
+
+    assert turn["llm_finish_reason"] == "length"
+    assert turn["llm_completion_tokens"] == 30
+    spoken, whole = turn["response"], turn["llm_reply"]
+    assert spoken.rstrip().endswith((".", "!", "?")), spoken
+    # The reply goes on past what was spoken: the unfinished sentence is only reported.
+    assert " ".join(whole.split()).startswith(" ".join(spoken.split()))
+    assert len(whole) > len(spoken), turn
 
 
 def test_several_files_are_played_back_to_back(config: Config, models: Models) -> None:

@@ -103,6 +103,7 @@ def test_a_question_is_recognised_and_answered_from_the_speculation(
     # Speculation started before the endpoint was confirmed: the transcript was ready then.
     assert turn["timings"]["asr_final_s"] <= 0, turn
     assert turn["response"] and turn["llm_completion_tokens"] > 0
+    assert turn["llm_reply"].startswith(turn["response"].split(".")[0]), turn
     assert turn["after_endpoint_s"] == turn["timings"]["tts_first_audio_s"]
 
 

@@ -393,6 +393,8 @@ class Pipeline:
         turn.marks["llm_first_token_s"] = generation.first_token_at
         turn.marks["llm_done_s"] = generation.done_at or time.monotonic()
         turn.report.llm_completion_tokens = generation.completion_tokens
+        if generation.exchange is not None:
+            turn.report.llm_reply = generation.exchange.assistant
         turn.report.llm_prompt_tokens = generation.prompt_tokens
         turn.report.llm_prompt_tokens_evaluated = generation.prompt_tokens_evaluated
         turn.report.llm_finish_reason = generation.finish_reason

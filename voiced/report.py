@@ -27,6 +27,9 @@ class TurnReport:
     partials: list[str] = field(default_factory=list)
     asr_engine: str = ""
     llm_completion_tokens: int = 0
+    # The model's whole reply, with what was not spoken: a last sentence cut by the token
+    # cap, a tool call.
+    llm_reply: str = ""
     # The turn's whole prompt, and the part of it evaluated for this turn: the rest (the
     # system prompt, the history) was already in the model's cache.
     llm_prompt_tokens: int = 0
