@@ -122,6 +122,24 @@ def test_locking_and_closing_need_no_yes(engine: IntentEngine) -> None:
     assert engine.devices.state("garage_door").on is False
 
 
+def test_the_words_of_a_command_are_found_ahead_without_acting(engine: IntentEngine) -> None:
+    def ahead(text: str) -> str | None:
+        match = engine.match(text)
+        assert match is not None, text
+        return engine.words_ahead(match)
+
+    assert ahead("turn on the kitchen light") == "Turned on the kitchen light."
+    assert ahead("set the kitchen light to 40 percent") == "Set the kitchen light to 40 percent."
+    assert ahead("unlock the front door") == "Unlock the front door?"
+    assert ahead("turn on the attic light") == "I don't know a device called attic light."
+    assert ahead("what time is it") is not None
+    # A timer starts when its handler is called: its words are never found ahead.
+    assert ahead("set a timer for five minutes") is None
+    assert engine.timers.running() == []
+    for device in ("kitchen_light", "front_door"):
+        assert engine.devices.state(device).on is None, device
+
+
 def test_a_model_s_tool_call_to_unlock_is_asked_about_too(engine: IntentEngine) -> None:
     gate = ToolGate(engine.registry, list(engine.devices.devices))
     match = gate.check('<tool_call>{"name": "HassTurnOff", "arguments": {"name": "front door"}}')

@@ -10,7 +10,14 @@ from typing import Any
 import pytest
 
 from voiced.config import Config, DeviceConfig
-from voiced.intents import ENTRY_POINT_GROUP, IntentContext, IntentError, IntentMatch, home
+from voiced.intents import (
+    ENTRY_POINT_GROUP,
+    Action,
+    IntentContext,
+    IntentError,
+    IntentMatch,
+    home,
+)
 from voiced.intents.matcher import IntentMatcher
 from voiced.intents.registry import Registry, load_registry
 from voiced.timers import describe_duration
@@ -125,7 +132,12 @@ def answer(matcher: IntentMatcher, context: IntentContext, text: str) -> str:
     assert match is not None
     _plugin, handler = matcher.registry.handler(match.name) or (None, None)
     assert handler is not None
-    return handler(match, context)
+    said = handler(match, context)
+    if isinstance(said, Action):  # as the engine carries it out
+        said.act()
+        return said.say
+    assert isinstance(said, str)
+    return said
 
 
 def test_area_command_switches_every_light_in_the_area_and_nothing_else(

@@ -9,6 +9,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from tests.helpers import recording, repeatable_config, saved_devices
 from voiced.config import Config
 from voiced.listener import CaptureProgress
@@ -17,6 +19,7 @@ from voiced.models import Models
 from voiced.replay import replay
 from voiced.sources import WavFileSource
 from voiced.speculation import Speculation, Speculator
+from voiced.tts import Speaker
 
 
 def config_for(tmp_path: Path, **endpoint: float) -> Config:
@@ -36,10 +39,24 @@ def devices_on(config: Config) -> set[str]:
     return {device for device, state in devices.items() if state["on"]}
 
 
+def words_prepared(config: Config, monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, set[str]]]:
+    """The words synthesised ahead of a confirmed command, with the devices on then."""
+    prepared: list[tuple[str, set[str]]] = []
+    prepare = Speaker.prepare
+
+    def record(speaker: Speaker, text: str) -> None:
+        prepared.append((text, devices_on(config)))
+        prepare(speaker, text)
+
+    monkeypatch.setattr(Speaker, "prepare", record)
+    return prepared
+
+
 def test_speech_after_a_pause_discards_the_guess_and_only_the_whole_command_acts(
-    models: Models, tmp_path: Path
+    models: Models, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     config = config_for(tmp_path)
+    prepared = words_prepared(config, monkeypatch)
 
     turn = replay_one(config, models, "pause-corrected-command")
 
@@ -48,6 +65,8 @@ def test_speech_after_a_pause_discards_the_guess_and_only_the_whole_command_acts
     assert turn["transcript"].lower().startswith("turn on the kitchen light"), turn
     assert turn["transcript"].lower().rstrip(".").endswith("no, the bedroom lamp"), turn
     assert turn["intent"] == {"name": "HassTurnOn", "slots": {"name": "bedroom_lamp"}}
+    # Its words were made ready at the pause, but only the whole command acted.
+    assert ("Turned on the kitchen light.", set()) in prepared, prepared
     assert devices_on(config) == {"bedroom_lamp"}  # never the kitchen light
 
 
@@ -63,8 +82,11 @@ def test_an_unfinished_command_at_a_pause_is_discarded_when_it_goes_on(
     assert devices_on(config) == {"bedroom_lamp"}
 
 
-def test_a_complete_command_ends_its_turn_early(models: Models, tmp_path: Path) -> None:
+def test_a_complete_command_ends_its_turn_early(
+    models: Models, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     config = config_for(tmp_path)
+    prepared = words_prepared(config, monkeypatch)
 
     turn = replay_one(config, models, "commands/kitchen-light-on")
 
@@ -72,8 +94,10 @@ def test_a_complete_command_ends_its_turn_early(models: Models, tmp_path: Path) 
     assert turn["speculation"] == "used"
     assert turn["speculations_discarded"] == 0
     assert turn["response"] == "Turned on the kitchen light."
-    # Recognised before the (early) endpoint: nothing is decoded after it.
+    # Recognised before the (early) endpoint: nothing is decoded after it; its words were
+    # synthesised then too, before the light was switched on.
     assert turn["timings"]["asr_final_s"] <= 0
+    assert prepared == [("Turned on the kitchen light.", set())]
     assert devices_on(config) == {"kitchen_light"}
 
 

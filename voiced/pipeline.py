@@ -163,7 +163,8 @@ class Pipeline:
 
     def _speculate(self, speculation: Speculation) -> None:
         """On the speculation thread: recognise the command so far; for a question, begin
-        the answer, held unheard until the endpoint confirms it."""
+        the answer, held unheard until the endpoint confirms it; for a command, synthesise
+        the words it will say, and act only once it is confirmed."""
         progress = speculation.progress
         turn = None
         try:
@@ -188,6 +189,10 @@ class Pipeline:
         finally:
             # What the speculation is (a transcript, a match, an answer begun) is settled.
             speculation.ready.set()
+        if speculation.match is not None and not speculation.discarded:
+            words = self.intents.words_ahead(speculation.match)
+            if words:
+                self.speaker.prepare(words)
         if turn is None:
             return
         turn.report.transcript = speculation.transcript

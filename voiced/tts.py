@@ -218,7 +218,8 @@ class Speaker:
         self.health = health or Health()
         self.tts = tts
         self.sink = sink
-        self._sentences: queue.Queue[tuple[Reply, Any] | None] = queue.Queue()
+        # A sentence of a reply, its end, or (reply None) a sentence to prepare.
+        self._sentences: queue.Queue[tuple[Reply | None, Any] | None] = queue.Queue()
         self._audio: queue.Queue[tuple[Reply, Any] | None] = queue.Queue()
         self._synth_thread = threading.Thread(target=self._synthesize_loop, name="tts", daemon=True)
         self._play_thread = threading.Thread(target=self._play_loop, name="playback", daemon=True)
@@ -233,6 +234,11 @@ class Speaker:
 
     def say(self, reply: Reply, text: str, cached: bool = False) -> None:
         self._sentences.put((reply, (text, cached)))
+
+    def prepare(self, text: str) -> None:
+        """Synthesise `text` into the phrase cache, unheard: the words of a command whose
+        end is still awaited, said at once from the cache when it is confirmed."""
+        self._sentences.put((None, (text, True)))
 
     def end(self, reply: Reply) -> None:
         """No more sentences for this reply; `reply.done` is set once all is played."""
@@ -257,7 +263,9 @@ class Speaker:
     def _synthesize_loop(self) -> None:
         while (item := self._sentences.get()) is not None:
             reply, sentence = item
-            if sentence is _END:
+            if reply is None:
+                self._prepare(*sentence)
+            elif sentence is _END:
                 self._audio.put((reply, _END))
             elif not reply.cancelled.is_set() and reply.error is None:
                 text, cached = sentence
@@ -272,6 +280,14 @@ class Speaker:
                     log.error("%s", err)
                     reply.error = err
         self._audio.put(None)
+
+    def _prepare(self, text: str, cached: bool) -> None:
+        try:
+            with self.health.busy("tts", SYNTHESIS_DEADLINE_SECONDS):
+                for _samples in self.tts.synthesize(text, cached):
+                    pass
+        except TtsError as err:  # said again on the confirmed command, and reported there
+            log.warning("%s", err)
 
     def _play_loop(self) -> None:
         while (item := self._audio.get()) is not None:

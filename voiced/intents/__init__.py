@@ -1,6 +1,7 @@
 """Intents: plugins declare sentence templates (hassil's language, as data) and small
-handlers that return the text to speak. Plugins are found through the entry-point
-group `voiced.intents`; the built-in ones register the same way as third-party ones.
+handlers that return the text to speak (or an Action, or a Confirmation). Plugins are
+found through the entry-point group `voiced.intents`; the built-in ones register the
+same way as third-party ones.
 """
 
 from __future__ import annotations
@@ -67,16 +68,28 @@ class IntentContext:
 
 
 @dataclass(frozen=True)
+class Action:
+    """What a handler returns to leave the acting to voiced: `act` does it, and `say` is
+    what to say once it is done. voiced calls `act` only for the confirmed command; a
+    handler that returns an Action and changes nothing itself can be listed in its
+    plugin's `side_effect_free`, and its words are then synthesised during the silence
+    that confirms the command."""
+
+    say: str
+    act: Callable[[], None]
+
+
+@dataclass(frozen=True)
 class Confirmation:
     """What a handler returns for an action that must not happen on a misheard word
     (unlocking a door): voiced asks `question`, and calls `act` only on a yes in the very
     next turn. `act` returns what to say, as a handler does."""
 
     question: str
-    act: Callable[[], str]
+    act: Callable[[], str | Action]
 
 
-Handler = Callable[[IntentMatch, IntentContext], "str | Confirmation"]
+Handler = Callable[[IntentMatch, IntentContext], "str | Action | Confirmation"]
 
 
 @dataclass
@@ -88,6 +101,10 @@ class Plugin:
     sentences: dict[str, Any]
     handlers: dict[str, Handler]
     description: str = ""
+    # Intents whose handler changes nothing when called: it only reads (the time), or
+    # returns an Action or a Confirmation. voiced may call it before the command is
+    # confirmed, to have its words ready the moment it is.
+    side_effect_free: frozenset[str] = frozenset()
 
     def templates(self) -> dict[str, list[str]]:
         """Every sentence template per intent, for `voiced intents`."""

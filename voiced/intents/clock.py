@@ -14,6 +14,7 @@ def plugin() -> Plugin:
         description="the time and the date",
         sentences=ha_sentences(INTENTS),
         handlers={"HassGetCurrentTime": current_time, "HassGetCurrentDate": current_date},
+        side_effect_free=frozenset(INTENTS),
     )
 
 

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from voiced.config import Config
 from voiced.devices import BackendError
-from voiced.intents import Confirmation, IntentContext, IntentError, IntentMatch
+from voiced.intents import Action, Confirmation, IntentContext, IntentError, IntentMatch
 from voiced.intents.matcher import IntentMatcher
 from voiced.intents.registry import Registry, load_registry
 from voiced.timers import Timers
@@ -69,6 +69,25 @@ class IntentEngine:
         _, handler = found
         return self._run(match, lambda: handler(match, self.context))
 
+    def words_ahead(self, match: IntentMatch) -> str | None:
+        """What answering `match` will say unless its action fails, found without acting,
+        for an intent its plugin lists as side-effect free; else None."""
+        found = self.registry.handler(match.name)
+        if found is None:
+            return None
+        plugin, handler = found
+        if match.name not in plugin.side_effect_free:
+            return None
+        try:
+            said = handler(match, self.context)
+        except IntentError as err:  # "I don't know a device called ...": said as it is
+            return str(err)
+        except Exception:  # the handler runs again on the confirmed command, and reports it
+            return None
+        if isinstance(said, Action):
+            return said.say
+        return said.question if isinstance(said, Confirmation) else said
+
     def confirmed(self, asked: IntentAnswer) -> IntentAnswer:
         """Carry out the action that `asked` waited for a yes to."""
         if asked.confirmation is None:
@@ -76,9 +95,14 @@ class IntentEngine:
         log.info("%s confirmed", asked.match.name)
         return self._run(asked.match, asked.confirmation.act)
 
-    def _run(self, match: IntentMatch, act: Callable[[], str | Confirmation]) -> IntentAnswer:
+    def _run(
+        self, match: IntentMatch, act: Callable[[], str | Action | Confirmation]
+    ) -> IntentAnswer:
         try:
             said = act()
+            if isinstance(said, Action):
+                said.act()
+                said = said.say
         except IntentError as err:
             return IntentAnswer(match, str(err), done=False)
         except BackendError as err:

@@ -8,6 +8,7 @@ from voiced.config import DOMAIN_OF_KIND, SENSITIVE_KINDS
 from voiced.intents import (
     OPENING_VERBS,
     SWITCH_VERBS,
+    Action,
     Confirmation,
     IntentContext,
     IntentError,
@@ -40,44 +41,48 @@ def plugin() -> Plugin:
         description="lights, switches, fans, locks and garage doors",
         sentences=sentences,
         handlers={"HassTurnOn": turn_on, "HassTurnOff": turn_off, "HassLightSet": light_set},
+        side_effect_free=frozenset(INTENTS),
     )
 
 
 PAST = {"lock": "locked", "unlock": "unlocked", "open": "opened", "close": "closed"}
 
 
-def turn_on(match: IntentMatch, context: IntentContext) -> str | Confirmation:
+def turn_on(match: IntentMatch, context: IntentContext) -> Action | Confirmation:
     return _turn(match, context, on=True)
 
 
-def turn_off(match: IntentMatch, context: IntentContext) -> str | Confirmation:
+def turn_off(match: IntentMatch, context: IntentContext) -> Action | Confirmation:
     return _turn(match, context, on=False)
 
 
-def light_set(match: IntentMatch, context: IntentContext) -> str:
+def light_set(match: IntentMatch, context: IntentContext) -> Action:
     percent = int(match.slots["brightness"])
     targets = targets_of(match, context, default_kind="light")
-    for device_id in targets:
-        context.devices.set_brightness(device_id, percent)
-    return f"Set {describe(targets, match, context)} to {percent} percent."
+
+    def act() -> None:
+        for device_id in targets:
+            context.devices.set_brightness(device_id, percent)
+
+    return Action(f"Set {describe(targets, match, context)} to {percent} percent.", act)
 
 
-def _turn(match: IntentMatch, context: IntentContext, on: bool) -> str | Confirmation:
+def _turn(match: IntentMatch, context: IntentContext, on: bool) -> Action | Confirmation:
     targets = targets_of(match, context)
     domains = {DOMAIN_OF_KIND[context.device_kinds[device_id]] for device_id in targets}
     verbs = verbs_of(domains.pop()) if len(domains) == 1 else SWITCH_VERBS
     verb = verbs[0] if on else verbs[1]
     what = describe(targets, match, context)
 
-    def act() -> str:
+    def act() -> None:
         for device_id in targets:
             context.devices.turn(device_id, on)
-        done = PAST.get(verb) or f"turned {verb.split()[-1]}"
-        return f"{done.capitalize()} {what}."
 
+    done = PAST.get(verb) or f"turned {verb.split()[-1]}"
+    action = Action(f"{done.capitalize()} {what}.", act)
     if verb in OPENING_VERBS:
-        return Confirmation(f"{verb.capitalize()} {what}?", act)
-    return act()
+        return Confirmation(f"{verb.capitalize()} {what}?", lambda: action)
+    return action
 
 
 def targets_of(
