@@ -179,6 +179,15 @@ def test_brightness_and_device_answers(matcher: IntentMatcher, context: IntentCo
     ]
 
 
+def test_a_number_is_the_same_in_digits_and_in_words(matcher: IntentMatcher) -> None:
+    digits = matcher.match("Set the kitchen light to 50 percent.")
+    spelled = matcher.match("set the kitchen light to fifty percent")
+    assert digits is not None and spelled is not None
+    assert digits.slots == spelled.slots == {"name": "kitchen_light", "brightness": 50}
+    # Not 50.0: the report shows the number as it was meant.
+    assert type(digits.slots["brightness"]) is int
+
+
 def test_unknown_device_is_refused_by_name(matcher: IntentMatcher, context: IntentContext) -> None:
     match = matcher.match("Turn on the garage door.")
     assert match is not None

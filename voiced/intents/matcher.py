@@ -109,7 +109,7 @@ class IntentMatcher:
         )
         if result is None or result.intent.name not in self._plugin_of:
             return None
-        slots = {name: entity.value for name, entity in result.entities.items()}
+        slots = {name: whole(entity.value) for name, entity in result.entities.items()}
         if "unknown_device" in slots:
             named = " ".join(
                 word
@@ -142,6 +142,11 @@ class IntentMatcher:
         if ratio - runner_up < FUZZY_MIN_MARGIN:
             return None
         return re.sub(re.escape(phrase), spoken, text.lower(), count=1)
+
+
+def whole(value: Any) -> Any:
+    """hassil reads "10" as 10.0 and "ten" as 10: the same number in every report."""
+    return int(value) if isinstance(value, float) and value.is_integer() else value
 
 
 def _example_verbs(domain: str) -> list[str]:
