@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from voiced.intents import IntentContext, IntentMatch, Plugin
+from voiced.intents import Action, IntentContext, IntentMatch, Plugin
 from voiced.intents.ha_sentences import ha_sentences
+from voiced.timers import describe_duration
 
 INTENTS = ["HassStartTimer", "HassCancelTimer"]
 
@@ -40,17 +41,23 @@ def plugin() -> Plugin:
         description="timers that are announced when they end",
         sentences=sentences,
         handlers={"HassStartTimer": start_timer, "HassCancelTimer": cancel_timer},
+        # What cancelling says depends on the timers running when it is confirmed.
+        side_effect_free=frozenset({"HassStartTimer"}),
     )
 
 
-def start_timer(match: IntentMatch, context: IntentContext) -> str:
+def start_timer(match: IntentMatch, context: IntentContext) -> Action:
     slots = match.slots
     seconds = (
         float(slots.get("hours", 0)) * 3600
         + float(slots.get("minutes", 0)) * 60
         + float(slots.get("seconds", 0))
     )
-    return f"Timer set for {context.timers.start(seconds)}."
+
+    def start() -> None:
+        context.timers.start(seconds)
+
+    return Action(f"Timer set for {describe_duration(seconds)}.", start)
 
 
 def cancel_timer(match: IntentMatch, context: IntentContext) -> str:
