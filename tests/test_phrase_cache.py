@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from voiced.models import Models
-from voiced.tts import PhraseCache
+from voiced.tts import PhraseCache, Speaker
 
 
 def audio(samples: int) -> list[np.ndarray]:
@@ -48,3 +48,46 @@ def test_the_voice_says_a_repeated_sentence_from_the_cache(models: Models) -> No
     assert np.array_equal(first, again)
     fresh = np.concatenate(list(models.tts.synthesize(text)))
     assert len(fresh) > 0  # Piper varies its durations a little from run to run
+
+
+class Recorder:
+    """A speaker's sink that keeps what it was given."""
+
+    def __init__(self) -> None:
+        self.written: list[np.ndarray] = []
+
+    def write(self, samples: np.ndarray, sample_rate: int) -> None:
+        self.written.append(samples)
+
+    def close(self) -> None:
+        pass
+
+
+def test_words_prepared_ahead_are_cached_and_never_played(models: Models) -> None:
+    text = "The prepared test lamp is on."
+    sink = Recorder()
+    speaker = Speaker(models.tts, sink)
+    try:
+        speaker.prepare(text)
+        speaker.speak("")  # behind the preparation in the speaker's queue
+        assert models.tts._cache.get(text) is not None
+        assert sink.written == []
+    finally:
+        speaker.close()
+
+
+def test_a_preparation_that_fails_leaves_the_speaker_working(models: Models) -> None:
+    sink = Recorder()
+    speaker = Speaker(models.tts, sink)
+    voice = models.tts._voice
+    try:
+        models.tts._voice = None  # Piper fails on this one
+        speaker.prepare("The broken test lamp is on.")
+        speaker.speak("")
+        models.tts._voice = voice
+        reply = speaker.speak("The working test lamp is on.")
+        assert reply.error is None
+        assert sum(len(samples) for samples in sink.written) == reply.samples_spoken > 0
+    finally:
+        models.tts._voice = voice
+        speaker.close()
