@@ -238,7 +238,7 @@ class Speaker:
     def prepare(self, text: str) -> None:
         """Synthesise `text` into the phrase cache, unheard: the words of a command whose
         end is still awaited, said at once from the cache when it is confirmed."""
-        self._sentences.put((None, (text, True)))
+        self._sentences.put((None, text))
 
     def end(self, reply: Reply) -> None:
         """No more sentences for this reply; `reply.done` is set once all is played."""
@@ -264,7 +264,7 @@ class Speaker:
         while (item := self._sentences.get()) is not None:
             reply, sentence = item
             if reply is None:
-                self._prepare(*sentence)
+                self._prepare(sentence)
             elif sentence is _END:
                 self._audio.put((reply, _END))
             elif not reply.cancelled.is_set() and reply.error is None:
@@ -281,10 +281,10 @@ class Speaker:
                     reply.error = err
         self._audio.put(None)
 
-    def _prepare(self, text: str, cached: bool) -> None:
+    def _prepare(self, text: str) -> None:
         try:
             with self.health.busy("tts", SYNTHESIS_DEADLINE_SECONDS):
-                for _samples in self.tts.synthesize(text, cached):
+                for _samples in self.tts.synthesize(text, cached=True):
                     pass
         except TtsError as err:  # said again on the confirmed command, and reported there
             log.warning("%s", err)
