@@ -140,6 +140,17 @@ def test_service_contract() -> None:
     assert "@system-service" in values("SystemCallFilter")
 
 
+def test_a_crash_loop_ends_at_the_start_limit() -> None:
+    """A daemon that crashes at every start is restarted a few times, then left failed:
+    the limit sits in [Unit], where systemd reads it (in [Service] it is ignored)."""
+    text = UNIT.read_text()
+    unit_section = text[text.index("[Unit]") : text.index("[Service]")]
+    limits = dict(settings(unit_section))
+    assert int(limits["StartLimitBurst"]) >= 3
+    # Long enough to hold that many starts on a slow Pi: loading (~60 s) plus RestartSec.
+    assert int(limits["StartLimitIntervalSec"]) >= int(limits["StartLimitBurst"]) * 65
+
+
 def test_no_memory_deny_write_execute() -> None:
     """sounddevice's audio callback is a cffi callback: it needs writable+executable memory."""
     assert values("MemoryDenyWriteExecute") in ([], ["no"], ["false"])

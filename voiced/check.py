@@ -3,60 +3,30 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from voiced.asr import choose_engine
 from voiced.config import Config
 from voiced.errors import VoicedError
+from voiced.probes import PROBES, Outcome, child_args_of, probe_in_child
 
 EX_OK = 0
 EX_MISSING = 1
 
 
-def run_checks(config: Config, out: Any = sys.stdout) -> int:
-    """Load each model for real; print what works and what does not, and how to fix it."""
-    from voiced.asr import load_recognizer
-    from voiced.llm import LlmWorker
-    from voiced.models import llm_path
-    from voiced.tts import PiperTts
-    from voiced.vad import SileroVad
-    from voiced.wake import WakeWordDetector
-
-    models_dir = config.models_dir
-    engine = choose_engine(models_dir, config.asr)
-
-    def load_llm() -> str:
-        worker = LlmWorker(llm_path(config), config.llm)
-        try:
-            worker.wait_ready()
-        finally:
-            worker.close()
-        cores = "all cores" if worker.cpus is None else f"cores {worker.cpus}"
-        return f"{llm_path(config)} ({worker.threads} threads, {cores})"
-
-    checks: list[tuple[str, Callable[[], str]]] = [
-        ("configuration", lambda: f"valid; models in {models_dir.resolve()}"),
-        ("wake word", lambda: str(WakeWordDetector(models_dir, config.wake.model, 0.5).path)),
-        ("voice activity", lambda: str(SileroVad(models_dir, 0.5).path)),
-        (
-            f"speech recognition ({engine})",
-            lambda: str(load_recognizer(models_dir, config.asr).model_path),
-        ),
-        ("language model", load_llm),
-        (
-            "voice",
-            lambda: f"{config.tts.voice} at {PiperTts(models_dir, config.tts).sample_rate} Hz",
-        ),
-    ]
+def run_checks(config: Config, config_path: Path | None, out: Any = sys.stdout) -> int:
+    """Load each model for real, each in a child process (a library that crashes is named
+    with its fix instead of killing the check); print what works and what does not."""
+    print(f"ok       configuration: valid; models in {config.models_dir.resolve()}", file=out)
+    engine = choose_engine(config.models_dir, config.asr)
+    child_args = child_args_of(config_path, None)
     failures = 0
-    for name, check in checks:
-        try:
-            detail = check()
-            print(f"ok       {name}: {detail}", file=out)
-        except VoicedError as err:
-            failures += 1
-            print(f"PROBLEM  {name}: {err}", file=out)
+    for probe in PROBES:
+        outcome: Outcome = probe_in_child(probe, child_args)
+        title = f"{probe.title} ({engine})" if probe.name == "asr" else probe.title
+        failures += not outcome.ok
+        print(f"{'ok      ' if outcome.ok else 'PROBLEM '} {title}: {outcome.detail}", file=out)
     try:
         print(f"ok       audio devices: {_devices(config)}", file=out)
     except VoicedError as err:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import faulthandler
 import json
 import logging
 import os
@@ -24,6 +25,10 @@ DEFAULT_CONFIG_PATHS = (Path("/etc/voiced/voiced.yaml"),)
 
 
 def main(argv: list[str] | None = None) -> int:
+    # A crash inside a native library (a segfault in llama.cpp, say) kills the process
+    # before any Python handler runs; this prints every thread's Python stack to stderr
+    # first (the journal, under systemd), so the log names the stage that was running.
+    faulthandler.enable()
     args = _parser().parse_args(argv)
     try:
         config = load_config(_config_path(getattr(args, "config", None)))
@@ -186,7 +191,7 @@ def _intents(args: argparse.Namespace, config: Config) -> int:
 def _check(args: argparse.Namespace, config: Config) -> int:
     from voiced.check import run_checks
 
-    return run_checks(config)
+    return run_checks(config, _config_path(getattr(args, "config", None)))
 
 
 if __name__ == "__main__":
