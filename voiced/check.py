@@ -8,6 +8,7 @@ from typing import Any
 
 from voiced.asr import choose_engine
 from voiced.config import Config
+from voiced.devices import state_file
 from voiced.errors import VoicedError
 
 EX_OK = 0
@@ -57,6 +58,8 @@ def run_checks(config: Config, out: Any = sys.stdout) -> int:
         except VoicedError as err:
             failures += 1
             print(f"PROBLEM  {name}: {err}", file=out)
+    if (note := state_file.check_note(config.state_file.path)) is not None:
+        print(f"warning  {note}", file=out)
     try:
         print(f"ok       audio devices: {_devices(config)}", file=out)
     except VoicedError as err:
