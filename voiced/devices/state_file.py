@@ -69,9 +69,11 @@ class StateFileBackend:
         if not isinstance(on, bool):
             on = None
         # bool is an int in Python; a stray true is not a brightness.
-        if not isinstance(brightness_pct, int) or isinstance(brightness_pct, bool):
-            brightness_pct = None
-        elif not 0 <= brightness_pct <= 100:
+        if (
+            not isinstance(brightness_pct, int)
+            or isinstance(brightness_pct, bool)
+            or not 0 <= brightness_pct <= 100
+        ):
             brightness_pct = None
         return DeviceState(on=on, brightness_pct=brightness_pct)
 
