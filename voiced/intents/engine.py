@@ -39,6 +39,8 @@ class IntentAnswer:
     done: bool
     # The action held until the person says yes; `response` asks for it.
     confirmation: Confirmation | None = None
+    # Why the command failed (a device back end's error), for the report.
+    error: str | None = None
 
 
 class IntentEngine:
@@ -109,7 +111,9 @@ class IntentEngine:
             log.error("%s failed: %s", match.name, err)
             device = self.context.device_names.get(str(match.slots.get("name")))
             what = f"the {device}" if device else "that device"
-            return IntentAnswer(match, f"Sorry, I couldn't reach {what}.", done=False)
+            return IntentAnswer(
+                match, f"Sorry, I couldn't reach {what}.", done=False, error=str(err)
+            )
         except Exception:  # a third-party handler's bug ends this turn, not the daemon
             log.exception("intent handler %s.%s failed", match.plugin, match.name)
             return IntentAnswer(match, "Sorry, that went wrong.", done=False)
