@@ -102,6 +102,8 @@ class HomeAssistantBackend:
             # A malformed answer, or a request the library refused: it may quote a header.
             detail = redact(str(err), [token])[:MAX_REASON_CHARS] or type(err).__name__
             raise BackendError(f"{where}: not a valid HTTP exchange ({detail})") from None
+        except Exception as err:  # whatever else: its message is not trusted to be clean
+            raise BackendError(f"{where}: failed ({type(err).__name__})") from None
         if 300 <= status < 400:
             raise BackendError(
                 f"{where}: HTTP {status}, a redirect (not followed): check homeassistant.url"
