@@ -79,13 +79,19 @@ class HomeAssistantBackend:
         """Each call opens and closes its own connection."""
 
     def _call(self, domain: str, service: str, body: dict[str, Any]) -> None:
-        path = f"/api/services/{domain}/{service}"
-        where = f"Home Assistant {self._base_url}: POST {path}"
+        self._request("POST", f"/api/services/{domain}/{service}", body)
+
+    def _request(self, method: str, path: str, body: dict[str, Any] | None = None) -> Any:
+        """The JSON answer to one request of the REST API; BackendError, naming the request
+        and never the token, for anything else."""
+        where = f"Home Assistant {self._base_url}: {method} {path}"
         token = self._token()
         timeout_seconds = self._config.timeout_seconds
         deadline = time.monotonic() + timeout_seconds
         try:
-            status, reason, content_type, answer = self._post(path, body, token, deadline)
+            status, reason, content_type, answer = self._exchange(
+                method, path, body, token, deadline
+            )
         except TimeoutError:
             raise BackendError(
                 f"{where}: no whole answer within {timeout_seconds:g} seconds"
@@ -119,28 +125,28 @@ class HomeAssistantBackend:
                 "Home Assistant's address?"
             )
         try:
-            loads_bounded(answer, MAX_BODY_DEPTH)
+            document = loads_bounded(answer, MAX_BODY_DEPTH)
         except UnreadableFileError as err:
             raise BackendError(f"{where}: the answer is {err}") from None
         _log.debug("%s: done", where)
+        return document
 
-    def _post(
-        self, path: str, body: dict[str, Any], token: str, deadline: float
+    def _exchange(
+        self, method: str, path: str, body: dict[str, Any] | None, token: str, deadline: float
     ) -> tuple[int, str, str, bytes]:
-        """Status, reason, content type and body of one POST, all before `deadline`."""
+        """Status, reason, content type and body of one request, all before `deadline`."""
         connection = _connection(self._url, _remaining(deadline))
         response: http.client.HTTPResponse | None = None
         try:
             connection.sock = _DeadlineSocket(connection.sock, deadline)
+            headers = {"Authorization": f"Bearer {token}", "Connection": "close"}
+            if body is not None:
+                headers["Content-Type"] = "application/json"
             connection.request(
-                "POST",
+                method,
                 (self._url.path or "") + path,
-                body=json.dumps(body).encode("utf-8"),
-                headers={
-                    "Authorization": f"Bearer {token}",
-                    "Content-Type": "application/json",
-                    "Connection": "close",
-                },
+                body=None if body is None else json.dumps(body).encode("utf-8"),
+                headers=headers,
             )
             response = connection.getresponse()
             length = response.getheader("Content-Length")
