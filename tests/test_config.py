@@ -145,8 +145,8 @@ def test_deep_nesting_is_refused_without_recursion(tmp_path):
 
 
 def test_a_huge_file_is_refused_unread(tmp_path):
-    path = write(tmp_path, "# " + "x" * 300_000 + "\n")
-    with pytest.raises(ConfigError, match="larger than 256 KiB"):
+    path = write(tmp_path, "# " + "x" * 200_000 + "\n")
+    with pytest.raises(ConfigError, match="larger than 128 KiB"):
         load_config(path)
 
 

@@ -34,7 +34,7 @@ from voiced.cores import unavailable_cpus
 EX_CONFIG = 78
 # Limits on the file itself: a configuration is a few kilobytes; these stop a YAML bomb
 # (aliases of aliases) or a stray huge file before it is read into memory.
-MAX_CONFIG_BYTES = 256 * 1024
+MAX_CONFIG_BYTES = 128 * 1024
 MAX_CONFIG_DEPTH = 32
 # Values in the document counted as if every alias were written out in full.
 MAX_CONFIG_VALUES = 100_000
