@@ -51,6 +51,7 @@ HOSTILE_PAYLOADS = {
     "negative": b'{"brightness":-5}',
     "list": b"[1, 2, 3]",
     "long-number": b'{"brightness":' + b"9" * 5000 + b"}",
+    "huge-number": b'{"brightness":' + b"9" * 4000 + b"}",
 }
 
 

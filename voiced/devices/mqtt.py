@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import logging
-import math
 import threading
 import time
 from typing import Any
@@ -284,10 +283,10 @@ def parse_state(device: DeviceConfig, payload: bytes | bytearray) -> tuple[bool 
     brightness = data.get("brightness")
     brightness_pct = None
     if brightness is not None:
+        # NaN and infinities fail the range too; a huge int is compared without converting.
         if (
             not isinstance(brightness, int | float)
             or isinstance(brightness, bool)
-            or not math.isfinite(brightness)
             or not 0 <= brightness <= JSON_BRIGHTNESS_MAX
         ):
             raise StateIgnored(f"{_shown(text)}: brightness is not a number from 0 to 255")
