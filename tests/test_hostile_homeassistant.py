@@ -5,9 +5,11 @@ memory, and no message or log line holds the token."""
 from __future__ import annotations
 
 import logging
+import socket
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -160,3 +162,26 @@ def test_a_huge_token_file_is_not_read_whole(
     with hostile_http("json") as server:
         message, _ = failure(server.url, path)
     assert "larger than 4096 bytes" in message
+
+
+def test_a_name_is_resolved_and_called_by_name(
+    token_file: Path, logs: pytest.LogCaptureFixture
+) -> None:
+    with hostile_http("json") as server:
+        backend(server.url.replace("127.0.0.1", "localhost"), token_file).turn(LIGHT, True)
+    assert server.authorizations == [f"Bearer {TOKEN}"]
+
+
+def test_a_resolver_that_hangs_ends_at_the_deadline(
+    token_file: Path, logs: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    real_getaddrinfo = socket.getaddrinfo
+
+    def slow_getaddrinfo(*args: Any, **kwargs: Any) -> Any:
+        time.sleep(3)  # as an unanswered mDNS or DNS query does
+        return real_getaddrinfo(*args, **kwargs)
+
+    monkeypatch.setattr(socket, "getaddrinfo", slow_getaddrinfo)
+    message, elapsed = failure("http://homeassistant.local:8123", token_file)
+    assert "no whole answer within 1 seconds" in message
+    assert elapsed < TIMEOUT_SECONDS + SLACK_SECONDS

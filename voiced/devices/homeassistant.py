@@ -135,7 +135,7 @@ class HomeAssistantBackend:
         self, method: str, path: str, body: dict[str, Any] | None, token: str, deadline: float
     ) -> tuple[int, str, str, bytes]:
         """Status, reason, content type and body of one request, all before `deadline`."""
-        connection = _connection(self._url, _remaining(deadline))
+        connection = _connection(self._url, deadline)
         response: http.client.HTTPResponse | None = None
         try:
             connection.sock = _DeadlineSocket(connection.sock, deadline)
@@ -186,16 +186,62 @@ def _remaining(deadline: float) -> float:
     return remaining
 
 
-def _connection(url: Any, timeout_seconds: float) -> http.client.HTTPConnection:
-    """An HTTP(S) connection to the host of `url`, connected within the timeout."""
-    if url.scheme == "https":
-        connection: http.client.HTTPConnection = http.client.HTTPSConnection(
-            url.hostname, url.port, timeout=timeout_seconds
-        )
-    else:
-        connection = http.client.HTTPConnection(url.hostname, url.port, timeout=timeout_seconds)
+def _connection(url: Any, deadline: float) -> http.client.HTTPConnection:
+    """An HTTP(S) connection to the host of `url`, its name resolved and the connection
+    (and TLS handshake) made before `deadline`."""
+    kind = http.client.HTTPSConnection if url.scheme == "https" else http.client.HTTPConnection
+    connection = kind(url.hostname, url.port, timeout=_remaining(deadline))
+    addresses = _resolve(connection.host, connection.port, deadline)
+
+    def connect_before_deadline(*_args: Any) -> socket.socket:
+        return _connect_any(addresses, deadline)
+
+    # The Host header and TLS's server name stay the name; only the address is chosen here.
+    connection._create_connection = connect_before_deadline  # type: ignore[attr-defined]
     connection.connect()
     return connection
+
+
+AddressInfo = tuple[socket.AddressFamily, socket.SocketKind, int, str, Any]
+
+
+def _resolve(host: str, port: int, deadline: float) -> list[AddressInfo]:
+    """The host's addresses. The system resolver cannot be interrupted: it runs on a
+    thread of its own, which is left to finish alone when the deadline passes first."""
+    found: list[AddressInfo] = []
+    failed: list[OSError] = []
+
+    def look_up() -> None:
+        try:
+            found.extend(socket.getaddrinfo(host, port, type=socket.SOCK_STREAM))
+        except OSError as err:
+            failed.append(err)
+
+    thread = threading.Thread(target=look_up, name="homeassistant-resolve", daemon=True)
+    thread.start()
+    thread.join(_remaining(deadline))
+    if thread.is_alive():
+        raise TimeoutError
+    if failed:
+        raise failed[0]
+    return found
+
+
+def _connect_any(addresses: list[AddressInfo], deadline: float) -> socket.socket:
+    last_error: OSError = OSError("no address")
+    for family, kind, proto, _, address in addresses:
+        sock = socket.socket(family, kind, proto)
+        try:
+            sock.settimeout(_remaining(deadline))
+            sock.connect(address)
+        except OSError as err:
+            sock.close()
+            last_error = err
+            if isinstance(err, TimeoutError):
+                raise
+            continue
+        return sock
+    raise last_error
 
 
 class _DeadlineSocket:
