@@ -58,13 +58,13 @@ def run_checks(config: Config, out: Any = sys.stdout) -> int:
         except VoicedError as err:
             failures += 1
             print(f"PROBLEM  {name}: {err}", file=out)
-    if (note := state_file.check_note(config.state_file.path)) is not None:
-        print(f"warning  {note}", file=out)
     try:
         print(f"ok       audio devices: {_devices(config)}", file=out)
     except VoicedError as err:
         # The daemon waits for a missing microphone; replay needs none.
         print(f"warning  audio devices: {err}", file=out)
+    if (note := state_file.check_note(config.state_file.path)) is not None:
+        print(f"warning  {note}", file=out)
     print("all good" if not failures else f"{failures} problem(s)", file=out)
     return EX_OK if not failures else EX_MISSING
 
