@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from voiced.config import Config
 from voiced.devices import BackendError
@@ -34,13 +34,13 @@ def is_yes(text: str) -> bool:
 class IntentAnswer:
     match: IntentMatch
     response: str
+    # Why the command failed (a device back end's error), for the report.
+    error: str | None = field(default=None, kw_only=True)
     # False when the command could not be carried out (unknown device, back end down), or
     # waits for a spoken yes.
     done: bool
     # The action held until the person says yes; `response` asks for it.
     confirmation: Confirmation | None = None
-    # Why the command failed (a device back end's error), for the report.
-    error: str | None = None
 
 
 class IntentEngine:
