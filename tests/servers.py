@@ -4,6 +4,7 @@ as Home Assistant's REST API does."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import pwd
@@ -210,3 +211,114 @@ def serving(fake: FakeHomeAssistant) -> Iterator[FakeHomeAssistant]:
         server.shutdown()
         server.server_close()
         thread.join()
+
+
+class HostileHttp:
+    """An HTTP server on a loopback port that misbehaves as told, one way per request:
+    "drip" (a valid answer, a byte every drip_seconds), "huge" (a 200 JSON answer that
+    never ends; "huge-declared": one that says it is 2 GiB), "html" (a 200 web page),
+    "hang" (reads the request, never answers), "redirect" (302 to `redirect_to`), "json"
+    (a proper answer). It records the requests' Authorization headers, and stops every
+    connection when closed."""
+
+    def __init__(self, behaviour: str, drip_seconds: float = 0.5, redirect_to: str = "") -> None:
+        self.behaviour = behaviour
+        self.drip_seconds = drip_seconds
+        self.redirect_to = redirect_to
+        self.authorizations: list[str] = []
+        self.bytes_sent = 0
+        self._stop = threading.Event()
+        self._listener = socket.socket()
+        self._listener.bind(("127.0.0.1", 0))
+        self._listener.listen(8)
+        self._listener.settimeout(0.05)
+        self.url = f"http://127.0.0.1:{self._listener.getsockname()[1]}"
+        self._threads = [threading.Thread(target=self._accept, daemon=True)]
+        self._threads[0].start()
+
+    def close(self) -> None:
+        self._stop.set()
+        for thread in list(self._threads):
+            thread.join(timeout=5)
+        self._listener.close()
+
+    def _accept(self) -> None:
+        while not self._stop.is_set():
+            try:
+                connection, _ = self._listener.accept()
+            except TimeoutError:
+                continue
+            thread = threading.Thread(target=self._serve, args=(connection,), daemon=True)
+            self._threads.append(thread)
+            thread.start()
+
+    def _serve(self, connection: socket.socket) -> None:
+        with connection:
+            connection.settimeout(0.05)
+            request = b""
+            while b"\r\n\r\n" not in request and not self._stop.is_set():
+                try:
+                    data = connection.recv(65536)
+                except TimeoutError:
+                    continue
+                if not data:
+                    return
+                request += data
+            for line in request.split(b"\r\n"):
+                if line.lower().startswith(b"authorization:"):
+                    self.authorizations.append(line.split(b":", 1)[1].strip().decode())
+            with contextlib.suppress(OSError):  # the client gave up, as it should
+                self._answer(connection)
+
+    def _send(self, connection: socket.socket, data: bytes) -> None:
+        connection.sendall(data)
+        self.bytes_sent += len(data)
+
+    def _answer(self, connection: socket.socket) -> None:
+        connection.settimeout(5)
+        body = b"[]"
+        if self.behaviour == "json":
+            self._send(connection, _http_head(200, "application/json", len(body)) + body)
+        elif self.behaviour == "drip":
+            for byte in _http_head(200, "application/json", len(body)) + body:
+                if self._stop.wait(self.drip_seconds):
+                    return
+                self._send(connection, bytes([byte]))
+        elif self.behaviour in ("huge", "huge-declared"):
+            length = 2 * 1024**3 if self.behaviour == "huge-declared" else None
+            self._send(connection, _http_head(200, "application/json", length))
+            chunk = b"[" + b"0," * 32767 + b"0]"
+            while not self._stop.is_set():
+                self._send(connection, chunk)
+        elif self.behaviour == "html":
+            page = b"<!doctype html><html><body>Welcome to nginx!</body></html>"
+            self._send(connection, _http_head(200, "text/html; charset=utf-8", len(page)) + page)
+        elif self.behaviour == "hang":
+            self._stop.wait()
+        elif self.behaviour == "redirect":
+            head = _http_head(302, "text/plain", 0, location=self.redirect_to)
+            self._send(connection, head)
+        else:
+            raise ValueError(f"unknown behaviour {self.behaviour!r}")
+
+
+def _http_head(status: int, content_type: str, length: int | None, location: str = "") -> bytes:
+    lines = [
+        f"HTTP/1.1 {status} {'OK' if status == 200 else 'Found'}",
+        f"Content-Type: {content_type}",
+    ]
+    if length is not None:
+        lines.append(f"Content-Length: {length}")
+    if location:
+        lines.append(f"Location: {location}")
+    lines.append("Connection: close")
+    return ("\r\n".join(lines) + "\r\n\r\n").encode()
+
+
+@contextmanager
+def hostile_http(behaviour: str, **options: Any) -> Iterator[HostileHttp]:
+    server = HostileHttp(behaviour, **options)
+    try:
+        yield server
+    finally:
+        server.close()

@@ -11,7 +11,7 @@ import pytest
 
 from voiced.config import DeviceConfig
 from voiced.devices import BackendError, DeviceState
-from voiced.devices.state_file import StateFileBackend
+from voiced.devices.state_file import StateFileBackend, check_note
 
 LAMP = DeviceConfig(id="lamp", name="lamp")
 FAN = DeviceConfig(id="fan", name="fan", kind="fan")
@@ -115,10 +115,26 @@ def test_the_new_file_is_synced_before_the_rename_and_the_directory_after(
 
 @pytest.mark.parametrize(
     "content",
-    [b'{"devices": {"lamp": {"on": tr', b"[1, 2]", b'{"devices": []}', b"\xff\xfe"],
-    ids=["truncated", "not-an-object", "devices-not-an-object", "not-utf8"],
+    [
+        b'{"devices": {"lamp": {"on": tr',
+        b'{"devices": {"fan": {"on": true},}, "mine": 1}',
+        b"[1, 2]",
+        b'{"devices": []}',
+        b"\xff\xfe",
+        b'{"devices": {"lamp": {"brightness_pct": NaN}}}',
+        b'{"devices": {}, "deep": ' + b"[" * 100_000 + b"]" * 100_000 + b"}",
+    ],
+    ids=[
+        "truncated",
+        "trailing-comma",
+        "not-an-object",
+        "devices-not-an-object",
+        "not-utf8",
+        "nan",
+        "deep",
+    ],
 )
-def test_a_corrupt_file_is_reported_and_kept_until_the_next_change(
+def test_a_corrupt_file_is_kept_aside_and_never_overwritten(
     tmp_path: Path, caplog: pytest.LogCaptureFixture, content: bytes
 ) -> None:
     path = tmp_path / "state.json"
@@ -127,17 +143,87 @@ def test_a_corrupt_file_is_reported_and_kept_until_the_next_change(
 
     with caplog.at_level(logging.WARNING, logger="voiced.devices.state_file"):
         assert backend.state(LAMP) == DeviceState()
-    assert any(str(path) in record.getMessage() for record in caplog.records)
-    assert path.read_bytes() == content
+    (aside,) = tmp_path.glob("state.json.unreadable-*")
+    assert aside.read_bytes() == content
+    assert any(str(aside) in record.getMessage() for record in caplog.records)
+    note = check_note(path)
+    assert note is not None and str(aside) in note
 
     backend.turn(LAMP, True)
     assert read_json(path) == {"devices": {"lamp": {"on": True, "brightness_pct": None}}}
+    assert aside.read_bytes() == content
+
+
+def test_check_says_what_a_bad_file_will_become_without_touching_it(tmp_path: Path) -> None:
+    path = tmp_path / "state.json"
+    assert check_note(path) is None
+    path.write_text('{"devices": {}}', encoding="utf-8")
+    assert check_note(path) is None
+    path.write_text('{"devices": {},}', encoding="utf-8")
+    note = check_note(path)
+    assert note is not None and "will be kept aside" in note
+    assert path.read_text(encoding="utf-8") == '{"devices": {},}'
+
+
+def test_a_huge_file_is_kept_aside_unread(tmp_path: Path) -> None:
+    path = tmp_path / "state.json"
+    with path.open("wb") as file:
+        file.truncate(64 * 1024 * 1024)  # sparse: no disk used
+    StateFileBackend(path).turn(LAMP, True)
+    (aside,) = tmp_path.glob("state.json.unreadable-*")
+    assert aside.stat().st_size == 64 * 1024 * 1024
+    assert read_json(path) == {"devices": {"lamp": {"on": True, "brightness_pct": None}}}
+
+
+def test_a_file_that_cannot_be_opened_fails_the_command_and_stays(tmp_path: Path) -> None:
+    path = tmp_path / "state.json"
+    path.mkdir()  # not a file: reading fails with an OSError, not with bad content
+    with pytest.raises(BackendError, match="cannot read the state file"):
+        StateFileBackend(path).turn(LAMP, True)
+    assert path.is_dir()
+    assert list(tmp_path.glob("state.json.unreadable-*")) == []
+
+
+def test_a_symlinked_file_is_written_through_and_keeps_its_mode(tmp_path: Path) -> None:
+    real = tmp_path / "real" / "state.json"
+    real.parent.mkdir()
+    real.write_text('{"devices": {}, "mine": [1]}', encoding="utf-8")
+    real.chmod(0o644)
+    link = tmp_path / "state.json"
+    link.symlink_to(real)
+
+    StateFileBackend(link).turn(LAMP, True)
+
+    assert link.is_symlink()
+    assert read_json(real) == {
+        "devices": {"lamp": {"on": True, "brightness_pct": None}},
+        "mine": [1],
+    }
+    assert real.stat().st_mode & 0o777 == 0o644
+    assert sorted(p.name for p in real.parent.iterdir()) == ["state.json"]
+
+
+def test_a_new_file_gets_the_usual_mode(tmp_path: Path) -> None:
+    old_umask = os.umask(0o022)
+    try:
+        StateFileBackend(tmp_path / "state.json").turn(LAMP, True)
+    finally:
+        os.umask(old_umask)
+    assert (tmp_path / "state.json").stat().st_mode & 0o777 == 0o644
+
+
+def test_a_private_file_stays_private(tmp_path: Path) -> None:
+    path = tmp_path / "state.json"
+    path.write_text('{"devices": {}}', encoding="utf-8")
+    path.chmod(0o600)
+    StateFileBackend(path).turn(LAMP, True)
+    assert path.stat().st_mode & 0o777 == 0o600
 
 
 def test_wrongly_typed_entries_read_as_unknown(tmp_path: Path) -> None:
     path = tmp_path / "state.json"
     path.write_text(
-        json.dumps({"devices": {"lamp": {"on": "yes", "brightness_pct": True}, "fan": 3}}),
+        json.dumps({"devices": {"lamp": {"on": "yes", "brightness_pct": 101}, "fan": 3}}),
         encoding="utf-8",
     )
     backend = StateFileBackend(path)

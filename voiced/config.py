@@ -6,11 +6,14 @@ key, the value and what is allowed (exit code 78, sysexits' EX_CONFIG).
 
 from __future__ import annotations
 
+import unicodedata
 from pathlib import Path
 from typing import Annotated, Any, Literal
+from urllib.parse import urlsplit
 
 import yaml
 from pydantic import (
+    AfterValidator,
     BaseModel,
     ConfigDict,
     Field,
@@ -18,8 +21,26 @@ from pydantic import (
     field_validator,
     model_validator,
 )
+from yaml.events import (
+    AliasEvent,
+    CollectionEndEvent,
+    CollectionStartEvent,
+    Event,
+    NodeEvent,
+)
+
+from voiced.cores import unavailable_cpus
 
 EX_CONFIG = 78
+# Limits on the file itself: a configuration is a few kilobytes; these stop a YAML bomb
+# (aliases of aliases) or a stray huge file before it is read into memory.
+MAX_CONFIG_BYTES = 128 * 1024
+MAX_CONFIG_DEPTH = 32
+# Values in the document counted as if every alias were written out in full.
+MAX_CONFIG_VALUES = 100_000
+# How much of a bad value an error message quotes.
+MAX_QUOTED_CHARS = 80
+MAX_PROBLEMS_SHOWN = 10
 
 
 class ConfigError(Exception):
@@ -27,7 +48,65 @@ class ConfigError(Exception):
 
 
 class _Section(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
+
+
+def _spoken_name(value: str) -> str:
+    """A name people say: visible, not blank, in plain (NFKC) characters."""
+    if not value.strip():
+        raise ValueError("must not be blank")
+    if value != value.strip() or "  " in value:
+        raise ValueError("must have no leading, trailing or double spaces")
+    if any(unicodedata.category(char) in ("Cc", "Cf") for char in value):
+        raise ValueError("must not contain control or invisible characters")
+    plain = unicodedata.normalize("NFKC", value)
+    if plain != value:
+        raise ValueError(f"contains full-width or compatibility characters; write it as {plain!r}")
+    if not any(char.isalnum() for char in value):
+        raise ValueError("must contain a letter or a digit")
+    return value
+
+
+SpokenName = Annotated[str, Field(max_length=100), AfterValidator(_spoken_name)]
+
+
+def _mqtt_topic(value: str) -> str:
+    """A topic published or subscribed to exactly: no wildcards, no NUL, not empty."""
+    if not value or "\x00" in value:
+        raise ValueError("must be a non-empty topic without NUL characters")
+    if "+" in value or "#" in value:
+        raise ValueError("must be an exact topic: the wildcards + and # are not allowed here")
+    if len(value.encode("utf-8")) > 1024:
+        raise ValueError("must be at most 1024 bytes")
+    return value
+
+
+MqttTopic = Annotated[str, AfterValidator(_mqtt_topic)]
+
+
+def _hostname(value: str) -> str:
+    """A host name or address only: a URL or user:password@ here would be a mistake."""
+    if not value or any(char in value for char in "/@?#\\ ") or not value.isprintable():
+        raise ValueError("must be a host name or IP address only (no scheme, user or path)")
+    return value
+
+
+def _http_url(value: str) -> str:
+    """An http(s) URL of a server, without credentials (the token is sent in a header)."""
+    try:
+        parts = urlsplit(value)
+        _ = parts.port  # a port that is not a number from 0 to 65535 raises here
+    except ValueError:
+        raise ValueError("must be an http:// or https:// URL with a valid host and port") from None
+    if parts.scheme not in ("http", "https"):
+        raise ValueError("must start with http:// or https://")
+    if parts.username is not None or parts.password is not None:
+        raise ValueError("must not contain a user name or password: use token_file")
+    if not parts.hostname or not value.isprintable() or " " in value:
+        raise ValueError("must name a host, with no spaces or control characters")
+    if parts.query or parts.fragment:
+        raise ValueError("must not have a query (?) or a fragment (#)")
+    return value
 
 
 class AudioConfig(_Section):
@@ -98,7 +177,7 @@ class LlmConfig(_Section):
     max_tokens: Annotated[int, Field(ge=1, le=4096)] = 96
     temperature: Annotated[float, Field(ge=0, le=2)] = 0.2
     top_p: Annotated[float, Field(gt=0, le=1)] = 0.9
-    seed: int = 0
+    seed: Annotated[int, Field(ge=-1, le=2**32 - 1)] = 0
     context_tokens: Annotated[int, Field(ge=256, le=32768)] = 2048
     # The conversation (without the system prompt) is kept within this many tokens;
     # the oldest turns are dropped first.
@@ -109,7 +188,7 @@ class LlmConfig(_Section):
     # CPU cores the LLM worker is pinned to: a list, "all" (unpinned) or "auto" (on 4 or
     # more cores the fastest but one, leaving a core to capture and playback; unpinned on
     # fewer). Its threads: null is one per pinned core.
-    cpus: Literal["all", "auto"] | list[Annotated[int, Field(ge=0)]] = "auto"
+    cpus: Literal["all", "auto"] | list[Annotated[int, Field(ge=0, le=4095)]] = "auto"
     threads: Annotated[int, Field(ge=1, le=64)] | None = None
     # The LLM worker's niceness: on shared cores the audio path comes first.
     nice: Annotated[int, Field(ge=0, le=19)] = 10
@@ -123,6 +202,15 @@ class LlmConfig(_Section):
         if isinstance(value, list) and not value:
             raise ValueError("must list at least one core, or be 'all'")
         return value
+
+    @model_validator(mode="after")
+    def _answer_fits(self) -> LlmConfig:
+        if self.max_tokens >= self.context_tokens:
+            raise ValueError(
+                f"max_tokens ({self.max_tokens}) must be less than context_tokens "
+                f"({self.context_tokens}): the answer and its question share the context"
+            )
+        return self
 
 
 class TtsConfig(_Section):
@@ -155,15 +243,15 @@ class DeviceConfig(_Section):
     # A stable identifier: state file key, MQTT discovery id.
     id: Annotated[str, Field(pattern=r"^[a-z0-9_]+$")]
     # What people call it; aliases are other names for the same device.
-    name: Annotated[str, Field(min_length=1)]
-    aliases: list[str] = []
-    area: str | None = None
+    name: SpokenName
+    aliases: list[SpokenName] = []
+    area: SpokenName | None = None
     kind: DeviceKind = "light"
     backend: Literal["state_file", "mqtt", "homeassistant"] = "state_file"
     # mqtt: where commands go and where the device reports its state.
-    command_topic: str | None = None
-    state_topic: str | None = None
-    brightness_command_topic: str | None = None
+    command_topic: MqttTopic | None = None
+    state_topic: MqttTopic | None = None
+    brightness_command_topic: MqttTopic | None = None
     # Default: ON/OFF; LOCK/UNLOCK for a lock; OPEN/CLOSE for a garage door.
     payload_on: str = "ON"
     payload_off: str = "OFF"
@@ -203,7 +291,7 @@ class StateFileConfig(_Section):
 
 
 class MqttConfig(_Section):
-    host: str = "localhost"
+    host: Annotated[str, AfterValidator(_hostname)] = "localhost"
     port: Annotated[int, Field(ge=1, le=65535)] = 1883
     username: str | None = None
     # The password is read from this file (a systemd credential, say), never from here.
@@ -211,12 +299,12 @@ class MqttConfig(_Section):
     client_id: str = "voiced"
     # Announce the devices to Home Assistant through MQTT discovery.
     discovery: bool = False
-    discovery_prefix: str = "homeassistant"
+    discovery_prefix: MqttTopic = "homeassistant"
     timeout_seconds: Annotated[float, Field(gt=0, le=60)] = 3.0
 
 
 class HomeAssistantConfig(_Section):
-    url: str = "http://homeassistant.local:8123"
+    url: Annotated[str, AfterValidator(_http_url)] = "http://homeassistant.local:8123"
     # A long-lived access token, read from this file, or else from this environment variable.
     token_file: Path | None = None
     token_env: str = "VOICED_HA_TOKEN"
@@ -267,32 +355,85 @@ class Config(_Section):
 
     @model_validator(mode="after")
     def _unique_devices(self) -> Config:
+        ids: set[str] = set()
+        for device in self.devices:
+            if device.id in ids:
+                raise ValueError(f"two devices have the id {device.id!r}; each needs its own")
+            ids.add(device.id)
         seen: dict[str, str] = {}
         for device in self.devices:
             for spoken in [device.id, device.name, *device.aliases]:
-                key = spoken.lower()
+                key = " ".join(spoken.casefold().split())
                 if key in seen and seen[key] != device.id:
                     raise ValueError(f"{spoken!r} names both {seen[key]!r} and {device.id!r}")
                 seen[key] = device.id
         return self
 
 
-class _UniqueKeyLoader(yaml.SafeLoader):
-    """A YAML loader that rejects a key given twice, which plain YAML silently keeps last."""
+class _Loader(yaml.SafeLoader):
+    """A YAML loader with limits: depth, values as expanded by aliases, string keys, and a
+    key given twice (which plain YAML silently keeps last) refused."""
+
+    def __init__(self, stream: str) -> None:
+        super().__init__(stream)
+        self._depth = 0
+        self._values = 0
+        # Per open collection: its anchor and the value count when it began.
+        self._open: list[tuple[str | None, int]] = []
+        self._anchored: dict[str, int] = {}
+
+    def get_event(self) -> Event:
+        """Count each event as the composer takes it, before it can nest or expand."""
+        event: Event = super().get_event()
+        line = event.start_mark.line + 1 if event.start_mark else 0
+        if isinstance(event, AliasEvent):
+            self._values += self._anchored.get(str(event.anchor), 1)
+        elif isinstance(event, CollectionStartEvent):
+            self._depth += 1
+            if self._depth > MAX_CONFIG_DEPTH:
+                raise ConfigError(f"nested deeper than {MAX_CONFIG_DEPTH} levels at line {line}")
+            self._open.append((event.anchor, self._values))
+            self._values += 1
+        elif isinstance(event, CollectionEndEvent):
+            self._depth -= 1
+            anchor, values_before = self._open.pop()
+            if anchor is not None:
+                self._anchored[anchor] = self._values - values_before
+        elif isinstance(event, NodeEvent):  # a scalar
+            self._values += 1
+            if event.anchor is not None:
+                self._anchored[event.anchor] = 1
+        if self._values > MAX_CONFIG_VALUES:
+            raise ConfigError(
+                f"more than {MAX_CONFIG_VALUES} values with its aliases expanded (line {line})"
+            )
+        return event
 
 
-def _construct_mapping(loader: _UniqueKeyLoader, node: yaml.MappingNode) -> dict[Any, Any]:
-    seen: set[Any] = set()
+def _construct_mapping(loader: _Loader, node: yaml.MappingNode) -> dict[Any, Any]:
+    seen: set[str] = set()
     for key_node, _ in node.value:
+        line = key_node.start_mark.line + 1
+        if not isinstance(key_node, yaml.ScalarNode):
+            raise ConfigError(f"the key at line {line} is a list or a mapping, not a name")
         key = loader.construct_object(key_node)
+        if not isinstance(key, str):
+            raise ConfigError(f"the key {_quote(key)} at line {line} is not a name")
         if key in seen:
-            raise ConfigError(f"duplicate key {key!r} at line {key_node.start_mark.line + 1}")
+            raise ConfigError(f"duplicate key {key!r} at line {line}")
         seen.add(key)
-    loader.flatten_mapping(node)
     return dict(loader.construct_pairs(node))
 
 
-_UniqueKeyLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+_Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+
+
+def _quote(value: Any) -> str:
+    """A value as an error message shows it: its repr, cut short."""
+    text = repr(value)
+    if len(text) > MAX_QUOTED_CHARS:
+        text = text[: MAX_QUOTED_CHARS - 3] + "..."
+    return text
 
 
 def _describe(error: ValidationError) -> str:
@@ -300,9 +441,18 @@ def _describe(error: ValidationError) -> str:
     for item in error.errors():
         key = ".".join(str(part) for part in item["loc"]) or "(top level)"
         if item["type"] == "extra_forbidden":
-            lines.append(f"unknown key {key!r}")
+            lines.append(f"unknown key {_quote(key)}")
+            continue
+        message = item["msg"].removeprefix("Value error, ")
+        value = item.get("input")
+        if key.endswith(("url", "host")) or isinstance(value, dict):
+            # A URL may hold a password; a section is named by its key: the message says
+            # what is wrong without quoting them.
+            lines.append(f"{key}: {message}")
         else:
-            lines.append(f"{key} = {item.get('input')!r}: {item['msg']}")
+            lines.append(f"{key} = {_quote(value)}: {message}")
+    if len(lines) > MAX_PROBLEMS_SHOWN:
+        lines[MAX_PROBLEMS_SHOWN:] = [f"and {len(lines) - MAX_PROBLEMS_SHOWN} more problems"]
     return "; ".join(lines)
 
 
@@ -314,23 +464,61 @@ def parse_config(data: Any, source: str = "configuration") -> Config:
     try:
         return Config.model_validate(data)
     except ValidationError as err:
-        raise ConfigError(f"{source}: {_describe(err)}") from err
+        raise ConfigError(f"{source}: {_describe(err)}") from None
 
 
 def load_config(path: Path | None) -> Config:
-    """Read the YAML file at `path` (None: the built-in defaults)."""
+    """Read the YAML file at `path` (None: the built-in defaults), and check it against
+    this machine (the cores it names)."""
     if path is None:
         return Config()
     try:
-        text = path.read_text(encoding="utf-8")
+        with path.open("rb") as file:
+            content = file.read(MAX_CONFIG_BYTES + 1)
     except OSError as err:
-        raise ConfigError(f"{path}: cannot read: {err.strerror}") from err
-    except UnicodeDecodeError as err:
-        raise ConfigError(f"{path}: not UTF-8 text (byte {err.start})") from err
+        raise ConfigError(f"{path}: cannot read: {err.strerror or err}") from err
+    if len(content) > MAX_CONFIG_BYTES:
+        raise ConfigError(f"{path}: larger than {MAX_CONFIG_BYTES // 1024} KiB")
     try:
-        data = yaml.load(text, Loader=_UniqueKeyLoader)
+        text = content.decode("utf-8")
+    except UnicodeDecodeError as err:
+        raise ConfigError(f"{path}: not UTF-8 text (byte {err.start})") from None
+    loader = _Loader(text)
+    try:
+        data = loader.get_single_data()
     except ConfigError as err:
-        raise ConfigError(f"{path}: {err}") from err
+        raise ConfigError(f"{path}: {err}") from None
     except yaml.YAMLError as err:
-        raise ConfigError(f"{path}: not valid YAML: {err}") from err
-    return parse_config(data, str(path))
+        raise ConfigError(f"{path}: not valid YAML: {err}") from None
+    except (ValueError, TypeError, OverflowError, RecursionError) as err:
+        # A scalar YAML resolves but Python cannot build: a date out of range, say.
+        raise ConfigError(f"{path}: a value cannot be read: {_quote(str(err))}") from None
+    finally:
+        loader.dispose()
+    _check_strings(data, str(path))
+    config = parse_config(data, str(path))
+    _check_machine(config, str(path))
+    return config
+
+
+def _check_strings(data: Any, source: str) -> None:
+    """No NUL character in any key or value: paths and topics cannot hold one."""
+    pending: list[tuple[str, Any]] = [("", data)]
+    while pending:
+        key, value = pending.pop()
+        if isinstance(value, dict):
+            pending += [(f"{key}.{k}" if key else str(k), v) for k, v in value.items()]
+        elif isinstance(value, list):
+            pending += [(f"{key}.{index}", v) for index, v in enumerate(value)]
+        elif isinstance(value, str) and "\x00" in value:
+            raise ConfigError(f"{source}: {key or '(top level)'} contains a NUL character")
+
+
+def _check_machine(config: Config, source: str) -> None:
+    if isinstance(config.llm.cpus, list):
+        missing, available = unavailable_cpus(config.llm.cpus)
+        if len(missing) == len(config.llm.cpus):
+            raise ConfigError(
+                f"{source}: llm.cpus = {_quote(config.llm.cpus)}: names no core this process "
+                f"may use (it may use {available})"
+            )

@@ -38,6 +38,12 @@ def fastest_cores(available: set[int], sys_cpu: Path = SYS_CPU) -> list[int]:
     return chosen
 
 
+def unavailable_cpus(cpus: list[int]) -> tuple[list[int], list[int]]:
+    """Of the listed cores, those this process may not use; and those it may."""
+    available = os.sched_getaffinity(0)
+    return [cpu for cpu in cpus if cpu not in available], sorted(available)
+
+
 def resolve_cpus(cpus: str | list[int], sys_cpu: Path = SYS_CPU) -> list[int] | None:
     """The cores to pin the LLM to, or None to leave it unpinned."""
     available = os.sched_getaffinity(0)

@@ -342,6 +342,7 @@ class Pipeline:
         turn.report.intent = {"name": match.name, "slots": match.slots}
         answer = self.intents.answer(match)
         turn.mark("intent_done_s")
+        turn.report.error = answer.error
         if answer.confirmation is not None:
             turn.report.confirmation = "asked"
             self._asked = answer
@@ -356,6 +357,7 @@ class Pipeline:
             report.confirmation = "confirmed"
             answer = self.intents.confirmed(asked)
             turn.mark("intent_done_s")
+            report.error = answer.error
             turn.speak(answer.response, cached=True)
         else:
             report.confirmation = "declined"

@@ -1,41 +1,50 @@
 """The homeassistant back end: Home Assistant's REST API, one service call per command.
 
 The access token is read at each call (a rotated token needs no restart) and appears
-only in the Authorization header: never in a message or a log line.
+only in the Authorization header: never in a message or a log line. A call has one
+deadline (timeout_seconds) for connecting, sending and the whole answer; an answer must
+be JSON, within MAX_BODY_BYTES; redirects are not followed (they would carry the token
+elsewhere).
 """
 
 from __future__ import annotations
 
+import http.client
+import io
 import json
 import logging
 import os
+import socket
+import ssl
 import threading
-import urllib.error
-import urllib.request
+import time
 from typing import Any
+from urllib.parse import urlsplit
 
 from voiced.config import DeviceConfig, HomeAssistantConfig
 from voiced.devices import BackendError, DeviceState
+from voiced.devices.secrets import check_secret, read_secret_file, redact
+from voiced.files import UnreadableFileError, loads_bounded
 
 _log = logging.getLogger(__name__)
 
 # The services that switch an entity "on" and "off", where they are not turn_on/turn_off.
 SERVICES = {"lock": ("lock", "unlock"), "cover": ("open_cover", "close_cover")}
-
-
-class _NoRedirects(urllib.request.HTTPRedirectHandler):
-    # Following a redirect would send the token to wherever it points.
-    def redirect_request(self, *args: Any, **kwargs: Any) -> None:
-        return None
+# A service call answers with the states it changed: a few kilobytes.
+MAX_BODY_BYTES = 1024 * 1024
+MAX_BODY_DEPTH = 32
+READ_CHUNK_BYTES = 64 * 1024
+# How much of what the server says (its reason phrase) a message quotes.
+MAX_REASON_CHARS = 60
 
 
 class HomeAssistantBackend:
     def __init__(self, config: HomeAssistantConfig) -> None:
         self._config = config
         self._base_url = config.url.rstrip("/")
-        # Home Assistant is on the local network: a proxy from the environment must not
-        # see the token.
-        self._opener = urllib.request.build_opener(urllib.request.ProxyHandler({}), _NoRedirects())
+        # http.client uses no proxy from the environment (Home Assistant is on the local
+        # network: a proxy must not see the token) and follows no redirect.
+        self._url = urlsplit(self._base_url)
         self._lock = threading.Lock()
         self._states: dict[str, DeviceState] = {}
 
@@ -70,61 +79,212 @@ class HomeAssistantBackend:
         """Each call opens and closes its own connection."""
 
     def _call(self, domain: str, service: str, body: dict[str, Any]) -> None:
-        path = f"/api/services/{domain}/{service}"
-        request = urllib.request.Request(
-            self._base_url + path,
-            data=json.dumps(body).encode("utf-8"),
-            headers={
-                "Authorization": f"Bearer {self._token()}",
-                "Content-Type": "application/json",
-            },
-            method="POST",
-        )
-        where = f"Home Assistant {self._base_url}: POST {path}"
+        self._request("POST", f"/api/services/{domain}/{service}", body)
+
+    def _request(self, method: str, path: str, body: dict[str, Any] | None = None) -> Any:
+        """The JSON answer to one request of the REST API; BackendError, naming the request
+        and never the token, for anything else."""
+        where = f"Home Assistant {self._base_url}: {method} {path}"
+        token = self._token()
         timeout_seconds = self._config.timeout_seconds
+        deadline = time.monotonic() + timeout_seconds
         try:
-            with self._opener.open(request, timeout=timeout_seconds) as response:
-                response.read()
-        except urllib.error.HTTPError as err:
-            hint = "; check the access token" if err.code == 401 else ""
-            raise BackendError(f"{where}: HTTP {err.code} {err.reason}{hint}") from err
-        except urllib.error.URLError as err:
-            raise BackendError(f"{where}: {_reason(err.reason, timeout_seconds)}") from err
+            status, reason, content_type, answer = self._exchange(
+                method, path, body, token, deadline
+            )
+        except TimeoutError:
+            raise BackendError(
+                f"{where}: no whole answer within {timeout_seconds:g} seconds"
+            ) from None
+        except BackendError as err:
+            raise BackendError(f"{where}: {err}") from None
+        except ssl.SSLError as err:
+            raise BackendError(f"{where}: TLS failed: {redact(str(err), [token])}") from None
         except OSError as err:
-            # A timeout while reading the answer is not wrapped in URLError.
-            raise BackendError(f"{where}: {_reason(err, timeout_seconds)}") from err
+            # Refused, unreachable, no such host; the message may hold the URL, never more.
+            detail = err.strerror or str(err) or type(err).__name__
+            raise BackendError(f"{where}: {redact(detail, [token])}") from None
+        except (http.client.HTTPException, ValueError) as err:
+            # A malformed answer, or a request the library refused: it may quote a header.
+            detail = redact(str(err), [token])[:MAX_REASON_CHARS] or type(err).__name__
+            raise BackendError(f"{where}: not a valid HTTP exchange ({detail})") from None
+        except Exception as err:  # whatever else: its message is not trusted to be clean
+            raise BackendError(f"{where}: failed ({type(err).__name__})") from None
+        if 300 <= status < 400:
+            raise BackendError(
+                f"{where}: HTTP {status}, a redirect (not followed): check homeassistant.url"
+            )
+        if status >= 400 or status < 200:
+            hint = "; check the access token" if status == 401 else ""
+            shown = "".join(char for char in reason if char.isprintable())[:MAX_REASON_CHARS]
+            raise BackendError(f"{where}: HTTP {status} {redact(shown, [token])}{hint}")
+        if content_type.split(";", 1)[0].strip().lower() != "application/json":
+            shown = "".join(char for char in content_type if char.isprintable())[:MAX_REASON_CHARS]
+            raise BackendError(
+                f"{where}: the answer is {shown or 'untyped'}, not JSON: is homeassistant.url "
+                "Home Assistant's address?"
+            )
+        try:
+            document = loads_bounded(answer, MAX_BODY_DEPTH)
+        except UnreadableFileError as err:
+            raise BackendError(f"{where}: the answer is {err}") from None
         _log.debug("%s: done", where)
+        return document
+
+    def _exchange(
+        self, method: str, path: str, body: dict[str, Any] | None, token: str, deadline: float
+    ) -> tuple[int, str, str, bytes]:
+        """Status, reason, content type and body of one request, all before `deadline`."""
+        connection = _connection(self._url, deadline)
+        response: http.client.HTTPResponse | None = None
+        try:
+            connection.sock = _DeadlineSocket(connection.sock, deadline)
+            headers = {"Authorization": f"Bearer {token}", "Connection": "close"}
+            if body is not None:
+                headers["Content-Type"] = "application/json"
+            connection.request(
+                method,
+                (self._url.path or "") + path,
+                body=None if body is None else json.dumps(body).encode("utf-8"),
+                headers=headers,
+            )
+            response = connection.getresponse()
+            length = response.getheader("Content-Length")
+            if length is not None and length.strip().isdigit() and int(length) > MAX_BODY_BYTES:
+                raise BackendError(f"the answer is larger than {MAX_BODY_BYTES} bytes")
+            answer = bytearray()
+            while chunk := response.read(READ_CHUNK_BYTES):
+                answer += chunk
+                if len(answer) > MAX_BODY_BYTES:
+                    raise BackendError(f"the answer is larger than {MAX_BODY_BYTES} bytes")
+            content_type = response.getheader("Content-Type") or ""
+            return response.status, response.reason, content_type, bytes(answer)
+        finally:
+            if response is not None:
+                response.close()
+            connection.close()
 
     def _token(self) -> str:
         token_file = self._config.token_file
         if token_file is not None:
-            try:
-                token = token_file.read_text(encoding="utf-8").strip()
-            except (OSError, UnicodeDecodeError) as err:
-                raise BackendError(
-                    f"cannot read the Home Assistant token_file {token_file}: {err}"
-                ) from err
-            if not token:
-                raise BackendError(f"the Home Assistant token_file {token_file} is empty")
-            return token
-        token = os.environ.get(self._config.token_env, "").strip()
-        if not token:
+            return read_secret_file(token_file, "Home Assistant token_file", header_value=True)
+        token = os.environ.get(self._config.token_env, "")
+        if not token.strip():
             raise BackendError(
                 "no Home Assistant access token: homeassistant.token_file is not set and "
                 f"the environment variable {self._config.token_env} is empty or not set"
             )
-        return token
+        return check_secret(
+            token, f"the environment variable {self._config.token_env}", header_value=True
+        )
+
+
+def _remaining(deadline: float) -> float:
+    remaining = deadline - time.monotonic()
+    if remaining <= 0:
+        raise TimeoutError
+    return remaining
+
+
+def _connection(url: Any, deadline: float) -> http.client.HTTPConnection:
+    """An HTTP(S) connection to the host of `url`, its name resolved and the connection
+    (and TLS handshake) made before `deadline`."""
+    kind = http.client.HTTPSConnection if url.scheme == "https" else http.client.HTTPConnection
+    connection = kind(url.hostname, url.port, timeout=_remaining(deadline))
+    addresses = _resolve(connection.host, connection.port, deadline)
+
+    def connect_before_deadline(*_args: Any) -> socket.socket:
+        return _connect_any(addresses, deadline)
+
+    # The Host header and TLS's server name stay the name; only the address is chosen here.
+    connection._create_connection = connect_before_deadline  # type: ignore[attr-defined]
+    connection.connect()
+    return connection
+
+
+AddressInfo = tuple[socket.AddressFamily, socket.SocketKind, int, str, Any]
+
+
+def _resolve(host: str, port: int, deadline: float) -> list[AddressInfo]:
+    """The host's addresses. The system resolver cannot be interrupted: it runs on a
+    thread of its own, which is left to finish alone when the deadline passes first."""
+    found: list[AddressInfo] = []
+    failed: list[OSError] = []
+
+    def look_up() -> None:
+        try:
+            found.extend(socket.getaddrinfo(host, port, type=socket.SOCK_STREAM))
+        except OSError as err:
+            failed.append(err)
+
+    thread = threading.Thread(target=look_up, name="homeassistant-resolve", daemon=True)
+    thread.start()
+    thread.join(_remaining(deadline))
+    if thread.is_alive():
+        raise TimeoutError
+    if failed:
+        raise failed[0]
+    return found
+
+
+def _connect_any(addresses: list[AddressInfo], deadline: float) -> socket.socket:
+    last_error: OSError = OSError("no address")
+    for family, kind, proto, _, address in addresses:
+        sock = socket.socket(family, kind, proto)
+        try:
+            sock.settimeout(_remaining(deadline))
+            sock.connect(address)
+        except OSError as err:
+            sock.close()
+            last_error = err
+            if isinstance(err, TimeoutError):
+                raise
+            continue
+        return sock
+    raise last_error
+
+
+class _DeadlineSocket:
+    """A socket whose every read and write waits at most until one deadline: a server that
+    drips its answer a byte at a time still ends the call on time."""
+
+    def __init__(self, sock: socket.socket, deadline: float) -> None:
+        self._sock = sock
+        self._deadline = deadline
+        # As socket.socket does: closing waits until the response's reader is closed too.
+        self._readers = 0
+        self._closed = False
+
+    def _arm(self) -> None:
+        self._sock.settimeout(_remaining(self._deadline))
+
+    def recv_into(self, buffer: Any, nbytes: int = 0) -> int:
+        self._arm()
+        return self._sock.recv_into(buffer, nbytes)
+
+    def sendall(self, data: Any) -> None:
+        self._arm()
+        self._sock.sendall(data)
+
+    def makefile(self, mode: str = "rb", *_args: Any, **_kwargs: Any) -> io.BufferedReader:
+        if mode != "rb":
+            raise ValueError(f"only reading is supported, not {mode!r}")
+        self._readers += 1
+        return io.BufferedReader(socket.SocketIO(self, "rb"))  # type: ignore[arg-type]
+
+    def _decref_socketios(self) -> None:
+        """What socket.SocketIO calls when the reader closes."""
+        self._readers -= 1
+        if self._closed and self._readers <= 0:
+            self._sock.close()
+
+    def close(self) -> None:
+        self._closed = True
+        if self._readers <= 0:
+            self._sock.close()
 
 
 def _entity_id(device: DeviceConfig) -> str:
     if not device.entity_id:
         raise BackendError(f"{device.name} has no Home Assistant entity_id")
     return device.entity_id
-
-
-def _reason(reason: object, timeout_seconds: float) -> str:
-    if isinstance(reason, TimeoutError):
-        return f"no answer within {timeout_seconds:g} seconds"
-    if isinstance(reason, OSError) and reason.strerror:
-        return reason.strerror
-    return str(reason)

@@ -19,10 +19,15 @@ from paho.mqtt.reasoncodes import ReasonCode
 
 from voiced.config import DeviceConfig, MqttConfig
 from voiced.devices import BackendError, DeviceState
+from voiced.devices.secrets import read_secret_file, redact
+from voiced.files import UnreadableFileError, loads_bounded
 
 _log = logging.getLogger(__name__)
 
 KEEPALIVE_SECONDS = 60
+# A state message is a word or a small JSON object; anything larger or deeper is ignored.
+MAX_STATE_PAYLOAD_BYTES = 16 * 1024
+MAX_STATE_DEPTH = 8
 # Home Assistant's MQTT JSON schema reports brightness on this scale.
 JSON_BRIGHTNESS_MAX = 255
 # What locks and garage doors report (Home Assistant's defaults): the "on" and "off" states.
@@ -40,6 +45,8 @@ class MqttBackend:
         self._state_lock = threading.Lock()
         self._states: dict[str, DeviceState] = {}
         self._by_state_topic: dict[str, list[DeviceConfig]] = {}
+        # Topics whose last message was ignored: one warning each until a good one comes.
+        self._ignoring: set[str] = set()
         for device in self._devices:
             if device.state_topic:
                 self._by_state_topic.setdefault(device.state_topic, []).append(device)
@@ -96,8 +103,8 @@ class MqttBackend:
         self, client: mqtt.Client, messages: list[tuple[str, str, bool]], deadline: float
     ) -> None:
         for topic, payload, retain in messages:
-            info = client.publish(topic, payload, qos=1, retain=retain)
             try:
+                info = client.publish(topic, payload, qos=1, retain=retain)
                 info.wait_for_publish(max(deadline - time.monotonic(), 0.0))
                 published = info.is_published()
             except (RuntimeError, ValueError) as err:
@@ -130,6 +137,9 @@ class MqttBackend:
             client_id=self._config.client_id,
             reconnect_on_failure=False,
         )
+        # A callback's exception would end paho's network thread, and with it every later
+        # command; ours catch their own, this catches the rest.
+        client.suppress_exceptions = True
         if self._config.username is not None:
             client.username_pw_set(self._config.username, self._read_password())
         client.on_message = self._on_message
@@ -213,18 +223,29 @@ class MqttBackend:
         path = self._config.password_file
         if path is None:
             return None
-        try:
-            return path.read_text(encoding="utf-8").rstrip("\r\n")
-        except (OSError, UnicodeDecodeError) as err:
-            raise BackendError(f"cannot read the MQTT password_file {path}: {err}") from err
+        return read_secret_file(path, "MQTT password_file", header_value=False)
 
     def _on_message(self, _client: mqtt.Client, _userdata: Any, message: mqtt.MQTTMessage) -> None:
-        for device in self._by_state_topic.get(message.topic, []):
-            on, brightness_pct = parse_state(device, message.payload)
-            if on is None and brightness_pct is None:
-                _log.warning("MQTT %s: unrecognised state %r", message.topic, message.payload[:100])
-                continue
-            self._update(device.id, on=on, brightness_pct=brightness_pct)
+        """Runs on paho's network thread: nothing may escape it."""
+        topic = "?"
+        try:
+            topic = message.topic
+            for device in self._by_state_topic.get(topic, []):
+                on, brightness_pct = parse_state(device, message.payload)
+                self._update(device.id, on=on, brightness_pct=brightness_pct)
+            self._ignoring.discard(topic)
+        except StateIgnored as err:
+            self._ignore(topic, str(err))
+        except Exception as err:  # a bug here must not end MQTT control
+            self._ignore(topic, f"{type(err).__name__}: {redact(str(err))[:100]}")
+            _log.debug("MQTT %s: the message failed", topic, exc_info=True)
+
+    def _ignore(self, topic: str, reason: str) -> None:
+        if topic in self._ignoring:
+            _log.debug("MQTT %s: ignored again: %s", topic, reason)
+            return
+        self._ignoring.add(topic)
+        _log.warning("MQTT %s: state message ignored: %s", topic, reason)
 
     def _update(self, device_id: str, on: bool | None, brightness_pct: int | None = None) -> None:
         """Merge what is known now into the device's state (None: unchanged)."""
@@ -236,8 +257,15 @@ class MqttBackend:
             )
 
 
+class StateIgnored(ValueError):
+    """A state message voiced does not understand; says why, quoting little of it."""
+
+
 def parse_state(device: DeviceConfig, payload: bytes | bytearray) -> tuple[bool | None, int | None]:
-    """(on, brightness_pct) from a state message: payload_on/payload_off, or HA's JSON schema."""
+    """(on, brightness_pct) from a state message: payload_on/payload_off, or HA's JSON schema
+    (None: not said). Raises StateIgnored for a message that says nothing usable."""
+    if len(payload) > MAX_STATE_PAYLOAD_BYTES:
+        raise StateIgnored(f"{len(payload)} bytes, more than {MAX_STATE_PAYLOAD_BYTES}")
     text = payload.decode("utf-8", errors="replace").strip()
     state_on, state_off = STATES_OF_KIND.get(device.kind, (device.payload_on, device.payload_off))
     if text in (device.payload_on, state_on):
@@ -245,19 +273,33 @@ def parse_state(device: DeviceConfig, payload: bytes | bytearray) -> tuple[bool 
     if text in (device.payload_off, state_off):
         return False, None
     try:
-        data = json.loads(text)
-    except json.JSONDecodeError:
-        return None, None
+        data = loads_bounded(payload, MAX_STATE_DEPTH)
+    except UnreadableFileError as err:
+        raise StateIgnored(f"{_shown(text)}: {str(err)[:100]}") from None
     if not isinstance(data, dict):
-        return None, None
+        raise StateIgnored(f"{_shown(text)}: neither {state_on}/{state_off} nor a JSON object")
     state = data.get("state")
     on = True if state == "ON" else False if state == "OFF" else None
     brightness = data.get("brightness")
     brightness_pct = None
-    if isinstance(brightness, int | float) and not isinstance(brightness, bool):
-        clamped = min(max(brightness, 0), JSON_BRIGHTNESS_MAX)
-        brightness_pct = round(clamped * 100 / JSON_BRIGHTNESS_MAX)
+    if brightness is not None:
+        # NaN and infinities fail the range too; a huge int is compared without converting.
+        if (
+            not isinstance(brightness, int | float)
+            or isinstance(brightness, bool)
+            or not 0 <= brightness <= JSON_BRIGHTNESS_MAX
+        ):
+            raise StateIgnored(f"{_shown(text)}: brightness is not a number from 0 to 255")
+        brightness_pct = round(brightness * 100 / JSON_BRIGHTNESS_MAX)
+    if on is None and brightness_pct is None:
+        raise StateIgnored(f"{_shown(text)}: no state ON/OFF and no brightness")
     return on, brightness_pct
+
+
+def _shown(text: str) -> str:
+    """A message as a warning quotes it: printable, and short."""
+    printable = "".join(char if char.isprintable() else "?" for char in text[:60])
+    return repr(printable + ("..." if len(text) > 60 else ""))
 
 
 def discovery_config(device: DeviceConfig, prefix: str) -> tuple[str, dict[str, Any]]:

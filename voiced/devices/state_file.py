@@ -1,8 +1,10 @@
 """The state_file back end: devices that exist only as entries in a local JSON file.
 
-The file reads `{"devices": {"<id>": {"on": bool, "brightness_pct": int | null}}}`.
-It is replaced atomically, so a power cut mid-write leaves the old file or the new
-one, never half of each.
+The file reads `{"devices": {"<id>": {"on": bool, "brightness_pct": int | null}}}`;
+other keys in it are kept. It is replaced atomically, so a power cut mid-write leaves the
+old file or the new one, never half of each. A file that cannot be read (a hand-edit slip,
+say) is renamed aside with a timestamp, said in the log and by `voiced check`, and never
+overwritten.
 """
 
 from __future__ import annotations
@@ -15,9 +17,19 @@ from typing import Any
 
 from voiced.config import DeviceConfig
 from voiced.devices import BackendError, DeviceState
-from voiced.files import write_atomically
+from voiced.files import (
+    UnreadableFileError,
+    keep_aside,
+    kept_aside,
+    read_json_file,
+    write_atomically,
+)
 
 _log = logging.getLogger(__name__)
+
+# A state file holds a few hundred bytes per device.
+MAX_STATE_BYTES = 1024 * 1024
+MAX_STATE_DEPTH = 32
 
 
 class StateFileBackend:
@@ -57,7 +69,11 @@ class StateFileBackend:
         if not isinstance(on, bool):
             on = None
         # bool is an int in Python; a stray true is not a brightness.
-        if not isinstance(brightness_pct, int) or isinstance(brightness_pct, bool):
+        if (
+            not isinstance(brightness_pct, int)
+            or isinstance(brightness_pct, bool)
+            or not 0 <= brightness_pct <= 100
+        ):
             brightness_pct = None
         return DeviceState(on=on, brightness_pct=brightness_pct)
 
@@ -82,20 +98,52 @@ class StateFileBackend:
 
 def _read(path: Path) -> dict[str, Any]:
     try:
-        content = path.read_bytes()
-    except FileNotFoundError:
-        return {"devices": {}}
-    except OSError as err:
-        raise BackendError(f"cannot read the state file {path}: {err}") from err
-    try:
-        document = json.loads(content.decode("utf-8"))
-    except (json.JSONDecodeError, UnicodeDecodeError) as err:
-        document = None
+        document = read_json_file(path, MAX_STATE_BYTES, MAX_STATE_DEPTH)
+    except UnreadableFileError as err:
         reason = str(err)
+    except OSError as err:
+        # Not a matter of content (permissions, I/O): the command fails, the file stays.
+        raise BackendError(f"cannot read the state file {path}: {err.strerror or err}") from err
     else:
+        if document is None:
+            return {"devices": {}}
+        if isinstance(document, dict) and isinstance(document.get("devices"), dict):
+            return document
         reason = "it is not an object with a 'devices' object"
-    if not isinstance(document, dict) or not isinstance(document.get("devices"), dict):
-        # Left as it is for someone to look at; the next change replaces it.
-        _log.warning("state file %s is unusable (%s); starting from an empty state", path, reason)
-        return {"devices": {}}
-    return document
+    try:
+        aside = keep_aside(path)
+    except OSError as err:
+        raise BackendError(
+            f"the state file {path} cannot be read ({reason}) nor renamed aside "
+            f"({err.strerror or err}); it is left as it is: mend or remove it"
+        ) from err
+    _log.warning(
+        "state file %s cannot be read (%s); kept as %s; starting from an empty state",
+        path,
+        reason,
+        aside,
+    )
+    return {"devices": {}}
+
+
+def check_note(path: Path) -> str | None:
+    """What `voiced check` says of the state file: a copy kept aside, or a file that
+    will be; None when all is well."""
+    aside = kept_aside(path)
+    if aside:
+        return (
+            f"state file {path} could not be read and was kept as {aside[-1]}"
+            f"{f' (and {len(aside) - 1} older)' if len(aside) > 1 else ''}: "
+            "take what you need from it, then delete it"
+        )
+    try:
+        document = read_json_file(path, MAX_STATE_BYTES, MAX_STATE_DEPTH)
+    except UnreadableFileError as err:
+        return f"state file {path} cannot be read ({err}): it will be kept aside at first use"
+    except OSError as err:
+        return f"state file {path} cannot be read: {err.strerror or err}"
+    if document is not None and not (
+        isinstance(document, dict) and isinstance(document.get("devices"), dict)
+    ):
+        return f"state file {path} has no 'devices' object: it will be kept aside at first use"
+    return None

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from voiced.config import Config
 from voiced.devices import BackendError
@@ -34,6 +34,8 @@ def is_yes(text: str) -> bool:
 class IntentAnswer:
     match: IntentMatch
     response: str
+    # Why the command failed (a device back end's error), for the report.
+    error: str | None = field(default=None, kw_only=True)
     # False when the command could not be carried out (unknown device, back end down), or
     # waits for a spoken yes.
     done: bool
@@ -109,7 +111,9 @@ class IntentEngine:
             log.error("%s failed: %s", match.name, err)
             device = self.context.device_names.get(str(match.slots.get("name")))
             what = f"the {device}" if device else "that device"
-            return IntentAnswer(match, f"Sorry, I couldn't reach {what}.", done=False)
+            return IntentAnswer(
+                match, f"Sorry, I couldn't reach {what}.", done=False, error=str(err)
+            )
         except Exception:  # a third-party handler's bug ends this turn, not the daemon
             log.exception("intent handler %s.%s failed", match.plugin, match.name)
             return IntentAnswer(match, "Sorry, that went wrong.", done=False)
