@@ -7,6 +7,8 @@ from __future__ import annotations
 import json
 import logging
 import math
+import os
+import stat
 import tempfile
 import threading
 import time
@@ -162,6 +164,20 @@ def test_an_unusable_file_is_kept_aside_and_said_in_the_log(
     timers.start(30)
     assert [t["description"] for t in json.loads(path.read_text())["timers"]] == ["30 seconds"]
     assert kept.read_bytes() == original
+
+
+def test_a_fifo_or_a_device_is_not_read(path: Path) -> None:
+    os.mkfifo(path)  # opened for reading, it would wait for a writer forever
+    timers = start(path)
+    timers.close()
+    [kept] = kept_files(path)
+    assert stat.S_ISFIFO(kept.stat().st_mode)
+    assert json.loads(path.read_text()) == {"timers": []}  # a new file in its place
+    path.unlink()
+    path.symlink_to("/dev/zero")  # read, it never ends
+    timers = start(path)
+    timers.close()
+    assert len(kept_files(path)) == 2
 
 
 def test_a_file_larger_than_the_limit_is_not_read_whole(path: Path, timers_of: Any) -> None:

@@ -19,6 +19,7 @@ import logging
 import math
 import os
 import re
+import stat
 import threading
 import time
 from collections.abc import Callable, Iterable
@@ -262,6 +263,10 @@ def read_timers_file(path: Path, now: float) -> TimersFile:
     is unusable is named in `problems`, and the usable timers are kept."""
     read = TimersFile()
     try:
+        # Not a FIFO or a device: opening one could wait forever, or read without end.
+        if not stat.S_ISREG(path.stat().st_mode):
+            read.problems.append("is not a regular file")
+            return read
         with path.open("rb") as file:
             raw = file.read(MAX_FILE_BYTES + 1)
     except OSError as err:
@@ -516,7 +521,7 @@ class Timers:
             log.exception("cannot announce %r", text)
 
     def _restore(self, path: Path) -> None:
-        if not path.exists() and not path.is_symlink():
+        if not path.exists():  # nor a link to nothing: no timers yet
             return
         wall, now = self._clock(), self._monotonic()
         read = read_timers_file(path, wall)
