@@ -107,3 +107,35 @@ def test_intent_answers_go_straight_from_the_handler_to_speech(
         # No LLM stage in between: recognised, handled, spoken.
         assert "llm_first_token_s" not in timings and "llm_done_s" not in timings
         assert timings["asr_final_s"] <= timings["intent_done_s"] <= timings["tts_first_audio_s"]
+
+
+# The timer intents, said after the timers above were set and the newest cancelled (5
+# minutes, 10 minutes and an hour and a half run): what the timers plugin answers.
+TIMER_ANSWERS = {
+    "timer-status": "You have 3 timers. The timer for 5 minutes has ",
+    "timer-status-short": "You have 3 timers. The timer for 5 minutes has ",
+    "pause-timer": "Paused the timer for 1 hour and 30 minutes, with 1 hour and ",
+    "resume-timer": "Resumed the timer for 1 hour and 30 minutes, with 1 hour and ",
+    "timer-add-two-minutes": "Added 2 minutes to the timer for 1 hour and 30 minutes: 1 hour",
+    "timer-take-a-minute-off": "Took 1 minute off the timer for 1 hour and 30 minutes: 1 hour",
+}
+
+
+def test_timer_intents_are_answered_by_the_timers_plugin(command_report: dict[str, Any]) -> None:
+    """Each answer is checked when every timer command before it was heard right (a
+    misheard one changes what the later ones find); recognition is counted above."""
+    timer_commands = [name for name in EXPECTED if EXPECTED[name][0].endswith("Timer")]
+    checked = 0
+    for index, name in enumerate(timer_commands):
+        heard = [turn_of(command_report, before) for before in timer_commands[: index + 1]]
+        if name not in TIMER_ANSWERS or not all(
+            turn and turn["intent"] and turn["intent"]["name"] == EXPECTED[before][0]
+            for turn, before in zip(heard, timer_commands[: index + 1], strict=True)
+        ):
+            continue
+        turn = heard[-1]
+        assert turn is not None and turn["answered_by"] == "intent"
+        assert turn["llm_completion_tokens"] == 0
+        assert turn["response"].startswith(TIMER_ANSWERS[name]), (name, turn["response"])
+        checked += 1
+    assert checked >= 1, "no timer intent was heard after every timer command before it"

@@ -226,10 +226,56 @@ def test_timer_that_ended_while_stopped_is_announced_at_start(
     after = Timers(announced, path, clock)
     try:
         assert announced.first.wait(5)
-        assert announced.texts == ["Your timer for 1 minute is done."]
+        assert announced.texts == ["Your timer for 1 minute ended while I was off."]
         assert after.running() == ["2 minutes"]
     finally:
         after.close()
+
+
+def test_timers_that_ended_while_stopped_are_said_in_one_sentence(
+    tmp_path: Path, announced: Announcements
+) -> None:
+    path = tmp_path / "timers.json"
+    clock = FakeClock()
+    before = Timers(announced, path, clock)
+    for minutes in (1, 2, 3, 10):
+        before.start(minutes * 60)
+    before.close()
+    clock.now += 200
+    after = Timers(announced, path, clock)
+    try:
+        assert announced.first.wait(5)
+        time.sleep(0.1)
+        assert announced.texts == ["3 timers ended while I was off."]
+        assert after.running() == ["10 minutes"]
+        assert [t["description"] for t in json.loads(path.read_text())["timers"]] == ["10 minutes"]
+    finally:
+        after.close()
+
+
+def test_a_paused_timer_survives_a_restart_paused(tmp_path: Path, announced: Announcements) -> None:
+    path = tmp_path / "timers.json"
+    clock = FakeClock()
+    before = Timers(announced, path, clock)
+    before.start(300)
+    before.start(600)
+    [five, _ten] = before.timers()
+    before.pause(five.timer_id)
+    before.close()
+    clock.now += 3 * 3600  # the running one ended long ago; the paused one waits
+    after = Timers(announced, path, clock)
+    try:
+        [state] = after.timers()
+        assert state.description == "5 minutes" and state.paused
+        assert 299 < state.left_seconds <= 300
+        resumed = after.resume(state.timer_id)
+        assert not resumed.paused
+        saved = json.loads(path.read_text())["timers"]
+        assert [t["ends_at"] > clock.now + 299 for t in saved] == [True]
+    finally:
+        after.close()
+    time.sleep(0.1)
+    assert announced.texts == []
 
 
 def test_timer_long_past_is_dropped_not_announced(tmp_path: Path, announced: Announcements) -> None:
@@ -243,13 +289,74 @@ def test_timer_long_past_is_dropped_not_announced(tmp_path: Path, announced: Ann
     assert announced.texts == []
 
 
-def test_unusable_timers_file_is_reported_and_replaced(
+def test_unusable_timers_file_is_kept_aside_not_replaced(
     tmp_path: Path, announced: Announcements, caplog: pytest.LogCaptureFixture
 ) -> None:
     path = tmp_path / "timers.json"
     path.write_text('{"timers": [{"description": "5 minutes"')
     timers = Timers(announced, path)
     assert "timers file" in caplog.text and "unusable" in caplog.text
+    [kept] = tmp_path.glob("timers.json.bad-*")
+    assert kept.read_text() == '{"timers": [{"description": "5 minutes"'
     timers.start(30)
     assert [t["description"] for t in json.loads(path.read_text())["timers"]] == ["30 seconds"]
     timers.close()
+
+
+def test_every_timer_runs_on_one_scheduler_thread(timers: Timers, announced: Announcements) -> None:
+    threads_before = threading.active_count()
+    for seconds in (0.3, 0.1, 0.2, 60, 120):
+        timers.start(seconds)
+    assert threading.active_count() == threads_before
+    deadline = time.monotonic() + 5
+    while len(timers.running()) > 2 and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert timers.running() == ["1 minute", "2 minutes"]
+    time.sleep(0.1)
+    # Each said once (the order is the table's: test_timer_table.py); two that end
+    # together on a loaded machine are said in one sentence.
+    singles = [text for text in announced.texts if text.startswith("Your timer for")]
+    together = [int(text.split()[0]) for text in announced.texts if text not in singles]
+    assert len(singles) + sum(together) == 3, announced.texts
+
+
+def test_a_timer_started_sooner_than_the_one_awaited_wakes_the_scheduler(
+    timers: Timers, announced: Announcements
+) -> None:
+    timers.start(3600)  # the scheduler now sleeps for an hour
+    started = time.monotonic()
+    timers.start(0.2)
+    assert announced.first.wait(5)
+    assert announced.at[0] - started < 2
+
+
+def test_a_failed_announcement_does_not_stop_the_scheduler() -> None:
+    said: list[str] = []
+
+    def announce(text: str) -> None:
+        said.append(text)
+        if len(said) == 1:
+            raise RuntimeError("the speaker is gone")
+
+    timers = Timers(announce)
+    try:
+        timers.start(0.1)
+        deadline = time.monotonic() + 5
+        while not said and time.monotonic() < deadline:
+            time.sleep(0.02)
+        timers.start(0.1)
+        while len(said) < 2 and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert len(said) == 2
+    finally:
+        timers.close()
+
+
+def test_close_ends_the_scheduler_thread(announced: Announcements) -> None:
+    timers = Timers(announced)
+    timers.start(60)
+    names = [thread.name for thread in threading.enumerate()]
+    assert "timers" in names
+    threads_before = threading.active_count()
+    timers.close()
+    assert threading.active_count() == threads_before - 1

@@ -284,6 +284,8 @@ class StateFileConfig(_Section):
     path: Path = Path("state.json")
     # Running timers, so that they survive a restart; null: timers.json beside `path`.
     timers_path: Path | None = None
+    # At most this many timers at once (a timers file with more is kept aside).
+    max_timers: Annotated[int, Field(ge=1, le=1000)] = 50
 
     @property
     def timers_file(self) -> Path:

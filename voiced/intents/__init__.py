@@ -12,6 +12,7 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from voiced.errors import VoicedError
+from voiced.timers import TimerState
 
 ENTRY_POINT_GROUP = "voiced.intents"
 # What switching a device "on" and "off" is called, per Home Assistant domain: as in its
@@ -53,6 +54,16 @@ class TimerControl(Protocol):
 
     def cancel(self) -> str | None:
         """Cancel the newest timer; its description, or None when none runs."""
+
+    def timers(self) -> list[TimerState]:
+        """Every timer as it is now, oldest first."""
+
+    def pause(self, timer_id: int) -> TimerState: ...
+
+    def resume(self, timer_id: int) -> TimerState: ...
+
+    def add_time(self, timer_id: int, seconds: float) -> TimerState:
+        """Lengthen a timer, or shorten it (negative `seconds`): to nothing, it ends."""
 
 
 @dataclass

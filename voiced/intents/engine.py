@@ -51,7 +51,9 @@ class IntentEngine:
 
         self.registry = registry or load_registry()
         self.devices = Devices(config)
-        self.timers = Timers(announce, config.state_file.timers_file)
+        self.timers = Timers(
+            announce, config.state_file.timers_file, max_timers=config.state_file.max_timers
+        )
         self.matcher = IntentMatcher(self.registry, config.devices)
         self.context = IntentContext(
             devices=self.devices,

@@ -28,6 +28,9 @@ COMMAND_SENTENCES = [
     "Set the brightness to 50 percent.",
     "Set a timer for five minutes.",
     "Cancel the timer.",
+    "Pause the timer.",
+    "Resume the timer.",
+    "Add two minutes to the timer.",
     "What time is it?",
 ]
 # A command corrected while it was said: "turn on the kitchen light, no, the bedroom lamp".

@@ -1,12 +1,35 @@
-"""Built-in plugin: timers (HassStartTimer, HassCancelTimer)."""
+"""Built-in plugin: timers (HassStartTimer, HassCancelTimer, HassTimerStatus,
+HassPauseTimer, HassUnpauseTimer, HassIncreaseTimer, HassDecreaseTimer).
+
+"The timer" is the newest one that fits, as in cancelling; "the 5 minute timer" is the
+newest set for 5 minutes. voiced's timers all run on this one device: an area named
+("the kitchen timer") changes nothing."""
 
 from __future__ import annotations
 
-from voiced.intents import Action, IntentContext, IntentMatch, Plugin
-from voiced.intents.ha_sentences import ha_sentences
-from voiced.timers import describe_duration
+from collections.abc import Callable
+from typing import Any
 
-INTENTS = ["HassStartTimer", "HassCancelTimer"]
+from voiced.intents import Action, IntentContext, IntentError, IntentMatch, Plugin
+from voiced.intents.ha_sentences import ha_sentences
+from voiced.timers import (
+    MAX_NAMED_TIMERS,
+    TimerError,
+    TimerState,
+    describe_duration,
+    describe_left,
+)
+
+INTENTS = [
+    "HassStartTimer",
+    "HassCancelTimer",
+    "HassTimerStatus",
+    "HassPauseTimer",
+    "HassUnpauseTimer",
+    "HassIncreaseTimer",
+    "HassDecreaseTimer",
+]
+UNIT_SECONDS = {"hours": 3600, "minutes": 60, "seconds": 1}
 
 # Spoken durations Home Assistant's sentences lack.
 OWN_START_SENTENCES = [
@@ -31,31 +54,67 @@ OWN_START_SENTENCES = [
     {"sentences": ["<timer_set> [a|an] timer for (a|one) minute"], "slots": {"minutes": 1}},
     {"sentences": ["<timer_set> [a|an] timer for (an|one) hour"], "slots": {"hours": 1}},
 ]
+# What Home Assistant's sentences lack for the other timer intents: the question without
+# "on the timer", "unpause", and "a minute" / "an hour" said without a number.
+OWN_SENTENCES: dict[str, list[dict[str, Any]]] = {
+    "HassTimerStatus": [
+        {
+            "sentences": [
+                "how much time [is|do i have|have i got] left",
+                "how long [is] left",
+                "how much time [do i have|have i got] left on [the|my] timer[s]",
+            ]
+        }
+    ],
+    "HassUnpauseTimer": [{"sentences": ["unpause [the|my] timer"]}],
+    "HassIncreaseTimer": [
+        {"sentences": ["add (a|one) minute to [the|my] timer"], "slots": {"minutes": 1}},
+        {"sentences": ["add (an|one) hour to [the|my] timer"], "slots": {"hours": 1}},
+    ],
+    "HassDecreaseTimer": [
+        {
+            "sentences": ["<timer_remove> (a|one) minute (from|off) [the|my] timer"],
+            "slots": {"minutes": 1},
+        },
+        {
+            "sentences": ["<timer_remove> (an|one) hour (from|off) [the|my] timer"],
+            "slots": {"hours": 1},
+        },
+    ],
+}
 
 
 def plugin() -> Plugin:
     sentences = ha_sentences(INTENTS)
     sentences["intents"]["HassStartTimer"]["data"].extend(OWN_START_SENTENCES)
+    for intent, blocks in OWN_SENTENCES.items():
+        sentences["intents"][intent]["data"].extend(blocks)
     return Plugin(
         name="timers",
         description="timers that are announced when they end",
         sentences=sentences,
-        handlers={"HassStartTimer": start_timer, "HassCancelTimer": cancel_timer},
-        # What cancelling says depends on the timers running when it is confirmed.
-        side_effect_free=frozenset({"HassStartTimer"}),
+        handlers={
+            "HassStartTimer": start_timer,
+            "HassCancelTimer": cancel_timer,
+            "HassTimerStatus": timer_status,
+            "HassPauseTimer": pause_timer,
+            "HassUnpauseTimer": unpause_timer,
+            "HassIncreaseTimer": increase_timer,
+            "HassDecreaseTimer": decrease_timer,
+        },
+        # Every handler but cancelling only reads the timers, or returns an Action.
+        side_effect_free=frozenset(INTENTS) - {"HassCancelTimer"},
     )
 
 
 def start_timer(match: IntentMatch, context: IntentContext) -> Action:
-    slots = match.slots
-    seconds = (
-        float(slots.get("hours", 0)) * 3600
-        + float(slots.get("minutes", 0)) * 60
-        + float(slots.get("seconds", 0))
-    )
+    seconds = _seconds(match.slots)
 
     def start() -> None:
-        context.timers.start(seconds)
+        try:
+            context.timers.start(seconds)
+        except TimerError as err:
+            raise IntentError(str(err)) from err
 
     return Action(f"Timer set for {describe_duration(seconds)}.", start)
 
@@ -65,3 +124,111 @@ def cancel_timer(match: IntentMatch, context: IntentContext) -> str:
     if cancelled is None:
         return "There is no timer running."
     return f"Cancelled the timer for {cancelled}."
+
+
+def timer_status(match: IntentMatch, context: IntentContext) -> str:
+    timers = _named(match, context)
+    if not timers:
+        return "There is no timer running."
+    if len(timers) == 1:
+        return _status(timers[0], "Your")
+    # Soonest first, paused ones last.
+    timers.sort(key=lambda timer: (timer.paused, timer.left_seconds))
+    if len(timers) <= MAX_NAMED_TIMERS:
+        return f"You have {len(timers)} timers. " + " ".join(_status(t, "The") for t in timers)
+    if timers[0].paused:
+        return f"You have {len(timers)} timers, all paused."
+    soonest = describe_left(timers[0].left_seconds)
+    return f"You have {len(timers)} timers. The next one ends in {soonest}."
+
+
+def pause_timer(match: IntentMatch, context: IntentContext) -> Action:
+    timer = _chosen(match, context, lambda timer: not timer.paused)
+    left = describe_left(timer.left_seconds)
+    return Action(
+        f"Paused the timer for {timer.description}, with {left} left.",
+        _acting(lambda: context.timers.pause(timer.timer_id)),
+    )
+
+
+def unpause_timer(match: IntentMatch, context: IntentContext) -> Action:
+    timer = _chosen(match, context, lambda timer: timer.paused)
+    left = describe_left(timer.left_seconds)
+    return Action(
+        f"Resumed the timer for {timer.description}, with {left} left.",
+        _acting(lambda: context.timers.resume(timer.timer_id)),
+    )
+
+
+def increase_timer(match: IntentMatch, context: IntentContext) -> Action:
+    return _add_time(match, context, _seconds(match.slots))
+
+
+def decrease_timer(match: IntentMatch, context: IntentContext) -> Action:
+    return _add_time(match, context, -_seconds(match.slots))
+
+
+def _add_time(match: IntentMatch, context: IntentContext, seconds: float) -> Action:
+    timer = _chosen(match, context, lambda timer: True)
+    left = timer.left_seconds + seconds
+    change = _acting(lambda: context.timers.add_time(timer.timer_id, seconds))
+    amount = describe_duration(abs(seconds))
+    if seconds >= 0:
+        said = f"Added {amount} to the timer for {timer.description}"
+    else:
+        said = f"Took {amount} off the timer for {timer.description}"
+    if left <= 0:
+        return Action(f"{said}, which ends it.", change)
+    return Action(f"{said}: {describe_left(left)} left.", change)
+
+
+def _seconds(slots: dict[str, Any], prefix: str = "") -> float:
+    return sum(float(slots.get(prefix + unit, 0)) * size for unit, size in UNIT_SECONDS.items())
+
+
+def _named(match: IntentMatch, context: IntentContext) -> list[TimerState]:
+    """The timers the words name: "the 5 minute timer" names those set for 5 minutes,
+    "the timer" names every one. None named by a duration: an IntentError says so."""
+    timers = context.timers.timers()
+    if not any(f"start_{unit}" in match.slots for unit in UNIT_SECONDS):
+        return timers
+    description = describe_duration(_seconds(match.slots, "start_"))
+    named = [timer for timer in timers if timer.description == description]
+    if not named:
+        raise IntentError(f"There is no timer for {description}.")
+    return named
+
+
+def _chosen(
+    match: IntentMatch, context: IntentContext, fits: Callable[[TimerState], bool]
+) -> TimerState:
+    """The newest of the named timers that `fits` (pausing wants a running one); if none
+    does, an IntentError says why."""
+    named = _named(match, context)
+    fitting = [timer for timer in named if fits(timer)]
+    if fitting:
+        return fitting[-1]
+    if not named:
+        raise IntentError("There is no timer running.")
+    timer = named[-1]
+    state = "already paused" if timer.paused else "not paused"
+    raise IntentError(f"Your timer for {timer.description} is {state}.")
+
+
+def _acting(change: Callable[[], TimerState]) -> Callable[[], None]:
+    """An Action's `act` that changes a timer; a timer that ended meanwhile is said."""
+
+    def act() -> None:
+        try:
+            change()
+        except TimerError as err:
+            raise IntentError(str(err)) from err
+
+    return act
+
+
+def _status(timer: TimerState, whose: str) -> str:
+    left = describe_left(timer.left_seconds)
+    if timer.paused:
+        return f"{whose} timer for {timer.description} is paused, with {left} left."
+    return f"{whose} timer for {timer.description} has {left} left."

@@ -1,0 +1,238 @@
+"""The timer intents as a person says them, answered by the timers plugin without the LLM:
+how much time is left, pause and resume, add and take time; on real timers run by a clock
+the test moves."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.helpers import repeatable_config
+from voiced.config import Config
+from voiced.intents import Action, IntentContext, IntentError
+from voiced.intents.engine import IntentEngine
+from voiced.intents.matcher import IntentMatcher
+from voiced.intents.registry import load_registry
+from voiced.timers import Timers
+
+# What voiced says to a sentence (and, given, the intent it must be heard as).
+Ask = Callable[..., str]
+
+
+class FakeClock:
+    def __init__(self, now: float) -> None:
+        self.now = now
+
+    def __call__(self) -> float:
+        return self.now
+
+
+@pytest.fixture(scope="module")
+def matcher() -> IntentMatcher:
+    return IntentMatcher(load_registry(), Config().devices)
+
+
+@pytest.fixture
+def monotonic() -> FakeClock:
+    return FakeClock(1000.0)
+
+
+@pytest.fixture
+def announced() -> list[str]:
+    return []
+
+
+@pytest.fixture
+def timers(monotonic: FakeClock, announced: list[str]) -> Iterator[Timers]:
+    running = Timers(announced.append, monotonic=monotonic, max_timers=4)
+    yield running
+    running.close()
+
+
+@pytest.fixture
+def ask(matcher: IntentMatcher, timers: Timers) -> Ask:
+    devices = Config().devices
+    context = IntentContext(
+        devices=None,  # type: ignore[arg-type]  # timers only
+        device_names={d.id: d.name for d in devices},
+        device_kinds={d.id: d.kind for d in devices},
+        device_areas={d.id: d.area for d in devices},
+        timers=timers,
+    )
+
+    def ask(text: str, intent: str | None = None) -> str:
+        """What voiced says to `text`, acting as the engine does."""
+        match = matcher.match(text)
+        assert match is not None, text
+        if intent is not None:
+            assert match.name == intent, (text, match)
+        _plugin, handler = matcher.registry.handler(match.name) or (None, None)
+        assert handler is not None
+        try:
+            said = handler(match, context)
+            if isinstance(said, Action):
+                said.act()
+                said = said.say
+        except IntentError as err:
+            return str(err)
+        assert isinstance(said, str)
+        return said
+
+    return ask
+
+
+def test_with_no_timer_each_intent_says_so(ask: Ask) -> None:
+    for text in (
+        "How much time is left?",
+        "Pause the timer.",
+        "Resume the timer.",
+        "Add two minutes to the timer.",
+        "Take a minute off the timer.",
+    ):
+        assert ask(text) == "There is no timer running.", text
+
+
+def test_status_pause_resume_add_and_take(
+    ask: Ask, timers: Timers, monotonic: FakeClock, announced: list[str]
+) -> None:
+    say = ask
+    assert say("Set a timer for five minutes.") == "Timer set for 5 minutes."
+    monotonic.now += 30
+    assert say("How much time is left on my timer?", "HassTimerStatus") == (
+        "Your timer for 5 minutes has 4 minutes and 30 seconds left."
+    )
+    assert say("how much time is left", "HassTimerStatus") == (
+        "Your timer for 5 minutes has 4 minutes and 30 seconds left."
+    )
+    assert say("Pause the timer.", "HassPauseTimer") == (
+        "Paused the timer for 5 minutes, with 4 minutes and 30 seconds left."
+    )
+    monotonic.now += 600  # paused: nothing moves
+    assert say("how long is left on the timer") == (
+        "Your timer for 5 minutes is paused, with 4 minutes and 30 seconds left."
+    )
+    assert say("pause my timer") == "Your timer for 5 minutes is already paused."
+    assert say("Resume the timer.", "HassUnpauseTimer") == (
+        "Resumed the timer for 5 minutes, with 4 minutes and 30 seconds left."
+    )
+    assert say("unpause the timer") == "Your timer for 5 minutes is not paused."
+    monotonic.now += 10
+    assert say("Add two minutes to the timer.", "HassIncreaseTimer") == (
+        "Added 2 minutes to the timer for 5 minutes: 6 minutes and 20 seconds left."
+    )
+    assert say("Take a minute off the timer.", "HassDecreaseTimer") == (
+        "Took 1 minute off the timer for 5 minutes: 5 minutes and 20 seconds left."
+    )
+    [state] = timers.timers()
+    assert state.left_seconds == 320 and not state.paused
+    assert announced == []
+
+
+def test_taking_more_than_is_left_ends_the_timer_without_an_announcement(
+    ask: Ask, timers: Timers, announced: list[str]
+) -> None:
+    ask("Set a timer for ninety seconds.")
+    assert ask("take 2 minutes off the timer") == (
+        "Took 2 minutes off the timer for 1 minute and 30 seconds, which ends it."
+    )
+    assert timers.timers() == [] and announced == []
+
+
+def test_the_timer_is_the_newest_unless_a_duration_names_it(
+    ask: Ask, timers: Timers, monotonic: FakeClock
+) -> None:
+    ask("Set a timer for ten minutes.")
+    ask("Set a timer for five minutes.")
+    monotonic.now += 60
+    assert ask("pause the timer") == ("Paused the timer for 5 minutes, with 4 minutes left.")
+    assert ask("add 3 minutes to the 10 minute timer") == (
+        "Added 3 minutes to the timer for 10 minutes: 12 minutes left."
+    )
+    assert ask("pause the 3 minute timer") == "There is no timer for 3 minutes."
+    assert ask("How much time is left?") == (
+        "You have 2 timers. The timer for 10 minutes has 12 minutes left. "
+        "The timer for 5 minutes is paused, with 4 minutes left."
+    )
+    assert ask("how much time is left on the 10 minute timer") == (
+        "Your timer for 10 minutes has 12 minutes left."
+    )
+    # Resuming takes the newest paused timer, though a newer one runs.
+    ask("Set a timer for an hour.")
+    assert ask("resume the timer").startswith("Resumed the timer for 5 minutes")
+
+
+def test_many_timers_are_summed_up(ask: Ask, monotonic: FakeClock) -> None:
+    for text in ("an hour", "ten minutes", "five minutes", "ninety seconds"):
+        ask(f"Set a timer for {text}.")
+    monotonic.now += 30
+    assert ask("timer status") == "You have 4 timers. The next one ends in 1 minute."
+
+
+def test_limits_are_said(ask: Ask, timers: Timers) -> None:
+    for _ in range(4):
+        ask("Set a timer for five minutes.")
+    assert ask("Set a timer for ten minutes.") == "I can keep at most 4 timers at once."
+    assert len(timers.timers()) == 4
+    for _ in range(3):
+        timers.cancel()
+    ask("Set a timer for 100 hours.")
+    assert ask("add 100 hours to the timer") == "A timer can run for at most a week."
+    assert timers.timers()[-1].left_seconds == 100 * 3600
+
+
+def test_a_timer_that_ends_before_the_action_is_said_to_have_ended(
+    matcher: IntentMatcher, timers: Timers
+) -> None:
+    timers.start(300)
+    match = matcher.match("pause the timer")
+    assert match is not None
+    _plugin, handler = matcher.registry.handler(match.name) or (None, None)
+    assert handler is not None
+    context = IntentContext(None, {}, {}, {}, timers)  # type: ignore[arg-type]
+    said = handler(match, context)
+    assert isinstance(said, Action)
+    timers.cancel()  # it ends between the words and the act
+    with pytest.raises(IntentError, match="just ended"):
+        said.act()
+
+
+@pytest.fixture
+def engine(tmp_path: Path) -> Iterator[IntentEngine]:
+    config: Config = repeatable_config(state_file={"path": str(tmp_path / "state.json")})
+    engine = IntentEngine(config, announce=lambda text: None)
+    yield engine
+    engine.close()
+
+
+def test_the_words_of_timer_intents_are_found_ahead_without_acting(engine: IntentEngine) -> None:
+    def ahead(text: str) -> str | None:
+        match = engine.match(text)
+        assert match is not None, text
+        return engine.words_ahead(match)
+
+    engine.timers.start(300)
+    [before] = engine.timers.timers()
+    assert ahead("how much time is left").startswith("Your timer for 5 minutes has")  # type: ignore[union-attr]
+    assert ahead("pause the timer").startswith("Paused the timer for 5 minutes")  # type: ignore[union-attr]
+    assert ahead("add two minutes to the timer").startswith("Added 2 minutes")  # type: ignore[union-attr]
+    assert ahead("take a minute off the timer").startswith("Took 1 minute off")  # type: ignore[union-attr]
+    assert ahead("resume the timer") == "Your timer for 5 minutes is not paused."
+    assert ahead("cancel the timer") is None  # cancelling acts when called
+    [after] = engine.timers.timers()
+    assert not after.paused and before.left_seconds - after.left_seconds < 5
+
+
+def test_the_engine_carries_out_timer_intents(engine: IntentEngine) -> None:
+    def answer(text: str) -> str:
+        match = engine.match(text)
+        assert match is not None, text
+        return engine.answer(match).response
+
+    assert answer("set a timer for five minutes") == "Timer set for 5 minutes."
+    assert answer("pause the timer").startswith("Paused the timer for 5 minutes")
+    assert engine.timers.timers()[0].paused
+    assert answer("resume the timer").startswith("Resumed the timer for 5 minutes")
+    assert answer("add two minutes to the timer").startswith("Added 2 minutes")
+    assert 400 < engine.timers.timers()[0].left_seconds <= 420
