@@ -115,6 +115,31 @@ class HomeAssistantBackend:
             )
         return token
 
+    def reported_state(self, device: DeviceConfig) -> DeviceState:
+        """The entity's state as Home Assistant reports it: GET /api/states/<entity_id>."""
+        entity_id = _entity_id(device)
+        path = f"/api/states/{entity_id}"
+        request = urllib.request.Request(
+            self._base_url + path,
+            headers={"Authorization": f"Bearer {self._token()}"},
+            method="GET",
+        )
+        where = f"Home Assistant {self._base_url}: GET {path}"
+        timeout_seconds = self._config.timeout_seconds
+        try:
+            with self._opener.open(request, timeout=timeout_seconds) as response:
+                answer = json.loads(response.read(MAX_STATE_BYTES))
+        except urllib.error.HTTPError as err:
+            hint = "; check the access token" if err.code == 401 else ""
+            raise BackendError(f"{where}: HTTP {err.code} {err.reason}{hint}") from err
+        except urllib.error.URLError as err:
+            raise BackendError(f"{where}: {_reason(err.reason, timeout_seconds)}") from err
+        except OSError as err:
+            raise BackendError(f"{where}: {_reason(err, timeout_seconds)}") from err
+        except ValueError as err:
+            raise BackendError(f"{where}: the answer is not JSON") from err
+        return entity_state(answer)
+
 
 def _entity_id(device: DeviceConfig) -> str:
     if not device.entity_id:
@@ -128,3 +153,25 @@ def _reason(reason: object, timeout_seconds: float) -> str:
     if isinstance(reason, OSError) and reason.strerror:
         return reason.strerror
     return str(reason)
+
+
+# What an entity's state reads as: "on" locks a lock and opens a garage door, as in SERVICES.
+ON_STATES = frozenset({"on", "locked", "open"})
+OFF_STATES = frozenset({"off", "unlocked", "closed"})
+BRIGHTNESS_MAX = 255
+MAX_STATE_BYTES = 1024 * 1024
+
+
+def entity_state(answer: Any) -> DeviceState:
+    """(on, brightness) from a state object of Home Assistant's REST API: "on", "locked" or
+    "open" is on; "unavailable" and "unknown" are unknown; brightness is 0-255."""
+    if not isinstance(answer, dict):
+        return DeviceState()
+    state = answer.get("state")
+    on = True if state in ON_STATES else False if state in OFF_STATES else None
+    attributes = answer.get("attributes")
+    brightness = attributes.get("brightness") if isinstance(attributes, dict) else None
+    brightness_pct = None
+    if isinstance(brightness, int | float) and not isinstance(brightness, bool):
+        brightness_pct = round(min(max(brightness, 0), BRIGHTNESS_MAX) * 100 / BRIGHTNESS_MAX)
+    return DeviceState(on=on, brightness_pct=brightness_pct)
