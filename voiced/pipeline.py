@@ -13,7 +13,7 @@ from voiced.config import Config
 from voiced.errors import VoicedError
 from voiced.health import Health
 from voiced.intents import IntentMatch
-from voiced.intents.engine import IntentAnswer, IntentEngine, is_yes
+from voiced.intents.engine import IntentAnswer, IntentEngine
 from voiced.intents.tools import ToolCallRefused, ToolCallSniffer, ToolGate
 from voiced.listener import HeardCommand, Listener
 from voiced.llm import Generation
@@ -352,9 +352,9 @@ class Pipeline:
         report = turn.report
         report.answered_by = "intent"
         report.intent = {"name": asked.match.name, "slots": asked.match.slots}
-        if is_yes(report.transcript):
+        answer = self.intents.reply(asked, report.transcript)
+        if answer is not None:
             report.confirmation = "confirmed"
-            answer = self.intents.confirmed(asked)
             turn.mark("intent_done_s")
             turn.speak(answer.response, cached=True)
         else:
