@@ -120,13 +120,17 @@ class Choice:
 
     def chosen(self, answer: str) -> Callable[[], str | Action] | None:
         """The act the answer names, if it names exactly one."""
-        words = set(re.findall(r"[a-z']+", answer.lower()))
-        if words & REFUSALS:
+        said = re.findall(r"[a-z']+", answer.lower())
+        words = set(said)
+        # A longer answer is another command ("hey jarvis, turn on the fan"), not a choice.
+        if len(said) > MAX_CHOICE_WORDS or words & REFUSALS:
             return None
         acts = {id(act): act for word, act in self.options.items() if word in words}
         return next(iter(acts.values())) if len(acts) == 1 else None
 
 
+# The most words an answer to a Choice has: "turn it off please".
+MAX_CHOICE_WORDS = 4
 # Words that turn down what was asked, whatever else is said.
 REFUSALS = frozenset(
     {"no", "not", "don't", "dont", "nope", "cancel", "never", "neither", "nothing"}
