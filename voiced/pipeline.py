@@ -348,7 +348,8 @@ class Pipeline:
         turn.speak(answer.response, cached=True)
 
     def _answer_question(self, turn: _Turn, asked: IntentAnswer) -> None:
-        """The words after "Unlock the front door?": a yes does it, anything else does not."""
+        """The words after a question ("Unlock the front door?", "Turn the kitchen light on
+        or off?"): the answer it asked for does it, anything else does not."""
         report = turn.report
         report.answered_by = "intent"
         report.intent = {"name": asked.match.name, "slots": asked.match.slots}
