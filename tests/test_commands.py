@@ -92,30 +92,6 @@ def test_commands_change_the_device_state(command_report: dict[str, Any]) -> Non
     assert devices["living_room_light"]["on"] is True
 
 
-def test_unknown_devices_are_refused_by_name_and_touch_nothing(
-    command_report: dict[str, Any],
-) -> None:
-    radio = turn_of(command_report, "radio-on")
-    garage = turn_of(command_report, "garage-door-on")
-    assert radio is not None and "I don't know a device called radio" in radio["response"]
-    assert garage is not None and "garage door" in garage["response"]
-    assert set(command_report["state"]["devices"]) <= {
-        "kitchen_light", "bedroom_lamp", "ceiling_fan", "coffee_maker", "living_room_light",
-    }  # fmt: skip
-
-
-def test_intent_answers_go_straight_from_the_handler_to_speech(
-    command_report: dict[str, Any],
-) -> None:
-    for turn in command_report["turns"]:
-        if turn["answered_by"] != "intent":
-            continue
-        timings = turn["timings"]
-        # No LLM stage in between: recognised, handled, spoken.
-        assert "llm_first_token_s" not in timings and "llm_done_s" not in timings
-        assert timings["asr_final_s"] <= timings["intent_done_s"] <= timings["tts_first_audio_s"]
-
-
 # What the questions about the devices (answered from the state file) and the questions
 # voiced cannot answer offline must be answered with; recordings misheard are skipped by
 # the accuracy test above.
@@ -154,3 +130,27 @@ def test_clipped_what_time_is_the_time(command_report: dict[str, Any]) -> None:
         assert turn is not None and turn["answered_by"] == "intent", turn
         assert turn["intent"]["name"] == "HassGetCurrentTime"
         assert turn["response"].startswith("It is ")
+
+
+def test_unknown_devices_are_refused_by_name_and_touch_nothing(
+    command_report: dict[str, Any],
+) -> None:
+    radio = turn_of(command_report, "radio-on")
+    garage = turn_of(command_report, "garage-door-on")
+    assert radio is not None and "I don't know a device called radio" in radio["response"]
+    assert garage is not None and "garage door" in garage["response"]
+    assert set(command_report["state"]["devices"]) <= {
+        "kitchen_light", "bedroom_lamp", "ceiling_fan", "coffee_maker", "living_room_light",
+    }  # fmt: skip
+
+
+def test_intent_answers_go_straight_from_the_handler_to_speech(
+    command_report: dict[str, Any],
+) -> None:
+    for turn in command_report["turns"]:
+        if turn["answered_by"] != "intent":
+            continue
+        timings = turn["timings"]
+        # No LLM stage in between: recognised, handled, spoken.
+        assert "llm_first_token_s" not in timings and "llm_done_s" not in timings
+        assert timings["asr_final_s"] <= timings["intent_done_s"] <= timings["tts_first_audio_s"]
