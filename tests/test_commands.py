@@ -15,6 +15,11 @@ from voiced.replay import replay
 from voiced.sources import WavFileSource
 
 COMMANDS = RECORDINGS / "commands"
+STATE_BEFORE = {
+    "kitchen_light": {"on": True, "brightness_pct": 80},
+    "bedroom_lamp": {"on": False, "brightness_pct": None},
+    "living_room_light": {"on": False, "brightness_pct": None},
+}
 
 # recording -> the intent and slots it must give
 EXPECTED: dict[str, tuple[str, dict[str, Any]]] = {
@@ -27,6 +32,8 @@ EXPECTED: dict[str, tuple[str, dict[str, Any]]] = {
 def command_report(models: Models, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     """Every command recording, back to back through one pipeline, as one replay."""
     state = tmp_path_factory.mktemp("state") / "state.json"
+    # What the devices are before the first command, for the questions about them.
+    state.write_text(json.dumps({"devices": STATE_BEFORE}))
     config = repeatable_config(state_file={"path": str(state)})
     models.llm.conversation.exchanges.clear()
     paths = [COMMANDS / f"{name}.wav" for name in EXPECTED]
@@ -83,6 +90,46 @@ def test_commands_change_the_device_state(command_report: dict[str, Any]) -> Non
     assert devices["ceiling_fan"]["on"] is True
     assert devices["coffee_maker"]["on"] is False
     assert devices["living_room_light"]["on"] is True
+
+
+# What the questions about the devices (answered from the state file) and the questions
+# voiced cannot answer offline must be answered with; recordings misheard are skipped by
+# the accuracy test above.
+ANSWERS = {
+    "bedroom-area-40": "Set the bedroom lamp to 40 percent.",
+    "state-kitchen-light": "Yes, the kitchen light is on.",
+    "state-which-lights": "The kitchen light and the bedroom lamp are on.",
+    "state-bedroom-lamp-brightness": "The bedroom lamp is at 40 percent.",
+    "never-mind": "Okay.",
+    "forget-it": "Okay.",
+    "weather-today": "I can't check the weather: I work offline.",
+    "weather-rain-espeak": "I can't check the weather: I work offline.",
+    "news-espeak": "I can't check the news: I work offline.",
+    "stock-market": "I can't check stock prices: I work offline.",
+    "sports-last-night": "I can't check sports results: I work offline.",
+}
+
+
+def test_questions_about_devices_and_the_internet_are_answered_by_intents(
+    command_report: dict[str, Any],
+) -> None:
+    """Heard through the pipeline, answered from the state file or said to be out of reach;
+    never by the LLM, which made the weather up."""
+    answered = {}
+    for name in ANSWERS:
+        turn = turn_of(command_report, name)
+        assert turn is not None, name
+        assert turn["answered_by"] == "intent", (name, turn["transcript"])
+        answered[name] = turn["response"]
+    assert answered == ANSWERS
+
+
+def test_clipped_what_time_is_the_time(command_report: dict[str, Any]) -> None:
+    for name in ("what-time-piper", "what-time-espeak"):
+        turn = turn_of(command_report, name)
+        assert turn is not None and turn["answered_by"] == "intent", turn
+        assert turn["intent"]["name"] == "HassGetCurrentTime"
+        assert turn["response"].startswith("It is ")
 
 
 def test_unknown_devices_are_refused_by_name_and_touch_nothing(

@@ -101,6 +101,38 @@ def test_words_that_argue_with_the_rules_do_nothing(models: Models, tmp_path: Pa
     assert device_states(config) == {}
 
 
+def test_a_device_named_without_an_action_is_asked_about_and_the_answer_chooses(
+    models: Models, tmp_path: Path
+) -> None:
+    """ "The kitchen light." once switched it on; now it is asked about, and the "Turn it
+    off." said next, without the wake word, switches it off. (Piper's bare "Off." lasts
+    0.2 s, too short for the voice activity detector to take it for speech.)"""
+    config = config_with_doors(tmp_path)
+
+    asked, answered = replay_turns(config, models, "kitchen-light-no-verb-off")
+
+    assert asked["intent"] == {"name": "DeviceWithoutAction", "slots": {"name": "kitchen_light"}}
+    assert asked["confirmation"] == "asked"
+    assert asked["response"] == "Turn the kitchen light on or off?"
+    assert answered["wake_at_s"] > asked["speech_end_at_s"]  # heard without a wake word
+    assert answered["confirmation"] == "confirmed", answered
+    assert answered["response"] == "Turned off the kitchen light."
+    assert device_states(config) == {"kitchen_light": {"on": False, "brightness_pct": None}}
+
+
+def test_a_device_named_without_an_action_and_no_answer_changes_nothing(
+    models: Models, tmp_path: Path
+) -> None:
+    config = config_with_doors(tmp_path)
+
+    [asked] = replay_turns(config, models, "kitchen-light-no-verb-unanswered")
+
+    assert asked["answered_by"] == "intent", asked
+    assert asked["response"] == "Turn the kitchen light on or off?"
+    assert asked["llm_completion_tokens"] == 0
+    assert device_states(config) == {}
+
+
 @pytest.fixture
 def engine(tmp_path: Path) -> Iterator[IntentEngine]:
     engine = IntentEngine(config_with_doors(tmp_path), announce=lambda text: None)

@@ -3,6 +3,8 @@ voiced's own, device names and areas from the configuration."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from datetime import datetime
 from importlib.metadata import EntryPoint
 from typing import Any
@@ -10,6 +12,7 @@ from typing import Any
 import pytest
 
 from voiced.config import Config, DeviceConfig
+from voiced.devices import DeviceState
 from voiced.intents import (
     ENTRY_POINT_GROUP,
     Action,
@@ -94,6 +97,11 @@ def test_a_slip_between_two_alike_devices_is_never_guessed() -> None:
 class RecordingDevices:
     def __init__(self) -> None:
         self.commands: list[tuple[str, str, object]] = []
+        # What reported_state answers; a device not here is unknown.
+        self.states: dict[str, DeviceState] = {}
+
+    def reported_state(self, device_id: str) -> DeviceState:
+        return self.states.get(device_id, DeviceState())
 
     def turn(self, device_id: str, on: bool) -> None:
         self.commands.append(("turn", device_id, on))
@@ -240,3 +248,140 @@ def test_building_matchers_leaves_the_plugins_data_as_it_was() -> None:
         IntentMatcher(registry, Config().devices)
     assert [len(p.sentences.get("skip_words", [])) for p in registry.plugins] == skip_words
     assert [len(p.sentences.get("skip_words", [])) for p in load_registry().plugins] == skip_words
+
+
+@pytest.mark.parametrize(
+    "text, intent, slots",
+    [
+        ("Is the kitchen light on?", "HassGetState", {"name": "kitchen_light", "state": "on"}),
+        ("Which lights are on?", "HassGetState", {"domain": "light", "state": "on"}),
+        ("What is the bedroom lamp's brightness?", "HassGetState", {"name": "bedroom_lamp"}),
+        ("how bright is the bedside lamp", "HassGetState", {"name": "bedroom_lamp"}),
+        (
+            "Set the bedroom light to 40 percent.",
+            "HassLightSet",
+            {"area": "bedroom", "domain": "light", "brightness": 40},
+        ),
+        ("never mind", "HassNevermind", {}),
+        ("Forget it.", "HassNevermind", {}),
+        ("What time?", "HassGetCurrentTime", {}),
+        ("Time, please.", "HassGetCurrentTime", {}),
+        ("What day is it?", "HassGetCurrentDate", {}),
+        ("What's the weather like today?", "HassGetWeather", {}),
+        ("Is it going to rain tomorrow?", "HassGetWeather", {}),
+        ("Do I need an umbrella today?", "HassGetWeather", {}),
+        ("What's the latest news?", "GetOnlineInfo", {"topic": "the news"}),
+        ("Who won the game last night?", "GetOnlineInfo", {"topic": "sports results"}),
+        ("How is the stock market doing?", "GetOnlineInfo", {"topic": "stock prices"}),
+        ("What's the price of bitcoin?", "GetOnlineInfo", {"topic": "stock prices"}),
+    ],
+)
+def test_the_intents_people_expect(
+    matcher: IntentMatcher, text: str, intent: str, slots: dict[str, Any]
+) -> None:
+    match = matcher.match(text)
+    assert match is not None, text
+    assert (match.name, match.slots) == (intent, slots)
+
+
+# Questions for the model: the new sentences (clipped time questions, the weather, news,
+# stocks, states) must not take them. Live facts are asked only in the parametrize above.
+QUESTIONS = [
+    "What is the capital of France?",
+    "What is twelve times twelve?",
+    "How many legs does a spider have?",
+    "Who painted the Mona Lisa?",
+    "What time zone is Paris in?",
+    "What is the time complexity of quicksort?",
+    "Why is the sky blue?",
+    "What is the weather on Mars like?",
+    "Who won the World Cup in 2018?",
+    "What is the temperature of the sun?",
+    "Is the moon bigger than the earth?",
+    "Which planet is the largest?",
+    "What is the brightness of a star?",
+    "Tell me a story about a lamp.",
+    "What does a light year measure?",
+    "How do I forget a bad day?",
+    "Never have I ever been to Spain.",
+    "What is the news value of a rumour?",
+    "How does the stock market work?",
+    "What did people do before weather forecasts?",
+    "Is it true that lightning never strikes twice?",
+    "What is a kitchen?",
+]
+
+
+@pytest.mark.parametrize("text", QUESTIONS)
+def test_questions_for_the_model_match_no_intent(matcher: IntentMatcher, text: str) -> None:
+    assert matcher.match(text) is None
+
+
+def test_device_states_are_answered_as_reported(
+    matcher: IntentMatcher, context: IntentContext
+) -> None:
+    states = context.devices.states  # type: ignore[attr-defined]
+    states["kitchen_light"] = DeviceState(on=True, brightness_pct=80)
+    states["bedroom_lamp"] = DeviceState(on=False, brightness_pct=30)
+    assert answer(matcher, context, "Is the kitchen light on?") == "Yes, the kitchen light is on."
+    assert answer(matcher, context, "Is the bedroom lamp on?") == "No, the bedroom lamp is off."
+    assert answer(matcher, context, "Is the living room light off?") == (
+        "I don't know whether the living room light is off."
+    )
+    assert answer(matcher, context, "Which lights are on?") == (
+        "The kitchen light is on. I don't know about the living room light."
+    )
+    states["living_room_light"] = DeviceState(on=True)
+    assert answer(matcher, context, "Which lights are on?") == (
+        "The kitchen light and the living room light are on."
+    )
+    assert answer(matcher, context, "Are all the lights on?") == "No, the bedroom lamp is not."
+    assert answer(matcher, context, "How many lights are on?") == (
+        "2 lights are on: the kitchen light and the living room light."
+    )
+    assert answer(matcher, context, "Are any lights on in the bedroom?") == (
+        "No, no lights in the bedroom are on."
+    )
+    assert answer(matcher, context, "What is the kitchen light's brightness?") == (
+        "The kitchen light is at 80 percent."
+    )
+    assert answer(matcher, context, "How bright is the bedroom lamp?") == "The bedroom lamp is off."
+    assert context.devices.commands == []  # type: ignore[attr-defined]
+
+
+def test_offline_and_never_mind_answers(matcher: IntentMatcher, context: IntentContext) -> None:
+    assert answer(matcher, context, "What's the weather like today?") == (
+        "I can't check the weather: I work offline."
+    )
+    assert answer(matcher, context, "Search the web for cheap flights.") == (
+        "I can't check the internet: I work offline."
+    )
+    assert answer(matcher, context, "Never mind.") == "Okay."
+
+
+def test_brightness_by_area_sets_the_area_s_light(
+    matcher: IntentMatcher, context: IntentContext
+) -> None:
+    assert answer(matcher, context, "Set the bedroom light to 40 percent.") == (
+        "Set the bedroom lamp to 40 percent."
+    )
+    # The bedroom's fan is no light: only the lamp is dimmed.
+    assert context.devices.commands == [("brightness", "bedroom_lamp", 40)]  # type: ignore[attr-defined]
+
+
+def test_voiced_intents_lists_the_new_intents() -> None:
+    listed = subprocess.run(
+        [sys.executable, "-m", "voiced.cli", "intents"],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
+    ).stdout
+    for intent in (
+        "HassGetState",
+        "HassNevermind",
+        "HassGetWeather",
+        "GetOnlineInfo",
+        "DeviceWithoutAction",
+    ):
+        assert f"  {intent}\n" in listed

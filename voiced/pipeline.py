@@ -13,7 +13,7 @@ from voiced.config import Config
 from voiced.errors import VoicedError
 from voiced.health import Health
 from voiced.intents import IntentMatch
-from voiced.intents.engine import IntentAnswer, IntentEngine, is_yes
+from voiced.intents.engine import IntentAnswer, IntentEngine
 from voiced.intents.tools import ToolCallRefused, ToolCallSniffer, ToolGate
 from voiced.listener import HeardCommand, Listener
 from voiced.llm import Generation
@@ -349,13 +349,14 @@ class Pipeline:
         turn.speak(answer.response, cached=True)
 
     def _answer_question(self, turn: _Turn, asked: IntentAnswer) -> None:
-        """The words after "Unlock the front door?": a yes does it, anything else does not."""
+        """The words after a question ("Unlock the front door?", "Turn the kitchen light on
+        or off?"): the answer it asked for does it, anything else does not."""
         report = turn.report
         report.answered_by = "intent"
         report.intent = {"name": asked.match.name, "slots": asked.match.slots}
-        if is_yes(report.transcript):
+        answer = self.intents.reply(asked, report.transcript)
+        if answer is not None:
             report.confirmation = "confirmed"
-            answer = self.intents.confirmed(asked)
             turn.mark("intent_done_s")
             report.error = answer.error
             turn.speak(answer.response, cached=True)

@@ -65,7 +65,7 @@ class Speculation:
         return (
             self.recognized
             and self.match is not None
-            and "unknown_device" not in self.match.slots
+            and self.match.complete
             and not self.progress.follow_up
         )
 

@@ -32,3 +32,6 @@ class Backend(Protocol):
         """The last state known to voiced (commanded or reported)."""
 
     def close(self) -> None: ...
+
+    def reported_state(self, device: DeviceConfig) -> DeviceState:
+        """The device's state as its back end reports it now (unknown: None fields)."""

@@ -178,6 +178,10 @@ class HomeAssistantBackend:
             token, f"the environment variable {self._config.token_env}", header_value=True
         )
 
+    def reported_state(self, device: DeviceConfig) -> DeviceState:
+        """The entity's state as Home Assistant reports it: GET /api/states/<entity_id>."""
+        return entity_state(self._request("GET", f"/api/states/{_entity_id(device)}"))
+
 
 def _remaining(deadline: float) -> float:
     remaining = deadline - time.monotonic()
@@ -288,3 +292,24 @@ def _entity_id(device: DeviceConfig) -> str:
     if not device.entity_id:
         raise BackendError(f"{device.name} has no Home Assistant entity_id")
     return device.entity_id
+
+
+# What an entity's state reads as: "on" locks a lock and opens a garage door, as in SERVICES.
+ON_STATES = frozenset({"on", "locked", "open"})
+OFF_STATES = frozenset({"off", "unlocked", "closed"})
+BRIGHTNESS_MAX = 255
+
+
+def entity_state(answer: Any) -> DeviceState:
+    """(on, brightness) from a state object of Home Assistant's REST API: "on", "locked" or
+    "open" is on; "unavailable" and "unknown" are unknown; brightness is 0-255."""
+    if not isinstance(answer, dict):
+        return DeviceState()
+    state = answer.get("state")
+    on = True if state in ON_STATES else False if state in OFF_STATES else None
+    attributes = answer.get("attributes")
+    brightness = attributes.get("brightness") if isinstance(attributes, dict) else None
+    brightness_pct = None
+    if isinstance(brightness, int | float) and not isinstance(brightness, bool):
+        brightness_pct = round(min(max(brightness, 0), BRIGHTNESS_MAX) * 100 / BRIGHTNESS_MAX)
+    return DeviceState(on=on, brightness_pct=brightness_pct)

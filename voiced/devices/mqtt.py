@@ -32,6 +32,9 @@ MAX_STATE_DEPTH = 8
 JSON_BRIGHTNESS_MAX = 255
 # What locks and garage doors report (Home Assistant's defaults): the "on" and "off" states.
 STATES_OF_KIND = {"lock": ("LOCKED", "UNLOCKED"), "garage_door": ("open", "closed")}
+# How long a state query waits for a device's retained state after connecting.
+RETAINED_STATE_WAIT_SECONDS = 0.5
+RETAINED_STATE_POLL_SECONDS = 0.02
 
 
 class MqttBackend:
@@ -255,6 +258,18 @@ class MqttBackend:
                 on=old.on if on is None else on,
                 brightness_pct=old.brightness_pct if brightness_pct is None else brightness_pct,
             )
+
+    def reported_state(self, device: DeviceConfig) -> DeviceState:
+        """What the device last reported on its state_topic (or was last commanded). Right
+        after connecting, a broker is still sending the retained states: a state not yet
+        heard is waited for, briefly."""
+        state = self.state(device)
+        deadline = time.monotonic() + min(RETAINED_STATE_WAIT_SECONDS, self._config.timeout_seconds)
+        while device.state_topic and state == DeviceState() and time.monotonic() < deadline:
+            time.sleep(RETAINED_STATE_POLL_SECONDS)
+            with self._state_lock:
+                state = self._states.get(device.id, DeviceState())
+        return state
 
 
 class StateIgnored(ValueError):

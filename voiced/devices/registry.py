@@ -53,6 +53,11 @@ class Devices:
         device = self.find(device_id)
         return self._backend(device).state(device)
 
+    def reported_state(self, device_id: str) -> DeviceState:
+        """What the device is now, asked of its back end (for "is the kitchen light on?")."""
+        device = self.find(device_id)
+        return self._backend(device).reported_state(device)
+
     def close(self) -> None:
         with self._lock:
             backends, self._backends = self._backends, {}

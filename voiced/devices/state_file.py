@@ -95,6 +95,13 @@ class StateFileBackend:
             self._document = _read(self._path)
         return self._document
 
+    def reported_state(self, device: DeviceConfig) -> DeviceState:
+        """The device's state as the file holds it now, read afresh: another program (a
+        demo's switch) may have written it."""
+        with self._lock:
+            self._document = _read(self._path)
+            return self._state(device.id)
+
 
 def _read(path: Path) -> dict[str, Any]:
     try:

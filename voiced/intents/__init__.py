@@ -1,16 +1,18 @@
 """Intents: plugins declare sentence templates (hassil's language, as data) and small
-handlers that return the text to speak (or an Action, or a Confirmation). Plugins are
+handlers that return the text to speak (or an Action, a Confirmation or a Choice). Plugins are
 found through the entry-point group `voiced.intents`; the built-in ones register the
 same way as third-party ones.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import re
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
 
+from voiced.devices import DeviceState
 from voiced.errors import VoicedError
 from voiced.timers import TimerState
 
@@ -21,6 +23,10 @@ VERBS_OF_DOMAIN = {"lock": ("lock", "unlock"), "cover": ("open", "close")}
 SWITCH_VERBS = ("turn on", "turn off")
 # The verbs that open the home to someone: they wait for a spoken yes.
 OPENING_VERBS = frozenset({"unlock", "open"})
+
+
+# Intents matched on words that lack what a command needs: they ask what is meant.
+ASKING_INTENTS = frozenset({"DeviceWithoutAction"})
 
 
 def verbs_of(domain: str) -> tuple[str, str]:
@@ -38,6 +44,15 @@ class IntentMatch:
     slots: dict[str, Any]
     plugin: str
     text: str
+    # The template block's `response` (Home Assistant's name for the form of the answer:
+    # "which", "one_yesno", ...), when it has one.
+    response: str | None = None
+
+    @property
+    def complete(self) -> bool:
+        """Whether the words are a whole command: they name configured things and, for a
+        device, what to do to it. A turn may end early only on a complete one."""
+        return "unknown_device" not in self.slots and self.name not in ASKING_INTENTS
 
 
 class DeviceControl(Protocol):
@@ -46,6 +61,9 @@ class DeviceControl(Protocol):
     def turn(self, device_id: str, on: bool) -> None: ...
 
     def set_brightness(self, device_id: str, percent: int) -> None: ...
+
+    def reported_state(self, device_id: str) -> DeviceState:
+        """What the device is now, as its back end reports it (voiced.devices.DeviceState)."""
 
 
 class TimerControl(Protocol):
@@ -100,7 +118,36 @@ class Confirmation:
     act: Callable[[], str | Action]
 
 
-Handler = Callable[[IntentMatch, IntentContext], "str | Action | Confirmation"]
+@dataclass(frozen=True)
+class Choice:
+    """What a handler returns when the words name what to act on but not what to do ("the
+    kitchen light"): voiced asks `question`, and the very next turn, heard without the wake
+    word, chooses by a word of `options` ("on", "off"). The act of the one option named is
+    carried out; no option, or words of two different ones, and nothing is done."""
+
+    question: str
+    # An answer's word -> what to do then (returns what to say, as a handler does).
+    options: Mapping[str, Callable[[], str | Action]]
+
+    def chosen(self, answer: str) -> Callable[[], str | Action] | None:
+        """The act the answer names, if it names exactly one."""
+        said = re.findall(r"[a-z']+", answer.lower())
+        words = set(said)
+        # A longer answer is another command ("hey jarvis, turn on the fan"), not a choice.
+        if len(said) > MAX_CHOICE_WORDS or words & REFUSALS:
+            return None
+        acts = {id(act): act for word, act in self.options.items() if word in words}
+        return next(iter(acts.values())) if len(acts) == 1 else None
+
+
+# The most words an answer to a Choice has: "turn it off please".
+MAX_CHOICE_WORDS = 4
+# Words that turn down what was asked, whatever else is said.
+REFUSALS = frozenset(
+    {"no", "not", "don't", "dont", "nope", "cancel", "never", "neither", "nothing"}
+)
+
+Handler = Callable[[IntentMatch, IntentContext], "str | Action | Confirmation | Choice"]
 
 
 @dataclass
@@ -113,7 +160,7 @@ class Plugin:
     handlers: dict[str, Handler]
     description: str = ""
     # Intents whose handler changes nothing when called: it only reads (the time), or
-    # returns an Action or a Confirmation. voiced may call it before the command is
+    # returns an Action, a Confirmation or a Choice. voiced may call it before the command is
     # confirmed, to have its words ready the moment it is.
     side_effect_free: frozenset[str] = frozenset()
 

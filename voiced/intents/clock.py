@@ -7,12 +7,34 @@ from voiced.intents.ha_sentences import ha_sentences
 
 INTENTS = ["HassGetCurrentTime", "HassGetCurrentDate"]
 
+# Short and clipped ways of asking that Home Assistant's sentences lack: "What time?"
+OWN_SENTENCES = {
+    "HassGetCurrentTime": [
+        "[<what_is>] [the] time [now|please]",
+        "what time [is it] [now|please]",
+        "(do you know|have you got|got) the time",
+        "what's the time [right] now",
+        "what hour is it [now]",
+    ],
+    "HassGetCurrentDate": [
+        "what date [is it] [today]",
+        "what's today's date",
+        "<what_is> today's date",
+        "what day is it [today]",
+        "what day of the (week|month) is it [today]",
+        "[<what_is>] [the] date [today|please]",
+    ],
+}
+
 
 def plugin() -> Plugin:
+    sentences = ha_sentences(INTENTS)
+    for intent, templates in OWN_SENTENCES.items():
+        sentences["intents"][intent]["data"].append({"sentences": templates})
     return Plugin(
         name="clock",
         description="the time and the date",
-        sentences=ha_sentences(INTENTS),
+        sentences=sentences,
         handlers={"HassGetCurrentTime": current_time, "HassGetCurrentDate": current_date},
         side_effect_free=frozenset(INTENTS),
     )

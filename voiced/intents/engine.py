@@ -9,7 +9,14 @@ from dataclasses import dataclass, field
 
 from voiced.config import Config
 from voiced.devices import BackendError
-from voiced.intents import Action, Confirmation, IntentContext, IntentError, IntentMatch
+from voiced.intents import (
+    Action,
+    Choice,
+    Confirmation,
+    IntentContext,
+    IntentError,
+    IntentMatch,
+)
 from voiced.intents.matcher import IntentMatcher
 from voiced.intents.registry import Registry, load_registry
 from voiced.timers import Timers
@@ -39,8 +46,8 @@ class IntentAnswer:
     # False when the command could not be carried out (unknown device, back end down), or
     # waits for a spoken yes.
     done: bool
-    # The action held until the person says yes; `response` asks for it.
-    confirmation: Confirmation | None = None
+    # The action held until the person says yes (or chooses one); `response` asks for it.
+    confirmation: Confirmation | Choice | None = None
 
 
 class IntentEngine:
@@ -90,17 +97,29 @@ class IntentEngine:
             return None
         if isinstance(said, Action):
             return said.say
-        return said.question if isinstance(said, Confirmation) else said
+        return said.question if isinstance(said, Confirmation | Choice) else said
 
     def confirmed(self, asked: IntentAnswer) -> IntentAnswer:
         """Carry out the action that `asked` waited for a yes to."""
-        if asked.confirmation is None:
+        if not isinstance(asked.confirmation, Confirmation):
             raise ValueError("that answer asked for no confirmation")
         log.info("%s confirmed", asked.match.name)
         return self._run(asked.match, asked.confirmation.act)
 
+    def reply(self, asked: IntentAnswer, text: str) -> IntentAnswer | None:
+        """The words said after the question `asked` asked: the action they confirm or
+        choose, carried out; None when they do neither (nothing is done)."""
+        question = asked.confirmation
+        if isinstance(question, Choice):
+            act = question.chosen(text)
+            if act is None:
+                return None
+            log.info("%s answered: %r", asked.match.name, text)
+            return self._run(asked.match, act)
+        return self.confirmed(asked) if is_yes(text) else None
+
     def _run(
-        self, match: IntentMatch, act: Callable[[], str | Action | Confirmation]
+        self, match: IntentMatch, act: Callable[[], str | Action | Confirmation | Choice]
     ) -> IntentAnswer:
         try:
             said = act()
@@ -119,8 +138,8 @@ class IntentEngine:
         except Exception:  # a third-party handler's bug ends this turn, not the daemon
             log.exception("intent handler %s.%s failed", match.plugin, match.name)
             return IntentAnswer(match, "Sorry, that went wrong.", done=False)
-        if isinstance(said, Confirmation):
-            log.info("%s waits for a spoken yes", match.name)
+        if isinstance(said, Confirmation | Choice):
+            log.info("%s waits for a spoken answer", match.name)
             return IntentAnswer(match, said.question, done=False, confirmation=said)
         return IntentAnswer(match, said, done=True)
 

@@ -1,14 +1,33 @@
 """Built-in plugin: lights, switches, fans, locks and garage doors (HassTurnOn, HassTurnOff,
-HassLightSet). As in Home Assistant's intents, "on" locks a lock and opens a garage door;
-unlocking or opening waits for a spoken yes."""
+HassLightSet, HassGetState). As in Home Assistant's intents, "on" locks a lock and opens a
+garage door; unlocking or opening waits for a spoken yes.
+
+A device is changed only when the words say what to do to it: Home Assistant's sentences
+that switch a device on its name alone ("the kitchen light") are left out, and such words
+are asked about instead (DeviceWithoutAction: "Turn the kitchen light on or off?")."""
 
 from __future__ import annotations
 
+import logging
+from typing import Any
+
+from hassil.expression import (
+    Alternative,
+    Expression,
+    Group,
+    ListReference,
+    RuleReference,
+    TextChunk,
+)
+from hassil.parse_expression import parse_sentence
+
 from voiced.config import DOMAIN_OF_KIND, SENSITIVE_KINDS
+from voiced.devices import DeviceState
 from voiced.intents import (
     OPENING_VERBS,
     SWITCH_VERBS,
     Action,
+    Choice,
     Confirmation,
     IntentContext,
     IntentError,
@@ -18,7 +37,16 @@ from voiced.intents import (
 )
 from voiced.intents.ha_sentences import ha_sentences
 
-INTENTS = ["HassTurnOn", "HassTurnOff", "HassLightSet"]
+log = logging.getLogger(__name__)
+
+INTENTS = ["HassTurnOn", "HassTurnOff", "HassLightSet", "HassGetState"]
+# The intents that change a device: every way to say one of their sentences holds one of
+# ACTION_WORDS (outside the device's name and area).
+SWITCHING_INTENTS = ("HassTurnOn", "HassTurnOff")
+ACTION_WORDS = frozenset(
+    {"on", "off", "out", "up", "activate", "deactivate", "illuminate"}
+    | {"open", "raise", "lift", "close", "shut", "lower", "lock", "unlock"}
+)
 
 # voiced's own sentences: a command naming no configured device is still a command, and
 # is refused by name rather than sent to the LLM, which cannot be trusted to refuse.
@@ -31,18 +59,111 @@ UNKNOWN_DEVICE_SENTENCES = {
 }
 
 
+# A device (or the lights of an area) named with no word of what to do to it.
+WITHOUT_ACTION_SENTENCES = [
+    {
+        "sentences": [
+            "[<turn>] [<the>] {name}",
+            "[<turn>] [<the>] {area} [<the>] {name}",
+            "[<turn>] [<the>] {name} <in> [<the>] {area}",
+        ]
+    },
+    {
+        "sentences": [
+            "[<turn>] [(<all>|<the>)] {area} <light>",
+            "[<turn>] [(<all>|<the>)] <light> <in> [<the>] {area}",
+        ],
+        "slots": {"domain": "light"},
+    },
+]
+# Brightness by area as people say it: "set the bedroom light to 40 percent".
+AREA_BRIGHTNESS_SENTENCES = {
+    "sentences": [
+        "[<numeric_value_set>] [(<all>|<the>)] {area} <light> [brightness] [to] "
+        "{brightness}[([ ]%)| percent] [brightness]",
+        "[<numeric_value_set>] [the] brightness of [(<all>|<the>)] {area} <light> [to] "
+        "{brightness}[([ ]%)| percent]",
+    ],
+    "slots": {"domain": "light"},
+}
+# A light's brightness asked about: "what is the bedroom lamp's brightness?"
+BRIGHTNESS_QUESTION_SENTENCES = {
+    "sentences": [
+        "<what_is> [<the>] {name}[']s brightness",
+        "<what_is> the brightness (of|on) [<the>] {name}",
+        "how bright is [<the>] {name}",
+        "what brightness is [<the>] {name} [(at|set to|on)]",
+    ],
+    "response": "brightness",
+}
+
+
 def plugin() -> Plugin:
     sentences = ha_sentences(INTENTS)
+    intents = sentences["intents"]
+    rules = sentences["expansion_rules"]
+    for intent in SWITCHING_INTENTS:
+        intents[intent]["data"] = _with_action_words(intents[intent]["data"], rules)
     for intent, templates in UNKNOWN_DEVICE_SENTENCES.items():
-        sentences["intents"][intent]["data"].append({"sentences": templates})
+        intents[intent]["data"].append({"sentences": templates})
+    intents["HassLightSet"]["data"].append(AREA_BRIGHTNESS_SENTENCES)
+    intents["HassGetState"]["data"].append(BRIGHTNESS_QUESTION_SENTENCES)
+    intents["DeviceWithoutAction"] = {"data": WITHOUT_ACTION_SENTENCES}
     sentences["lists"] = {**sentences["lists"], "unknown_device": {"wildcard": True}}
     return Plugin(
         name="home",
-        description="lights, switches, fans, locks and garage doors",
+        description="lights, switches, fans, locks and garage doors: switched, dimmed, asked about",
         sentences=sentences,
-        handlers={"HassTurnOn": turn_on, "HassTurnOff": turn_off, "HassLightSet": light_set},
-        side_effect_free=frozenset(INTENTS),
+        handlers={
+            "HassTurnOn": turn_on,
+            "HassTurnOff": turn_off,
+            "HassLightSet": light_set,
+            "HassGetState": get_state,
+            "DeviceWithoutAction": ask_what_to_do,
+        },
+        side_effect_free=frozenset([*INTENTS, "DeviceWithoutAction"]),
     )
+
+
+def _with_action_words(blocks: list[dict[str, Any]], rules: dict[str, str]) -> list[dict[str, Any]]:
+    """The blocks with only the sentences that always say what to do."""
+    parsed_rules = {name: parse_sentence(body).expression for name, body in rules.items()}
+    kept = []
+    for block in blocks:
+        sentences = [
+            sentence
+            for sentence in block["sentences"]
+            if says_an_action(parse_sentence(sentence).expression, parsed_rules)
+        ]
+        for dropped in set(block["sentences"]) - set(sentences):
+            log.debug("left out %r: it names no action", dropped)
+        if sentences:
+            kept.append({**block, "sentences": sentences})
+    return kept
+
+
+def says_an_action(expression: Expression, rules: dict[str, Expression], depth: int = 0) -> bool:
+    """Whether every way of saying `expression` holds one of ACTION_WORDS; a slot's value
+    (a device's name, an area) never counts."""
+    if depth > MAX_RULE_DEPTH:
+        return False
+    if isinstance(expression, TextChunk):
+        return bool(set(expression.text.lower().split()) & ACTION_WORDS)
+    if isinstance(expression, RuleReference):
+        rule = rules.get(expression.rule_name)
+        return rule is not None and says_an_action(rule, rules, depth + 1)
+    if isinstance(expression, ListReference) or not isinstance(expression, Group):
+        return False
+    if isinstance(expression, Alternative):
+        # Optional, or one alternative without: it can be said without.
+        return not expression.is_optional and all(
+            says_an_action(item, rules, depth + 1) for item in expression.items
+        )
+    # A sequence or a permutation: every item is said.
+    return any(says_an_action(item, rules, depth + 1) for item in expression.items)
+
+
+MAX_RULE_DEPTH = 24
 
 
 PAST = {"lock": "locked", "unlock": "unlocked", "open": "opened", "close": "closed"}
@@ -116,3 +237,117 @@ def describe(targets: list[str], match: IntentMatch, context: IntentContext) -> 
     kind = match.slots.get("domain", "device")
     area = match.slots.get("area")
     return f"the {kind}s" + (f" in the {area}" if area else "")
+
+
+def ask_what_to_do(match: IntentMatch, context: IntentContext) -> Choice | str:
+    """A device named without an action: asked about, never switched. Locks and garage
+    doors are not asked about (an answer would have to be confirmed in turn): refused."""
+    targets = targets_of(match, context, default_kind=match.slots.get("domain"))
+    what = describe(targets, match, context)
+    kinds = {context.device_kinds[device_id] for device_id in targets}
+    domains = {DOMAIN_OF_KIND[kind] for kind in kinds}
+    on_verb, off_verb = verbs_of(domains.pop()) if len(domains) == 1 else SWITCH_VERBS
+    if kinds & SENSITIVE_KINDS:
+        return f"Say {on_verb} or {off_verb} {what}."
+
+    def switch(on: bool) -> Action:
+        said = _turn(match, context, on=on)
+        if isinstance(said, Confirmation):  # only locks and garage doors ask, refused above
+            raise IntentError(f"Say {on_verb} or {off_verb} {what}.")
+        return said
+
+    return Choice(
+        f"Turn {what} on or off?",
+        {"on": lambda: switch(True), "off": lambda: switch(False), "out": lambda: switch(False)},
+    )
+
+
+# What a device's state is called, by kind: (on, off).
+STATE_WORDS = {"lock": ("locked", "unlocked"), "garage_door": ("open", "closed")}
+# HassGetState's state slot values that mean "on".
+ON_STATE_VALUES = frozenset({"on", "locked", "open"})
+PLURALS = {"switch": "switches"}
+
+
+def get_state(match: IntentMatch, context: IntentContext) -> str:
+    """HassGetState: one device ("is the kitchen light on?", "what is the bedroom lamp's
+    brightness?") or a kind of device ("which lights are on?"), as its back end reports it."""
+    slots = match.slots
+    if "name" in slots:
+        device_id = str(slots["name"])
+        state = context.devices.reported_state(device_id)
+        if match.response == "brightness":
+            return _brightness(device_id, state, context)
+        if "state" in slots:
+            return _one_yes_no(device_id, state, str(slots["state"]), context)
+        return _one(device_id, state, context)
+    targets = targets_of(match, context)
+    wanted = str(slots.get("state", "on"))
+    want_on = wanted in ON_STATE_VALUES
+    states = {device_id: context.devices.reported_state(device_id) for device_id in targets}
+    matching = [device_id for device_id, state in states.items() if state.on is want_on]
+    others = [device_id for device_id, state in states.items() if state.on is (not want_on)]
+    unknown = [device_id for device_id, state in states.items() if state.on is None]
+    kind = str(slots.get("domain", "device"))
+    kinds = PLURALS.get(kind, f"{kind}s")
+    where = f" in the {slots['area']}" if slots.get("area") else ""
+    named = _names(matching, context) if matching else ""
+    are = "is" if len(matching) == 1 else "are"
+    response = match.response or "which"
+    if response == "all":
+        if not others and not unknown:
+            said = f"Yes, {named} {are} {wanted}."
+        elif others:
+            said = f"No, {_names(others, context)} {'is' if len(others) == 1 else 'are'} not."
+        else:
+            said = f"{named.capitalize()} {are} {wanted}." if matching else ""
+    elif not matching:
+        said = f"No {kinds}{where} are {wanted}."
+        said = f"No, n{said[1:]}" if response == "any" else said
+    elif response == "how_many":
+        count = f"{len(matching)} {kind if len(matching) == 1 else kinds}"
+        said = f"{count}{where} {are} {wanted}: {named}."
+    else:
+        said = f"{'Yes, ' if response == 'any' else ''}{named} {are} {wanted}."
+    if unknown:
+        said += f" I don't know about {_names(unknown, context)}."
+    return said.strip()[0].upper() + said.strip()[1:]
+
+
+def _state_word(device_id: str, on: bool, context: IntentContext) -> str:
+    on_word, off_word = STATE_WORDS.get(context.device_kinds[device_id], ("on", "off"))
+    return on_word if on else off_word
+
+
+def _one_yes_no(device_id: str, state: DeviceState, wanted: str, context: IntentContext) -> str:
+    name = context.device_names[device_id]
+    if state.on is None:
+        return f"I don't know whether the {name} is {wanted}."
+    word = _state_word(device_id, state.on, context)
+    return f"{'Yes' if state.on is (wanted in ON_STATE_VALUES) else 'No'}, the {name} is {word}."
+
+
+def _one(device_id: str, state: DeviceState, context: IntentContext) -> str:
+    name = context.device_names[device_id]
+    if state.on is None:
+        return f"I don't know whether the {name} is on."
+    word = _state_word(device_id, state.on, context)
+    at = f" at {state.brightness_pct} percent" if state.on and state.brightness_pct else ""
+    return f"The {name} is {word}{at}."
+
+
+def _brightness(device_id: str, state: DeviceState, context: IntentContext) -> str:
+    name = context.device_names[device_id]
+    if state.on is False:
+        return f"The {name} is off."
+    if state.brightness_pct is not None and state.on:
+        return f"The {name} is at {state.brightness_pct} percent."
+    if state.on:
+        return f"The {name} is on; I don't know its brightness."
+    return f"I don't know the {name}'s brightness."
+
+
+def _names(device_ids: list[str], context: IntentContext) -> str:
+    """ "the kitchen light, the coffee maker and the bedroom lamp" """
+    names = [f"the {context.device_names[device_id]}" for device_id in device_ids]
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]

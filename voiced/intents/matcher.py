@@ -122,7 +122,8 @@ class IntentMatcher:
             if not named:
                 return None  # "turn on the": not yet a command
             slots["unknown_device"] = named
-        return IntentMatch(result.intent.name, slots, self._plugin_of[result.intent.name], text)
+        plugin = self._plugin_of[result.intent.name]
+        return IntentMatch(result.intent.name, slots, plugin, text, response=result.response)
 
     def _correct_device_name(self, text: str) -> str | None:
         """Replace the phrase most like one configured device name, if only one is close."""

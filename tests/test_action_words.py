@@ -1,0 +1,159 @@
+"""A device is changed only when the words say what to do to it: no switching sentence can
+be said without an action word, and a device named alone ("The kitchen light.") is asked
+about ("Turn the kitchen light on or off?") and switched only by the answer."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from hassil import Intents, TextSlotList
+from hassil.sample import sample_intents
+
+from tests.helpers import repeatable_config, saved_devices
+from voiced.intents import Choice
+from voiced.intents.engine import IntentAnswer, IntentEngine
+from voiced.intents.home import ACTION_WORDS
+from voiced.intents.home import plugin as home_plugin
+
+SWITCHING = ("HassTurnOn", "HassTurnOff")
+NAME, AREA = "desk lamp", "study"
+
+
+def test_every_switching_sentence_says_what_to_do() -> None:
+    """Every way to say every HassTurnOn/HassTurnOff sentence, with a device name and an
+    area that hold no action word, holds one: Home Assistant's "[the] {name}" is gone."""
+    sentences = home_plugin().sentences
+    # A rule that holds no action word in any of its forms ("<the>", "<light>") is as good
+    # as one filler word here, and sampling all its forms would take minutes.
+    sentences["expansion_rules"] = {
+        name: rule if set(re.findall(r"[a-z]+", rule.lower())) & ACTION_WORDS else "filler"
+        for name, rule in sentences["expansion_rules"].items()
+    }
+    intents = Intents.from_dict(sentences)
+    slot_lists = {
+        "name": TextSlotList.from_strings([NAME]),
+        "area": TextSlotList.from_strings([AREA]),
+    }
+    samples = list(sample_intents(intents, slot_lists, intent_names=set(SWITCHING)))
+    assert len(samples) > 1000
+    lacking = [
+        text
+        for _intent, text in samples
+        if not set(re.findall(r"[a-z]+", text.lower().replace(NAME, "").replace(AREA, "")))
+        & ACTION_WORDS
+    ]
+    assert lacking == []
+
+
+@pytest.fixture
+def engine(tmp_path: Path) -> Iterator[IntentEngine]:
+    devices = [device.model_dump() for device in repeatable_config().devices] + [
+        {"id": "front_door", "name": "front door", "area": "hallway", "kind": "lock"},
+    ]
+    config = repeatable_config(devices=devices, state_file={"path": str(tmp_path / "s.json")})
+    engine = IntentEngine(config, announce=lambda text: None)
+    yield engine
+    engine.close()
+
+
+def ask(engine: IntentEngine, text: str) -> IntentAnswer:
+    match = engine.match(text)
+    assert match is not None, text
+    return engine.answer(match)
+
+
+@pytest.mark.parametrize(
+    "text, question",
+    [
+        ("The kitchen light.", "Turn the kitchen light on or off?"),
+        ("the kitchen light please", "Turn the kitchen light on or off?"),
+        ("Kitchen light.", "Turn the kitchen light on or off?"),
+        ("The bedside lamp.", "Turn the bedroom lamp on or off?"),  # an alias
+        ("the kitchen lite", "Turn the kitchen light on or off?"),  # a slip, corrected
+        ("The lights in the kitchen.", "Turn the kitchen light on or off?"),
+        ("Turn the ceiling fan.", "Turn the ceiling fan on or off?"),
+        ("Switch the coffee maker, please.", "Turn the coffee maker on or off?"),
+        ("the bedroom ceiling fan", "Turn the ceiling fan on or off?"),
+        # A correction without a verb is no command either.
+        ("The kitchen light, no, the bedroom lamp.", "Turn the bedroom lamp on or off?"),
+    ],
+)
+def test_a_device_named_without_an_action_is_asked_about(
+    engine: IntentEngine, tmp_path: Path, text: str, question: str
+) -> None:
+    answer = ask(engine, text)
+    assert answer.match.name == "DeviceWithoutAction"
+    assert not answer.match.complete  # the turn does not end early on it
+    assert (answer.response, answer.done) == (question, False)
+    assert isinstance(answer.confirmation, Choice)
+    assert saved_devices(tmp_path / "s.json") == {}
+
+
+@pytest.mark.parametrize(
+    "reply, state",
+    [
+        ("Off.", {"on": False}),
+        ("On, please.", {"on": True}),
+        ("Turn it off please.", {"on": False}),
+        ("out", {"on": False}),
+    ],
+)
+def test_the_answer_chooses_what_is_done(
+    engine: IntentEngine, tmp_path: Path, reply: str, state: dict[str, bool]
+) -> None:
+    asked = ask(engine, "The kitchen light.")
+    done = engine.reply(asked, reply)
+    assert done is not None and done.done
+    assert done.response == f"Turned {'on' if state['on'] else 'off'} the kitchen light."
+    assert saved_devices(tmp_path / "s.json")["kitchen_light"]["on"] is state["on"]
+
+
+@pytest.mark.parametrize(
+    "reply",
+    [
+        "Yes.",  # neither on nor off
+        "No, leave it on.",
+        "Never mind.",
+        "On. Off.",
+        "",
+        "Hey Jarvis, turn on the coffee maker.",  # another command: not an answer
+    ],
+)
+def test_an_answer_that_chooses_nothing_does_nothing(
+    engine: IntentEngine, tmp_path: Path, reply: str
+) -> None:
+    asked = ask(engine, "The kitchen light.")
+    assert engine.reply(asked, reply) is None
+    assert saved_devices(tmp_path / "s.json") == {}
+
+
+def test_a_lock_named_alone_is_refused(engine: IntentEngine, tmp_path: Path) -> None:
+    answer = ask(engine, "The front door.")
+    assert answer.response == "Say lock or unlock the front door."
+    assert answer.confirmation is None
+    assert saved_devices(tmp_path / "s.json") == {}
+
+
+@pytest.mark.parametrize(
+    "text, intent",
+    [
+        ("The kitchen light on.", "HassTurnOn"),
+        ("kitchen light off please", "HassTurnOff"),
+        ("Turn the kitchen light off.", "HassTurnOff"),
+        ("Lock the front door.", "HassTurnOn"),
+    ],
+)
+def test_an_action_word_still_switches(engine: IntentEngine, text: str, intent: str) -> None:
+    match = engine.match(text)
+    assert match is not None and match.name == intent and match.complete
+
+
+def test_a_yes_still_confirms_an_unlock(engine: IntentEngine, tmp_path: Path) -> None:
+    asked = ask(engine, "Unlock the front door.")
+    assert engine.reply(asked, "On.") is None  # a Confirmation wants a yes
+    done = engine.reply(asked, "Yes.")
+    assert done is not None and done.response == "Unlocked the front door."
+    assert saved_devices(tmp_path / "s.json")["front_door"]["on"] is False

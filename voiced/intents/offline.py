@@ -1,0 +1,100 @@
+"""Built-in plugin: what voiced cannot know offline (the weather, the news, sports results,
+stock prices, anything from the internet) is answered by saying so, never by the LLM, which
+would make an answer up (HassGetWeather, GetOnlineInfo)."""
+
+from __future__ import annotations
+
+from voiced.intents import IntentContext, IntentMatch, Plugin
+from voiced.intents.ha_sentences import ha_sentences
+
+INTENTS = ["HassGetWeather", "GetOnlineInfo"]
+
+RULES = {
+    "offline_when": (
+        "(today|tonight|tomorrow|now|right now|outside|this (morning|afternoon|evening|"
+        "week|weekend)|(on|for) the weekend|later [today])"
+    ),
+    "offline_weather": "(rain|snow|be (sunny|cloudy|cold|hot|warm|windy|nice))",
+}
+WEATHER_SENTENCES = [
+    "<what_is> the weather [like] [<offline_when>]",
+    "(what's|what is|how's|how is) the weather [going to be] [like] [<offline_when>]",
+    "<what_is> the [weather] forecast [for] [<offline_when>]",
+    "weather [forecast] [for] [<offline_when>]",
+    "(is|will) it (going to|gonna) <offline_weather> [<offline_when>]",
+    "will it <offline_weather> [<offline_when>]",
+    "is it (raining|snowing|sunny|cold|hot|warm|windy) [outside] [<offline_when>]",
+    "do I need (an umbrella|a jacket|a coat) [<offline_when>]",
+    "(what's|what is) the temperature (outside|<offline_when>)",
+    "how (hot|cold|warm) is it (outside|<offline_when>)",
+]
+# topic -> how people ask for it; the topic is said in the answer.
+TOPICS = {
+    "the news": [
+        "<what_is> [in] the news [<offline_when>]",
+        "(what's|what is) the latest news",
+        "(tell|read|give) me the (news|headlines) [<offline_when>]",
+        "what are [the] [today's] (headlines|news)",
+        "[any] (latest|breaking) news",
+        "(what's|what is) (happening|going on) in the world [<offline_when>]",
+    ],
+    "sports results": [
+        "who won the [last|latest] (game|match|race) [(last night|yesterday|today)]",
+        "who won (last night's|yesterday's|today's) (game|match|race)",
+        "(what's|what is|what was) the score [(of|in) the (game|match)] [(last night|today)]",
+        "[the] (sports|football|soccer|baseball|basketball|hockey) (scores|results)",
+        "how did the (game|match) go [last night]",
+    ],
+    "stock prices": [
+        "(what's|what is) the (stock|share) price of {company}",
+        "how much is {company} (stock|shares) [(worth|trading at)] [<offline_when>]",
+        "how (is|are) the (stock market|stocks|markets) [doing] [<offline_when>]",
+        "(what's|what is) the price of (bitcoin|gold|oil) [<offline_when>]",
+        "(what's|what is) the (exchange rate|dollar|euro) [<offline_when>]",
+    ],
+    "the internet": [
+        "search the (web|internet) for {query}",
+        "(google|look up|search for) {query} (online|on the internet|on the web)",
+        "(look it up|search) online",
+        "(what's|what is) trending [online] [<offline_when>]",
+    ],
+    "the traffic": [
+        "(what's|what is|how's|how is) the traffic [like] [<offline_when>]",
+    ],
+    "your email": [
+        "(check|read) my (email|emails|mail|messages)",
+        "do I have [any] new (email|emails|mail|messages)",
+    ],
+}
+
+
+def plugin() -> Plugin:
+    sentences = ha_sentences(["HassGetWeather"])
+    sentences["intents"]["HassGetWeather"]["data"].append({"sentences": WEATHER_SENTENCES})
+    sentences["intents"]["GetOnlineInfo"] = {
+        "data": [
+            {"sentences": templates, "slots": {"topic": topic}}
+            for topic, templates in TOPICS.items()
+        ]
+    }
+    sentences["expansion_rules"] = {**sentences["expansion_rules"], **RULES}
+    sentences["lists"] = {
+        **sentences["lists"],
+        "company": {"wildcard": True},
+        "query": {"wildcard": True},
+    }
+    return Plugin(
+        name="offline",
+        description="what only the internet knows: said to be out of reach",
+        sentences=sentences,
+        handlers={"HassGetWeather": weather, "GetOnlineInfo": online_info},
+        side_effect_free=frozenset(INTENTS),
+    )
+
+
+def weather(match: IntentMatch, context: IntentContext) -> str:
+    return "I can't check the weather: I work offline."
+
+
+def online_info(match: IntentMatch, context: IntentContext) -> str:
+    return f"I can't check {match.slots.get('topic', 'that')}: I work offline."
