@@ -19,6 +19,10 @@ log = logging.getLogger(__name__)
 
 # A paced write returns this much before its audio would end, as a device buffer would.
 PACED_LEAD_SECONDS = 0.1
+# Audio the speaker's device buffer holds ahead. PortAudio's usual 35 ms ran dry (the reply
+# stuttered) whenever the playback thread waited for a busy CPU; the first sound comes as
+# soon as with a small buffer, and a cut reply stops this much later.
+SPEAKER_BUFFER_SECONDS = 0.2
 
 
 class AudioOutputError(VoicedError):
@@ -110,7 +114,11 @@ class SpeakerSink:
                 rate = int(info["default_samplerate"])
                 self._resampler = soxr.ResampleStream(sample_rate, rate, 1, dtype="float32")
             self._stream = sounddevice.OutputStream(
-                device=info["index"], channels=1, samplerate=rate, dtype="float32"
+                device=info["index"],
+                channels=1,
+                samplerate=rate,
+                dtype="float32",
+                latency=SPEAKER_BUFFER_SECONDS,
             )
             self._stream.start()
         except (ValueError, sounddevice.PortAudioError) as err:
