@@ -48,6 +48,11 @@ LEAD_IN_SECONDS = 0.1
 ANSWERED = r"turn \d+ answered by (\w+), first audio after ([0-9.]+) s"
 
 
+# Run before a child's own command: the kernel kills the child when the thread that started
+# it ends, so a test run that is killed leaves no server or daemon behind (util-linux).
+DIE_WITH_PARENT = ["setpriv", "--pdeathsig", "KILL"]
+
+
 class PulseServer:
     """A pulseaudio process with a microphone sink and a speaker sink; it can be stopped
     and started again on the same socket, as when the audio server restarts."""
@@ -86,6 +91,7 @@ class PulseServer:
         with self.log_path.open("ab") as log:
             self.process = subprocess.Popen(
                 [
+                    *DIE_WITH_PARENT,
                     PULSEAUDIO,
                     "--daemonize=no",
                     "--system=false",
@@ -268,11 +274,16 @@ class LiveRoom:
 
     def start_daemon(self, timeout_seconds: float) -> None:
         """Start `voiced run` and return once it listens on the microphone."""
+        self.launch_daemon()
+        self.wait_until_listening(timeout_seconds)
+
+    def launch_daemon(self) -> None:
+        """Start `voiced run`; it loads its models meanwhile."""
         config = self.server.directory / "voiced.yaml"
         config.write_text(json.dumps(self.settings), encoding="utf-8")
         env = {key: value for key, value in self.env.items() if key != "JOURNAL_STREAM"}
         self.daemon = subprocess.Popen(
-            [sys.executable, "-m", "voiced.cli", "run", "--config", str(config)],
+            [*DIE_WITH_PARENT, sys.executable, "-m", "voiced.cli", "run", "--config", str(config)],
             cwd=ROOT,
             env=env,
             stderr=subprocess.PIPE,
@@ -286,6 +297,8 @@ class LiveRoom:
                 self.log.append((time.monotonic(), line))
 
         threading.Thread(target=read_log, daemon=True).start()
+
+    def wait_until_listening(self, timeout_seconds: float) -> None:
         self.wait_for_log("listening on 'pulse'", 0.0, timeout_seconds)
         time.sleep(0.5)  # the capture stream is running
 

@@ -9,7 +9,6 @@ and what it told systemd (STATUS= on a notify socket of the test's own).
 
 from __future__ import annotations
 
-import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -97,11 +96,10 @@ def room(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Room]:
     try:
         room.server.start()
         room.start_recording()
-        daemon = threading.Thread(target=room.start_daemon, args=(STARTUP_TIMEOUT_SECONDS,))
-        daemon.start()
+        room.launch_daemon()
         # Loaded while the daemon loads its own models.
         room.recognizer = load_recognizer(MODELS_DIR, repeatable_config().asr)
-        daemon.join()
+        room.wait_until_listening(STARTUP_TIMEOUT_SECONDS)
         room.wait_for_status("listening", 0.0, 10)
         yield room
     finally:
