@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import logging
+import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +19,10 @@ log = logging.getLogger(__name__)
 
 # A paced write returns this much before its audio would end, as a device buffer would.
 PACED_LEAD_SECONDS = 0.1
+# Audio the speaker's device buffer holds ahead. PortAudio's usual 35 ms ran dry (the reply
+# stuttered) whenever the playback thread waited for a busy CPU; the first sound comes as
+# soon as with a small buffer, and a cut reply stops this much later.
+SPEAKER_BUFFER_SECONDS = 0.2
 
 
 class AudioOutputError(VoicedError):
@@ -65,26 +72,39 @@ class PacedSink:
 
 class SpeakerSink:
     """A blocking sounddevice output stream, opened on the first write at the voice's rate
-    when the device takes it, else at the device's own rate (converted here, once)."""
+    when the device takes it, else at the device's own rate (converted here, once).
+
+    A write that fails (the speaker unplugged, the audio server gone) closes the stream,
+    and the next write opens it again: the reply is lost, not the speaker."""
 
     def __init__(self, device: str | int | None) -> None:
         self.device = device
         self._stream: Any = None
         self._device_rate = 0
         self._resampler: Any = None
+        # Held by each write and while PortAudio restarts: a restart closes every stream.
+        self._lock = threading.Lock()
 
     def write(self, samples: np.ndarray, sample_rate: int) -> None:
-        if self._stream is None:
-            self._open(sample_rate)
-        data = samples.astype(np.float32) / 32768.0
-        if self._resampler is not None:
-            data = self._resampler.resample_chunk(data)
-        self._stream.write(data.reshape(-1, 1))
+        import sounddevice
+
+        with self._lock:
+            if self._stream is None:
+                self._open(sample_rate)
+            data = samples.astype(np.float32) / 32768.0
+            if self._resampler is not None:
+                data = self._resampler.resample_chunk(data)
+            try:
+                self._stream.write(data.reshape(-1, 1))
+            except sounddevice.PortAudioError as err:
+                self._close_quietly()
+                raise AudioOutputError(f"speaker {self.device!r} failed: {err}") from err
 
     def _open(self, sample_rate: int) -> None:
         import sounddevice
         import soxr
 
+        self._resampler = None
         try:
             info: Any = sounddevice.query_devices(self.device, kind="output")
             rate = sample_rate
@@ -94,15 +114,38 @@ class SpeakerSink:
                 rate = int(info["default_samplerate"])
                 self._resampler = soxr.ResampleStream(sample_rate, rate, 1, dtype="float32")
             self._stream = sounddevice.OutputStream(
-                device=info["index"], channels=1, samplerate=rate, dtype="float32"
+                device=info["index"],
+                channels=1,
+                samplerate=rate,
+                dtype="float32",
+                latency=SPEAKER_BUFFER_SECONDS,
             )
             self._stream.start()
         except (ValueError, sounddevice.PortAudioError) as err:
+            self._close_quietly()
             raise AudioOutputError(f"speaker {self.device!r} cannot be opened: {err}") from err
         log.info("speaking on %r at %d Hz", info["name"], rate)
 
+    def _close_quietly(self) -> None:
+        """Drop the stream at once, after an error or for a restart of PortAudio."""
+        stream, self._stream = self._stream, None
+        if stream is not None:
+            stream.close(ignore_errors=True)
+
+    @contextmanager
+    def closed(self) -> Iterator[None]:
+        """No stream open and no write until the block ends (PortAudio restarting)."""
+        with self._lock:
+            self._close_quietly()
+            yield
+
     def close(self) -> None:
-        if self._stream is not None:
-            self._stream.stop()
-            self._stream.close()
-            self._stream = None
+        import sounddevice
+
+        with self._lock:
+            if self._stream is not None:
+                try:
+                    self._stream.stop()  # lets the last audio play out
+                except sounddevice.PortAudioError as err:
+                    log.warning("speaker %r failed while closing: %s", self.device, err)
+                self._close_quietly()

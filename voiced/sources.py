@@ -12,7 +12,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from voiced.audio import SAMPLE_RATE, SAMPLES_PER_CHUNK, SECONDS_PER_CHUNK, FrameBuffer
+from voiced.audio import SAMPLE_RATE, SAMPLES_PER_CHUNK, FrameBuffer
 from voiced.errors import VoicedError
 from voiced.messages import AudioChunk
 from voiced.wavio import read_wav, to_heard_format
@@ -21,6 +21,18 @@ log = logging.getLogger(__name__)
 
 
 OVERFLOW_REPORT_SECONDS = 10.0
+# PortAudio hands audio over this often. A block as long as a chunk (80 ms) would hold
+# each chunk back until a block boundary: up to 80 ms more before the end of speech is heard.
+SECONDS_PER_BLOCK = 0.02
+# How often the reader looks whether the stream has ended (an audio server gone, a device
+# unplugged: PortAudio ends the stream) while no audio comes.
+POLL_SECONDS = 0.1
+# No audio this long from a running stream: the microphone is lost. The first audio of a
+# stream just opened may take longer (an audio server starting its stream).
+STALLED_SECONDS = 1.0
+FIRST_AUDIO_SECONDS = 5.0
+# Audio held for a listener that falls behind, before blocks are dropped.
+BUFFERED_SECONDS = 16.0
 
 
 class AudioInputError(VoicedError):
@@ -97,7 +109,9 @@ class MicrophoneSource:
         except (ValueError, sounddevice.PortAudioError) as err:
             raise AudioInputError(f"{self.name} not found ({err})") from err
         native_rate = int(info["default_samplerate"])
-        blocks: queue.Queue[np.ndarray] = queue.Queue(maxsize=200)
+        blocks: queue.Queue[np.ndarray] = queue.Queue(
+            maxsize=int(BUFFERED_SECONDS / SECONDS_PER_BLOCK)
+        )
 
         def on_audio(data: np.ndarray, _frames: int, _time: Any, status: Any) -> None:
             # The PortAudio callback only hands the block on and counts losses: no work here.
@@ -112,26 +126,35 @@ class MicrophoneSource:
         # A streaming resampler keeps its state across blocks: no clicks at block edges.
         resampler = soxr.ResampleStream(native_rate, SAMPLE_RATE, 1, dtype="float32")
         position = 0
+        name = info["name"]
         try:
             stream = sounddevice.InputStream(
                 device=info["index"],
                 channels=1,
                 samplerate=native_rate,
                 dtype="float32",
-                blocksize=int(native_rate * SECONDS_PER_CHUNK),
+                blocksize=int(native_rate * SECONDS_PER_BLOCK),
                 callback=on_audio,
             )
         except sounddevice.PortAudioError as err:
-            raise AudioInputError(f"microphone {info['name']!r} cannot be opened: {err}") from err
-        log.info("listening on %r at %d Hz", info["name"], native_rate)
+            raise AudioInputError(f"microphone {name!r} cannot be opened: {err}") from err
+        log.info("listening on %r at %d Hz", name, native_rate)
         with stream:
+            silent_since = time.monotonic()
+            allowed_seconds = FIRST_AUDIO_SECONDS
             while True:
                 try:
-                    block = blocks.get(timeout=2.0)
-                except queue.Empty as err:
-                    raise AudioInputError(
-                        f"microphone {info['name']!r} stopped sending audio"
-                    ) from err
+                    block = blocks.get(timeout=POLL_SECONDS)
+                except queue.Empty:
+                    if not stream.active:
+                        raise AudioInputError(f"microphone {name!r} went away") from None
+                    if time.monotonic() - silent_since > allowed_seconds:
+                        raise AudioInputError(
+                            f"microphone {name!r} stopped sending audio"
+                        ) from None
+                    continue
+                silent_since = time.monotonic()
+                allowed_seconds = STALLED_SECONDS
                 self._report_overflows()
                 heard = resampler.resample_chunk(block[:, 0])
                 for chunk in frames.push(to_heard_format(heard, SAMPLE_RATE)):
