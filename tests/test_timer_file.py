@@ -20,6 +20,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from voiced.files import json_depth
 from voiced.timers import (
     EARLIEST_END,
     LATE_ANNOUNCE_SECONDS,
@@ -27,7 +28,6 @@ from voiced.timers import (
     MAX_TIMER_SECONDS,
     SavedTimer,
     Timers,
-    json_depth,
     read_timers_file,
     timers_json,
 )
@@ -52,7 +52,7 @@ def start(path: Path, said: Said | None = None, **options: Any) -> Timers:
 
 
 def kept_files(path: Path) -> list[Path]:
-    return sorted(path.parent.glob(f"{path.name}.bad-*"))
+    return sorted(path.parent.glob(f"{path.name}.unreadable-*"))
 
 
 @pytest.fixture
@@ -195,7 +195,7 @@ def test_a_file_that_cannot_be_moved_aside_is_left_alone(
     def refuse(source: object, target: object) -> None:
         raise PermissionError(13, "Permission denied")
 
-    monkeypatch.setattr("voiced.timers.os.rename", refuse)
+    monkeypatch.setattr("voiced.files.os.rename", refuse)
     timers = start(path)
     try:
         assert "cannot be moved aside" in caplog.text
