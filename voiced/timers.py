@@ -28,6 +28,7 @@ from voiced.errors import VoicedError
 from voiced.files import (
     UnreadableFileError,
     keep_aside,
+    kept_aside_note,
     read_json_file,
     write_atomically,
 )
@@ -325,6 +326,20 @@ def _number(entry: dict[str, Any], key: str, low: float, high: float) -> float:
             f'"{key}" must be above {low:.0f} and at most {high:.0f}, got {value!r:.40}'
         )
     return number
+
+
+def check_note(path: Path) -> str | None:
+    """What `voiced check` says of the timers file: a copy kept aside, or a file that will
+    be at the next start; None when all is well."""
+    note = kept_aside_note(path, "timers file")
+    if note is not None or not path.exists():
+        return note
+    problems = read_timers_file(path, time.time()).problems
+    if problems:
+        return (
+            f"timers file {path} is unusable ({_listed(problems)}): it will be kept aside at start"
+        )
+    return None
 
 
 def _listed(problems: list[str]) -> str:
