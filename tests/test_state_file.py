@@ -5,6 +5,9 @@ from __future__ import annotations
 import json
 import logging
 import os
+import stat
+import threading
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -122,6 +125,9 @@ def test_the_new_file_is_synced_before_the_rename_and_the_directory_after(
         b'{"devices": []}',
         b"\xff\xfe",
         b'{"devices": {"lamp": {"brightness_pct": NaN}}}',
+        b'{"devices": {}, "mine": 1e400}',
+        b'{"devices": {}, "mine": ' + b"9" * 5000 + b"}",
+        b"null",
         b'{"devices": {}, "deep": ' + b"[" * 100_000 + b"]" * 100_000 + b"}",
     ],
     ids=[
@@ -131,6 +137,9 @@ def test_the_new_file_is_synced_before_the_rename_and_the_directory_after(
         "devices-not-an-object",
         "not-utf8",
         "nan",
+        "overflow",
+        "long-integer",
+        "null",
         "deep",
     ],
 )
@@ -163,6 +172,52 @@ def test_check_says_what_a_bad_file_will_become_without_touching_it(tmp_path: Pa
     note = check_note(path)
     assert note is not None and "will be kept aside" in note
     assert path.read_text(encoding="utf-8") == '{"devices": {},}'
+
+
+def finishes(action: Callable[[], object], fifo: Path) -> None:
+    """Run `action`; should it wait for a writer to `fifo`, fail instead of hanging."""
+    errors: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            action()
+        except BaseException as err:
+            errors.append(err)
+
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    thread.join(timeout=10)
+    if thread.is_alive():
+        os.close(os.open(fifo, os.O_WRONLY | os.O_NONBLOCK))  # a writer ends the wait
+        pytest.fail(f"waited for a writer to {fifo}")
+    if errors:
+        raise errors[0]
+
+
+def test_a_fifo_is_kept_aside_not_waited_on(tmp_path: Path) -> None:
+    path = tmp_path / "state.json"
+    os.mkfifo(path)  # opened for reading, it would wait for a writer forever
+    notes: list[str | None] = []
+    finishes(lambda: notes.append(check_note(path)), path)
+    assert notes == [
+        f"state file {path} cannot be read (not a regular file): it will be kept aside at first use"
+    ]
+    finishes(lambda: StateFileBackend(path).turn(LAMP, True), path)
+    (aside,) = tmp_path.glob("state.json.unreadable-*")
+    assert stat.S_ISFIFO(aside.lstat().st_mode)
+    assert read_json(path) == {"devices": {"lamp": {"on": True, "brightness_pct": None}}}
+
+
+def test_a_link_to_a_fifo_is_kept_aside_and_the_fifo_left_where_it_is(tmp_path: Path) -> None:
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)  # as a device would be: not voiced's to move
+    path = tmp_path / "state.json"
+    path.symlink_to(fifo)
+    finishes(lambda: StateFileBackend(path).turn(LAMP, True), fifo)
+    (aside,) = tmp_path.glob("state.json.unreadable-*")
+    assert aside.readlink() == fifo
+    assert stat.S_ISFIFO(fifo.lstat().st_mode)
+    assert read_json(path) == {"devices": {"lamp": {"on": True, "brightness_pct": None}}}
 
 
 def test_a_huge_file_is_kept_aside_unread(tmp_path: Path) -> None:

@@ -4,6 +4,7 @@ cannot use whole is kept aside under a new name, never silently replaced."""
 
 from __future__ import annotations
 
+import io
 import json
 import logging
 import math
@@ -20,6 +21,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from voiced.check import run_checks
+from voiced.config import Config, StateFileConfig
+from voiced.files import json_depth
 from voiced.timers import (
     EARLIEST_END,
     LATE_ANNOUNCE_SECONDS,
@@ -27,7 +31,6 @@ from voiced.timers import (
     MAX_TIMER_SECONDS,
     SavedTimer,
     Timers,
-    json_depth,
     read_timers_file,
     timers_json,
 )
@@ -52,7 +55,7 @@ def start(path: Path, said: Said | None = None, **options: Any) -> Timers:
 
 
 def kept_files(path: Path) -> list[Path]:
-    return sorted(path.parent.glob(f"{path.name}.bad-*"))
+    return sorted(path.parent.glob(f"{path.name}.unreadable-*"))
 
 
 @pytest.fixture
@@ -195,7 +198,7 @@ def test_a_file_that_cannot_be_moved_aside_is_left_alone(
     def refuse(source: object, target: object) -> None:
         raise PermissionError(13, "Permission denied")
 
-    monkeypatch.setattr("voiced.timers.os.rename", refuse)
+    monkeypatch.setattr("voiced.files.os.rename", refuse)
     timers = start(path)
     try:
         assert "cannot be moved aside" in caplog.text
@@ -203,6 +206,31 @@ def test_a_file_that_cannot_be_moved_aside_is_left_alone(
         assert path.read_text() == "{not json"
     finally:
         timers.close()
+
+
+def test_check_says_a_timers_file_will_be_and_was_kept_aside(
+    path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("voiced.check.PROBES", ())  # the models are checked elsewhere
+    config = Config(state_file=StateFileConfig(path=path.with_name("state.json")))
+
+    def warnings() -> list[str]:
+        out = io.StringIO()
+        run_checks(config, None, out)
+        return [line for line in out.getvalue().splitlines() if "timers file" in line]
+
+    assert warnings() == []
+    path.write_text('{"timers": [{"description": "5 minutes", "ends_at": NaN}]}')
+    assert warnings() == [
+        f'warning  timers file {path} is unusable (timer 1: "ends_at" must be a finite number,'
+        " got nan): it will be kept aside at start"
+    ]
+    start(path).close()
+    [kept] = kept_files(path)
+    assert warnings() == [
+        f"warning  timers file {path} could not be read and was kept as {kept}: take what "
+        "you need from it, then delete it"
+    ]
 
 
 def test_10000_ended_timers_are_said_in_one_sentence(path: Path, timers_of: Any) -> None:

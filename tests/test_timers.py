@@ -296,7 +296,7 @@ def test_unusable_timers_file_is_kept_aside_not_replaced(
     path.write_text('{"timers": [{"description": "5 minutes"')
     timers = Timers(announced, path)
     assert "timers file" in caplog.text and "unusable" in caplog.text
-    [kept] = tmp_path.glob("timers.json.bad-*")
+    [kept] = tmp_path.glob("timers.json.unreadable-*")
     assert kept.read_text() == '{"timers": [{"description": "5 minutes"'
     timers.start(30)
     assert [t["description"] for t in json.loads(path.read_text())["timers"]] == ["30 seconds"]

@@ -6,6 +6,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from voiced import timers
 from voiced.asr import choose_engine
 from voiced.config import Config
 from voiced.devices import state_file
@@ -33,8 +34,13 @@ def run_checks(config: Config, config_path: Path | None, out: Any = sys.stdout) 
     except VoicedError as err:
         # The daemon waits for a missing microphone; replay needs none.
         print(f"warning  audio devices: {err}", file=out)
-    if (note := state_file.check_note(config.state_file.path)) is not None:
-        print(f"warning  {note}", file=out)
+    notes = (
+        state_file.check_note(config.state_file.path),
+        timers.check_note(config.state_file.timers_file),
+    )
+    for note in notes:
+        if note is not None:
+            print(f"warning  {note}", file=out)
     print("all good" if not failures else f"{failures} problem(s)", file=out)
     return EX_OK if not failures else EX_MISSING
 

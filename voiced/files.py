@@ -7,13 +7,18 @@ A crash or a power cut mid-write leaves the old content or the new, never half o
 from __future__ import annotations
 
 import contextlib
+import errno
+import functools
 import itertools
 import json
+import math
+import operator
 import os
 import re
 import secrets
 import stat
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -66,65 +71,144 @@ def _keep_owner_and_mode(fd: int, old: os.stat_result) -> None:
     os.fchmod(fd, stat.S_IMODE(old.st_mode))
 
 
-def read_json_file(path: Path, max_bytes: int, max_depth: int) -> Any | None:
-    """The JSON document in `path`, or None when there is no such file. Raises
-    UnreadableFileError for content that is too large, too deep or not JSON (NaN and
-    Infinity included), and OSError when the file cannot be read at all."""
-    try:
-        with open(path, "rb") as file:
-            content = file.read(max_bytes + 1)
-    except FileNotFoundError:
-        return None
+def read_json_file(path: Path, max_bytes: int, max_depth: int, *, finite_only: bool = True) -> Any:
+    """The JSON document in `path` (through a symlink, its target). Raises
+    UnreadableFileError for what is not a regular file, and for content that is too large,
+    too deep or not JSON (see loads_bounded for `finite_only`); OSError when the file
+    cannot be read at all: FileNotFoundError when there is none (a `null` in it is None)."""
+    with os.fdopen(_open_regular(path), "rb") as file:
+        content = file.read(max_bytes + 1)
     if len(content) > max_bytes:
         raise UnreadableFileError(f"larger than {max_bytes} bytes")
-    return loads_bounded(content, max_depth)
+    return loads_bounded(content, max_depth, finite_only=finite_only)
 
 
-def loads_bounded(content: bytes | bytearray, max_depth: int) -> Any:
-    """Parse JSON of bounded size (the caller's) and depth; strict: no NaN, no Infinity."""
+def _open_regular(path: Path) -> int:
+    """A descriptor of the regular file `path` names. Anything else is not opened at all: a
+    FIFO would wait for a writer forever, a device (/dev/zero) read without end."""
+    mode = os.stat(path).st_mode
+    if stat.S_ISDIR(mode):
+        raise IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR), str(path))
+    if not stat.S_ISREG(mode):
+        raise UnreadableFileError("not a regular file")
+    # Should a FIFO take the file's place between the two looks, its open does not wait.
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY | os.O_CLOEXEC)
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise UnreadableFileError("not a regular file")
+    except BaseException:
+        os.close(fd)
+        raise
+    return fd
+
+
+def loads_bounded(content: bytes | bytearray, max_depth: int, *, finite_only: bool = True) -> Any:
+    """Parse JSON of bounded size (the caller's) and depth. A number that JSON cannot write
+    back as it was read (NaN, Infinity, 1e400, an integer of more than MAX_INTEGER_DIGITS
+    digits) makes the whole text unreadable; with `finite_only` False it reads as a float
+    NaN or infinity instead, for a caller that checks each number and keeps what is good."""
     try:
         text = bytes(content).decode("utf-8")
     except UnicodeDecodeError as err:
         raise UnreadableFileError(f"not UTF-8 (byte {err.start})") from None
-    if _nesting(text) > max_depth:
+    if _first_past(_bracket_steps(text), max_depth) is not None:
         raise UnreadableFileError(f"nested deeper than {max_depth} levels")
     try:
-        return json.loads(text, parse_constant=_no_constant)
-    except ValueError as err:  # JSONDecodeError, or a number of too many digits
+        if finite_only:
+            return json.loads(
+                text, parse_int=_integer, parse_float=_finite_float, parse_constant=_no_constant
+            )
+        return json.loads(text, parse_int=_integer_or_infinity)
+    except ValueError as err:  # JSONDecodeError, or a number refused above
         raise UnreadableFileError(f"not valid JSON: {err}") from None
     except RecursionError:  # not reached within the depth limit; never a traceback
         raise UnreadableFileError(f"nested deeper than {max_depth} levels") from None
+
+
+# Python's own limit (sys.int_info.default_max_str_digits), fixed here: reading a longer
+# integer costs time that grows with the square of its length.
+MAX_INTEGER_DIGITS = 4300
+
+
+def _integer(digits: str) -> int:
+    if len(digits.lstrip("-")) > MAX_INTEGER_DIGITS:
+        raise ValueError(f"an integer of more than {MAX_INTEGER_DIGITS} digits")
+    return int(digits)
+
+
+def _integer_or_infinity(digits: str) -> int | float:
+    try:
+        return _integer(digits)
+    except ValueError:  # too long, here or by PYTHONINTMAXSTRDIGITS
+        return -math.inf if digits.startswith("-") else math.inf
+
+
+def _finite_float(text: str) -> float:
+    number = float(text)
+    if not math.isfinite(number):
+        raise ValueError(f"{text[:20]} is too large a number")
+    return number
 
 
 def _no_constant(name: str) -> Any:
     raise ValueError(f"{name} is not a number JSON allows")
 
 
-def _nesting(text: str) -> int:
-    """How deep brackets nest outside strings, found without parsing (nor recursing): the
-    escapes go first, then the strings, and what is left of the brackets is counted."""
-    brackets = _BRACKETS.sub("", _STRINGS.sub("", _ESCAPES.sub("", text)))
-    steps = (1 if char in "[{" else -1 for char in brackets)
-    return max(itertools.accumulate(steps), default=0)
+def json_depth(text: str, stop_above: int | None = None) -> int:
+    """How deeply the arrays and objects of a JSON text nest, found without parsing it
+    (Python's parser recurses: a deep enough text would overflow its stack). Counting stops
+    at the first level past `stop_above`, which it returns: a deep text costs nothing."""
+    steps = _bracket_steps(text)
+    if stop_above is not None and (deeper := _first_past(steps, stop_above)) is not None:
+        return deeper
+    return max(itertools.chain((0,), _depths(steps)))
+
+
+def _bracket_steps(text: str) -> bytes:
+    """The brackets outside strings (the escapes go first, then the strings), an opening one
+    as 2 and a closing one as 0: the depth after the n-th is their sum so far less n."""
+    outside = _STRINGS.sub("", _ESCAPES.sub("", text)).encode("utf-8")
+    return outside.translate(_STEPS, _NOT_BRACKETS)
+
+
+def _depths(steps: bytes) -> Iterator[int]:
+    # C loops all the way: no Python bytecode runs per bracket.
+    return map(operator.sub, itertools.accumulate(steps), itertools.count(1))
+
+
+def _first_past(steps: bytes, limit: int) -> int | None:
+    """The first depth deeper than `limit` (limit + 1), or None when there is none."""
+    return next(filter(functools.partial(operator.lt, limit), _depths(steps)), None)
 
 
 _ESCAPES = re.compile(r"\\.", re.DOTALL)
 _STRINGS = re.compile(r'"[^"]*"')
-_BRACKETS = re.compile(r"[^\[\]{}]")
+_STEPS = bytes.maketrans(b"[{]}", b"\x02\x02\x00\x00")
+_NOT_BRACKETS = bytes(set(range(256)) - set(b"[{]}"))
+
+
+# What keep_aside adds to a name, before the time.
+ASIDE_SUFFIX = ".unreadable-"
 
 
 def keep_aside(path: Path, now: float | None = None) -> Path:
-    """Rename the file `path` names (through a symlink, its target) to
-    NAME.unreadable-YYYYmmddTHHMMSSZ beside it, so that nothing overwrites it; returns the
-    new path."""
+    """Rename the file `path` names to NAME.unreadable-YYYYmmddTHHMMSSZ beside it (with a
+    number added should that name be taken), so that nothing overwrites it; returns the new
+    path. Through a symlink, its target is renamed when it is a regular file; a link to
+    anything else (a FIFO, /dev/zero) is renamed itself: a device is not voiced's to move."""
     target = Path(os.path.realpath(path))
+    try:
+        regular = stat.S_ISREG(os.lstat(target).st_mode)
+    except OSError:
+        regular = False
+    moved = target if regular else path
     stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime(time.time() if now is None else now))
-    aside = target.with_name(f"{target.name}.unreadable-{stamp}")
+    aside = moved.with_name(f"{moved.name}{ASIDE_SUFFIX}{stamp}")
     number = 1
-    while aside.exists():
+    while os.path.lexists(aside):
         number += 1
-        aside = target.with_name(f"{target.name}.unreadable-{stamp}-{number}")
-    os.rename(target, aside)
+        aside = moved.with_name(f"{moved.name}{ASIDE_SUFFIX}{stamp}-{number}")
+    os.rename(moved, aside)
     return aside
 
 
@@ -132,6 +216,19 @@ def kept_aside(path: Path) -> list[Path]:
     """The files keep_aside made of `path`, oldest first."""
     target = Path(os.path.realpath(path))
     try:
-        return sorted(target.parent.glob(f"{target.name}.unreadable-*"))
+        return sorted(target.parent.glob(f"{target.name}{ASIDE_SUFFIX}*"))
     except OSError:
         return []
+
+
+def kept_aside_note(path: Path, what: str) -> str | None:
+    """What `voiced check` says of the copies keep_aside made of `path`, the `what` ("state
+    file"); None when there is none."""
+    aside = kept_aside(path)
+    if not aside:
+        return None
+    older = f" (and {len(aside) - 1} older)" if len(aside) > 1 else ""
+    return (
+        f"{what} {path} could not be read and was kept as {aside[-1]}{older}: "
+        "take what you need from it, then delete it"
+    )

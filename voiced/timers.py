@@ -17,19 +17,21 @@ from __future__ import annotations
 import json
 import logging
 import math
-import os
-import re
-import stat
 import threading
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from voiced.errors import VoicedError
-from voiced.files import write_atomically
+from voiced.files import (
+    UnreadableFileError,
+    keep_aside,
+    kept_aside_note,
+    read_json_file,
+    write_atomically,
+)
 
 log = logging.getLogger(__name__)
 
@@ -263,31 +265,15 @@ def read_timers_file(path: Path, now: float) -> TimersFile:
     is unusable is named in `problems`, and the usable timers are kept."""
     read = TimersFile()
     try:
-        # Not a FIFO or a device: opening one could wait forever, or read without end.
-        if not stat.S_ISREG(path.stat().st_mode):
-            read.problems.append("is not a regular file")
-            return read
-        with path.open("rb") as file:
-            raw = file.read(MAX_FILE_BYTES + 1)
+        # A number out of range fails only its timer: the others are kept.
+        data = read_json_file(path, MAX_FILE_BYTES, MAX_JSON_DEPTH, finite_only=False)
+    except UnreadableFileError as err:
+        read.problems.append(f"is {err}")
+        return read
+    except FileNotFoundError:  # gone since it was seen: no timers
+        return read
     except OSError as err:
         read.problems.append(f"cannot be read ({err.strerror or err})")
-        return read
-    if len(raw) > MAX_FILE_BYTES:
-        read.problems.append(f"is larger than {MAX_FILE_BYTES} bytes")
-        return read
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError:
-        read.problems.append("is not UTF-8 text")
-        return read
-    depth = json_depth(text)
-    if depth > MAX_JSON_DEPTH:
-        read.problems.append(f"is nested {depth} levels deep (at most {MAX_JSON_DEPTH})")
-        return read
-    try:
-        data = json.loads(text, parse_int=_bounded_int)
-    except (ValueError, RecursionError) as err:
-        read.problems.append(f"is not valid JSON ({err})")
         return read
     entries = data.get("timers") if isinstance(data, dict) else None
     if not isinstance(entries, list):
@@ -299,40 +285,6 @@ def read_timers_file(path: Path, now: float) -> TimersFile:
         except ValueError as err:
             read.problems.append(f"timer {number}: {err}")
     return read
-
-
-# A JSON text's tokens that matter to its depth: an escape (skipped), a quote, a bracket.
-_DEPTH_TOKEN = re.compile(r'\\.|["\[\]{}]', re.DOTALL)
-
-
-def json_depth(text: str, stop_above: int = MAX_JSON_DEPTH) -> int:
-    """How deeply the arrays and objects of a JSON text nest, found in one pass without
-    parsing it (Python's parser recurses: a deep enough file would overflow its stack).
-    Counting stops once the depth passes `stop_above`."""
-    depth = deepest = 0
-    in_string = False
-    for token in _DEPTH_TOKEN.finditer(text):
-        char = token.group()
-        if char == '"':
-            in_string = not in_string
-        elif in_string or len(char) > 1:
-            continue
-        else:
-            depth += 1 if char in "[{" else -1
-            if depth > deepest:
-                deepest = depth
-                if deepest > stop_above:
-                    break
-    return deepest
-
-
-def _bounded_int(digits: str) -> float | int:
-    """An integer of JSON as Python reads it, unless too long to be a time: then an
-    infinity, refused where a time is checked (Python refuses to read 4,300 digits and
-    more, which would lose the whole file)."""
-    if len(digits.lstrip("-")) > 20:
-        return -math.inf if digits.startswith("-") else math.inf
-    return int(digits)
 
 
 def _saved_timer(entry: Any, now: float) -> SavedTimer:
@@ -363,7 +315,10 @@ def _number(entry: dict[str, Any], key: str, low: float, high: float) -> float:
     value = entry[key]
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise ValueError(f'"{key}" must be a number, got {type(value).__name__}')
-    number = float(value)
+    try:
+        number = float(value)
+    except OverflowError:  # an integer of hundreds of digits
+        number = math.inf
     if not math.isfinite(number):
         raise ValueError(f'"{key}" must be a finite number, got {value!r:.40}')
     if not low < number <= high:
@@ -373,17 +328,24 @@ def _number(entry: dict[str, Any], key: str, low: float, high: float) -> float:
     return number
 
 
-def keep_aside(path: Path, now: float) -> Path:
-    """Rename an unusable timers file beside itself, with the time in its name, so that
-    nothing in it is lost; the path it now has."""
-    stamp = datetime.fromtimestamp(now, UTC).strftime("%Y%m%dT%H%M%SZ")
-    target = path.with_name(f"{path.name}.bad-{stamp}")
-    number = 1
-    while target.exists() or target.is_symlink():
-        number += 1
-        target = path.with_name(f"{path.name}.bad-{stamp}-{number}")
-    os.rename(path, target)
-    return target
+def check_note(path: Path) -> str | None:
+    """What `voiced check` says of the timers file: a copy kept aside, or a file that will
+    be at the next start; None when all is well."""
+    note = kept_aside_note(path, "timers file")
+    if note is not None or not path.exists():
+        return note
+    problems = read_timers_file(path, time.time()).problems
+    if problems:
+        return (
+            f"timers file {path} is unusable ({_listed(problems)}): it will be kept aside at start"
+        )
+    return None
+
+
+def _listed(problems: list[str]) -> str:
+    """The first five problems, in one line."""
+    more = f"; and {len(problems) - 5} more" if len(problems) > 5 else ""
+    return "; ".join(problems[:5]) + more
 
 
 def timers_json(timers: Iterable[SavedTimer]) -> str:
@@ -564,9 +526,7 @@ class Timers:
             self._write()
 
     def _keep_aside(self, path: Path, wall: float, problems: list[str]) -> None:
-        shown = "; ".join(problems[:5]) + (
-            f"; and {len(problems) - 5} more" if len(problems) > 5 else ""
-        )
+        shown = _listed(problems)
         try:
             kept = keep_aside(path, wall)
         except OSError as err:

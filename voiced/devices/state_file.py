@@ -20,7 +20,7 @@ from voiced.devices import BackendError, DeviceState
 from voiced.files import (
     UnreadableFileError,
     keep_aside,
-    kept_aside,
+    kept_aside_note,
     read_json_file,
     write_atomically,
 )
@@ -108,12 +108,12 @@ def _read(path: Path) -> dict[str, Any]:
         document = read_json_file(path, MAX_STATE_BYTES, MAX_STATE_DEPTH)
     except UnreadableFileError as err:
         reason = str(err)
+    except FileNotFoundError:
+        return {"devices": {}}
     except OSError as err:
         # Not a matter of content (permissions, I/O): the command fails, the file stays.
         raise BackendError(f"cannot read the state file {path}: {err.strerror or err}") from err
     else:
-        if document is None:
-            return {"devices": {}}
         if isinstance(document, dict) and isinstance(document.get("devices"), dict):
             return document
         reason = "it is not an object with a 'devices' object"
@@ -136,21 +136,17 @@ def _read(path: Path) -> dict[str, Any]:
 def check_note(path: Path) -> str | None:
     """What `voiced check` says of the state file: a copy kept aside, or a file that
     will be; None when all is well."""
-    aside = kept_aside(path)
-    if aside:
-        return (
-            f"state file {path} could not be read and was kept as {aside[-1]}"
-            f"{f' (and {len(aside) - 1} older)' if len(aside) > 1 else ''}: "
-            "take what you need from it, then delete it"
-        )
+    note = kept_aside_note(path, "state file")
+    if note is not None:
+        return note
     try:
         document = read_json_file(path, MAX_STATE_BYTES, MAX_STATE_DEPTH)
     except UnreadableFileError as err:
         return f"state file {path} cannot be read ({err}): it will be kept aside at first use"
+    except FileNotFoundError:
+        return None
     except OSError as err:
         return f"state file {path} cannot be read: {err.strerror or err}"
-    if document is not None and not (
-        isinstance(document, dict) and isinstance(document.get("devices"), dict)
-    ):
+    if not (isinstance(document, dict) and isinstance(document.get("devices"), dict)):
         return f"state file {path} has no 'devices' object: it will be kept aside at first use"
     return None
