@@ -9,15 +9,21 @@ and the first decode after the weights are repacked for them segfaults (llama.cp
 20824). So native is off and each feature is named from what the kernel reports, AMX
 never. On aarch64 the architecture string follows the cores: a Pi 4's Cortex-A72 has no
 dot-product instructions, a Pi 5's Cortex-A76 has them (and half-precision arithmetic).
+They are read from the hardware capabilities the kernel hands every process (the auxiliary
+vector, which /proc/cpuinfo's "Features" line is printed from): under qemu-user, as in
+scripts/arm64-check, /proc/cpuinfo is the host's x86 file, and only the auxiliary vector
+describes the emulated core.
 """
 
 from __future__ import annotations
 
 import platform
+import struct
 import sys
 from pathlib import Path
 
 CPUINFO = Path("/proc/cpuinfo")
+AUXV = Path("/proc/self/auxv")
 
 # llama.cpp option → the /proc/cpuinfo flags it compiles for (all must be present).
 X86_OPTIONS: tuple[tuple[str, tuple[str, ...]], ...] = (
@@ -43,6 +49,15 @@ ARM_EXTENSIONS: tuple[tuple[str, str], ...] = (
     ("dotprod", "asimddp"),
     ("i8mm", "i8mm"),
 )
+# The same words from the auxiliary vector: (AT_HWCAP or AT_HWCAP2, bit) per Linux's
+# arch/arm64/include/uapi/asm/hwcap.h.
+AT_HWCAP = 16
+AT_HWCAP2 = 26
+ARM_HWCAP_BITS: dict[str, tuple[int, int]] = {
+    "asimdhp": (AT_HWCAP, 10),
+    "asimddp": (AT_HWCAP, 20),
+    "i8mm": (AT_HWCAP2, 13),
+}
 # Armv8.2-A is the first to define the fp16 and dot-product extensions.
 ARM_BASE = "armv8-a"
 ARM_V82 = "armv8.2-a"
@@ -51,13 +66,26 @@ ARM_V82 = "armv8.2-a"
 COMMON = ("-DGGML_NATIVE=OFF",)
 
 
-def cpu_flags(cpuinfo: str) -> set[str]:
-    """Every word of the first "flags" (x86) or "Features" (arm) line."""
+def cpu_flags(cpuinfo: str, key: str = "flags") -> set[str]:
+    """Every word of the first `key` line: "flags" on x86, "Features" on arm."""
     for line in cpuinfo.splitlines():
-        key, _, value = line.partition(":")
-        if key.strip() in ("flags", "Features"):
+        name, _, value = line.partition(":")
+        if name.strip() == key:
             return set(value.split())
     return set()
+
+
+def hwcap_flags(auxv: bytes) -> set[str] | None:
+    """The "Features" words of ARM_HWCAP_BITS that an auxiliary vector (pairs of native
+    unsigned longs) sets, or None when it holds no AT_HWCAP."""
+    pair = struct.Struct("@LL")
+    usable = len(auxv) - len(auxv) % pair.size
+    entries = dict(pair.iter_unpack(auxv[:usable]))
+    if AT_HWCAP not in entries:
+        return None
+    return {
+        name for name, (entry, bit) in ARM_HWCAP_BITS.items() if entries.get(entry, 0) >> bit & 1
+    }
 
 
 def x86_args(flags: set[str]) -> list[str]:
@@ -75,23 +103,28 @@ def arm_args(flags: set[str]) -> list[str]:
     return [*COMMON, f"-DGGML_CPU_ARM_ARCH={arch}"]
 
 
-def cmake_args(machine: str, cpuinfo: str) -> list[str]:
-    """The CMake options for this machine; other architectures keep llama.cpp's defaults."""
-    flags = cpu_flags(cpuinfo)
+def cmake_args(machine: str, cpuinfo: str, auxv: bytes = b"") -> list[str]:
+    """The CMake options for this machine; other architectures keep llama.cpp's defaults.
+    On aarch64 the auxiliary vector, when given, is believed before /proc/cpuinfo."""
     if machine in ("x86_64", "AMD64"):
-        return x86_args(flags)
+        return x86_args(cpu_flags(cpuinfo, "flags"))
     if machine in ("aarch64", "arm64"):
-        return arm_args(flags)
+        flags = hwcap_flags(auxv)
+        return arm_args(cpu_flags(cpuinfo, "Features") if flags is None else flags)
     return []
 
 
-def this_machine() -> list[str]:
+def read_or_empty(path: Path) -> bytes:
+    # Unreadable (a sandbox): every optional feature off is always safe.
     try:
-        cpuinfo = CPUINFO.read_text(encoding="utf-8", errors="replace")
+        return path.read_bytes()
     except OSError:
-        # No /proc/cpuinfo (a sandbox): every optional feature off is always safe.
-        cpuinfo = ""
-    return cmake_args(platform.machine(), cpuinfo)
+        return b""
+
+
+def this_machine() -> list[str]:
+    cpuinfo = read_or_empty(CPUINFO).decode("utf-8", errors="replace")
+    return cmake_args(platform.machine(), cpuinfo, read_or_empty(AUXV))
 
 
 if __name__ == "__main__":
