@@ -13,7 +13,8 @@ from typing import Any
 
 import pytest
 
-from tests.servers import Broker, Watcher, needs_mosquitto
+from tests.mqtt_devices import mqtt_device
+from tests.servers import Watcher, needs_mosquitto, running_broker
 from voiced.config import DeviceConfig, HomeAssistantConfig, MqttConfig
 from voiced.devices import BackendError, DeviceState
 from voiced.devices.homeassistant import HomeAssistantBackend, entity_state
@@ -128,16 +129,8 @@ def test_entity_states_are_read_as_on_off_and_percent(answer: Any, state: Device
 
 @needs_mosquitto
 def test_mqtt_reports_the_retained_state_on_the_first_question(tmp_path: Path) -> None:
-    lamp = DeviceConfig(
-        id="desk_lamp",
-        name="desk lamp",
-        backend="mqtt",
-        command_topic="home/desk_lamp/set",
-        state_topic="home/desk_lamp/state",
-    )
-    broker = Broker(tmp_path)
-    broker.start()
-    try:
+    lamp = mqtt_device("desk_lamp")
+    with running_broker(tmp_path) as broker:
         watcher = Watcher(broker.port)
         watcher.publish("home/desk_lamp/state", "ON", retain=True)
         watcher.close()
@@ -147,5 +140,3 @@ def test_mqtt_reports_the_retained_state_on_the_first_question(tmp_path: Path) -
             assert backend.reported_state(lamp) == DeviceState(on=True)
         finally:
             backend.close()
-    finally:
-        broker.stop()
