@@ -5,16 +5,14 @@ GET /api/states/<entity_id> on a local HTTP server."""
 from __future__ import annotations
 
 import json
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from tests.mqtt_devices import mqtt_device
-from tests.servers import Watcher, needs_mosquitto, running_broker
+from tests.servers import JsonHandler, Watcher, needs_mosquitto, running_broker, serving_http
 from voiced.config import DeviceConfig, HomeAssistantConfig, MqttConfig
 from voiced.devices import BackendError, DeviceState
 from voiced.devices.homeassistant import HomeAssistantBackend, entity_state
@@ -44,35 +42,21 @@ def test_a_device_the_state_file_does_not_hold_is_unknown(tmp_path: Path) -> Non
     assert StateFileBackend(tmp_path / "none.json").reported_state(LAMP) == DeviceState()
 
 
-class _States(BaseHTTPRequestHandler):
+class _States(JsonHandler):
     def do_GET(self) -> None:
         entity_id = self.path.removeprefix("/api/states/")
         if self.headers.get("Authorization") != f"Bearer {TOKEN}":
-            status, body = 401, {"message": "401: Unauthorized"}
+            self.answer(401, {"message": "401: Unauthorized"})
         elif entity_id in STATES:
-            status, body = 200, {"entity_id": entity_id, **STATES[entity_id]}
+            self.answer(200, {"entity_id": entity_id, **STATES[entity_id]})
         else:
-            status, body = 404, {"message": "Entity not found."}
-        data = json.dumps(body).encode()
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
-
-    def log_message(self, format: str, *args: Any) -> None:
-        """Quiet."""
+            self.answer(404, {"message": "Entity not found."})
 
 
 @pytest.fixture
 def home_assistant_url() -> Iterator[str]:
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _States)
-    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
-    server.server_close()
-    thread.join()
+    with serving_http(_States) as url:
+        yield url
 
 
 def ha_device(entity_id: str, kind: str = "light") -> DeviceConfig:
