@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import json
+import os
 import re
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -33,7 +36,7 @@ def saved_devices(path: Path) -> dict[str, Any]:
 
 def repeatable_config(**sections: object) -> Config:
     """The defaults, made repeatable: greedy LLM decoding and Whisper at temperature 0."""
-    data: dict[str, object] = {
+    data: dict[str, Any] = {
         "llm": {"temperature": 0.0, "seed": 0},
         "asr": {"temperature": 0.0},
     }
@@ -43,3 +46,22 @@ def repeatable_config(**sections: object) -> Config:
         else:  # a list section (devices) is replaced whole
             data[name] = values
     return parse_config({"models_dir": str(MODELS_DIR), **data}, "test configuration")
+
+
+def run_voiced(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    """The `voiced` command run to its end, with `env` added to this environment."""
+    return subprocess.run(
+        [sys.executable, "-m", "voiced.cli", *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={**os.environ, **(env or {})},
+    )
+
+
+def assert_nowhere(secrets: list[str], **outputs: str) -> None:
+    """No secret is in any of the texts, named by keyword (stderr=..., report=...)."""
+    for secret in secrets:
+        for where, text in outputs.items():
+            assert secret not in text, f"the secret {secret!r} is in the {where}"
