@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from hassil import Intents, TextSlotList
+from hassil import Intents, SlotList, TextSlotList
 from hassil.sample import sample_intents
 
 from tests.helpers import repeatable_config, saved_devices
@@ -37,7 +37,7 @@ def test_every_switching_sentence_says_what_to_do() -> None:
         for name, rule in sentences["expansion_rules"].items()
     }
     intents = Intents.from_dict(sentences)
-    slot_lists = {
+    slot_lists: dict[str, SlotList] = {
         "name": TextSlotList.from_strings([NAME]),
         "area": TextSlotList.from_strings([AREA]),
     }

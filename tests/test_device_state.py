@@ -63,7 +63,7 @@ def ha_device(entity_id: str, kind: str = "light") -> DeviceConfig:
     return DeviceConfig(
         id=entity_id.replace(".", "_"),
         name=entity_id,
-        kind=kind,  # type: ignore[arg-type]
+        kind=kind,
         backend="homeassistant",
         entity_id=entity_id,
     )
