@@ -7,6 +7,7 @@ import os
 import re
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -65,3 +66,13 @@ def assert_nowhere(secrets: list[str], **outputs: str) -> None:
     for secret in secrets:
         for where, text in outputs.items():
             assert secret not in text, f"the secret {secret!r} is in the {where}"
+
+
+# Memory-backed where the system has it: there fsync returns at once, so a property test
+# that writes a file per example waits for no disk. Renames and reads behave as on disk.
+SCRATCH_PARENT = Path("/dev/shm") if Path("/dev/shm").is_dir() else None
+
+
+def scratch_directory() -> tempfile.TemporaryDirectory[str]:
+    """A temporary directory for one hypothesis example (tmp_path is one per test)."""
+    return tempfile.TemporaryDirectory(dir=SCRATCH_PARENT)
