@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import json
+import os
 import re
+import subprocess
+import sys
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -33,7 +37,7 @@ def saved_devices(path: Path) -> dict[str, Any]:
 
 def repeatable_config(**sections: object) -> Config:
     """The defaults, made repeatable: greedy LLM decoding and Whisper at temperature 0."""
-    data: dict[str, object] = {
+    data: dict[str, Any] = {
         "llm": {"temperature": 0.0, "seed": 0},
         "asr": {"temperature": 0.0},
     }
@@ -43,3 +47,32 @@ def repeatable_config(**sections: object) -> Config:
         else:  # a list section (devices) is replaced whole
             data[name] = values
     return parse_config({"models_dir": str(MODELS_DIR), **data}, "test configuration")
+
+
+def run_voiced(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    """The `voiced` command run to its end, with `env` added to this environment."""
+    return subprocess.run(
+        [sys.executable, "-m", "voiced.cli", *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={**os.environ, **(env or {})},
+    )
+
+
+def assert_nowhere(secrets: list[str], **outputs: str) -> None:
+    """No secret is in any of the texts, named by keyword (stderr=..., report=...)."""
+    for secret in secrets:
+        for where, text in outputs.items():
+            assert secret not in text, f"the secret {secret!r} is in the {where}"
+
+
+# Memory-backed where the system has it: there fsync returns at once, so a property test
+# that writes a file per example waits for no disk. Renames and reads behave as on disk.
+SCRATCH_PARENT = Path("/dev/shm") if Path("/dev/shm").is_dir() else None
+
+
+def scratch_directory() -> tempfile.TemporaryDirectory[str]:
+    """A temporary directory for one hypothesis example (tmp_path is one per test)."""
+    return tempfile.TemporaryDirectory(dir=SCRATCH_PARENT)

@@ -141,6 +141,21 @@ class Watcher:
         self.client.loop_stop()
 
 
+class JsonHandler(BaseHTTPRequestHandler):
+    """A request handler that answers in JSON, as Home Assistant's REST API does."""
+
+    def answer(self, status: int, body: object) -> None:
+        data = json.dumps(body).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def log_message(self, format: str, *args: Any) -> None:
+        """Quiet: the test reports what matters."""
+
+
 HA_TOKEN = "eyJhbGciOiJIUzI1NiJ9.test-token-7f3a9c"
 SERVICE_PATH = re.compile(r"^/api/services/([a-z_]+)/([a-z_]+)$")
 
@@ -159,7 +174,7 @@ class FakeHomeAssistant:
     def handler(self) -> type[BaseHTTPRequestHandler]:
         fake = self
 
-        class Handler(BaseHTTPRequestHandler):
+        class Handler(JsonHandler):
             def do_POST(self) -> None:
                 time.sleep(fake.delay_seconds)
                 if self.headers.get("Authorization") != f"Bearer {fake.token}":
@@ -183,34 +198,30 @@ class FakeHomeAssistant:
                 fake.calls.append((self.path, body))
                 self.answer(200, [])
 
-            def answer(self, status: int, body: object) -> None:
-                data = json.dumps(body).encode()
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
-
-            def log_message(self, format: str, *args: Any) -> None:
-                """Quiet: the test reports what matters."""
-
         return Handler
+
+
+@contextmanager
+def serving_http(handler: type[BaseHTTPRequestHandler]) -> Iterator[str]:
+    """Serve with `handler` on an ephemeral loopback port until the block ends: its URL."""
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    server.daemon_threads = True
+    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join()
 
 
 @contextmanager
 def serving(fake: FakeHomeAssistant) -> Iterator[FakeHomeAssistant]:
     """Serve `fake` on an ephemeral loopback port (fake.url) until the block ends."""
-    server = ThreadingHTTPServer(("127.0.0.1", 0), fake.handler())
-    server.daemon_threads = True
-    fake.url = f"http://127.0.0.1:{server.server_address[1]}"
-    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
-    thread.start()
-    try:
+    with serving_http(fake.handler()) as url:
+        fake.url = url
         yield fake
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join()
 
 
 class HostileHttp:

@@ -9,14 +9,18 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from hassil import Intents, TextSlotList
+from hassil import Intents, SlotList, TextSlotList
 from hassil.sample import sample_intents
 
 from tests.helpers import repeatable_config, saved_devices
+from voiced.config import DeviceConfig
 from voiced.intents import Choice
+from voiced.intents import engine as engine_module
 from voiced.intents.engine import IntentAnswer, IntentEngine
 from voiced.intents.home import ACTION_WORDS
 from voiced.intents.home import plugin as home_plugin
+from voiced.intents.matcher import IntentMatcher
+from voiced.intents.registry import Registry, load_registry
 
 SWITCHING = ("HassTurnOn", "HassTurnOff")
 NAME, AREA = "desk lamp", "study"
@@ -33,7 +37,7 @@ def test_every_switching_sentence_says_what_to_do() -> None:
         for name, rule in sentences["expansion_rules"].items()
     }
     intents = Intents.from_dict(sentences)
-    slot_lists = {
+    slot_lists: dict[str, SlotList] = {
         "name": TextSlotList.from_strings([NAME]),
         "area": TextSlotList.from_strings([AREA]),
     }
@@ -48,13 +52,31 @@ def test_every_switching_sentence_says_what_to_do() -> None:
     assert lacking == []
 
 
+DEVICES = [device.model_dump() for device in repeatable_config().devices] + [
+    {"id": "front_door", "name": "front door", "area": "hallway", "kind": "lock"},
+]
+
+
+@pytest.fixture(scope="module")
+def matcher() -> IntentMatcher:
+    """Compiling the templates takes seconds: once for the module. Matching keeps no state
+    between sentences; each test's engine has its own state file and timers."""
+    return IntentMatcher(load_registry(), repeatable_config(devices=DEVICES).devices)
+
+
 @pytest.fixture
-def engine(tmp_path: Path) -> Iterator[IntentEngine]:
-    devices = [device.model_dump() for device in repeatable_config().devices] + [
-        {"id": "front_door", "name": "front door", "area": "hallway", "kind": "lock"},
-    ]
-    config = repeatable_config(devices=devices, state_file={"path": str(tmp_path / "s.json")})
-    engine = IntentEngine(config, announce=lambda text: None)
+def engine(
+    tmp_path: Path, matcher: IntentMatcher, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[IntentEngine]:
+    config = repeatable_config(devices=DEVICES, state_file={"path": str(tmp_path / "s.json")})
+
+    def compiled(registry: Registry, devices: list[DeviceConfig]) -> IntentMatcher:
+        if registry is not matcher.registry or devices != config.devices:
+            raise ValueError("the shared matcher was compiled for other plugins or devices")
+        return matcher
+
+    monkeypatch.setattr(engine_module, "IntentMatcher", compiled)
+    engine = IntentEngine(config, announce=lambda text: None, registry=matcher.registry)
     yield engine
     engine.close()
 

@@ -5,15 +5,14 @@ GET /api/states/<entity_id> on a local HTTP server."""
 from __future__ import annotations
 
 import json
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.servers import Broker, Watcher, needs_mosquitto
+from tests.mqtt_devices import mqtt_device
+from tests.servers import JsonHandler, Watcher, needs_mosquitto, running_broker, serving_http
 from voiced.config import DeviceConfig, HomeAssistantConfig, MqttConfig
 from voiced.devices import BackendError, DeviceState
 from voiced.devices.homeassistant import HomeAssistantBackend, entity_state
@@ -43,42 +42,28 @@ def test_a_device_the_state_file_does_not_hold_is_unknown(tmp_path: Path) -> Non
     assert StateFileBackend(tmp_path / "none.json").reported_state(LAMP) == DeviceState()
 
 
-class _States(BaseHTTPRequestHandler):
+class _States(JsonHandler):
     def do_GET(self) -> None:
         entity_id = self.path.removeprefix("/api/states/")
         if self.headers.get("Authorization") != f"Bearer {TOKEN}":
-            status, body = 401, {"message": "401: Unauthorized"}
+            self.answer(401, {"message": "401: Unauthorized"})
         elif entity_id in STATES:
-            status, body = 200, {"entity_id": entity_id, **STATES[entity_id]}
+            self.answer(200, {"entity_id": entity_id, **STATES[entity_id]})
         else:
-            status, body = 404, {"message": "Entity not found."}
-        data = json.dumps(body).encode()
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
-
-    def log_message(self, format: str, *args: Any) -> None:
-        """Quiet."""
+            self.answer(404, {"message": "Entity not found."})
 
 
 @pytest.fixture
 def home_assistant_url() -> Iterator[str]:
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _States)
-    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
-    server.server_close()
-    thread.join()
+    with serving_http(_States) as url:
+        yield url
 
 
 def ha_device(entity_id: str, kind: str = "light") -> DeviceConfig:
     return DeviceConfig(
         id=entity_id.replace(".", "_"),
         name=entity_id,
-        kind=kind,  # type: ignore[arg-type]
+        kind=kind,
         backend="homeassistant",
         entity_id=entity_id,
     )
@@ -128,16 +113,8 @@ def test_entity_states_are_read_as_on_off_and_percent(answer: Any, state: Device
 
 @needs_mosquitto
 def test_mqtt_reports_the_retained_state_on_the_first_question(tmp_path: Path) -> None:
-    lamp = DeviceConfig(
-        id="desk_lamp",
-        name="desk lamp",
-        backend="mqtt",
-        command_topic="home/desk_lamp/set",
-        state_topic="home/desk_lamp/state",
-    )
-    broker = Broker(tmp_path)
-    broker.start()
-    try:
+    lamp = mqtt_device("desk_lamp")
+    with running_broker(tmp_path) as broker:
         watcher = Watcher(broker.port)
         watcher.publish("home/desk_lamp/state", "ON", retain=True)
         watcher.close()
@@ -147,5 +124,3 @@ def test_mqtt_reports_the_retained_state_on_the_first_question(tmp_path: Path) -
             assert backend.reported_state(lamp) == DeviceState(on=True)
         finally:
             backend.close()
-    finally:
-        broker.stop()

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import math
-import tempfile
 import time
 from pathlib import Path
 from typing import Any
@@ -15,6 +14,7 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from tests.helpers import scratch_directory
 from voiced.config import Config, ConfigError, DeviceConfig, load_config
 from voiced.devices import DeviceState
 from voiced.devices.state_file import StateFileBackend
@@ -66,7 +66,7 @@ def configurations(draw: st.DrawFn) -> Any:
 
 
 def loads_or_refuses(text: str) -> Config | None:
-    with tempfile.TemporaryDirectory() as directory:
+    with scratch_directory() as directory:
         path = Path(directory) / "voiced.yaml"
         path.write_text(text, encoding="utf-8", errors="surrogatepass")
         started = time.monotonic()
@@ -131,7 +131,7 @@ def finite(value: Any) -> bool:
 @PROPERTY
 @given(DOCUMENTS)
 def test_a_change_keeps_everything_else_the_file_held(document: dict[str, Any]) -> None:
-    with tempfile.TemporaryDirectory() as directory:
+    with scratch_directory() as directory:
         path = Path(directory) / "state.json"
         path.write_text(json.dumps(document), encoding="utf-8")
         backend = StateFileBackend(path)
@@ -155,7 +155,7 @@ def test_a_change_keeps_everything_else_the_file_held(document: dict[str, Any]) 
 @PROPERTY
 @given(st.binary(max_size=300) | DOCUMENTS.map(lambda d: json.dumps(d).encode()[:-1]))
 def test_any_bytes_are_a_state_or_kept_aside_whole(content: bytes) -> None:
-    with tempfile.TemporaryDirectory() as directory:
+    with scratch_directory() as directory:
         path = Path(directory) / "state.json"
         path.write_bytes(content)
         backend = StateFileBackend(path)

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from tests.servers import HA_TOKEN as TOKEN
-from tests.servers import hostile_http
+from tests.servers import HostileHttp, hostile_http
 from voiced.config import DeviceConfig, HomeAssistantConfig
 from voiced.devices import BackendError
 from voiced.devices.homeassistant import HomeAssistantBackend
@@ -63,6 +63,15 @@ def failure(url: str, token_file: Path | None) -> tuple[str, float]:
     return message, elapsed
 
 
+def failure_from(
+    behaviour: str, token_file: Path | None, **options: Any
+) -> tuple[str, float, HostileHttp]:
+    """failure() of a call to a server that misbehaves as `behaviour` says, and the server."""
+    with hostile_http(behaviour, **options) as server:
+        message, elapsed = failure(server.url, token_file)
+    return message, elapsed, server
+
+
 def test_a_proper_answer_is_still_taken(token_file: Path, logs: pytest.LogCaptureFixture) -> None:
     with hostile_http("json") as server:
         backend(server.url, token_file).turn(LIGHT, True)
@@ -73,8 +82,7 @@ def test_a_dripping_answer_ends_at_the_deadline(
     token_file: Path, logs: pytest.LogCaptureFixture
 ) -> None:
     # Each byte comes well within the timeout: only a deadline for the whole call ends it.
-    with hostile_http("drip", drip_seconds=0.3) as server:
-        message, elapsed = failure(server.url, token_file)
+    message, elapsed, _ = failure_from("drip", token_file, drip_seconds=0.3)
     assert "no whole answer within 1 seconds" in message
     assert TIMEOUT_SECONDS - 0.1 < elapsed < TIMEOUT_SECONDS + SLACK_SECONDS
 
@@ -82,8 +90,7 @@ def test_a_dripping_answer_ends_at_the_deadline(
 def test_a_server_that_never_answers_ends_at_the_deadline(
     token_file: Path, logs: pytest.LogCaptureFixture
 ) -> None:
-    with hostile_http("hang") as server:
-        message, elapsed = failure(server.url, token_file)
+    message, elapsed, _ = failure_from("hang", token_file)
     assert "no whole answer within 1 seconds" in message
     assert elapsed < TIMEOUT_SECONDS + SLACK_SECONDS
 
@@ -93,16 +100,14 @@ def test_a_huge_answer_is_cut_off_in_bounded_memory(
     token_file: Path, logs: pytest.LogCaptureFixture, behaviour: str
 ) -> None:
     before_mb = resident_mb()
-    with hostile_http(behaviour) as server:
-        message, elapsed = failure(server.url, token_file)
+    message, elapsed, _ = failure_from(behaviour, token_file)
     assert "the answer is larger than 1048576 bytes" in message
     assert elapsed < TIMEOUT_SECONDS + SLACK_SECONDS
     assert resident_mb() - before_mb < 50
 
 
 def test_a_web_page_is_not_success(token_file: Path, logs: pytest.LogCaptureFixture) -> None:
-    with hostile_http("html") as server:
-        message, _ = failure(server.url, token_file)
+    message, _, _ = failure_from("html", token_file)
     assert "the answer is text/html; charset=utf-8, not JSON" in message
 
 
@@ -136,8 +141,7 @@ def test_a_token_file_that_is_not_one_word_is_named_not_quoted(
 ) -> None:
     path = tmp_path / "ha-token"
     path.write_text(content, encoding="utf-8")
-    with hostile_http("json") as server:
-        message, _ = failure(server.url, path)
+    message, _, server = failure_from("json", path)
     assert f"the Home Assistant token_file {path}" in message
     assert "my Home Assistant token" not in message
     assert server.authorizations == []
@@ -147,8 +151,7 @@ def test_a_token_in_the_environment_with_a_line_break_is_refused(
     monkeypatch: pytest.MonkeyPatch, logs: pytest.LogCaptureFixture
 ) -> None:
     monkeypatch.setenv("TEST_HA_TOKEN", f"{TOKEN}\nX-Injected: 1")
-    with hostile_http("json") as server:
-        message, _ = failure(server.url, None)
+    message, _, server = failure_from("json", None)
     assert "the environment variable TEST_HA_TOKEN has more than one line" in message
     assert server.authorizations == []
 
@@ -159,8 +162,7 @@ def test_a_huge_token_file_is_not_read_whole(
     path = tmp_path / "ha-token"
     with path.open("wb") as file:
         file.truncate(1024**3)
-    with hostile_http("json") as server:
-        message, _ = failure(server.url, path)
+    message, _, _ = failure_from("json", path)
     assert "larger than 4096 bytes" in message
 
 

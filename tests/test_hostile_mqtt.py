@@ -14,8 +14,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from tests.mqtt_devices import FAN, LAMP, mqtt_config, refusal, wait_for_state
 from tests.servers import Broker, Watcher, needs_mosquitto, running_broker
-from voiced.config import DeviceConfig, MqttConfig
 from voiced.devices import DeviceState
 from voiced.devices.mqtt import (
     MAX_STATE_PAYLOAD_BYTES,
@@ -24,22 +24,6 @@ from voiced.devices.mqtt import (
     parse_state,
 )
 
-LAMP = DeviceConfig(
-    id="desk_lamp",
-    name="desk lamp",
-    backend="mqtt",
-    command_topic="home/desk_lamp/set",
-    state_topic="home/desk_lamp/state",
-    brightness_command_topic="home/desk_lamp/brightness/set",
-)
-FAN = DeviceConfig(
-    id="attic_fan",
-    name="attic fan",
-    kind="fan",
-    backend="mqtt",
-    command_topic="home/attic_fan/set",
-    state_topic="home/attic_fan/state",
-)
 HOSTILE_PAYLOADS = {
     "nan": b'{"state":"ON","brightness":NaN}',
     "infinity": b'{"state":"ON","brightness":1e400}',
@@ -64,15 +48,20 @@ def test_hostile_payloads_are_ignored_with_a_reason(payload: bytes) -> None:
     assert len(str(raised.value)) < 200
 
 
-@settings(max_examples=300, deadline=None)
-@given(st.binary(max_size=300))
-def test_any_bytes_give_a_state_or_are_ignored(payload: bytes) -> None:
+def assert_a_state_or_ignored(payload: bytes) -> None:
+    """The payload is a state voiced can hold, or is ignored (StateIgnored): nothing else."""
     try:
         on, brightness_pct = parse_state(LAMP, payload)
     except StateIgnored:
         return
     assert on in (True, False, None)
     assert brightness_pct is None or 0 <= brightness_pct <= 100
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.binary(max_size=300))
+def test_any_bytes_give_a_state_or_are_ignored(payload: bytes) -> None:
+    assert_a_state_or_ignored(payload)
 
 
 JSON = st.recursive(
@@ -89,12 +78,7 @@ JSON = st.recursive(
 @given(st.dictionaries(st.sampled_from(["state", "brightness", "color"]), JSON, max_size=3))
 def test_any_json_object_gives_a_state_or_is_ignored(document: dict[str, object]) -> None:
     payload = json.dumps(document).encode()  # NaN and Infinity included, as Python writes them
-    try:
-        on, brightness_pct = parse_state(LAMP, payload)
-    except StateIgnored:
-        return
-    assert on in (True, False, None)
-    assert brightness_pct is None or 0 <= brightness_pct <= 100
+    assert_a_state_or_ignored(payload)
 
 
 @pytest.fixture
@@ -113,8 +97,7 @@ def test_retained_hostile_states_leave_mqtt_control_working(
     watcher.client.publish(FAN.state_topic, HOSTILE_PAYLOADS["deep"], qos=1, retain=True)
     watcher.take(2)
     caplog.set_level(logging.DEBUG, logger="voiced.devices.mqtt")
-    config = MqttConfig(host="127.0.0.1", port=broker.port, timeout_seconds=1.0)
-    backend = MqttBackend(config, [LAMP, FAN])
+    backend = MqttBackend(mqtt_config(broker.port), [LAMP, FAN])
     try:
         for _ in range(3):
             started = time.monotonic()
@@ -126,10 +109,8 @@ def test_retained_hostile_states_leave_mqtt_control_working(
 
         # A good state after the bad ones is tracked again.
         watcher.publish(LAMP.state_topic, json.dumps({"state": "OFF", "brightness": 51}))
-        deadline = time.monotonic() + 5
-        while backend.state(LAMP) != DeviceState(on=False, brightness_pct=20):
-            assert time.monotonic() < deadline, backend.state(LAMP)
-            time.sleep(0.02)
+        expected = DeviceState(on=False, brightness_pct=20)
+        assert wait_for_state(backend, LAMP, expected) == expected
         # The same bad message again, and again: one warning until a good one comes.
         for _ in range(3):
             watcher.client.publish(FAN.state_topic, HOSTILE_PAYLOADS["nan"], qos=1)
@@ -150,23 +131,9 @@ def test_retained_hostile_states_leave_mqtt_control_working(
 
 @needs_mosquitto
 def test_a_password_file_of_two_lines_is_named_not_quoted(broker: Broker, tmp_path: Path) -> None:
-    from voiced.devices import BackendError
-
     password_file = tmp_path / "mqtt-password"
     password_file.write_text("correct horse\nbattery staple\n", encoding="utf-8")
-    config = MqttConfig(
-        host="127.0.0.1",
-        port=broker.port,
-        username="voiced",
-        password_file=password_file,
-        timeout_seconds=1.0,
-    )
-    backend = MqttBackend(config, [LAMP])
-    try:
-        with pytest.raises(BackendError) as raised:
-            backend.turn(LAMP, True)
-    finally:
-        backend.close()
-    message = str(raised.value)
+    config = mqtt_config(broker.port, username="voiced", password_file=password_file)
+    message = refusal(config, [LAMP], LAMP)
     assert f"MQTT password_file {password_file} has more than one line" in message
     assert "horse" not in message and "battery" not in message

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import queue
+import re
 import signal
 import socket
 import time
@@ -13,6 +14,18 @@ from pathlib import Path
 
 import pytest
 
+from tests.mqtt_devices import (
+    DEVICES,
+    FAN,
+    FRONT_DOOR,
+    GARAGE_DOOR,
+    LAMP,
+    PLUG,
+    TIMEOUT_SECONDS,
+    mqtt_config,
+    refusal,
+    wait_for_state,
+)
 from tests.servers import (
     Broker,
     Watcher,
@@ -21,66 +34,19 @@ from tests.servers import (
     needs_mosquitto,
     running_broker,
 )
-from voiced.config import DeviceConfig, MqttConfig
 from voiced.devices import BackendError, DeviceState
 from voiced.devices.mqtt import MqttBackend, discovery_config
 
-TIMEOUT_SECONDS = 1.0
 # Slack for thread scheduling on a loaded machine; a hang would take far longer.
 MARGIN_SECONDS = 3.0
 
 pytestmark = needs_mosquitto
 
-LAMP = DeviceConfig(
-    id="desk_lamp",
-    name="desk lamp",
-    backend="mqtt",
-    command_topic="home/desk_lamp/set",
-    state_topic="home/desk_lamp/state",
-    brightness_command_topic="home/desk_lamp/brightness/set",
-)
-PLUG = DeviceConfig(
-    id="kettle",
-    name="kettle",
-    kind="switch",
-    backend="mqtt",
-    command_topic="home/kettle/set",
-    payload_on="1",
-    payload_off="0",
-)
-FAN = DeviceConfig(
-    id="attic_fan",
-    name="attic fan",
-    kind="fan",
-    backend="mqtt",
-    command_topic="home/attic_fan/set",
-    state_topic="home/attic_fan/state",
-)
-FRONT_DOOR = DeviceConfig(
-    id="front_door",
-    name="front door",
-    kind="lock",
-    backend="mqtt",
-    command_topic="home/front_door/set",
-    state_topic="home/front_door/state",
-)
-GARAGE_DOOR = DeviceConfig(
-    id="garage_door",
-    name="garage door",
-    kind="garage_door",
-    backend="mqtt",
-    command_topic="home/garage_door/set",
-    state_topic="home/garage_door/state",
-)
-DEVICES = [LAMP, PLUG, FAN, FRONT_DOOR, GARAGE_DOOR]
-
 
 @pytest.fixture
 def broker(tmp_path: Path) -> Iterator[Broker]:
-    running = Broker(tmp_path)
-    running.start()
-    yield running
-    running.stop()
+    with running_broker(tmp_path) as running:
+        yield running
 
 
 @pytest.fixture
@@ -99,19 +65,9 @@ def watcher(broker: Broker) -> Iterator[Watcher]:
 
 @pytest.fixture
 def backend(broker: Broker) -> Iterator[MqttBackend]:
-    config = MqttConfig(host="127.0.0.1", port=broker.port, timeout_seconds=TIMEOUT_SECONDS)
-    opened = MqttBackend(config, DEVICES)
+    opened = MqttBackend(mqtt_config(broker.port), DEVICES)
     yield opened
     opened.close()
-
-
-def wait_for_state(
-    backend: MqttBackend, device: DeviceConfig, expected: DeviceState
-) -> DeviceState:
-    deadline = time.monotonic() + 5
-    while (state := backend.state(device)) != expected and time.monotonic() < deadline:
-        time.sleep(0.02)
-    return state
 
 
 def test_commands_are_published_to_the_command_topics(
@@ -201,10 +157,7 @@ def test_reported_states_are_tracked(backend: MqttBackend, watcher: Watcher) -> 
 
 
 def test_discovery_configs_are_retained(broker: Broker) -> None:
-    config = MqttConfig(
-        host="127.0.0.1", port=broker.port, discovery=True, timeout_seconds=TIMEOUT_SECONDS
-    )
-    backend = MqttBackend(config, [LAMP, PLUG, FAN])
+    backend = MqttBackend(mqtt_config(broker.port, discovery=True), [LAMP, PLUG, FAN])
     try:
         backend.turn(PLUG, True)
     finally:
@@ -270,13 +223,7 @@ def test_no_discovery_unless_configured(backend: MqttBackend, broker: Broker) ->
 def test_username_and_password_from_the_password_file(auth_broker: Broker, tmp_path: Path) -> None:
     password_file = tmp_path / "mqtt-password"
     password_file.write_text("correct horse\n", encoding="utf-8")
-    config = MqttConfig(
-        host="127.0.0.1",
-        port=auth_broker.port,
-        username="voiced",
-        password_file=password_file,
-        timeout_seconds=TIMEOUT_SECONDS,
-    )
+    config = mqtt_config(auth_broker.port, username="voiced", password_file=password_file)
     backend = MqttBackend(config, DEVICES)
     try:
         backend.turn(PLUG, True)
@@ -284,34 +231,20 @@ def test_username_and_password_from_the_password_file(auth_broker: Broker, tmp_p
         backend.close()
 
     password_file.write_text("wrong horse\n", encoding="utf-8")
-    refused = MqttBackend(config, DEVICES)
-    try:
-        with pytest.raises(BackendError) as caught:
-            refused.turn(PLUG, True)
-    finally:
-        refused.close()
-    message = str(caught.value)
+    message = refusal(config, DEVICES, PLUG)
     assert f"127.0.0.1:{auth_broker.port}" in message
     assert "refused" in message
     assert "horse" not in message
 
 
 def test_a_missing_password_file_is_named(auth_broker: Broker, tmp_path: Path) -> None:
-    config = MqttConfig(
-        host="127.0.0.1",
-        port=auth_broker.port,
-        username="voiced",
-        password_file=tmp_path / "absent",
-        timeout_seconds=TIMEOUT_SECONDS,
-    )
-    with pytest.raises(BackendError, match=r"password_file .*absent"):
-        MqttBackend(config, DEVICES).turn(PLUG, True)
+    config = mqtt_config(auth_broker.port, username="voiced", password_file=tmp_path / "absent")
+    assert re.search(r"password_file .*absent", refusal(config, DEVICES, PLUG))
 
 
 def test_an_unreachable_broker_fails_fast() -> None:
     port = free_port()  # nothing listens here
-    config = MqttConfig(host="127.0.0.1", port=port, timeout_seconds=TIMEOUT_SECONDS)
-    backend = MqttBackend(config, DEVICES)
+    backend = MqttBackend(mqtt_config(port), DEVICES)
     started = time.monotonic()
     with pytest.raises(BackendError, match=f"127.0.0.1:{port}: cannot connect: .*refused"):
         backend.turn(PLUG, True)
@@ -328,8 +261,7 @@ def test_a_broker_that_never_answers_fails_within_the_timeout() -> None:
         silent.bind(("127.0.0.1", 0))
         silent.listen()
         port = silent.getsockname()[1]
-        config = MqttConfig(host="127.0.0.1", port=port, timeout_seconds=TIMEOUT_SECONDS)
-        backend = MqttBackend(config, DEVICES)
+        backend = MqttBackend(mqtt_config(port), DEVICES)
         started = time.monotonic()
         with pytest.raises(BackendError, match=f"127.0.0.1:{port}: no answer"):
             backend.turn(PLUG, True)

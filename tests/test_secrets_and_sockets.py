@@ -15,24 +15,18 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers import MODELS_DIR, RECORDINGS, ROOT
-from tests.servers import (
-    HA_TOKEN,
-    Broker,
-    FakeHomeAssistant,
-    mosquitto_passwords,
-    needs_mosquitto,
-    running_broker,
-    serving,
+from tests.helpers import ROOT, assert_nowhere, run_voiced
+from tests.servers import HA_TOKEN, Broker, FakeHomeAssistant, needs_mosquitto, serving
+from tests.two_backends import (
+    BEDROOM_LAMP_OFF,
+    KITCHEN_LIGHT_ON,
+    MQTT_PASSWORD,
+    password_broker,
 )
+from tests.two_backends import write_config as write_two_backends_config
 
 pytestmark = needs_mosquitto
 
-MQTT_PASSWORD = "correct horse battery staple"
-KITCHEN_LIGHT_ON = RECORDINGS / "commands" / "kitchen-light-on.wav"
-# Piper's voice: Whisper hears it alike with AVX2 and AVX-512 (espeak-ng's "turn on the
-# bedroom lamp" is heard as "turn off" in a 15 s window with AVX2).
-BEDROOM_LAMP_OFF = RECORDINGS / "commands" / "bedroom-lamp-off.wav"
 # The replies when the secrets are right; with wrong ones, both devices cannot be reached.
 SWITCHED = ["Turned on the kitchen light.", "Turned off the bedroom lamp."]
 UNREACHABLE = [
@@ -43,8 +37,7 @@ UNREACHABLE = [
 
 @pytest.fixture
 def broker(tmp_path: Path) -> Iterator[Broker]:
-    passwords = mosquitto_passwords(tmp_path, "voiced", MQTT_PASSWORD)
-    with running_broker(tmp_path, passwords) as running:
+    with password_broker(tmp_path) as running:
         yield running
 
 
@@ -66,36 +59,14 @@ def write_config(
     secrets in files, as systemd credentials would hold them."""
     (tmp_path / "ha-token").write_text(token + "\n", encoding="utf-8")
     (tmp_path / "mqtt-password").write_text(password + "\n", encoding="utf-8")
-    devices = [
-        {"id": "kitchen_light", "name": "kitchen light", "area": "kitchen",
-         "aliases": ["kitchen lights", "light in the kitchen"],
-         "backend": "homeassistant", "entity_id": "light.kitchen"},
-        {"id": "bedroom_lamp", "name": "bedroom lamp", "area": "bedroom",
-         "aliases": ["bedside lamp"], "backend": "mqtt", "command_topic": "home/lamp/set"},
-    ]  # fmt: skip
-    config = {
-        "models_dir": str(MODELS_DIR),
-        "audio": {"input_file": str(input_file) if input_file else None},
-        "llm": {"temperature": 0.0},
-        "devices": devices,
-        "state_file": {"path": str(tmp_path / "state.json")},
-        "mqtt": {
-            "host": "127.0.0.1",
-            "port": broker.port,
-            "username": "voiced",
-            "password_file": str(tmp_path / "mqtt-password"),
-            "discovery": True,
-            "timeout_seconds": 2.0,
-        },
-        "homeassistant": {
-            "url": home_assistant.url,
-            "token_file": str(tmp_path / "ha-token"),
-            "timeout_seconds": 2.0,
-        },
-    }
-    path = tmp_path / "voiced.yaml"
-    path.write_text(json.dumps(config), encoding="utf-8")  # JSON is YAML
-    return path
+    return write_two_backends_config(
+        tmp_path,
+        broker,
+        home_assistant.url,
+        mqtt={"password_file": str(tmp_path / "mqtt-password"), "discovery": True},
+        homeassistant={"token_file": str(tmp_path / "ha-token")},
+        audio={"input_file": str(input_file) if input_file else None},
+    )
 
 
 @pytest.mark.parametrize("right", [True, False], ids=["right secrets", "wrong secrets"])
@@ -107,10 +78,9 @@ def test_secrets_never_reach_the_log_or_the_report(
     config = write_config(tmp_path, broker, home_assistant, token, password)
     report_path = tmp_path / "report.json"
 
-    finished = subprocess.run(
-        [sys.executable, "-m", "voiced.cli", "replay", "--verbose", "--config", str(config),
-         "--report", str(report_path), str(KITCHEN_LIGHT_ON), str(BEDROOM_LAMP_OFF)],
-        cwd=ROOT, capture_output=True, text=True, timeout=300,
+    finished = run_voiced(
+        "replay", "--verbose", "--config", str(config), "--report", str(report_path),
+        str(KITCHEN_LIGHT_ON), str(BEDROOM_LAMP_OFF),
     )  # fmt: skip
 
     assert finished.returncode == 0, finished.stderr
@@ -120,15 +90,9 @@ def test_secrets_never_reach_the_log_or_the_report(
     if not right:  # the failures were logged, with their reasons
         assert "HTTP 401" in finished.stderr and "check the access token" in finished.stderr
         assert "MQTT broker" in finished.stderr
-    for secret in (token, password, *password.split()):
-        if len(secret) < 6:
-            continue  # a short word of the passphrase may be in any text
-        for where, text in [
-            ("stderr", finished.stderr),
-            ("stdout", finished.stdout),
-            ("report", report),
-        ]:
-            assert secret not in text, f"the secret {secret!r} is in the {where}"
+    # A short word of the passphrase may be in any text.
+    secrets = [secret for secret in (token, password, *password.split()) if len(secret) >= 6]
+    assert_nowhere(secrets, stderr=finished.stderr, stdout=finished.stdout, report=report)
 
 
 def listening_sockets(pid: int) -> list[str]:

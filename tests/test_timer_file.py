@@ -10,7 +10,6 @@ import logging
 import math
 import os
 import stat
-import tempfile
 import threading
 import time
 from collections.abc import Iterator
@@ -21,6 +20,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from tests.helpers import scratch_directory
 from voiced.check import run_checks
 from voiced.config import Config, StateFileConfig
 from voiced.files import json_depth
@@ -326,7 +326,7 @@ timer_files = (
 
 def check_start(content: bytes) -> None:
     """Start on `content`: no exception, one thread, only sane timers, nothing lost."""
-    with tempfile.TemporaryDirectory() as directory:
+    with scratch_directory() as directory:
         path = Path(directory) / "timers.json"
         path.write_bytes(content)
         problems = read_timers_file(path, NOW).problems  # never raises
@@ -382,7 +382,7 @@ def test_every_timer_voiced_writes_is_read_back(
         else SavedTimer(description, seconds, NOW + left)
         for description, seconds, left, paused in timers
     ]
-    with tempfile.TemporaryDirectory() as directory:
+    with scratch_directory() as directory:
         path = Path(directory) / "timers.json"
         path.write_text(timers_json(saved), encoding="utf-8")
         read = read_timers_file(path, NOW)
