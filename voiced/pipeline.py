@@ -184,6 +184,7 @@ class Pipeline:
             with self.health.busy("speculation", RECOGNITION_DEADLINE_SECONDS):
                 text = speculation.decode()
             speculation.transcript = strip_wake_phrase(text, progress.wake.wake_word)
+            speculation.woke = speculation.transcript != text.strip()
             if speculation.transcript and not progress.follow_up:
                 speculation.match = self.intents.match(speculation.transcript)
             speculation.recognized_at = time.monotonic()
@@ -303,15 +304,18 @@ class Pipeline:
                 report.speculation = "used"
                 turn.marks["asr_final_s"] = speculation.recognized_at
                 report.transcript = speculation.transcript
+                woke = speculation.woke
             else:
                 with self.health.busy("recognition", RECOGNITION_DEADLINE_SECONDS):
                     decode = command.session.final_decoder()
                     text = decode()
                 turn.mark("asr_final_s")
                 report.transcript = strip_wake_phrase(text, command.wake.wake_word)
+                woke = report.transcript != text.strip()
             turn.log("heard: %r", report.transcript, stage="recognition")
             asked, self._asked = self._asked, None
-            if command.follow_up and asked is not None:
+            # "Hey Jarvis, ..." is a new command, not the answer to the question.
+            if command.follow_up and asked is not None and not woke:
                 self._answer_question(turn, asked)
                 return report
             if asked is not None:
@@ -374,13 +378,13 @@ class Pipeline:
     ) -> HeardCheck | None:
         """The check of a biased command's audio: made during the silence by the
         speculation, else here."""
-        if speculation is not None:
+        if speculation is not None and speculation.match is not None:
             speculation.checked.wait()
             heard = speculation.heard
-        elif decode is not None:
+        elif (decoder := speculation.decode if speculation else decode) is not None:
             try:
                 with self.health.busy("recognition", RECOGNITION_DEADLINE_SECONDS):
-                    heard = self._check_heard(decode, match, command.wake.wake_word)
+                    heard = self._check_heard(decoder, match, command.wake.wake_word)
             except VoicedError as err:  # unchecked is never acted on
                 turn.log("second decoding failed: %s", err, stage="recognition")
                 heard = check_failed(err)

@@ -38,6 +38,8 @@ class Speculation:
     # question whose answer began.
     ready: threading.Event = field(default_factory=threading.Event)
     transcript: str = ""
+    # The wake phrase began the text (heard where an answer to a question was awaited).
+    woke: bool = False
     match: IntentMatch | None = None
     # When the transcript and its match were known; None when recognition failed.
     recognized_at: float | None = None
