@@ -110,3 +110,31 @@ def test_reading_the_time_needs_no_second_decoding(models: Models, tmp_path: Pat
     assert turn["intent"]["name"] == "HassGetCurrentTime"
     assert turn["heard_check"] is None
     assert [decoding["biased"] for decoding in turn["decodes"]] == [True]
+
+
+@pytest.mark.slow
+def test_a_yes_to_did_you_mean_does_it(models: Models, tmp_path: Path) -> None:
+    config = repeatable_config(state_file={"path": str(tmp_path / "state.json")})
+    turns = replay(config, models, WavFileSource([RECORDINGS / "did-you-mean-yes.wav"]))["turns"]
+
+    asked, answered = turns
+    assert asked["response"] == "Did you mean: turn off the kitchen light?", asked
+    assert asked["confirmation"] == "asked"
+    assert answered["confirmation"] == "confirmed", answered
+    assert answered["response"] == "Turned off the kitchen light."
+    assert saved_devices(config.state_file.path)["kitchen_light"]["on"] is False
+
+
+@pytest.mark.slow
+def test_a_new_command_after_the_question_is_heard_as_one(models: Models, tmp_path: Path) -> None:
+    config = repeatable_config(state_file={"path": str(tmp_path / "state.json")})
+    paths = [
+        RECORDINGS / "not-commands" / "issue-switch-off-kitchen-light-m3.wav",
+        RECORDINGS / "commands" / "kitchen-light-on.wav",
+    ]
+    asked, command = replay(config, models, WavFileSource(paths))["turns"]
+
+    assert asked["confirmation"] == "asked"
+    assert command["confirmation"] is None, command  # not taken for a "no"
+    assert command["response"] == "Turned on the kitchen light."
+    assert saved_devices(config.state_file.path)["kitchen_light"]["on"] is True
