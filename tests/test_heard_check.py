@@ -138,3 +138,21 @@ def test_a_new_command_after_the_question_is_heard_as_one(models: Models, tmp_pa
     assert command["confirmation"] is None, command  # not taken for a "no"
     assert command["response"] == "Turned on the kitchen light."
     assert saved_devices(config.state_file.path)["kitchen_light"]["on"] is True
+
+
+def test_the_same_command_on_a_device_name_misheard_without_the_bias_is_done() -> None:
+    fan_off = ("HassTurnOff", {"name": "ceiling_fan"})
+    names = ["ceiling fan"]
+
+    heard = judge(
+        fan_off,
+        "Turn off the ceiling then.",
+        ("HassTurnOff", {"unknown_device": "ceiling then"}),
+        names,
+    )
+    assert heard.decision == ACT
+    # Another action, or a name not alike, is not agreement.
+    on = ("HassTurnOn", {"unknown_device": "ceiling then"})
+    assert judge(fan_off, "Turn on the ceiling then.", on, names).decision == ASK
+    other = ("HassTurnOff", {"unknown_device": "make it nice"})
+    assert judge(fan_off, "Switch off, make it nice.", other, names).decision == ASK

@@ -409,10 +409,12 @@ class Pipeline:
             return None
         unbiased_text = strip_wake_phrase(text, wake_word)
         unbiased = self.intents.match(unbiased_text) if unbiased_text else None
+        device = next((d for d in self.config.devices if d.id == match.slots.get("name")), None)
         return judge(
             (match.name, match.slots),
             unbiased_text,
             None if unbiased is None else (unbiased.name, unbiased.slots),
+            [] if device is None else [device.name, *device.aliases],
         )
 
     def _changes_something(self, match: IntentMatch) -> bool:
