@@ -83,13 +83,13 @@ class WhisperRecognizer:
         seconds = self.config.whisper_window_seconds
         try:
             if seconds < FULL_WINDOW_SECONDS and len(audio) < seconds_to_samples(seconds):
-                heard = self._decode_in_window(audio, prompt, seconds, window or WindowCache())
-                if not repeats_itself(heard.transcript):
-                    return heard
+                window = window or WindowCache()
+                window.last = None
+                text = self._decode_in_window(audio, prompt, seconds, window)
+                if not repeats_itself(text):
+                    return window.last or Decoding(text, biased=bool(prompt))
                 # Whisper loops more often in a short window; the full one rarely does.
-                log.info(
-                    "heard %r in the %d s window: decoding again in 30 s", heard.transcript, seconds
-                )
+                log.info("heard %r in the %d s window: decoding again in 30 s", text, seconds)
                 self.full_window_retries += 1
             return Decoding(self._decode_full(audio, prompt), biased=bool(prompt))
         except Exception as err:
@@ -109,9 +109,11 @@ class WhisperRecognizer:
         return " ".join(segment.text.strip() for segment in segments).strip()
 
     def _decode_in_window(
-        self, audio: np.ndarray, prompt: str | None, seconds: int, window: WindowCache
-    ) -> Decoding:
-        """What faster-whisper's transcribe does for one segment, in a shorter window."""
+        self, audio: np.ndarray, prompt: str | None, seconds: int, window: WindowCache | None = None
+    ) -> str:
+        """What faster-whisper's transcribe does for one segment, in a shorter window. The
+        encoder's output, and the decoding with Whisper's confidence, are kept in `window`."""
+        window = window or WindowCache()
         if window.encoded is None:
             frames = seconds * FRAMES_PER_SECOND
             # Without the frame past the audio's end, as faster-whisper leaves it out.
@@ -141,12 +143,13 @@ class WhisperRecognizer:
         # Silence, as faster-whisper tells it: likely no speech and no confident words.
         mean_log_prob = result.scores[0] * len(text_tokens) / (len(text_tokens) + 1)
         silent = result.no_speech_prob > NO_SPEECH_THRESHOLD and mean_log_prob <= LOG_PROB_THRESHOLD
-        return Decoding(
+        window.last = Decoding(
             "" if silent else str(self._tokenizer.decode(text_tokens)).strip(),
             biased=bool(prompt),
             avg_log_prob=float(mean_log_prob),
             no_speech_prob=float(result.no_speech_prob),
         )
+        return window.last.transcript
 
     def _prompt_tokens(self, prompt: str | None) -> list[int]:
         tokens = []
@@ -203,6 +206,8 @@ class WindowCache:
     """The encoder's output for one command's audio, shared by its decodings."""
 
     encoded: Any = None
+    # The latest decoding in it.
+    last: Decoding | None = None
 
 
 class WhisperDecoder:
