@@ -15,6 +15,7 @@ from __future__ import annotations
 import itertools
 import logging
 import re
+import threading
 import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -65,6 +66,8 @@ class WhisperRecognizer:
         self._suppressed_tokens = get_suppressed_tokens(self._tokenizer, [-1])
         # Decodings in the short window that looped and were done again in the full one.
         self.full_window_retries = 0
+        self._windows: list[tuple[np.ndarray, WindowCache]] = []
+        self._windows_lock = threading.Lock()
 
     def start(self, grammar: Sequence[str] | None = None) -> WhisperSession:
         # Whisper has no grammar; it is steered toward the phrases by a prompt.
@@ -72,7 +75,17 @@ class WhisperRecognizer:
         return WhisperSession(self, prompt)
 
     def transcribe(self, samples: np.ndarray, prompt: str | None = None) -> str:
-        return self.decode(samples, prompt).transcript
+        return self.decode(samples, prompt, self.window_of(samples)).transcript
+
+    def window_of(self, samples: np.ndarray) -> WindowCache:
+        """The encoder's output kept for these very samples (the latest two commands')."""
+        with self._windows_lock:
+            for held, window in self._windows:
+                if held is samples:
+                    return window
+            window = WindowCache()
+            self._windows = [(samples, window), *self._windows[:1]]
+            return window
 
     def decode(
         self, samples: np.ndarray, prompt: str | None = None, window: WindowCache | None = None
@@ -220,7 +233,6 @@ class WhisperDecoder:
         self._recognizer = recognizer
         self._samples = samples
         self._prompt = prompt
-        self._window = WindowCache()
         self.decodings: list[Decoding] = []
 
     def __call__(self) -> str:
@@ -230,9 +242,16 @@ class WhisperDecoder:
         return None if not self._prompt else self._decode(None)
 
     def _decode(self, prompt: str | None) -> str:
+        biased = bool(prompt)
         if len(self._samples) == 0:
-            heard = Decoding("", biased=bool(prompt))
+            heard = Decoding("", biased)
+        elif prompt == self._prompt:
+            # Through transcribe, as every decoding of a command is made.
+            text = self._recognizer.transcribe(self._samples, prompt)
+            last = self._recognizer.window_of(self._samples).last
+            heard = last if last is not None and last.transcript == text else Decoding(text, biased)
         else:
-            heard = self._recognizer.decode(self._samples, prompt, self._window)
+            window = self._recognizer.window_of(self._samples)
+            heard = self._recognizer.decode(self._samples, prompt, window)
         self.decodings.append(heard)
         return heard.transcript
