@@ -9,10 +9,20 @@ import threading
 import time
 from collections.abc import Callable
 
+from voiced.asr import Decoder
+from voiced.asr.heard_check import (
+    ACT,
+    ASK,
+    NOT_CAUGHT,
+    HeardCheck,
+    check_failed,
+    did_you_mean,
+    judge,
+)
 from voiced.config import Config
 from voiced.errors import VoicedError
 from voiced.health import Health
-from voiced.intents import IntentMatch
+from voiced.intents import Action, Confirmation, IntentMatch
 from voiced.intents.engine import IntentAnswer, IntentEngine
 from voiced.intents.tools import ToolCallRefused, ToolCallSniffer, ToolGate
 from voiced.listener import HeardCommand, Listener
@@ -87,6 +97,9 @@ class Pipeline:
         self._cut_before_start = False
         # An action asked about ("Unlock the front door?"), done only on a yes said next.
         self._asked: IntentAnswer | None = None
+        # A command that changes something, heard with the command bias, is acted on only
+        # when a decoding without the bias agrees (voiced/asr/heard_check.py).
+        self.check_heard = True
 
     def run(
         self,
@@ -171,6 +184,7 @@ class Pipeline:
             with self.health.busy("speculation", RECOGNITION_DEADLINE_SECONDS):
                 text = speculation.decode()
             speculation.transcript = strip_wake_phrase(text, progress.wake.wake_word)
+            speculation.woke = speculation.transcript != text.strip()
             if speculation.transcript and not progress.follow_up:
                 speculation.match = self.intents.match(speculation.transcript)
             speculation.recognized_at = time.monotonic()
@@ -193,6 +207,15 @@ class Pipeline:
             words = self.intents.words_ahead(speculation.match)
             if words:
                 self.speaker.prepare(words)
+            # While the words are synthesised: the same audio decoded without the bias.
+            try:
+                speculation.heard = self._check_heard(
+                    speculation.decode, speculation.match, progress.wake.wake_word
+                )
+            except Exception as err:  # unchecked is never acted on
+                log.warning("second decoding failed: %s", err)
+                speculation.heard = check_failed(err)
+        speculation.checked.set()
         if turn is None:
             return
         turn.report.transcript = speculation.transcript
@@ -273,6 +296,7 @@ class Pipeline:
         report.partials = list(command.partials)
         report.ended_early = command.ended_early
         report.speculations_discarded = discarded
+        decode: Decoder | None = None
         self._begin(turn)
         try:
             self.status("thinking")
@@ -280,14 +304,18 @@ class Pipeline:
                 report.speculation = "used"
                 turn.marks["asr_final_s"] = speculation.recognized_at
                 report.transcript = speculation.transcript
+                woke = speculation.woke
             else:
                 with self.health.busy("recognition", RECOGNITION_DEADLINE_SECONDS):
-                    text = command.session.finish()
+                    decode = command.session.final_decoder()
+                    text = decode()
                 turn.mark("asr_final_s")
                 report.transcript = strip_wake_phrase(text, command.wake.wake_word)
+                woke = report.transcript != text.strip()
             turn.log("heard: %r", report.transcript, stage="recognition")
             asked, self._asked = self._asked, None
-            if command.follow_up and asked is not None:
+            # "Hey Jarvis, ..." is a new command, not the answer to the question.
+            if command.follow_up and asked is not None and not woke:
                 self._answer_question(turn, asked)
                 return report
             if asked is not None:
@@ -304,7 +332,7 @@ class Pipeline:
             if match is not None:
                 # A command is answered by its handler at once, without the LLM.
                 report.answered_by = "intent"
-                self._carry_out(turn, match)
+                self._carry_out(turn, match, self._heard(turn, command, speculation, decode, match))
             else:
                 report.answered_by = "llm"
                 self._ask_llm(turn)
@@ -326,6 +354,8 @@ class Pipeline:
                 },
             }
             report.after_endpoint_s = report.timings.get("tts_first_audio_s")
+            decoder = speculation.decode if speculation is not None else decode
+            report.decodes = [] if decoder is None else [d.to_json() for d in decoder.decodings]
             turn.log(
                 "answered by %s, first audio after %s s",
                 report.answered_by,
@@ -338,8 +368,76 @@ class Pipeline:
             self.status("listening")
         return report
 
-    def _carry_out(self, turn: _Turn, match: IntentMatch) -> None:
+    def _heard(
+        self,
+        turn: _Turn,
+        command: HeardCommand,
+        speculation: Speculation | None,
+        decode: Decoder | None,
+        match: IntentMatch,
+    ) -> HeardCheck | None:
+        """The check of a biased command's audio: made during the silence by the
+        speculation, else here."""
+        if speculation is not None and speculation.match is not None:
+            speculation.checked.wait()
+            heard = speculation.heard
+        elif (decoder := speculation.decode if speculation else decode) is not None:
+            try:
+                with self.health.busy("recognition", RECOGNITION_DEADLINE_SECONDS):
+                    heard = self._check_heard(decoder, match, command.wake.wake_word)
+            except VoicedError as err:  # unchecked is never acted on
+                turn.log("second decoding failed: %s", err, stage="recognition")
+                heard = check_failed(err)
+        else:
+            return None
+        if heard is not None:
+            turn.mark("heard_check_s")
+            turn.report.heard_check = heard.to_json()
+            turn.log("heard check: %s (%s)", heard.decision, heard.reason, stage="recognition")
+        return heard
+
+    def _check_heard(
+        self, decode: Decoder, match: IntentMatch, wake_word: str
+    ) -> HeardCheck | None:
+        """For a command that would change something: decode its audio again without the
+        command bias and compare the meanings. None when there is nothing to check (no
+        bias, or an intent that only reads or asks anyway)."""
+        if not self.check_heard or not self._changes_something(match):
+            return None
+        text = decode.without_bias()
+        if text is None:
+            return None
+        unbiased_text = strip_wake_phrase(text, wake_word)
+        unbiased = self.intents.match(unbiased_text) if unbiased_text else None
+        device = next((d for d in self.config.devices if d.id == match.slots.get("name")), None)
+        return judge(
+            (match.name, match.slots),
+            unbiased_text,
+            None if unbiased is None else (unbiased.name, unbiased.slots),
+            [] if device is None else [device.name, *device.aliases],
+        )
+
+    def _changes_something(self, match: IntentMatch) -> bool:
+        """Whether answering `match` changes something at once: an Action, or a handler
+        that acts itself. Reading (the time), asking first (unlocking) and refusing (an
+        unknown device) change nothing."""
+        found = self.intents.registry.handler(match.name)
+        if found is None or "unknown_device" in match.slots:
+            return False
+        plugin, handler = found
+        if match.name not in plugin.side_effect_free:
+            return True
+        try:
+            said = handler(match, self.intents.context)
+        except Exception:  # it fails again when answered, and says why, acting on nothing
+            return False
+        return isinstance(said, Action)
+
+    def _carry_out(self, turn: _Turn, match: IntentMatch, heard: HeardCheck | None = None) -> None:
         turn.report.intent = {"name": match.name, "slots": match.slots}
+        if heard is not None and heard.decision != ACT:
+            self._withhold(turn, match, heard)
+            return
         answer = self.intents.answer(match)
         turn.mark("intent_done_s")
         turn.report.error = answer.error
@@ -347,6 +445,32 @@ class Pipeline:
             turn.report.confirmation = "asked"
             self._asked = answer
         turn.speak(answer.response, cached=True)
+
+    def _withhold(self, turn: _Turn, match: IntentMatch, heard: HeardCheck) -> None:
+        """A command the audio did not clearly support: asked about ("Did you mean: ...?",
+        done only on a yes said next), or not caught. Never done now."""
+        turn.log("%s withheld: %s", match.name, heard.reason, stage="intent")
+        if heard.decision != ASK:
+            turn.speak(NOT_CAUGHT, cached=True)
+            return
+        found = self.intents.registry.handler(match.name)
+        if found is None:
+            turn.speak(NOT_CAUGHT, cached=True)
+            return
+        _, handler = found
+        context = self.intents.context
+
+        def act() -> str | Action:
+            said = handler(match, context)
+            return said.question if isinstance(said, Confirmation) else said
+
+        question = did_you_mean(turn.report.transcript)
+        self._asked = IntentAnswer(
+            match, question, done=False, confirmation=Confirmation(question, act)
+        )
+        turn.report.confirmation = "asked"
+        turn.mark("intent_done_s")
+        turn.speak(question)
 
     def _answer_question(self, turn: _Turn, asked: IntentAnswer) -> None:
         """The words after a question ("Unlock the front door?", "Turn the kitchen light on

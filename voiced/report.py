@@ -46,6 +46,11 @@ class TurnReport:
     speculations_discarded: int = 0
     ended_early: bool = False
     after_endpoint_s: float | None = None
+    # The decodings the transcript was checked with (with the command bias, and again
+    # without it), and what the check decided for a command that changes something:
+    # {"decision": "act" | "ask" | "not_caught", "agreed", "reason"}; None when unchecked.
+    decodes: list[dict[str, Any]] = field(default_factory=list)
+    heard_check: dict[str, Any] | None = None
     error: str | None = None
 
     def to_json(self) -> dict[str, Any]:

@@ -15,6 +15,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from voiced.asr import Decoder
+from voiced.asr.heard_check import HeardCheck
 from voiced.config import EndpointConfig
 from voiced.intents import IntentMatch
 from voiced.listener import CaptureProgress
@@ -31,11 +33,13 @@ class Speculation:
 
     progress: CaptureProgress
     # The decoding of the audio up to the pause, taken where the audio is fed.
-    decode: Callable[[], str]
+    decode: Decoder
     # Set once it is settled what the speculation is: recognised or not, a command or a
     # question whose answer began.
     ready: threading.Event = field(default_factory=threading.Event)
     transcript: str = ""
+    # The wake phrase began the text (heard where an answer to a question was awaited).
+    woke: bool = False
     match: IntentMatch | None = None
     # When the transcript and its match were known; None when recognition failed.
     recognized_at: float | None = None
@@ -46,6 +50,11 @@ class Speculation:
     reply_state: Any = None
     error: BaseException | None = None
     discarded: bool = False
+    # Whether the audio supports a command that would change something, heard with the
+    # command bias (a second decoding without it); None when there was nothing to check.
+    # `checked` is set once that is settled, after `ready`.
+    heard: HeardCheck | None = None
+    checked: threading.Event = field(default_factory=threading.Event)
     lock: threading.Lock = field(default_factory=threading.Lock)
     # Set when the speculation worker is done with it (a held answer streamed to its end).
     done: threading.Event = field(default_factory=threading.Event)
@@ -160,6 +169,7 @@ class Speculator:
             except Exception:  # one failed speculation; the endpoint decodes it again
                 log.exception("speculation failed")
             finally:
+                speculation.checked.set()
                 speculation.done.set()
 
     def _discard(self) -> None:

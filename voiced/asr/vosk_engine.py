@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from voiced.asr import AsrError, require_dir
+from voiced.asr import AsrError, Decoding, require_dir
 from voiced.audio import SAMPLE_RATE
 
 log = logging.getLogger(__name__)
@@ -35,26 +35,34 @@ class VoskRecognizer:
             raise AsrError(f"Vosk cannot load the model in {model_path}: {err}") from err
 
     def start(self, grammar: Sequence[str] | None = None) -> VoskSession:
+        return VoskSession(self, self.kaldi(grammar), biased=bool(grammar))
+
+    def kaldi(self, grammar: Sequence[str] | None = None) -> Any:
+        """A KaldiRecognizer, limited to the `grammar` phrases (and anything else as unknown)."""
         import vosk
 
         if grammar:
             phrases = json.dumps([*grammar, UNKNOWN_WORD], ensure_ascii=False)
-            recognizer = vosk.KaldiRecognizer(self._model, SAMPLE_RATE, phrases)
-        else:
-            recognizer = vosk.KaldiRecognizer(self._model, SAMPLE_RATE)
-        return VoskSession(recognizer)
+            return vosk.KaldiRecognizer(self._model, SAMPLE_RATE, phrases)
+        return vosk.KaldiRecognizer(self._model, SAMPLE_RATE)
 
 
 class VoskSession:
     """Decodes as audio arrives, so the transcript is ready when speech ends."""
 
-    def __init__(self, recognizer: Any) -> None:
+    def __init__(self, owner: VoskRecognizer, recognizer: Any, biased: bool) -> None:
+        self._owner = owner
         self._recognizer = recognizer
+        self._biased = biased
+        # The audio fed, for a second decoding without the grammar.
+        self._chunks: list[np.ndarray] = []
         # Vosk closes an utterance at each pause it hears; a command may span several.
         self._finished_parts: list[str] = []
         self._last_partial = ""
 
     def accept(self, samples: np.ndarray) -> str | None:
+        if self._biased:
+            self._chunks.append(samples)
         if self._recognizer.AcceptWaveform(samples.astype("<i2").tobytes()):
             self._keep(json.loads(self._recognizer.Result()).get("text", ""))
             partial = ""
@@ -67,15 +75,44 @@ class VoskSession:
         return None
 
     def finish(self) -> str:
-        self._keep(json.loads(self._recognizer.FinalResult()).get("text", ""))
-        return " ".join(self._finished_parts).strip()
+        return self.final_decoder()()
 
-    def decoder(self) -> Callable[[], str]:
+    def final_decoder(self) -> VoskDecoder:
+        self._keep(json.loads(self._recognizer.FinalResult()).get("text", ""))
+        self._last_partial = " ".join(self._finished_parts).strip()
+        return self.decoder()
+
+    def decoder(self) -> VoskDecoder:
         """What was heard so far: Vosk has decoded it already, as the partial result."""
-        text = self._last_partial
-        return lambda: text
+        samples = np.concatenate(self._chunks) if self._chunks else np.zeros(0, np.int16)
+        return VoskDecoder(self._owner, self._last_partial, self._biased, samples)
 
     def _keep(self, text: str) -> None:
         words = [word for word in text.split() if word != UNKNOWN_WORD]
         if words:
             self._finished_parts.append(" ".join(words))
+
+
+class VoskDecoder:
+    """Vosk's text of a command so far; without the grammar, the audio is decoded again by
+    a recogniser that has none."""
+
+    def __init__(self, owner: VoskRecognizer, text: str, biased: bool, samples: np.ndarray) -> None:
+        self._owner = owner
+        self._text = text
+        self._biased = biased
+        self._samples = samples
+        self.decodings: list[Decoding] = []
+
+    def __call__(self) -> str:
+        self.decodings.append(Decoding(self._text, biased=self._biased))
+        return self._text
+
+    def without_bias(self) -> str | None:
+        if not self._biased:
+            return None
+        session = VoskSession(self._owner, self._owner.kaldi(), biased=False)
+        session.accept(self._samples)
+        text = session.finish()
+        self.decodings.append(Decoding(text, biased=False))
+        return text

@@ -15,13 +15,16 @@ from __future__ import annotations
 import itertools
 import logging
 import re
+import threading
 import zlib
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
-from voiced.asr import AsrError, require_dir
+from voiced.asr import AsrError, Decoding, require_dir
 from voiced.audio import int16_to_float32, seconds_to_samples
 from voiced.config import AsrConfig
 
@@ -63,6 +66,8 @@ class WhisperRecognizer:
         self._suppressed_tokens = get_suppressed_tokens(self._tokenizer, [-1])
         # Decodings in the short window that looped and were done again in the full one.
         self.full_window_retries = 0
+        self._windows: list[tuple[np.ndarray, WindowCache]] = []
+        self._windows_lock = threading.Lock()
 
     def start(self, grammar: Sequence[str] | None = None) -> WhisperSession:
         # Whisper has no grammar; it is steered toward the phrases by a prompt.
@@ -70,17 +75,36 @@ class WhisperRecognizer:
         return WhisperSession(self, prompt)
 
     def transcribe(self, samples: np.ndarray, prompt: str | None = None) -> str:
+        return self.decode(samples, prompt, self.window_of(samples)).transcript
+
+    def window_of(self, samples: np.ndarray) -> WindowCache:
+        """The encoder's output kept for these very samples (the latest two commands')."""
+        with self._windows_lock:
+            for held, window in self._windows:
+                if held is samples:
+                    return window
+            window = WindowCache()
+            self._windows = [(samples, window), *self._windows[:1]]
+            return window
+
+    def decode(
+        self, samples: np.ndarray, prompt: str | None = None, window: WindowCache | None = None
+    ) -> Decoding:
+        """Decode `samples`; the encoder's output for the short window is kept in `window`
+        so that a second decoding of the same audio (without the prompt) only decodes."""
         audio = int16_to_float32(samples)
-        window = self.config.whisper_window_seconds
+        seconds = self.config.whisper_window_seconds
         try:
-            if window < FULL_WINDOW_SECONDS and len(audio) < seconds_to_samples(window):
-                text = self._decode_in_window(audio, prompt, window)
+            if seconds < FULL_WINDOW_SECONDS and len(audio) < seconds_to_samples(seconds):
+                window = window or WindowCache()
+                window.last = None
+                text = self._decode_in_window(audio, prompt, seconds, window)
                 if not repeats_itself(text):
-                    return text
+                    return window.last or Decoding(text, biased=bool(prompt))
                 # Whisper loops more often in a short window; the full one rarely does.
-                log.info("heard %r in the %d s window: decoding again in 30 s", text, window)
+                log.info("heard %r in the %d s window: decoding again in 30 s", text, seconds)
                 self.full_window_retries += 1
-            return self._decode_full(audio, prompt)
+            return Decoding(self._decode_full(audio, prompt), biased=bool(prompt))
         except Exception as err:
             raise AsrError(f"Whisper failed on {len(samples)} samples: {err}") from err
 
@@ -97,13 +121,18 @@ class WhisperRecognizer:
         )
         return " ".join(segment.text.strip() for segment in segments).strip()
 
-    def _decode_in_window(self, audio: np.ndarray, prompt: str | None, window: int) -> str:
-        """What faster-whisper's transcribe does for one segment, in a shorter window."""
-        frames = window * FRAMES_PER_SECOND
-        # Without the frame past the audio's end, as faster-whisper leaves it out.
-        features = self._model.feature_extractor(audio)[:, :-1][:, :frames]
-        features = np.pad(features, ((0, 0), (0, frames - features.shape[1])))
-        encoded = self._model.encode(features)
+    def _decode_in_window(
+        self, audio: np.ndarray, prompt: str | None, seconds: int, window: WindowCache | None = None
+    ) -> str:
+        """What faster-whisper's transcribe does for one segment, in a shorter window. The
+        encoder's output, and the decoding with Whisper's confidence, are kept in `window`."""
+        window = window or WindowCache()
+        if window.encoded is None:
+            frames = seconds * FRAMES_PER_SECOND
+            # Without the frame past the audio's end, as faster-whisper leaves it out.
+            features = self._model.feature_extractor(audio)[:, :-1][:, :frames]
+            features = np.pad(features, ((0, 0), (0, frames - features.shape[1])))
+            window.encoded = self._model.encode(features)
         tokens = self._prompt_tokens(prompt)
         if self.config.temperature > 0:
             sampling = {
@@ -114,7 +143,7 @@ class WhisperRecognizer:
         else:
             sampling = {"beam_size": self.config.beam_size}
         result = self._model.model.generate(
-            encoded,
+            window.encoded,
             [tokens],
             max_length=self._model.max_length,
             return_scores=True,
@@ -126,9 +155,14 @@ class WhisperRecognizer:
         text_tokens = result.sequences_ids[0]
         # Silence, as faster-whisper tells it: likely no speech and no confident words.
         mean_log_prob = result.scores[0] * len(text_tokens) / (len(text_tokens) + 1)
-        if result.no_speech_prob > NO_SPEECH_THRESHOLD and mean_log_prob <= LOG_PROB_THRESHOLD:
-            return ""
-        return str(self._tokenizer.decode(text_tokens)).strip()
+        silent = result.no_speech_prob > NO_SPEECH_THRESHOLD and mean_log_prob <= LOG_PROB_THRESHOLD
+        window.last = Decoding(
+            "" if silent else str(self._tokenizer.decode(text_tokens)).strip(),
+            biased=bool(prompt),
+            avg_log_prob=float(mean_log_prob),
+            no_speech_prob=float(result.no_speech_prob),
+        )
+        return window.last.transcript
 
     def _prompt_tokens(self, prompt: str | None) -> list[int]:
         tokens = []
@@ -162,17 +196,62 @@ class WhisperSession:
     def finish(self) -> str:
         return self.decoder()()
 
-    def decoder(self) -> Callable[[], str]:
+    def final_decoder(self) -> WhisperDecoder:
+        return self.decoder()
+
+    def decoder(self) -> WhisperDecoder:
         """The decoding of what was fed so far, to run on another thread while more is fed.
         Whisper's words change with a few milliseconds more or less of silence after them
         ("capital of Italy" / "capital immediately"): the digital silence at the end is cut
         and a fixed tail put in its place, so that a speculation at a pause and the decoding
         at the endpoint hear the same audio."""
         if not self._chunks:
-            return lambda: ""
+            return WhisperDecoder(self._recognizer, np.zeros(0, np.int16), self._prompt)
         samples = np.concatenate(self._chunks)
         loud = np.flatnonzero(np.abs(samples.astype(np.int32)) > SILENCE_LEVEL)
         end = int(loud[-1]) + 1 if len(loud) else len(samples)
         tail = np.zeros(seconds_to_samples(TAIL_SECONDS), np.int16)
-        audio = np.concatenate([samples[:end], tail])
-        return lambda: self._recognizer.transcribe(audio, self._prompt)
+        return WhisperDecoder(self._recognizer, np.concatenate([samples[:end], tail]), self._prompt)
+
+
+@dataclass
+class WindowCache:
+    """The encoder's output for one command's audio, shared by its decodings."""
+
+    encoded: Any = None
+    # The latest decoding in it.
+    last: Decoding | None = None
+
+
+class WhisperDecoder:
+    """One command's audio, decoded with the session's prompt when called, and again
+    without it on `without_bias` (the encoder's output is reused: only the decoder runs)."""
+
+    def __init__(
+        self, recognizer: WhisperRecognizer, samples: np.ndarray, prompt: str | None
+    ) -> None:
+        self._recognizer = recognizer
+        self._samples = samples
+        self._prompt = prompt
+        self.decodings: list[Decoding] = []
+
+    def __call__(self) -> str:
+        return self._decode(self._prompt)
+
+    def without_bias(self) -> str | None:
+        return None if not self._prompt else self._decode(None)
+
+    def _decode(self, prompt: str | None) -> str:
+        biased = bool(prompt)
+        if len(self._samples) == 0:
+            heard = Decoding("", biased)
+        elif prompt == self._prompt:
+            # Through transcribe, as every decoding of a command is made.
+            text = self._recognizer.transcribe(self._samples, prompt)
+            last = self._recognizer.window_of(self._samples).last
+            heard = last if last is not None and last.transcript == text else Decoding(text, biased)
+        else:
+            window = self._recognizer.window_of(self._samples)
+            heard = self._recognizer.decode(self._samples, prompt, window)
+        self.decodings.append(heard)
+        return heard.transcript

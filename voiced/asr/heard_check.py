@@ -1,0 +1,95 @@
+"""Hear only what was said. The command bias (Whisper's prompt of commands and device
+names) helps real commands, but it also makes Whisper write commands nobody said: a fast
+"the kitchen light, please" came out as "Turn off the kitchen light.". So a command that
+would change something, heard with the bias, is acted on only when the same audio decoded
+again without the bias means the same (intent and slots); otherwise voiced asks "Did you
+mean: ...?" (a yes does it), or says it did not catch that when nothing was heard without
+the bias. Pure logic: the decodings and their matching are done by the caller."""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+NOT_CAUGHT = "Sorry, I didn't catch that."
+
+# What the check decided: act on the command, ask about it, or say it was not caught.
+ACT = "act"
+ASK = "ask"
+NOT_CAUGHT_DECISION = "not_caught"
+
+# A meaning: an intent's name and slots; None when the text matched no intent.
+Meaning = tuple[str, dict[str, Any]] | None
+# How alike a device phrase heard without the bias must be to the device's name, for the
+# same command on an unknown device to count as agreeing ("turn off the ceiling then"). Below
+# the matcher's own 0.8: the bias chose among the names, the audio confirms the command.
+NAME_ALIKE_RATIO = 0.7
+
+
+@dataclass(frozen=True)
+class HeardCheck:
+    """Whether the audio supports a command heard with the bias, and why."""
+
+    decision: str
+    agreed: bool
+    reason: str
+    unbiased_transcript: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {"decision": self.decision, "agreed": self.agreed, "reason": self.reason}
+
+
+def judge(
+    biased: Meaning,
+    unbiased_transcript: str,
+    unbiased: Meaning,
+    device_names: Sequence[str] = (),
+) -> HeardCheck:
+    """Compare the meaning of the biased transcript with that of the unbiased one.
+    `device_names` are the names of the device the biased one names, if it names one."""
+    if biased is not None and unbiased == biased:
+        name, slots = biased
+        return HeardCheck(ACT, True, f"both decodings: {name} {describe(slots)}", "")
+    if biased is not None and unbiased is not None and unbiased[0] == biased[0]:
+        heard = str(unbiased[1].get("unknown_device", ""))
+        others = {k: v for k, v in unbiased[1].items() if k != "unknown_device"}
+        rest = {k: v for k, v in biased[1].items() if k != "name"}
+        if heard and others == rest and names_alike(heard, device_names):
+            reason = f"both decodings: {biased[0]}, the device heard as {heard!r} without the bias"
+            return HeardCheck(ACT, True, reason, unbiased_transcript)
+    without = f"without the bias: {unbiased_transcript!r}"
+    if unbiased is None:
+        what = f"{without}, no command"
+    else:
+        what = f"{without}, {unbiased[0]} {describe(unbiased[1])}"
+    if not re.search(r"\w", unbiased_transcript):
+        return HeardCheck(NOT_CAUGHT_DECISION, False, f"{what}: nothing heard", unbiased_transcript)
+    return HeardCheck(ASK, False, f"{what}: asked", unbiased_transcript)
+
+
+def check_failed(err: BaseException) -> HeardCheck:
+    """The second decoding failed: a command not checked is not acted on."""
+    return HeardCheck(
+        NOT_CAUGHT_DECISION, False, f"the decoding without the bias failed: {err}", ""
+    )
+
+
+def names_alike(heard: str, names: Sequence[str]) -> bool:
+    """Whether a device phrase heard is close to one of a device's names."""
+    return any(
+        difflib.SequenceMatcher(None, heard.lower(), name.lower()).ratio() >= NAME_ALIKE_RATIO
+        for name in names
+    )
+
+
+def describe(slots: dict[str, Any]) -> str:
+    return " ".join(f"{key}={value}" for key, value in sorted(slots.items())) or "(no slots)"
+
+
+def did_you_mean(transcript: str) -> str:
+    """The question for a command the audio did not clearly support."""
+    words = transcript.strip().rstrip(".!?,;: ")
+    return f"Did you mean: {words[:1].lower()}{words[1:]}?"
