@@ -22,7 +22,7 @@ from voiced.asr.heard_check import (
 from voiced.config import Config
 from voiced.errors import VoicedError
 from voiced.health import Health
-from voiced.intents import Action, Confirmation, IntentMatch
+from voiced.intents import Action, Choice, Confirmation, IntentMatch
 from voiced.intents.engine import IntentAnswer, IntentEngine
 from voiced.intents.tools import ToolCallRefused, ToolCallSniffer, ToolGate
 from voiced.listener import HeardCommand, Listener
@@ -462,7 +462,8 @@ class Pipeline:
 
         def act() -> str | Action:
             said = handler(match, context)
-            return said.question if isinstance(said, Confirmation) else said
+            # A yes to "Did you mean" does not also answer a second question.
+            return said.question if isinstance(said, Confirmation | Choice) else said
 
         question = did_you_mean(turn.report.transcript)
         self._asked = IntentAnswer(
