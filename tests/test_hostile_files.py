@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from tests.helpers import scratch_directory
@@ -81,6 +81,8 @@ def loads_or_refuses(text: str) -> Config | None:
 
 @PROPERTY
 @given(configurations())
+# Once a TypeError: a kind that is a list was looked up in a dict of kinds.
+@example({"devices": [{"kind": []}]})
 def test_any_configuration_is_a_config_or_a_config_error(document: Any) -> None:
     text = yaml.safe_dump(document, allow_unicode=True)
     config = loads_or_refuses(text)

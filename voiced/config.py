@@ -261,7 +261,12 @@ class DeviceConfig(_Section):
     @model_validator(mode="before")
     @classmethod
     def _payloads_of_kind(cls, data: Any) -> Any:
-        if isinstance(data, dict) and data.get("kind") in DEFAULT_PAYLOADS:
+        # Only a string can name a kind; anything else is refused by the field's own check.
+        if (
+            isinstance(data, dict)
+            and isinstance(data.get("kind"), str)
+            and (data["kind"] in DEFAULT_PAYLOADS)
+        ):
             payload_on, payload_off = DEFAULT_PAYLOADS[data["kind"]]
             data = {"payload_on": payload_on, "payload_off": payload_off, **data}
         return data
