@@ -66,7 +66,8 @@ def replayed(tmp_path: Path, models: Models, name: str) -> tuple[dict[str, Any],
     "name",
     [
         # Issue 27's cases in fast espeak-ng voices: with the bias the first is heard as
-        # "The kitchen light, please.", the second as "Turn off the kitchen light.".
+        # "The kitchen light, please." (no action word: asked about, never switched), the
+        # second as "Turn off the kitchen light." (held back by the check).
         "not-commands/issue-kitchen-light-please-us",
         "not-commands/issue-switch-off-kitchen-light-m3",
     ],
@@ -77,6 +78,11 @@ def test_a_command_the_bias_wrote_switches_nothing(
     turn, devices = replayed(tmp_path, models, name)
 
     assert devices == {}, turn
+    if turn["intent"]["name"] == "DeviceWithoutAction":
+        # Heard with no action word: asked "on or off?", which changes nothing, so there
+        # is nothing for the check to hold back.
+        assert turn["response"].endswith("on or off?") and turn["heard_check"] is None, turn
+        return
     assert turn["heard_check"]["decision"] in (ASK, NOT_CAUGHT_DECISION), turn
     assert turn["heard_check"]["agreed"] is False
     assert [decoding["biased"] for decoding in turn["decodes"]] == [True, False]
