@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers import MODELS_DIR, RECORDINGS, ROOT
+from tests.helpers import MODELS_DIR, RECORDINGS, ROOT, TEST_LLM_MODEL
 from tests.servers import (
     HA_TOKEN,
     Broker,
@@ -76,7 +76,7 @@ def write_config(
     config = {
         "models_dir": str(MODELS_DIR),
         "audio": {"input_file": str(input_file) if input_file else None},
-        "llm": {"temperature": 0.0},
+        "llm": {"model": TEST_LLM_MODEL, "temperature": 0.0},
         "devices": devices,
         "state_file": {"path": str(tmp_path / "state.json")},
         "mqtt": {

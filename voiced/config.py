@@ -90,10 +90,18 @@ class AsrConfig(_Section):
 
 
 class LlmConfig(_Section):
-    model: str = "SmolLM2-135M-Instruct.Q4_1.gguf"
+    # A GGUF file in models/llm: Qwen2.5-Coder-0.5B-Instruct Q4_K_M by default
+    # (scripts/fetch-models). When it is missing, fallback_model is used with a warning.
+    model: str = "qwen2.5-coder-0.5b-instruct-q4_k_m.gguf"
+    fallback_model: str | None = "SmolLM2-135M-Instruct.Q4_1.gguf"
+    # It says what the model cannot do, so that it does not pretend to (measured by
+    # scripts/answer-quality): devices and live facts are the intents' business.
     system_prompt: str = (
-        "You are Jarvis, a helpful voice assistant in a home. Answer in one to three short "
-        "sentences of plain spoken English, with no lists and no markdown."
+        "You are Jarvis, a voice assistant in a home. Answer in one to three short "
+        "sentences of plain spoken English, with no lists and no markdown. You cannot see "
+        "or change any device, and you have no internet: you do not know the weather, the "
+        "news, the time or anything else that is happening now. When asked to do or check "
+        "such a thing, say that you cannot; never say that you did it."
     )
     max_tokens: Annotated[int, Field(ge=1, le=4096)] = 96
     temperature: Annotated[float, Field(ge=0, le=2)] = 0.2
