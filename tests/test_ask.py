@@ -1,0 +1,50 @@
+"""`voiced ask`, in a subprocess: a typed request takes the spoken path from the transcript
+on, to the intents or to the model, and is spoken to a WAV file with replay's report."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.helpers import MODELS_DIR, ROOT, TEST_LLM_MODEL, saved_devices
+from voiced.wavio import read_wav
+
+
+@pytest.mark.slow
+def test_typed_requests_take_the_intent_and_the_model_path(tmp_path: Path) -> None:
+    state = tmp_path / "state.json"
+    config = tmp_path / "voiced.yaml"
+    config.write_text(
+        f"models_dir: {MODELS_DIR}\n"
+        f"llm: {{model: {TEST_LLM_MODEL}, temperature: 0.0}}\n"
+        f"state_file: {{path: {state}}}\n",
+        encoding="utf-8",
+    )
+    out = tmp_path / "replies.wav"
+
+    result = subprocess.run(
+        [sys.executable, "-m", "voiced.cli", "ask", "--config", str(config),
+         "Turn on the kitchen light.", "What is the capital of France?",
+         "--out", str(out), "--report", "-"],
+        cwd=ROOT, capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout)
+    command, question = report["turns"]
+    assert report["input"] == ["Turn on the kitchen light.", "What is the capital of France?"]
+    assert command["transcript"] == "Turn on the kitchen light."
+    assert command["answered_by"] == "intent"
+    assert command["intent"]["name"] == "HassTurnOn"
+    assert saved_devices(state)["kitchen_light"]["on"] is True
+    assert question["answered_by"] == "llm"
+    assert question["llm_completion_tokens"] > 0 and question["response"]
+    assert question["timings"]["tts_first_audio_s"] is not None
+    # Both replies are in the file (read back at 16 kHz).
+    spoken_seconds = command["reply_audio_seconds"] + question["reply_audio_seconds"]
+    assert spoken_seconds > 1.0
+    assert len(read_wav(out)) / 16_000 == pytest.approx(spoken_seconds, abs=0.1)
