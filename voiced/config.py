@@ -107,10 +107,15 @@ class LlmConfig(_Section):
     temperature: Annotated[float, Field(ge=0, le=2)] = 0.2
     top_p: Annotated[float, Field(gt=0, le=1)] = 0.9
     seed: int = 0
-    context_tokens: Annotated[int, Field(ge=256, le=32768)] = 2048
+    # The KV cache holds this many tokens (12 KB each for the default model): room for the
+    # system prompt, the history below and the answer.
+    context_tokens: Annotated[int, Field(ge=256, le=32768)] = 1024
+    # Map the model file instead of reading it into memory: mapped, the pages llama.cpp
+    # reads only at load stay resident too (28 MB more at the peak of a replay).
+    mmap: bool = False
     # The conversation (without the system prompt) is kept within this many tokens;
     # the oldest turns are dropped first.
-    history_token_budget: Annotated[int, Field(ge=0, le=32768)] = 1024
+    history_token_budget: Annotated[int, Field(ge=0, le=32768)] = 640
     # Wall-clock limit of one answer; past it the answer is cut short, and a model call
     # stuck this long stops the watchdog pings.
     turn_timeout_seconds: Annotated[float, Field(gt=0, le=600)] = 30.0
