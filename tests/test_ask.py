@@ -80,6 +80,7 @@ def answer_quality() -> ModuleType:
         ("The weather is clear with a mild breeze.", "live fact"),
         ("No, it won't rain tomorrow.", "live fact"),
         ("One euro is approximately $1.10.", "live fact"),
+        ("I cannot. The garage door is closed.", "live fact"),
         ("Watering plants keeps them healthy.", "no refusal"),
     ],
 )
