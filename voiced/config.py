@@ -169,19 +169,32 @@ class AsrConfig(_Section):
 
 
 class LlmConfig(_Section):
-    model: str = "SmolLM2-135M-Instruct.Q4_1.gguf"
+    # A GGUF file in models/llm: Qwen2.5-Coder-0.5B-Instruct Q4_K_M by default
+    # (scripts/fetch-models). When it is missing, fallback_model is used with a warning.
+    model: str = "qwen2.5-coder-0.5b-instruct-q4_k_m.gguf"
+    fallback_model: str | None = "SmolLM2-135M-Instruct.Q4_1.gguf"
+    # It says what the model cannot do, so that it does not pretend to (measured by
+    # scripts/answer-quality): devices and live facts are the intents' business.
     system_prompt: str = (
-        "You are Jarvis, a helpful voice assistant in a home. Answer in one to three short "
-        "sentences of plain spoken English, with no lists and no markdown."
+        "You are Jarvis, a voice assistant in a home. Answer in one to three short "
+        "sentences of plain spoken English, with no lists and no markdown. You cannot see "
+        "or change any device, and you have no internet: you do not know the weather, the "
+        "news, the time or anything else that is happening now. When asked to do or check "
+        "such a thing, say that you cannot; never say that you did it."
     )
     max_tokens: Annotated[int, Field(ge=1, le=4096)] = 96
     temperature: Annotated[float, Field(ge=0, le=2)] = 0.2
     top_p: Annotated[float, Field(gt=0, le=1)] = 0.9
     seed: Annotated[int, Field(ge=-1, le=2**32 - 1)] = 0
-    context_tokens: Annotated[int, Field(ge=256, le=32768)] = 2048
+    # The KV cache holds this many tokens (12 KB each for the default model): room for the
+    # system prompt, the history below and the answer.
+    context_tokens: Annotated[int, Field(ge=256, le=32768)] = 1024
+    # Map the model file instead of reading it into memory: mapped, the pages llama.cpp
+    # reads only at load stay resident too (28 MB more at the peak of a replay).
+    mmap: bool = False
     # The conversation (without the system prompt) is kept within this many tokens;
     # the oldest turns are dropped first.
-    history_token_budget: Annotated[int, Field(ge=0, le=32768)] = 1024
+    history_token_budget: Annotated[int, Field(ge=0, le=32768)] = 640
     # Wall-clock limit of one answer; past it the answer is cut short, and a model call
     # stuck this long stops the watchdog pings.
     turn_timeout_seconds: Annotated[float, Field(gt=0, le=600)] = 30.0

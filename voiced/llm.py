@@ -255,6 +255,11 @@ class LlmWorker:
         llama = llama_cpp.Llama(
             model_path=str(self.model_path),
             n_ctx=self.config.context_tokens,
+            # Prompts are evaluated in slices of this many tokens: a larger batch would
+            # only reserve buffers that are never used.
+            n_batch=PROMPT_SLICE_TOKENS,
+            n_ubatch=PROMPT_SLICE_TOKENS,
+            use_mmap=self.config.mmap,
             n_threads=self.threads,
             n_threads_batch=self.threads,
             seed=self.config.seed,

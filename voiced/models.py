@@ -31,7 +31,21 @@ class Models:
 
 
 def llm_path(config: Config) -> Path:
-    return config.models_dir / "llm" / config.llm.model
+    """The configured GGUF file; when it is missing, the fallback model with a warning.
+    With neither present, the configured file: loading it names what is missing."""
+    folder = config.models_dir / "llm"
+    chosen = folder / config.llm.model
+    if chosen.is_file() or config.llm.fallback_model is None:
+        return chosen
+    fallback = folder / config.llm.fallback_model
+    if not fallback.is_file():
+        return chosen
+    log.warning(
+        "LLM model %s is missing (scripts/fetch-models fetches it): using %s instead",
+        chosen,
+        fallback.name,
+    )
+    return fallback
 
 
 def load_models(

@@ -1,11 +1,18 @@
-"""`voiced replay`: recordings through the daemon's own pipeline, a WAV writer as the speaker."""
+"""`voiced replay`: recordings through the daemon's own pipeline, a WAV writer as the speaker;
+`voiced ask`: typed requests entering that pipeline where the transcript does."""
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
+from voiced.asr import Decoder, Decoding
 from voiced.config import Config
+from voiced.listener import HeardCommand
+from voiced.messages import WakeDetected
 from voiced.models import Models
 from voiced.pipeline import Pipeline
 from voiced.report import replay_report
@@ -32,3 +39,64 @@ def replay(
         pipeline.close()
     inputs = [str(path) for path, _samples in source.recordings]
     return replay_report(inputs, source.audio_seconds, turns)
+
+
+class TypedDecoder:
+    """The decoding of a typed request: its text, with no bias to check (it is exactly what
+    was asked)."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+
+    def __call__(self) -> str:
+        return self.text
+
+    def without_bias(self) -> str | None:
+        return None
+
+    @property
+    def decodings(self) -> list[Decoding]:
+        return [Decoding(transcript=self.text, biased=False)]
+
+
+class TypedSession:
+    """A typed request where a recogniser's session stands: its text is the transcript."""
+
+    def __init__(self, text: str) -> None:
+        self._decoder = TypedDecoder(text)
+
+    def accept(self, samples: np.ndarray) -> str | None:
+        return None
+
+    def finish(self) -> str:
+        return self._decoder.text
+
+    def final_decoder(self) -> Decoder:
+        return self._decoder
+
+    def decoder(self) -> Decoder:
+        return self._decoder
+
+
+def typed_command(text: str, wake_word: str) -> HeardCommand:
+    """A command heard as `text`, its endpoint now: what the listener hands the pipeline."""
+    now = time.monotonic()
+    return HeardCommand(
+        wake=WakeDetected(wake_word=wake_word, score=1.0, at_s=0.0),
+        session=TypedSession(text),
+        samples=np.zeros(0, dtype=np.int16),
+        speech_end_at_s=0.0,
+        speech_end_received_at=now,
+        endpoint_at=now,
+        partials=[],
+    )
+
+
+def ask(config: Config, models: Models, texts: list[str], sink: AudioSink) -> dict[str, Any]:
+    """Answer typed requests, one turn each, as the pipeline answers spoken ones."""
+    pipeline = Pipeline(config, models, sink)
+    try:
+        turns = [pipeline.answer(typed_command(text, config.wake.model)) for text in texts]
+    finally:
+        pipeline.close()
+    return replay_report(texts, 0.0, turns)

@@ -1,0 +1,96 @@
+"""`voiced ask`, in a subprocess: a typed request takes the spoken path from the transcript
+on, to the intents or to the model, and is spoken to a WAV file with replay's report. And
+how scripts/answer-quality, which asks through that path, judges an answer."""
+
+from __future__ import annotations
+
+import functools
+import importlib.machinery
+import importlib.util
+import json
+import subprocess
+import sys
+from pathlib import Path
+from types import ModuleType
+
+import pytest
+
+from tests.helpers import MODELS_DIR, ROOT, TEST_LLM_MODEL, saved_devices
+from voiced.wavio import read_wav
+
+
+@pytest.mark.slow
+def test_typed_requests_take_the_intent_and_the_model_path(tmp_path: Path) -> None:
+    state = tmp_path / "state.json"
+    config = tmp_path / "voiced.yaml"
+    config.write_text(
+        f"models_dir: {MODELS_DIR}\n"
+        f"llm: {{model: {TEST_LLM_MODEL}, temperature: 0.0}}\n"
+        f"state_file: {{path: {state}}}\n",
+        encoding="utf-8",
+    )
+    out = tmp_path / "replies.wav"
+
+    result = subprocess.run(
+        [sys.executable, "-m", "voiced.cli", "ask", "--config", str(config),
+         "Turn on the kitchen light.", "What is the capital of France?",
+         "--out", str(out), "--report", "-"],
+        cwd=ROOT, capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout)
+    command, question = report["turns"]
+    assert report["input"] == ["Turn on the kitchen light.", "What is the capital of France?"]
+    assert command["transcript"] == "Turn on the kitchen light."
+    assert command["answered_by"] == "intent"
+    assert command["intent"]["name"] == "HassTurnOn"
+    assert saved_devices(state)["kitchen_light"]["on"] is True
+    assert question["answered_by"] == "llm"
+    assert question["llm_completion_tokens"] > 0 and question["response"]
+    assert question["timings"]["tts_first_audio_s"] is not None
+    # Both replies are in the file (read back at 16 kHz).
+    spoken_seconds = command["reply_audio_seconds"] + question["reply_audio_seconds"]
+    assert spoken_seconds > 1.0
+    assert len(read_wav(out)) / 16_000 == pytest.approx(spoken_seconds, abs=0.1)
+
+
+@functools.cache
+def answer_quality() -> ModuleType:
+    loader = importlib.machinery.SourceFileLoader(
+        "answer_quality", str(ROOT / "scripts" / "answer-quality")
+    )
+    spec = importlib.util.spec_from_loader("answer_quality", loader)
+    if spec is None:
+        raise RuntimeError("cannot load scripts/answer-quality")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["answer_quality"] = module
+    loader.exec_module(module)
+    return module
+
+
+@pytest.mark.parametrize(
+    "answer, verdict",
+    [
+        ("I'm sorry, but I can't set the thermostat.", None),
+        ("I can't check the weather: I work offline.", None),
+        ("I've turned on the dishwasher.", "action"),
+        ("Sure, I'll remind you to buy milk tomorrow.", "action"),
+        ("I can't do that, but I'll set it to 21 degrees.", "action"),
+        ("The weather is clear with a mild breeze.", "live fact"),
+        ("No, it won't rain tomorrow.", "live fact"),
+        ("One euro is approximately $1.10.", "live fact"),
+        ("I cannot. The garage door is closed.", "live fact"),
+        ("Watering plants keeps them healthy.", "no refusal"),
+    ],
+)
+def test_answer_quality_tells_a_made_up_answer(answer: str, verdict: str | None) -> None:
+    assert answer_quality().made_up(answer) == verdict
+
+
+def test_answer_quality_accepts_whole_words_and_numbers_with_units() -> None:
+    words_match = answer_quality().words_match
+    assert words_match(["0", "zero"], "Water freezes at 0C.")
+    assert words_match(["8", "eight"], "A spider has eight legs.")
+    assert not words_match(["6", "six"], "There are sixty minutes.")
+    assert not words_match(["0"], "It boils at 100 degrees.")
