@@ -56,3 +56,44 @@ def test_x86_reads_its_flags_and_never_amx() -> None:
     assert "-DGGML_AVX2=ON" in args
     assert "-DGGML_AMX_INT8=OFF" in args
     assert "-DGGML_AMX_INT8=ON" not in args
+
+
+SAPPHIRE_RAPIDS = (
+    "processor\t: 0\nflags\t\t: fpu sse4_2 avx f16c fma bmi2 avx2 avx512f avx512dq avx512cd "
+    "avx512bw avx512vl avx512vbmi avx512_vnni avx512_bf16 avx_vnni amx_bf16 amx_tile amx_int8\n"
+    "processor\t: 1\nflags\t\t: fpu\n"
+)
+EPYC_ZEN2 = "flags\t\t: fpu sse4_2 avx f16c fma bmi2 avx2\n"
+PI4_A72 = "processor\t: 0\nFeatures\t: fp asimd evtstrm crc32 cpuid\nCPU part\t: 0xd08\n"
+PI5_A76 = "Features\t: fp asimd evtstrm aes pmull sha1 sha2 crc32 atomics fphp asimdhp cpuid "
+PI5_A76 += "asimdrdm lrcpc dcpop asimddp\n"
+
+
+def options(args: list[str]) -> dict[str, str]:
+    return dict(arg.removeprefix("-D").split("=", 1) for arg in args)
+
+
+def test_amx_is_never_built_and_native_is_off() -> None:
+    chosen = options(cmake_args("x86_64", SAPPHIRE_RAPIDS))
+    assert chosen["GGML_NATIVE"] == "OFF"
+    assert {chosen[k] for k in ("GGML_AMX_TILE", "GGML_AMX_INT8", "GGML_AMX_BF16")} == {"OFF"}
+    # Everything else the CPU has is used.
+    for option in ("GGML_AVX2", "GGML_AVX512", "GGML_AVX512_VNNI", "GGML_AVX512_BF16"):
+        assert chosen[option] == "ON", option
+
+
+def test_features_the_cpu_lacks_are_off() -> None:
+    chosen = options(cmake_args("x86_64", EPYC_ZEN2))
+    assert chosen["GGML_AVX2"] == "ON" and chosen["GGML_FMA"] == "ON"
+    assert chosen["GGML_AVX512"] == "OFF" and chosen["GGML_AVX_VNNI"] == "OFF"
+    # No flags line at all (a sandbox hides /proc/cpuinfo): every optional kernel off.
+    bare = options(cmake_args("x86_64", ""))
+    assert bare["GGML_NATIVE"] == "OFF" and bare["GGML_AVX"] == "OFF"
+
+
+def test_pi_features_lines_and_other_architectures() -> None:
+    assert options(cmake_args("aarch64", PI4_A72))["GGML_CPU_ARM_ARCH"] == "armv8-a"
+    assert options(cmake_args("aarch64", PI5_A76))["GGML_CPU_ARM_ARCH"] == (
+        "armv8.2-a+fp16+dotprod"
+    )
+    assert cmake_args("riscv64", "") == []

@@ -76,3 +76,40 @@ def test_a_password_in_the_url_is_refused_unprinted(tmp_path: Path) -> None:
     assert "homeassistant.url: must not contain a user name or password" in finished.stderr
     assert "mqtt.host: must be a host name" in finished.stderr
     assert_nowhere(["hunter2"], stderr=finished.stderr, stdout=finished.stdout)
+
+
+@needs_mosquitto
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    "content",
+    [f"{HA_TOKEN}\nsecond-line-9f2a\n", f"{HA_TOKEN}\r\n# a comment-9f2a\n"],
+    ids=["two lines", "CRLF and a comment"],
+)
+def test_a_token_file_of_two_lines_is_refused_by_name_and_never_printed(
+    tmp_path: Path, broker: Broker, content: str
+) -> None:
+    token_file = tmp_path / "ha-token"
+    token_file.write_text(content, encoding="utf-8")
+    with serving(FakeHomeAssistant()) as home_assistant:
+        config_path = write_config(
+            tmp_path,
+            broker,
+            home_assistant.url,
+            mqtt={},
+            homeassistant={"token_file": str(token_file)},
+        )
+        report_path = tmp_path / "report.json"
+        finished = run_voiced(
+            "replay", "--verbose", "--config", str(config_path), "--report", str(report_path),
+            str(KITCHEN_LIGHT_ON),
+        )  # fmt: skip
+    assert finished.returncode == 0, finished.stderr
+    assert "Traceback" not in finished.stderr
+    assert home_assistant.calls == []
+    report = report_path.read_text(encoding="utf-8")
+    [turn] = json.loads(report)["turns"]
+    assert turn["response"] == "Sorry, I couldn't reach the kitchen light."
+    assert f"token_file {token_file} has more than one line" in turn["error"]
+    assert_nowhere(
+        [HA_TOKEN, "9f2a"], stderr=finished.stderr, stdout=finished.stdout, report=report
+    )

@@ -183,5 +183,8 @@ def test_worker_runs_at_the_configured_niceness() -> None:
 
 
 def test_no_core_this_process_may_use_is_a_model_error() -> None:
-    with pytest.raises(ModelError, match=r"llm.cpus \[4096\] names no core"):
-        LlmWorker(llm_path(repeatable_config()), repeatable_config(llm={"cpus": [4096]}).llm)
+    # The configuration refuses such cores when it is read; a worker given them anyway
+    # (cores taken away since) still says so.
+    unusable = repeatable_config().llm.model_copy(update={"cpus": [4000]})
+    with pytest.raises(ModelError, match=r"llm.cpus \[4000\] names no core"):
+        LlmWorker(llm_path(repeatable_config()), unusable)

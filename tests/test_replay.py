@@ -104,7 +104,8 @@ def test_other_voices_noise_and_speed_are_understood(
 
 
 def test_first_sentence_is_spoken_before_the_llm_finishes(config: Config, models: Models) -> None:
-    [turn] = run_replay(config, models, "ask-sky")["turns"]
+    # A question the test model answers in three sentences.
+    [turn] = run_replay(config, models, "ask-plants")["turns"]
     timings = turn["timings"]
 
     assert turn["response"].count(".") >= 2, turn["response"]
@@ -119,7 +120,8 @@ def test_a_sentence_cut_by_the_token_cap_is_reported_but_not_spoken(
     llm = LlmWorker(llm_path(capped), capped.llm)
     try:
         llm.wait_ready(60)
-        [turn] = run_replay(capped, replace(models, llm=llm), "ask-sky")["turns"]
+        # Answered in 36 tokens uncapped: three sentences.
+        [turn] = run_replay(capped, replace(models, llm=llm), "ask-plants")["turns"]
     finally:
         llm.close()
 

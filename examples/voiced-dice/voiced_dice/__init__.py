@@ -32,4 +32,7 @@ def plugin() -> Plugin:
         description="rolls dice",
         sentences=SENTENCES,
         handlers={"RollDie": roll_die},
+        # Rolling changes nothing: voiced may call it at a pause to prepare its words, and a
+        # roll heard with the command bias is not held back to be checked as an action is.
+        side_effect_free=frozenset({"RollDie"}),
     )
