@@ -203,19 +203,21 @@ class Pipeline:
         finally:
             # What the speculation is (a transcript, a match, an answer begun) is settled.
             speculation.ready.set()
-        if speculation.match is not None and not speculation.discarded:
-            words = self.intents.words_ahead(speculation.match)
-            if words:
-                self.speaker.prepare(words)
-            # While the words are synthesised: the same audio decoded without the bias.
-            try:
+        try:
+            if speculation.match is not None and not speculation.discarded:
+                words = self.intents.words_ahead(speculation.match)
+                if words:
+                    self.speaker.prepare(words)
+                # While the words are synthesised: the same audio decoded without the bias.
                 speculation.heard = self._check_heard(
                     speculation.decode, speculation.match, progress.wake.wake_word
                 )
-            except Exception as err:  # unchecked is never acted on
-                log.warning("second decoding failed: %s", err)
-                speculation.heard = check_failed(err)
-        speculation.checked.set()
+        except Exception as err:  # unchecked is never acted on
+            log.warning("preparing or checking the command failed: %s", err)
+            speculation.heard = check_failed(err)
+        finally:
+            # The turn waits for this: it is set whatever happened above.
+            speculation.checked.set()
         if turn is None:
             return
         turn.report.transcript = speculation.transcript
