@@ -253,3 +253,8 @@ def test_the_command_line_exits_78_for_cores(tmp_path):
     assert done.returncode == EX_CONFIG
     assert "llm.cpus = [4095]: names no core" in done.stderr
     assert "Traceback" not in done.stderr
+
+
+def test_a_yaml_merge_key_is_refused_by_name(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match=r"merge keys \(<<\) are not supported \(line 3\)"):
+        load_config(write(tmp_path, "base: &b {threshold: 0.5}\nwake:\n  <<: *b\n"))

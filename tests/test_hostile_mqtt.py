@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 
 from tests.mqtt_devices import FAN, LAMP, mqtt_config, refusal, wait_for_state
 from tests.servers import Broker, Watcher, needs_mosquitto, running_broker
+from voiced.config import DeviceConfig
 from voiced.devices import DeviceState
 from voiced.devices.mqtt import (
     MAX_STATE_PAYLOAD_BYTES,
@@ -137,3 +138,30 @@ def test_a_password_file_of_two_lines_is_named_not_quoted(broker: Broker, tmp_pa
     message = refusal(config, [LAMP], LAMP)
     assert f"MQTT password_file {password_file} has more than one line" in message
     assert "horse" not in message and "battery" not in message
+
+
+@needs_mosquitto
+def test_a_device_that_cannot_read_a_shared_state_topic_leaves_the_others_updated(
+    broker: Broker,
+) -> None:
+    shared = "home/hall/state"
+    light = DeviceConfig(
+        id="hall_light", name="hall light", backend="mqtt",
+        command_topic="home/hall_light/set", state_topic=shared,
+    )  # fmt: skip
+    plug = DeviceConfig(
+        id="hall_plug", name="hall plug", kind="switch", backend="mqtt",
+        command_topic="home/hall_plug/set", state_topic=shared, payload_on="1", payload_off="0",
+    )  # fmt: skip
+    watcher = Watcher(broker.port)
+    # Retained, so that voiced has it as it subscribes. The light, first on the topic,
+    # cannot read "1"; the plug can.
+    watcher.client.publish(shared, "1", qos=1, retain=True)
+    watcher.take(1)
+    backend = MqttBackend(mqtt_config(broker.port), [light, plug])
+    try:
+        assert wait_for_state(backend, plug, DeviceState(on=True)).on is True
+        assert backend.state(light).on is None
+    finally:
+        backend.close()
+        watcher.close()

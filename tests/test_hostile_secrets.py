@@ -4,6 +4,8 @@ its report, are searched for the secrets; the report's error names the device fa
 from __future__ import annotations
 
 import json
+import os
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -13,6 +15,8 @@ from tests.helpers import assert_nowhere, run_voiced
 from tests.servers import HA_TOKEN, Broker, FakeHomeAssistant, needs_mosquitto, serving
 from tests.two_backends import BEDROOM_LAMP_OFF, KITCHEN_LIGHT_ON, password_broker, write_config
 from voiced.config import EX_CONFIG
+from voiced.devices import BackendError
+from voiced.devices.secrets import read_secret_file
 
 
 @pytest.fixture
@@ -113,3 +117,12 @@ def test_a_token_file_of_two_lines_is_refused_by_name_and_never_printed(
     assert_nowhere(
         [HA_TOKEN, "9f2a"], stderr=finished.stderr, stdout=finished.stdout, report=report
     )
+
+
+def test_a_fifo_as_the_token_file_is_refused_at_once(tmp_path: Path) -> None:
+    fifo = tmp_path / "ha-token"
+    os.mkfifo(fifo)
+    started = time.monotonic()
+    with pytest.raises(BackendError, match="is not a regular file"):
+        read_secret_file(fifo, "Home Assistant token_file", header_value=True)
+    assert time.monotonic() - started < 1.0

@@ -82,3 +82,11 @@ def test_a_daemon_killed_by_a_signal_leaves_its_python_stack(tmp_path: Path) -> 
         if process.poll() is None:
             process.kill()
         notify.close()
+
+
+def test_a_signal_without_a_name_is_reported_by_number(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A real-time signal (SIGRTMIN+1, 35 on Linux) has no name in Python's enum."""
+    done = subprocess.CompletedProcess(args=[], returncode=-35, stdout="", stderr="")
+    monkeypatch.setattr(subprocess, "run", lambda *args, **kwargs: done)
+    outcome = probe_in_child(PROBES[0], [])
+    assert not outcome.ok and "crashed with signal 35" in outcome.detail

@@ -434,6 +434,8 @@ def _construct_mapping(loader: _Loader, node: yaml.MappingNode) -> dict[Any, Any
     seen: set[str] = set()
     for key_node, _ in node.value:
         line = key_node.start_mark.line + 1
+        if key_node.tag == "tag:yaml.org,2002:merge":
+            raise ConfigError(f"merge keys (<<) are not supported (line {line}): write it out")
         if not isinstance(key_node, yaml.ScalarNode):
             raise ConfigError(f"the key at line {line} is a list or a mapping, not a name")
         key = loader.construct_object(key_node)

@@ -76,14 +76,14 @@ def read_json_file(path: Path, max_bytes: int, max_depth: int, *, finite_only: b
     UnreadableFileError for what is not a regular file, and for content that is too large,
     too deep or not JSON (see loads_bounded for `finite_only`); OSError when the file
     cannot be read at all: FileNotFoundError when there is none (a `null` in it is None)."""
-    with os.fdopen(_open_regular(path), "rb") as file:
+    with os.fdopen(open_regular(path), "rb") as file:
         content = file.read(max_bytes + 1)
     if len(content) > max_bytes:
         raise UnreadableFileError(f"larger than {max_bytes} bytes")
     return loads_bounded(content, max_depth, finite_only=finite_only)
 
 
-def _open_regular(path: Path) -> int:
+def open_regular(path: Path) -> int:
     """A descriptor of the regular file `path` names. Anything else is not opened at all: a
     FIFO would wait for a writer forever, a device (/dev/zero) read without end."""
     mode = os.stat(path).st_mode

@@ -23,7 +23,7 @@ from voiced.config import Config
 from voiced.errors import VoicedError
 from voiced.health import Health
 from voiced.intents import Action, Choice, Confirmation, IntentMatch
-from voiced.intents.engine import IntentAnswer, IntentEngine
+from voiced.intents.engine import Ahead, IntentAnswer, IntentEngine
 from voiced.intents.tools import ToolCallRefused, ToolCallSniffer, ToolGate
 from voiced.listener import HeardCommand, Listener
 from voiced.llm import Generation
@@ -205,13 +205,14 @@ class Pipeline:
             speculation.ready.set()
         try:
             if speculation.match is not None and not speculation.discarded:
-                words = self.intents.words_ahead(speculation.match)
-                if words:
-                    self.speaker.prepare(words)
+                ahead = self.intents.ahead(speculation.match)
+                if ahead.words:
+                    self.speaker.prepare(ahead.words)
                 # While the words are synthesised: the same audio decoded without the bias.
-                speculation.heard = self._check_heard(
-                    speculation.decode, speculation.match, progress.wake.wake_word
-                )
+                with self.health.busy("speculation", RECOGNITION_DEADLINE_SECONDS):
+                    speculation.heard = self._check_heard(
+                        speculation.decode, speculation.match, progress.wake.wake_word, ahead
+                    )
         except Exception as err:  # unchecked is never acted on
             log.warning("preparing or checking the command failed: %s", err)
             speculation.heard = check_failed(err)
@@ -383,11 +384,17 @@ class Pipeline:
         if speculation is not None and speculation.match is not None:
             speculation.checked.wait()
             heard = speculation.heard
-        elif (decoder := speculation.decode if speculation else decode) is not None:
+        elif (
+            self.check_heard
+            and self.config.asr.command_bias
+            and (decoder := speculation.decode if speculation else decode) is not None
+        ):
             try:
                 with self.health.busy("recognition", RECOGNITION_DEADLINE_SECONDS):
-                    heard = self._check_heard(decoder, match, command.wake.wake_word)
-            except VoicedError as err:  # unchecked is never acted on
+                    heard = self._check_heard(
+                        decoder, match, command.wake.wake_word, self.intents.ahead(match)
+                    )
+            except Exception as err:  # unchecked is never acted on; the turn goes on
                 turn.log("second decoding failed: %s", err, stage="recognition")
                 heard = check_failed(err)
         else:
@@ -399,12 +406,12 @@ class Pipeline:
         return heard
 
     def _check_heard(
-        self, decode: Decoder, match: IntentMatch, wake_word: str
+        self, decode: Decoder, match: IntentMatch, wake_word: str, ahead: Ahead
     ) -> HeardCheck | None:
         """For a command that would change something: decode its audio again without the
         command bias and compare the meanings. None when there is nothing to check (no
         bias, or an intent that only reads or asks anyway)."""
-        if not self.check_heard or not self._changes_something(match):
+        if not (self.check_heard and self.config.asr.command_bias and ahead.acts):
             return None
         text = decode.without_bias()
         if text is None:
@@ -418,22 +425,6 @@ class Pipeline:
             None if unbiased is None else (unbiased.name, unbiased.slots),
             [] if device is None else [device.name, *device.aliases],
         )
-
-    def _changes_something(self, match: IntentMatch) -> bool:
-        """Whether answering `match` changes something at once: an Action, or a handler
-        that acts itself. Reading (the time), asking first (unlocking) and refusing (an
-        unknown device) change nothing."""
-        found = self.intents.registry.handler(match.name)
-        if found is None or "unknown_device" in match.slots:
-            return False
-        plugin, handler = found
-        if match.name not in plugin.side_effect_free:
-            return True
-        try:
-            said = handler(match, self.intents.context)
-        except Exception:  # it fails again when answered, and says why, acting on nothing
-            return False
-        return isinstance(said, Action)
 
     def _carry_out(self, turn: _Turn, match: IntentMatch, heard: HeardCheck | None = None) -> None:
         turn.report.intent = {"name": match.name, "slots": match.slots}

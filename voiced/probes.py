@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TextIO
 
-from voiced.config import Config, ConfigError, load_config
+from voiced.config import EX_CONFIG, Config, ConfigError, load_config
 from voiced.errors import VoicedError
 
 # For tests: the probe named here kills its own child with SIGSEGV before it starts, as a
@@ -133,7 +133,10 @@ def probe_in_child(
     except subprocess.TimeoutExpired:
         return Outcome(probe, False, f"{probe.library} hung for {timeout_seconds:.0f} s")
     if done.returncode < 0:
-        name = signal.Signals(-done.returncode).name
+        try:
+            name = signal.Signals(-done.returncode).name
+        except ValueError:  # a real-time signal has no name
+            name = f"signal {-done.returncode}"
         return Outcome(
             probe,
             False,
@@ -192,7 +195,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         config = _config(args)
     except ConfigError as err:
         print(f"configuration: {err}", file=sys.stderr)
-        return 78
+        return EX_CONFIG
     if args.child is not None:
         try:
             print(run_probe(config, args.child), flush=True)

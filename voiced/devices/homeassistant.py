@@ -202,7 +202,12 @@ def _connection(url: Any, deadline: float) -> http.client.HTTPConnection:
 
     # The Host header and TLS's server name stay the name; only the address is chosen here.
     connection._create_connection = connect_before_deadline  # type: ignore[attr-defined]
-    connection.connect()
+    try:
+        connection.connect()
+    except BaseException:
+        # A failed TLS handshake leaves the connected socket in the connection.
+        connection.close()
+        raise
     return connection
 
 

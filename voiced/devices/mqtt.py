@@ -233,12 +233,19 @@ class MqttBackend:
         topic = "?"
         try:
             topic = message.topic
+            understood = True
+            # Each device on the topic reads the message its own way: one that cannot does
+            # not keep the others from it.
             for device in self._by_state_topic.get(topic, []):
-                on, brightness_pct = parse_state(device, message.payload)
+                try:
+                    on, brightness_pct = parse_state(device, message.payload)
+                except StateIgnored as err:
+                    self._ignore(topic, str(err))
+                    understood = False
+                    continue
                 self._update(device.id, on=on, brightness_pct=brightness_pct)
-            self._ignoring.discard(topic)
-        except StateIgnored as err:
-            self._ignore(topic, str(err))
+            if understood:
+                self._ignoring.discard(topic)
         except Exception as err:  # a bug here must not end MQTT control
             self._ignore(topic, f"{type(err).__name__}: {redact(str(err))[:100]}")
             _log.debug("MQTT %s: the message failed", topic, exc_info=True)

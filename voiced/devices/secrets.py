@@ -3,11 +3,13 @@ without ever being quoted, and scrubbed from any message that might carry them."
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Iterable
 from pathlib import Path
 
 from voiced.devices import BackendError
+from voiced.files import UnreadableFileError, open_regular
 
 # A token or a password is a line; a file much larger is not what was meant.
 MAX_SECRET_BYTES = 4096
@@ -23,8 +25,11 @@ def read_secret_file(path: Path, what: str, header_value: bool) -> str:
     """The secret in `path`: one line (a final newline is fine). `what` names it in errors
     ("Home Assistant token_file"); a header value must be printable ASCII without spaces."""
     try:
-        with open(path, "rb") as file:
+        # A regular file only: a FIFO or a device there would hang every call that reads it.
+        with os.fdopen(open_regular(path), "rb") as file:
             content = file.read(MAX_SECRET_BYTES + 1)
+    except UnreadableFileError:
+        raise BackendError(f"the {what} {path} is not a regular file") from None
     except OSError as err:
         raise BackendError(f"cannot read the {what} {path}: {err.strerror or err}") from None
     where = f"the {what} {path}"

@@ -50,6 +50,16 @@ class IntentAnswer:
     confirmation: Confirmation | Choice | None = None
 
 
+@dataclass(frozen=True)
+class Ahead:
+    """What answering a command will say (None: not known before it is answered), and
+    whether answering it changes something at once (an Action, or a handler that acts
+    itself); reading, asking first and refusing change nothing."""
+
+    words: str | None
+    acts: bool
+
+
 class IntentEngine:
     def __init__(
         self, config: Config, announce: Callable[[str], None], registry: Registry | None = None
@@ -83,21 +93,28 @@ class IntentEngine:
     def words_ahead(self, match: IntentMatch) -> str | None:
         """What answering `match` will say unless its action fails, found without acting,
         for an intent its plugin lists as side-effect free; else None."""
+        return self.ahead(match).words
+
+    def ahead(self, match: IntentMatch) -> Ahead:
+        """What answering `match` will say, and whether it changes something, found by
+        calling its handler once without acting (side-effect-free intents only)."""
         found = self.registry.handler(match.name)
-        if found is None:
-            return None
+        if found is None or "unknown_device" in match.slots:
+            # Refused by name or by "Sorry, I can't do that.": nothing changes.
+            return Ahead(words=None, acts=False)
         plugin, handler = found
         if match.name not in plugin.side_effect_free:
-            return None
+            return Ahead(words=None, acts=True)
         try:
             said = handler(match, self.context)
         except IntentError as err:  # "I don't know a device called ...": said as it is
-            return str(err)
+            return Ahead(words=str(err), acts=False)
         except Exception:  # the handler runs again on the confirmed command, and reports it
-            return None
+            return Ahead(words=None, acts=False)
         if isinstance(said, Action):
-            return said.say
-        return said.question if isinstance(said, Confirmation | Choice) else said
+            return Ahead(words=said.say, acts=True)
+        words = said.question if isinstance(said, Confirmation | Choice) else said
+        return Ahead(words=words, acts=False)
 
     def confirmed(self, asked: IntentAnswer) -> IntentAnswer:
         """Carry out the action that `asked` waited for a yes to."""
