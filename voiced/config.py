@@ -157,7 +157,7 @@ class AsrConfig(_Section):
     vosk_model: str = "vosk-model-small-en-us-0.15"
     language: str = "en"
     threads: Annotated[int, Field(ge=1, le=64)] = 2
-    # Whisper samples by default; 0 makes the transcript repeatable.
+    # Whisper's decoding temperature: 0 (greedy) makes the transcript repeatable.
     temperature: Annotated[float, Field(ge=0, le=1)] = 0.0
     beam_size: Annotated[int, Field(ge=1, le=10)] = 1
     # Steer recognition toward the commands and device names (Whisper: a prompt).
