@@ -99,12 +99,12 @@ class IntentEngine:
         """What answering `match` will say, and whether it changes something, found by
         calling its handler once without acting (side-effect-free intents only)."""
         found = self.registry.handler(match.name)
-        if found is None or "unknown_device" in match.slots:
-            # Refused by name or by "Sorry, I can't do that.": nothing changes.
+        if found is None:  # "Sorry, I can't do that.": nothing changes
             return Ahead(words=None, acts=False)
         plugin, handler = found
         if match.name not in plugin.side_effect_free:
-            return Ahead(words=None, acts=True)
+            # A command naming no configured device is refused by name, whoever handles it.
+            return Ahead(words=None, acts="unknown_device" not in match.slots)
         try:
             said = handler(match, self.context)
         except IntentError as err:  # "I don't know a device called ...": said as it is
