@@ -274,6 +274,8 @@ def test_building_matchers_leaves_the_plugins_data_as_it_was() -> None:
         ("Who won the game last night?", "GetOnlineInfo", {"topic": "sports results"}),
         ("How is the stock market doing?", "GetOnlineInfo", {"topic": "stock prices"}),
         ("What's the price of bitcoin?", "GetOnlineInfo", {"topic": "stock prices"}),
+        ("How much is one euro in dollars today?", "GetOnlineInfo", {"topic": "exchange rates"}),
+        ("How many dollars is one euro?", "GetOnlineInfo", {"topic": "exchange rates"}),
     ],
 )
 def test_the_intents_people_expect(
@@ -289,6 +291,8 @@ def test_the_intents_people_expect(
 QUESTIONS = [
     "What is the capital of France?",
     "What is twelve times twelve?",
+    "How much is twelve times twelve?",
+    "How much is a pound in kilograms?",
     "How many legs does a spider have?",
     "Who painted the Mona Lisa?",
     "What time zone is Paris in?",

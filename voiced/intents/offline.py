@@ -15,6 +15,7 @@ RULES = {
         "week|weekend)|(on|for) the weekend|later [today])"
     ),
     "offline_weather": "(rain|snow|be (sunny|cloudy|cold|hot|warm|windy|nice))",
+    "offline_currency": "(euro|dollar|pound|yen|franc|krona|krone|rupee|yuan|peso)",
 }
 WEATHER_SENTENCES = [
     "<what_is> the weather [like] [<offline_when>]",
@@ -51,6 +52,14 @@ TOPICS = {
         "how (is|are) the (stock market|stocks|markets) [doing] [<offline_when>]",
         "(what's|what is) the price of (bitcoin|gold|oil) [<offline_when>]",
         "(what's|what is) the (exchange rate|dollar|euro) [<offline_when>]",
+    ],
+    "exchange rates": [
+        "how much is (a|one|1) <offline_currency> in <offline_currency>[s] [<offline_when>]",
+        "how many <offline_currency>[s] (is|are|for|to) (a|one|1) <offline_currency> "
+        "[<offline_when>]",
+        "(what's|what is) the exchange rate [(for|of|between) <offline_currency>[s] "
+        "(and|to) <offline_currency>[s]] [<offline_when>]",
+        "convert {query} (to|into) <offline_currency>[s]",
     ],
     "the internet": [
         "search the (web|internet) for {query}",
