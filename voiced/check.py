@@ -11,7 +11,7 @@ from voiced.asr import choose_engine
 from voiced.config import Config
 from voiced.devices import state_file
 from voiced.errors import VoicedError
-from voiced.probes import PROBES, Outcome, child_args_of, probe_in_child
+from voiced.probes import Outcome, child_args_of, print_outcome, probe_all
 
 EX_OK = 0
 EX_MISSING = 1
@@ -22,13 +22,13 @@ def run_checks(config: Config, config_path: Path | None, out: Any = sys.stdout) 
     with its fix instead of killing the check); print what works and what does not."""
     print(f"ok       configuration: valid; models in {config.models_dir.resolve()}", file=out)
     engine = choose_engine(config.models_dir, config.asr)
-    child_args = child_args_of(config_path, None)
-    failures = 0
-    for probe in PROBES:
-        outcome: Outcome = probe_in_child(probe, child_args)
-        title = f"{probe.title} ({engine})" if probe.name == "asr" else probe.title
-        failures += not outcome.ok
-        print(f"{'ok      ' if outcome.ok else 'PROBLEM '} {title}: {outcome.detail}", file=out)
+
+    def report(outcome: Outcome) -> None:
+        asr = outcome.probe.name == "asr"
+        print_outcome(outcome, out, f"{outcome.probe.title} ({engine})" if asr else None)
+
+    outcomes = probe_all(child_args_of(config_path, None), report)
+    failures = sum(not outcome.ok for outcome in outcomes)
     try:
         print(f"ok       audio devices: {_devices(config)}", file=out)
     except VoicedError as err:

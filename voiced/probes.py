@@ -162,9 +162,10 @@ def probe_all(
     return outcomes
 
 
-def print_outcome(outcome: Outcome, out: TextIO = sys.stdout) -> None:
+def print_outcome(outcome: Outcome, out: TextIO = sys.stdout, title: str | None = None) -> None:
+    """One line: ok or PROBLEM, what was tried (`title`, else the probe's), and the detail."""
     mark = "ok      " if outcome.ok else "PROBLEM "
-    print(f"{mark} {outcome.probe.title}: {outcome.detail}", file=out, flush=True)
+    print(f"{mark} {title or outcome.probe.title}: {outcome.detail}", file=out, flush=True)
 
 
 def _config(args: argparse.Namespace) -> Config:
