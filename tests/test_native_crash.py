@@ -73,6 +73,8 @@ def test_a_daemon_killed_by_a_signal_leaves_its_python_stack(tmp_path: Path) -> 
     process = start(config, notify, log)
     try:
         notify.wait_for("READY=1", 120)
+        # Listening (audio has arrived): the main thread is in the pipeline's loop.
+        notify.wait_for("STATUS=listening", 30)
         process.send_signal(signal.SIGSEGV)
         assert process.wait(timeout=10) == -signal.SIGSEGV
         wait_for_log(log, "Fatal Python error: Segmentation fault", 5)

@@ -211,7 +211,7 @@ def test_a_file_that_cannot_be_moved_aside_is_left_alone(
 def test_check_says_a_timers_file_will_be_and_was_kept_aside(
     path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr("voiced.check.PROBES", ())  # the models are checked elsewhere
+    monkeypatch.setattr("voiced.probes.PROBES", ())  # the models are checked elsewhere
     config = Config(state_file=StateFileConfig(path=path.with_name("state.json")))
 
     def warnings() -> list[str]:
