@@ -9,8 +9,9 @@ from pathlib import Path
 
 from voiced.asr import Recognizer, load_recognizer
 from voiced.config import Config
+from voiced.engines import Llm
 from voiced.health import Health
-from voiced.llm import LlmWorker
+from voiced.llm_config import LocalLlmConfig
 from voiced.tts import PiperTts
 from voiced.vad import SileroVad
 from voiced.wake import WakeWordDetector
@@ -23,7 +24,7 @@ class Models:
     wake: WakeWordDetector
     vad: SileroVad
     recognizer: Recognizer
-    llm: LlmWorker
+    llm: Llm
     tts: PiperTts
 
     def close(self) -> None:
@@ -31,21 +32,11 @@ class Models:
 
 
 def llm_path(config: Config) -> Path:
-    """The configured GGUF file; when it is missing, the fallback model with a warning.
-    With neither present, the configured file: loading it names what is missing."""
-    folder = config.models_dir / "llm"
-    chosen = folder / config.llm.model
-    if chosen.is_file() or config.llm.fallback_model is None:
-        return chosen
-    fallback = folder / config.llm.fallback_model
-    if not fallback.is_file():
-        return chosen
-    log.warning(
-        "LLM model %s is missing (scripts/fetch-models fetches it): using %s instead",
-        chosen,
-        fallback.name,
-    )
-    return fallback
+    """The local GGUF file the configuration names (the fallback's, for a server)."""
+    local = config.llm if isinstance(config.llm, LocalLlmConfig) else config.llm.local()
+    if not isinstance(local, LocalLlmConfig):
+        raise ValueError(f"llm.engine {config.llm.engine} runs no local model")
+    return local.model_path(config.models_dir)
 
 
 def load_models(
@@ -63,7 +54,7 @@ def load_models(
     models_dir = config.models_dir
     step("the language model")
     # The LLM is read in on its own thread, then evaluates its prompt while the others load.
-    llm = LlmWorker(llm_path(config), config.llm, health)
+    llm = config.llm.load(models_dir, health)
     llm.wait_constructed()
     try:
         step("the wake word model")

@@ -82,8 +82,11 @@ def run_probe(config: Config, name: str) -> str:
         from voiced.llm import LlmWorker
         from voiced.models import llm_path
 
+        local = config.llm.local()
+        if local is None:  # a server answers: it is asked at the first question
+            return f"llm.engine {config.llm.engine}"
         # Loading ends with the system prompt evaluated and one token generated.
-        worker = LlmWorker(llm_path(config), config.llm)
+        worker = LlmWorker(llm_path(config), local)
         try:
             worker.wait_ready()
         finally:
