@@ -24,18 +24,21 @@ from yaml.events import (
     NodeEvent,
 )
 
+from voiced.asr_config import AsrSettings, AutoAsrConfig, upgrade_asr
 from voiced.cores import unavailable_cpus
 from voiced.engines import engine_names, engine_section
 from voiced.llm_config import LlmSettings, LocalLlmConfig
 from voiced.sections import MqttTopic, Section, SpokenName, hostname, http_url
 
 # Sections that are one of the registered engines, and the names of those engines.
-ENGINE_TAGS = {"llm": engine_names("llm")}
+ENGINE_TAGS = {kind: engine_names(kind) for kind in ("asr", "llm")}
 # The section of the engine that runs in-process, by its old name.
 LlmConfig = LocalLlmConfig
 if TYPE_CHECKING:
+    AsrSection = AsrSettings
     LlmSection = LlmSettings
 else:
+    AsrSection = engine_section("asr", default="auto")
     LlmSection = engine_section("llm", default="local")
 
 EX_CONFIG = 78
@@ -93,24 +96,6 @@ class EndpointConfig(Section):
     # A command recognised at a pause as a complete intent ends after this much silence
     # instead of silence_seconds (needs speculation); 0 turns the early end off.
     early_end_seconds: Annotated[float, Field(ge=0, le=5)] = 0.45
-
-
-class AsrConfig(Section):
-    # auto: Vosk when its English model is installed, otherwise Whisper.
-    engine: Literal["auto", "vosk", "whisper"] = "auto"
-    whisper_model: str = "whisper-tiny.en"
-    vosk_model: str = "vosk-model-small-en-us-0.15"
-    language: str = "en"
-    threads: Annotated[int, Field(ge=1, le=64)] = 2
-    # Whisper's decoding temperature: 0 (greedy) makes the transcript repeatable.
-    temperature: Annotated[float, Field(ge=0, le=1)] = 0.0
-    beam_size: Annotated[int, Field(ge=1, le=10)] = 1
-    # Steer recognition toward the commands and device names (Whisper: a prompt).
-    command_bias: bool = True
-    # Whisper hears a command shorter than this in a window this long instead of its full
-    # 30 s: 15 s halves the decoding time here and understands at most 1 % fewer commands
-    # (scripts/whisper-window measures both per window).
-    whisper_window_seconds: Annotated[int, Field(ge=10, le=30)] = 15
 
 
 class TtsConfig(Section):
@@ -250,7 +235,7 @@ class Config(Section):
     audio: AudioConfig = AudioConfig()
     wake: WakeConfig = WakeConfig()
     endpoint: EndpointConfig = EndpointConfig()
-    asr: AsrConfig = AsrConfig()
+    asr: AsrSection = Field(default_factory=AutoAsrConfig)
     llm: LlmSection = Field(default_factory=LocalLlmConfig)
     tts: TtsConfig = TtsConfig()
     devices: list[DeviceConfig] = Field(default_factory=_demo_devices)
@@ -259,6 +244,13 @@ class Config(Section):
     homeassistant: HomeAssistantConfig = HomeAssistantConfig()
     confirm: ConfirmConfig = ConfirmConfig()
     logging: LoggingConfig = LoggingConfig()
+
+    @model_validator(mode="before")
+    @classmethod
+    def _upgrade(cls, data: Any) -> Any:
+        if isinstance(data, dict) and "asr" in data:
+            data = {**data, "asr": upgrade_asr(data["asr"])}
+        return data
 
     @model_validator(mode="after")
     def _unique_devices(self) -> Config:
