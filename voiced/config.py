@@ -29,17 +29,35 @@ from voiced.cores import unavailable_cpus
 from voiced.engines import engine_names, engine_section
 from voiced.llm_config import LlmSettings, LocalLlmConfig
 from voiced.sections import MqttTopic, Section, SpokenName, hostname, http_url
+from voiced.speech_config import (
+    OpenWakeWordConfig,
+    PiperTtsConfig,
+    SileroVadConfig,
+    TtsSettings,
+    VadSettings,
+    WakeSettings,
+)
 
 # Sections that are one of the registered engines, and the names of those engines.
-ENGINE_TAGS = {kind: engine_names(kind) for kind in ("asr", "llm")}
+ENGINE_KINDS = ("wake", "vad", "asr", "llm", "tts")
+ENGINE_TAGS = {kind: engine_names(kind) for kind in ENGINE_KINDS}
 # The section of the engine that runs in-process, by its old name.
 LlmConfig = LocalLlmConfig
+# The shared keys, by their old names.
+WakeConfig = WakeSettings
+TtsConfig = TtsSettings
 if TYPE_CHECKING:
+    WakeSection = WakeSettings
+    VadSection = VadSettings
     AsrSection = AsrSettings
     LlmSection = LlmSettings
+    TtsSection = TtsSettings
 else:
+    WakeSection = engine_section("wake", default="openwakeword")
+    VadSection = engine_section("vad", default="silero")
     AsrSection = engine_section("asr", default="auto")
     LlmSection = engine_section("llm", default="local")
+    TtsSection = engine_section("tts", default="piper")
 
 EX_CONFIG = 78
 # Limits on the file itself: a configuration is a few kilobytes; these stop a YAML bomb
@@ -67,18 +85,6 @@ class AudioConfig(Section):
     input_file: Path | None = None
 
 
-class WakeConfig(Section):
-    model: str = "hey_jarvis"
-    threshold: Annotated[float, Field(gt=0, lt=1)] = 0.5
-    # After a detection the same word is ignored this long.
-    refractory_seconds: Annotated[float, Field(ge=0)] = 2.0
-    # Audio kept from just before the detection and given to the recogniser.
-    preroll_seconds: Annotated[float, Field(ge=0, le=2)] = 0.3
-    # The wake word is listened for while a reply is spoken; heard, it cuts the reply
-    # and its generation (barge-in).
-    barge_in: bool = True
-
-
 class EndpointConfig(Section):
     vad_threshold: Annotated[float, Field(gt=0, lt=1)] = 0.5
     # Non-speech after the command that ends it.
@@ -96,16 +102,6 @@ class EndpointConfig(Section):
     # A command recognised at a pause as a complete intent ends after this much silence
     # instead of silence_seconds (needs speculation); 0 turns the early end off.
     early_end_seconds: Annotated[float, Field(ge=0, le=5)] = 0.45
-
-
-class TtsConfig(Section):
-    voice: str = "en_US-joe-medium"
-    # Speak the first clause of a long first sentence as soon as it is complete.
-    first_clause_min_chars: Annotated[int, Field(ge=0)] = 24
-    length_scale: Annotated[float, Field(gt=0, le=4)] | None = None
-    # Audio of recent sentences kept for the next time they are said (a command's
-    # confirmation is spoken at once); 0 turns the phrase cache off.
-    cache_seconds: Annotated[float, Field(ge=0, le=3600)] = 120.0
 
 
 DeviceKind = Literal["light", "switch", "fan", "lock", "garage_door"]
@@ -233,11 +229,12 @@ class Config(Section):
     # Where scripts/fetch-models put the models; relative to the working directory.
     models_dir: Path = Path("models")
     audio: AudioConfig = AudioConfig()
-    wake: WakeConfig = WakeConfig()
+    wake: WakeSection = Field(default_factory=OpenWakeWordConfig)
+    vad: VadSection = Field(default_factory=SileroVadConfig)
     endpoint: EndpointConfig = EndpointConfig()
     asr: AsrSection = Field(default_factory=AutoAsrConfig)
     llm: LlmSection = Field(default_factory=LocalLlmConfig)
-    tts: TtsConfig = TtsConfig()
+    tts: TtsSection = Field(default_factory=PiperTtsConfig)
     devices: list[DeviceConfig] = Field(default_factory=_demo_devices)
     state_file: StateFileConfig = StateFileConfig()
     mqtt: MqttConfig = MqttConfig()

@@ -9,23 +9,20 @@ from pathlib import Path
 
 from voiced.asr import Recognizer, load_recognizer
 from voiced.config import Config
-from voiced.engines import Llm
+from voiced.engines import Llm, Tts, Vad, WakeWord
 from voiced.health import Health
 from voiced.llm_config import LocalLlmConfig
-from voiced.tts import PiperTts
-from voiced.vad import SileroVad
-from voiced.wake import WakeWordDetector
 
 log = logging.getLogger(__name__)
 
 
 @dataclass
 class Models:
-    wake: WakeWordDetector
-    vad: SileroVad
+    wake: WakeWord
+    vad: Vad
     recognizer: Recognizer
     llm: Llm
-    tts: PiperTts
+    tts: Tts
 
     def close(self) -> None:
         self.llm.close()
@@ -58,13 +55,13 @@ def load_models(
     llm.wait_constructed()
     try:
         step("the wake word model")
-        wake = WakeWordDetector(models_dir, config.wake.model, config.wake.threshold)
+        wake = config.wake.load(models_dir)
         step("the voice activity model")
-        vad = SileroVad(models_dir, config.endpoint.vad_threshold)
+        vad = config.vad.load(models_dir, config.endpoint.vad_threshold)
         step("the speech recogniser")
         recognizer = load_recognizer(models_dir, config.asr)
         step("the voice")
-        tts = PiperTts(models_dir, config.tts)
+        tts = config.tts.load(models_dir)
         tts.warm_up()
         step("the language model's prompt")
         llm.wait_ready()

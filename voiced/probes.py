@@ -102,25 +102,19 @@ def run_probe(config: Config, name: str) -> str:
         session.finish()
         return str(recognizer.model_path)
     if name == "tts":
-        from voiced.tts import PiperTts
-
-        tts = PiperTts(models_dir, config.tts)
+        tts = config.tts.load(models_dir)
         if not sum(len(audio) for audio in tts.synthesize("Ready.")):
             raise VoicedError("the voice spoke no audio")
         return f"{config.tts.voice} at {tts.sample_rate} Hz"
     if name == "wake":
-        from voiced.wake import WakeWordDetector
-
-        detector = WakeWordDetector(models_dir, config.wake.model, config.wake.threshold)
+        detector = config.wake.load(models_dir)
         for start in range(0, SAMPLE_RATE - SAMPLES_PER_CHUNK + 1, SAMPLES_PER_CHUNK):
             detector.score(noise[start : start + SAMPLES_PER_CHUNK])
-        return str(detector.path)
+        return str(getattr(detector, "path", config.wake.model))
     if name == "vad":
-        from voiced.vad import SileroVad
-
-        vad = SileroVad(models_dir, config.endpoint.vad_threshold)
+        vad = config.vad.load(models_dir, config.endpoint.vad_threshold)
         vad.probabilities(noise)
-        return str(vad.path)
+        return str(getattr(vad, "path", config.vad.engine))
     raise ValueError(f"no probe called {name!r}")
 
 
