@@ -134,3 +134,11 @@ def test_a_third_party_engine_is_chosen_by_its_entry_point(tmp_path: Path) -> No
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "roll a die"
+
+
+def test_a_device_back_end_is_one_of_those_registered() -> None:
+    device = {"id": "lamp", "name": "lamp", "backend": "zigbee"}
+    with pytest.raises(ConfigError, match=r"no back end 'zigbee' \(homeassistant, mqtt, state_f"):
+        parse_config({"devices": [device]})
+    with pytest.raises(ConfigError, match="uses mqtt and needs a command_topic"):
+        parse_config({"devices": [{**device, "backend": "mqtt"}]})

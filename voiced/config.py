@@ -26,9 +26,17 @@ from yaml.events import (
 
 from voiced.asr_config import AsrSettings, AutoAsrConfig, upgrade_asr
 from voiced.cores import unavailable_cpus
+from voiced.device_config import (  # noqa: F401 (the names configuration users import)
+    DEFAULT_PAYLOADS,
+    DOMAIN_OF_KIND,
+    SENSITIVE_KINDS,
+    DeviceConfig,
+    DeviceKind,
+    demo_devices,
+)
 from voiced.engines import engine_names, engine_section
 from voiced.llm_config import LlmSettings, LocalLlmConfig
-from voiced.sections import MqttTopic, Section, SpokenName, hostname, http_url
+from voiced.sections import MqttTopic, Section, hostname, http_url
 from voiced.speech_config import (
     OpenWakeWordConfig,
     PiperTtsConfig,
@@ -104,67 +112,6 @@ class EndpointConfig(Section):
     early_end_seconds: Annotated[float, Field(ge=0, le=5)] = 0.45
 
 
-DeviceKind = Literal["light", "switch", "fan", "lock", "garage_door"]
-# Home Assistant's domain of each kind: its intents, services and MQTT discovery use it.
-# "on" is locked for a lock and open for a garage door, as in Home Assistant's intents.
-DOMAIN_OF_KIND = {
-    "light": "light",
-    "switch": "switch",
-    "fan": "fan",
-    "lock": "lock",
-    "garage_door": "cover",
-}
-# Kinds that guard the home: opening or unlocking one waits for a spoken yes.
-SENSITIVE_KINDS = frozenset({"lock", "garage_door"})
-# MQTT payloads per kind, as Home Assistant's MQTT integrations expect them by default.
-DEFAULT_PAYLOADS = {"lock": ("LOCK", "UNLOCK"), "garage_door": ("OPEN", "CLOSE")}
-
-
-class DeviceConfig(Section):
-    # A stable identifier: state file key, MQTT discovery id.
-    id: Annotated[str, Field(pattern=r"^[a-z0-9_]+$")]
-    # What people call it; aliases are other names for the same device.
-    name: SpokenName
-    aliases: list[SpokenName] = Field(default_factory=list)
-    area: SpokenName | None = None
-    kind: DeviceKind = "light"
-    backend: Literal["state_file", "mqtt", "homeassistant"] = "state_file"
-    # mqtt: where commands go and where the device reports its state.
-    command_topic: MqttTopic | None = None
-    state_topic: MqttTopic | None = None
-    brightness_command_topic: MqttTopic | None = None
-    # Default: ON/OFF; LOCK/UNLOCK for a lock; OPEN/CLOSE for a garage door.
-    payload_on: str = "ON"
-    payload_off: str = "OFF"
-    # homeassistant: the entity this device is, e.g. light.kitchen.
-    entity_id: Annotated[str, Field(pattern=r"^[a-z_]+\.[a-z0-9_]+$")] | None = None
-
-    @model_validator(mode="before")
-    @classmethod
-    def _payloads_of_kind(cls, data: Any) -> Any:
-        # Only a string can name a kind; anything else is refused by the field's own check.
-        if (
-            isinstance(data, dict)
-            and isinstance(data.get("kind"), str)
-            and (data["kind"] in DEFAULT_PAYLOADS)
-        ):
-            payload_on, payload_off = DEFAULT_PAYLOADS[data["kind"]]
-            data = {"payload_on": payload_on, "payload_off": payload_off, **data}
-        return data
-
-    @property
-    def domain(self) -> str:
-        return DOMAIN_OF_KIND[self.kind]
-
-    @model_validator(mode="after")
-    def _backend_settings(self) -> DeviceConfig:
-        if self.backend == "mqtt" and not self.command_topic:
-            raise ValueError(f"device {self.id!r} uses mqtt and needs a command_topic")
-        if self.backend == "homeassistant" and not self.entity_id:
-            raise ValueError(f"device {self.id!r} uses homeassistant and needs an entity_id")
-        return self
-
-
 class StateFileConfig(Section):
     # Device state for the state_file back end (relative: working directory).
     path: Path = Path("state.json")
@@ -199,23 +146,6 @@ class HomeAssistantConfig(Section):
     timeout_seconds: Annotated[float, Field(gt=0, le=60)] = 5.0
 
 
-def _demo_devices() -> list[DeviceConfig]:
-    return [
-        DeviceConfig(
-            id="kitchen_light",
-            name="kitchen light",
-            area="kitchen",
-            aliases=["kitchen lights", "light in the kitchen"],
-        ),
-        DeviceConfig(
-            id="bedroom_lamp", name="bedroom lamp", area="bedroom", aliases=["bedside lamp"]
-        ),
-        DeviceConfig(id="living_room_light", name="living room light", area="living room"),
-        DeviceConfig(id="coffee_maker", name="coffee maker", area="kitchen", kind="switch"),
-        DeviceConfig(id="ceiling_fan", name="ceiling fan", area="bedroom", kind="fan"),
-    ]
-
-
 class ConfirmConfig(Section):
     # After "Unlock the front door?", a yes is listened for this long, without the wake word.
     timeout_seconds: Annotated[float, Field(gt=0, le=60)] = 10.0
@@ -235,7 +165,7 @@ class Config(Section):
     asr: AsrSection = Field(default_factory=AutoAsrConfig)
     llm: LlmSection = Field(default_factory=LocalLlmConfig)
     tts: TtsSection = Field(default_factory=PiperTtsConfig)
-    devices: list[DeviceConfig] = Field(default_factory=_demo_devices)
+    devices: list[DeviceConfig] = Field(default_factory=demo_devices)
     state_file: StateFileConfig = StateFileConfig()
     mqtt: MqttConfig = MqttConfig()
     homeassistant: HomeAssistantConfig = HomeAssistantConfig()
