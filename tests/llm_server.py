@@ -84,6 +84,9 @@ class DelayingProxy:
         return f"http://127.0.0.1:{self.port}/v1"
 
     def close(self) -> None:
+        # Shut down first: a close alone leaves the thread in accept() listening on.
+        with contextlib.suppress(OSError):
+            self._listener.shutdown(socket.SHUT_RDWR)
         self._listener.close()
 
     def _accept(self) -> None:

@@ -4,7 +4,10 @@ or slow to its first word, the local model answers the turn; a cancel closes the
 
 from __future__ import annotations
 
+import json
 import logging
+import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -12,12 +15,15 @@ from typing import Any
 
 import pytest
 
-from tests.helpers import MODELS_DIR, TEST_LLM_MODEL
+from tests.helpers import MODELS_DIR, ROOT, TEST_LLM_MODEL
 from tests.llm_server import DelayingProxy, LlmServer
-from voiced.config import parse_config
+from tests.servers import free_port
+from voiced.config import Config, parse_config
 from voiced.engines import Llm
-from voiced.llm import Generation
-from voiced.llm_openai import OpenAiLlm
+from voiced.intents.registry import load_registry
+from voiced.intents.tools import ToolGate
+from voiced.llm import Generation, LlmError
+from voiced.llm_openai import OpenAiLlm, ToolCalls, parse_event
 
 pytestmark = pytest.mark.slow
 
@@ -135,12 +141,53 @@ def test_a_cancel_closes_the_stream(server: LlmServer) -> None:
         proxy.close()
 
 
-def test_an_unreachable_server_without_a_fallback_fails_the_turn(server: LlmServer) -> None:
-    proxy = DelayingProxy(server.port)
-    proxy.close()  # its port: nothing listens there any more
-    llm = remote(proxy.url, fallback=False)
+def test_an_unreachable_server_without_a_fallback_fails_the_turn() -> None:
+    llm = remote(f"http://127.0.0.1:{free_port()}/v1", fallback=False)
     try:
-        with pytest.raises(Exception, match="cannot connect"):
+        with pytest.raises(LlmError, match="cannot connect"):
             answer(llm)
     finally:
         llm.close()
+
+
+def test_voiced_answers_a_question_through_the_server(server: LlmServer, tmp_path: Path) -> None:
+    """The whole turn, from the typed transcript to the spoken reply, with the server."""
+    config = tmp_path / "voiced.yaml"
+    config.write_text(
+        f"models_dir: {MODELS_DIR}\n"
+        f"llm: {{engine: openai, url: '{server.url}', temperature: 0.0}}\n"
+        f"state_file: {{path: {tmp_path / 'state.json'}}}\n",
+        encoding="utf-8",
+    )
+    asked = server.requests()
+    result = subprocess.run(
+        [sys.executable, "-m", "voiced.cli", "ask", "--config", str(config), QUESTION,
+         "--out", str(tmp_path / "reply.wav"), "--report", "-"],
+        cwd=ROOT, capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    (turn,) = json.loads(result.stdout)["turns"]
+    assert turn["answered_by"] == "llm" and turn["response"]
+    assert turn["timings"]["tts_first_audio_s"] is not None
+    assert server.requests() == asked + 1
+
+
+def test_structured_tool_calls_reach_the_same_allow_list() -> None:
+    """A server that parses tool calls itself streams them as deltas: they are put back
+    in the form the model writes, and checked by the same gate."""
+    calls = ToolCalls()
+    for arguments in ('{"name": "kitc', 'hen light"}'):
+        delta = {"tool_calls": [{"function": {"name": "", "arguments": arguments}}]}
+        calls.add(delta["tool_calls"])
+    calls.add([{"function": {"name": "HassTurnOn"}}])
+    match = ToolGate(load_registry(), Config().devices).check(calls.text())
+    assert (match.name, match.slots) == ("HassTurnOn", {"name": "kitchen_light"})
+    assert ToolCalls().text() == ""
+
+
+def test_server_sent_events_are_read_line_by_line() -> None:
+    assert parse_event(b'data: {"choices": []}\n') == {"choices": []}
+    assert parse_event(b"data: [DONE]\n") == "[DONE]"
+    assert parse_event(b": keep-alive\n") is None and parse_event(b"\n") is None
+    with pytest.raises(ValueError):
+        parse_event(b"data: {broken\n")
