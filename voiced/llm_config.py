@@ -47,7 +47,8 @@ class LlmSettings(Section):
     turn_timeout_seconds: Annotated[float, Field(gt=0, le=600)] = 30.0
 
     def shared(self) -> dict[str, Any]:
-        return {name: getattr(self, name) for name in LlmSettings.model_fields}
+        """The keys every engine reads, as this section has them."""
+        return {name: getattr(self, name) for name in LlmSettings.model_fields if name != "engine"}
 
     def load(self, models_dir: Path, health: Health | None = None) -> Llm:
         """The engine, starting to load (wait_ready waits for it)."""
