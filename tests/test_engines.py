@@ -116,7 +116,7 @@ def test_a_third_party_engine_is_chosen_by_its_entry_point(tmp_path: Path) -> No
         "Metadata-Version: 2.1\nName: voiced-echo\nVersion: 1.0\n"
     )
     (site / "voiced_echo-1.0.dist-info" / "entry_points.txt").write_text(
-        "[voiced.engines.asr]\necho = voiced_echo:EchoConfig\n"
+        "[voiced.engines.asr]\necho = voiced_echo:EchoConfig\nbroken = voiced_echo:Missing\n"
     )
     (site / "voiced_echo.py").write_text(ECHO_ENGINE)
     program = (
@@ -134,6 +134,8 @@ def test_a_third_party_engine_is_chosen_by_its_entry_point(tmp_path: Path) -> No
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "roll a die"
+    # One that cannot be loaded is left out and named; the others still are chosen.
+    assert "asr engine 'broken' skipped: AttributeError" in result.stderr
 
 
 def test_a_device_back_end_is_one_of_those_registered() -> None:

@@ -10,18 +10,21 @@ entry point only.
 from __future__ import annotations
 
 import functools
+import logging
 from collections.abc import Callable, Iterator
 from importlib.metadata import entry_points
 from typing import TYPE_CHECKING, Annotated, Any, Protocol, Union
 
 import numpy as np
-from pydantic import Discriminator, Tag
+from pydantic import BaseModel, Discriminator, Tag
 
 if TYPE_CHECKING:
     from voiced.asr import Recognizer
     from voiced.llm import Conversation, Generation
 
 __all__ = ["Llm", "Recognizer", "Tts", "Vad", "WakeWord", "engine_names", "engine_section"]
+
+log = logging.getLogger(__name__)
 
 ENTRY_POINT_PREFIX = "voiced.engines."
 
@@ -75,8 +78,23 @@ class Tts(Protocol):
 
 @functools.cache
 def _registered(kind: str) -> dict[str, type]:
-    found = entry_points(group=ENTRY_POINT_PREFIX + kind)
-    return {entry_point.name: entry_point.load() for entry_point in found}
+    """The engines of a kind; one that fails to load is logged and left out, as a plugin
+    is: the configuration then names it as not installed."""
+    engines = {}
+    for entry_point in entry_points(group=ENTRY_POINT_PREFIX + kind):
+        try:
+            section = entry_point.load()
+            if not (isinstance(section, type) and issubclass(section, BaseModel)) or (
+                "engine" not in section.model_fields
+            ):
+                raise TypeError(f"{entry_point.value} is not a configuration section")
+        except Exception as err:  # third-party code: skip that engine only
+            log.error(
+                "%s engine %r skipped: %s: %s", kind, entry_point.name, type(err).__name__, err
+            )
+            continue
+        engines[entry_point.name] = section
+    return engines
 
 
 def engine_names(kind: str) -> list[str]:

@@ -27,6 +27,7 @@ from urllib.parse import urlsplit
 
 from voiced.devices.secrets import check_secret, read_secret_file, redact
 from voiced.engines import Llm
+from voiced.errors import VoicedError
 from voiced.health import Health
 from voiced.llm import TOKENS_PER_MESSAGE, Conversation, Exchange, Generation, LlmError
 from voiced.llm_config import OpenAiLlmConfig
@@ -229,7 +230,10 @@ class OpenAiLlm:
             }
         ).encode("utf-8")
         headers = {"Content-Type": "application/json", "Accept": "text/event-stream"}
-        token = self._token()
+        try:
+            token = self._token()
+        except VoicedError as err:  # an unreadable token: the server cannot be asked
+            raise ServerUnavailable(str(err)) from None
         if token:
             headers["Authorization"] = f"Bearer {token}"
         try:
