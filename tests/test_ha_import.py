@@ -87,9 +87,11 @@ def test_names_nobody_can_say_are_left_out(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("behaviour", ["html", "huge", "redirect"])
 def test_a_misbehaving_server_is_a_backend_error(behaviour: str, tmp_path: Path) -> None:
-    with hostile_http(behaviour, redirect_to="http://example.invalid/") as server:
-        with pytest.raises(BackendError) as raised:
-            import_from_home_assistant(config_for(server.url, tmp_path))
+    with (
+        hostile_http(behaviour, redirect_to="http://example.invalid/") as server,
+        pytest.raises(BackendError) as raised,
+    ):
+        import_from_home_assistant(config_for(server.url, tmp_path))
     assert HA_TOKEN not in str(raised.value)
 
 

@@ -134,9 +134,13 @@ def device_from_config(
         fields["state_topic"] = state_topic
     brightness_topic = config.get("brightness_command_topic")
     # voiced sends brightness in percent: a light on another scale is switched on and off.
-    if kind == "light" and isinstance(brightness_topic, str) and brightness_topic:
-        if config.get("brightness_scale") == 100:
-            fields["brightness_command_topic"] = brightness_topic
+    if (
+        kind == "light"
+        and isinstance(brightness_topic, str)
+        and brightness_topic
+        and config.get("brightness_scale") == 100
+    ):
+        fields["brightness_command_topic"] = brightness_topic
     try:
         return DeviceConfig(**fields, area=area)
     except ValidationError:
@@ -331,11 +335,10 @@ class DiscoveryWatcher:
         with self._lock:
             if self._fresh is not None:
                 self._devices, self._fresh = self._fresh, None
-        first = not self._synced.is_set()
         self._synced.set()
         _log.info("MQTT discovery: %d devices announced", len(self._devices))
-        if not first:
-            self._changed()
+        # Devices handed out before (none, when the broker was late) may differ now.
+        self._changed()
 
     def _changed(self) -> None:
         """Tell the owner, once the burst has settled, if the devices differ."""
