@@ -119,3 +119,12 @@ def _claim(device: DeviceConfig, ids: set[str], spoken: dict[str, str], targets:
     target = _target(device)
     if target is not None:
         targets.add(target)
+
+
+def with_imported_devices(config: Config) -> Config:
+    """`config` with the devices imported once (for `voiced ask` and `voiced replay`)."""
+    imports = DeviceImports()
+    try:
+        return imports.apply(config)
+    finally:
+        imports.close()
