@@ -104,23 +104,26 @@ def test_discovered_devices_are_switched_on_their_topics(broker: Broker, tmp_pat
     mqtt = {"host": "127.0.0.1", "port": broker.port, "discovery_import": True}
     config = write_config(tmp_path, mqtt=mqtt)
 
-    turns = voiced("ask", "--config", str(config), *COMMANDS, "Set the desk lamp to 40 percent.")
+    dimming = ["Set the desk lamp to 40 percent.", "Set the kitchen light to 50 percent."]
+    turns = voiced("ask", "--config", str(config), *COMMANDS, *dimming)
 
-    assert [turn["intent"]["name"] for turn in turns] == ["HassTurnOn"] * 5 + ["HassLightSet"]
-    sent = {}
+    assert [turn["intent"]["name"] for turn in turns] == ["HassTurnOn"] * 5 + ["HassLightSet"] * 2
+    sent = []
     deadline = time.monotonic() + 5
-    while len(sent) < 6 and time.monotonic() < deadline:
+    while len(sent) < 7 and time.monotonic() < deadline:
         topic, payload, _ = watcher.messages.get(timeout=5)
         if "/set" in topic or "/cmnd/" in topic:
-            sent[topic] = payload
-    assert sent == {
-        "zigbee2mqtt/Kitchen Light/set": b'{"state": "ON"}',
-        "zigbee2mqtt/Coffee Maker/set": b"ON",
-        "tasmota_D3E5F6/cmnd/POWER1": b"ON",
-        "zigbee2mqtt/Front Door/set": b"LOCK",
-        "tasmota_AABBCC/cmnd/Dimmer": b"40",
-        "tasmota_AABBCC/cmnd/POWER": b"ON",
-    }
+            sent.append((topic, payload))
+    assert sent == [
+        ("zigbee2mqtt/Kitchen Light/set", b'{"state": "ON"}'),
+        ("zigbee2mqtt/Coffee Maker/set", b"ON"),
+        ("tasmota_D3E5F6/cmnd/POWER1", b"ON"),
+        ("zigbee2mqtt/Front Door/set", b"LOCK"),
+        ("tasmota_AABBCC/cmnd/Dimmer", b"40"),
+        ("tasmota_AABBCC/cmnd/POWER", b"ON"),
+        # zigbee2mqtt's scale is 0-254.
+        ("zigbee2mqtt/Kitchen Light/set", b'{"state": "ON", "brightness": 127}'),
+    ]
     assert turns[4]["confirmation"] == "asked"  # the garage door waits for a yes
     watcher.close()
 

@@ -44,6 +44,16 @@ def test_zigbee2mqtt_json_light_is_switched_with_json_payloads() -> None:
     assert device.state_topic == "zigbee2mqtt/Kitchen Light"
     assert json.loads(device.payload_on) == {"state": "ON"}
     assert json.loads(device.payload_off) == {"state": "OFF"}
+    assert device.brightness_scale == 254
+
+
+def test_a_basic_light_dims_on_its_own_scale() -> None:
+    config = expand({"cmd_t": "lamp/set", "bri_cmd_t": "lamp/dim", "name": "Lamp"})
+    device = device_from_config("light", "", "lamp", config)
+    assert device is not None
+    assert (device.brightness_command_topic, device.brightness_scale) == ("lamp/dim", 255)
+    plain = device_from_config("light", "", "x", expand({"cmd_t": "x/set", "schema": "json"}))
+    assert plain is not None and plain.brightness_scale == 100  # switched on and off only
 
 
 def test_an_entity_name_follows_its_device_name() -> None:

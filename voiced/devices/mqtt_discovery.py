@@ -132,21 +132,31 @@ def device_from_config(
     template = "".join(str(config.get("value_template", "")).split())
     if isinstance(state_topic, str) and state_topic and template in _PLAIN_VALUE_TEMPLATES:
         fields["state_topic"] = state_topic
-    brightness_topic = config.get("brightness_command_topic")
-    # voiced sends brightness in percent: a light on another scale is switched on and off.
-    if (
-        kind == "light"
-        and isinstance(brightness_topic, str)
-        and brightness_topic
-        and config.get("brightness_scale") == 100
-    ):
-        fields["brightness_command_topic"] = brightness_topic
+    if kind == "light":
+        fields |= _brightness(config, schema)
     try:
         return DeviceConfig(**fields, area=area)
     except ValidationError:
         if area is None:
             raise
     return DeviceConfig(**fields)
+
+
+def _brightness(config: dict[str, Any], schema: Any) -> dict[str, Any]:
+    """A light's brightness settings: its topic (basic schema) and scale, when it has one;
+    a light without is only switched on and off."""
+    scale = config.get("brightness_scale", 255)
+    if isinstance(scale, bool) or not isinstance(scale, int) or not 1 <= scale <= 65535:
+        return {}
+    if schema == "json":
+        # A JSON light dims through its command topic, when it says it can.
+        modes = config.get("supported_color_modes")
+        dims = isinstance(modes, list) and any(mode != "onoff" for mode in modes)
+        return {"brightness_scale": scale} if config.get("brightness") is True or dims else {}
+    topic = config.get("brightness_command_topic")
+    if isinstance(topic, str) and topic:
+        return {"brightness_command_topic": topic, "brightness_scale": scale}
+    return {}
 
 
 def _kind(component: str, config: dict[str, Any]) -> DeviceKind | None:
