@@ -18,7 +18,7 @@ import pytest
 import yaml
 
 from tests.helpers import MODELS_DIR, ROOT, TEST_LLM_MODEL, recording
-from tests.home import DISCOVERY, FakeHome, serving_home
+from tests.home import DISCOVERY, Z2M_PLUG, Z2M_PLUG_TOPIC, FakeHome, serving_home, state
 from tests.servers import HA_TOKEN, Broker, Watcher, needs_mosquitto, running_broker
 from tests.test_presence import Seen
 from tests.test_secrets_and_sockets import listening_sockets
@@ -140,7 +140,13 @@ def test_the_daemon_shows_itself_mutes_and_speaks(
     config = write_config(
         tmp_path,
         homeassistant=home_assistant_section(home, tmp_path),
-        mqtt={"host": "127.0.0.1", "port": broker.port, "client_id": "hall", "entities": True},
+        mqtt={
+            "host": "127.0.0.1",
+            "port": broker.port,
+            "client_id": "hall",
+            "entities": True,
+            "discovery_import": True,
+        },
         audio={"input_file": str(recording("commands/kitchen-light-on"))},
     )
     daemon = subprocess.Popen(
@@ -170,6 +176,20 @@ def test_the_daemon_shows_itself_mutes_and_speaks(
         assert home.calls == [("/api/services/light/turn_on", {"entity_id": "light.kitchen"})]
         seen.wait(f"{base}/state", b"idle", timeout_seconds=30)
         assert listening_sockets(daemon.pid) == []
+
+        # A device added in Home Assistant comes with a reload; the models stay loaded.
+        home.states.append(state("light.porch", "off", "Porch Light"))
+        loaded = sum("loading" in line for line in log)
+        assert loaded > 0
+        daemon.send_signal(signal.SIGHUP)
+        read_until(daemon, "Home Assistant: 6 devices imported", log)
+        read_until(daemon, "configuration reloaded", log)
+        assert sum("loading" in line for line in log) == loaded
+        # A device announced on the broker reloads it by itself.
+        watcher.publish(Z2M_PLUG_TOPIC, json.dumps(Z2M_PLUG), retain=True)
+        read_until(daemon, "the announced devices changed", log)
+        read_until(daemon, "configuration reloaded", log)
+        seen.wait(f"{base}/state", b"idle")
 
         # A crash: the broker says it for voiced, through its last will.
         daemon.send_signal(signal.SIGKILL)
