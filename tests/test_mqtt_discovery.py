@@ -152,3 +152,35 @@ def test_a_broker_that_comes_later_is_read_when_it_comes(tmp_path: Path) -> None
     finally:
         discovery.close()
         broker.stop()
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [
+        b"{" * 5000,  # nested too deep
+        b'{"cmd_t": "a/b", "name": "' + b"x" * 70_000 + b'"}',  # too large
+        b'{"name": "no command topic", "dev": "not a block"}',
+        b'{"cmd_t": ["a/b"], "name": "list topic"}',
+        b'{"cmd_t": "a/+/b", "name": "wildcard"}',
+        b'{"cmd_t": "a/b", "name": "Bell\\u0007"}',
+        b"\xff\xfe not UTF-8",
+        b"[1, 2, 3]",
+    ],
+)
+def test_hostile_config_messages_are_left_out(
+    payload: bytes, caplog: pytest.LogCaptureFixture
+) -> None:
+    watcher = DiscoveryWatcher(mqtt_config(1))
+    watcher._read("homeassistant/light/hostile/config", payload)
+    assert watcher.devices() == []
+    assert "left out" in caplog.text or "larger than" in caplog.text
+
+
+def test_a_zigbee2mqtt_lock_state_is_read() -> None:
+    from tests.home import Z2M_LOCK
+    from voiced.devices.mqtt import parse_state
+
+    device = device_from_config("lock", "n", "lock", expand(Z2M_LOCK))
+    assert device is not None
+    assert parse_state(device, b'{"state": "LOCK", "linkquality": 80}') == (True, None)
+    assert parse_state(device, b'{"state": "UNLOCK"}') == (False, None)

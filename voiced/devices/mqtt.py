@@ -309,7 +309,14 @@ def parse_state(device: DeviceConfig, payload: bytes | bytearray) -> tuple[bool 
     if not isinstance(data, dict):
         raise StateIgnored(f"{_shown(text)}: neither {state_on}/{state_off} nor a JSON object")
     state = data.get("state")
-    on = True if state == "ON" else False if state == "OFF" else None
+    # zigbee2mqtt's locks say {"state": "LOCK"}: the payloads count as states too.
+    on = (
+        True
+        if state in ("ON", state_on, device.payload_on)
+        else False
+        if state in ("OFF", state_off, device.payload_off)
+        else None
+    )
     brightness = data.get("brightness")
     brightness_pct = None
     if brightness is not None:
