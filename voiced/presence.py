@@ -181,39 +181,8 @@ class Presence:
 
     def _announce(self) -> None:
         """Every entity's discovery config, then what they are now."""
-        device = {
-            "identifiers": [self.node_id],
-            "name": f"voiced {self._config.client_id}",
-            "manufacturer": "voiced",
-            "sw_version": __version__,
-        }
-        common = {"availability_topic": self._topic("availability"), "device": device, "qos": 1}
-        state = {"state_topic": self._topic("state"), "device_class": "enum"}
-        mute = {"state_topic": self._topic("mute"), "command_topic": self._topic("mute/set")}
-        entities: list[tuple[str, str, dict[str, Any]]] = [
-            ("sensor", "state", {"name": "State", **state, "options": list(STATES)}),
-            (
-                "sensor",
-                "transcript",
-                {"name": "Last heard", "state_topic": self._topic("transcript")},
-            ),
-            ("sensor", "reply", {"name": "Last reply", "state_topic": self._topic("reply")}),
-            (
-                "sensor",
-                "timers",
-                {
-                    "name": "Timers",
-                    "state_topic": self._topic("timers"),
-                    "json_attributes_topic": self._topic("timers/attributes"),
-                },
-            ),
-            ("switch", "mute", {"name": "Microphone mute", **mute, "icon": "mdi:microphone-off"}),
-            ("text", "say", {"name": "Say", "command_topic": self._topic("say/set"), "max": 255}),
-        ]
-        prefix = self._config.discovery_prefix
-        for component, object_id, body in entities:
-            config = {**body, **common, "unique_id": f"{self.node_id}_{object_id}"}
-            self._publish_to(f"{prefix}/{component}/{self.node_id}/{object_id}/config", config)
+        for topic, body in entity_configs(self._config):
+            self._publish_to(topic, body)
         self._publish("availability", ONLINE, retain=True)
         self._publish("mute", "ON" if self.muted else "OFF", retain=True)
         self._publish_state()
@@ -312,29 +281,74 @@ class Presence:
     def _publish_timers(
         self, states: list[TimerState], published: tuple[Any, ...] | None
     ) -> tuple[Any, ...] | None:
-        now = datetime.now(UTC)
-        shown = [
-            {
-                "name": state.description,
-                "paused": state.paused,
-                "left_seconds": round(state.left_seconds),
-                "ends_at": None
-                if state.paused
-                else (now + timedelta(seconds=state.left_seconds)).isoformat(timespec="seconds"),
-            }
-            for state in states
-        ]
-        key = tuple(
-            (s.timer_id, s.paused, s.left_seconds if s.paused else time.time() + s.left_seconds)
-            for s in states
-        )
+        """Publish the timers when they changed from `published`; what is published now."""
+        key = _timers_key(states)
         if published is not None and _same_timers(key, published):
             return published
         if not (self._client and self._client.is_connected()):
             return None
-        self._publish("timers/attributes", json.dumps({"timers": shown}), retain=True)
+        self._publish("timers/attributes", timers_attributes(states), retain=True)
         self._publish("timers", str(len(states)), retain=True)
         return key
+
+
+def entity_configs(config: MqttConfig) -> list[tuple[str, dict[str, Any]]]:
+    """The retained discovery topic and config of each of voiced's entities."""
+    node, base = node_id(config), f"voiced/{config.client_id}"
+    device = {
+        "identifiers": [node],
+        "name": f"voiced {config.client_id}",
+        "manufacturer": "voiced",
+        "sw_version": __version__,
+    }
+    common = {"availability_topic": f"{base}/availability", "device": device, "qos": 1}
+    entities: list[tuple[str, str, dict[str, Any]]] = [
+        ("sensor", "state", {"name": "State", "state_topic": f"{base}/state",
+                             "device_class": "enum", "options": list(STATES)}),
+        ("sensor", "transcript", {"name": "Last heard", "state_topic": f"{base}/transcript"}),
+        ("sensor", "reply", {"name": "Last reply", "state_topic": f"{base}/reply"}),
+        ("sensor", "timers", {"name": "Timers", "state_topic": f"{base}/timers",
+                              "json_attributes_topic": f"{base}/timers/attributes"}),
+        ("switch", "mute", {"name": "Microphone mute", "state_topic": f"{base}/mute",
+                            "command_topic": f"{base}/mute/set", "icon": "mdi:microphone-off"}),
+        ("text", "say", {"name": "Say", "command_topic": f"{base}/say/set",
+                         "max": MAX_STATE_CHARS}),
+    ]  # fmt: skip
+    return [
+        (
+            f"{config.discovery_prefix}/{component}/{node}/{object_id}/config",
+            {**body, **common, "unique_id": f"{node}_{object_id}"},
+        )
+        for component, object_id, body in entities
+    ]
+
+
+def timers_attributes(states: list[TimerState]) -> str:
+    """The timers as the Timers sensor's attributes: name, time left, end, pause."""
+    now = datetime.now(UTC)
+    return json.dumps(
+        {
+            "timers": [
+                {
+                    "name": state.description,
+                    "paused": state.paused,
+                    "left_seconds": round(state.left_seconds),
+                    "ends_at": None
+                    if state.paused
+                    else (now + timedelta(seconds=state.left_seconds)).isoformat("T", "seconds"),
+                }
+                for state in states
+            ]
+        }
+    )
+
+
+def _timers_key(states: list[TimerState]) -> tuple[Any, ...]:
+    """What makes timers differ: which, paused or not, and when each ends (or has left)."""
+    return tuple(
+        (s.timer_id, s.paused, s.left_seconds if s.paused else time.time() + s.left_seconds)
+        for s in states
+    )
 
 
 def _same_timers(now: tuple[Any, ...], before: tuple[Any, ...]) -> bool:
