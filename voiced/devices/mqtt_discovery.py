@@ -218,6 +218,7 @@ class DiscoveryWatcher:
         self._handed_out: list[DeviceConfig] | None = None
         self._settle: threading.Timer | None = None
         self._client: mqtt.Client | None = None
+        self._full = False
 
     def start(self) -> None:
         """Connect in the background (paho retries a broker that is down)."""
@@ -320,8 +321,10 @@ class DiscoveryWatcher:
                     table.pop(topic, None)
                 elif topic in table or len(table) < MAX_DISCOVERED_DEVICES:
                     table[topic] = device
-                else:
-                    _log.warning("MQTT discovery: more than %d devices", MAX_DISCOVERED_DEVICES)
+                elif not self._full:
+                    self._full = True  # said once: the broker may hold thousands more
+                    _log.warning("MQTT discovery: more than %d devices; the rest left out",
+                                 MAX_DISCOVERED_DEVICES)  # fmt: skip
         self._changed()
 
     def _device(
