@@ -135,6 +135,10 @@ class MqttConfig(Section):
     # Announce the devices to Home Assistant through MQTT discovery.
     discovery: bool = False
     discovery_prefix: MqttTopic = "homeassistant"
+    # Devices announced under discovery_prefix become voiced's devices (docs/devices.md).
+    discovery_import: bool = False
+    # voiced's own state, mute switch, timers and say-entity, announced by discovery.
+    entities: bool = False
     timeout_seconds: Annotated[float, Field(gt=0, le=60)] = 3.0
 
 
@@ -144,6 +148,8 @@ class HomeAssistantConfig(Section):
     token_file: Path | None = None
     token_env: str = "VOICED_HA_TOKEN"
     timeout_seconds: Annotated[float, Field(gt=0, le=60)] = 5.0
+    # Home Assistant's lights, switches, fans, locks and garage doors become voiced's devices.
+    import_devices: bool = Field(False, alias="import")
 
 
 class ConfirmConfig(Section):

@@ -72,6 +72,8 @@ class DeviceConfig(Section):
     command_topic: MqttTopic | None = None
     state_topic: MqttTopic | None = None
     brightness_command_topic: MqttTopic | None = None
+    # The brightness a light takes at full: 100 (percent), or 255 or 254 (Home Assistant's).
+    brightness_scale: Annotated[int, Field(ge=1, le=65535)] = 100
     # Default: ON/OFF; LOCK/UNLOCK for a lock; OPEN/CLOSE for a garage door.
     payload_on: str = "ON"
     payload_off: str = "OFF"

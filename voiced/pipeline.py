@@ -86,6 +86,8 @@ class Pipeline:
         )
         # What the daemon is doing, for systemd's STATUS= and the log.
         self.status: Callable[[str], None] = lambda text: log.debug("status: %s", text)
+        # Each turn's report when it ends (voiced's entities in Home Assistant show it).
+        self.on_turn_done: Callable[[TurnReport], None] = lambda report: None
         self._turn_thread: threading.Thread | None = None
         self._turn_ids = itertools.count(1)
         self.speculator = Speculator(config.endpoint, self._speculate)
@@ -368,6 +370,7 @@ class Pipeline:
             )
             self._current = None
             give_back_freed_memory()
+            self.on_turn_done(report)
             self.status("listening")
         return report
 
