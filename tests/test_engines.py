@@ -89,6 +89,15 @@ def test_an_engine_chosen_by_name_has_its_own_keys() -> None:
         parse_config({"llm": {"engine": "openai"}})
 
 
+def test_the_fallback_follows_the_servers_conversation_keys() -> None:
+    section = {"engine": "openai", "url": "http://10.0.0.2/v1", "max_tokens": 40}
+    config = parse_config({"llm": {**section, "fallback": {"model": "m.gguf"}}})
+    assert isinstance(config.llm, OpenAiLlmConfig)
+    settings = config.llm.fallback_settings()
+    assert settings is not None
+    assert (settings.engine, settings.model, settings.max_tokens) == ("local", "m.gguf", 40)
+
+
 def test_an_engine_not_installed_is_named_with_those_that_are() -> None:
     with pytest.raises(
         ConfigError, match=r"asr\.engine = 'kaldi': no such engine \(installed: auto, vosk"

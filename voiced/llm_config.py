@@ -150,9 +150,13 @@ class OpenAiLlmConfig(LlmSettings):
     def load(self, models_dir: Path, health: Health | None = None) -> Llm:
         from voiced.llm_openai import OpenAiLlm
 
-        local = None
-        if self.fallback is not None:
-            # The fallback continues the same conversation, under the same rules.
-            settings = self.fallback.model_copy(update=self.shared())
-            local = settings.load(models_dir, health)
+        settings = self.fallback_settings()
+        local = None if settings is None else settings.load(models_dir, health)
         return OpenAiLlm(self, local, health)
+
+    def fallback_settings(self) -> LocalLlmConfig | None:
+        """The fallback continues the same conversation, under the same rules: the shared
+        keys are the server's."""
+        if self.fallback is None:
+            return None
+        return self.fallback.model_copy(update=self.shared())
