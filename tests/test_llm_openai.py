@@ -18,12 +18,10 @@ import pytest
 from tests.helpers import MODELS_DIR, ROOT, TEST_LLM_MODEL
 from tests.llm_server import DelayingProxy, LlmServer
 from tests.servers import free_port
-from voiced.config import Config, parse_config
+from voiced.config import parse_config
 from voiced.engines import Llm
-from voiced.intents.registry import load_registry
-from voiced.intents.tools import ToolGate
 from voiced.llm import Generation, LlmError
-from voiced.llm_openai import OpenAiLlm, ToolCalls, parse_event
+from voiced.llm_openai import OpenAiLlm
 
 pytestmark = pytest.mark.slow
 
@@ -170,24 +168,3 @@ def test_voiced_answers_a_question_through_the_server(server: LlmServer, tmp_pat
     assert turn["answered_by"] == "llm" and turn["response"]
     assert turn["timings"]["tts_first_audio_s"] is not None
     assert server.requests() == asked + 1
-
-
-def test_structured_tool_calls_reach_the_same_allow_list() -> None:
-    """A server that parses tool calls itself streams them as deltas: they are put back
-    in the form the model writes, and checked by the same gate."""
-    calls = ToolCalls()
-    for arguments in ('{"name": "kitc', 'hen light"}'):
-        delta = {"tool_calls": [{"function": {"name": "", "arguments": arguments}}]}
-        calls.add(delta["tool_calls"])
-    calls.add([{"function": {"name": "HassTurnOn"}}])
-    match = ToolGate(load_registry(), Config().devices).check(calls.text())
-    assert (match.name, match.slots) == ("HassTurnOn", {"name": "kitchen_light"})
-    assert ToolCalls().text() == ""
-
-
-def test_server_sent_events_are_read_line_by_line() -> None:
-    assert parse_event(b'data: {"choices": []}\n') == {"choices": []}
-    assert parse_event(b"data: [DONE]\n") == "[DONE]"
-    assert parse_event(b": keep-alive\n") is None and parse_event(b"\n") is None
-    with pytest.raises(ValueError):
-        parse_event(b"data: {broken\n")
