@@ -21,7 +21,8 @@ from tests.servers import free_port
 from voiced.config import parse_config
 from voiced.engines import Llm
 from voiced.llm import Generation, LlmError
-from voiced.llm_openai import OpenAiLlm
+from voiced.llm_config import OpenAiLlmConfig
+from voiced.llm_openai import OpenAiLlm, server_note
 
 pytestmark = pytest.mark.slow
 
@@ -168,3 +169,11 @@ def test_voiced_answers_a_question_through_the_server(server: LlmServer, tmp_pat
     assert turn["answered_by"] == "llm" and turn["response"]
     assert turn["timings"]["tts_first_audio_s"] is not None
     assert server.requests() == asked + 1
+
+
+def test_check_says_whether_the_server_answers(server: LlmServer) -> None:
+    def note(url: str) -> str:
+        return server_note(OpenAiLlmConfig(engine="openai", url=url))
+
+    assert note(server.url) == f"server http://127.0.0.1:{server.port} answers"
+    assert "unreachable now" in note(f"http://127.0.0.1:{free_port()}/v1")

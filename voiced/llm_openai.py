@@ -62,7 +62,7 @@ class OpenAiLlm:
         if fallback is not None:
             # One conversation, whoever answers a turn of it.
             fallback.conversation = self.conversation
-        self.url = urlsplit(config.url.rstrip("/") + "/chat/completions")
+        self.server = Server(config, "/chat/completions")
         self.model_path = Path(config.model)
         self.threads = getattr(fallback, "threads", 0)
         self._requests: queue.Queue[Generation | None] = queue.Queue()
@@ -151,7 +151,7 @@ class OpenAiLlm:
         started = time.monotonic()
         first_word_by = started + self.config.first_token_timeout_seconds
         deadline = started + self.config.turn_timeout_seconds
-        connection = self._connection()
+        connection = self.server.connection()
         generation.on_cancel(lambda: _shut(connection))
         reply: list[str] = []
         try:
@@ -176,7 +176,7 @@ class OpenAiLlm:
                     break
                 if not isinstance(event, dict):
                     continue
-                for piece in self._pieces(event, generation, calls):
+                for piece in event_pieces(event, generation, calls):
                     if generation.first_token_at is None:
                         generation.first_token_at = time.monotonic()
                     reply.append(piece)
@@ -190,7 +190,7 @@ class OpenAiLlm:
                 return reply
             if isinstance(err, TimeoutError):
                 return self._overdue(generation, reply)
-            raise self._failed(generation, f"broke off: {self._quote(err)}") from None
+            raise self._failed(generation, f"broke off: {self.server.quote(err)}") from None
         finally:
             connection.close()
         return reply
@@ -208,13 +208,6 @@ class OpenAiLlm:
             return ServerUnavailable(why)
         return LlmError(f"the LLM server's answer {why}")
 
-    def _connection(self) -> http.client.HTTPConnection:
-        host, port = self.url.hostname or "", self.url.port
-        timeout = self.config.connect_timeout_seconds
-        if self.url.scheme == "https":
-            return http.client.HTTPSConnection(host, port, timeout=timeout)
-        return http.client.HTTPConnection(host, port, timeout=timeout)
-
     def _request(
         self, connection: http.client.HTTPConnection, generation: Generation
     ) -> http.client.HTTPResponse:
@@ -231,7 +224,7 @@ class OpenAiLlm:
         ).encode("utf-8")
         headers = {"Content-Type": "application/json", "Accept": "text/event-stream"}
         try:
-            token = self._token()
+            token = self.server.token()
         except VoicedError as err:  # an unreadable token: the server cannot be asked
             raise ServerUnavailable(str(err)) from None
         if token:
@@ -240,44 +233,52 @@ class OpenAiLlm:
             connection.connect()
         except OSError as err:
             raise ServerUnavailable(
-                f"cannot connect to {self._where()}: {self._quote(err)}"
+                f"cannot connect to {self.server.where()}: {self.server.quote(err)}"
             ) from None
         if connection.sock is not None:
             connection.sock.settimeout(self.config.first_token_timeout_seconds)
-        connection.request("POST", self.url.path, body=body, headers=headers)
+        connection.request("POST", self.server.url.path, body=body, headers=headers)
         response = connection.getresponse()
         if response.status != 200:
             content = response.read(MAX_QUOTED_BYTES).decode("utf-8", "replace")
             raise ServerUnavailable(
-                f"{self._where()} answered {response.status}: {self._quote(content)}"
+                f"{self.server.where()} answered {response.status}: {self.server.quote(content)}"
             )
         return response
 
-    def _pieces(self, event: dict[str, Any], generation: Generation, calls: ToolCalls) -> list[str]:
-        usage = event.get("usage")
-        if isinstance(usage, dict):
-            generation.completion_tokens = int(usage.get("completion_tokens") or 0)
-            generation.prompt_tokens = generation.prompt_tokens_evaluated = int(
-                usage.get("prompt_tokens") or 0
-            )
-        choices = event.get("choices")
-        if not isinstance(choices, list) or not choices or not isinstance(choices[0], dict):
-            return []
-        choice = choices[0]
-        if choice.get("finish_reason"):
-            generation.finish_reason = "length" if choice["finish_reason"] == "length" else "stop"
-        delta = choice.get("delta")
-        if not isinstance(delta, dict):
-            return []
-        calls.add(delta.get("tool_calls"))
-        content = delta.get("content")
-        if not isinstance(content, str) or not content:
-            return []
-        if not isinstance(usage, dict):
-            generation.completion_tokens += 1  # a chunk is a token on the servers tried
-        return [content]
 
-    def _token(self) -> str | None:
+def server_note(config: OpenAiLlmConfig) -> str:
+    """What `voiced check` says of the server: whether it answers its model list now."""
+    server = Server(config, "/models")
+    connection = server.connection()
+    try:
+        headers = {"Authorization": f"Bearer {token}"} if (token := server.token()) else {}
+        connection.request("GET", server.url.path, headers=headers)
+        status = connection.getresponse().status
+    except (OSError, http.client.HTTPException, VoicedError) as err:
+        return f"server {server.where()} unreachable now ({server.quote(err)})"
+    finally:
+        connection.close()
+    if status != 200:
+        return f"server {server.where()} answered {status}"
+    return f"server {server.where()} answers"
+
+
+class Server:
+    """One endpoint of the server: its connection (no proxy, no redirects), its token."""
+
+    def __init__(self, config: OpenAiLlmConfig, path: str) -> None:
+        self.config = config
+        self.url = urlsplit(config.url.rstrip("/") + path)
+
+    def connection(self) -> http.client.HTTPConnection:
+        host, port = self.url.hostname or "", self.url.port
+        timeout = self.config.connect_timeout_seconds
+        if self.url.scheme == "https":
+            return http.client.HTTPSConnection(host, port, timeout=timeout)
+        return http.client.HTTPConnection(host, port, timeout=timeout)
+
+    def token(self) -> str | None:
         if self.config.token_file is not None:
             return read_secret_file(self.config.token_file, "LLM token_file", header_value=True)
         value = os.environ.get(self.config.token_env)
@@ -285,10 +286,10 @@ class OpenAiLlm:
             return None
         return check_secret(value, f"the environment variable {self.config.token_env}", True)
 
-    def _where(self) -> str:
+    def where(self) -> str:
         return f"{self.url.scheme}://{self.url.netloc}"
 
-    def _quote(self, err: object) -> str:
+    def quote(self, err: object) -> str:
         token = os.environ.get(self.config.token_env)
         return redact(str(err), [token] if token else [])[:MAX_QUOTED_BYTES]
 
@@ -318,6 +319,32 @@ class ToolCalls:
             arguments = self._arguments  # refused by the gate, with its reason
         call = json.dumps({"name": self._name, "arguments": arguments})
         return f"<tool_call>{call}</tool_call>"
+
+
+def event_pieces(event: dict[str, Any], generation: Generation, calls: ToolCalls) -> list[str]:
+    """The text an event adds to the answer; its counts and finish reason noted."""
+    usage = event.get("usage")
+    if isinstance(usage, dict):
+        generation.completion_tokens = int(usage.get("completion_tokens") or 0)
+        generation.prompt_tokens = generation.prompt_tokens_evaluated = int(
+            usage.get("prompt_tokens") or 0
+        )
+    choices = event.get("choices")
+    if not isinstance(choices, list) or not choices or not isinstance(choices[0], dict):
+        return []
+    choice = choices[0]
+    if choice.get("finish_reason"):
+        generation.finish_reason = "length" if choice["finish_reason"] == "length" else "stop"
+    delta = choice.get("delta")
+    if not isinstance(delta, dict):
+        return []
+    calls.add(delta.get("tool_calls"))
+    content = delta.get("content")
+    if not isinstance(content, str) or not content:
+        return []
+    if not isinstance(usage, dict):
+        generation.completion_tokens += 1  # a chunk is a token on the servers tried
+    return [content]
 
 
 def parse_event(line: bytes) -> dict[str, Any] | str | None:
