@@ -53,6 +53,9 @@ def test_bad_value_names_the_key_and_the_value(tmp_path):
 
 def test_wrong_type_names_the_key(tmp_path):
     with pytest.raises(ConfigError, match=r"asr\.threads = 'many'"):
+        load_config(write(tmp_path, "asr: {engine: whisper, threads: many}\n"))
+    # A key of the older flat section is named where it lives now.
+    with pytest.raises(ConfigError, match=r"asr\.whisper\.threads = 'many'"):
         load_config(write(tmp_path, "asr: {threads: many}\n"))
 
 

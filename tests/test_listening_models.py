@@ -10,8 +10,8 @@ import pytest
 from tests.helpers import MODELS_DIR, RECORDINGS, recording
 from voiced.asr import load_recognizer
 from voiced.asr.vosk_engine import VoskRecognizer
+from voiced.asr_config import AutoAsrConfig, VoskAsrConfig
 from voiced.audio import SAMPLES_PER_CHUNK
-from voiced.config import AsrConfig
 from voiced.models import Models
 from voiced.vad import SileroVad
 from voiced.wake import WakeWordDetector
@@ -111,12 +111,12 @@ def test_vosk_streams_partial_results_before_the_final_one(korean: VoskRecognize
 
 
 def test_auto_engine_is_whisper_without_an_english_vosk_model() -> None:
-    recognizer = load_recognizer(MODELS_DIR, AsrConfig())
+    recognizer = load_recognizer(MODELS_DIR, AutoAsrConfig())
     assert recognizer.name == "whisper"
 
 
 def test_auto_engine_picks_vosk_when_its_model_is_installed(tmp_path: Path) -> None:
     (tmp_path / "vosk").mkdir()
     (tmp_path / "vosk" / "vosk-model-small-ko-0.22").symlink_to(KOREAN_MODEL)
-    config = AsrConfig(vosk_model="vosk-model-small-ko-0.22")
+    config = AutoAsrConfig(vosk=VoskAsrConfig(model="vosk-model-small-ko-0.22"))
     assert load_recognizer(tmp_path, config).name == "vosk"

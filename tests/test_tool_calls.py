@@ -3,11 +3,21 @@ The embedded 135M model cannot be relied on to write tool calls, so these are cr
 
 from __future__ import annotations
 
+import sys
+
 import pytest
 
+from tests.helpers import ROOT
 from voiced.config import Config
+from voiced.intents import Plugin
 from voiced.intents.registry import load_registry
-from voiced.intents.tools import ToolCallRefused, ToolCallSniffer, ToolGate, looks_like_tool_call
+from voiced.intents.tools import (
+    ToolCallRefused,
+    ToolCallSniffer,
+    ToolGate,
+    declared_slots,
+    looks_like_tool_call,
+)
 
 
 @pytest.fixture(scope="module")
@@ -79,3 +89,45 @@ def test_a_streamed_tool_call_is_held_back_whole() -> None:
 
 def test_a_short_reply_that_only_looks_like_a_call_start_is_spoken() -> None:
     assert stream(ToolCallSniffer(), ["<"]) == "<"
+
+
+def dice_plugin() -> Plugin:
+    """The example plugin, imported from its source as an installed one would be."""
+    sys.path.insert(0, str(ROOT / "examples" / "voiced-dice"))
+    try:
+        from voiced_dice import plugin
+    finally:
+        sys.path.pop(0)
+    return plugin()
+
+
+def test_a_plugins_intent_is_reached_with_its_own_slots() -> None:
+    registry = load_registry()
+    registry.plugins.append(dice_plugin())
+    gate = ToolGate(registry, Config().devices)
+    match = gate.check(call('{"name": "RollDie", "arguments": {"sides": 20}}'))
+    assert (match.name, match.slots, match.plugin) == ("RollDie", {"sides": 20}, "dice")
+    # A slot is allowed only to the intents that declare it.
+    with pytest.raises(ToolCallRefused, match="unknown arguments"):
+        gate.check(call('{"name": "RollDie", "arguments": {"minutes": 5}}'))
+    with pytest.raises(ToolCallRefused, match="unknown arguments"):
+        gate.check(call('{"name": "HassStartTimer", "arguments": {"sides": 20}}'))
+
+
+def test_declared_slots_come_from_templates_rules_and_fixed_slots() -> None:
+    plugin = Plugin(
+        name="t",
+        sentences={
+            "intents": {
+                "Go": {
+                    "data": [
+                        {"sentences": ["go <to> {place}"], "slots": {"mode": "walk"}},
+                        {"sentences": ["go in {minutes_list:minutes}"]},
+                    ]
+                }
+            },
+            "expansion_rules": {"to": "to [the] {area}"},
+        },
+        handlers={"Go": lambda match, context: ""},
+    )
+    assert declared_slots(plugin) == {"Go": {"place", "mode", "minutes", "area"}}

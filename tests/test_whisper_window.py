@@ -8,7 +8,7 @@ import pytest
 from tests.helpers import MODELS_DIR, recording, words
 from voiced.asr import whisper_dir
 from voiced.asr.whisper_engine import WhisperRecognizer, repeats_itself
-from voiced.config import AsrConfig
+from voiced.asr_config import WhisperAsrConfig
 from voiced.wavio import read_wav
 
 # Phrases to steer recognition, as the intents' vocabulary does.
@@ -16,7 +16,7 @@ PHRASES = ["turn on", "turn off", "the kitchen light", "set a timer for", "minut
 
 
 def recognizer(window: int) -> WhisperRecognizer:
-    config = AsrConfig(temperature=0.0, whisper_window_seconds=window)
+    config = WhisperAsrConfig(temperature=0.0, window_seconds=window)
     return WhisperRecognizer(whisper_dir(MODELS_DIR, config), config)
 
 

@@ -185,10 +185,10 @@ def _run(args: argparse.Namespace, config: Config) -> int:
 
 def _say(args: argparse.Namespace, config: Config) -> int:
     from voiced.sinks import SpeakerSink, WavSink
-    from voiced.tts import AudioSink, PiperTts, Speaker
+    from voiced.tts import AudioSink, Speaker
 
     sink: AudioSink = WavSink(args.out) if args.out else SpeakerSink(config.audio.output_device)
-    speaker = Speaker(PiperTts(config.models_dir, config.tts), sink)
+    speaker = Speaker(config.tts.load(config.models_dir), sink)
     try:
         reply = speaker.speak(args.text)
     finally:

@@ -6,19 +6,14 @@ key, the value and what is allowed (exit code 78, sysexits' EX_CONFIG).
 
 from __future__ import annotations
 
-import unicodedata
 from pathlib import Path
-from typing import Annotated, Any, Literal
-from urllib.parse import urlsplit
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 import yaml
 from pydantic import (
     AfterValidator,
-    BaseModel,
-    ConfigDict,
     Field,
     ValidationError,
-    field_validator,
     model_validator,
 )
 from yaml.events import (
@@ -29,7 +24,48 @@ from yaml.events import (
     NodeEvent,
 )
 
+from voiced.asr_config import AsrSettings, AutoAsrConfig, upgrade_asr
 from voiced.cores import unavailable_cpus
+from voiced.device_config import (  # noqa: F401 (the names configuration users import)
+    DEFAULT_PAYLOADS,
+    DOMAIN_OF_KIND,
+    SENSITIVE_KINDS,
+    DeviceConfig,
+    DeviceKind,
+    demo_devices,
+)
+from voiced.engines import engine_names, engine_section
+from voiced.llm_config import LlmSettings, LocalLlmConfig
+from voiced.sections import MqttTopic, Section, hostname, http_url
+from voiced.speech_config import (
+    OpenWakeWordConfig,
+    PiperTtsConfig,
+    SileroVadConfig,
+    TtsSettings,
+    VadSettings,
+    WakeSettings,
+)
+
+# Sections that are one of the registered engines, and the names of those engines.
+ENGINE_KINDS = ("wake", "vad", "asr", "llm", "tts")
+ENGINE_TAGS = {kind: engine_names(kind) for kind in ENGINE_KINDS}
+# The section of the engine that runs in-process, by its old name.
+LlmConfig = LocalLlmConfig
+# The shared keys, by their old names.
+WakeConfig = WakeSettings
+TtsConfig = TtsSettings
+if TYPE_CHECKING:
+    WakeSection = WakeSettings
+    VadSection = VadSettings
+    AsrSection = AsrSettings
+    LlmSection = LlmSettings
+    TtsSection = TtsSettings
+else:
+    WakeSection = engine_section("wake", default="openwakeword")
+    VadSection = engine_section("vad", default="silero")
+    AsrSection = engine_section("asr", default="auto")
+    LlmSection = engine_section("llm", default="local")
+    TtsSection = engine_section("tts", default="piper")
 
 EX_CONFIG = 78
 # Limits on the file itself: a configuration is a few kilobytes; these stop a YAML bomb
@@ -47,69 +83,7 @@ class ConfigError(Exception):
     """The configuration cannot be used; the message names the key and the problem."""
 
 
-class _Section(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
-
-
-def _spoken_name(value: str) -> str:
-    """A name people say: visible, not blank, in plain (NFKC) characters."""
-    if not value.strip():
-        raise ValueError("must not be blank")
-    if value != value.strip() or "  " in value:
-        raise ValueError("must have no leading, trailing or double spaces")
-    if any(unicodedata.category(char) in ("Cc", "Cf") for char in value):
-        raise ValueError("must not contain control or invisible characters")
-    plain = unicodedata.normalize("NFKC", value)
-    if plain != value:
-        raise ValueError(f"contains full-width or compatibility characters; write it as {plain!r}")
-    if not any(char.isalnum() for char in value):
-        raise ValueError("must contain a letter or a digit")
-    return value
-
-
-SpokenName = Annotated[str, Field(max_length=100), AfterValidator(_spoken_name)]
-
-
-def _mqtt_topic(value: str) -> str:
-    """A topic published or subscribed to exactly: no wildcards, no NUL, not empty."""
-    if not value or "\x00" in value:
-        raise ValueError("must be a non-empty topic without NUL characters")
-    if "+" in value or "#" in value:
-        raise ValueError("must be an exact topic: the wildcards + and # are not allowed here")
-    if len(value.encode("utf-8")) > 1024:
-        raise ValueError("must be at most 1024 bytes")
-    return value
-
-
-MqttTopic = Annotated[str, AfterValidator(_mqtt_topic)]
-
-
-def _hostname(value: str) -> str:
-    """A host name or address only: a URL or user:password@ here would be a mistake."""
-    if not value or any(char in value for char in "/@?#\\ ") or not value.isprintable():
-        raise ValueError("must be a host name or IP address only (no scheme, user or path)")
-    return value
-
-
-def _http_url(value: str) -> str:
-    """An http(s) URL of a server, without credentials (the token is sent in a header)."""
-    try:
-        parts = urlsplit(value)
-        _ = parts.port  # a port that is not a number from 0 to 65535 raises here
-    except ValueError:
-        raise ValueError("must be an http:// or https:// URL with a valid host and port") from None
-    if parts.scheme not in ("http", "https"):
-        raise ValueError("must start with http:// or https://")
-    if parts.username is not None or parts.password is not None:
-        raise ValueError("must not contain a user name or password: use token_file")
-    if not parts.hostname or not value.isprintable() or " " in value:
-        raise ValueError("must name a host, with no spaces or control characters")
-    if parts.query or parts.fragment:
-        raise ValueError("must not have a query (?) or a fragment (#)")
-    return value
-
-
-class AudioConfig(_Section):
+class AudioConfig(Section):
     # A device name (a substring of what `voiced check` lists) or a PortAudio index;
     # null is the system default. Names survive reboots, ALSA card numbers do not.
     input_device: str | int | None = None
@@ -119,19 +93,7 @@ class AudioConfig(_Section):
     input_file: Path | None = None
 
 
-class WakeConfig(_Section):
-    model: str = "hey_jarvis"
-    threshold: Annotated[float, Field(gt=0, lt=1)] = 0.5
-    # After a detection the same word is ignored this long.
-    refractory_seconds: Annotated[float, Field(ge=0)] = 2.0
-    # Audio kept from just before the detection and given to the recogniser.
-    preroll_seconds: Annotated[float, Field(ge=0, le=2)] = 0.3
-    # The wake word is listened for while a reply is spoken; heard, it cuts the reply
-    # and its generation (barge-in).
-    barge_in: bool = True
-
-
-class EndpointConfig(_Section):
+class EndpointConfig(Section):
     vad_threshold: Annotated[float, Field(gt=0, lt=1)] = 0.5
     # Non-speech after the command that ends it.
     silence_seconds: Annotated[float, Field(gt=0, le=5)] = 0.7
@@ -150,156 +112,7 @@ class EndpointConfig(_Section):
     early_end_seconds: Annotated[float, Field(ge=0, le=5)] = 0.45
 
 
-class AsrConfig(_Section):
-    # auto: Vosk when its English model is installed, otherwise Whisper.
-    engine: Literal["auto", "vosk", "whisper"] = "auto"
-    whisper_model: str = "whisper-tiny.en"
-    vosk_model: str = "vosk-model-small-en-us-0.15"
-    language: str = "en"
-    threads: Annotated[int, Field(ge=1, le=64)] = 2
-    # Whisper's decoding temperature: 0 (greedy) makes the transcript repeatable.
-    temperature: Annotated[float, Field(ge=0, le=1)] = 0.0
-    beam_size: Annotated[int, Field(ge=1, le=10)] = 1
-    # Steer recognition toward the commands and device names (Whisper: a prompt).
-    command_bias: bool = True
-    # Whisper hears a command shorter than this in a window this long instead of its full
-    # 30 s: 15 s halves the decoding time here and understands at most 1 % fewer commands
-    # (scripts/whisper-window measures both per window).
-    whisper_window_seconds: Annotated[int, Field(ge=10, le=30)] = 15
-
-
-class LlmConfig(_Section):
-    # A GGUF file in models/llm: Qwen2.5-Coder-0.5B-Instruct Q4_K_M by default
-    # (scripts/fetch-models). When it is missing, fallback_model is used with a warning.
-    model: str = "qwen2.5-coder-0.5b-instruct-q4_k_m.gguf"
-    fallback_model: str | None = "SmolLM2-135M-Instruct.Q4_1.gguf"
-    # It says what the model cannot do, so that it does not pretend to (measured by
-    # scripts/answer-quality): devices and live facts are the intents' business.
-    system_prompt: str = (
-        "You are Jarvis, a voice assistant in a home. Answer in one to three short "
-        "sentences of plain spoken English, with no lists and no markdown. You cannot see "
-        "or change any device, and you have no internet: you do not know the weather, the "
-        "news, the time or anything else that is happening now. When asked to do or check "
-        "such a thing, say that you cannot; never say that you did it."
-    )
-    max_tokens: Annotated[int, Field(ge=1, le=4096)] = 96
-    temperature: Annotated[float, Field(ge=0, le=2)] = 0.2
-    top_p: Annotated[float, Field(gt=0, le=1)] = 0.9
-    seed: Annotated[int, Field(ge=-1, le=2**32 - 1)] = 0
-    # The KV cache holds this many tokens (12 KB each for the default model): room for the
-    # system prompt, the history below and the answer.
-    context_tokens: Annotated[int, Field(ge=256, le=32768)] = 1024
-    # Map the model file instead of reading it into memory: mapped, the pages llama.cpp
-    # reads only at load stay resident too (28 MB more at the peak of a replay).
-    mmap: bool = False
-    # The conversation (without the system prompt) is kept within this many tokens;
-    # the oldest turns are dropped first.
-    history_token_budget: Annotated[int, Field(ge=0, le=32768)] = 640
-    # Wall-clock limit of one answer; past it the answer is cut short, and a model call
-    # stuck this long stops the watchdog pings.
-    turn_timeout_seconds: Annotated[float, Field(gt=0, le=600)] = 30.0
-    # CPU cores the LLM worker is pinned to: a list, "all" (unpinned) or "auto" (on 4 or
-    # more cores the fastest but one, leaving a core to capture and playback; unpinned on
-    # fewer). Its threads: null is one per pinned core.
-    cpus: Literal["all", "auto"] | list[Annotated[int, Field(ge=0, le=4095)]] = "auto"
-    threads: Annotated[int, Field(ge=1, le=64)] | None = None
-    # The LLM worker's niceness: on shared cores the audio path comes first.
-    nice: Annotated[int, Field(ge=0, le=19)] = 10
-    # Keep the evaluated system prompt on disk (in $XDG_CACHE_HOME/voiced), so that a
-    # restart does not evaluate it again.
-    prompt_cache: bool = True
-
-    @field_validator("cpus")
-    @classmethod
-    def _cpus_not_empty(cls, value: Any) -> Any:
-        if isinstance(value, list) and not value:
-            raise ValueError("must list at least one core, or be 'all'")
-        return value
-
-    @model_validator(mode="after")
-    def _answer_fits(self) -> LlmConfig:
-        if self.max_tokens >= self.context_tokens:
-            raise ValueError(
-                f"max_tokens ({self.max_tokens}) must be less than context_tokens "
-                f"({self.context_tokens}): the answer and its question share the context"
-            )
-        return self
-
-
-class TtsConfig(_Section):
-    voice: str = "en_US-joe-medium"
-    # Speak the first clause of a long first sentence as soon as it is complete.
-    first_clause_min_chars: Annotated[int, Field(ge=0)] = 24
-    length_scale: Annotated[float, Field(gt=0, le=4)] | None = None
-    # Audio of recent sentences kept for the next time they are said (a command's
-    # confirmation is spoken at once); 0 turns the phrase cache off.
-    cache_seconds: Annotated[float, Field(ge=0, le=3600)] = 120.0
-
-
-DeviceKind = Literal["light", "switch", "fan", "lock", "garage_door"]
-# Home Assistant's domain of each kind: its intents, services and MQTT discovery use it.
-# "on" is locked for a lock and open for a garage door, as in Home Assistant's intents.
-DOMAIN_OF_KIND = {
-    "light": "light",
-    "switch": "switch",
-    "fan": "fan",
-    "lock": "lock",
-    "garage_door": "cover",
-}
-# Kinds that guard the home: opening or unlocking one waits for a spoken yes.
-SENSITIVE_KINDS = frozenset({"lock", "garage_door"})
-# MQTT payloads per kind, as Home Assistant's MQTT integrations expect them by default.
-DEFAULT_PAYLOADS = {"lock": ("LOCK", "UNLOCK"), "garage_door": ("OPEN", "CLOSE")}
-
-
-class DeviceConfig(_Section):
-    # A stable identifier: state file key, MQTT discovery id.
-    id: Annotated[str, Field(pattern=r"^[a-z0-9_]+$")]
-    # What people call it; aliases are other names for the same device.
-    name: SpokenName
-    aliases: list[SpokenName] = []
-    area: SpokenName | None = None
-    kind: DeviceKind = "light"
-    backend: Literal["state_file", "mqtt", "homeassistant"] = "state_file"
-    # mqtt: where commands go and where the device reports its state.
-    command_topic: MqttTopic | None = None
-    state_topic: MqttTopic | None = None
-    brightness_command_topic: MqttTopic | None = None
-    # The brightness a light takes at full: 100 (percent), or 255 or 254 (Home Assistant's).
-    brightness_scale: Annotated[int, Field(ge=1, le=65535)] = 100
-    # Default: ON/OFF; LOCK/UNLOCK for a lock; OPEN/CLOSE for a garage door.
-    payload_on: str = "ON"
-    payload_off: str = "OFF"
-    # homeassistant: the entity this device is, e.g. light.kitchen.
-    entity_id: Annotated[str, Field(pattern=r"^[a-z_]+\.[a-z0-9_]+$")] | None = None
-
-    @model_validator(mode="before")
-    @classmethod
-    def _payloads_of_kind(cls, data: Any) -> Any:
-        # Only a string can name a kind; anything else is refused by the field's own check.
-        if (
-            isinstance(data, dict)
-            and isinstance(data.get("kind"), str)
-            and (data["kind"] in DEFAULT_PAYLOADS)
-        ):
-            payload_on, payload_off = DEFAULT_PAYLOADS[data["kind"]]
-            data = {"payload_on": payload_on, "payload_off": payload_off, **data}
-        return data
-
-    @property
-    def domain(self) -> str:
-        return DOMAIN_OF_KIND[self.kind]
-
-    @model_validator(mode="after")
-    def _backend_settings(self) -> DeviceConfig:
-        if self.backend == "mqtt" and not self.command_topic:
-            raise ValueError(f"device {self.id!r} uses mqtt and needs a command_topic")
-        if self.backend == "homeassistant" and not self.entity_id:
-            raise ValueError(f"device {self.id!r} uses homeassistant and needs an entity_id")
-        return self
-
-
-class StateFileConfig(_Section):
+class StateFileConfig(Section):
     # Device state for the state_file back end (relative: working directory).
     path: Path = Path("state.json")
     # Running timers, so that they survive a restart; null: timers.json beside `path`.
@@ -312,8 +125,8 @@ class StateFileConfig(_Section):
         return self.timers_path or self.path.with_name("timers.json")
 
 
-class MqttConfig(_Section):
-    host: Annotated[str, AfterValidator(_hostname)] = "localhost"
+class MqttConfig(Section):
+    host: Annotated[str, AfterValidator(hostname)] = "localhost"
     port: Annotated[int, Field(ge=1, le=65535)] = 1883
     username: str | None = None
     # The password is read from this file (a systemd credential, say), never from here.
@@ -329,8 +142,8 @@ class MqttConfig(_Section):
     timeout_seconds: Annotated[float, Field(gt=0, le=60)] = 3.0
 
 
-class HomeAssistantConfig(_Section):
-    url: Annotated[str, AfterValidator(_http_url)] = "http://homeassistant.local:8123"
+class HomeAssistantConfig(Section):
+    url: Annotated[str, AfterValidator(http_url)] = "http://homeassistant.local:8123"
     # A long-lived access token, read from this file, or else from this environment variable.
     token_file: Path | None = None
     token_env: str = "VOICED_HA_TOKEN"
@@ -339,47 +152,38 @@ class HomeAssistantConfig(_Section):
     import_devices: bool = Field(False, alias="import")
 
 
-def _demo_devices() -> list[DeviceConfig]:
-    return [
-        DeviceConfig(
-            id="kitchen_light",
-            name="kitchen light",
-            area="kitchen",
-            aliases=["kitchen lights", "light in the kitchen"],
-        ),
-        DeviceConfig(
-            id="bedroom_lamp", name="bedroom lamp", area="bedroom", aliases=["bedside lamp"]
-        ),
-        DeviceConfig(id="living_room_light", name="living room light", area="living room"),
-        DeviceConfig(id="coffee_maker", name="coffee maker", area="kitchen", kind="switch"),
-        DeviceConfig(id="ceiling_fan", name="ceiling fan", area="bedroom", kind="fan"),
-    ]
-
-
-class ConfirmConfig(_Section):
+class ConfirmConfig(Section):
     # After "Unlock the front door?", a yes is listened for this long, without the wake word.
     timeout_seconds: Annotated[float, Field(gt=0, le=60)] = 10.0
 
 
-class LoggingConfig(_Section):
+class LoggingConfig(Section):
     level: Literal["debug", "info", "warning", "error"] = "info"
 
 
-class Config(_Section):
+class Config(Section):
     # Where scripts/fetch-models put the models; relative to the working directory.
     models_dir: Path = Path("models")
     audio: AudioConfig = AudioConfig()
-    wake: WakeConfig = WakeConfig()
+    wake: WakeSection = Field(default_factory=OpenWakeWordConfig)
+    vad: VadSection = Field(default_factory=SileroVadConfig)
     endpoint: EndpointConfig = EndpointConfig()
-    asr: AsrConfig = AsrConfig()
-    llm: LlmConfig = LlmConfig()
-    tts: TtsConfig = TtsConfig()
-    devices: list[DeviceConfig] = Field(default_factory=_demo_devices)
+    asr: AsrSection = Field(default_factory=AutoAsrConfig)
+    llm: LlmSection = Field(default_factory=LocalLlmConfig)
+    tts: TtsSection = Field(default_factory=PiperTtsConfig)
+    devices: list[DeviceConfig] = Field(default_factory=demo_devices)
     state_file: StateFileConfig = StateFileConfig()
     mqtt: MqttConfig = MqttConfig()
     homeassistant: HomeAssistantConfig = HomeAssistantConfig()
     confirm: ConfirmConfig = ConfirmConfig()
     logging: LoggingConfig = LoggingConfig()
+
+    @model_validator(mode="before")
+    @classmethod
+    def _upgrade(cls, data: Any) -> Any:
+        if isinstance(data, dict) and "asr" in data:
+            data = {**data, "asr": upgrade_asr(data["asr"])}
+        return data
 
     @model_validator(mode="after")
     def _unique_devices(self) -> Config:
@@ -469,9 +273,14 @@ def _quote(value: Any) -> str:
 def _describe(error: ValidationError) -> str:
     lines = []
     for item in error.errors():
-        key = ".".join(str(part) for part in item["loc"]) or "(top level)"
+        key = ".".join(str(part) for part in _without_tags(item["loc"])) or "(top level)"
         if item["type"] == "extra_forbidden":
             lines.append(f"unknown key {_quote(key)}")
+            continue
+        if item["type"] == "union_tag_invalid":
+            engines = ", ".join(ENGINE_TAGS.get(key, []))
+            tag = item.get("ctx", {}).get("tag")
+            lines.append(f"{key}.engine = {_quote(tag)}: no such engine (installed: {engines})")
             continue
         message = item["msg"].removeprefix("Value error, ")
         value = item.get("input")
@@ -484,6 +293,13 @@ def _describe(error: ValidationError) -> str:
     if len(lines) > MAX_PROBLEMS_SHOWN:
         lines[MAX_PROBLEMS_SHOWN:] = [f"and {len(lines) - MAX_PROBLEMS_SHOWN} more problems"]
     return "; ".join(lines)
+
+
+def _without_tags(loc: tuple[int | str, ...]) -> tuple[int | str, ...]:
+    """A key as written: pydantic names the engine (the union's tag) after its section."""
+    if len(loc) > 1 and isinstance(loc[0], str) and loc[1] in ENGINE_TAGS.get(loc[0], ()):
+        return (loc[0], *loc[2:])
+    return loc
 
 
 def parse_config(data: Any, source: str = "configuration") -> Config:
@@ -545,10 +361,12 @@ def _check_strings(data: Any, source: str) -> None:
 
 
 def _check_machine(config: Config, source: str) -> None:
-    if isinstance(config.llm.cpus, list):
-        missing, available = unavailable_cpus(config.llm.cpus)
-        if len(missing) == len(config.llm.cpus):
+    local = config.llm.local()
+    key = "llm" if local is config.llm else "llm.fallback"
+    if local is not None and isinstance(local.cpus, list):
+        missing, available = unavailable_cpus(local.cpus)
+        if len(missing) == len(local.cpus):
             raise ConfigError(
-                f"{source}: llm.cpus = {_quote(config.llm.cpus)}: names no core this process "
+                f"{source}: {key}.cpus = {_quote(local.cpus)}: names no core this process "
                 f"may use (it may use {available})"
             )

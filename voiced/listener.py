@@ -14,9 +14,10 @@ from voiced.asr import Recognizer, RecognizerSession
 from voiced.audio import PrerollBuffer, seconds_to_samples
 from voiced.config import EndpointConfig, WakeConfig
 from voiced.endpoint import Endpointer, EndpointTimes, Event
+from voiced.engines import Vad, WakeWord
 from voiced.messages import AudioChunk, WakeDetected
-from voiced.vad import SECONDS_PER_VAD_FRAME, SileroVad
-from voiced.wake import WakeGate, WakeWordDetector
+from voiced.vad import SECONDS_PER_VAD_FRAME
+from voiced.wake import WakeGate
 
 log = logging.getLogger(__name__)
 
@@ -62,8 +63,8 @@ class Listener:
 
     def __init__(
         self,
-        wake: WakeWordDetector,
-        vad: SileroVad,
+        wake: WakeWord,
+        vad: Vad,
         recognizer: Recognizer,
         wake_config: WakeConfig,
         endpoint_config: EndpointConfig,

@@ -15,16 +15,16 @@ import os
 import queue
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from voiced import prompt_cache
-from voiced.config import LlmConfig
 from voiced.cores import lower_this_thread, resolve_cpus
 from voiced.errors import ModelError, VoicedError
 from voiced.health import Health
+from voiced.llm_config import LocalLlmConfig
 
 log = logging.getLogger(__name__)
 
@@ -94,6 +94,9 @@ class Generation:
     # only when the answer is adopted (LlmWorker.remember).
     speculative: bool = False
     exchange: Exchange | None = None
+    # Called once on cancel: an engine closes its stream there, to stop at once.
+    _on_cancel: list[Callable[[], None]] = field(default_factory=list)
+    _cancel_lock: threading.Lock = field(default_factory=threading.Lock)
 
     def __iter__(self) -> Iterator[str]:
         while True:
@@ -105,7 +108,19 @@ class Generation:
             yield piece
 
     def cancel(self) -> None:
-        self.cancelled.set()
+        with self._cancel_lock:
+            self.cancelled.set()
+            callbacks, self._on_cancel = self._on_cancel, []
+        for callback in callbacks:
+            callback()
+
+    def on_cancel(self, callback: Callable[[], None]) -> None:
+        """Call `callback` on cancel: now, if it was cancelled already."""
+        with self._cancel_lock:
+            if not self.cancelled.is_set():
+                self._on_cancel.append(callback)
+                return
+        callback()
 
 
 def check_gguf(path: Path) -> None:
@@ -169,7 +184,9 @@ class ChatTemplate:
 class LlmWorker:
     """Owns the model on one thread; `ask` queues a request and returns its stream."""
 
-    def __init__(self, model_path: Path, config: LlmConfig, health: Health | None = None) -> None:
+    def __init__(
+        self, model_path: Path, config: LocalLlmConfig, health: Health | None = None
+    ) -> None:
         check_gguf(model_path)
         self.health = health or Health()
         self.model_path = model_path

@@ -9,43 +9,31 @@ from pathlib import Path
 
 from voiced.asr import Recognizer, load_recognizer
 from voiced.config import Config
+from voiced.engines import Llm, Tts, Vad, WakeWord
 from voiced.health import Health
-from voiced.llm import LlmWorker
-from voiced.tts import PiperTts
-from voiced.vad import SileroVad
-from voiced.wake import WakeWordDetector
+from voiced.llm_config import LocalLlmConfig
 
 log = logging.getLogger(__name__)
 
 
 @dataclass
 class Models:
-    wake: WakeWordDetector
-    vad: SileroVad
+    wake: WakeWord
+    vad: Vad
     recognizer: Recognizer
-    llm: LlmWorker
-    tts: PiperTts
+    llm: Llm
+    tts: Tts
 
     def close(self) -> None:
         self.llm.close()
 
 
 def llm_path(config: Config) -> Path:
-    """The configured GGUF file; when it is missing, the fallback model with a warning.
-    With neither present, the configured file: loading it names what is missing."""
-    folder = config.models_dir / "llm"
-    chosen = folder / config.llm.model
-    if chosen.is_file() or config.llm.fallback_model is None:
-        return chosen
-    fallback = folder / config.llm.fallback_model
-    if not fallback.is_file():
-        return chosen
-    log.warning(
-        "LLM model %s is missing (scripts/fetch-models fetches it): using %s instead",
-        chosen,
-        fallback.name,
-    )
-    return fallback
+    """The local GGUF file the configuration names (the fallback's, for a server)."""
+    local = config.llm if isinstance(config.llm, LocalLlmConfig) else config.llm.local()
+    if not isinstance(local, LocalLlmConfig):
+        raise ValueError(f"llm.engine {config.llm.engine} runs no local model")
+    return local.model_path(config.models_dir)
 
 
 def load_models(
@@ -63,17 +51,17 @@ def load_models(
     models_dir = config.models_dir
     step("the language model")
     # The LLM is read in on its own thread, then evaluates its prompt while the others load.
-    llm = LlmWorker(llm_path(config), config.llm, health)
+    llm = config.llm.load(models_dir, health)
     llm.wait_constructed()
     try:
         step("the wake word model")
-        wake = WakeWordDetector(models_dir, config.wake.model, config.wake.threshold)
+        wake = config.wake.load(models_dir)
         step("the voice activity model")
-        vad = SileroVad(models_dir, config.endpoint.vad_threshold)
+        vad = config.vad.load(models_dir, config.endpoint.vad_threshold)
         step("the speech recogniser")
         recognizer = load_recognizer(models_dir, config.asr)
         step("the voice")
-        tts = PiperTts(models_dir, config.tts)
+        tts = config.tts.load(models_dir)
         tts.warm_up()
         step("the language model's prompt")
         llm.wait_ready()

@@ -80,16 +80,23 @@ def run_probe(config: Config, name: str) -> str:
     noise = np.random.default_rng(0).normal(0, 30, SAMPLE_RATE).astype(np.int16)
     if name == "llm":
         from voiced.llm import LlmWorker
+        from voiced.llm_config import OpenAiLlmConfig
+        from voiced.llm_openai import server_note
         from voiced.models import llm_path
 
+        server = server_note(config.llm) if isinstance(config.llm, OpenAiLlmConfig) else ""
+        local = config.llm.local()
+        if local is None:  # only a server answers
+            return server or f"llm.engine {config.llm.engine}"
         # Loading ends with the system prompt evaluated and one token generated.
-        worker = LlmWorker(llm_path(config), config.llm)
+        worker = LlmWorker(llm_path(config), local)
         try:
             worker.wait_ready()
         finally:
             worker.close()
         cores = "all cores" if worker.cpus is None else f"cores {worker.cpus}"
-        return f"{llm_path(config)} ({worker.threads} threads, {cores})"
+        answer = f"{llm_path(config)} ({worker.threads} threads, {cores})"
+        return f"{server}; fallback {answer}" if server else answer
     if name == "asr":
         from voiced.asr import load_recognizer
 
@@ -99,25 +106,19 @@ def run_probe(config: Config, name: str) -> str:
         session.finish()
         return str(recognizer.model_path)
     if name == "tts":
-        from voiced.tts import PiperTts
-
-        tts = PiperTts(models_dir, config.tts)
+        tts = config.tts.load(models_dir)
         if not sum(len(audio) for audio in tts.synthesize("Ready.")):
             raise VoicedError("the voice spoke no audio")
         return f"{config.tts.voice} at {tts.sample_rate} Hz"
     if name == "wake":
-        from voiced.wake import WakeWordDetector
-
-        detector = WakeWordDetector(models_dir, config.wake.model, config.wake.threshold)
+        detector = config.wake.load(models_dir)
         for start in range(0, SAMPLE_RATE - SAMPLES_PER_CHUNK + 1, SAMPLES_PER_CHUNK):
             detector.score(noise[start : start + SAMPLES_PER_CHUNK])
-        return str(detector.path)
+        return str(getattr(detector, "path", config.wake.model))
     if name == "vad":
-        from voiced.vad import SileroVad
-
-        vad = SileroVad(models_dir, config.endpoint.vad_threshold)
+        vad = config.vad.load(models_dir, config.endpoint.vad_threshold)
         vad.probabilities(noise)
-        return str(vad.path)
+        return str(getattr(vad, "path", config.vad.engine))
     raise ValueError(f"no probe called {name!r}")
 
 

@@ -16,11 +16,12 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from voiced.config import TtsConfig
+from voiced.engines import Tts
 from voiced.errors import ModelError, VoicedError
 from voiced.health import Health
 from voiced.onnx import load_session
 from voiced.sentences import SentenceSplitter
+from voiced.speech_config import PiperTtsConfig
 
 log = logging.getLogger(__name__)
 
@@ -64,7 +65,7 @@ _WARM_UP_TEXT = (
 class PiperTts:
     """A Piper voice; synthesis yields int16 audio at the voice's own rate."""
 
-    def __init__(self, models_dir: Path, config: TtsConfig) -> None:
+    def __init__(self, models_dir: Path, config: PiperTtsConfig) -> None:
         model = models_dir / "piper" / f"{config.voice}.onnx"
         voice_config = model.with_suffix(".onnx.json")
         for path in (model, voice_config):
@@ -214,7 +215,7 @@ class Speaker:
     """A synthesis thread that owns the voice and a playback thread that owns the sink,
     joined by a queue: audio of sentence N plays while N+1 is synthesised."""
 
-    def __init__(self, tts: PiperTts, sink: AudioSink, health: Health | None = None) -> None:
+    def __init__(self, tts: Tts, sink: AudioSink, health: Health | None = None) -> None:
         self.health = health or Health()
         self.tts = tts
         self.sink = sink

@@ -14,7 +14,7 @@ from typing import Protocol
 
 import numpy as np
 
-from voiced.config import AsrConfig
+from voiced.asr_config import AsrSettings, WhisperAsrConfig
 from voiced.errors import ModelError, VoicedError
 
 
@@ -83,30 +83,17 @@ class Recognizer(Protocol):
         """A session for one command, optionally limited to the `grammar` phrases."""
 
 
-def whisper_dir(models_dir: Path, config: AsrConfig) -> Path:
-    return models_dir / "whisper" / config.whisper_model
+def whisper_dir(models_dir: Path, config: WhisperAsrConfig) -> Path:
+    return config.model_path(models_dir)
 
 
-def vosk_dir(models_dir: Path, config: AsrConfig) -> Path:
-    return models_dir / "vosk" / config.vosk_model
+def choose_engine(models_dir: Path, config: AsrSettings) -> str:
+    """The engine that runs: `auto` picks Vosk when its model is installed."""
+    return config.chosen(models_dir).engine
 
 
-def choose_engine(models_dir: Path, config: AsrConfig) -> str:
-    """`auto` picks Vosk when its model is installed, Whisper otherwise."""
-    if config.engine != "auto":
-        return config.engine
-    return "vosk" if (vosk_dir(models_dir, config) / "am").is_dir() else "whisper"
-
-
-def load_recognizer(models_dir: Path, config: AsrConfig) -> Recognizer:
-    engine = choose_engine(models_dir, config)
-    if engine == "vosk":
-        from voiced.asr.vosk_engine import VoskRecognizer
-
-        return VoskRecognizer(vosk_dir(models_dir, config))
-    from voiced.asr.whisper_engine import WhisperRecognizer
-
-    return WhisperRecognizer(whisper_dir(models_dir, config), config)
+def load_recognizer(models_dir: Path, config: AsrSettings) -> Recognizer:
+    return config.load(models_dir)
 
 
 def require_dir(path: Path, files: Sequence[str], role: str) -> None:

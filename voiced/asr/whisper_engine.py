@@ -2,7 +2,7 @@
 its endpoint, or the command so far at a pause (speculation).
 
 A command is heard in a window shorter than Whisper's 30 seconds
-(`asr.whisper_window_seconds`, 15): the encoder's cost falls faster than its input here
+(`asr.window_seconds`, 15): the encoder's cost falls faster than its input here
 (0.17 instead of 0.36 s per command), and on ~190 generated recordings in four voices it
 understood 0-2 fewer commands and mistook 0-1 more for another (scripts/whisper-window).
 The window's features past the command are zeros, as faster-whisper pads its own 30 s
@@ -25,8 +25,8 @@ from typing import Any
 import numpy as np
 
 from voiced.asr import AsrError, Decoding, require_dir
+from voiced.asr_config import WhisperAsrConfig
 from voiced.audio import int16_to_float32, seconds_to_samples
-from voiced.config import AsrConfig
 
 log = logging.getLogger(__name__)
 
@@ -45,7 +45,7 @@ MAX_COMPRESSION_RATIO = 2.4
 class WhisperRecognizer:
     name = "whisper"
 
-    def __init__(self, model_path: Path, config: AsrConfig) -> None:
+    def __init__(self, model_path: Path, config: WhisperAsrConfig) -> None:
         require_dir(model_path, MODEL_FILES, "Whisper")
         from faster_whisper import WhisperModel
 
@@ -93,7 +93,7 @@ class WhisperRecognizer:
         """Decode `samples`; the encoder's output for the short window is kept in `window`
         so that a second decoding of the same audio (without the prompt) only decodes."""
         audio = int16_to_float32(samples)
-        seconds = self.config.whisper_window_seconds
+        seconds = self.config.window_seconds
         try:
             if seconds < FULL_WINDOW_SECONDS and len(audio) < seconds_to_samples(seconds):
                 window = window or WindowCache()

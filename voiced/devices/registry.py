@@ -6,10 +6,8 @@ import logging
 import threading
 
 from voiced.config import Config, DeviceConfig
+from voiced.device_config import backend_kinds
 from voiced.devices import Backend, BackendError, DeviceState
-from voiced.devices.homeassistant import HomeAssistantBackend
-from voiced.devices.mqtt import MqttBackend
-from voiced.devices.state_file import StateFileBackend
 
 _log = logging.getLogger(__name__)
 
@@ -77,11 +75,5 @@ class Devices:
             return backend
 
     def _create(self, name: str) -> Backend:
-        if name == "state_file":
-            return StateFileBackend(self._config.state_file.path)
-        if name == "mqtt":
-            mqtt_devices = [device for device in self.devices if device.backend == "mqtt"]
-            return MqttBackend(self._config.mqtt, mqtt_devices)
-        if name == "homeassistant":
-            return HomeAssistantBackend(self._config.homeassistant)
-        raise ValueError(f"unknown back end {name!r}")
+        users = [device for device in self.devices if device.backend == name]
+        return backend_kinds()[name].create(self._config, users)

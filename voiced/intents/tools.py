@@ -10,7 +10,7 @@ from typing import Any
 
 from voiced.config import DeviceConfig
 from voiced.errors import VoicedError
-from voiced.intents import IntentMatch
+from voiced.intents import IntentMatch, Plugin
 from voiced.intents.registry import Registry
 
 log = logging.getLogger(__name__)
@@ -19,8 +19,9 @@ log = logging.getLogger(__name__)
 # <tool_call>{"name": ..., "arguments": {...}}</tool_call>.
 TOOL_CALL = re.compile(r"<tool_call>\s*(.*?)\s*(?:</tool_call>|$)", re.DOTALL)
 TOOL_CALL_START = "<tool_call>"
-# Arguments a call may carry; anything else is refused rather than ignored.
-ALLOWED_ARGUMENTS = {"name", "area", "domain", "brightness", "hours", "minutes", "seconds"}
+# A slot in a sentence template, {list} or {list:slot}, and an expansion rule, <rule>.
+TEMPLATE_SLOT = re.compile(r"\{(\w+)(?::(\w+))?\}")
+TEMPLATE_RULE = re.compile(r"<(\w+)>")
 
 
 class ToolCallRefused(VoicedError):
@@ -66,9 +67,35 @@ class ToolCallSniffer:
         return self._head
 
 
+def declared_slots(plugin: Plugin) -> dict[str, frozenset[str]]:
+    """The slots each intent of a plugin can be matched with: those its sentences name
+    (through expansion rules too) and those its sentence blocks fix."""
+    rules = plugin.sentences.get("expansion_rules", {})
+    declared = {}
+    for intent, data in plugin.sentences.get("intents", {}).items():
+        blocks = data.get("data", [])
+        slots = {slot for block in blocks for slot in block.get("slots") or {}}
+        pending = [sentence for block in blocks for sentence in block["sentences"]]
+        expanded: set[str] = set()
+        while pending:
+            text = pending.pop()
+            slots |= {alias or name for name, alias in TEMPLATE_SLOT.findall(text)}
+            for rule in set(TEMPLATE_RULE.findall(text)) - expanded:
+                expanded.add(rule)
+                if isinstance(rules.get(rule), str):
+                    pending.append(rules[rule])
+        declared[intent] = frozenset(slots)
+    return declared
+
+
 class ToolGate:
     def __init__(self, registry: Registry, devices: list[DeviceConfig]) -> None:
         self.registry = registry
+        # Arguments a call may carry, per intent; anything else is refused, not ignored.
+        self.allowed_arguments = {
+            intent: slots for plugin in registry.plugins
+            for intent, slots in declared_slots(plugin).items()
+        }  # fmt: skip
         self._devices = {
             spoken.lower(): device for device in devices
             for spoken in [device.id, device.name, *device.aliases]
@@ -85,7 +112,7 @@ class ToolGate:
         arguments = call.get("arguments", {})
         if not isinstance(arguments, dict):
             raise ToolCallRefused(f"the arguments of {name} are not an object")
-        unknown = set(arguments) - ALLOWED_ARGUMENTS
+        unknown = set(arguments) - self.allowed_arguments.get(str(name), frozenset())
         if unknown:
             raise ToolCallRefused(f"{name} was given unknown arguments {sorted(unknown)}")
         slots = dict(arguments)

@@ -1,0 +1,115 @@
+"""A real OpenAI-compatible server for the tests of `llm.engine: openai`: llama-cpp-python's
+own server (python -m llama_cpp.server) on a loopback port, serving the embedded GGUF; and a
+loopback proxy in front of it that can hold its answers back and sees the client hang up."""
+
+from __future__ import annotations
+
+import contextlib
+import http.client
+import socket
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+from tests.helpers import MODELS_DIR, TEST_LLM_MODEL
+from tests.servers import free_port
+
+START_TIMEOUT_SECONDS = 120
+
+
+class LlmServer:
+    """llama_cpp.server with the small test model; stop() and start() keep its port."""
+
+    def __init__(self, log_path: Path) -> None:
+        self.port = free_port()
+        self.log_path = log_path
+        self._process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/v1"
+
+    def start(self) -> None:
+        command = [
+            sys.executable, "-m", "llama_cpp.server",
+            "--model", str(MODELS_DIR / "llm" / TEST_LLM_MODEL),
+            "--host", "127.0.0.1", "--port", str(self.port),
+            "--n_ctx", "1024", "--n_threads", "1",
+        ]  # fmt: skip
+        with self.log_path.open("ab") as log:
+            self._process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)
+        deadline = time.monotonic() + START_TIMEOUT_SECONDS
+        while time.monotonic() < deadline:
+            if self._process.poll() is not None:
+                raise RuntimeError(f"the LLM server exited: {self.log_path.read_text()[-2000:]}")
+            with contextlib.suppress(OSError, http.client.HTTPException):
+                connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=2)
+                connection.request("GET", "/v1/models")
+                if connection.getresponse().status == 200:
+                    return
+            time.sleep(0.2)
+        raise RuntimeError(f"the LLM server did not start in {START_TIMEOUT_SECONDS} s")
+
+    def stop(self) -> None:
+        if self._process is not None:
+            self._process.terminate()
+            try:
+                self._process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self._process.kill()
+                self._process.wait()
+            self._process = None
+
+    def requests(self) -> int:
+        """How many answers it was asked for, by its access log."""
+        return self.log_path.read_text(errors="replace").count("POST /v1/chat/completions")
+
+
+class DelayingProxy:
+    """Forwards connections on its own port to `upstream`, holding the answer back
+    `delay_seconds`; notes when a client hangs up."""
+
+    def __init__(self, upstream_port: int, delay_seconds: float = 0.0) -> None:
+        self.upstream_port = upstream_port
+        self.delay_seconds = delay_seconds
+        self.client_closed = threading.Event()
+        self._listener = socket.create_server(("127.0.0.1", 0))
+        self.port: int = self._listener.getsockname()[1]
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/v1"
+
+    def close(self) -> None:
+        # Shut down first: a close alone leaves the thread in accept() listening on.
+        with contextlib.suppress(OSError):
+            self._listener.shutdown(socket.SHUT_RDWR)
+        self._listener.close()
+
+    def _accept(self) -> None:
+        while True:
+            try:
+                client, _ = self._listener.accept()
+            except OSError:
+                return
+            upstream = socket.create_connection(("127.0.0.1", self.upstream_port))
+            threading.Thread(target=self._pipe, args=(client, upstream, 0.0, True)).start()
+            threading.Thread(
+                target=self._pipe, args=(upstream, client, self.delay_seconds, False)
+            ).start()
+
+    def _pipe(self, source: socket.socket, target: socket.socket, delay: float, up: bool) -> None:
+        with contextlib.suppress(OSError):
+            while data := source.recv(65536):
+                if delay:
+                    time.sleep(delay)
+                    delay = 0.0
+                target.sendall(data)
+        if up:  # the client hung up (or shut its socket down)
+            self.client_closed.set()
+        for sock in (source, target):
+            with contextlib.suppress(OSError):
+                sock.shutdown(socket.SHUT_RDWR)

@@ -1,0 +1,155 @@
+"""Engines are chosen by name among those registered through entry points: a third-party
+engine is chosen the way a built-in one is; older files with the flat sections still load."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.helpers import ROOT
+from voiced.asr_config import AutoAsrConfig, VoskAsrConfig, WhisperAsrConfig
+from voiced.config import Config, ConfigError, load_config, parse_config
+from voiced.engines import engine_names
+from voiced.llm_config import LocalLlmConfig, OpenAiLlmConfig
+
+# The asr section as files had it before each engine had its own.
+FLAT_ASR = """\
+asr:
+  engine: auto
+  whisper_model: whisper-tiny.en
+  vosk_model: vosk-model-small-ko-0.22
+  language: en
+  threads: 3
+  temperature: 0.0
+  beam_size: 1
+  command_bias: false
+  whisper_window_seconds: 20
+"""
+
+# A recogniser from another package: its own module and its entry point, nothing else.
+ECHO_ENGINE = """
+from typing import Literal
+from voiced.asr_config import AsrSettings
+
+class Session:
+    def __init__(self, text): self.text = text
+    def accept(self, samples): return None
+    def finish(self): return self.text
+
+class Echo:
+    name = "echo"
+    def __init__(self, text): self.text = text
+    def start(self, grammar=None): return Session(self.text)
+
+class EchoConfig(AsrSettings):
+    engine: Literal["echo"] = "echo"
+    text: str = ""
+    def load(self, models_dir):
+        return Echo(self.text)
+"""
+
+
+def test_every_stage_has_its_built_in_engine_registered() -> None:
+    assert engine_names("wake") == ["openwakeword"]
+    assert engine_names("vad") == ["silero"]
+    assert engine_names("asr") == ["auto", "vosk", "whisper"]
+    assert engine_names("llm") == ["local", "openai"]
+    assert engine_names("tts") == ["piper"]
+
+
+def test_a_flat_asr_section_of_an_older_file_loads_as_it_meant(tmp_path: Path) -> None:
+    path = tmp_path / "voiced.yaml"
+    path.write_text(FLAT_ASR, encoding="utf-8")
+    asr = load_config(path).asr
+    assert asr == AutoAsrConfig(
+        command_bias=False,
+        whisper=WhisperAsrConfig(model="whisper-tiny.en", threads=3, window_seconds=20),
+        vosk=VoskAsrConfig(model="vosk-model-small-ko-0.22"),
+    )
+    chosen = parse_config({"asr": {"engine": "whisper", "whisper_model": "w"}}).asr
+    assert chosen == WhisperAsrConfig(model="w")
+    assert parse_config({"asr": {"engine": "vosk", "vosk_model": "v"}}).asr == VoskAsrConfig(
+        model="v"
+    )
+
+
+def test_an_engine_chosen_by_name_has_its_own_keys() -> None:
+    config = parse_config({"llm": {"engine": "openai", "url": "http://10.0.0.2:8080/v1"}})
+    assert isinstance(config.llm, OpenAiLlmConfig) and config.llm.fallback is None
+    assert isinstance(Config().llm, LocalLlmConfig)  # no engine: key, the local model
+    with pytest.raises(ConfigError, match=r"unknown key 'llm\.cpus'"):
+        parse_config({"llm": {"engine": "openai", "url": "http://10.0.0.2/v1", "cpus": [1]}})
+    with pytest.raises(ConfigError, match=r"unknown key 'asr\.window_seconds'"):
+        parse_config({"asr": {"engine": "vosk", "window_seconds": 15}})
+    with pytest.raises(ConfigError, match=r"llm\.url: Field required"):
+        parse_config({"llm": {"engine": "openai"}})
+
+
+def test_the_fallback_follows_the_servers_conversation_keys() -> None:
+    section = {"engine": "openai", "url": "http://10.0.0.2/v1", "max_tokens": 40}
+    config = parse_config({"llm": {**section, "fallback": {"model": "m.gguf"}}})
+    assert isinstance(config.llm, OpenAiLlmConfig)
+    settings = config.llm.fallback_settings()
+    assert settings is not None
+    assert (settings.engine, settings.model, settings.max_tokens) == ("local", "m.gguf", 40)
+
+
+def test_an_engine_not_installed_is_named_with_those_that_are() -> None:
+    with pytest.raises(
+        ConfigError, match=r"asr\.engine = 'kaldi': no such engine \(installed: auto, vosk"
+    ):
+        parse_config({"asr": {"engine": "kaldi"}})
+
+
+def test_the_fallbacks_cores_are_checked_against_this_machine(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setattr(os, "sched_getaffinity", lambda _pid: {0, 1})
+    path = tmp_path / "voiced.yaml"
+    path.write_text(
+        "llm: {engine: openai, url: 'http://10.0.0.2/v1', fallback: {cpus: [7]}}\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(ConfigError, match=r"llm\.fallback\.cpus = \[7\]: names no core"):
+        load_config(path)
+
+
+def test_a_third_party_engine_is_chosen_by_its_entry_point(tmp_path: Path) -> None:
+    site = tmp_path / "site"
+    (site / "voiced_echo-1.0.dist-info").mkdir(parents=True)
+    (site / "voiced_echo-1.0.dist-info" / "METADATA").write_text(
+        "Metadata-Version: 2.1\nName: voiced-echo\nVersion: 1.0\n"
+    )
+    (site / "voiced_echo-1.0.dist-info" / "entry_points.txt").write_text(
+        "[voiced.engines.asr]\necho = voiced_echo:EchoConfig\nbroken = voiced_echo:Missing\n"
+    )
+    (site / "voiced_echo.py").write_text(ECHO_ENGINE)
+    program = (
+        "from voiced.config import parse_config\n"
+        "config = parse_config({'asr': {'engine': 'echo', 'text': 'roll a die'}})\n"
+        "print(config.asr.load(config.models_dir).start().finish())\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", program],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**os.environ, "PYTHONPATH": str(site)},
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "roll a die"
+    # One that cannot be loaded is left out and named; the others still are chosen.
+    assert "asr engine 'broken' skipped: AttributeError" in result.stderr
+
+
+def test_a_device_back_end_is_one_of_those_registered() -> None:
+    device = {"id": "lamp", "name": "lamp", "backend": "zigbee"}
+    with pytest.raises(ConfigError, match=r"no back end 'zigbee' \(homeassistant, mqtt, state_f"):
+        parse_config({"devices": [device]})
+    with pytest.raises(ConfigError, match="uses mqtt and needs a command_topic"):
+        parse_config({"devices": [{**device, "backend": "mqtt"}]})

@@ -1,0 +1,179 @@
+"""`llm.engine: openai` against a real OpenAI-compatible server (llama-cpp-python's own,
+serving the embedded GGUF on a loopback port): answers stream from it; when it is stopped
+or slow to its first word, the local model answers the turn; a cancel closes the stream."""
+
+from __future__ import annotations
+
+import json
+import logging
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.helpers import MODELS_DIR, ROOT, TEST_LLM_MODEL
+from tests.llm_server import DelayingProxy, LlmServer
+from tests.servers import free_port
+from voiced.config import parse_config
+from voiced.engines import Llm
+from voiced.llm import Generation, LlmError
+from voiced.llm_config import OpenAiLlmConfig
+from voiced.llm_openai import OpenAiLlm, server_note
+
+pytestmark = pytest.mark.slow
+
+QUESTION = "What is the capital of France?"
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LlmServer]:
+    running = LlmServer(tmp_path_factory.mktemp("llm-server") / "server.log")
+    running.start()
+    yield running
+    running.stop()
+
+
+def remote(url: str, fallback: bool = True, **options: Any) -> Llm:
+    section: dict[str, Any] = {"engine": "openai", "url": url, "temperature": 0.0}
+    if fallback:
+        section["fallback"] = {"model": TEST_LLM_MODEL, "prompt_cache": False}
+    config = parse_config({"models_dir": str(MODELS_DIR), "llm": {**section, **options}})
+    llm = config.llm.load(config.models_dir)
+    llm.wait_ready()
+    return llm
+
+
+def answer(llm: Llm, question: str = QUESTION) -> tuple[str, Generation]:
+    generation = llm.ask(question)
+    return "".join(generation), generation
+
+
+def test_a_question_is_answered_through_the_server(server: LlmServer) -> None:
+    llm = remote(server.url, fallback=False)
+    try:
+        asked = server.requests()
+        text, generation = answer(llm)
+        assert server.requests() == asked + 1
+        assert text.strip() and generation.first_token_at is not None
+        assert generation.finish_reason in ("stop", "length")
+        assert generation.completion_tokens > 0
+        # The history goes along with the next question, as with the local model.
+        answer(llm, "And of Italy?")
+        assert [e.user for e in llm.conversation.exchanges] == [QUESTION, "And of Italy?"]
+    finally:
+        llm.close()
+
+
+def test_the_server_answers_as_the_local_model_would(server: LlmServer) -> None:
+    """Same model, same greedy sampling, same chat template: the same words."""
+    llm = remote(server.url)
+    try:
+        through_server, _ = answer(llm)
+        local = llm.fallback if isinstance(llm, OpenAiLlm) else None
+        assert local is not None
+        local.conversation.exchanges.clear()
+        locally, _ = answer(local)
+        assert through_server.strip() == locally.strip()
+    finally:
+        llm.close()
+
+
+def test_with_the_server_stopped_the_local_model_answers(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    own = LlmServer(tmp_path / "server.log")
+    own.start()
+    llm = remote(own.url)
+    try:
+        first, _ = answer(llm)
+        assert first.strip() and own.requests() == 1
+        own.stop()
+        with caplog.at_level(logging.WARNING, logger="voiced.llm_openai"):
+            second, generation = answer(llm, "And of Italy?")
+        assert second.strip() and generation.finish_reason in ("stop", "length")
+        assert "the local model answers" in caplog.text
+        # One conversation, whoever answered each turn of it.
+        assert [e.user for e in llm.conversation.exchanges] == [QUESTION, "And of Italy?"]
+    finally:
+        own.stop()
+        llm.close()
+
+
+def test_a_server_slow_to_its_first_word_is_not_waited_for(
+    server: LlmServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    proxy = DelayingProxy(server.port, delay_seconds=5.0)
+    llm = remote(proxy.url, first_token_timeout_seconds=1.0)
+    try:
+        started = time.monotonic()
+        with caplog.at_level(logging.WARNING, logger="voiced.llm_openai"):
+            text, generation = answer(llm)
+        assert text.strip()
+        assert generation.first_token_at is not None
+        assert generation.first_token_at - started < 5.0  # before the server's first byte
+        assert "no first word within 1 s" in caplog.text
+    finally:
+        llm.close()
+        proxy.close()
+
+
+def test_a_cancel_closes_the_stream(server: LlmServer) -> None:
+    proxy = DelayingProxy(server.port)
+    llm = remote(proxy.url, fallback=False, max_tokens=400)
+    try:
+        generation = llm.ask("Tell me a long story about a dragon and a knight.")
+        pieces = iter(generation)
+        assert next(pieces)
+        cancelled_at = time.monotonic()
+        generation.cancel()
+        list(pieces)  # the rest ends at once
+        assert time.monotonic() - cancelled_at < 1.0
+        assert generation.finish_reason == "cancelled"
+        assert generation.completion_tokens < 400
+        assert proxy.client_closed.wait(1.0), "the connection to the server stayed open"
+    finally:
+        llm.close()
+        proxy.close()
+
+
+def test_an_unreachable_server_without_a_fallback_fails_the_turn() -> None:
+    llm = remote(f"http://127.0.0.1:{free_port()}/v1", fallback=False)
+    try:
+        with pytest.raises(LlmError, match="cannot connect"):
+            answer(llm)
+    finally:
+        llm.close()
+
+
+def test_voiced_answers_a_question_through_the_server(server: LlmServer, tmp_path: Path) -> None:
+    """The whole turn, from the typed transcript to the spoken reply, with the server."""
+    config = tmp_path / "voiced.yaml"
+    config.write_text(
+        f"models_dir: {MODELS_DIR}\n"
+        f"llm: {{engine: openai, url: '{server.url}', temperature: 0.0}}\n"
+        f"state_file: {{path: {tmp_path / 'state.json'}}}\n",
+        encoding="utf-8",
+    )
+    asked = server.requests()
+    result = subprocess.run(
+        [sys.executable, "-m", "voiced.cli", "ask", "--config", str(config), QUESTION,
+         "--out", str(tmp_path / "reply.wav"), "--report", "-"],
+        cwd=ROOT, capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    (turn,) = json.loads(result.stdout)["turns"]
+    assert turn["answered_by"] == "llm" and turn["response"]
+    assert turn["timings"]["tts_first_audio_s"] is not None
+    assert server.requests() == asked + 1
+
+
+def test_check_says_whether_the_server_answers(server: LlmServer) -> None:
+    def note(url: str) -> str:
+        return server_note(OpenAiLlmConfig(engine="openai", url=url))
+
+    assert note(server.url) == f"server http://127.0.0.1:{server.port} answers"
+    assert "unreachable now" in note(f"http://127.0.0.1:{free_port()}/v1")

@@ -1,0 +1,126 @@
+"""The `asr` section: the recogniser named by `engine:`, with its own keys.
+
+    asr: {engine: whisper, model: whisper-tiny.en, window_seconds: 15, ...}
+    asr: {engine: vosk, model: vosk-model-small-en-us-0.15}
+    asr: {engine: auto}   # Vosk when its model is installed, otherwise Whisper
+
+Files written before the engines had sections of their own (whisper_model, vosk_model,
+whisper_window_seconds and Whisper's keys side by side) are read as they meant.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any, Literal
+
+from pydantic import Field
+
+from voiced.sections import Section
+
+if TYPE_CHECKING:
+    from voiced.asr import Recognizer
+
+
+class AsrSettings(Section):
+    """The keys every recogniser reads."""
+
+    # The registered name of the engine (entry points voiced.engines.asr).
+    engine: str
+    # Steer recognition toward the commands and device names (Whisper: a prompt; Vosk:
+    # a grammar).
+    command_bias: bool = True
+
+    def chosen(self, models_dir: Path) -> AsrSettings:
+        """The engine that runs: this one, unless it stands for a choice among others."""
+        return self
+
+    def load(self, models_dir: Path) -> Recognizer:
+        raise NotImplementedError
+
+
+class WhisperAsrConfig(AsrSettings):
+    engine: Literal["whisper"] = "whisper"
+    # A CTranslate2 model in models/whisper.
+    model: str = "whisper-tiny.en"
+    language: str = "en"
+    threads: Annotated[int, Field(ge=1, le=64)] = 2
+    # Decoding temperature: 0 (greedy) makes the transcript repeatable.
+    temperature: Annotated[float, Field(ge=0, le=1)] = 0.0
+    beam_size: Annotated[int, Field(ge=1, le=10)] = 1
+    # A command shorter than this is heard in a window this long instead of the full
+    # 30 s: 15 s halves the decoding time here and understands at most 1 % fewer commands
+    # (scripts/whisper-window measures both per window).
+    window_seconds: Annotated[int, Field(ge=10, le=30)] = 15
+
+    def model_path(self, models_dir: Path) -> Path:
+        return models_dir / "whisper" / self.model
+
+    def load(self, models_dir: Path) -> Recognizer:
+        from voiced.asr.whisper_engine import WhisperRecognizer
+
+        return WhisperRecognizer(self.model_path(models_dir), self)
+
+
+class VoskAsrConfig(AsrSettings):
+    engine: Literal["vosk"] = "vosk"
+    # A Vosk model in models/vosk.
+    model: str = "vosk-model-small-en-us-0.15"
+
+    def model_path(self, models_dir: Path) -> Path:
+        return models_dir / "vosk" / self.model
+
+    def load(self, models_dir: Path) -> Recognizer:
+        from voiced.asr.vosk_engine import VoskRecognizer
+
+        return VoskRecognizer(self.model_path(models_dir))
+
+
+class AutoAsrConfig(AsrSettings):
+    """Vosk when its model is installed (it streams: the text is ready at the endpoint),
+    otherwise Whisper; each with its own keys."""
+
+    engine: Literal["auto"] = "auto"
+    whisper: WhisperAsrConfig = WhisperAsrConfig()
+    vosk: VoskAsrConfig = VoskAsrConfig()
+
+    def chosen(self, models_dir: Path) -> AsrSettings:
+        engine = self.vosk if (self.vosk.model_path(models_dir) / "am").is_dir() else self.whisper
+        return engine.model_copy(update={"command_bias": self.command_bias})
+
+    def load(self, models_dir: Path) -> Recognizer:
+        return self.chosen(models_dir).load(models_dir)
+
+
+# Keys of the flat section, before each engine had its own: where each went.
+_WHISPER_KEYS = {
+    "whisper_model": "model",
+    "whisper_window_seconds": "window_seconds",
+    "language": "language",
+    "threads": "threads",
+    "temperature": "temperature",
+    "beam_size": "beam_size",
+}
+_VOSK_KEYS = {"vosk_model": "model"}
+
+
+def upgrade_asr(section: Any) -> Any:
+    """A flat `asr` section of an older file, in the shape of its engine's section.
+    Anything else is left as it is, for validation to judge."""
+    if not isinstance(section, dict):
+        return section
+    engine = section.get("engine", "auto")
+    flat = set(section) & ({*_WHISPER_KEYS, *_VOSK_KEYS} - {"model"})
+    if engine not in ("auto", "whisper", "vosk") or not flat:
+        return section
+    if engine == "whisper" and not set(section) & {"whisper_model", "whisper_window_seconds"}:
+        return section  # already written for the Whisper section
+    rest = {k: v for k, v in section.items() if k not in _WHISPER_KEYS and k not in _VOSK_KEYS}
+    whisper = {new: section[old] for old, new in _WHISPER_KEYS.items() if old in section}
+    vosk = {new: section[old] for old, new in _VOSK_KEYS.items() if old in section}
+    if engine == "whisper":
+        return {**rest, **whisper}
+    if engine == "vosk":
+        return {**rest, **vosk}
+    rest["whisper"] = {**(rest.get("whisper") or {}), **whisper}
+    rest["vosk"] = {**(rest.get("vosk") or {}), **vosk}
+    return rest

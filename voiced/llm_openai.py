@@ -1,0 +1,372 @@
+"""The language model on another machine: an OpenAI-compatible server streams the answer
+(/v1/chat/completions, stream=true, server-sent events), and the local model answers the
+turn instead when the server cannot be reached, fails, or is slower than
+`first_token_timeout_seconds` to its first word. The switch is only logged.
+
+One worker thread asks, one turn at a time, as the local engine does; a cancel (barge-in,
+discarded speculation) shuts the connection down, which ends the read at once. Each
+request has deadlines for connecting, the first word and the whole answer; a line and the
+whole stream are bounded in size; redirects are not followed (they would carry the token
+elsewhere); the token is read at each request, from a file or the environment.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import http.client
+import json
+import logging
+import os
+import queue
+import socket
+import threading
+import time
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from voiced.devices.secrets import check_secret, read_secret_file, redact
+from voiced.engines import Llm
+from voiced.errors import VoicedError
+from voiced.health import Health
+from voiced.llm import TOKENS_PER_MESSAGE, Conversation, Exchange, Generation, LlmError
+from voiced.llm_config import OpenAiLlmConfig
+
+log = logging.getLogger(__name__)
+
+# One server-sent event line: a chunk of a few hundred bytes; a whole answer is small.
+MAX_LINE_BYTES = 64 * 1024
+MAX_STREAM_BYTES = 4 * 1024 * 1024
+# The share of a word a token is, on average, for English: history is kept within its
+# budget by this estimate where the server does not say.
+CHARS_PER_TOKEN = 4
+# How much of an error body a log line quotes.
+MAX_QUOTED_BYTES = 200
+
+
+class ServerUnavailable(LlmError):
+    """The server gave no first word (unreachable, an error, or too slow): the local model
+    may answer instead."""
+
+
+class OpenAiLlm:
+    """Asks an OpenAI-compatible server; `ask` queues a request and returns its stream."""
+
+    def __init__(
+        self, config: OpenAiLlmConfig, fallback: Llm | None = None, health: Health | None = None
+    ) -> None:
+        self.config = config
+        self.fallback = fallback
+        self.health = health or Health()
+        self.conversation = Conversation(config.system_prompt, config.history_token_budget)
+        if fallback is not None:
+            # One conversation, whoever answers a turn of it.
+            fallback.conversation = self.conversation
+        self.server = Server(config, "/chat/completions")
+        self.model_path = Path(config.model)
+        self.threads = getattr(fallback, "threads", 0)
+        self._requests: queue.Queue[Generation | None] = queue.Queue()
+        self._thread = threading.Thread(target=self._run, name="llm", daemon=True)
+        self._thread.start()
+
+    def wait_constructed(self) -> None:
+        if self.fallback is not None:
+            self.fallback.wait_constructed()
+
+    def wait_ready(self, timeout_seconds: float | None = None) -> None:
+        """The server is not asked before the first turn: it may come up later."""
+        if self.fallback is not None:
+            self.fallback.wait_ready(timeout_seconds)
+
+    def ask(self, user: str, speculative: bool = False) -> Generation:
+        generation = Generation(user, speculative=speculative)
+        self._requests.put(generation)
+        return generation
+
+    def remember(self, generation: Generation) -> None:
+        if generation.exchange is not None:
+            self.conversation.add(generation.exchange)
+
+    def close(self) -> None:
+        self._requests.put(None)
+        self._thread.join(timeout=2)
+        if self.fallback is not None:
+            self.fallback.close()
+
+    def _run(self) -> None:
+        while True:
+            generation = self._requests.get()
+            if generation is None:
+                return
+            try:
+                with self.health.busy("llm", self.config.turn_timeout_seconds):
+                    self._answer(generation)
+            except BaseException as err:  # the turn fails, the worker lives on
+                log.error("LLM generation failed: %s", err)
+                generation.pieces.put(err)
+            finally:
+                generation.done_at = time.monotonic()
+                generation.pieces.put(None)
+
+    def _answer(self, generation: Generation) -> None:
+        if generation.cancelled.is_set():  # cut before it was asked
+            generation.finish_reason = "cancelled"
+            return
+        try:
+            reply = self._stream(generation)
+        except ServerUnavailable as err:
+            if generation.cancelled.is_set():
+                generation.finish_reason = "cancelled"
+                return
+            if self.fallback is None:
+                raise
+            log.warning("the LLM server did not answer (%s): the local model answers", err)
+            self._answer_locally(generation)
+            return
+        if generation.cancelled.is_set():
+            generation.finish_reason = "cancelled"
+        answer = "".join(reply).strip()
+        tokens = estimate_tokens(generation.user) + estimate_tokens(answer)
+        generation.exchange = Exchange(generation.user, answer, tokens)
+        if not generation.speculative:
+            self.conversation.add(generation.exchange)
+
+    def _answer_locally(self, generation: Generation) -> None:
+        """The local model's answer, passed on piece by piece as if it were the server's."""
+        if self.fallback is None:
+            return
+        local = self.fallback.ask(generation.user, generation.speculative)
+        generation.on_cancel(local.cancel)
+        for piece in local:
+            if generation.first_token_at is None:
+                generation.first_token_at = local.first_token_at or time.monotonic()
+            generation.pieces.put(piece)
+        for name in ("completion_tokens", "prompt_tokens", "prompt_tokens_evaluated"):
+            setattr(generation, name, getattr(local, name))
+        generation.finish_reason = local.finish_reason
+        generation.exchange = local.exchange
+
+    def _stream(self, generation: Generation) -> list[str]:
+        """Ask the server and put the answer's pieces on the generation as they come."""
+        started = time.monotonic()
+        first_word_by = started + self.config.first_token_timeout_seconds
+        deadline = started + self.config.turn_timeout_seconds
+        connection = self.server.connection()
+        generation.on_cancel(lambda: _shut(connection))
+        reply: list[str] = []
+        try:
+            response = self._request(connection, generation)
+            calls = ToolCalls()
+            received = 0
+            while not generation.cancelled.is_set():
+                now = time.monotonic()
+                limit = first_word_by if generation.first_token_at is None else deadline
+                if now >= limit:
+                    return self._overdue(generation, reply)
+                if connection.sock is not None:
+                    connection.sock.settimeout(limit - now)
+                line = response.readline(MAX_LINE_BYTES + 1)
+                received += len(line)
+                if len(line) > MAX_LINE_BYTES or received > MAX_STREAM_BYTES:
+                    raise self._failed(generation, "sent an event or a stream beyond the limit")
+                if not line:
+                    break  # the server closed the stream
+                event = parse_event(line)
+                if event == "[DONE]":
+                    break
+                if not isinstance(event, dict):
+                    continue
+                for piece in event_pieces(event, generation, calls):
+                    if generation.first_token_at is None:
+                        generation.first_token_at = time.monotonic()
+                    reply.append(piece)
+                    generation.pieces.put(piece)
+            call = calls.text()
+            if call:  # a server that parses tool calls itself: as the model wrote them
+                reply.append(call)
+                generation.pieces.put(call)
+        except (OSError, http.client.HTTPException, ValueError) as err:
+            if generation.cancelled.is_set():
+                return reply
+            if isinstance(err, TimeoutError):
+                return self._overdue(generation, reply)
+            raise self._failed(generation, f"broke off: {self.server.quote(err)}") from None
+        finally:
+            connection.close()
+        return reply
+
+    def _overdue(self, generation: Generation, reply: list[str]) -> list[str]:
+        if generation.first_token_at is None:
+            limit = self.config.first_token_timeout_seconds
+            raise ServerUnavailable(f"no first word within {limit:g} s")
+        log.warning("answer cut at the %.0f s limit", self.config.turn_timeout_seconds)
+        generation.finish_reason = "timeout"
+        return reply
+
+    def _failed(self, generation: Generation, why: str) -> LlmError:
+        if generation.first_token_at is None:
+            return ServerUnavailable(why)
+        return LlmError(f"the LLM server's answer {why}")
+
+    def _request(
+        self, connection: http.client.HTTPConnection, generation: Generation
+    ) -> http.client.HTTPResponse:
+        body = json.dumps(
+            {
+                "model": self.config.model,
+                "messages": self.conversation.messages(generation.user),
+                "max_tokens": self.config.max_tokens,
+                "temperature": self.config.temperature,
+                "top_p": self.config.top_p,
+                "seed": self.config.seed,
+                "stream": True,
+            }
+        ).encode("utf-8")
+        headers = {"Content-Type": "application/json", "Accept": "text/event-stream"}
+        try:
+            token = self.server.token()
+        except VoicedError as err:  # an unreadable token: the server cannot be asked
+            raise ServerUnavailable(str(err)) from None
+        if token:
+            headers["Authorization"] = f"Bearer {token}"
+        try:
+            connection.connect()
+        except OSError as err:
+            raise ServerUnavailable(
+                f"cannot connect to {self.server.where()}: {self.server.quote(err)}"
+            ) from None
+        if connection.sock is not None:
+            connection.sock.settimeout(self.config.first_token_timeout_seconds)
+        connection.request("POST", self.server.url.path, body=body, headers=headers)
+        response = connection.getresponse()
+        if response.status != 200:
+            content = response.read(MAX_QUOTED_BYTES).decode("utf-8", "replace")
+            raise ServerUnavailable(
+                f"{self.server.where()} answered {response.status}: {self.server.quote(content)}"
+            )
+        return response
+
+
+def server_note(config: OpenAiLlmConfig) -> str:
+    """What `voiced check` says of the server: whether it answers its model list now."""
+    server = Server(config, "/models")
+    connection = server.connection()
+    try:
+        headers = {"Authorization": f"Bearer {token}"} if (token := server.token()) else {}
+        connection.request("GET", server.url.path, headers=headers)
+        status = connection.getresponse().status
+    except (OSError, http.client.HTTPException, VoicedError) as err:
+        return f"server {server.where()} unreachable now ({server.quote(err)})"
+    finally:
+        connection.close()
+    if status != 200:
+        return f"server {server.where()} answered {status}"
+    return f"server {server.where()} answers"
+
+
+class Server:
+    """One endpoint of the server: its connection (no proxy, no redirects), its token."""
+
+    def __init__(self, config: OpenAiLlmConfig, path: str) -> None:
+        self.config = config
+        self.url = urlsplit(config.url.rstrip("/") + path)
+
+    def connection(self) -> http.client.HTTPConnection:
+        host, port = self.url.hostname or "", self.url.port
+        timeout = self.config.connect_timeout_seconds
+        if self.url.scheme == "https":
+            return http.client.HTTPSConnection(host, port, timeout=timeout)
+        return http.client.HTTPConnection(host, port, timeout=timeout)
+
+    def token(self) -> str | None:
+        if self.config.token_file is not None:
+            return read_secret_file(self.config.token_file, "LLM token_file", header_value=True)
+        value = os.environ.get(self.config.token_env)
+        if not value:
+            return None
+        return check_secret(value, f"the environment variable {self.config.token_env}", True)
+
+    def where(self) -> str:
+        return f"{self.url.scheme}://{self.url.netloc}"
+
+    def quote(self, err: object) -> str:
+        token = os.environ.get(self.config.token_env)
+        return redact(str(err), [token] if token else [])[:MAX_QUOTED_BYTES]
+
+
+class ToolCalls:
+    """Tool calls a server streams as structured deltas, put back in the form the model
+    writes them (<tool_call>{...}</tool_call>), for the same allow-list."""
+
+    def __init__(self) -> None:
+        self._name = ""
+        self._arguments = ""
+
+    def add(self, calls: Any) -> None:
+        if not isinstance(calls, list) or not calls or not isinstance(calls[0], dict):
+            return
+        function = calls[0].get("function")
+        if isinstance(function, dict):
+            self._name += str(function.get("name") or "")
+            self._arguments += str(function.get("arguments") or "")
+
+    def text(self) -> str:
+        if not self._name:
+            return ""
+        try:
+            arguments = json.loads(self._arguments or "{}")
+        except json.JSONDecodeError:
+            arguments = self._arguments  # refused by the gate, with its reason
+        call = json.dumps({"name": self._name, "arguments": arguments})
+        return f"<tool_call>{call}</tool_call>"
+
+
+def event_pieces(event: dict[str, Any], generation: Generation, calls: ToolCalls) -> list[str]:
+    """The text an event adds to the answer; its counts and finish reason noted."""
+    usage = event.get("usage")
+    if isinstance(usage, dict):
+        generation.completion_tokens = int(usage.get("completion_tokens") or 0)
+        generation.prompt_tokens = generation.prompt_tokens_evaluated = int(
+            usage.get("prompt_tokens") or 0
+        )
+    choices = event.get("choices")
+    if not isinstance(choices, list) or not choices or not isinstance(choices[0], dict):
+        return []
+    choice = choices[0]
+    if choice.get("finish_reason"):
+        generation.finish_reason = "length" if choice["finish_reason"] == "length" else "stop"
+    delta = choice.get("delta")
+    if not isinstance(delta, dict):
+        return []
+    calls.add(delta.get("tool_calls"))
+    content = delta.get("content")
+    if not isinstance(content, str) or not content:
+        return []
+    if not isinstance(usage, dict):
+        generation.completion_tokens += 1  # a chunk is a token on the servers tried
+    return [content]
+
+
+def parse_event(line: bytes) -> dict[str, Any] | str | None:
+    """A `data:` line's JSON object (or "[DONE]"); None for anything else (comments,
+    event names, blank lines between events)."""
+    text = line.decode("utf-8", "replace").strip()
+    if not text.startswith("data:"):
+        return None
+    data = text[len("data:") :].strip()
+    if data == "[DONE]":
+        return data
+    event = json.loads(data)  # a ValueError ends the stream as broken
+    return event if isinstance(event, dict) else None
+
+
+def estimate_tokens(text: str) -> int:
+    return len(text) // CHARS_PER_TOKEN + TOKENS_PER_MESSAGE
+
+
+def _shut(connection: http.client.HTTPConnection) -> None:
+    """End a blocked read on another thread: the socket is shut down, not closed under it."""
+    sock = connection.sock
+    if sock is not None:
+        with contextlib.suppress(OSError):  # already closed
+            sock.shutdown(socket.SHUT_RDWR)
