@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 
 from voiced.models import Models
-from voiced.tts import PhraseCache, Speaker
+from voiced.tts import PhraseCache
+from voiced.turn.loop import start_speaker
 
 
 def audio(samples: int) -> list[np.ndarray]:
@@ -66,7 +67,7 @@ class Recorder:
 def test_words_prepared_ahead_are_cached_and_never_played(models: Models) -> None:
     text = "The prepared test lamp is on."
     sink = Recorder()
-    speaker = Speaker(models.tts, sink)
+    speaker = start_speaker(models.tts, sink)
     try:
         speaker.prepare(text)
         speaker.speak("")  # behind the preparation in the speaker's queue
@@ -78,7 +79,7 @@ def test_words_prepared_ahead_are_cached_and_never_played(models: Models) -> Non
 
 def test_a_preparation_that_fails_leaves_the_speaker_working(models: Models) -> None:
     sink = Recorder()
-    speaker = Speaker(models.tts, sink)
+    speaker = start_speaker(models.tts, sink)
     voice = models.tts._voice
     try:
         models.tts._voice = None  # Piper fails on this one

@@ -18,8 +18,9 @@ from voiced.messages import WakeDetected
 from voiced.models import Models
 from voiced.replay import replay
 from voiced.sources import WavFileSource
-from voiced.speculation import Speculation, Speculator
-from voiced.tts import Speaker
+from voiced.speaker import Speaker
+from voiced.speculation import Speculation, Taken
+from voiced.turn.loop import start_speculator
 
 
 def config_for(tmp_path: Path, **endpoint: float) -> Config:
@@ -179,7 +180,7 @@ def progress(last_speech_end_s: float, pause_s: float, length_s: float = 2.0) ->
 
 def test_one_speculation_at_a_time_discarded_when_speech_resumes() -> None:
     started: list[Speculation] = []
-    speculator = Speculator(
+    speculator = start_speculator(
         repeatable_config().endpoint, run=lambda speculation: started.append(speculation)
     )
 
@@ -193,9 +194,8 @@ def test_one_speculation_at_a_time_discarded_when_speech_resumes() -> None:
     second = speculator.update(progress(1.4, pause_s=0.25))
     assert second is not None and second is not first
 
-    taken, discarded = speculator.take(speech_end_at_s=1.0 + 1.4)
-    assert (taken, discarded) == (second, 1)
-    assert speculator.take(speech_end_at_s=5.0) == (None, 0)
+    assert speculator.take(speech_end_at_s=1.0 + 1.4) == Taken(second, 1)
+    assert speculator.take(speech_end_at_s=5.0) == Taken(None, 0)
     # A long command is not speculated on.
     assert speculator.update(progress(9.0, pause_s=0.3, length_s=9.0)) is None
     speculator.close()

@@ -181,10 +181,11 @@ def _run(args: argparse.Namespace, config: Config) -> int:
 
 def _say(args: argparse.Namespace, config: Config) -> int:
     from voiced.sinks import SpeakerSink, WavSink
-    from voiced.tts import AudioSink, PiperTts, Speaker
+    from voiced.tts import AudioSink, PiperTts
+    from voiced.turn.loop import start_speaker
 
     sink: AudioSink = WavSink(args.out) if args.out else SpeakerSink(config.audio.output_device)
-    speaker = Speaker(PiperTts(config.models_dir, config.tts), sink)
+    speaker = start_speaker(PiperTts(config.models_dir, config.tts), sink)
     try:
         reply = speaker.speak(args.text)
     finally:

@@ -15,8 +15,9 @@ from voiced.audio import PrerollBuffer, seconds_to_samples
 from voiced.config import EndpointConfig, WakeConfig
 from voiced.endpoint import Endpointer, EndpointTimes, Event
 from voiced.messages import AudioChunk, WakeDetected
-from voiced.vad import SECONDS_PER_VAD_FRAME, SileroVad
-from voiced.wake import WakeGate, WakeWordDetector
+from voiced.turn.ports import VoiceActivity, WakeWord
+from voiced.vad import SECONDS_PER_VAD_FRAME
+from voiced.wake import WakeGate
 
 log = logging.getLogger(__name__)
 
@@ -25,7 +26,7 @@ log = logging.getLogger(__name__)
 PREROLL_DECISION_FRAMES = 3
 
 
-@dataclass
+@dataclass(frozen=True)
 class HeardCommand:
     """A command cut at its endpoint, with the recogniser session that heard it."""
 
@@ -62,8 +63,8 @@ class Listener:
 
     def __init__(
         self,
-        wake: WakeWordDetector,
-        vad: SileroVad,
+        wake: WakeWord,
+        vad: VoiceActivity,
         recognizer: Recognizer,
         wake_config: WakeConfig,
         endpoint_config: EndpointConfig,
