@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from voiced.models import Models
 from voiced.tts import PhraseCache
@@ -37,6 +38,7 @@ def test_a_phrase_longer_than_the_bound_is_not_kept() -> None:
     assert off.get("short") is None
 
 
+@pytest.mark.slow
 def test_the_voice_says_a_repeated_sentence_from_the_cache(models: Models) -> None:
     text = "The phrase cache test light is on."
     first = np.concatenate(list(models.tts.synthesize(text, cached=True)))
@@ -64,6 +66,7 @@ class Recorder:
         pass
 
 
+@pytest.mark.slow
 def test_words_prepared_ahead_are_cached_and_never_played(models: Models) -> None:
     text = "The prepared test lamp is on."
     sink = Recorder()
@@ -77,6 +80,7 @@ def test_words_prepared_ahead_are_cached_and_never_played(models: Models) -> Non
         speaker.close()
 
 
+@pytest.mark.slow
 def test_a_preparation_that_fails_leaves_the_speaker_working(models: Models) -> None:
     sink = Recorder()
     speaker = start_speaker(models.tts, sink)

@@ -53,6 +53,7 @@ def words_prepared(config: Config, monkeypatch: pytest.MonkeyPatch) -> list[tupl
     return prepared
 
 
+@pytest.mark.slow
 def test_speech_after_a_pause_discards_the_guess_and_only_the_whole_command_acts(
     models: Models, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -71,6 +72,7 @@ def test_speech_after_a_pause_discards_the_guess_and_only_the_whole_command_acts
     assert devices_on(config) == {"bedroom_lamp"}  # never the kitchen light
 
 
+@pytest.mark.slow
 def test_an_unfinished_command_at_a_pause_is_discarded_when_it_goes_on(
     models: Models, tmp_path: Path
 ) -> None:
@@ -83,6 +85,7 @@ def test_an_unfinished_command_at_a_pause_is_discarded_when_it_goes_on(
     assert devices_on(config) == {"bedroom_lamp"}
 
 
+@pytest.mark.slow
 def test_a_complete_command_ends_its_turn_early(
     models: Models, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -102,6 +105,7 @@ def test_a_complete_command_ends_its_turn_early(
     assert devices_on(config) == {"kitchen_light"}
 
 
+@pytest.mark.slow
 def test_an_incomplete_command_and_a_question_wait_the_full_silence(
     models: Models, tmp_path: Path
 ) -> None:
@@ -116,6 +120,7 @@ def test_an_incomplete_command_and_a_question_wait_the_full_silence(
     assert devices_on(config) == set()
 
 
+@pytest.mark.slow
 def test_a_question_is_recognised_and_answered_from_the_speculation(
     models: Models, tmp_path: Path
 ) -> None:
@@ -132,6 +137,7 @@ def test_a_question_is_recognised_and_answered_from_the_speculation(
     assert turn["after_endpoint_s"] == turn["timings"]["tts_first_audio_s"]
 
 
+@pytest.mark.slow
 def test_a_discarded_answer_never_joins_the_history(models: Models, tmp_path: Path) -> None:
     config = config_for(tmp_path)
 
@@ -145,6 +151,7 @@ def test_a_discarded_answer_never_joins_the_history(models: Models, tmp_path: Pa
     assert not any(user.rstrip("?.") == "What is the capital" for user in asked), asked
 
 
+@pytest.mark.slow
 def test_speculation_and_the_early_end_can_be_turned_off(models: Models, tmp_path: Path) -> None:
     config = config_for(tmp_path, speculate_after_seconds=0.0)
 
