@@ -39,12 +39,11 @@ HOLD_POLL_SECONDS = 0.005
 class Reply:
     """One turn's spoken reply, as it moves through synthesis and playback.
 
-    The events cross threads; the figures are written by the synthesis thread
-    (`sentences_spoken`, a synthesis `error`) and the playback thread (the rest), and
-    read by the turn only after `done` is set."""
+    The events cross threads; the figures are written by the synthesis thread (a
+    synthesis `error`) and the playback thread (the rest), and read by the turn only after
+    `done` is set."""
 
     first_audio_at: float | None = None
-    sentences_spoken: int = 0
     samples_spoken: int = 0
     error: BaseException | None = None
     done: threading.Event = field(default_factory=threading.Event)
@@ -165,7 +164,6 @@ class Speaker:
                     if reply.cancelled.is_set():
                         break
                     self._audio.put(Audio(reply, samples))
-            reply.sentences_spoken += 1
         except TtsError as err:
             log.error("%s", err)
             reply.error = err
