@@ -8,12 +8,14 @@ voice returns silence of a given length for each sentence.
 
 from __future__ import annotations
 
+import json
 import threading
 import time
 from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from unittest import mock
 
 import numpy as np
 
@@ -21,6 +23,9 @@ from tests.helpers import repeatable_config
 from voiced.asr import Decoder, Decoding, RecognizerSession
 from voiced.audio import SAMPLES_PER_CHUNK, FrameBuffer, samples_to_seconds
 from voiced.config import Config
+from voiced.intents.engine import IntentEngine
+from voiced.intents.matcher import IntentMatcher
+from voiced.intents.registry import Registry, load_registry
 from voiced.llm import Exchange, Generation, LlmError
 from voiced.messages import AudioChunk
 from voiced.pipeline import Pipeline
@@ -313,11 +318,34 @@ def fake_config(tmp_path: Path, **sections: object) -> Config:
     return repeatable_config(state_file={"path": str(tmp_path / "state.json")}, **sections)
 
 
+# Loading the plugins and compiling their sentence templates (a matcher warms itself up)
+# take most of a second: one registry, and one matcher per set of devices, serve every
+# test. Both are only read once built.
+_registry: list[Registry] = []
+_matchers: dict[str, IntentMatcher] = {}
+
+
+def intent_engine(config: Config, announce: Callable[[str], None]) -> IntentEngine:
+    """The intent engine of `config` (its own devices' state and timers)."""
+    if not _registry:
+        _registry.append(load_registry())
+    devices = json.dumps([device.model_dump(mode="json") for device in config.devices])
+    built = _matchers.get(devices)
+    matcher = IntentMatcher if built is None else (lambda _registry, _devices: built)
+    with mock.patch("voiced.intents.engine.IntentMatcher", matcher):
+        engine = IntentEngine(config, announce, _registry[0])
+    _matchers.setdefault(devices, engine.matcher)
+    return engine
+
+
 @contextmanager
 def fake_pipeline(
     config: Config, engines: FakeEngines, sink: FakeSink | None = None
 ) -> Iterator[Pipeline]:
-    pipeline = Pipeline(config, engines, sink or FakeSink())
+    announced: list[Pipeline] = []
+    intents = intent_engine(config, lambda text: announced[0].announce(text))
+    pipeline = Pipeline(config, engines, sink or FakeSink(), intents=intents)
+    announced.append(pipeline)
     try:
         yield pipeline
     finally:
