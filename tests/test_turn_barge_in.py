@@ -125,3 +125,21 @@ def test_stopping_cuts_the_turn_in_progress(tmp_path: Path) -> None:
 
     assert story.interrupted
     assert story.llm_finish_reason == "cancelled"
+
+
+def test_a_barge_in_cuts_an_answer_begun_in_the_silence(tmp_path: Path) -> None:
+    """The answer streams on the speculation thread while the turn thread waits for it:
+    the cut reaches it there."""
+    sink = FakeSink()
+    engines = FakeEngines(
+        recognizer=FakeRecognizer(["Tell me a long story", "What time is it?"]),
+        llm=FakeLlm(STORY, seconds_per_piece=0.01),
+    )
+    script = [*command(), Wait(sink.played), *AFTER_REFRACTORY, *command(), *silence(0.5)]
+
+    story, time_now = run(fake_config(tmp_path), engines, script, False, sink)
+
+    assert story.speculation == "used"
+    assert story.interrupted and story.llm_finish_reason == "cancelled"
+    assert engines.llm.asked[0] == ("Tell me a long story", True)
+    assert time_now.intent is not None and time_now.intent["name"] == "HassGetCurrentTime"

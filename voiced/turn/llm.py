@@ -42,8 +42,8 @@ class LlmResponder:
         self.act_on(turn, self.stream(turn))
 
     def adopt(self, turn: Turn, held: HeldAnswer) -> None:
-        """Let the answer begun during the silence run to its end, heard now (the turn
-        was released by the caller; `held` is how it ended)."""
+        """Take the answer begun during the silence, streamed to its end (`held` is how
+        it ended): kept in the history, a tool call carried out, an error raised."""
         generation = turn.generation
         if generation is not None:
             self.llm.remember(generation)

@@ -16,7 +16,7 @@ from voiced.memory import give_back_freed_memory
 from voiced.messages import WakeDetected
 from voiced.report import TurnReport
 from voiced.speaker import Speaker
-from voiced.speculation import Recognized, Speculation
+from voiced.speculation import HeldAnswer, Recognized, Speculation
 from voiced.turn.heard import RECOGNITION_DEADLINE_SECONDS, strip_wake_phrase
 from voiced.turn.intent import IntentResponder, Questions
 from voiced.turn.llm import LlmResponder
@@ -79,11 +79,17 @@ class Router:
         answering = speculation.turn() if speculation is not None else None
         turn = answering or self.new_turn(command.wake)
         report = turn.report
-        record_command(report, command, input_name, discarded)
         decode: Decoder | None = None
+        held: HeldAnswer | None = None
         self.current.begin(turn)
         try:
             self.status("thinking")
+            if speculation is not None and answering is not None:
+                # The speculation thread streams the answer into this turn: heard from
+                # now on, and the turn thread's own once the stream has ended.
+                turn.release()
+                held = speculation.finished()
+            record_command(report, command, input_name, discarded)
             if recognized is not None:
                 report.speculation = "used"
                 turn.reached("asr_final_s", recognized.at)
@@ -96,7 +102,7 @@ class Router:
                 report.transcript = strip_wake_phrase(text, command.wake.wake_word)
                 woke = report.transcript != text.strip()
             turn.log("heard: %r", report.transcript, stage="recognition")
-            self._route(turn, command, woke, speculation, recognized, answering, decode)
+            self._route(turn, command, woke, speculation, recognized, held, decode)
         except Exception as err:  # a turn always ends cleanly, with an apology
             # An error of a stage is told in its message; anything else needs its trace.
             trace = None if isinstance(err, VoicedError) else err
@@ -114,7 +120,7 @@ class Router:
         woke: bool,
         speculation: Speculation | None,
         recognized: Recognized | None,
-        answering: Turn | None,
+        held: HeldAnswer | None,
         decode: Decoder | None,
     ) -> None:
         """Who answers: the question asked last turn, the answer begun in the silence, a
@@ -129,11 +135,10 @@ class Router:
             turn.log("%s not confirmed in time: not done", asked.match.name, stage="intent")
         if not report.transcript:
             return
-        if speculation is not None and answering is not None:
-            # The answer began during the silence: now it may be heard.
+        if held is not None:
+            # The answer began during the silence, and was heard as it went on.
             report.answered_by = "llm"
-            turn.release()
-            self.llm.adopt(turn, speculation.finished())
+            self.llm.adopt(turn, held)
             return
         match = recognized.match if recognized is not None else None
         match = match or self.intents.match(report.transcript)

@@ -18,7 +18,8 @@ class Turn:
     sentences spoken.
 
     Written by one thread at a time: the speculation thread while it answers a question
-    held unheard, then (after `Speculation.finished`) the turn thread. `cancel` may come
+    (held unheard until the endpoint releases it), then, once `Speculation.finished`
+    returns, the turn thread. `cancel` may come
     from any thread: what it touches (`cancelled`, `reply`, `generation`, `held`) is
     guarded by `_lock`."""
 
