@@ -128,12 +128,14 @@ def _journal_handler() -> logging.Handler | None:
 
 
 def _replay(args: argparse.Namespace, config: Config) -> int:
+    from voiced.devices.imported import with_imported_devices
     from voiced.models import load_models
     from voiced.replay import replay
     from voiced.sources import WavFileSource
 
     # Read first: a bad file is reported before any model loads.
     source = WavFileSource(list(args.inputs), realtime=args.realtime)
+    config = with_imported_devices(config)
     models = load_models(config)
     try:
         report = replay(config, models, source, args.out)
@@ -144,11 +146,13 @@ def _replay(args: argparse.Namespace, config: Config) -> int:
 
 
 def _ask(args: argparse.Namespace, config: Config) -> int:
+    from voiced.devices.imported import with_imported_devices
     from voiced.models import load_models
     from voiced.replay import ask
     from voiced.sinks import SpeakerSink, WavSink
     from voiced.tts import AudioSink
 
+    config = with_imported_devices(config)
     sink: AudioSink = WavSink(args.out) if args.out else SpeakerSink(config.audio.output_device)
     models = load_models(config)
     try:

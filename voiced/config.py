@@ -265,6 +265,8 @@ class DeviceConfig(_Section):
     command_topic: MqttTopic | None = None
     state_topic: MqttTopic | None = None
     brightness_command_topic: MqttTopic | None = None
+    # The brightness a light takes at full: 100 (percent), or 255 or 254 (Home Assistant's).
+    brightness_scale: Annotated[int, Field(ge=1, le=65535)] = 100
     # Default: ON/OFF; LOCK/UNLOCK for a lock; OPEN/CLOSE for a garage door.
     payload_on: str = "ON"
     payload_off: str = "OFF"
@@ -320,6 +322,10 @@ class MqttConfig(_Section):
     # Announce the devices to Home Assistant through MQTT discovery.
     discovery: bool = False
     discovery_prefix: MqttTopic = "homeassistant"
+    # Devices announced under discovery_prefix become voiced's devices (docs/devices.md).
+    discovery_import: bool = False
+    # voiced's own state, mute switch, timers and say-entity, announced by discovery.
+    entities: bool = False
     timeout_seconds: Annotated[float, Field(gt=0, le=60)] = 3.0
 
 
@@ -329,6 +335,8 @@ class HomeAssistantConfig(_Section):
     token_file: Path | None = None
     token_env: str = "VOICED_HA_TOKEN"
     timeout_seconds: Annotated[float, Field(gt=0, le=60)] = 5.0
+    # Home Assistant's lights, switches, fans, locks and garage doors become voiced's devices.
+    import_devices: bool = Field(False, alias="import")
 
 
 def _demo_devices() -> list[DeviceConfig]:

@@ -17,12 +17,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from voiced.config import Config, ConfigError, load_config
+from voiced.devices.imported import DeviceImports, imports_devices
 from voiced.errors import VoicedError
 from voiced.health import Health, Supervisor
 from voiced.messages import AudioChunk
 from voiced.models import Models, load_models
 from voiced.notify import Notifier
 from voiced.pipeline import Pipeline
+from voiced.presence import Presence, node_id
 from voiced.sinks import SpeakerSink
 from voiced.sources import AudioInputError, AudioSource, MicrophoneSource, WavFileSource
 
@@ -69,10 +71,16 @@ def refresh_audio_devices() -> None:
 class _Heard:
     """A source that tells when its first chunk comes: the microphone truly works."""
 
-    def __init__(self, source: AudioSource, on_first_chunk: Callable[[], None]) -> None:
+    def __init__(
+        self,
+        source: AudioSource,
+        on_first_chunk: Callable[[], None],
+        after_chunk: Callable[[], None] = lambda: None,
+    ) -> None:
         self.source = source
         self.waits_for_replies = source.waits_for_replies
         self.on_first_chunk = on_first_chunk
+        self.after_chunk = after_chunk
 
     def chunks(self) -> Generator[AudioChunk, None, None]:
         with closing(self.source.chunks()) as chunks:
@@ -80,6 +88,7 @@ class _Heard:
                 self.on_first_chunk()
                 self.on_first_chunk = lambda: None
                 yield chunk
+                self.after_chunk()
 
 
 def default_source(config: Config) -> AudioSource:
@@ -108,12 +117,19 @@ class Daemon:
         self.signals = Signals()
         # Set while the microphone is missing: "listening" is not claimed until it hears.
         self._microphone_missing = False
+        # Devices from Home Assistant and MQTT discovery; a change there reloads.
+        self.imports = DeviceImports(self._devices_changed, skip_node=node_id(config.mqtt))
+        # voiced's own entities over MQTT (mqtt.entities); its mute closes the microphone.
+        self.presence: Presence | None = None
 
     def run(self) -> None:
         self.signals.install()
         interval = (self.notifier.watchdog_seconds or DEFAULT_SUPERVISION_SECONDS * 2) / 2
         supervisor = Supervisor(self.health, self.notifier.watchdog, interval)
         supervisor.start()
+        if self.config.mqtt.entities:
+            self.presence = Presence(self.config.mqtt, on_mute=lambda _: self.signals.wake.set())
+            self.presence.start(self.config.mqtt.timeout_seconds)
         models, pipeline = self._start(self.config)
         self.notifier.ready("listening")
         log.info("ready")
@@ -128,22 +144,36 @@ class Daemon:
             log.info("stopping")
             pipeline.close()
             models.close()
+            self.imports.close()
+            if self.presence is not None:
+                self.presence.close()
             supervisor.stop()
 
-    def _start(self, config: Config) -> tuple[Models, Pipeline]:
+    def _start(self, config: Config, models: Models | None = None) -> tuple[Models, Pipeline]:
         def loading(what: str) -> None:
             self.notifier.extend_timeout(LOAD_STEP_TIMEOUT_SECONDS)
             self.notifier.status(f"loading {what}")
 
-        models = load_models(config, progress=loading, health=self.health)
+        config = self.imports.apply(config)
+        models = models or load_models(config, progress=loading, health=self.health)
         pipeline = Pipeline(config, models, SpeakerSink(config.audio.output_device), self.health)
         pipeline.status = self._status
+        if self.presence is not None:
+            pipeline.on_turn_done = self.presence.turn_done
+            self.presence.attach(pipeline.announce, pipeline.intents.timers)
         return models, pipeline
+
+    def _devices_changed(self) -> None:
+        """MQTT discovery announced or removed a device: reloaded as by SIGHUP."""
+        self.signals.reload = True
+        self.signals.wake.set()
 
     def _status(self, text: str) -> None:
         if text == "listening" and self._microphone_missing:
             return
         self.notifier.status(text)
+        if self.presence is not None:
+            self.presence.status(text)
         log.debug("status: %s", text)
 
     def _microphone_heard(self) -> None:
@@ -158,8 +188,17 @@ class Daemon:
         last_logged: tuple[str, float] = ("", 0.0)
         while not (self.signals.stop or self.signals.reload):
             self.signals.wake.clear()
+            if self.presence is not None and self.presence.muted:
+                # Muted: the microphone stays closed until unmuted (or a signal).
+                self._status("muted")
+                self.signals.wake.wait()
+                continue
             try:
-                source = _Heard(self.source_factory(self.config), self._microphone_heard)
+                source = _Heard(
+                    self.source_factory(self.config),
+                    self._microphone_heard,
+                    self._after_chunk(pipeline),
+                )
                 pipeline.run(source, stop=self.signals.wake)
                 retry_seconds = RETRY_FIRST_SECONDS
             except AudioInputError as err:
@@ -177,6 +216,13 @@ class Daemon:
                     continue
                 retry_seconds = min(retry_seconds * 2, RETRY_MAX_SECONDS)
                 self._refresh_devices(pipeline)
+
+    def _after_chunk(self, pipeline: Pipeline) -> Callable[[], None]:
+        presence = self.presence
+        if presence is None:
+            return lambda: None
+        # After each chunk the listener has taken: is a command being heard?
+        return lambda: presence.capturing(pipeline.listener.capturing)
 
     def _refresh_devices(self, pipeline: Pipeline) -> None:
         """Restart PortAudio to see devices that came back; it closes every stream, so the
@@ -196,19 +242,22 @@ class Daemon:
             log.error("reload rejected, keeping the running configuration: %s", err)
             self.notifier.ready("listening")
             return models, pipeline
-        if new == self.config:
+        if new == self.config and not imports_devices(new):
             log.info("configuration unchanged")
             self.notifier.ready("listening")
             return models, pipeline
+        # Only the imported devices may have changed: the models stay.
+        same_models = models if new == self.config else None
         try:
             # The new models load beside the old ones: a failure leaves the old ones running.
-            new_models, new_pipeline = self._start(new)
+            new_models, new_pipeline = self._start(new, same_models)
         except VoicedError as err:
             log.error("reload rejected, keeping the running configuration: %s", err)
             self.notifier.ready("listening")
             return models, pipeline
         pipeline.close()
-        models.close()
+        if new_models is not models:
+            models.close()
         self.config = new
         log.info("configuration reloaded from %s", self.config_path)
         self.notifier.ready("listening")

@@ -53,6 +53,8 @@ class Pipeline:
         )
         # What the daemon is doing, for systemd's STATUS= and the log.
         self.status: Callable[[str], None] = lambda text: log.debug("status: %s", text)
+        # Each turn's report when it ends (voiced's entities in Home Assistant show it).
+        self.on_turn_done: Callable[[TurnReport], None] = lambda report: None
         # A command that changes something, heard with the command bias, is acted on only
         # when a decoding without the bias agrees (voiced/asr/heard_check.py).
         self.checker = HeardChecker(config, self.intents, self.health)
@@ -62,6 +64,7 @@ class Pipeline:
         self.router = Router(
             models, self.speaker, self.intents, intent, llm, self.health, self._status
         )
+        self.router.turn_done = self._turn_done
         work = SpeculativeWork(
             self.intents, self.checker, self.speaker, llm, self.health, self.router.new_turn
         )
@@ -119,6 +122,10 @@ class Pipeline:
     ) -> TurnReport:
         return self.answer(command, input_name, taken.speculation, taken.discarded)
 
+    # Looked up on each call: the daemon sets `status` and `on_turn_done` after the
+    # pipeline is built.
     def _status(self, text: str) -> None:
-        # Looked up on each call: the daemon sets `status` after the pipeline is built.
         self.status(text)
+
+    def _turn_done(self, report: TurnReport) -> None:
+        self.on_turn_done(report)

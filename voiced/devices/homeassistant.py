@@ -81,9 +81,16 @@ class HomeAssistantBackend:
     def _call(self, domain: str, service: str, body: dict[str, Any]) -> None:
         self._request("POST", f"/api/services/{domain}/{service}", body)
 
-    def _request(self, method: str, path: str, body: dict[str, Any] | None = None) -> Any:
+    def _request(
+        self,
+        method: str,
+        path: str,
+        body: dict[str, Any] | None = None,
+        content_types: tuple[str, ...] = ("application/json",),
+    ) -> Any:
         """The JSON answer to one request of the REST API; BackendError, naming the request
-        and never the token, for anything else."""
+        and never the token, for anything else. A rendered template comes as text/plain:
+        `content_types` lets it in (it is still read as bounded JSON)."""
         where = f"Home Assistant {self._base_url}: {method} {path}"
         token = self._token()
         timeout_seconds = self._config.timeout_seconds
@@ -118,7 +125,7 @@ class HomeAssistantBackend:
             hint = "; check the access token" if status == 401 else ""
             shown = "".join(char for char in reason if char.isprintable())[:MAX_REASON_CHARS]
             raise BackendError(f"{where}: HTTP {status} {redact(shown, [token])}{hint}")
-        if content_type.split(";", 1)[0].strip().lower() != "application/json":
+        if content_type.split(";", 1)[0].strip().lower() not in content_types:
             shown = "".join(char for char in content_type if char.isprintable())[:MAX_REASON_CHARS]
             raise BackendError(
                 f"{where}: the answer is {shown or 'untyped'}, not JSON: is homeassistant.url "

@@ -63,6 +63,14 @@ class MqttBackend:
         if percent <= 0:
             self.turn(device, False)
             return
+        value = max(1, round(percent * device.brightness_scale / 100))
+        json_on = _json_object(device.payload_on)
+        if not device.brightness_command_topic and json_on is not None:
+            # Home Assistant's JSON schema: the state and the brightness in one command.
+            command = json.dumps({**json_on, "brightness": value})
+            self._publish([(_command_topic(device), command, False)])
+            self._update(device.id, on=True, brightness_pct=percent)
+            return
         if not device.brightness_command_topic:
             raise BackendError(
                 f"{device.name} has no brightness_command_topic; it only turns on/off"
@@ -70,7 +78,7 @@ class MqttBackend:
         # As Home Assistant does: the brightness first, then the switch-on.
         self._publish(
             [
-                (device.brightness_command_topic, str(percent), False),
+                (device.brightness_command_topic, str(value), False),
                 (_command_topic(device), device.payload_on, False),
             ]
         )
@@ -301,7 +309,14 @@ def parse_state(device: DeviceConfig, payload: bytes | bytearray) -> tuple[bool 
     if not isinstance(data, dict):
         raise StateIgnored(f"{_shown(text)}: neither {state_on}/{state_off} nor a JSON object")
     state = data.get("state")
-    on = True if state == "ON" else False if state == "OFF" else None
+    # zigbee2mqtt's locks say {"state": "LOCK"}: the payloads count as states too.
+    on = (
+        True
+        if state in ("ON", state_on, device.payload_on)
+        else False
+        if state in ("OFF", state_off, device.payload_off)
+        else None
+    )
     brightness = data.get("brightness")
     brightness_pct = None
     if brightness is not None:
@@ -348,9 +363,20 @@ def discovery_config(device: DeviceConfig, prefix: str) -> tuple[str, dict[str, 
         body["state_topic"] = device.state_topic
     if device.kind == "light" and device.brightness_command_topic:
         body["brightness_command_topic"] = device.brightness_command_topic
-        # voiced publishes percentages, not Home Assistant's default 0-255.
-        body["brightness_scale"] = 100
+        # voiced publishes on the device's scale (percent unless told), not always 0-255.
+        body["brightness_scale"] = device.brightness_scale
     return f"{prefix}/{device.domain}/{unique_id}/config", body
+
+
+def _json_object(payload: str) -> dict[str, Any] | None:
+    """A payload that is a JSON object (a light in Home Assistant's JSON schema), else None."""
+    if not payload.startswith("{"):
+        return None
+    try:
+        value = json.loads(payload)
+    except ValueError:
+        return None
+    return value if isinstance(value, dict) else None
 
 
 def _command_topic(device: DeviceConfig) -> str:

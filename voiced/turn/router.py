@@ -49,6 +49,8 @@ class Router:
         self.llm = llm
         self.health = health
         self.status = status
+        # Told each turn's report as the turn ends (on the turn thread).
+        self.turn_done: Callable[[TurnReport], None] = lambda report: None
         self.current = CurrentTurn()
         self.questions: Questions = intent.questions
         self._ids_lock = threading.Lock()
@@ -171,4 +173,5 @@ class Router:
         )
         self.current.end(turn)
         give_back_freed_memory()
+        self.turn_done(report)
         self.status("listening")
