@@ -10,12 +10,15 @@ from tests.fakes import (
     FakeLlm,
     FakeRecognizer,
     FakeTts,
+    ScriptedSource,
     command,
     fake_config,
+    fake_pipeline,
     run,
 )
 from tests.helpers import saved_devices
 from voiced.config import Config
+from voiced.report import TurnReport
 from voiced.turn.llm import NO_ANSWER, REFUSED
 
 # No speculation, no early end: the turn recognises the command itself at the endpoint.
@@ -144,3 +147,13 @@ def test_the_reports_stages_come_in_the_order_they_happen(tmp_path: Path) -> Non
         assert at["asr_final_s"] <= at["first_sentence_s"] <= at["tts_first_audio_s"], at
         assert at["tts_first_audio_s"] <= at["reply_done_s"], at
         assert turn.latency_s is not None and turn.after_endpoint_s is not None
+
+
+def test_each_turn_s_report_is_told_as_it_ends(tmp_path: Path) -> None:
+    engines = FakeEngines(recognizer=FakeRecognizer(["What time is it?", "Tell me a joke"]))
+    told: list[TurnReport] = []
+    with fake_pipeline(plain_config(tmp_path), engines) as pipeline:
+        pipeline.on_turn_done = told.append
+        reports = pipeline.run(ScriptedSource([*command(), *command()]))
+
+    assert told == reports and len(told) == 2
