@@ -4,9 +4,10 @@ Whoever starts a thread owns it. The threads of a running pipeline:
 
 | thread: started by          | owns                              | joined to the others by      |
 |-----------------------------|-----------------------------------|------------------------------|
-| listening: the caller of    | the Listener (wake word, VAD, the | Speculator queue (Speculation|
-| `TurnLoop.run` (the daemon's| recogniser's sessions), the       | , Stop); CurrentTurn lock    |
-| main thread, replay)        | Speculator, the turn thread       | (cut); Questions lock        |
+| listening: the caller of    | the Listener (wake word, VAD, the | the speculation queue        |
+| `TurnLoop.run` (the daemon's| recogniser's sessions), the       | (Speculation, Stop);         |
+| main thread, replay)        | Speculator, the turn thread       | CurrentTurn's lock (a cut);  |
+|                             |                                   | Questions' lock              |
 | turn: `TurnLoop.run`, one a | its Turn and report, the intent   | Speculation events (ready,   |
 | command (HeardCommand,      | engine's calls for it             | checked, done); the speaker's|
 | Taken)                      |                                   | sentence queue               |
