@@ -3,7 +3,7 @@ that the audio of sentence N plays while N+1 is synthesised.
 
 What goes between the threads is one small message per kind, on two queues:
 
-    turn ─Say/Prepare/EndReply/Stop─▶ synthesis ─Audio/EndReply/Stop─▶ playback
+    turn ─Say/Prepare/EndReply/Stop─▶ synthesis ─Audio/Failed/EndReply/Stop─▶ playback
 
 The threads themselves are started by voiced.turn.loop.start_speaker.
 """
@@ -39,9 +39,9 @@ HOLD_POLL_SECONDS = 0.005
 class Reply:
     """One turn's spoken reply, as it moves through synthesis and playback.
 
-    The events cross threads; the figures are written by the synthesis thread (a
-    synthesis `error`) and the playback thread (the rest), and read by the turn only after
-    `done` is set."""
+    The events cross threads; the figures are written by the playback thread alone (a
+    synthesis error reaches it as a message) and read by the turn only after `done` is
+    set."""
 
     first_audio_at: float | None = None
     samples_spoken: int = 0
@@ -91,6 +91,14 @@ class Audio:
 
 
 @dataclass(frozen=True)
+class Failed:
+    """Synthesis failed for a sentence of this reply; it says nothing more."""
+
+    reply: Reply
+    error: Exception
+
+
+@dataclass(frozen=True)
 class EndReply:
     """No more sentences for this reply: once its audio is played, it is done."""
 
@@ -105,7 +113,10 @@ class Speaker:
         self.tts = tts
         self.sink = sink
         self._sentences: queue.Queue[Say | Prepare | EndReply | Stop] = queue.Queue()
-        self._audio: queue.Queue[Audio | EndReply | Stop] = queue.Queue()
+        self._audio: queue.Queue[Audio | Failed | EndReply | Stop] = queue.Queue()
+        # Replies whose synthesis failed (by id, until their end): owned by the synthesis
+        # thread.
+        self._failed: set[int] = set()
         # Started by voiced.turn.loop.start_speaker, joined on close.
         self.threads: list[threading.Thread] = []
 
@@ -149,6 +160,7 @@ class Speaker:
             if isinstance(item, Prepare):
                 self._prepare(item.text)
             elif isinstance(item, EndReply):
+                self._failed.discard(id(item.reply))
                 self._audio.put(item)
             else:
                 self._synthesize(item)
@@ -156,7 +168,7 @@ class Speaker:
 
     def _synthesize(self, say: Say) -> None:
         reply = say.reply
-        if reply.cancelled.is_set() or reply.error is not None:
+        if reply.cancelled.is_set() or id(reply) in self._failed:
             return
         try:
             with self.health.busy("tts", SYNTHESIS_DEADLINE_SECONDS):
@@ -166,7 +178,8 @@ class Speaker:
                     self._audio.put(Audio(reply, samples))
         except TtsError as err:
             log.error("%s", err)
-            reply.error = err
+            self._failed.add(id(reply))
+            self._audio.put(Failed(reply, err))
 
     def _prepare(self, text: str) -> None:
         try:
@@ -181,6 +194,9 @@ class Speaker:
         while not isinstance(item := self._audio.get(), Stop):
             if isinstance(item, EndReply):
                 item.reply.done.set()
+            elif isinstance(item, Failed):
+                if item.reply.error is None:
+                    item.reply.error = item.error
             else:
                 self._play(item.reply, item.samples)
 
@@ -201,7 +217,8 @@ class Speaker:
                     self.sink.write(piece, self.tts.sample_rate)
             except Exception as err:  # a failing speaker ends this reply, not the daemon
                 log.error("audio output failed: %s", err)
-                reply.error = err
+                if reply.error is None:
+                    reply.error = err
                 reply.cancelled.set()
                 break
             reply.samples_spoken += len(piece)
