@@ -16,8 +16,8 @@ Whoever starts a thread owns it. The threads of a running pipeline:
 |                             | takes it (`Speculation.finished`) | sentence queue               |
 | tts: `start_speaker`        | the voice                         | sentences in (Say, Prepare,  |
 |                             |                                   | EndReply, Stop); audio out   |
-| playback: `start_speaker`   | the sink                          | audio in (Audio, EndReply,   |
-|                             |                                   | Stop); Reply events          |
+| playback: `start_speaker`   | the sink; every Reply's figures   | audio in (Audio, Failed,     |
+|                             |                                   | EndReply, Stop); Reply events|
 | llm: `LlmWorker`            | the language model                | its request queue;           |
 | (voiced/llm.py)             |                                   | Generation.pieces            |
 | timers: `Timers`            | the wait for the next timer's end | the table's lock; `announce` |
