@@ -58,8 +58,9 @@ class SpeculativeWork:
             with self.health.busy("speculation", RECOGNITION_DEADLINE_SECONDS):
                 text = speculation.decode()
             transcript = strip_wake_phrase(text, progress.wake.wake_word)
-            asking = bool(transcript) and not progress.follow_up
-            match = self.intents.match(transcript) if asking else None
+            # Words after a question voiced asked are its answer, matched at the endpoint.
+            command = bool(transcript) and not progress.follow_up
+            match = self.intents.match(transcript) if command else None
             recognized = Recognized(transcript, transcript != text.strip(), match, time.monotonic())
         except Exception as err:  # the endpoint decodes it again
             log.warning("speculative recognition failed: %s", err)
@@ -69,8 +70,8 @@ class SpeculativeWork:
         def begin() -> Turn:
             return self.new_turn(progress.wake, True)
 
-        # A question: its answer can begin.
-        return recognized, speculation.settle(recognized, begin if asking and not match else None)
+        # A question (a command that matches no intent): its answer can begin.
+        return recognized, speculation.settle(recognized, begin if command and not match else None)
 
     def _check(self, speculation: Speculation, recognized: Recognized | None) -> HeardCheck | None:
         """For a command: its words synthesised ahead, and (meanwhile) the same audio
