@@ -38,3 +38,17 @@ def models(config: Config) -> Iterator[Models]:
     loaded = load_models(config)
     yield loaded
     loaded.close()
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """A test on the real models is marked slow: `pytest -m "not slow"` (the fast tier)
+    must never load them."""
+    unmarked = [
+        item.nodeid
+        for item in items
+        if "models" in getattr(item, "fixturenames", ()) and item.get_closest_marker("slow") is None
+    ]
+    if unmarked:
+        raise pytest.UsageError(
+            "tests on the real models must be marked slow: " + ", ".join(unmarked)
+        )

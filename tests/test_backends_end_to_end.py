@@ -25,6 +25,9 @@ from voiced.models import Models
 from voiced.replay import replay
 from voiced.sources import WavFileSource
 
+# Every test here loads the real models.
+pytestmark = pytest.mark.slow
+
 KITCHEN_LIGHT_ON = RECORDINGS / "commands" / "kitchen-light-on.wav"
 WHAT_TIME = RECORDINGS / "commands" / "time-piper.wav"
 COMMAND_TOPIC = "home/kitchen_light/set"

@@ -12,6 +12,9 @@ import pytest
 
 from tests.helpers import MODELS_DIR, ROOT, TEST_LLM_MODEL, recording
 
+# Every test here loads the real models.
+pytestmark = pytest.mark.slow
+
 LLM = f"llm/{TEST_LLM_MODEL}"
 
 

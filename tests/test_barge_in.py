@@ -19,6 +19,9 @@ from voiced.models import Models, llm_path
 from voiced.replay import replay
 from voiced.sources import WavFileSource
 
+# Every test here loads the real models.
+pytestmark = pytest.mark.slow
+
 
 def long_answers(config: Config) -> Config:
     """An answer far longer than the pause before the second wake word."""

@@ -36,6 +36,7 @@ def repeatable(tmp_path: Path) -> Path:
     )
 
 
+@pytest.mark.slow
 def test_replay_subprocess_writes_report_and_reply(tmp_path: Path, repeatable: Path) -> None:
     out, report_path = tmp_path / "reply.wav", tmp_path / "report.json"
     result = voiced(
@@ -52,6 +53,7 @@ def test_replay_subprocess_writes_report_and_reply(tmp_path: Path, repeatable: P
     assert "Traceback" not in result.stderr
 
 
+@pytest.mark.slow
 def test_replay_report_to_stdout(repeatable: Path) -> None:
     result = voiced("replay", recording("silence"), "--config", repeatable, "--report", "-")
     assert result.returncode == 0, result.stderr
@@ -65,6 +67,7 @@ def test_replay_report_to_stdout(repeatable: Path) -> None:
     }
 
 
+@pytest.mark.slow
 def test_48khz_stereo_24bit_recording_is_converted_and_understood(
     tmp_path: Path, repeatable: Path
 ) -> None:
@@ -103,6 +106,7 @@ def test_missing_wav_is_a_one_line_error(tmp_path: Path) -> None:
     assert_one_line_error(voiced("replay", tmp_path / "nowhere.wav"), "no such file")
 
 
+@pytest.mark.slow
 def test_wav_cut_inside_its_audio_plays_what_it_holds(tmp_path: Path, repeatable: Path) -> None:
     data = recording("ask-capital").read_bytes()
     cut = tmp_path / "cut.wav"
@@ -127,6 +131,7 @@ def test_missing_model_names_the_file_and_the_fix(tmp_path: Path) -> None:
     assert "Traceback" not in result.stderr
 
 
+@pytest.mark.slow
 def test_check_reports_a_missing_model_and_fails(tmp_path: Path) -> None:
     config = write_config(tmp_path / "voiced.yaml", f"models_dir: {tmp_path / 'empty'}\n")
     result = voiced("check", "--config", config)
@@ -135,6 +140,7 @@ def test_check_reports_a_missing_model_and_fails(tmp_path: Path) -> None:
     assert "PROBLEM  language model" in result.stdout
 
 
+@pytest.mark.slow
 def test_check_passes_with_the_embedded_models(repeatable: Path) -> None:
     result = voiced("check", "--config", repeatable)
     assert result.returncode == 0, result.stdout + result.stderr
@@ -160,6 +166,7 @@ def test_bad_config_stops_with_exit_78_naming_the_key(
     assert "Traceback" not in result.stderr
 
 
+@pytest.mark.slow
 def test_say_writes_speech_to_a_wav(tmp_path: Path, repeatable: Path) -> None:
     out = tmp_path / "said.wav"
     result = voiced(

@@ -14,6 +14,9 @@ from voiced.models import Models
 from voiced.replay import replay
 from voiced.sources import WavFileSource
 
+# Every test here loads the real models.
+pytestmark = pytest.mark.slow
+
 COMMANDS = RECORDINGS / "commands"
 STATE_BEFORE = {
     "kitchen_light": {"on": True, "brightness_pct": 80},

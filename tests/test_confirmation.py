@@ -43,6 +43,7 @@ def device_states(config: Config) -> dict[str, Any]:
     return saved_devices(config.state_file.path)
 
 
+@pytest.mark.slow
 def test_unlock_is_asked_about_and_done_on_a_yes(models: Models, tmp_path: Path) -> None:
     config = config_with_doors(tmp_path)
 
@@ -58,6 +59,7 @@ def test_unlock_is_asked_about_and_done_on_a_yes(models: Models, tmp_path: Path)
     assert device_states(config)["front_door"]["on"] is False  # unlocked
 
 
+@pytest.mark.slow
 def test_anything_but_yes_leaves_it_locked(models: Models, tmp_path: Path) -> None:
     config = config_with_doors(tmp_path)
 
@@ -69,6 +71,7 @@ def test_anything_but_yes_leaves_it_locked(models: Models, tmp_path: Path) -> No
     assert device_states(config) == {}
 
 
+@pytest.mark.slow
 def test_a_yes_after_the_time_allowed_does_nothing(models: Models, tmp_path: Path) -> None:
     # In the recording the yes comes 3 s after the question.
     config = config_with_doors(tmp_path, confirm={"timeout_seconds": 2.0})
@@ -79,6 +82,7 @@ def test_a_yes_after_the_time_allowed_does_nothing(models: Models, tmp_path: Pat
     assert device_states(config) == {}
 
 
+@pytest.mark.slow
 def test_a_garage_door_opens_only_after_a_yes(models: Models, tmp_path: Path) -> None:
     config = config_with_doors(tmp_path)
 
@@ -90,6 +94,7 @@ def test_a_garage_door_opens_only_after_a_yes(models: Models, tmp_path: Path) ->
     assert device_states(config)["garage_door"]["on"] is True  # open
 
 
+@pytest.mark.slow
 def test_words_that_argue_with_the_rules_do_nothing(models: Models, tmp_path: Path) -> None:
     config = config_with_doors(tmp_path)
 
@@ -101,6 +106,7 @@ def test_words_that_argue_with_the_rules_do_nothing(models: Models, tmp_path: Pa
     assert device_states(config) == {}
 
 
+@pytest.mark.slow
 def test_a_device_named_without_an_action_is_asked_about_and_the_answer_chooses(
     models: Models, tmp_path: Path
 ) -> None:
@@ -120,6 +126,7 @@ def test_a_device_named_without_an_action_is_asked_about_and_the_answer_chooses(
     assert device_states(config) == {"kitchen_light": {"on": False, "brightness_pct": None}}
 
 
+@pytest.mark.slow
 def test_a_device_named_without_an_action_and_no_answer_changes_nothing(
     models: Models, tmp_path: Path
 ) -> None:

@@ -8,7 +8,12 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
+
 from tests.helpers import MODELS_DIR, ROOT, TEST_LLM_MODEL
+
+# Every test here loads the real models.
+pytestmark = pytest.mark.slow
 
 
 def start_daemon(tmp_path: Path, input_device: str) -> subprocess.Popen[str]:

@@ -13,6 +13,9 @@ from pathlib import Path
 
 import pytest
 
+# Every test here loads the real models.
+pytestmark = pytest.mark.slow
+
 ROOT = Path(__file__).resolve().parent.parent
 INSTALL = ROOT / "scripts" / "install"
 UNINSTALL = ROOT / "scripts" / "uninstall"

@@ -30,16 +30,19 @@ def detector() -> WakeWordDetector:
     return WakeWordDetector(MODELS_DIR, "hey_jarvis", threshold=0.5)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", ["ask-capital", "espeak-ask-capital", "ask-capital-noisy"])
 def test_wake_word_fires_on_hey_jarvis(detector: WakeWordDetector, name: str) -> None:
     assert max(wake_scores(detector, recording(name))) > 0.8
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", ["no-wake-word", "silence", "noise"])
 def test_wake_word_stays_quiet_without_it(detector: WakeWordDetector, name: str) -> None:
     assert max(wake_scores(detector, recording(name))) < 0.2
 
 
+@pytest.mark.slow
 def test_two_wake_words_in_one_recording_score_twice(detector: WakeWordDetector) -> None:
     scores = np.array(wake_scores(detector, recording("two-questions")))
     rising_edges = np.flatnonzero((scores[1:] > 0.5) & (scores[:-1] <= 0.5))
@@ -52,6 +55,7 @@ def speech_fraction(vad: SileroVad, path: Path) -> float:
     return float(np.mean(np.array(probabilities) >= vad.threshold))
 
 
+@pytest.mark.slow
 def test_voice_activity_finds_speech_not_noise() -> None:
     vad = SileroVad(MODELS_DIR, threshold=0.5)
     assert speech_fraction(vad, recording("ask-capital")) > 0.3
@@ -60,6 +64,7 @@ def test_voice_activity_finds_speech_not_noise() -> None:
     assert speech_fraction(vad, recording("noise")) < 0.05
 
 
+@pytest.mark.slow
 def test_whisper_transcribes_a_question(models: Models) -> None:
     session = models.recognizer.start()
     session.accept(read_wav(recording("ask-capital")))
@@ -87,6 +92,7 @@ def recognise_streaming(recognizer: VoskRecognizer, path: Path) -> tuple[list[st
     return partials, session.finish()
 
 
+@pytest.mark.slow
 def test_vosk_recognises_most_korean_words_with_a_grammar(korean: VoskRecognizer) -> None:
     words = {
         "annyeonghaseyo": "안녕하세요",
@@ -104,17 +110,20 @@ def test_vosk_recognises_most_korean_words_with_a_grammar(korean: VoskRecognizer
     assert sum(results.values()) >= 8, results
 
 
+@pytest.mark.slow
 def test_vosk_streams_partial_results_before_the_final_one(korean: VoskRecognizer) -> None:
     partials, final = recognise_streaming(korean, RECORDINGS / "korean" / "annyeonghaseyo-140.wav")
     assert partials, "no partial result while the word was spoken"
     assert final
 
 
+@pytest.mark.slow
 def test_auto_engine_is_whisper_without_an_english_vosk_model() -> None:
     recognizer = load_recognizer(MODELS_DIR, AutoAsrConfig())
     assert recognizer.name == "whisper"
 
 
+@pytest.mark.slow
 def test_auto_engine_picks_vosk_when_its_model_is_installed(tmp_path: Path) -> None:
     (tmp_path / "vosk").mkdir()
     (tmp_path / "vosk" / "vosk-model-small-ko-0.22").symlink_to(KOREAN_MODEL)

@@ -14,6 +14,9 @@ from voiced.errors import ModelError
 from voiced.llm import Generation, LlmError, LlmWorker
 from voiced.models import Models, llm_path
 
+# Every test here loads the real models.
+pytestmark = pytest.mark.slow
+
 # Far more words than any spoken question, so that reading the prompt takes many slices.
 LONG_QUESTION = "Please remember these words: " + " ".join(
     f"apple{n} river{n} stone{n}" for n in range(80)

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from voiced.models import Models
-from voiced.tts import PhraseCache, Speaker
+from voiced.tts import PhraseCache
+from voiced.turn.loop import start_speaker
 
 
 def audio(samples: int) -> list[np.ndarray]:
@@ -36,6 +38,7 @@ def test_a_phrase_longer_than_the_bound_is_not_kept() -> None:
     assert off.get("short") is None
 
 
+@pytest.mark.slow
 def test_the_voice_says_a_repeated_sentence_from_the_cache(models: Models) -> None:
     text = "The phrase cache test light is on."
     first = np.concatenate(list(models.tts.synthesize(text, cached=True)))
@@ -63,10 +66,11 @@ class Recorder:
         pass
 
 
+@pytest.mark.slow
 def test_words_prepared_ahead_are_cached_and_never_played(models: Models) -> None:
     text = "The prepared test lamp is on."
     sink = Recorder()
-    speaker = Speaker(models.tts, sink)
+    speaker = start_speaker(models.tts, sink)
     try:
         speaker.prepare(text)
         speaker.speak("")  # behind the preparation in the speaker's queue
@@ -76,9 +80,10 @@ def test_words_prepared_ahead_are_cached_and_never_played(models: Models) -> Non
         speaker.close()
 
 
+@pytest.mark.slow
 def test_a_preparation_that_fails_leaves_the_speaker_working(models: Models) -> None:
     sink = Recorder()
-    speaker = Speaker(models.tts, sink)
+    speaker = start_speaker(models.tts, sink)
     voice = models.tts._voice
     try:
         models.tts._voice = None  # Piper fails on this one

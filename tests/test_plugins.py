@@ -17,6 +17,9 @@ import pytest
 
 from tests.helpers import MODELS_DIR, RECORDINGS, ROOT, TEST_LLM_MODEL
 
+# Every test here loads the real models.
+pytestmark = pytest.mark.slow
+
 VOICED = [sys.executable, "-m", "voiced.cli"]
 DICE_SOURCE = ROOT / "examples" / "voiced-dice"
 ROLL_A_DIE = RECORDINGS / "commands" / "roll-a-die.wav"

@@ -19,6 +19,9 @@ from voiced.sinks import NullSink
 from voiced.sources import WavFileSource
 from voiced.wavio import read_wav
 
+# Every test here loads the real models.
+pytestmark = pytest.mark.slow
+
 
 @pytest.fixture(autouse=True)
 def fresh_conversation(models: Models) -> None:

@@ -25,7 +25,7 @@ from tests.two_backends import (
 )
 from tests.two_backends import write_config as write_two_backends_config
 
-pytestmark = needs_mosquitto
+pytestmark = [pytest.mark.slow, needs_mosquitto]
 
 # The replies when the secrets are right; with wrong ones, both devices cannot be reached.
 SWITCHED = ["Turned on the kitchen light.", "Turned off the bedroom lamp."]

@@ -192,6 +192,7 @@ def stop(process: subprocess.Popen[str]) -> int:
             process.wait()
 
 
+@pytest.mark.slow
 def test_ready_status_watchdog_and_a_spoken_turn(service) -> None:  # type: ignore[no-untyped-def]
     notify, config, log = service
     write_config(config)
@@ -211,6 +212,7 @@ def test_ready_status_watchdog_and_a_spoken_turn(service) -> None:  # type: igno
     assert "STOPPING=1" in notify.lines()
 
 
+@pytest.mark.slow
 def test_sighup_reloads_a_good_config_and_keeps_the_old_one_on_a_bad_one(
     service,  # type: ignore[no-untyped-def]
 ) -> None:
@@ -235,6 +237,7 @@ def test_sighup_reloads_a_good_config_and_keeps_the_old_one_on_a_bad_one(
     assert code == 0
 
 
+@pytest.mark.slow
 def test_watchdog_pings_stop_when_a_stage_hangs(service) -> None:  # type: ignore[no-untyped-def]
     notify, config, log = service
     write_config(config)
@@ -290,6 +293,7 @@ class FlakyMicrophone:
         yield from source.chunks()
 
 
+@pytest.mark.slow
 def test_lost_microphone_is_waited_for_and_listening_resumes(config: Config) -> None:
     microphone = FlakyMicrophone()
     refreshed: list[float] = []

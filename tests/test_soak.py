@@ -9,7 +9,12 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from tests.helpers import MODELS_DIR, ROOT, TEST_LLM_MODEL
+
+# Every test here loads the real models.
+pytestmark = pytest.mark.slow
 
 
 def test_short_soak_leaks_nothing(tmp_path: Path) -> None:

@@ -18,8 +18,9 @@ from voiced.messages import WakeDetected
 from voiced.models import Models
 from voiced.replay import replay
 from voiced.sources import WavFileSource
-from voiced.speculation import Speculation, Speculator
-from voiced.tts import Speaker
+from voiced.speaker import Speaker
+from voiced.speculation import Speculation, Taken
+from voiced.turn.loop import start_speculator
 
 
 def config_for(tmp_path: Path, **endpoint: float) -> Config:
@@ -52,6 +53,7 @@ def words_prepared(config: Config, monkeypatch: pytest.MonkeyPatch) -> list[tupl
     return prepared
 
 
+@pytest.mark.slow
 def test_speech_after_a_pause_discards_the_guess_and_only_the_whole_command_acts(
     models: Models, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -70,6 +72,7 @@ def test_speech_after_a_pause_discards_the_guess_and_only_the_whole_command_acts
     assert devices_on(config) == {"bedroom_lamp"}  # never the kitchen light
 
 
+@pytest.mark.slow
 def test_an_unfinished_command_at_a_pause_is_discarded_when_it_goes_on(
     models: Models, tmp_path: Path
 ) -> None:
@@ -82,6 +85,7 @@ def test_an_unfinished_command_at_a_pause_is_discarded_when_it_goes_on(
     assert devices_on(config) == {"bedroom_lamp"}
 
 
+@pytest.mark.slow
 def test_a_complete_command_ends_its_turn_early(
     models: Models, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -101,6 +105,7 @@ def test_a_complete_command_ends_its_turn_early(
     assert devices_on(config) == {"kitchen_light"}
 
 
+@pytest.mark.slow
 def test_an_incomplete_command_and_a_question_wait_the_full_silence(
     models: Models, tmp_path: Path
 ) -> None:
@@ -115,6 +120,7 @@ def test_an_incomplete_command_and_a_question_wait_the_full_silence(
     assert devices_on(config) == set()
 
 
+@pytest.mark.slow
 def test_a_question_is_recognised_and_answered_from_the_speculation(
     models: Models, tmp_path: Path
 ) -> None:
@@ -131,6 +137,7 @@ def test_a_question_is_recognised_and_answered_from_the_speculation(
     assert turn["after_endpoint_s"] == turn["timings"]["tts_first_audio_s"]
 
 
+@pytest.mark.slow
 def test_a_discarded_answer_never_joins_the_history(models: Models, tmp_path: Path) -> None:
     config = config_for(tmp_path)
 
@@ -144,6 +151,7 @@ def test_a_discarded_answer_never_joins_the_history(models: Models, tmp_path: Pa
     assert not any(user.rstrip("?.") == "What is the capital" for user in asked), asked
 
 
+@pytest.mark.slow
 def test_speculation_and_the_early_end_can_be_turned_off(models: Models, tmp_path: Path) -> None:
     config = config_for(tmp_path, speculate_after_seconds=0.0)
 
@@ -179,7 +187,7 @@ def progress(last_speech_end_s: float, pause_s: float, length_s: float = 2.0) ->
 
 def test_one_speculation_at_a_time_discarded_when_speech_resumes() -> None:
     started: list[Speculation] = []
-    speculator = Speculator(
+    speculator = start_speculator(
         repeatable_config().endpoint, run=lambda speculation: started.append(speculation)
     )
 
@@ -193,9 +201,8 @@ def test_one_speculation_at_a_time_discarded_when_speech_resumes() -> None:
     second = speculator.update(progress(1.4, pause_s=0.25))
     assert second is not None and second is not first
 
-    taken, discarded = speculator.take(speech_end_at_s=1.0 + 1.4)
-    assert (taken, discarded) == (second, 1)
-    assert speculator.take(speech_end_at_s=5.0) == (None, 0)
+    assert speculator.take(speech_end_at_s=1.0 + 1.4) == Taken(second, 1)
+    assert speculator.take(speech_end_at_s=5.0) == Taken(None, 0)
     # A long command is not speculated on.
     assert speculator.update(progress(9.0, pause_s=0.3, length_s=9.0)) is None
     speculator.close()

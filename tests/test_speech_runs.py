@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 from voiced.config import Config
 from voiced.report import resident_mb
@@ -41,6 +42,7 @@ def test_no_run_is_longer_than_the_limit_and_nothing_is_lost() -> None:
     assert " ".join("".join(run) for run in runs) == text.strip()
 
 
+@pytest.mark.slow
 def test_the_voice_speaks_a_long_sentence_in_bounded_runs(config: Config) -> None:
     tts = PiperTts(Path(config.models_dir), config.tts)
     sentence = (
@@ -58,6 +60,7 @@ def test_the_voice_speaks_a_long_sentence_in_bounded_runs(config: Config) -> Non
     assert all(np.abs(chunk).max() > 10_000 for chunk in audio)  # each run at full scale
 
 
+@pytest.mark.slow
 def test_long_sentences_after_the_warm_up_do_not_grow_memory(config: Config) -> None:
     tts = PiperTts(Path(config.models_dir), config.tts)
     # The warm-up speaks a whole run of the longest length, or it would not reach the size.

@@ -153,6 +153,7 @@ class RecordingSink:
         self.wav.close()
 
 
+@pytest.mark.slow
 def test_a_running_pipeline_speaks_the_timer_announcement(
     config: Config, models: Models, tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:

@@ -36,6 +36,7 @@ def heard(recognizer: WhisperRecognizer, samples: np.ndarray, phrases: list[str]
     return session.finish()
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("name", "expected"),
     [
@@ -52,6 +53,7 @@ def test_a_short_window_hears_what_the_full_one_hears(
     assert expected <= words(heard(full_window, samples, PHRASES))
 
 
+@pytest.mark.slow
 def test_the_window_path_decodes_30_s_as_faster_whisper_does(
     full_window: WhisperRecognizer,
 ) -> None:
@@ -65,6 +67,7 @@ def test_the_window_path_decodes_30_s_as_faster_whisper_does(
         assert direct == full_window._decode_full(samples, prompt)
 
 
+@pytest.mark.slow
 def test_speech_longer_than_the_window_is_heard_to_its_end() -> None:
     names = ("ask-capital", "ask-sky", "commands/kitchen-light-on")
     long_speech = np.concatenate([read_wav(recording(name)) for name in names])
@@ -73,6 +76,7 @@ def test_speech_longer_than_the_window_is_heard_to_its_end() -> None:
     assert "france" in text and "sky" in text and "kitchen light" in text
 
 
+@pytest.mark.slow
 def test_silence_in_a_short_window_is_heard_as_nothing(short_window: WhisperRecognizer) -> None:
     assert heard(short_window, read_wav(recording("silence")), PHRASES) == ""
 
@@ -93,6 +97,7 @@ def test_a_transcript_that_loops_is_told_apart(text: str, loops: bool) -> None:
     assert repeats_itself(text) is loops
 
 
+@pytest.mark.slow
 def test_a_looping_short_window_is_decoded_again_in_the_full_one(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:

@@ -33,6 +33,11 @@ def int16_to_float32(samples: np.ndarray) -> np.ndarray:
     return samples.astype(np.float32) / 32768.0
 
 
+def float32_to_int16(samples: np.ndarray) -> np.ndarray:
+    """Scale float audio in [-1, 1] to int16 PCM, rounded, out-of-range values clipped."""
+    return np.clip(np.round(samples * 32768.0), -32768, 32767).astype(np.int16)
+
+
 class FrameBuffer:
     """Cuts reads of any length into frames of exactly `samples_per_frame` samples."""
 

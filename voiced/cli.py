@@ -185,10 +185,11 @@ def _run(args: argparse.Namespace, config: Config) -> int:
 
 def _say(args: argparse.Namespace, config: Config) -> int:
     from voiced.sinks import SpeakerSink, WavSink
-    from voiced.tts import AudioSink, Speaker
+    from voiced.tts import AudioSink
+    from voiced.turn.loop import start_speaker
 
     sink: AudioSink = WavSink(args.out) if args.out else SpeakerSink(config.audio.output_device)
-    speaker = Speaker(config.tts.load(config.models_dir), sink)
+    speaker = start_speaker(config.tts.load(config.models_dir), sink)
     try:
         reply = speaker.speak(args.text)
     finally:

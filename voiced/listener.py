@@ -26,7 +26,7 @@ log = logging.getLogger(__name__)
 PREROLL_DECISION_FRAMES = 3
 
 
-@dataclass
+@dataclass(frozen=True)
 class HeardCommand:
     """A command cut at its endpoint, with the recogniser session that heard it."""
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -31,21 +31,5 @@ class WakeDetected:
 
 
 @dataclass(frozen=True)
-class Transcript:
-    text: str
-    engine: str
-
-
-@dataclass(frozen=True)
-class Sentence:
-    text: str
-    index: int
-
-
-@dataclass(frozen=True)
-class SpokenAudio:
-    """Synthesised audio at the voice's own sample rate."""
-
-    samples: np.ndarray
-    sample_rate: int
-    sentence_index: int = field(default=0)
+class Stop:
+    """On a worker's queue: the worker ends (after passing it on, if it feeds another)."""

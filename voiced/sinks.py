@@ -12,6 +12,7 @@ from typing import Any
 
 import numpy as np
 
+from voiced.audio import int16_to_float32
 from voiced.errors import VoicedError
 from voiced.wavio import WavWriter
 
@@ -91,7 +92,7 @@ class SpeakerSink:
         with self._lock:
             if self._stream is None:
                 self._open(sample_rate)
-            data = samples.astype(np.float32) / 32768.0
+            data = int16_to_float32(samples)
             if self._resampler is not None:
                 data = self._resampler.resample_chunk(data)
             try:

@@ -3,7 +3,7 @@
 waited out. Speech resuming discards it; the confirmed endpoint adopts it.
 
 Nothing a person would notice happens here: no playback, no device action, no timer,
-no history. Those wait for the confirmed command (pipeline.Pipeline.answer).
+no history. Those wait for the confirmed command (voiced.turn.router).
 """
 
 from __future__ import annotations
@@ -12,14 +12,16 @@ import logging
 import queue
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass
 
 from voiced.asr import Decoder
 from voiced.asr.heard_check import HeardCheck
 from voiced.config import EndpointConfig
 from voiced.intents import IntentMatch
+from voiced.intents.tools import ToolCallSniffer
 from voiced.listener import CaptureProgress
+from voiced.messages import Stop
+from voiced.turn.turn import Turn
 
 log = logging.getLogger(__name__)
 
@@ -27,37 +29,49 @@ log = logging.getLogger(__name__)
 SAME_TIME_S = 0.002
 
 
-@dataclass
-class Speculation:
-    """One guess that the command ended at a pause."""
+@dataclass(frozen=True)
+class Recognized:
+    """What the command so far was heard as."""
 
-    progress: CaptureProgress
-    # The decoding of the audio up to the pause, taken where the audio is fed.
-    decode: Decoder
-    # Set once it is settled what the speculation is: recognised or not, a command or a
-    # question whose answer began.
-    ready: threading.Event = field(default_factory=threading.Event)
-    transcript: str = ""
+    transcript: str
     # The wake phrase began the text (heard where an answer to a question was awaited).
-    woke: bool = False
-    match: IntentMatch | None = None
-    # When the transcript and its match were known; None when recognition failed.
-    recognized_at: float | None = None
-    # What was prepared for a question: the pipeline's turn, held unheard, the state of
-    # its reply, and the error that ended it (set on the speculation thread, read after
-    # it ends).
-    turn: Any = None
-    reply_state: Any = None
-    error: BaseException | None = None
-    discarded: bool = False
-    # Whether the audio supports a command that would change something, heard with the
-    # command bias (a second decoding without it); None when there was nothing to check.
-    # `checked` is set once that is settled, after `ready`.
-    heard: HeardCheck | None = None
-    checked: threading.Event = field(default_factory=threading.Event)
-    lock: threading.Lock = field(default_factory=threading.Lock)
-    # Set when the speculation worker is done with it (a held answer streamed to its end).
-    done: threading.Event = field(default_factory=threading.Event)
+    woke: bool
+    match: IntentMatch | None
+    # When the transcript and its match were known (time.monotonic).
+    at: float
+
+
+@dataclass(frozen=True)
+class HeldAnswer:
+    """How the answer to a question, begun unheard, ended: what the model said (to act
+    on a tool call), or the error that stopped it."""
+
+    said: ToolCallSniffer | None = None
+    error: Exception | None = None
+
+
+class Speculation:
+    """One guess that the command ended at a pause.
+
+    Made on the listening thread, worked on by the speculation thread. Each result is
+    written once by the speculation thread before the event that announces it is set,
+    and read by others only after waiting for that event: `ready` (what it was heard as,
+    and the turn begun for a question), `checked` (the heard check), `done` (how the held
+    answer ended). Being discarded and the turn begun are guarded by `_lock`."""
+
+    def __init__(self, progress: CaptureProgress, decode: Decoder) -> None:
+        self.progress = progress
+        # The decoding of the audio up to the pause, taken where the audio is fed.
+        self.decode = decode
+        self.ready = threading.Event()
+        self.checked = threading.Event()
+        self.done = threading.Event()
+        self._lock = threading.Lock()
+        self._discarded = False
+        self._recognized: Recognized | None = None
+        self._turn: Turn | None = None
+        self._heard: HeardCheck | None = None
+        self._answer = HeldAnswer()
 
     @property
     def speech_end_at_s(self) -> float:
@@ -65,35 +79,97 @@ class Speculation:
         return self.progress.wake.at_s + self.progress.last_speech_end_s
 
     @property
-    def recognized(self) -> bool:
-        return self.ready.is_set() and self.recognized_at is not None
+    def discarded(self) -> bool:
+        with self._lock:
+            return self._discarded
+
+    @property
+    def recognized(self) -> Recognized | None:
+        """What it was heard as, once that is settled; None before, or when recognition
+        failed."""
+        return self._recognized if self.ready.is_set() else None
 
     @property
     def complete_command(self) -> bool:
         """A whole command that names configured things: the turn may end here."""
+        recognized = self.recognized
         return (
-            self.recognized
-            and self.match is not None
-            and self.match.complete
+            recognized is not None
+            and recognized.match is not None
+            and recognized.match.complete
             and not self.progress.follow_up
         )
 
+    # On the speculation thread.
+
+    def settle(
+        self, recognized: Recognized | None, begin: Callable[[], Turn] | None
+    ) -> Turn | None:
+        """Say what it was heard as; `begin` starts the turn that answers a question,
+        unless it was discarded already. Returns that turn."""
+        with self._lock:
+            self._recognized = recognized
+            if begin is not None and not self._discarded:
+                self._turn = begin()
+            turn = self._turn
+        self.ready.set()
+        return turn
+
+    def settle_check(self, heard: HeardCheck | None) -> None:
+        self._heard = heard
+        self.checked.set()
+
+    def settle_answer(self, answer: HeldAnswer) -> None:
+        self._answer = answer
+
+    def end(self) -> None:
+        """The worker is done with it, whatever happened: every waiter is let go."""
+        self.ready.set()
+        self.checked.set()
+        self.done.set()
+
+    # On any other thread.
+
+    def wait_recognized(self) -> Recognized | None:
+        self.ready.wait()
+        return self._recognized
+
+    def turn(self) -> Turn | None:
+        """The turn begun for a question (after `ready`)."""
+        self.ready.wait()
+        with self._lock:
+            return self._turn
+
+    def heard_check(self) -> HeardCheck | None:
+        self.checked.wait()
+        return self._heard
+
+    def finished(self) -> HeldAnswer:
+        """Wait until the worker is done with it (it streams a held answer to its end)."""
+        self.done.wait()
+        return self._answer
+
     def discard(self) -> None:
-        with self.lock:
-            self.discarded = True
-            turn = self.turn
+        with self._lock:
+            self._discarded = True
+            turn = self._turn
         if turn is not None:
             turn.cancel()
 
-    def finished(self) -> None:
-        """Wait until the worker is done with it (it streams a held answer to its end)."""
-        self.done.wait()
+
+@dataclass(frozen=True)
+class Taken:
+    """At the endpoint: the speculation on the whole command, if any, and how many were
+    discarded on the way."""
+
+    speculation: Speculation | None = None
+    discarded: int = 0
 
 
 class Speculator:
     """Owned by the listening thread: starts at most one speculation at a pause, discards
     it when speech resumes, and hands it over at the endpoint. Speculations run one after
-    another on one long-lived worker thread, started on first use."""
+    another on one worker thread (`work`, started by voiced.turn.loop)."""
 
     def __init__(self, config: EndpointConfig, run: Callable[[Speculation], None]) -> None:
         self.config = config
@@ -102,8 +178,8 @@ class Speculator:
         # A discarded one the worker may still be decoding: none starts until it ends.
         self._previous: Speculation | None = None
         self.discarded = 0
-        self._queue: queue.Queue[Speculation | None] = queue.Queue()
-        self._worker: threading.Thread | None = None
+        self._queue: queue.Queue[Speculation | Stop] = queue.Queue()
+        self.threads: list[threading.Thread] = []
 
     @property
     def enabled(self) -> bool:
@@ -131,22 +207,19 @@ class Speculator:
             return None
         speculation = Speculation(progress, progress.session.decoder())
         self._current = speculation
-        if self._worker is None:
-            self._worker = threading.Thread(target=self._work, name="speculation", daemon=True)
-            self._worker.start()
         self._queue.put(speculation)
         return speculation
 
-    def take(self, speech_end_at_s: float) -> tuple[Speculation | None, int]:
+    def take(self, speech_end_at_s: float) -> Taken:
         """At the endpoint of a command whose speech ended at `speech_end_at_s` (input
         time): the speculation on the whole command, if speech did not go on after it, and
         how many were discarded on the way. Starts afresh."""
         current = self._current
         if current is not None and speech_end_at_s > current.speech_end_at_s + SAME_TIME_S:
             self._discard()  # cut at the length cap while speech went on
-        taken, discarded = self._current, self.discarded
+        taken = Taken(self._current, self.discarded)
         self._current, self.discarded = None, 0
-        return taken, discarded
+        return taken
 
     def reset(self) -> None:
         """The command was dropped: nothing speculated on it is wanted."""
@@ -157,20 +230,19 @@ class Speculator:
     def close(self) -> None:
         """End the worker (after the speculation it may be running)."""
         self.reset()
-        if self._worker is not None:
-            self._queue.put(None)
-            self._worker.join(timeout=2)
-            self._worker = None
+        self._queue.put(Stop())
+        for thread in self.threads:
+            thread.join(timeout=2)
 
-    def _work(self) -> None:
-        while (speculation := self._queue.get()) is not None:
+    def work(self) -> None:
+        """The speculation thread: one speculation after another."""
+        while not isinstance(speculation := self._queue.get(), Stop):
             try:
                 self._run(speculation)
             except Exception:  # one failed speculation; the endpoint decodes it again
                 log.exception("speculation failed")
             finally:
-                speculation.checked.set()
-                speculation.done.set()
+                speculation.end()
 
     def _discard(self) -> None:
         current, self._current = self._current, None

@@ -1,38 +1,23 @@
-"""Speech synthesis with Piper, and the speaker that plays sentence N while N+1 is
-synthesised."""
+"""Speech synthesis with Piper (the speaker that plays it is voiced/speaker.py)."""
 
 from __future__ import annotations
 
 import json
 import logging
-import queue
 import threading
-import time
 from collections import OrderedDict
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Protocol
 
 import numpy as np
 
-from voiced.engines import Tts
+from voiced.audio import float32_to_int16
 from voiced.errors import ModelError, VoicedError
-from voiced.health import Health
 from voiced.onnx import load_session
-from voiced.sentences import SentenceSplitter
 from voiced.speech_config import PiperTtsConfig
 
 log = logging.getLogger(__name__)
-
-
-# Longer than any sentence takes to synthesise or a chunk to play: past it, a stage is stuck.
-SYNTHESIS_DEADLINE_SECONDS = 30.0
-PLAYBACK_DEADLINE_SECONDS = 10.0
-# Audio written to the sink at a time.
-PLAYBACK_SLICE_SECONDS = 0.1
-# How often a held reply looks whether it was cut while it waits to be released.
-HOLD_POLL_SECONDS = 0.005
 
 
 class TtsError(VoicedError):
@@ -119,7 +104,7 @@ class PiperTts:
         peak = float(np.max(np.abs(audio))) if audio.size else 0.0
         if peak > 1e-8:
             audio = audio / peak
-        return (np.clip(audio, -1.0, 1.0) * 32767).astype(np.int16)
+        return float32_to_int16(audio)
 
 
 def phoneme_runs(phonemes: list[str], limit: int) -> Iterator[list[str]]:
@@ -178,141 +163,3 @@ class PhraseCache:
             while self._samples > self.max_samples:
                 _text, dropped = self._audio.popitem(last=False)
                 self._samples -= sum(len(chunk) for chunk in dropped)
-
-
-@dataclass
-class Reply:
-    """One turn's spoken reply, as it moves through synthesis and playback."""
-
-    first_audio_at: float | None = None
-    sentences_spoken: int = 0
-    samples_spoken: int = 0
-    error: BaseException | None = None
-    done: threading.Event = field(default_factory=threading.Event)
-    cancelled: threading.Event = field(default_factory=threading.Event)
-    # Cleared for a reply prepared before it is known to be wanted (speculation): it is
-    # synthesised, but nothing is played until it is released.
-    released: threading.Event = field(default_factory=threading.Event)
-
-    def __post_init__(self) -> None:
-        self.released.set()
-
-    def wait(self, timeout_seconds: float | None = None) -> bool:
-        return self.done.wait(timeout_seconds)
-
-    def wait_until_released(self) -> bool:
-        """False if the reply was cut while it was held."""
-        while not self.released.wait(HOLD_POLL_SECONDS):
-            if self.cancelled.is_set():
-                return False
-        return not self.cancelled.is_set()
-
-
-_END = object()
-
-
-class Speaker:
-    """A synthesis thread that owns the voice and a playback thread that owns the sink,
-    joined by a queue: audio of sentence N plays while N+1 is synthesised."""
-
-    def __init__(self, tts: Tts, sink: AudioSink, health: Health | None = None) -> None:
-        self.health = health or Health()
-        self.tts = tts
-        self.sink = sink
-        # A sentence of a reply, its end, or (reply None) a sentence to prepare.
-        self._sentences: queue.Queue[tuple[Reply | None, Any] | None] = queue.Queue()
-        self._audio: queue.Queue[tuple[Reply, Any] | None] = queue.Queue()
-        self._synth_thread = threading.Thread(target=self._synthesize_loop, name="tts", daemon=True)
-        self._play_thread = threading.Thread(target=self._play_loop, name="playback", daemon=True)
-        self._synth_thread.start()
-        self._play_thread.start()
-
-    def begin(self, held: bool = False) -> Reply:
-        reply = Reply()
-        if held:
-            reply.released.clear()
-        return reply
-
-    def say(self, reply: Reply, text: str, cached: bool = False) -> None:
-        self._sentences.put((reply, (text, cached)))
-
-    def prepare(self, text: str) -> None:
-        """Synthesise `text` into the phrase cache, unheard: the words of a command whose
-        end is still awaited, said at once from the cache when it is confirmed."""
-        self._sentences.put((None, text))
-
-    def end(self, reply: Reply) -> None:
-        """No more sentences for this reply; `reply.done` is set once all is played."""
-        self._sentences.put((reply, _END))
-
-    def speak(self, text: str, cached: bool = False) -> Reply:
-        """Speak a whole text, sentence by sentence, and wait until it is played."""
-        splitter = SentenceSplitter()
-        reply = self.begin()
-        for sentence in [*splitter.feed(text + " "), *splitter.flush()]:
-            self.say(reply, sentence, cached)
-        self.end(reply)
-        reply.wait()
-        return reply
-
-    def close(self) -> None:
-        self._sentences.put(None)
-        self._synth_thread.join(timeout=2)
-        self._play_thread.join(timeout=2)
-        self.sink.close()
-
-    def _synthesize_loop(self) -> None:
-        while (item := self._sentences.get()) is not None:
-            reply, sentence = item
-            if reply is None:
-                self._prepare(sentence)
-            elif sentence is _END:
-                self._audio.put((reply, _END))
-            elif not reply.cancelled.is_set() and reply.error is None:
-                text, cached = sentence
-                try:
-                    with self.health.busy("tts", SYNTHESIS_DEADLINE_SECONDS):
-                        for samples in self.tts.synthesize(text, cached):
-                            if reply.cancelled.is_set():
-                                break
-                            self._audio.put((reply, samples))
-                    reply.sentences_spoken += 1
-                except TtsError as err:
-                    log.error("%s", err)
-                    reply.error = err
-        self._audio.put(None)
-
-    def _prepare(self, text: str) -> None:
-        try:
-            with self.health.busy("tts", SYNTHESIS_DEADLINE_SECONDS):
-                for _samples in self.tts.synthesize(text, cached=True):
-                    pass
-        except TtsError as err:  # said again on the confirmed command, and reported there
-            log.warning("%s", err)
-
-    def _play_loop(self) -> None:
-        while (item := self._audio.get()) is not None:
-            reply, samples = item
-            if samples is _END:
-                reply.done.set()
-                continue
-            if not reply.wait_until_released():
-                continue
-            if reply.first_audio_at is None:
-                reply.first_audio_at = time.monotonic()
-            # Played in short slices: a cut (barge-in) stops within one slice, not at the
-            # end of the sentence.
-            step = max(1, int(self.tts.sample_rate * PLAYBACK_SLICE_SECONDS))
-            for start in range(0, len(samples), step):
-                if reply.cancelled.is_set():
-                    break
-                piece = samples[start : start + step]
-                try:
-                    with self.health.busy("playback", PLAYBACK_DEADLINE_SECONDS):
-                        self.sink.write(piece, self.tts.sample_rate)
-                except Exception as err:  # a failing speaker ends this reply, not the daemon
-                    log.error("audio output failed: %s", err)
-                    reply.error = err
-                    reply.cancelled.set()
-                    break
-                reply.samples_spoken += len(piece)

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import numpy as np
 
-from voiced.audio import SAMPLE_RATE
+from voiced.audio import SAMPLE_RATE, float32_to_int16
 
 log = logging.getLogger(__name__)
 
@@ -28,7 +28,7 @@ def to_heard_format(audio: np.ndarray, sample_rate: int) -> np.ndarray:
         data = data.mean(axis=1)
     if sample_rate != SAMPLE_RATE and len(data):
         data = soxr.resample(data, sample_rate, SAMPLE_RATE, quality="HQ")
-    return np.clip(np.round(data * 32768.0), -32768, 32767).astype(np.int16)
+    return float32_to_int16(data)
 
 
 def read_wav(path: Path) -> np.ndarray:

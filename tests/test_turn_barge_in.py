@@ -1,0 +1,145 @@
+"""A wake word during a turn cuts it, on fake engines fed as a microphone feeds them (the
+source does not wait for replies): the listening thread and the turn thread at once."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from pathlib import Path
+
+import pytest
+
+from tests.fakes import (
+    FakeEngines,
+    FakeLlm,
+    FakeRecognizer,
+    FakeSink,
+    ScriptedSource,
+    Wait,
+    command,
+    fake_config,
+    fake_pipeline,
+    run,
+    silence,
+)
+from tests.helpers import saved_devices
+
+PLAIN = {"speculate_after_seconds": 0, "early_end_seconds": 0}
+STORY = ["Once upon a time. "] * 200
+# The wake word fires again only 2 s (wake.refractory_seconds) after it fired.
+AFTER_REFRACTORY = silence(0.8)
+
+
+def test_a_wake_word_during_the_reply_cuts_speech_and_generation(tmp_path: Path) -> None:
+    sink = FakeSink()
+    engines = FakeEngines(
+        recognizer=FakeRecognizer(["Tell me a long story", "What time is it?"]),
+        llm=FakeLlm(STORY, seconds_per_piece=0.01),
+    )
+    script = [*command(), Wait(sink.played), *AFTER_REFRACTORY, *command(), *silence(0.5)]
+
+    story, time_now = run(fake_config(tmp_path, endpoint=PLAIN), engines, script, False, sink)
+
+    assert story.interrupted
+    assert story.llm_finish_reason == "cancelled"
+    assert 0 < story.llm_completion_tokens < len(STORY)
+    assert time_now.intent is not None and time_now.intent["name"] == "HassGetCurrentTime"
+    assert not time_now.interrupted and time_now.reply_audio_seconds > 0
+
+
+def test_without_barge_in_the_reply_is_spoken_whole(tmp_path: Path) -> None:
+    sink = FakeSink()
+    engines = FakeEngines(
+        recognizer=FakeRecognizer(["Tell me a story"]),
+        # Longer than the rest of the script takes to be fed.
+        llm=FakeLlm(["Once. ", "Twice. ", "Thrice."], seconds_per_piece=0.2),
+    )
+    config = fake_config(tmp_path, endpoint=PLAIN, wake={"barge_in": False})
+    script = [*command(), Wait(sink.played), *AFTER_REFRACTORY, *command(), *silence(0.5)]
+
+    [story] = run(config, engines, script, False, sink)
+
+    assert not story.interrupted
+    assert story.response == "Once. Twice. Thrice."
+    assert engines.recognizer.sessions == 1  # the second wake word was not listened for
+
+
+def test_a_barge_in_while_the_turn_starts_cuts_it_as_it_begins(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The turn thread waits for the speculation's decoding when the wake word comes:
+    the cut is kept, and applied as the turn begins."""
+    config = fake_config(tmp_path)
+    sink = FakeSink()
+    decoded = threading.Event()
+    engines = FakeEngines(
+        recognizer=FakeRecognizer(["Turn on the kitchen light.", "What time is it?"], decoded)
+    )
+    started = threading.Event()
+    caplog.set_level(logging.INFO, logger="voiced.turn")
+    with fake_pipeline(config, engines, sink) as pipeline:
+        answer, cut = pipeline.loop.answer, pipeline.router.current.cut
+
+        def answering(*args):  # type: ignore[no-untyped-def]
+            started.set()
+            return answer(*args)
+
+        def cutting() -> None:
+            cut()
+            decoded.set()  # the decoding ends only once the cut was asked for
+
+        pipeline.loop.answer = answering
+        pipeline.router.current.cut = cutting  # type: ignore[method-assign]
+        script = [*command(), Wait(started), *AFTER_REFRACTORY, *command(), *silence(0.5)]
+        cut_turn, time_now = pipeline.run(ScriptedSource(script, waits_for_replies=False))
+
+    assert "turn 1 cut before it began" in caplog.messages
+    assert cut_turn.interrupted
+    assert cut_turn.speculation == "used"
+    assert cut_turn.reply_audio_seconds == 0  # nothing of its reply was heard
+    # The command itself was given: it is done, only its words are cut.
+    assert saved_devices(config.state_file.path)["kitchen_light"]["on"] is True
+    assert time_now.intent is not None and time_now.intent["name"] == "HassGetCurrentTime"
+    assert not time_now.interrupted
+    assert sink.samples == round(time_now.reply_audio_seconds * engines.tts.sample_rate)
+
+
+def test_stopping_cuts_the_turn_in_progress(tmp_path: Path) -> None:
+    sink = FakeSink()
+    stop = threading.Event()
+    engines = FakeEngines(
+        recognizer=FakeRecognizer(["Tell me a long story"]),
+        llm=FakeLlm(STORY, seconds_per_piece=0.01),
+    )
+    stopping = threading.Event()
+
+    def stop_on_first_audio() -> None:
+        if sink.played.wait(5):
+            stop.set()
+            stopping.set()
+
+    threading.Thread(target=stop_on_first_audio, daemon=True).start()
+    script = [*command(), Wait(stopping), *silence(0.5)]
+    with fake_pipeline(fake_config(tmp_path, endpoint=PLAIN), engines, sink) as pipeline:
+        [story] = pipeline.run(ScriptedSource(script, waits_for_replies=False), stop)
+
+    assert story.interrupted
+    assert story.llm_finish_reason == "cancelled"
+
+
+def test_a_barge_in_cuts_an_answer_begun_in_the_silence(tmp_path: Path) -> None:
+    """The answer streams on the speculation thread while the turn thread waits for it:
+    the cut reaches it there."""
+    sink = FakeSink()
+    engines = FakeEngines(
+        recognizer=FakeRecognizer(["Tell me a long story", "What time is it?"]),
+        llm=FakeLlm(STORY, seconds_per_piece=0.01),
+    )
+    script = [*command(), Wait(sink.played), *AFTER_REFRACTORY, *command(), *silence(0.5)]
+
+    story, time_now = run(fake_config(tmp_path), engines, script, False, sink)
+
+    assert story.speculation == "used"
+    assert story.interrupted and story.llm_finish_reason == "cancelled"
+    assert engines.llm.asked[0] == ("Tell me a long story", True)
+    assert time_now.intent is not None and time_now.intent["name"] == "HassGetCurrentTime"

@@ -1,0 +1,129 @@
+"""Questions voiced asks before it acts ("Unlock the front door?", "Did you mean: ...?")
+and the answer heard next without the wake word, on fake engines."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+from tests.fakes import (
+    FakeEngines,
+    FakeRecognizer,
+    Said,
+    ScriptedSource,
+    Wait,
+    answer,
+    command,
+    fake_config,
+    fake_pipeline,
+    run,
+    silence,
+)
+from tests.helpers import saved_devices
+from voiced.asr.heard_check import NOT_CAUGHT
+from voiced.config import Config
+from voiced.turn.intent import NOT_CONFIRMED
+
+FRONT_DOOR = {"id": "front_door", "name": "front door", "area": "hallway", "kind": "lock"}
+
+
+def with_a_lock(tmp_path: Path, **sections: object) -> Config:
+    devices = [device.model_dump() for device in fake_config(tmp_path).devices]
+    return fake_config(tmp_path, devices=[*devices, FRONT_DOOR], **sections)
+
+
+def test_an_unlock_is_asked_about_and_done_on_a_yes(tmp_path: Path) -> None:
+    config = with_a_lock(tmp_path)
+    engines = FakeEngines(recognizer=FakeRecognizer(["Unlock the front door.", "Yes."]))
+
+    asked, answered = run(config, engines, [*command(), *answer()])
+
+    assert asked.confirmation == "asked" and asked.response == "Unlock the front door?"
+    assert answered.confirmation == "confirmed"
+    assert answered.response == "Unlocked the front door."
+    assert answered.wake_at_s > asked.speech_end_at_s  # heard without a wake word
+    assert saved_devices(config.state_file.path)["front_door"]["on"] is False
+
+
+def test_anything_but_yes_leaves_it_locked(tmp_path: Path) -> None:
+    config = with_a_lock(tmp_path)
+    engines = FakeEngines(recognizer=FakeRecognizer(["Unlock the front door.", "No, wait."]))
+
+    _asked, answered = run(config, engines, [*command(), *answer()])
+
+    assert answered.confirmation == "declined"
+    assert answered.response == NOT_CONFIRMED
+    assert saved_devices(config.state_file.path) == {}
+
+
+def test_a_new_wake_word_instead_of_an_answer_is_a_new_command(tmp_path: Path) -> None:
+    config = with_a_lock(tmp_path)
+    engines = FakeEngines(
+        recognizer=FakeRecognizer(["Unlock the front door.", "Hey Jarvis, what time is it?"])
+    )
+
+    _asked, new = run(config, engines, [*command(), *answer()])
+
+    assert new.confirmation is None
+    assert new.intent is not None and new.intent["name"] == "HassGetCurrentTime"
+    assert saved_devices(config.state_file.path) == {}
+
+
+def test_no_answer_in_time_does_nothing(tmp_path: Path) -> None:
+    config = with_a_lock(tmp_path, confirm={"timeout_seconds": 1.0})
+    engines = FakeEngines(recognizer=FakeRecognizer(["Unlock the front door.", "Yes."]))
+
+    [asked] = run(config, engines, [*command(), *silence(1.5), *answer()])
+
+    assert asked.confirmation == "asked"
+    assert saved_devices(config.state_file.path) == {}
+
+
+def test_a_command_heard_otherwise_without_the_bias_is_asked_about(tmp_path: Path) -> None:
+    config = fake_config(tmp_path)
+    heard = Said("Turn on the kitchen light.", unbiased="Turn off the bedroom lamp.")
+    engines = FakeEngines(recognizer=FakeRecognizer([heard, "Yes."]))
+
+    asked, answered = run(config, engines, [*command(), *answer()])
+
+    assert asked.heard_check is not None and asked.heard_check["decision"] == "ask"
+    assert asked.response == "Did you mean: turn on the kitchen light?"
+    assert answered.confirmation == "confirmed"
+    assert answered.response == "Turned on the kitchen light."
+    assert saved_devices(config.state_file.path)["kitchen_light"]["on"] is True
+
+
+def test_a_command_heard_as_nothing_without_the_bias_is_not_done(tmp_path: Path) -> None:
+    config = fake_config(tmp_path)
+    engines = FakeEngines(recognizer=FakeRecognizer([Said("Turn on the kitchen light.", "")]))
+
+    [turn] = run(config, engines, command())
+
+    assert turn.heard_check is not None and turn.heard_check["decision"] == "not_caught"
+    assert turn.response == NOT_CAUGHT
+    assert saved_devices(config.state_file.path) == {}
+
+
+def test_a_question_asked_while_listening_resumes_is_answered(tmp_path: Path) -> None:
+    """Fed as a microphone feeds it: the turn thread asks while the listening thread
+    listens for a barge-in; once the turn is over, the answer is heard without the wake
+    word."""
+    config = with_a_lock(tmp_path)
+    engines = FakeEngines(recognizer=FakeRecognizer(["Unlock the front door.", "Yes."]))
+    answered = threading.Event()
+    with fake_pipeline(config, engines) as pipeline:
+        inner = pipeline.loop.answer
+
+        def answering(*args):  # type: ignore[no-untyped-def]
+            report = inner(*args)
+            answered.set()
+            return report
+
+        pipeline.loop.answer = answering
+        script = [*command(), Wait(answered), *silence(0.4), *answer(), *silence(0.5)]
+        asked, confirmed = pipeline.run(ScriptedSource(script, waits_for_replies=False))
+
+    assert asked.confirmation == "asked"
+    assert confirmed.confirmation == "confirmed"
+    assert confirmed.response == "Unlocked the front door."
+    assert saved_devices(config.state_file.path)["front_door"]["on"] is False

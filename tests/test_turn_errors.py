@@ -1,0 +1,75 @@
+"""A turn always ends cleanly: whatever fails is apologised for and reported, and the
+next command is answered. On fake engines."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from tests.fakes import (
+    FakeEngines,
+    FakeLlm,
+    FakeRecognizer,
+    FakeTts,
+    command,
+    fake_config,
+    fake_pipeline,
+    run,
+)
+from voiced.replay import typed_command
+from voiced.turn.router import APOLOGY
+
+PLAIN = {"speculate_after_seconds": 0, "early_end_seconds": 0}
+
+
+def test_a_failing_model_is_apologised_for(tmp_path: Path) -> None:
+    engines = FakeEngines(
+        recognizer=FakeRecognizer(["Why is the sky blue?", "What time is it?"]),
+        llm=FakeLlm(fail=RuntimeError("out of memory")),
+    )
+
+    failed, next_one = run(fake_config(tmp_path, endpoint=PLAIN), engines, [*command(), *command()])
+
+    assert failed.response == APOLOGY
+    assert failed.error == "generation failed: out of memory"
+    assert next_one.error is None and next_one.answered_by == "intent"
+
+
+def test_a_failure_in_an_answer_begun_in_the_silence_is_apologised_for(tmp_path: Path) -> None:
+    engines = FakeEngines(
+        recognizer=FakeRecognizer(["Why is the sky blue?"]),
+        llm=FakeLlm(fail=RuntimeError("out of memory")),
+    )
+
+    [failed] = run(fake_config(tmp_path), engines, command())
+
+    assert failed.speculation == "used"
+    assert failed.response == APOLOGY
+    assert failed.error == "generation failed: out of memory"
+
+
+def test_an_unexpected_error_is_apologised_for_too(tmp_path: Path) -> None:
+    """Not only a stage's own error: anything raised in a turn ends it cleanly."""
+
+    def broken(user: str) -> list[str]:
+        raise KeyError(user)
+
+    engines = FakeEngines(llm=FakeLlm(broken))
+    with fake_pipeline(fake_config(tmp_path), engines) as pipeline:
+        turn = pipeline.answer(typed_command("Why is the sky blue?", "hey_jarvis"))
+
+    assert turn.response == APOLOGY
+    assert turn.error == "'Why is the sky blue?'"
+    assert turn.answered_by == "llm"
+
+
+def test_a_failing_voice_is_reported(tmp_path: Path) -> None:
+    engines = FakeEngines(
+        recognizer=FakeRecognizer(["Turn on the kitchen light."]),
+        tts=FakeTts(fail_on="Turned on the kitchen light."),
+    )
+
+    [turn] = run(fake_config(tmp_path, endpoint=PLAIN), engines, command())
+
+    assert turn.error == "fake voice failed on 'Turned on the kitchen light.'"
+    assert turn.reply_audio_seconds == 0
+    assert turn.answered_by == "intent"

@@ -1,0 +1,101 @@
+"""Speculation at a pause, on fake engines: the guess adopted at the endpoint, discarded
+when speech goes on, and a complete command ended early."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from tests.fakes import (
+    FakeEngines,
+    FakeLlm,
+    FakeRecognizer,
+    FakeSink,
+    FakeTts,
+    command,
+    fake_config,
+    run,
+    silence,
+    speech,
+    wake,
+)
+from tests.helpers import saved_devices
+
+
+def test_a_question_s_answer_begun_in_the_silence_is_adopted(tmp_path: Path) -> None:
+    engines = FakeEngines(
+        recognizer=FakeRecognizer(["Why is the sky blue?"]),
+        llm=FakeLlm(["Because ", "of the air."]),
+    )
+
+    [turn] = run(fake_config(tmp_path), engines, command())
+
+    assert turn.speculation == "used"
+    assert turn.answered_by == "llm"
+    assert turn.response == "Because of the air."
+    # Asked once, speculatively, and kept in the history once adopted.
+    assert engines.llm.asked == [("Why is the sky blue?", True)]
+    assert engines.llm.remembered == engines.llm.generations
+    assert not turn.ended_early  # a question waits out the whole silence
+    assert turn.speculations_discarded == 0
+
+
+def test_speech_after_the_pause_discards_the_answer_begun(tmp_path: Path) -> None:
+    sink = FakeSink()
+    engines = FakeEngines(
+        recognizer=FakeRecognizer(["Why is the sky blue?"]),
+        llm=FakeLlm(["Because of the air."]),
+        tts=FakeTts(seconds_per_sentence=0.25),
+    )
+    script = [*wake(), *speech(0.5), *silence(0.32), *speech(0.4), *silence(1.0)]
+
+    [turn] = run(fake_config(tmp_path), engines, script, sink=sink)
+
+    assert turn.speculations_discarded == 1
+    assert turn.speculation == "used"
+    first, adopted = engines.llm.generations
+    assert engines.llm.remembered == [adopted]  # the discarded answer never joins the history
+    # Only the adopted answer was heard.
+    assert turn.reply_audio_seconds == 0.25
+    assert sink.samples == round(0.25 * engines.tts.sample_rate)
+    assert first.speculative and adopted.speculative
+
+
+def test_a_complete_command_ends_its_turn_early_and_acts_once(tmp_path: Path) -> None:
+    config = fake_config(tmp_path)
+    engines = FakeEngines(recognizer=FakeRecognizer(["Turn on the kitchen light."]))
+
+    [turn] = run(config, engines, command(then_silence=1.0))
+
+    assert turn.ended_early
+    assert turn.speculation == "used"
+    assert turn.answered_by == "intent"
+    assert turn.heard_check is not None and turn.heard_check["decision"] == "act"
+    # Its words were synthesised ahead, into the cache, and said from it.
+    assert engines.tts.synthesized[0] == ("Turned on the kitchen light.", True)
+    assert saved_devices(config.state_file.path)["kitchen_light"]["on"] is True
+    assert engines.llm.asked == []
+
+
+def test_a_command_that_goes_on_after_a_pause_acts_only_when_whole(tmp_path: Path) -> None:
+    config = fake_config(tmp_path)
+    engines = FakeEngines(recognizer=FakeRecognizer(["Turn on the kitchen light."]))
+    # A pause long enough to speculate, too short to end early.
+    script = [*wake(), *speech(0.5), *silence(0.32), *speech(0.4), *silence(1.0)]
+
+    [turn] = run(config, engines, script)
+
+    assert turn.speculations_discarded == 1
+    assert turn.response == "Turned on the kitchen light."
+    assert turn.speech_end_at_s > 1.2  # the whole command, not the part before the pause
+    assert saved_devices(config.state_file.path)["kitchen_light"]["on"] is True
+
+
+def test_without_speculation_the_endpoint_recognises_the_command(tmp_path: Path) -> None:
+    config = fake_config(tmp_path, endpoint={"speculate_after_seconds": 0})
+    engines = FakeEngines(recognizer=FakeRecognizer(["Why is the sky blue?"]))
+
+    [turn] = run(config, engines, command())
+
+    assert turn.speculation is None
+    assert engines.llm.asked == [("Why is the sky blue?", False)]
+    assert engines.llm.remembered == []  # a plain answer is kept by the worker itself

@@ -1,0 +1,224 @@
+"""The speaker: sentences of a reply synthesised on one thread and played on another, so
+that the audio of sentence N plays while N+1 is synthesised.
+
+What goes between the threads is one small message per kind, on two queues:
+
+    turn ─Say/Prepare/EndReply/Stop─▶ synthesis ─Audio/Failed/EndReply/Stop─▶ playback
+
+The threads themselves are started by voiced.turn.loop.start_speaker.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from voiced.health import Health
+from voiced.messages import Stop
+from voiced.sentences import SentenceSplitter
+from voiced.tts import AudioSink, TtsError
+from voiced.turn.ports import Voice
+
+log = logging.getLogger(__name__)
+
+# Longer than any sentence takes to synthesise or a chunk to play: past it, a stage is stuck.
+SYNTHESIS_DEADLINE_SECONDS = 30.0
+PLAYBACK_DEADLINE_SECONDS = 10.0
+# Audio written to the sink at a time.
+PLAYBACK_SLICE_SECONDS = 0.1
+# How often a held reply looks whether it was cut while it waits to be released.
+HOLD_POLL_SECONDS = 0.005
+
+
+@dataclass
+class Reply:
+    """One turn's spoken reply, as it moves through synthesis and playback.
+
+    The events cross threads; the figures are written by the playback thread alone (a
+    synthesis error reaches it as a message) and read by the turn only after `done` is
+    set."""
+
+    first_audio_at: float | None = None
+    samples_spoken: int = 0
+    error: BaseException | None = None
+    done: threading.Event = field(default_factory=threading.Event)
+    cancelled: threading.Event = field(default_factory=threading.Event)
+    # Cleared for a reply prepared before it is known to be wanted (speculation): it is
+    # synthesised, but nothing is played until it is released.
+    released: threading.Event = field(default_factory=threading.Event)
+
+    def __post_init__(self) -> None:
+        self.released.set()
+
+    def wait(self, timeout_seconds: float | None = None) -> bool:
+        return self.done.wait(timeout_seconds)
+
+    def wait_until_released(self) -> bool:
+        """False if the reply was cut while it was held."""
+        while not self.released.wait(HOLD_POLL_SECONDS):
+            if self.cancelled.is_set():
+                return False
+        return not self.cancelled.is_set()
+
+
+@dataclass(frozen=True)
+class Say:
+    """A sentence of a reply, to synthesise and play."""
+
+    reply: Reply
+    text: str
+    cached: bool
+
+
+@dataclass(frozen=True)
+class Prepare:
+    """A sentence to synthesise into the phrase cache, unheard."""
+
+    text: str
+
+
+@dataclass(frozen=True)
+class Audio:
+    """Synthesised audio of a reply, at the voice's own rate."""
+
+    reply: Reply
+    samples: np.ndarray
+
+
+@dataclass(frozen=True)
+class Failed:
+    """Synthesis failed for a sentence of this reply; it says nothing more."""
+
+    reply: Reply
+    error: Exception
+
+
+@dataclass(frozen=True)
+class EndReply:
+    """No more sentences for this reply: once its audio is played, it is done."""
+
+    reply: Reply
+
+
+class Speaker:
+    """Owns the voice (on the synthesis thread) and the sink (on the playback thread)."""
+
+    def __init__(self, tts: Voice, sink: AudioSink, health: Health | None = None) -> None:
+        self.health = health or Health()
+        self.tts = tts
+        self.sink = sink
+        self._sentences: queue.Queue[Say | Prepare | EndReply | Stop] = queue.Queue()
+        self._audio: queue.Queue[Audio | Failed | EndReply | Stop] = queue.Queue()
+        # Replies whose synthesis failed (by id, until their end): owned by the synthesis
+        # thread.
+        self._failed: set[int] = set()
+        # Started by voiced.turn.loop.start_speaker, joined on close.
+        self.threads: list[threading.Thread] = []
+
+    def begin(self, held: bool = False) -> Reply:
+        reply = Reply()
+        if held:
+            reply.released.clear()
+        return reply
+
+    def say(self, reply: Reply, text: str, cached: bool = False) -> None:
+        self._sentences.put(Say(reply, text, cached))
+
+    def prepare(self, text: str) -> None:
+        """Synthesise `text` into the phrase cache, unheard: the words of a command whose
+        end is still awaited, said at once from the cache when it is confirmed."""
+        self._sentences.put(Prepare(text))
+
+    def end(self, reply: Reply) -> None:
+        """No more sentences for this reply; `reply.done` is set once all is played."""
+        self._sentences.put(EndReply(reply))
+
+    def speak(self, text: str, cached: bool = False) -> Reply:
+        """Speak a whole text, sentence by sentence, and wait until it is played."""
+        splitter = SentenceSplitter()
+        reply = self.begin()
+        for sentence in [*splitter.feed(text + " "), *splitter.flush()]:
+            self.say(reply, sentence, cached)
+        self.end(reply)
+        reply.wait()
+        return reply
+
+    def close(self) -> None:
+        self._sentences.put(Stop())
+        for thread in self.threads:
+            thread.join(timeout=2)
+        self.sink.close()
+
+    def synthesize_loop(self) -> None:
+        """The synthesis thread: sentences in, audio out."""
+        while not isinstance(item := self._sentences.get(), Stop):
+            if isinstance(item, Prepare):
+                self._prepare(item.text)
+            elif isinstance(item, EndReply):
+                self._failed.discard(id(item.reply))
+                self._audio.put(item)
+            else:
+                self._synthesize(item)
+        self._audio.put(item)
+
+    def _synthesize(self, say: Say) -> None:
+        reply = say.reply
+        if reply.cancelled.is_set() or id(reply) in self._failed:
+            return
+        try:
+            with self.health.busy("tts", SYNTHESIS_DEADLINE_SECONDS):
+                for samples in self.tts.synthesize(say.text, say.cached):
+                    if reply.cancelled.is_set():
+                        break
+                    self._audio.put(Audio(reply, samples))
+        except TtsError as err:
+            log.error("%s", err)
+            self._failed.add(id(reply))
+            self._audio.put(Failed(reply, err))
+
+    def _prepare(self, text: str) -> None:
+        try:
+            with self.health.busy("tts", SYNTHESIS_DEADLINE_SECONDS):
+                for _samples in self.tts.synthesize(text, cached=True):
+                    pass
+        except TtsError as err:  # said again on the confirmed command, and reported there
+            log.warning("%s", err)
+
+    def play_loop(self) -> None:
+        """The playback thread: audio in, to the sink."""
+        while not isinstance(item := self._audio.get(), Stop):
+            if isinstance(item, EndReply):
+                item.reply.done.set()
+            elif isinstance(item, Failed):
+                if item.reply.error is None:
+                    item.reply.error = item.error
+            else:
+                self._play(item.reply, item.samples)
+
+    def _play(self, reply: Reply, samples: np.ndarray) -> None:
+        if not reply.wait_until_released():
+            return
+        if reply.first_audio_at is None:
+            reply.first_audio_at = time.monotonic()
+        # Played in short slices: a cut (barge-in) stops within one slice, not at the
+        # end of the sentence.
+        step = max(1, int(self.tts.sample_rate * PLAYBACK_SLICE_SECONDS))
+        for start in range(0, len(samples), step):
+            if reply.cancelled.is_set():
+                break
+            piece = samples[start : start + step]
+            try:
+                with self.health.busy("playback", PLAYBACK_DEADLINE_SECONDS):
+                    self.sink.write(piece, self.tts.sample_rate)
+            except Exception as err:  # a failing speaker ends this reply, not the daemon
+                log.error("audio output failed: %s", err)
+                if reply.error is None:
+                    reply.error = err
+                reply.cancelled.set()
+                break
+            reply.samples_spoken += len(piece)

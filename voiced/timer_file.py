@@ -1,0 +1,143 @@
+"""timers.json: what is kept across a restart, read back checked and bounded."""
+
+from __future__ import annotations
+
+import json
+import math
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from voiced.files import UnreadableFileError, kept_aside_note, read_json_file
+from voiced.timer_table import MAX_TIMER_SECONDS
+
+# Bounds on what is read from timers.json: voiced writes a few hundred bytes per timer
+# and three levels of nesting ({"timers": [{...}]}).
+MAX_FILE_BYTES = 1024 * 1024
+MAX_JSON_DEPTH = 8
+MAX_DESCRIPTION_CHARS = 100
+# No timer ended before 2000-01-01: an earlier end is not a time voiced wrote.
+EARLIEST_END = 946_684_800.0
+
+
+@dataclass(frozen=True)
+class SavedTimer:
+    """A timer as timers.json keeps it: when it ends on the wall clock, or, paused, what
+    it has left."""
+
+    description: str
+    seconds: float | None
+    ends_at: float | None
+    paused_left_seconds: float | None = None
+
+
+@dataclass
+class TimersFile:
+    """What was read from timers.json, and what was wrong with it."""
+
+    timers: list[SavedTimer] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+
+
+def read_timers_file(path: Path, now: float) -> TimersFile:
+    """The timers in `path`, each checked; `now` is wall-clock time. Never raises: what
+    is unusable is named in `problems`, and the usable timers are kept."""
+    read = TimersFile()
+    try:
+        # A number out of range fails only its timer: the others are kept.
+        data = read_json_file(path, MAX_FILE_BYTES, MAX_JSON_DEPTH, finite_only=False)
+    except UnreadableFileError as err:
+        read.problems.append(f"is {err}")
+        return read
+    except FileNotFoundError:  # gone since it was seen: no timers
+        return read
+    except OSError as err:
+        read.problems.append(f"cannot be read ({err.strerror or err})")
+        return read
+    entries = data.get("timers") if isinstance(data, dict) else None
+    if not isinstance(entries, list):
+        read.problems.append('has no "timers" list')
+        return read
+    for number, entry in enumerate(entries, start=1):
+        try:
+            read.timers.append(_saved_timer(entry, now))
+        except ValueError as err:
+            read.problems.append(f"timer {number}: {err}")
+    return read
+
+
+def _saved_timer(entry: Any, now: float) -> SavedTimer:
+    if not isinstance(entry, dict):
+        raise ValueError("is not an object")
+    description = entry.get("description")
+    if (
+        not isinstance(description, str)
+        or not 0 < len(description) <= MAX_DESCRIPTION_CHARS
+        or not description.isprintable()
+    ):
+        raise ValueError(
+            f'"description" must be printable text of 1-{MAX_DESCRIPTION_CHARS} characters'
+        )
+    seconds = None
+    if entry.get("seconds") is not None:
+        seconds = _number(entry, "seconds", 0.0, MAX_TIMER_SECONDS)
+    if ("ends_at" in entry) == ("paused_left_seconds" in entry):
+        raise ValueError('needs either "ends_at" or "paused_left_seconds"')
+    if "ends_at" in entry:
+        ends_at = _number(entry, "ends_at", EARLIEST_END, now + MAX_TIMER_SECONDS)
+        return SavedTimer(description, seconds, ends_at)
+    left = _number(entry, "paused_left_seconds", 0.0, MAX_TIMER_SECONDS)
+    return SavedTimer(description, seconds, None, left)
+
+
+def _number(entry: dict[str, Any], key: str, low: float, high: float) -> float:
+    value = entry[key]
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ValueError(f'"{key}" must be a number, got {type(value).__name__}')
+    try:
+        number = float(value)
+    except OverflowError:  # an integer of hundreds of digits
+        number = math.inf
+    if not math.isfinite(number):
+        raise ValueError(f'"{key}" must be a finite number, got {value!r:.40}')
+    if not low < number <= high:
+        raise ValueError(
+            f'"{key}" must be above {low:.0f} and at most {high:.0f}, got {value!r:.40}'
+        )
+    return number
+
+
+def check_note(path: Path) -> str | None:
+    """What `voiced check` says of the timers file: a copy kept aside, or a file that will
+    be at the next start; None when all is well."""
+    note = kept_aside_note(path, "timers file")
+    if note is not None or not path.exists():
+        return note
+    problems = read_timers_file(path, time.time()).problems
+    if problems:
+        return (
+            f"timers file {path} is unusable ({listed(problems)}): it will be kept aside at start"
+        )
+    return None
+
+
+def listed(problems: list[str]) -> str:
+    """The first five problems, in one line."""
+    more = f"; and {len(problems) - 5} more" if len(problems) > 5 else ""
+    return "; ".join(problems[:5]) + more
+
+
+def timers_json(timers: Iterable[SavedTimer]) -> str:
+    entries: list[dict[str, object]] = []
+    for timer in timers:
+        entry: dict[str, object] = {"description": timer.description}
+        if timer.seconds is not None:
+            entry["seconds"] = timer.seconds
+        if timer.ends_at is not None:
+            entry["ends_at"] = timer.ends_at
+        else:
+            entry["paused_left_seconds"] = timer.paused_left_seconds
+        entries.append(entry)
+    return json.dumps({"timers": entries}, indent=2) + "\n"

@@ -1,0 +1,201 @@
+"""The timer table: running and paused timers on the monotonic clock, and how they are
+spoken of. Pure: no thread, no file, no clock of its own (the caller passes `now`)."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from voiced.errors import VoicedError
+
+# The longest a timer may run (or have left, once added to): a week.
+MAX_TIMER_SECONDS = 7 * 24 * 3600.0
+# How many timers run at once, unless the configuration says (state_file.max_timers).
+DEFAULT_MAX_TIMERS = 50
+# At most this many timers are named one by one in a spoken answer.
+MAX_NAMED_TIMERS = 3
+
+
+class TimerError(VoicedError):
+    """A timer could not be started or changed; the message is fit to be spoken."""
+
+
+def describe_duration(seconds: float) -> str:
+    """90 -> '1 minute and 30 seconds', 5400 -> '1 hour and 30 minutes'."""
+    total = round(seconds)
+    hours, rest = divmod(total, 3600)
+    minutes, secs = divmod(rest, 60)
+    parts = [
+        f"{value} {unit}{'' if value == 1 else 's'}"
+        for value, unit in ((hours, "hour"), (minutes, "minute"), (secs, "second"))
+        if value
+    ]
+    if not parts:
+        return "0 seconds"
+    return parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
+
+
+def describe_left(seconds: float) -> str:
+    """The time a timer has left, as precisely as a person wants it: whole seconds under a
+    minute (never "0 seconds" while it runs), 5 s steps under ten minutes, whole minutes
+    above. The coarser steps also keep the words the same between the pause that shows a
+    complete question and its confirmed end, so they are synthesised ahead."""
+    if seconds <= 60:
+        return describe_duration(max(1, math.ceil(seconds)))
+    step = 5 if seconds < 600 else 60
+    return describe_duration(round(seconds / step) * step)
+
+
+@dataclass(frozen=True)
+class TimerState:
+    """One timer as it is at one moment: what handlers see."""
+
+    timer_id: int
+    # Its spoken name: the duration it was set for ("5 minutes").
+    description: str
+    # The duration it was set for; None for one restored from a file that did not say.
+    seconds: float | None
+    left_seconds: float
+    paused: bool
+
+
+@dataclass
+class _Entry:
+    timer_id: int
+    description: str
+    seconds: float | None
+    # Monotonic seconds at which it ends, while it runs; None while paused.
+    deadline: float | None
+    # What it has left, while paused.
+    paused_left_seconds: float = 0.0
+
+    def left(self, now: float) -> float:
+        return self.paused_left_seconds if self.deadline is None else self.deadline - now
+
+    def state(self, now: float) -> TimerState:
+        return TimerState(
+            self.timer_id, self.description, self.seconds, self.left(now), self.deadline is None
+        )
+
+
+class TimerTable:
+    """The timers and when each ends, on one monotonic clock. No thread, lock or file:
+    every method is told the time, so it is tested with numbers."""
+
+    def __init__(self, max_timers: int = DEFAULT_MAX_TIMERS) -> None:
+        if max_timers < 1:
+            raise ValueError(f"max_timers must be at least 1, got {max_timers}")
+        self.max_timers = max_timers
+        self._entries: dict[int, _Entry] = {}
+        self._next_id = 1
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def add(
+        self,
+        now: float,
+        left_seconds: float,
+        description: str,
+        seconds: float | None = None,
+        paused: bool = False,
+    ) -> TimerState:
+        if len(self._entries) >= self.max_timers:
+            raise TimerError(f"I can keep at most {self.max_timers} timers at once.")
+        check_left(left_seconds)
+        entry = _Entry(
+            self._next_id,
+            description,
+            seconds,
+            deadline=None if paused else now + left_seconds,
+            paused_left_seconds=left_seconds if paused else 0.0,
+        )
+        self._entries[entry.timer_id] = entry
+        self._next_id += 1
+        return entry.state(now)
+
+    def states(self, now: float) -> list[TimerState]:
+        """Every timer, oldest first."""
+        return [entry.state(now) for entry in self._entries.values()]
+
+    def remove(self, timer_id: int, now: float) -> TimerState | None:
+        entry = self._entries.pop(timer_id, None)
+        return None if entry is None else entry.state(now)
+
+    def pause(self, timer_id: int, now: float) -> TimerState:
+        entry = self._entry(timer_id)
+        if entry.deadline is None:
+            raise TimerError(f"The timer for {entry.description} is already paused.")
+        entry.paused_left_seconds = max(entry.deadline - now, 0.0)
+        entry.deadline = None
+        return entry.state(now)
+
+    def resume(self, timer_id: int, now: float) -> TimerState:
+        entry = self._entry(timer_id)
+        if entry.deadline is not None:
+            raise TimerError(f"The timer for {entry.description} is not paused.")
+        entry.deadline = now + entry.paused_left_seconds
+        entry.paused_left_seconds = 0.0
+        return entry.state(now)
+
+    def add_time(self, timer_id: int, seconds: float, now: float) -> TimerState:
+        """Lengthen (or, negative, shorten) a timer. Shortened to nothing, it is removed
+        unannounced (the answer to the person says it ended) and its state has 0 left."""
+        if not math.isfinite(seconds):
+            raise ValueError(f"a timer is changed by a finite time, got {seconds}")
+        entry = self._entry(timer_id)
+        left = entry.left(now) + seconds
+        if left <= 0:
+            del self._entries[timer_id]
+            return TimerState(entry.timer_id, entry.description, entry.seconds, 0.0, False)
+        check_left(left)
+        if entry.deadline is None:
+            entry.paused_left_seconds = left
+        else:
+            entry.deadline = now + left
+        return entry.state(now)
+
+    def pop_due(self, now: float) -> list[TimerState]:
+        """Remove and return the running timers that have ended by `now`, soonest first."""
+        due = sorted(
+            (e for e in self._entries.values() if e.deadline is not None and e.deadline <= now),
+            key=lambda e: (e.deadline, e.timer_id),
+        )
+        for entry in due:
+            del self._entries[entry.timer_id]
+        return [entry.state(now) for entry in due]
+
+    def next_deadline(self) -> float | None:
+        """When the next running timer ends (monotonic seconds); None when none runs."""
+        deadlines = [e.deadline for e in self._entries.values() if e.deadline is not None]
+        return min(deadlines, default=None)
+
+    def clear(self) -> None:
+        self._entries.clear()
+
+    def _entry(self, timer_id: int) -> _Entry:
+        entry = self._entries.get(timer_id)
+        if entry is None:
+            raise TimerError("That timer has just ended.")
+        return entry
+
+
+def check_left(seconds: float) -> None:
+    if not seconds > 0:  # also NaN
+        raise ValueError(f"a timer needs a positive duration, got {seconds} s")
+    if seconds > MAX_TIMER_SECONDS:
+        raise TimerError("A timer can run for at most a week.")
+
+
+def ended_sentence(ended: list[TimerState]) -> str:
+    """What is said when timers end while voiced runs: one sentence however many."""
+    if len(ended) == 1:
+        return f"Your timer for {ended[0].description} is done."
+    return f"{len(ended)} timers are done."
+
+
+def missed_sentence(descriptions: list[str]) -> str:
+    """What is said at start for the timers that ended while voiced was not running."""
+    if len(descriptions) == 1:
+        return f"Your timer for {descriptions[0]} ended while I was off."
+    return f"{len(descriptions)} timers ended while I was off."

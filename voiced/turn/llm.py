@@ -1,0 +1,100 @@
+"""Answering with the language model: its answer spoken sentence by sentence as it
+comes, a tool call held back whole and carried out as a command."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+
+from voiced.config import Config
+from voiced.intents import IntentMatch
+from voiced.intents.tools import ToolCallRefused, ToolCallSniffer, ToolGate
+from voiced.sentences import SentenceSplitter
+from voiced.speakable import CodeBlockFilter, speakable
+from voiced.speculation import HeldAnswer
+from voiced.turn.ports import Llm
+from voiced.turn.record import record_generation
+from voiced.turn.turn import Turn
+
+REFUSED = "Sorry, I can't do that."
+NO_ANSWER = "Sorry, I have no answer to that."
+
+
+class LlmResponder:
+    """Streams the model's answer into a turn's reply: on the turn thread, or on the
+    speculation thread for a question answered unheard during the silence."""
+
+    def __init__(
+        self,
+        config: Config,
+        llm: Llm,
+        tool_gate: ToolGate,
+        carry_out: Callable[[Turn, IntentMatch], None],
+    ) -> None:
+        self.config = config
+        self.llm = llm
+        self.tool_gate = tool_gate
+        # A tool call the gate lets through is carried out as a matched command.
+        self.carry_out = carry_out
+
+    def answer(self, turn: Turn) -> None:
+        self.act_on(turn, self.stream(turn))
+
+    def adopt(self, turn: Turn, held: HeldAnswer) -> None:
+        """Take the answer begun during the silence, streamed to its end (`held` is how
+        it ended): kept in the history, a tool call carried out, an error raised."""
+        generation = turn.generation
+        if generation is not None:
+            self.llm.remember(generation)
+        if held.error is not None:
+            raise held.error
+        self.act_on(turn, held.said or ToolCallSniffer())
+
+    def stream(self, turn: Turn, speculative: bool = False) -> ToolCallSniffer:
+        """Ask the LLM and speak its answer as it comes; a tool call is held back whole."""
+        # A reply that is a tool call is held back and checked, never spoken.
+        sniffer = ToolCallSniffer()
+        if turn.cancelled:  # cut before it was asked: the model is not woken for nothing
+            turn.report.llm_finish_reason = "cancelled"
+            return sniffer
+        generation = self.llm.ask(turn.report.transcript, speculative)
+        turn.generating(generation)  # cut while it was being asked: stopped here
+        splitter = SentenceSplitter(self.config.tts.first_clause_min_chars)
+        code = CodeBlockFilter()
+        for piece in generation:
+            for sentence in splitter.feed(code.feed(sniffer.feed(piece))):
+                self._speak(turn, sentence)
+        # Cut by the token cap or the time limit: the unfinished last sentence is not spoken.
+        if generation.finish_reason not in ("length", "timeout") or not turn.spoken:
+            rest = code.feed(sniffer.flush()) + code.flush()
+            for sentence in [*splitter.feed(rest), *splitter.flush()]:
+                self._speak(turn, sentence)
+        turn.reached("llm_first_token_s", generation.first_token_at)
+        turn.reached("llm_done_s", generation.done_at or time.monotonic())
+        record_generation(turn.report, generation)
+        return sniffer
+
+    def act_on(self, turn: Turn, sniffer: ToolCallSniffer) -> None:
+        """After the answer: carry out a tool call it was, or apologise for no answer."""
+        if turn.cancelled:
+            return
+        if sniffer.is_call:
+            self._act_on_tool_call(turn, sniffer.call_text)
+        elif not turn.spoken:
+            turn.speak(NO_ANSWER, cached=True)
+
+    def _speak(self, turn: Turn, sentence: str) -> None:
+        """Speak a sentence of the model's, without its markdown, emoji and URLs."""
+        spoken = speakable(sentence)
+        if spoken:
+            turn.speak(spoken)
+
+    def _act_on_tool_call(self, turn: Turn, output: str) -> None:
+        try:
+            match = self.tool_gate.check(output)
+        except ToolCallRefused as err:
+            turn.log("tool call refused: %s", err, stage="llm", level=logging.WARNING)
+            turn.speak(REFUSED, cached=True)
+            return
+        self.carry_out(turn, match)

@@ -1,0 +1,199 @@
+"""The listening loop, and the only code of the turn that starts threads.
+
+Whoever starts a thread owns it. The threads of a running pipeline:
+
+| thread: started by          | owns                              | joined to the others by      |
+|-----------------------------|-----------------------------------|------------------------------|
+| listening: the caller of    | the Listener (wake word, VAD, the | the speculation queue        |
+| `TurnLoop.run` (the daemon's| recogniser's sessions), the       | (Speculation, Stop);         |
+| main thread, replay)        | Speculator, the turn thread       | CurrentTurn's lock (a cut);  |
+|                             |                                   | Questions' lock              |
+| turn: `TurnLoop.run`, one a | its Turn and report, the intent   | Speculation events (ready,   |
+| command (HeardCommand,      | engine's calls for it             | checked, done); the speaker's|
+| Taken)                      |                                   | sentence queue               |
+| speculation:                | the Speculation it works on, a    | its queue in; Speculation    |
+| `start_speculator`          | question's Turn until the endpoint| events out; the speaker's    |
+|                             | takes it (`Speculation.finished`) | sentence queue               |
+| tts: `start_speaker`        | the voice                         | sentences in (Say, Prepare,  |
+|                             |                                   | EndReply, Stop); audio out   |
+| playback: `start_speaker`   | the sink; every Reply's figures   | audio in (Audio, Failed,     |
+|                             |                                   | EndReply, Stop); Reply events|
+| llm: `LlmWorker`            | the language model                | its request queue;           |
+| (voiced/llm.py)             |                                   | Generation.pieces            |
+| timers: `Timers`            | the wait for the next timer's end | the table's lock; `announce` |
+| (voiced/timers.py)          |                                   | → Speaker.speak              |
+
+A turn is cut (barge-in, stop) from the listening thread through `CurrentTurn`: the
+`Turn` guards what a cut touches with its own lock.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import threading
+from collections.abc import Callable
+
+from voiced.config import Config, EndpointConfig
+from voiced.health import Health
+from voiced.listener import HeardCommand, Listener
+from voiced.messages import AudioChunk
+from voiced.report import TurnReport
+from voiced.sources import AudioSource
+from voiced.speaker import Speaker
+from voiced.speculation import Speculation, Speculator, Taken
+from voiced.tts import AudioSink
+from voiced.turn.intent import Questions
+from voiced.turn.ports import Voice
+from voiced.turn.turn import CurrentTurn
+
+log = logging.getLogger(__name__)
+
+# Far longer than one chunk or one command takes: past them, a stage is stuck.
+LISTENING_DEADLINE_SECONDS = 5.0
+# On stop, a reply in progress is cut and given this long to end.
+STOP_GRACE_SECONDS = 2.0
+
+# Answers a command: the turn's whole work (voiced.turn.router.Router.answer).
+Answer = Callable[[HeardCommand, str | None, Taken], TurnReport]
+
+
+def start(name: str, target: Callable[[], None]) -> threading.Thread:
+    thread = threading.Thread(target=target, name=name, daemon=True)
+    thread.start()
+    return thread
+
+
+def start_speaker(tts: Voice, sink: AudioSink, health: Health | None = None) -> Speaker:
+    """A speaker with its synthesis and playback threads running."""
+    speaker = Speaker(tts, sink, health)
+    speaker.threads = [start("tts", speaker.synthesize_loop), start("playback", speaker.play_loop)]
+    return speaker
+
+
+def start_speculator(config: EndpointConfig, run: Callable[[Speculation], None]) -> Speculator:
+    """A speculator with its worker thread running `run` on each speculation."""
+    speculator = Speculator(config, run)
+    speculator.threads = [start("speculation", speculator.work)]
+    return speculator
+
+
+class TurnLoop:
+    """Runs on the listening thread: feeds the listener, speculates at pauses, answers
+    each command on a turn thread, and cuts the turn when the wake word is heard during
+    its reply."""
+
+    def __init__(
+        self,
+        config: Config,
+        listener: Listener,
+        speculator: Speculator,
+        answer: Answer,
+        current: CurrentTurn,
+        questions: Questions,
+        health: Health,
+        status: Callable[[str], None],
+    ) -> None:
+        self.config = config
+        self.listener = listener
+        self.speculator = speculator
+        self.answer = answer
+        self.current = current
+        self.questions = questions
+        self.health = health
+        self.status = status
+        self._turn_thread: threading.Thread | None = None
+
+    def run(
+        self,
+        source: AudioSource,
+        stop: threading.Event | None = None,
+        input_name: Callable[[], str | None] = lambda: None,
+    ) -> list[TurnReport]:
+        """Listen to `source` until it ends or `stop` is set; return every turn's report."""
+        turns: list[TurnReport] = []
+
+        def answer(command: HeardCommand, taken: Taken) -> None:
+            turns.append(self.answer(command, input_name(), taken))
+
+        self.status("listening")
+        self.current.expect()
+        chunks = source.chunks()
+        stopped = False
+        for chunk in chunks:
+            if stop is not None and stop.is_set():
+                stopped = True
+                break
+            if self._turn_thread is not None:
+                if self._turn_thread.is_alive():
+                    self._listen_for_barge_in(chunk)
+                    continue
+                self._turn_thread = None
+                self._listen_afresh(chunk.start_s)
+            with self.health.busy("listening", LISTENING_DEADLINE_SECONDS):
+                command = self.listener.feed(chunk) or self._follow_pause(source)
+            if command is None:
+                continue
+            taken = self.speculator.take(command.speech_end_at_s)
+            if source.waits_for_replies:
+                answer(command, taken)
+                self._listen_afresh(chunk.end_s)
+            else:
+                self.current.expect()
+                self._turn_thread = start("turn", functools.partial(answer, command, taken))
+        chunks.close()  # releases the microphone now, not when collected
+        if self._turn_thread is not None:
+            if stopped:
+                self.current.cut()
+            self._turn_thread.join(STOP_GRACE_SECONDS if stopped else None)
+            self._turn_thread = None
+        if not stopped and (last := self.listener.end_of_input()) is not None:
+            answer(last, self.speculator.take(last.speech_end_at_s))
+        self.speculator.reset()
+        self.listener.reset()
+        return turns
+
+    def _follow_pause(self, source: AudioSource) -> HeardCommand | None:
+        """Speculate at a pause in the command being heard; end it there when it is a
+        complete command (early end)."""
+        progress = self.listener.progress
+        started = self.speculator.update(progress)
+        if started is not None and source.waits_for_replies:
+            # Recordings are fed far faster than decoding takes: wait for it, so that
+            # replays are repeatable (as if recognition took no audio time).
+            started.ready.wait()
+        current = self.speculator.current
+        early_end_s = self.config.endpoint.early_end_seconds
+        if (
+            early_end_s > 0
+            and progress is not None
+            and progress.pause_s + 1e-9 >= early_end_s
+            and current is not None
+            and current.complete_command
+        ):
+            return self.listener.end_now()
+        return None
+
+    def _listen_afresh(self, at_s: float) -> None:
+        """After a reply: the wake word, or the answer to a question the reply asked, from
+        `at_s` in the input."""
+        self.speculator.reset()
+        self.listener.reset()
+        if self.questions.waiting:
+            self.listener.listen_without_wake(at_s, self.config.confirm.timeout_seconds)
+        self.status("listening")
+
+    def _listen_for_barge_in(self, chunk: AudioChunk) -> None:
+        """While a turn is answered, only the wake word is listened for: heard, it cuts the
+        reply and the new command is heard from there."""
+        if not self.config.wake.barge_in:
+            return
+        with self.health.busy("listening", LISTENING_DEADLINE_SECONDS):
+            self.listener.feed(chunk)
+        if not self.listener.capturing or self._turn_thread is None:
+            return
+        log.info("wake word during the reply: cutting it")
+        self.current.cut()
+        self._turn_thread.join(STOP_GRACE_SECONDS)
+        self._turn_thread = None
+        self.status("listening")
