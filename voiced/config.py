@@ -143,6 +143,10 @@ class MqttConfig(Section):
 
 
 class HomeAssistantConfig(Section):
+    # `import` is a Python keyword: the field is import_devices, and a dumped configuration
+    # (which names fields) must load again.
+    model_config = {**Section.model_config, "populate_by_name": True}
+
     url: Annotated[str, AfterValidator(http_url)] = "http://homeassistant.local:8123"
     # A long-lived access token, read from this file, or else from this environment variable.
     token_file: Path | None = None
