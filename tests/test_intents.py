@@ -276,6 +276,9 @@ def test_building_matchers_leaves_the_plugins_data_as_it_was() -> None:
         ("What's the price of bitcoin?", "GetOnlineInfo", {"topic": "stock prices"}),
         ("How much is one euro in dollars today?", "GetOnlineInfo", {"topic": "exchange rates"}),
         ("How many dollars is one euro?", "GetOnlineInfo", {"topic": "exchange rates"}),
+        ("What's the score of the basketball game?", "GetOnlineInfo", {"topic": "sports results"}),
+        ("When does the next bus leave?", "GetOnlineInfo", {"topic": "the timetable"}),
+        ("Is my train on time?", "GetOnlineInfo", {"topic": "the timetable"}),
         ("Is the garage door open?", "HassGetState", {"unknown_device": "garage door"}),
         ("Is my car locked?", "HassGetState", {"unknown_device": "car"}),
         ("Is the oven still on?", "HassGetState", {"unknown_device": "oven"}),
@@ -320,6 +323,9 @@ QUESTIONS = [
     "Is the sun a star?",
     "Is the earth round?",
     "Is a tomato a fruit?",
+    "How fast is a train?",
+    "Who invented the bus?",
+    "What is the score of a perfect game in bowling?",
 ]
 
 
