@@ -277,6 +277,12 @@ def test_building_matchers_leaves_the_plugins_data_as_it_was() -> None:
         ("How much is one euro in dollars today?", "GetOnlineInfo", {"topic": "exchange rates"}),
         ("How many dollars is one euro?", "GetOnlineInfo", {"topic": "exchange rates"}),
         ("What's the score of the basketball game?", "GetOnlineInfo", {"topic": "sports results"}),
+        (
+            "What's the price of Apple stock today?",
+            "GetOnlineInfo",
+            {"topic": "stock prices", "company": "Apple"},
+        ),
+        ("What's on my calendar today?", "GetOnlineInfo", {"topic": "your calendar"}),
         ("When does the next bus leave?", "GetOnlineInfo", {"topic": "the timetable"}),
         ("Is my train on time?", "GetOnlineInfo", {"topic": "the timetable"}),
         ("Is the garage door open?", "HassGetState", {"unknown_device": "garage door"}),
@@ -324,6 +330,8 @@ QUESTIONS = [
     "Is the earth round?",
     "Is a tomato a fruit?",
     "How fast is a train?",
+    "What is a calendar?",
+    "What is the price of fame?",
     "Who invented the bus?",
     "What is the score of a perfect game in bowling?",
 ]

@@ -52,6 +52,7 @@ TOPICS = {
     ],
     "stock prices": [
         "(what's|what is) the (stock|share) price of {company}",
+        "(what's|what is) the price of {company} (stock|stocks|shares) [<offline_when>]",
         "how much is {company} (stock|shares) [(worth|trading at)] [<offline_when>]",
         "how (is|are) the (stock market|stocks|markets) [doing] [<offline_when>]",
         "(what's|what is) the price of (bitcoin|gold|oil) [<offline_when>]",
@@ -80,6 +81,11 @@ TOPICS = {
     ],
     "the traffic": [
         "(what's|what is|how's|how is) the traffic [like] [<offline_when>]",
+    ],
+    "your calendar": [
+        "(what's|what is) on my (calendar|agenda|schedule) [<offline_when>]",
+        "(what|which) (meetings|appointments) do I have [<offline_when>]",
+        "do I have [any] (meetings|appointments) [<offline_when>]",
     ],
     "your email": [
         "(check|read) my (email|emails|mail|messages)",
