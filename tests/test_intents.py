@@ -276,6 +276,19 @@ def test_building_matchers_leaves_the_plugins_data_as_it_was() -> None:
         ("What's the price of bitcoin?", "GetOnlineInfo", {"topic": "stock prices"}),
         ("How much is one euro in dollars today?", "GetOnlineInfo", {"topic": "exchange rates"}),
         ("How many dollars is one euro?", "GetOnlineInfo", {"topic": "exchange rates"}),
+        ("What's the score of the basketball game?", "GetOnlineInfo", {"topic": "sports results"}),
+        (
+            "What's the price of Apple stock today?",
+            "GetOnlineInfo",
+            {"topic": "stock prices", "company": "Apple"},
+        ),
+        ("What's on my calendar today?", "GetOnlineInfo", {"topic": "your calendar"}),
+        ("When does the next bus leave?", "GetOnlineInfo", {"topic": "the timetable"}),
+        ("Is my train on time?", "GetOnlineInfo", {"topic": "the timetable"}),
+        ("Is the garage door open?", "HassGetState", {"unknown_device": "garage door"}),
+        ("Is my car locked?", "HassGetState", {"unknown_device": "car"}),
+        ("Is the oven still on?", "HassGetState", {"unknown_device": "oven"}),
+        ("What is the state of the dishwasher?", "HassGetState", {"unknown_device": "dishwasher"}),
     ],
 )
 def test_the_intents_people_expect(
@@ -313,12 +326,33 @@ QUESTIONS = [
     "What did people do before weather forecasts?",
     "Is it true that lightning never strikes twice?",
     "What is a kitchen?",
+    "Is the sun a star?",
+    "Is the earth round?",
+    "Is a tomato a fruit?",
+    "How fast is a train?",
+    "What is a calendar?",
+    "What is the price of fame?",
+    "Who invented the bus?",
+    "What is the score of a perfect game in bowling?",
 ]
 
 
 @pytest.mark.parametrize("text", QUESTIONS)
 def test_questions_for_the_model_match_no_intent(matcher: IntentMatcher, text: str) -> None:
     assert matcher.match(text) is None
+
+
+def test_a_state_asked_of_an_unknown_device_is_not_guessed(
+    matcher: IntentMatcher, context: IntentContext
+) -> None:
+    assert answer(matcher, context, "Is the garage door open?") == (
+        "I don't know a device called garage door."
+    )
+    # A device voiced knows still wins over the unknown-device sentences.
+    assert matcher.match("Is the kitchen light off?").slots == {  # type: ignore[union-attr]
+        "name": "kitchen_light",
+        "state": "off",
+    }
 
 
 def test_device_states_are_answered_as_reported(

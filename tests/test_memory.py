@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+
 from voiced.memory import give_back_freed_memory
 from voiced.report import resident_mb
 
@@ -19,3 +22,37 @@ def test_freed_heap_memory_is_given_back() -> None:
     given_back = held - resident_mb()
     assert given_back > 0.5 * BLOCK_BYTES * BLOCKS / 2**20, f"only {given_back:.1f} MB given back"
     del pin
+
+
+FREED_AFTER_A_LARGE_BLOCK = """
+import sys
+from voiced.memory import limit_heap_growth
+from voiced.report import resident_mb
+if sys.argv[1] == "limited":
+    limit_heap_growth()
+big = bytearray(16 * 2**20)
+del big  # glibc raises its mmap threshold past 16 MB here, unless it is limited
+blocks = [bytearray(2**20) for _ in range(64)]
+pin = bytearray(2**20)
+held = resident_mb()
+del blocks
+print(held - resident_mb())
+"""
+
+
+def test_large_blocks_freed_go_back_at_once_when_the_heap_is_limited() -> None:
+    """With glibc's own rules, 1 MB blocks freed after a 16 MB one stay resident in the
+    heap; with the daemon's, they are unmapped as they are freed."""
+    given_back = {
+        mode: float(
+            subprocess.run(
+                [sys.executable, "-c", FREED_AFTER_A_LARGE_BLOCK, mode],
+                capture_output=True,
+                text=True,
+                check=True,
+            ).stdout
+        )
+        for mode in ("default", "limited")
+    }
+    assert given_back["limited"] > 48, given_back
+    assert given_back["default"] < 16, given_back

@@ -14,6 +14,7 @@ from typing import Any
 from voiced import __version__
 from voiced.config import EX_CONFIG, Config, ConfigError, load_config
 from voiced.errors import VoicedError
+from voiced.memory import limit_heap_growth
 from voiced.wavio import WavError
 
 log = logging.getLogger("voiced")
@@ -29,6 +30,7 @@ def main(argv: list[str] | None = None) -> int:
     # before any Python handler runs; this prints every thread's Python stack to stderr
     # first (the journal, under systemd), so the log names the stage that was running.
     faulthandler.enable()
+    limit_heap_growth()
     args = _parser().parse_args(argv)
     try:
         config = load_config(_config_path(getattr(args, "config", None)))

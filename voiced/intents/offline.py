@@ -16,6 +16,8 @@ RULES = {
     ),
     "offline_weather": "(rain|snow|be (sunny|cloudy|cold|hot|warm|windy|nice))",
     "offline_currency": "(euro|dollar|pound|yen|franc|krona|krone|rupee|yuan|peso)",
+    "offline_sport": "(football|soccer|baseball|basketball|hockey|tennis|cricket|rugby)",
+    "offline_transport": "(bus|train|tram|subway|ferry|flight|plane)",
 }
 WEATHER_SENTENCES = [
     "<what_is> the weather [like] [<offline_when>]",
@@ -42,12 +44,15 @@ TOPICS = {
     "sports results": [
         "who won the [last|latest] (game|match|race) [(last night|yesterday|today)]",
         "who won (last night's|yesterday's|today's) (game|match|race)",
-        "(what's|what is|what was) the score [(of|in) the (game|match)] [(last night|today)]",
-        "[the] (sports|football|soccer|baseball|basketball|hockey) (scores|results)",
+        "(what's|what is|what was) the score [(of|in) the [<offline_sport>] (game|match)] "
+        "[(last night|today)]",
+        "[the] (sports|<offline_sport>) (scores|results)",
+        "who won the <offline_sport> (game|match) [(last night|yesterday|today)]",
         "how did the (game|match) go [last night]",
     ],
     "stock prices": [
         "(what's|what is) the (stock|share) price of {company}",
+        "(what's|what is) the price of {company} (stock|stocks|shares) [<offline_when>]",
         "how much is {company} (stock|shares) [(worth|trading at)] [<offline_when>]",
         "how (is|are) the (stock market|stocks|markets) [doing] [<offline_when>]",
         "(what's|what is) the price of (bitcoin|gold|oil) [<offline_when>]",
@@ -67,8 +72,20 @@ TOPICS = {
         "(look it up|search) online",
         "(what's|what is) trending [online] [<offline_when>]",
     ],
+    "the timetable": [
+        "when (does|is) the next <offline_transport> [(leave|leaving|come|coming|arrive|"
+        "arriving|due)] [<offline_when>]",
+        "(what time|when) does my <offline_transport> (leave|arrive|depart) [<offline_when>]",
+        "is my <offline_transport> (on time|late|delayed) [<offline_when>]",
+        "[what are the] <offline_transport> times [<offline_when>]",
+    ],
     "the traffic": [
         "(what's|what is|how's|how is) the traffic [like] [<offline_when>]",
+    ],
+    "your calendar": [
+        "(what's|what is) on my (calendar|agenda|schedule) [<offline_when>]",
+        "(what|which) (meetings|appointments) do I have [<offline_when>]",
+        "do I have [any] (meetings|appointments) [<offline_when>]",
     ],
     "your email": [
         "(check|read) my (email|emails|mail|messages)",
