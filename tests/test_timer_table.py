@@ -210,3 +210,11 @@ def test_sentences_for_timers_that_ended() -> None:
     assert ended_sentence([one, one]) == "2 timers are done."
     assert missed_sentence(["5 minutes"]) == "Your timer for 5 minutes ended while I was off."
     assert missed_sentence(["5 minutes"] * 10_000) == "10000 timers ended while I was off."
+
+
+def test_a_timer_shortened_by_all_it_has_left_ends_whatever_the_rounding() -> None:
+    # (now + t) - now - t came out at 2e-16 here: a timer with nothing left was kept.
+    table = TimerTable(max_timers=5)
+    add(table, T0, 1.3130768210564554)
+    assert table.add_time(1, -1.3130768210564554, T0).left_seconds == 0
+    assert table.states(T0) == []

@@ -14,6 +14,8 @@ MAX_TIMER_SECONDS = 7 * 24 * 3600.0
 DEFAULT_MAX_TIMERS = 50
 # At most this many timers are named one by one in a spoken answer.
 MAX_NAMED_TIMERS = 3
+# A timer shortened to within this of its end has ended.
+LEFT_EPSILON_SECONDS = 1e-6
 
 
 class TimerError(VoicedError):
@@ -145,7 +147,9 @@ class TimerTable:
             raise ValueError(f"a timer is changed by a finite time, got {seconds}")
         entry = self._entry(timer_id)
         left = entry.left(now) + seconds
-        if left <= 0:
+        # Within a microsecond of its end is ended: (now + t) - now + -t can come out at
+        # 2e-16, and a deadline that close to now would read as 0 left.
+        if left <= LEFT_EPSILON_SECONDS:
             del self._entries[timer_id]
             return TimerState(entry.timer_id, entry.description, entry.seconds, 0.0, False)
         check_left(left)
