@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal
 import yaml
 from pydantic import (
     AfterValidator,
+    ConfigDict,
     Field,
     ValidationError,
     model_validator,
@@ -145,7 +146,7 @@ class MqttConfig(Section):
 class HomeAssistantConfig(Section):
     # `import` is a Python keyword: the field is import_devices, and a dumped configuration
     # (which names fields) must load again.
-    model_config = {**Section.model_config, "populate_by_name": True}
+    model_config = ConfigDict(**Section.model_config, populate_by_name=True)
 
     url: Annotated[str, AfterValidator(http_url)] = "http://homeassistant.local:8123"
     # A long-lived access token, read from this file, or else from this environment variable.
