@@ -30,6 +30,7 @@ from yaml.events import (
 )
 
 from voiced.cores import unavailable_cpus
+from voiced.turn_end import TurnEndConfig
 
 EX_CONFIG = 78
 # Limits on the file itself: a configuration is a few kilobytes; these stop a YAML bomb
@@ -371,6 +372,7 @@ class Config(_Section):
     mqtt: MqttConfig = MqttConfig()
     homeassistant: HomeAssistantConfig = HomeAssistantConfig()
     confirm: ConfirmConfig = ConfirmConfig()
+    turn_end: TurnEndConfig = TurnEndConfig()
     logging: LoggingConfig = LoggingConfig()
 
     @model_validator(mode="after")

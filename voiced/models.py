@@ -11,6 +11,7 @@ from voiced.asr import Recognizer, load_recognizer
 from voiced.config import Config
 from voiced.health import Health
 from voiced.llm import LlmWorker
+from voiced.smart_turn import SmartTurn
 from voiced.tts import PiperTts
 from voiced.vad import SileroVad
 from voiced.wake import WakeWordDetector
@@ -25,6 +26,8 @@ class Models:
     recognizer: Recognizer
     llm: LlmWorker
     tts: PiperTts
+    # The end-of-turn model; None with config turn_end.enabled false.
+    smart_turn: SmartTurn | None = None
 
     def close(self) -> None:
         self.llm.close()
@@ -72,6 +75,8 @@ def load_models(
         vad = SileroVad(models_dir, config.endpoint.vad_threshold)
         step("the speech recogniser")
         recognizer = load_recognizer(models_dir, config.asr)
+        step("the end-of-turn model")
+        smart_turn = SmartTurn(models_dir) if config.turn_end.enabled else None
         step("the voice")
         tts = PiperTts(models_dir, config.tts)
         tts.warm_up()
@@ -80,4 +85,4 @@ def load_models(
     except BaseException:
         llm.close()
         raise
-    return Models(wake=wake, vad=vad, recognizer=recognizer, llm=llm, tts=tts)
+    return Models(wake, vad, recognizer, llm, tts, smart_turn)

@@ -30,6 +30,7 @@ from voiced.llm import Generation
 from voiced.memory import give_back_freed_memory
 from voiced.messages import AudioChunk, WakeDetected
 from voiced.models import Models
+from voiced.pause_judge import PauseJudge, listening_endpoint
 from voiced.report import TurnReport
 from voiced.sentences import SentenceSplitter
 from voiced.sources import AudioSource
@@ -81,9 +82,11 @@ class Pipeline:
         self.intents = intents or IntentEngine(config, announce=self.announce)
         self.tool_gate = ToolGate(self.intents.registry, config.devices)
         vocabulary = self.intents.matcher.vocabulary() if config.asr.command_bias else None
+        endpoint = listening_endpoint(config.endpoint, config.turn_end)
         self.listener = Listener(
-            models.wake, models.vad, models.recognizer, config.wake, config.endpoint, vocabulary
+            models.wake, models.vad, models.recognizer, config.wake, endpoint, vocabulary
         )
+        self.pause_judge = PauseJudge(config.turn_end, config.endpoint, models.smart_turn)
         # What the daemon is doing, for systemd's STATUS= and the log.
         self.status: Callable[[str], None] = lambda text: log.debug("status: %s", text)
         self._turn_thread: threading.Thread | None = None
@@ -163,6 +166,9 @@ class Pipeline:
             # replays are repeatable (as if recognition took no audio time).
             started.ready.wait()
         current = self.speculator.current
+        if self.config.turn_end.enabled:
+            ended = self.pause_judge.ends(progress, current, self.listener.heard_so_far)
+            return self.listener.end_now() if ended else None
         early_end_s = self.config.endpoint.early_end_seconds
         if (
             early_end_s > 0
