@@ -14,7 +14,8 @@ from voiced.pause_judge import PauseJudge, listening_endpoint
 from voiced.speculation import Speculation
 from voiced.turn_end import Judgement, TurnEndConfig, ends_turn, judge_words
 
-POLICY = TurnEndConfig()  # short 0.25 s, fallback 0.7 s, long 1.5 s, voice at 0.5
+# Short 0.25 s, fallback 0.7 s, long 1.5 s, voice at 0.5.
+POLICY = TurnEndConfig(short_pause_seconds=0.25, long_pause_seconds=1.5)
 ENDPOINT = EndpointConfig()
 COMPLETE_VOICE = 0.9
 INCOMPLETE_VOICE = 0.1
@@ -100,6 +101,7 @@ def test_the_listener_holds_a_turn_open_up_to_the_long_limit() -> None:
     endpoint = listening_endpoint(EndpointConfig(), POLICY)
     assert endpoint.silence_seconds == POLICY.long_pause_seconds
     assert endpoint.early_end_seconds == 0  # the policy ends complete commands now
+    assert listening_endpoint(EndpointConfig(), TurnEndConfig()).silence_seconds == 1.6
     off = TurnEndConfig(enabled=False)
     assert listening_endpoint(EndpointConfig(), off) == EndpointConfig()
 

@@ -31,12 +31,15 @@ class TurnEndConfig(BaseModel):
     # False: every turn ends after endpoint.silence_seconds (and a complete command after
     # endpoint.early_end_seconds), as without this judgement.
     enabled: bool = True
-    # Both the voice and the words say the speaker has finished: the turn ends here.
-    short_pause_seconds: Annotated[float, Field(gt=0, le=5)] = 0.25
+    # Both the voice and the words say the speaker has finished: the turn ends here. Tuned
+    # on tests/recordings (docs/endpoint.md): shorter cuts sentences that pause 0.4 s after
+    # words that are complete to both ("What is the capital ... of Germany?").
+    short_pause_seconds: Annotated[float, Field(gt=0, le=5)] = 0.4
     # They disagree, or a judgement is not known: the fixed silence.
     fallback_pause_seconds: Annotated[float, Field(gt=0, le=5)] = 0.7
-    # Either says the sentence goes on: listening continues up to this much silence.
-    long_pause_seconds: Annotated[float, Field(gt=0, le=10)] = 1.5
+    # Either says the sentence goes on: listening continues up to this much silence (the
+    # voice activity model measures a 1.3 s pause as up to 1.47 s).
+    long_pause_seconds: Annotated[float, Field(gt=0, le=10)] = 1.6
     # Smart Turn's probability at or above which the voice says finished.
     complete_probability: Annotated[float, Field(gt=0, lt=1)] = 0.5
     # The voice is judged once per pause, after this much of it (the model was trained with
