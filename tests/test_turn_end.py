@@ -210,3 +210,19 @@ def test_with_no_speculation_coming_the_voice_decides_with_the_fallback() -> Non
     assert judge.ends(progress(2.0, 0.7), None, audio)
     doubtful = PauseJudge(POLICY, no_speculation, FakeVoice(INCOMPLETE_VOICE))  # type: ignore[arg-type]
     assert not doubtful.ends(progress(2.0, 1.0), None, audio)
+
+
+class BrokenVoice:
+    def __init__(self) -> None:
+        self.calls = 0
+
+    def probability(self, samples: np.ndarray) -> float:
+        self.calls += 1
+        raise RuntimeError("onnxruntime: bad input")
+
+
+def test_a_failing_voice_model_leaves_the_words_to_decide() -> None:
+    voice = BrokenVoice()
+    judge = PauseJudge(POLICY, ENDPOINT, voice)  # type: ignore[arg-type]
+    assert walk(judge, 2.0, "What is the capital of France?", 2.0) == pytest.approx(0.704)
+    assert voice.calls == 1  # asked once per pause, not at every chunk

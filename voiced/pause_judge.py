@@ -43,6 +43,7 @@ class PauseJudge:
         # the voice said of it.
         self._pause_at_s: float | None = None
         self._probability: float | None = None
+        self._asked = False
         self.voice_judged = 0
 
     def ends(
@@ -54,15 +55,20 @@ class PauseJudge:
         """Whether the command being heard ends now, at this pause. `audio` gives the
         command's audio so far (asked only when the voice is to be judged)."""
         if progress is None or progress.pause_s <= 0:
-            self._pause_at_s, self._probability = None, None
+            self._pause_at_s, self._probability, self._asked = None, None, False
             return False
         if self._pause_at_s != progress.last_speech_end_s:
             self._pause_at_s, self._probability = progress.last_speech_end_s, None
+            self._asked = False
         pause_s = progress.pause_s
         if pause_s + 1e-9 < self.config.voice_after_seconds:
             return False
-        if self._probability is None and self.smart_turn is not None:
-            self._probability = self.smart_turn.probability(audio())
+        if self._probability is None and self.smart_turn is not None and not self._asked:
+            self._asked = True
+            try:
+                self._probability = self.smart_turn.probability(audio())
+            except Exception as err:  # onnxruntime's own errors: the words decide alone
+                log.warning("the end-of-turn model failed: %s", err)
             self.voice_judged += 1
         words = self._words(progress, speculation)
         if not ends_turn(pause_s, self._probability, words, self.config):
