@@ -84,10 +84,12 @@ def test_one_complete_and_the_other_unsure_waits_the_fixed_silence() -> None:
     assert ends_turn(0.7, None, command, POLICY)
 
 
-def test_words_still_being_recognised_hold_it_open_to_the_long_limit() -> None:
+def test_words_still_being_recognised_never_end_it_at_the_short_pause() -> None:
     assert not ends_turn(0.25, COMPLETE_VOICE, None, POLICY)
-    assert not ends_turn(1.0, COMPLETE_VOICE, None, POLICY)
-    assert ends_turn(1.5, COMPLETE_VOICE, None, POLICY)
+    # As without the judgement: the fixed silence when the voice says finished.
+    assert ends_turn(0.7, COMPLETE_VOICE, None, POLICY)
+    assert not ends_turn(1.0, INCOMPLETE_VOICE, None, POLICY)
+    assert ends_turn(1.5, INCOMPLETE_VOICE, None, POLICY)
 
 
 def test_the_thresholds_are_checked_in_order() -> None:
@@ -197,10 +199,10 @@ def test_a_speculation_still_decoding_is_waited_for() -> None:
     judge = PauseJudge(POLICY, ENDPOINT, FakeVoice(COMPLETE_VOICE))  # type: ignore[arg-type]
     decoding = speculation_on(progress(2.0, 0.3), None)
     assert not judge.ends(progress(2.0, 0.3), decoding, audio)
-    assert not judge.ends(progress(2.0, 1.0), decoding, audio)
+    assert not judge.ends(progress(2.0, 0.5), decoding, audio)
     decoding.transcript, decoding.recognized_at = "What time is it?", 1.0
     decoding.ready.set()
-    assert judge.ends(progress(2.0, 1.0), decoding, audio)
+    assert judge.ends(progress(2.0, 0.5), decoding, audio)
 
 
 def test_with_no_speculation_coming_the_voice_decides_with_the_fallback() -> None:

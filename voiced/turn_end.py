@@ -8,7 +8,8 @@ fed (pause seconds, probability, words): testable with numbers, no audio needed.
   for its main one, a trailing comma): keep listening, up to `long_pause_seconds`.
 - Otherwise (one says complete, the other cannot tell): the fixed silence,
   `fallback_pause_seconds`.
-- While the words are still being recognised, only the long limit ends the turn.
+- While the words are still being recognised they count as unsure: a slow recognition
+  never makes a turn wait longer than the fixed silence did when the voice says finished.
 """
 
 from __future__ import annotations
@@ -120,11 +121,10 @@ def ends_turn(
     pause_s: float, probability: float | None, words: Judgement | None, config: TurnEndConfig
 ) -> bool:
     """Whether the turn ends after `pause_s` of silence. `probability` (the voice) is None
-    when there is no voice model; `words` is None while they are still being recognised:
-    they may yet say the sentence goes on, so only the long limit ends the turn then."""
+    when there is no voice model; `words` is None while they are still being recognised,
+    and count as unsure until they come: never the short pause, the fixed silence when the
+    voice says finished (as without the judgement), the long limit when it does not."""
     if pause_s + EPSILON_SECONDS >= config.long_pause_seconds:
         return True
-    if words is None:
-        return False
-    needed = pause_needed(judge_voice(probability, config), words, config)
+    needed = pause_needed(judge_voice(probability, config), words or Judgement.UNSURE, config)
     return pause_s + EPSILON_SECONDS >= needed
