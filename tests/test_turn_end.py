@@ -171,23 +171,40 @@ def test_the_judge_holds_a_dangling_sentence_open() -> None:
 
 
 def test_speech_resuming_after_an_early_judgement_starts_a_new_one() -> None:
-    """The voice said finished at the first pause, the words were still being decoded;
-    speech went on: the next pause is judged afresh, on its own words."""
+    """At the first pause the voice and the words said finished, but speech went on before
+    the short pause was over: the next pause is judged afresh, on its own words."""
     voice = FakeVoice(COMPLETE_VOICE)
     judge = PauseJudge(POLICY, ENDPOINT, voice)  # type: ignore[arg-type]
     first = progress(1.0, 0.224)
-    pending = speculation_on(first, None)
-    assert not judge.ends(first, pending, audio)
+    assert not judge.ends(first, speculation_on(first, "What is the capital?"), audio)
     assert voice.calls == 1
     # Speech resumed: the pause (and the speculation, discarded by the speculator) ends.
     assert not judge.ends(progress(1.5, 0.0), None, audio)
-    voice.probability_value = INCOMPLETE_VOICE
     second = progress(1.5, 0.256)
-    assert not judge.ends(second, speculation_on(second, "Turn on the, um,"), audio)
-    assert voice.calls == 2
+    assert not judge.ends(second, speculation_on(second, "What is the, um,"), audio)
+    # Words that already say it goes on need no voice; held open whatever it would say.
+    assert voice.calls == 1
+    later = progress(1.5, 1.0)
+    assert not judge.ends(later, speculation_on(later, "What is the, um,"), audio)
     # A speculation from the earlier pause is never taken for this one's words.
     stale = speculation_on(first, "What is the capital?")
-    assert not judge.ends(progress(1.5, 0.8), stale, audio)
+    assert not judge.ends(progress(1.5, 0.3), stale, audio)
+
+
+def test_the_voice_hears_the_pause_as_it_was_when_asked_late() -> None:
+    """Words recognised 0.5 s into the pause: the voice gets the audio up to 0.2 s into it."""
+    heard: list[int] = []
+
+    class Recording(FakeVoice):
+        def probability(self, samples: np.ndarray) -> float:
+            heard.append(len(samples))
+            return super().probability(samples)
+
+    judge = PauseJudge(POLICY, ENDPOINT, Recording(COMPLETE_VOICE))  # type: ignore[arg-type]
+    at = progress(2.0, 0.5)
+    samples = np.zeros(int(2.5 * 16000), np.int16)
+    assert judge.ends(at, speculation_on(at, "What time is it?"), lambda: samples)
+    assert heard == [int(2.2 * 16000)]
 
 
 def test_without_the_voice_model_the_words_decide_with_the_fallback() -> None:

@@ -12,6 +12,7 @@ from collections.abc import Callable
 
 import numpy as np
 
+from voiced.audio import SAMPLE_RATE
 from voiced.config import EndpointConfig
 from voiced.listener import CaptureProgress
 from voiced.smart_turn import SmartTurn
@@ -63,14 +64,21 @@ class PauseJudge:
         pause_s = progress.pause_s
         if pause_s + 1e-9 < self.config.voice_after_seconds:
             return False
-        if self._probability is None and self.smart_turn is not None and not self._asked:
+        words = self._words(progress, speculation)
+        # The voice is asked once the words are known (its call would slow their decoding
+        # on a small machine), and never when they already say the sentence goes on.
+        wanted = words is not Judgement.INCOMPLETE and (
+            words is not None or pause_s + 1e-9 >= self.config.fallback_pause_seconds
+        )
+        if wanted and not self._asked and self.smart_turn is not None:
             self._asked = True
             try:
-                self._probability = self.smart_turn.probability(audio())
+                self._probability = self.smart_turn.probability(
+                    self._heard_at_voice_time(audio(), pause_s)
+                )
             except Exception as err:  # onnxruntime's own errors: the words decide alone
                 log.warning("the end-of-turn model failed: %s", err)
             self.voice_judged += 1
-        words = self._words(progress, speculation)
         if not ends_turn(pause_s, self._probability, words, self.config):
             return False
         log.info(
@@ -80,6 +88,13 @@ class PauseJudge:
             "unknown" if words is None else words.value,
         )
         return True
+
+    def _heard_at_voice_time(self, samples: np.ndarray, pause_s: float) -> np.ndarray:
+        """The audio as it was `voice_after_seconds` into the pause, however late the voice
+        is asked: the model was trained with about 0.2 s of silence after the words, and
+        more silence makes it say finished more often."""
+        extra = int(max(0.0, pause_s - self.config.voice_after_seconds) * SAMPLE_RATE)
+        return samples[: len(samples) - extra] if extra else samples
 
     def _words(
         self, progress: CaptureProgress, speculation: Speculation | None
