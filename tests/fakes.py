@@ -308,6 +308,7 @@ class FakeEngines:
     recognizer: FakeRecognizer = field(default_factory=FakeRecognizer)
     llm: FakeLlm = field(default_factory=FakeLlm)
     tts: FakeTts = field(default_factory=FakeTts)
+    smart_turn: None = None
 
 
 # A pipeline on the fakes.

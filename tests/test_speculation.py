@@ -23,9 +23,11 @@ from voiced.speculation import Speculation, Taken
 from voiced.turn.loop import start_speculator
 
 
-def config_for(tmp_path: Path, **endpoint: float) -> Config:
+def config_for(tmp_path: Path, turn_end: bool = True, **endpoint: float) -> Config:
     return repeatable_config(
-        state_file={"path": str(tmp_path / "state.json")}, endpoint=dict(endpoint)
+        state_file={"path": str(tmp_path / "state.json")},
+        endpoint=dict(endpoint),
+        turn_end={"enabled": turn_end},
     )
 
 
@@ -109,7 +111,8 @@ def test_a_complete_command_ends_its_turn_early(
 def test_an_incomplete_command_and_a_question_wait_the_full_silence(
     models: Models, tmp_path: Path
 ) -> None:
-    config = config_for(tmp_path)
+    """With the fixed silence only (no end-of-turn judgement: tests/test_turn_end*.py)."""
+    config = config_for(tmp_path, turn_end=False)
 
     incomplete = replay_one(config, models, "incomplete-command")
     question = replay_one(config, models, "ask-capital")
@@ -153,7 +156,7 @@ def test_a_discarded_answer_never_joins_the_history(models: Models, tmp_path: Pa
 
 @pytest.mark.slow
 def test_speculation_and_the_early_end_can_be_turned_off(models: Models, tmp_path: Path) -> None:
-    config = config_for(tmp_path, speculate_after_seconds=0.0)
+    config = config_for(tmp_path, turn_end=False, speculate_after_seconds=0.0)
 
     turn = replay_one(config, models, "commands/kitchen-light-on")
 

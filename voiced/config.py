@@ -46,6 +46,7 @@ from voiced.speech_config import (
     VadSettings,
     WakeSettings,
 )
+from voiced.turn_end import TurnEndConfig
 
 # Sections that are one of the registered engines, and the names of those engines.
 ENGINE_KINDS = ("wake", "vad", "asr", "llm", "tts")
@@ -181,6 +182,7 @@ class Config(Section):
     mqtt: MqttConfig = MqttConfig()
     homeassistant: HomeAssistantConfig = HomeAssistantConfig()
     confirm: ConfirmConfig = ConfirmConfig()
+    turn_end: TurnEndConfig = TurnEndConfig()
     logging: LoggingConfig = LoggingConfig()
 
     @model_validator(mode="before")

@@ -105,6 +105,13 @@ class Listener:
             follow_up=capture.follow_up,
         )
 
+    def heard_so_far(self) -> np.ndarray:
+        """The audio of the command being heard (judged at a pause by the end-of-turn model)."""
+        capture = self._capture
+        if capture is None or not capture.chunks:
+            return np.zeros(0, np.int16)
+        return np.concatenate(capture.chunks)
+
     def end_now(self) -> HeardCommand | None:
         """End the command being heard here, without the rest of the endpoint silence
         (it is already known to be complete)."""

@@ -12,6 +12,7 @@ from voiced.config import Config
 from voiced.engines import Llm, Tts, Vad, WakeWord
 from voiced.health import Health
 from voiced.llm_config import LocalLlmConfig
+from voiced.smart_turn import SmartTurn
 
 log = logging.getLogger(__name__)
 
@@ -23,6 +24,8 @@ class Models:
     recognizer: Recognizer
     llm: Llm
     tts: Tts
+    # The end-of-turn model; None with config turn_end.enabled false.
+    smart_turn: SmartTurn | None = None
 
     def close(self) -> None:
         self.llm.close()
@@ -60,6 +63,8 @@ def load_models(
         vad = config.vad.load(models_dir, config.endpoint.vad_threshold)
         step("the speech recogniser")
         recognizer = load_recognizer(models_dir, config.asr)
+        step("the end-of-turn model")
+        smart_turn = SmartTurn(models_dir) if config.turn_end.enabled else None
         step("the voice")
         tts = config.tts.load(models_dir)
         tts.warm_up()
@@ -68,4 +73,4 @@ def load_models(
     except BaseException:
         llm.close()
         raise
-    return Models(wake=wake, vad=vad, recognizer=recognizer, llm=llm, tts=tts)
+    return Models(wake, vad, recognizer, llm, tts, smart_turn)

@@ -14,6 +14,7 @@ from voiced.health import Health
 from voiced.intents.engine import IntentEngine
 from voiced.intents.tools import ToolGate
 from voiced.listener import HeardCommand, Listener
+from voiced.pause_judge import PauseJudge, listening_endpoint
 from voiced.report import TurnReport
 from voiced.sources import AudioSource
 from voiced.speculation import Speculation, Taken
@@ -48,9 +49,12 @@ class Pipeline:
         self.speaker = start_speaker(models.tts, sink, self.health)
         self.intents = intents or IntentEngine(config, announce=self.announce)
         vocabulary = self.intents.matcher.vocabulary() if config.asr.command_bias else None
+        endpoint = listening_endpoint(config.endpoint, config.turn_end)
         self.listener = Listener(
-            models.wake, models.vad, models.recognizer, config.wake, config.endpoint, vocabulary
+            models.wake, models.vad, models.recognizer, config.wake, endpoint, vocabulary
         )
+        # Whether a pause ends the command: the voice and the words (voiced/turn_end.py).
+        self.pause_judge = PauseJudge(config.turn_end, config.endpoint, models.smart_turn)
         # What the daemon is doing, for systemd's STATUS= and the log.
         self.status: Callable[[str], None] = lambda text: log.debug("status: %s", text)
         # Each turn's report when it ends (voiced's entities in Home Assistant show it).
@@ -78,6 +82,7 @@ class Pipeline:
             self.router.questions,
             self.health,
             self._status,
+            self.pause_judge,
         )
 
     @property

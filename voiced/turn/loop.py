@@ -38,6 +38,7 @@ from voiced.config import Config, EndpointConfig
 from voiced.health import Health
 from voiced.listener import HeardCommand, Listener
 from voiced.messages import AudioChunk
+from voiced.pause_judge import PauseJudge
 from voiced.report import TurnReport
 from voiced.sources import AudioSource
 from voiced.speaker import Speaker
@@ -93,8 +94,10 @@ class TurnLoop:
         questions: Questions,
         health: Health,
         status: Callable[[str], None],
+        pause_judge: PauseJudge,
     ) -> None:
         self.config = config
+        self.pause_judge = pause_judge
         self.listener = listener
         self.speculator = speculator
         self.answer = answer
@@ -163,6 +166,9 @@ class TurnLoop:
             # replays are repeatable (as if recognition took no audio time).
             started.ready.wait()
         current = self.speculator.current
+        if self.config.turn_end.enabled:
+            ended = self.pause_judge.ends(progress, current, self.listener.heard_so_far)
+            return self.listener.end_now() if ended else None
         early_end_s = self.config.endpoint.early_end_seconds
         if (
             early_end_s > 0

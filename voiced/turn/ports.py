@@ -14,6 +14,7 @@ from voiced.asr import Recognizer
 from voiced.engines import Vad as VoiceActivity
 from voiced.engines import WakeWord
 from voiced.llm import Generation
+from voiced.smart_turn import SmartTurn
 
 
 class Llm(Protocol):
@@ -48,3 +49,7 @@ class Engines(Protocol):
 
     @property
     def tts(self) -> Voice: ...
+
+    @property
+    def smart_turn(self) -> SmartTurn | None:
+        """The end-of-turn model; None when turn_end is off (the words alone judge)."""

@@ -1,0 +1,244 @@
+"""The end-of-turn policy with numbers, and the pause judge with a fake voice model and
+fake speculations: no audio, no real model."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from pydantic import ValidationError
+
+from voiced.config import EndpointConfig
+from voiced.listener import CaptureProgress
+from voiced.messages import WakeDetected
+from voiced.pause_judge import PauseJudge, listening_endpoint
+from voiced.speculation import Recognized, Speculation
+from voiced.turn_end import Judgement, TurnEndConfig, ends_turn, judge_words
+
+# Short 0.25 s, fallback 0.7 s, long 1.5 s, voice at 0.5.
+POLICY = TurnEndConfig(short_pause_seconds=0.25, long_pause_seconds=1.5)
+ENDPOINT = EndpointConfig()
+COMPLETE_VOICE = 0.9
+INCOMPLETE_VOICE = 0.1
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["Turn on the kitchen light and", "What is the, um,", "Set a timer for", "Tell me about my"],
+)
+def test_a_dangling_word_says_the_sentence_goes_on(text: str) -> None:
+    assert judge_words(text) is Judgement.INCOMPLETE
+
+
+@pytest.mark.parametrize(
+    "text", ["If it rains tomorrow,", "When the pasta is on.", "Turn off the kitchen light -"]
+)
+def test_a_trailing_comma_or_a_lone_subordinate_clause_goes_on(text: str) -> None:
+    assert judge_words(text) is Judgement.INCOMPLETE
+
+
+def test_a_question_and_a_complete_command_are_complete() -> None:
+    assert judge_words("What is the capital of Germany?") is Judgement.COMPLETE
+    assert judge_words("Is the kitchen light on?") is Judgement.COMPLETE
+    assert judge_words("Turn the kitchen light on.", complete_command=True) is Judgement.COMPLETE
+    assert judge_words("If it rains, should I take an umbrella?") is Judgement.COMPLETE
+
+
+def test_other_words_leave_it_to_the_voice() -> None:
+    assert judge_words("He was not an ill disposed young man.") is Judgement.UNSURE
+    assert judge_words("") is Judgement.UNSURE
+
+
+def test_a_dangling_sentence_is_held_open_up_to_the_long_limit() -> None:
+    words = judge_words("Turn off the kitchen light and")
+    # Even when the voice says finished (as espeak-ng's falling tone does mid-sentence).
+    for voice in (COMPLETE_VOICE, INCOMPLETE_VOICE):
+        assert not ends_turn(0.25, voice, words, POLICY)
+        assert not ends_turn(1.0, voice, words, POLICY)
+        assert not ends_turn(1.45, voice, words, POLICY)
+        assert ends_turn(1.5, voice, words, POLICY)
+
+
+def test_a_complete_question_ends_at_the_short_pause() -> None:
+    words = judge_words("What is the capital of France?")
+    assert not ends_turn(0.2, COMPLETE_VOICE, words, POLICY)
+    assert ends_turn(0.25, COMPLETE_VOICE, words, POLICY)
+    # The voice still unsure of it (Smart Turn below the threshold): held open.
+    assert not ends_turn(1.0, INCOMPLETE_VOICE, words, POLICY)
+
+
+def test_either_saying_it_goes_on_holds_it_open() -> None:
+    complete_words = judge_words("Turn on the kitchen light.", complete_command=True)
+    assert not ends_turn(1.0, INCOMPLETE_VOICE, complete_words, POLICY)
+    assert ends_turn(1.5, INCOMPLETE_VOICE, complete_words, POLICY)
+    unsure = judge_words("He was not an ill disposed young man.")
+    assert not ends_turn(1.0, INCOMPLETE_VOICE, unsure, POLICY)
+
+
+def test_one_complete_and_the_other_unsure_waits_the_fixed_silence() -> None:
+    unsure = judge_words("He was not an ill disposed young man.")
+    assert not ends_turn(0.5, COMPLETE_VOICE, unsure, POLICY)
+    assert ends_turn(0.7, COMPLETE_VOICE, unsure, POLICY)
+    # No voice model: a complete command waits the fixed silence too.
+    command = judge_words("Turn on the kitchen light.", complete_command=True)
+    assert not ends_turn(0.5, None, command, POLICY)
+    assert ends_turn(0.7, None, command, POLICY)
+
+
+def test_words_still_being_recognised_never_end_it_at_the_short_pause() -> None:
+    assert not ends_turn(0.25, COMPLETE_VOICE, None, POLICY)
+    # As without the judgement: the fixed silence when the voice says finished.
+    assert ends_turn(0.7, COMPLETE_VOICE, None, POLICY)
+    assert not ends_turn(1.0, INCOMPLETE_VOICE, None, POLICY)
+    assert ends_turn(1.5, INCOMPLETE_VOICE, None, POLICY)
+
+
+def test_the_thresholds_are_checked_in_order() -> None:
+    with pytest.raises(ValidationError, match="short_pause_seconds <= fallback"):
+        TurnEndConfig(short_pause_seconds=0.8, fallback_pause_seconds=0.7)
+    with pytest.raises(ValidationError, match="voice_after_seconds"):
+        TurnEndConfig(short_pause_seconds=0.25, voice_after_seconds=0.3)
+
+
+def test_the_listener_holds_a_turn_open_up_to_the_long_limit() -> None:
+    endpoint = listening_endpoint(EndpointConfig(), POLICY)
+    assert endpoint.silence_seconds == POLICY.long_pause_seconds
+    assert endpoint.early_end_seconds == 0  # the policy ends complete commands now
+    assert listening_endpoint(EndpointConfig(), TurnEndConfig()).silence_seconds == 1.6
+    off = TurnEndConfig(enabled=False)
+    assert listening_endpoint(EndpointConfig(), off) == EndpointConfig()
+
+
+class FakeVoice:
+    """Smart Turn's stand-in: a fixed probability, and how often it was asked."""
+
+    def __init__(self, probability: float) -> None:
+        self.probability_value = probability
+        self.calls = 0
+
+    def probability(self, samples: np.ndarray) -> float:
+        self.calls += 1
+        return self.probability_value
+
+
+def progress(last_speech_end_s: float, pause_s: float) -> CaptureProgress:
+    return CaptureProgress(
+        wake=WakeDetected("hey_jarvis", 0.9, 1.0),
+        session=None,  # type: ignore[arg-type]
+        last_speech_end_s=last_speech_end_s,
+        length_s=last_speech_end_s + pause_s,
+        pause_s=pause_s,
+        follow_up=False,
+    )
+
+
+def speculation_on(at: CaptureProgress, transcript: str | None) -> Speculation:
+    """A speculation at a pause, recognised (`transcript`) or still decoding (None)."""
+    speculation = Speculation(at, decode=lambda: transcript or "")
+    if transcript is not None:
+        speculation.settle(Recognized(transcript, woke=False, match=None, at=1.0), None)
+    return speculation
+
+
+def audio() -> np.ndarray:
+    return np.zeros(1600, np.int16)
+
+
+def walk(judge: PauseJudge, speech_end_s: float, words: str | None, until_s: float) -> float | None:
+    """Feed a pause in 32 ms steps; the pause at which the judge ended the turn."""
+    pause = 0.0
+    while pause < until_s:
+        pause = round(pause + 0.032, 3)
+        at = progress(speech_end_s, pause)
+        if judge.ends(at, speculation_on(at, words), audio):
+            return pause
+    return None
+
+
+def test_the_judge_ends_a_complete_question_early_and_asks_the_voice_once() -> None:
+    voice = FakeVoice(COMPLETE_VOICE)
+    judge = PauseJudge(POLICY, ENDPOINT, voice)  # type: ignore[arg-type]
+    ended = walk(judge, 2.0, "What is the capital of France?", 2.0)
+    assert ended is not None and 0.25 <= ended < 0.3
+    assert voice.calls == 1
+
+
+def test_the_judge_holds_a_dangling_sentence_open() -> None:
+    judge = PauseJudge(POLICY, ENDPOINT, FakeVoice(COMPLETE_VOICE))  # type: ignore[arg-type]
+    ended = walk(judge, 2.0, "Turn off the kitchen light and", 3.0)
+    assert ended is not None and ended >= POLICY.long_pause_seconds
+
+
+def test_speech_resuming_after_an_early_judgement_starts_a_new_one() -> None:
+    """At the first pause the voice and the words said finished, but speech went on before
+    the short pause was over: the next pause is judged afresh, on its own words."""
+    voice = FakeVoice(COMPLETE_VOICE)
+    judge = PauseJudge(POLICY, ENDPOINT, voice)  # type: ignore[arg-type]
+    first = progress(1.0, 0.224)
+    assert not judge.ends(first, speculation_on(first, "What is the capital?"), audio)
+    assert voice.calls == 1
+    # Speech resumed: the pause (and the speculation, discarded by the speculator) ends.
+    assert not judge.ends(progress(1.5, 0.0), None, audio)
+    second = progress(1.5, 0.256)
+    assert not judge.ends(second, speculation_on(second, "What is the, um,"), audio)
+    # Words that already say it goes on need no voice; held open whatever it would say.
+    assert voice.calls == 1
+    later = progress(1.5, 1.0)
+    assert not judge.ends(later, speculation_on(later, "What is the, um,"), audio)
+    # A speculation from the earlier pause is never taken for this one's words.
+    stale = speculation_on(first, "What is the capital?")
+    assert not judge.ends(progress(1.5, 0.3), stale, audio)
+
+
+def test_the_voice_hears_the_pause_as_it_was_when_asked_late() -> None:
+    """Words recognised 0.5 s into the pause: the voice gets the audio up to 0.2 s into it."""
+    heard: list[int] = []
+
+    class Recording(FakeVoice):
+        def probability(self, samples: np.ndarray) -> float:
+            heard.append(len(samples))
+            return super().probability(samples)
+
+    judge = PauseJudge(POLICY, ENDPOINT, Recording(COMPLETE_VOICE))  # type: ignore[arg-type]
+    at = progress(2.0, 0.5)
+    samples = np.zeros(int(2.5 * 16000), np.int16)
+    assert judge.ends(at, speculation_on(at, "What time is it?"), lambda: samples)
+    assert heard == [int(2.2 * 16000)]
+
+
+def test_without_the_voice_model_the_words_decide_with_the_fallback() -> None:
+    judge = PauseJudge(POLICY, ENDPOINT, None)
+    assert walk(judge, 2.0, "What is the capital of France?", 2.0) == pytest.approx(0.704)
+
+
+def test_a_speculation_still_decoding_is_waited_for() -> None:
+    judge = PauseJudge(POLICY, ENDPOINT, FakeVoice(COMPLETE_VOICE))  # type: ignore[arg-type]
+    decoding = speculation_on(progress(2.0, 0.3), None)
+    assert not judge.ends(progress(2.0, 0.3), decoding, audio)
+    assert not judge.ends(progress(2.0, 0.5), decoding, audio)
+    decoding.settle(Recognized("What time is it?", woke=False, match=None, at=1.0), None)
+    assert judge.ends(progress(2.0, 0.5), decoding, audio)
+
+
+def test_with_no_speculation_coming_the_voice_decides_with_the_fallback() -> None:
+    no_speculation = EndpointConfig(speculate_after_seconds=0)
+    judge = PauseJudge(POLICY, no_speculation, FakeVoice(COMPLETE_VOICE))  # type: ignore[arg-type]
+    assert not judge.ends(progress(2.0, 0.5), None, audio)
+    assert judge.ends(progress(2.0, 0.7), None, audio)
+    doubtful = PauseJudge(POLICY, no_speculation, FakeVoice(INCOMPLETE_VOICE))  # type: ignore[arg-type]
+    assert not doubtful.ends(progress(2.0, 1.0), None, audio)
+
+
+class BrokenVoice:
+    def __init__(self) -> None:
+        self.calls = 0
+
+    def probability(self, samples: np.ndarray) -> float:
+        self.calls += 1
+        raise RuntimeError("onnxruntime: bad input")
+
+
+def test_a_failing_voice_model_leaves_the_words_to_decide() -> None:
+    voice = BrokenVoice()
+    judge = PauseJudge(POLICY, ENDPOINT, voice)  # type: ignore[arg-type]
+    assert walk(judge, 2.0, "What is the capital of France?", 2.0) == pytest.approx(0.704)
+    assert voice.calls == 1  # asked once per pause, not at every chunk

@@ -1,0 +1,110 @@
+"""The end of a turn judged from the voice and the words, on recordings with pauses, through
+`voiced replay`'s pipeline with the real models (Smart Turn among them). Replays wait for
+each speculative recognition, so the words are known at the pause: what is asserted is where
+each turn ended, never a wall-clock time."""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.helpers import RECORDINGS, repeatable_config, saved_devices
+from voiced.config import Config
+from voiced.models import Models
+from voiced.replay import replay
+from voiced.sources import WavFileSource
+
+pytestmark = pytest.mark.slow
+
+PAUSES = RECORDINGS / "pauses"
+EXPECTED = json.loads((PAUSES / "expected.json").read_text())
+
+
+def config_for(tmp_path: Path, **turn_end: object) -> Config:
+    return repeatable_config(
+        state_file={"path": str(tmp_path / "state.json")},
+        llm={"max_tokens": 8},
+        turn_end=dict(turn_end),
+    )
+
+
+def turns_of(config: Config, models: Models, name: str) -> list[dict[str, Any]]:
+    models.llm.conversation.exchanges.clear()
+    return list(replay(config, models, WavFileSource([PAUSES / f"{name}.wav"]))["turns"])
+
+
+def heard_to_the_end(turn: dict[str, Any], name: str) -> bool:
+    return bool(turn["speech_end_at_s"] >= EXPECTED[name]["speech_end_seconds"] - 0.3)
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "um-lamp-1.0",  # "Turn on the, um, ... the bedroom lamp."
+        "and-lights-1.0",  # "Turn off the kitchen light and ... the ceiling fan."
+        "human-0880-an-1.0",  # a person: "he was not an ... ill disposed young man"
+    ],
+)
+def test_a_dangling_sentence_is_held_open_through_a_one_second_pause(
+    models: Models, tmp_path: Path, name: str
+) -> None:
+    turns = turns_of(config_for(tmp_path), models, name)
+
+    assert len(turns) == 1, turns
+    assert heard_to_the_end(turns[0], name), turns[0]
+    # Speech went on after the pause: what was guessed there was thrown away.
+    assert turns[0]["speculations_discarded"] >= 1, turns[0]
+
+
+def test_the_whole_command_acts_once_the_pause_is_over(models: Models, tmp_path: Path) -> None:
+    config = config_for(tmp_path)
+
+    [turn] = turns_of(config, models, "um-lamp-1.0")
+
+    assert turn["transcript"].lower().rstrip(".").endswith("bedroom lamp"), turn
+    devices = saved_devices(config.state_file.path)
+    assert {device for device, state in devices.items() if state["on"]} == {"bedroom_lamp"}
+
+
+def test_the_fixed_silence_alone_cuts_the_same_sentence(models: Models, tmp_path: Path) -> None:
+    """What the judgement is for: without it, the turn ends inside the pause."""
+    [turn, *_] = turns_of(config_for(tmp_path, enabled=False), models, "um-lamp-1.0")
+
+    assert not heard_to_the_end(turn, "um-lamp-1.0"), turn
+
+
+def test_a_complete_question_ends_at_the_short_pause(
+    models: Models, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    config = config_for(tmp_path)
+    caplog.set_level(logging.INFO, logger="voiced.pause_judge")
+
+    [turn] = turns_of(config, models, "complete-capital")
+
+    assert turn["ended_early"] is True, turn
+    assert turn["speculation"] == "used", turn
+    assert turn["transcript"] == "What is the capital of Germany?", turn
+    # Ended at the short pause (in audio time), not at the fixed silence.
+    [ended] = [r.getMessage() for r in caplog.records if r.getMessage().startswith("turn ends")]
+    pause_s = float(re.search(r"after a ([0-9.]+) s pause", ended).group(1))  # type: ignore[union-attr]
+    assert config.turn_end.short_pause_seconds <= pause_s < config.turn_end.fallback_pause_seconds
+    assert "words complete" in ended, ended
+
+
+def test_speech_resuming_after_the_voice_said_finished_discards_the_guess(
+    models: Models, tmp_path: Path
+) -> None:
+    """At the pause the voice says finished ("Why is the sky blue and ..." falls as a
+    question does); the words say it goes on; it does: one turn, the whole question."""
+    [turn] = turns_of(config_for(tmp_path), models, "and-sky-0.7")
+
+    assert turn["speculations_discarded"] >= 1, turn
+    assert heard_to_the_end(turn, "and-sky-0.7"), turn
+    assert "sunsets" in turn["transcript"].lower(), turn
+    asked = [exchange.user for exchange in models.llm.conversation.exchanges]
+    assert asked == [turn["transcript"]], asked  # the guess never joined the history

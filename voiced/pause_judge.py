@@ -1,0 +1,119 @@
+"""Following the pauses of the command being heard with the end-of-turn policy
+(voiced/turn_end.py): the voice is judged once per pause by Smart Turn, the words by the
+speculation begun at the pause, and the policy says when the turn ends.
+
+Ending the turn is all it does: what follows is what follows any confirmed endpoint.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+
+import numpy as np
+
+from voiced.audio import SAMPLE_RATE
+from voiced.config import EndpointConfig
+from voiced.listener import CaptureProgress
+from voiced.smart_turn import SmartTurn
+from voiced.speculation import Speculation
+from voiced.turn_end import Judgement, TurnEndConfig, ends_turn, judge_words
+
+log = logging.getLogger(__name__)
+
+
+def listening_endpoint(endpoint: EndpointConfig, turn_end: TurnEndConfig) -> EndpointConfig:
+    """The endpoint settings the listener runs on: with the judgement on, the silence that
+    ends a turn whatever is said is the long limit; the judgement ends it sooner."""
+    if not turn_end.enabled:
+        return endpoint
+    silence = max(endpoint.silence_seconds, turn_end.long_pause_seconds)
+    return endpoint.model_copy(update={"silence_seconds": silence, "early_end_seconds": 0.0})
+
+
+class PauseJudge:
+    """Owned by the listening thread (it runs Smart Turn there, once per pause)."""
+
+    def __init__(
+        self, config: TurnEndConfig, endpoint: EndpointConfig, smart_turn: SmartTurn | None
+    ) -> None:
+        self.config = config
+        self.endpoint = endpoint
+        self.smart_turn = smart_turn
+        # The pause being judged (where its speech ended, in command audio time) and what
+        # the voice said of it.
+        self._pause_at_s: float | None = None
+        self._probability: float | None = None
+        self._asked = False
+        self.voice_judged = 0
+
+    def ends(
+        self,
+        progress: CaptureProgress | None,
+        speculation: Speculation | None,
+        audio: Callable[[], np.ndarray],
+    ) -> bool:
+        """Whether the command being heard ends now, at this pause. `audio` gives the
+        command's audio so far (asked only when the voice is to be judged)."""
+        if progress is None or progress.pause_s <= 0:
+            self._pause_at_s, self._probability, self._asked = None, None, False
+            return False
+        if self._pause_at_s != progress.last_speech_end_s:
+            self._pause_at_s, self._probability = progress.last_speech_end_s, None
+            self._asked = False
+        pause_s = progress.pause_s
+        if pause_s + 1e-9 < self.config.voice_after_seconds:
+            return False
+        words = self._words(progress, speculation)
+        # The voice is asked once the words are known (its call would slow their decoding
+        # on a small machine), and never when they already say the sentence goes on.
+        wanted = words is not Judgement.INCOMPLETE and (
+            words is not None or pause_s + 1e-9 >= self.config.fallback_pause_seconds
+        )
+        if wanted and not self._asked and self.smart_turn is not None:
+            self._asked = True
+            try:
+                self._probability = self.smart_turn.probability(
+                    self._heard_at_voice_time(audio(), pause_s)
+                )
+            except Exception as err:  # onnxruntime's own errors: the words decide alone
+                log.warning("the end-of-turn model failed: %s", err)
+            self.voice_judged += 1
+        if not ends_turn(pause_s, self._probability, words, self.config):
+            return False
+        log.info(
+            "turn ends after a %.2f s pause: voice %s, words %s",
+            pause_s,
+            "unknown" if self._probability is None else f"{self._probability:.2f}",
+            "unknown" if words is None else words.value,
+        )
+        return True
+
+    def _heard_at_voice_time(self, samples: np.ndarray, pause_s: float) -> np.ndarray:
+        """The audio as it was `voice_after_seconds` into the pause, however late the voice
+        is asked: the model was trained with about 0.2 s of silence after the words, and
+        more silence makes it say finished more often."""
+        extra = int(max(0.0, pause_s - self.config.voice_after_seconds) * SAMPLE_RATE)
+        return samples[: len(samples) - extra] if extra else samples
+
+    def _words(
+        self, progress: CaptureProgress, speculation: Speculation | None
+    ) -> Judgement | None:
+        """What the words up to this pause say, once the speculation on them is settled;
+        None while it may still come."""
+        if (
+            speculation is None
+            or speculation.progress.last_speech_end_s != progress.last_speech_end_s
+        ):
+            # None is begun on a long command, or with speculation off: the voice decides.
+            coming = (
+                self.endpoint.speculate_after_seconds > 0
+                and progress.length_s <= self.endpoint.speculate_max_seconds
+            )
+            return None if coming else Judgement.UNSURE
+        if not speculation.ready.is_set():
+            return None
+        recognized = speculation.recognized
+        if recognized is None:  # recognition failed
+            return Judgement.UNSURE
+        return judge_words(recognized.transcript, speculation.complete_command)

@@ -1,0 +1,130 @@
+"""When a turn ends: at a pause, from the voice (Smart Turn's probability that the speaker
+has finished) and from the words (the speculative transcript at the pause). A pure policy
+fed (pause seconds, probability, words): testable with numbers, no audio needed.
+
+- Both say complete: end at a short pause (`short_pause_seconds`), about the gap people
+  leave between turns.
+- Either says incomplete (the words: a dangling "and", "the", "um", a clause that waits
+  for its main one, a trailing comma): keep listening, up to `long_pause_seconds`.
+- Otherwise (one says complete, the other cannot tell): the fixed silence,
+  `fallback_pause_seconds`.
+- While the words are still being recognised they count as unsure: a slow recognition
+  never makes a turn wait longer than the fixed silence did when the voice says finished.
+"""
+
+from __future__ import annotations
+
+import enum
+import re
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+# Pause lengths add up from float frame lengths.
+EPSILON_SECONDS = 1e-9
+
+
+class TurnEndConfig(BaseModel):
+    """The `turn_end` section of the configuration."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
+
+    # False: every turn ends after endpoint.silence_seconds (and a complete command after
+    # endpoint.early_end_seconds), as without this judgement.
+    enabled: bool = True
+    # Both the voice and the words say the speaker has finished: the turn ends here. Tuned
+    # on tests/recordings (docs/endpoint.md): shorter cuts sentences that pause 0.4 s after
+    # words that are complete to both ("What is the capital ... of Germany?").
+    short_pause_seconds: Annotated[float, Field(gt=0, le=5)] = 0.4
+    # They disagree, or a judgement is not known: the fixed silence.
+    fallback_pause_seconds: Annotated[float, Field(gt=0, le=5)] = 0.7
+    # Either says the sentence goes on: listening continues up to this much silence (the
+    # voice activity model measures a 1.3 s pause as up to 1.47 s).
+    long_pause_seconds: Annotated[float, Field(gt=0, le=10)] = 1.6
+    # Smart Turn's probability at or above which the voice says finished.
+    complete_probability: Annotated[float, Field(gt=0, lt=1)] = 0.5
+    # The voice is judged once per pause, after this much of it (the model was trained with
+    # about 0.2 s of silence after the words).
+    voice_after_seconds: Annotated[float, Field(gt=0, le=2)] = 0.2
+
+    @model_validator(mode="after")
+    def _ordered(self) -> TurnEndConfig:
+        if not (self.short_pause_seconds <= self.fallback_pause_seconds <= self.long_pause_seconds):
+            raise ValueError(
+                "needs short_pause_seconds <= fallback_pause_seconds <= long_pause_seconds"
+            )
+        if self.voice_after_seconds > self.short_pause_seconds:
+            raise ValueError("voice_after_seconds must not exceed short_pause_seconds")
+        return self
+
+
+class Judgement(enum.Enum):
+    COMPLETE = "complete"
+    INCOMPLETE = "incomplete"
+    UNSURE = "unsure"
+
+
+# Words a sentence does not end on: conjunctions, articles and possessives, prepositions
+# that are not also particles ("turn it on"), fillers, and a verb waiting for its object.
+# "in": Whisper (tiny) often hears a last "and" so.
+_DANGLING = """
+    and or but nor so because cause although though unless than whereas
+    the a an my your his her its our their every
+    to of for at by with from into onto like as
+    um uh er erm ah hmm mm
+    is are was were been set turn switch put make whether if when while which
+    in
+"""
+DANGLING_WORDS = frozenset(_DANGLING.split())
+# A clause that needs a main clause after it ("If it rains tomorrow, ...").
+_SUBORDINATING = "if when while because although though unless once since"
+SUBORDINATING = frozenset(_SUBORDINATING.split())
+_WORD = re.compile(r"[a-z']+")
+
+
+def judge_words(transcript: str, complete_command: bool = False) -> Judgement:
+    """What the words so far say: a complete command or a question is complete; a dangling
+    last word, a trailing comma or dash, or a lone subordinate clause is not. Punctuation
+    comes from Whisper, which sets it from the voice as well."""
+    text = transcript.strip()
+    words = _WORD.findall(text.lower())
+    if not words:
+        return Judgement.UNSURE
+    if words[-1] in DANGLING_WORDS or text.endswith((",", "-", "...", "…", ";", ":")):
+        return Judgement.INCOMPLETE
+    # "When the pasta is on" waits for what to do then (no comma: no main clause yet).
+    if words[0] in SUBORDINATING and "," not in text.rstrip(",.?! "):
+        return Judgement.INCOMPLETE
+    if complete_command or text.endswith("?"):
+        return Judgement.COMPLETE
+    return Judgement.UNSURE
+
+
+def judge_voice(probability: float | None, config: TurnEndConfig) -> Judgement:
+    if probability is None:
+        return Judgement.UNSURE
+    if probability >= config.complete_probability:
+        return Judgement.COMPLETE
+    return Judgement.INCOMPLETE
+
+
+def pause_needed(voice: Judgement, words: Judgement, config: TurnEndConfig) -> float:
+    """The silence after which the turn ends, given the two judgements."""
+    if Judgement.INCOMPLETE in (voice, words):
+        return config.long_pause_seconds
+    if voice is Judgement.COMPLETE and words is Judgement.COMPLETE:
+        return config.short_pause_seconds
+    return config.fallback_pause_seconds
+
+
+def ends_turn(
+    pause_s: float, probability: float | None, words: Judgement | None, config: TurnEndConfig
+) -> bool:
+    """Whether the turn ends after `pause_s` of silence. `probability` (the voice) is None
+    when there is no voice model; `words` is None while they are still being recognised,
+    and count as unsure until they come: never the short pause, the fixed silence when the
+    voice says finished (as without the judgement), the long limit when it does not."""
+    if pause_s + EPSILON_SECONDS >= config.long_pause_seconds:
+        return True
+    needed = pause_needed(judge_voice(probability, config), words or Judgement.UNSURE, config)
+    return pause_s + EPSILON_SECONDS >= needed
