@@ -30,11 +30,10 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
 import paho.mqtt.client as mqtt
-from paho.mqtt.enums import CallbackAPIVersion
 
 from voiced import __version__
 from voiced.config import MqttConfig
-from voiced.devices.secrets import read_secret_file
+from voiced.devices.mqtt import new_client
 from voiced.report import TurnReport
 from voiced.timers import TimerState
 
@@ -85,18 +84,7 @@ class Presence:
     def start(self, timeout_seconds: float) -> None:
         """Connect (paho retries a broker that is down) and wait, at most `timeout_seconds`,
         for the mute kept on the broker."""
-        client = mqtt.Client(
-            callback_api_version=CallbackAPIVersion.VERSION2,
-            client_id=f"{self._config.client_id}-entities",
-        )
-        client.suppress_exceptions = True
-        if self._config.username is not None:
-            password = None
-            if self._config.password_file is not None:
-                password = read_secret_file(
-                    self._config.password_file, "MQTT password_file", header_value=False
-                )
-            client.username_pw_set(self._config.username, password)
+        client = new_client(self._config, f"{self._config.client_id}-entities")
         # Sent by the broker when voiced dies: Home Assistant shows it unavailable.
         client.will_set(self._topic("availability"), OFFLINE, qos=1, retain=True)
         client.on_connect = self._on_connect

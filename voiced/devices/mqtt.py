@@ -37,6 +37,29 @@ RETAINED_STATE_WAIT_SECONDS = 0.5
 RETAINED_STATE_POLL_SECONDS = 0.02
 
 
+def new_client(
+    config: MqttConfig, client_id: str, reconnect_on_failure: bool = True
+) -> mqtt.Client:
+    """A paho client of voiced's, logged in as the configuration says (every connection
+    voiced makes to the broker: devices, discovery, its own entities)."""
+    client = mqtt.Client(
+        callback_api_version=CallbackAPIVersion.VERSION2,
+        client_id=client_id,
+        reconnect_on_failure=reconnect_on_failure,
+    )
+    # A callback's exception would end paho's network thread, and with it every later
+    # message; ours catch their own, this catches the rest.
+    client.suppress_exceptions = True
+    if config.username is not None:
+        password = None
+        if config.password_file is not None:
+            password = read_secret_file(
+                config.password_file, "MQTT password_file", header_value=False
+            )
+        client.username_pw_set(config.username, password)
+    return client
+
+
 class MqttBackend:
     def __init__(self, config: MqttConfig, devices: list[DeviceConfig]) -> None:
         self._config = config
@@ -143,16 +166,7 @@ class MqttBackend:
         return client
 
     def _new_client(self) -> mqtt.Client:
-        client = mqtt.Client(
-            callback_api_version=CallbackAPIVersion.VERSION2,
-            client_id=self._config.client_id,
-            reconnect_on_failure=False,
-        )
-        # A callback's exception would end paho's network thread, and with it every later
-        # command; ours catch their own, this catches the rest.
-        client.suppress_exceptions = True
-        if self._config.username is not None:
-            client.username_pw_set(self._config.username, self._read_password())
+        client = new_client(self._config, self._config.client_id, reconnect_on_failure=False)
         client.on_message = self._on_message
         return client
 
@@ -229,12 +243,6 @@ class MqttBackend:
                 f"{self._config.timeout_seconds:g} seconds"
             )
         return remaining
-
-    def _read_password(self) -> str | None:
-        path = self._config.password_file
-        if path is None:
-            return None
-        return read_secret_file(path, "MQTT password_file", header_value=False)
 
     def _on_message(self, _client: mqtt.Client, _userdata: Any, message: mqtt.MQTTMessage) -> None:
         """Runs on paho's network thread: nothing may escape it."""

@@ -17,11 +17,11 @@ from collections.abc import Callable
 from typing import Any
 
 import paho.mqtt.client as mqtt
-from paho.mqtt.enums import CallbackAPIVersion
 from pydantic import ValidationError
 
 from voiced.config import DeviceConfig, DeviceKind, MqttConfig
-from voiced.devices.secrets import read_secret_file, redact
+from voiced.devices.mqtt import new_client
+from voiced.devices.secrets import redact
 from voiced.files import UnreadableFileError, loads_bounded
 
 _log = logging.getLogger(__name__)
@@ -222,18 +222,9 @@ class DiscoveryWatcher:
 
     def start(self) -> None:
         """Connect in the background (paho retries a broker that is down)."""
-        client = mqtt.Client(
-            callback_api_version=CallbackAPIVersion.VERSION2,
-            client_id=f"{self._config.client_id}-discovery-{uuid.uuid4().hex[:8]}",
+        client = new_client(
+            self._config, f"{self._config.client_id}-discovery-{uuid.uuid4().hex[:8]}"
         )
-        client.suppress_exceptions = True
-        if self._config.username is not None:
-            password = None
-            if self._config.password_file is not None:
-                password = read_secret_file(
-                    self._config.password_file, "MQTT password_file", header_value=False
-                )
-            client.username_pw_set(self._config.username, password)
         client.on_connect = self._on_connect
         client.on_subscribe = self._on_subscribe
         client.on_message = self._on_message
