@@ -78,6 +78,13 @@ def _parser() -> argparse.ArgumentParser:
     replay.add_argument(
         "--realtime", action="store_true", help="feed at the pace of a real microphone"
     )
+    replay.add_argument(
+        "--echo",
+        type=float,
+        metavar="LEVEL_DB",
+        help="simulate a loudspeaker: the replies come back into the input, the person's"
+        " speech LEVEL_DB above them (implies --realtime)",
+    )
     replay.set_defaults(handler=_replay)
 
     ask = command("ask", "answer a typed request as if it were spoken")
@@ -133,7 +140,10 @@ def _replay(args: argparse.Namespace, config: Config) -> int:
     from voiced.sources import WavFileSource
 
     # Read first: a bad file is reported before any model loads.
-    source = WavFileSource(list(args.inputs), realtime=args.realtime)
+    if args.echo is not None:
+        echo = config.echo.model_validate({**config.echo.model_dump(), "simulate_db": args.echo})
+        config = config.model_copy(update={"echo": echo})
+    source = WavFileSource(list(args.inputs), realtime=args.realtime or args.echo is not None)
     models = load_models(config)
     try:
         report = replay(config, models, source, args.out)

@@ -30,6 +30,8 @@ from yaml.events import (
 )
 
 from voiced.cores import unavailable_cpus
+from voiced.echo import EchoConfig
+from voiced.follow_up import ConversationConfig
 
 EX_CONFIG = 78
 # Limits on the file itself: a configuration is a few kilobytes; these stop a YAML bomb
@@ -371,6 +373,8 @@ class Config(_Section):
     mqtt: MqttConfig = MqttConfig()
     homeassistant: HomeAssistantConfig = HomeAssistantConfig()
     confirm: ConfirmConfig = ConfirmConfig()
+    echo: EchoConfig = EchoConfig()
+    conversation: ConversationConfig = ConversationConfig()
     logging: LoggingConfig = LoggingConfig()
 
     @model_validator(mode="after")

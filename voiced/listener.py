@@ -133,11 +133,16 @@ class Listener:
         self.gate.reset()
         self.preroll.clear()
 
-    def listen_without_wake(self, at_s: float, seconds: float) -> None:
+    def listen_without_wake(
+        self, at_s: float, seconds: float, min_speech_seconds: float | None = None
+    ) -> None:
         """Hear what is said from `at_s` in the input without the wake word (the answer to
-        a question just asked); nothing is heard unless speech begins within `seconds`."""
+        a question just asked, a follow-up); nothing is heard unless speech begins within
+        `seconds` (and lasts `min_speech_seconds`, when given)."""
         wake = WakeDetected(self.wake.name, 0.0, round(at_s, 3))
         times = dataclasses.replace(self.times, start_timeout_seconds=seconds)
+        if min_speech_seconds is not None:
+            times = dataclasses.replace(times, min_speech_seconds=min_speech_seconds)
         self._begin_capture(wake, times, preroll=None)
 
     def _listen_for_wake(self, chunk: AudioChunk) -> None:

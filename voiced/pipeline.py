@@ -20,7 +20,9 @@ from voiced.asr.heard_check import (
     judge,
 )
 from voiced.config import Config
+from voiced.echo import Echo
 from voiced.errors import VoicedError
+from voiced.follow_up import FollowUp
 from voiced.health import Health
 from voiced.intents import Action, Choice, Confirmation, IntentMatch
 from voiced.intents.engine import Ahead, IntentAnswer, IntentEngine
@@ -77,7 +79,9 @@ class Pipeline:
         self.config = config
         self.models = models
         self.health = health or Health()
-        self.speaker = Speaker(models.tts, sink, self.health)
+        self.echo = Echo(config.echo)
+        self.speaker = Speaker(models.tts, self.echo.tap(sink), self.health)
+        self.follow_up = FollowUp(config.conversation)
         self.intents = intents or IntentEngine(config, announce=self.announce)
         self.tool_gate = ToolGate(self.intents.registry, config.devices)
         vocabulary = self.intents.matcher.vocabulary() if config.asr.command_bias else None
@@ -111,11 +115,13 @@ class Pipeline:
         turns: list[TurnReport] = []
 
         def answer(command: HeardCommand, speculated: tuple[Speculation | None, int]) -> None:
-            turns.append(self.answer(command, input_name(), *speculated))
+            report = self.answer(command, input_name(), *speculated)
+            if not self.follow_up.ignored(report):
+                turns.append(report)
 
         self.status("listening")
         self._cut_before_start = False
-        chunks = source.chunks()
+        chunks = self.echo.around(source).chunks()
         stopped = False
         for chunk in chunks:
             if stop is not None and stop.is_set():
@@ -232,8 +238,12 @@ class Pipeline:
         `at_s` in the input."""
         self.speculator.reset()
         self.listener.reset()
+        follow_up_s = self.follow_up.window_seconds()
         if self._asked is not None:
             self.listener.listen_without_wake(at_s, self.config.confirm.timeout_seconds)
+        elif follow_up_s is not None:
+            min_speech_s = self.config.conversation.min_speech_seconds
+            self.listener.listen_without_wake(at_s, follow_up_s, min_speech_s)
         self.status("listening")
 
     def _listen_for_barge_in(self, chunk: AudioChunk) -> None:
@@ -323,6 +333,10 @@ class Pipeline:
                 return report
             if asked is not None:
                 turn.log("%s not confirmed in time: not done", asked.match.name, stage="intent")
+            if command.follow_up and asked is None:
+                decoder = speculation.decode if speculation is not None else decode
+                if not self.follow_up.accepts(report, decoder.decodings if decoder else []):
+                    return report
             if not report.transcript:
                 return report
             if speculation is not None and answering is not None:
@@ -367,6 +381,7 @@ class Pipeline:
                 LATENCY_S=report.latency_s,
             )
             self._current = None
+            self.follow_up.answered(report)
             give_back_freed_memory()
             self.status("listening")
         return report
@@ -574,6 +589,7 @@ class Pipeline:
         self.speculator.close()
         self.intents.close()
         self.speaker.close()
+        self.echo.close()
 
 
 class _Turn:
