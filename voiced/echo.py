@@ -171,7 +171,11 @@ class EchoCanceller:
         self.speex = speex
         self.reference = ReferenceQueue()
         self.max_lag = seconds_to_samples(config.max_delay_seconds)
-        window = seconds_to_samples(ESTIMATE_WINDOW_SECONDS)
+        # Longer than the delay and the filter: an echo lasts no longer.
+        window = max(
+            seconds_to_samples(ESTIMATE_WINDOW_SECONDS),
+            seconds_to_samples(config.filter_seconds) + self.max_lag,
+        )
         # The last heard audio, and the reference over the same time plus max_lag before.
         self._heard = np.zeros(window, dtype=np.int16)
         self._played = np.zeros(window + self.max_lag, dtype=np.int16)
@@ -195,10 +199,15 @@ class EchoCanceller:
         if self._since_estimate >= seconds_to_samples(ESTIMATE_EVERY_SECONDS):
             self._since_estimate = 0
             self._update_delay()
-        # The reference as it was `delay` samples ago, lined up with what is heard now.
-        end = len(self._played) - self.delay
-        aligned = self._played[end - len(samples) : end]
-        cleaned = self.speex.process(samples, aligned)
+        if self._played.any():
+            # The reference as it was `delay` samples ago, lined up with what is heard now.
+            end = len(self._played) - self.delay
+            aligned = self._played[end - len(samples) : end]
+            cleaned = self.speex.process(samples, aligned)
+        else:
+            # Nothing played for longer than any echo lasts: what is heard passes untouched
+            # (Speex's own DC filter would change it) and costs nothing.
+            cleaned = samples
         self.cpu_seconds += time.thread_time() - started
         self.audio_seconds += len(samples) / SAMPLE_RATE
         return cleaned

@@ -179,7 +179,7 @@ class Listener:
             event = capture.endpointer.feed(SECONDS_PER_VAD_FRAME, is_speech)
             if event is Event.TIMEOUT:
                 if capture.follow_up:
-                    log.info("no answer to the question: nothing done")
+                    log.info("nothing said without the wake word in time: nothing done")
                 else:
                     log.info("no command after the wake word")
                 self._capture = None
