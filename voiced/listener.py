@@ -145,14 +145,16 @@ class Listener:
             times = dataclasses.replace(times, min_speech_seconds=min_speech_seconds)
         self._begin_capture(wake, times, preroll=None)
 
-    def _listen_for_wake(self, chunk: AudioChunk) -> None:
+    def _listen_for_wake(self, chunk: AudioChunk) -> bool:
+        """Score the chunk for the wake word; heard, a command begins (True)."""
         score = self.wake.score(chunk.samples)
         self.preroll.push(chunk.samples)
         if not self.gate.fires(score, chunk.end_s):
-            return
+            return False
         wake = WakeDetected(self.wake.name, score, round(chunk.end_s, 3))
         log.info("wake word %s (score %.2f) at %.2f s", wake.wake_word, score, chunk.end_s)
         self._begin_capture(wake, self.times, self.preroll.take())
+        return True
 
     def _begin_capture(
         self, wake: WakeDetected, times: EndpointTimes, preroll: np.ndarray | None
@@ -169,6 +171,9 @@ class Listener:
     def _capture_command(self, chunk: AudioChunk) -> HeardCommand | None:
         capture = self._capture
         if capture is None:
+            return None
+        # The wake word said where none is needed: a command of its own from there.
+        if capture.follow_up and self._listen_for_wake(chunk):
             return None
         capture.add(chunk.samples)
         for probability in self.vad.probabilities(chunk.samples):
