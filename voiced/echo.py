@@ -45,6 +45,10 @@ ESTIMATE_EVERY_SECONDS = 0.5
 AGREE_SECONDS = 0.004
 # The cross-correlation peak must stand this far above the rest of it.
 PEAK_PROMINENCE = 6.0
+# The band searched for the delay, and lags this close to the ends of the range searched
+# are refused (a peak there is the window's edge, not an echo; no device is that fast).
+ESTIMATE_BAND_HZ = (300.0, 4000.0)
+EDGE_SAMPLES = 16
 # A reference quieter than this (RMS of 32768) is not worth estimating on.
 ACTIVE_LEVEL = 100.0
 # The reference is delayed this much less than the estimate: the filter's first taps
@@ -136,18 +140,25 @@ class ReferenceQueue:
 def estimate_delay(heard: np.ndarray, played: np.ndarray, max_lag: int) -> int | None:
     """The lag (samples) by which `played` reaches `heard`, by GCC-PHAT (the cross-
     correlation with every frequency weighted alike, so the room's colouring and the
-    voice's low frequencies do not blur the peak); None when no clear peak.
+    voice's low frequencies do not blur the peak), over the band where a loudspeaker
+    plays speech (ESTIMATE_BAND_HZ: elsewhere whitening would only amplify noise); None
+    when no clear peak, or one at the edge of the range searched.
     `played` holds `max_lag` samples more than `heard`, before it."""
     size = 1 << int(np.ceil(np.log2(len(played) + len(heard))))
     spectrum = np.fft.rfft(heard.astype(np.float64), size) * np.conj(
         np.fft.rfft(played.astype(np.float64), size)
     )
     spectrum /= np.abs(spectrum) + 1e-9
+    frequencies = np.fft.rfftfreq(size, 1 / SAMPLE_RATE)
+    low, high = ESTIMATE_BAND_HZ
+    spectrum[(frequencies < low) | (frequencies > high)] = 0.0
     correlation = np.fft.irfft(spectrum, size)
     # heard[i] ~ played[i + max_lag - lag]: lag L sits at index (L - max_lag) mod size.
     lags = np.arange(0, max_lag + 1)
     values = correlation[(lags - max_lag) % size]
     best = int(np.argmax(values))
+    if best <= EDGE_SAMPLES or best >= max_lag - EDGE_SAMPLES:
+        return None
     rest = np.delete(values, slice(max(0, best - 8), best + 9))
     spread = float(np.std(rest)) if len(rest) else 0.0
     if spread == 0.0 or values[best] / spread < PEAK_PROMINENCE:
