@@ -13,6 +13,7 @@ from typing import Any
 
 from voiced import __version__
 from voiced.config import EX_CONFIG, Config, ConfigError, load_config
+from voiced.echo import simulate_db
 from voiced.errors import VoicedError
 from voiced.wavio import WavError
 
@@ -80,7 +81,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     replay.add_argument(
         "--echo",
-        type=float,
+        type=simulate_db,
         metavar="LEVEL_DB",
         help="simulate a loudspeaker: the replies come back into the input, the person's"
         " speech LEVEL_DB above them (implies --realtime)",
@@ -141,7 +142,7 @@ def _replay(args: argparse.Namespace, config: Config) -> int:
 
     # Read first: a bad file is reported before any model loads.
     if args.echo is not None:
-        echo = config.echo.model_validate({**config.echo.model_dump(), "simulate_db": args.echo})
+        echo = config.echo.model_copy(update={"simulate_db": args.echo})
         config = config.model_copy(update={"echo": echo})
     source = WavFileSource(list(args.inputs), realtime=args.realtime or args.echo is not None)
     models = load_models(config)

@@ -56,6 +56,18 @@ ACTIVE_LEVEL = 100.0
 DELAY_MARGIN_SECONDS = 0.01
 
 
+SIMULATE_DB_RANGE = (-40.0, 40.0)
+
+
+def simulate_db(text: str) -> float:
+    """`voiced replay --echo LEVEL_DB`, checked as the configuration would check it."""
+    level = float(text)
+    low, high = SIMULATE_DB_RANGE
+    if not low <= level <= high:
+        raise ValueError(f"--echo {level} is outside {low} to {high} dB")
+    return level
+
+
 class EchoConfig(BaseModel):
     """`echo:` in voiced.yaml."""
 
@@ -74,7 +86,7 @@ class EchoConfig(BaseModel):
     # For `voiced replay`: a loudspeaker in a room simulated, its echo mixed into the
     # recordings with the person's speech this many dB above it (-10: the echo 10 dB
     # louder). null: no simulation.
-    simulate_db: float | None = Field(None, ge=-40.0, le=40.0)
+    simulate_db: float | None = Field(None, ge=SIMULATE_DB_RANGE[0], le=SIMULATE_DB_RANGE[1])
 
 
 class ToHeardRate:
