@@ -209,3 +209,13 @@ def test_echo_config_refuses_bad_values(bad: dict[str, object]) -> None:
 
     with pytest.raises(ConfigError):
         parse_config({"echo": bad}, "test")
+
+
+def test_a_closed_canceller_passes_audio_and_never_crashes() -> None:
+    canceller = EchoCanceller(EchoConfig())
+    canceller.close()
+    canceller.played(np.full(SAMPLES_PER_CHUNK, 1000, np.int16), SAMPLE_RATE)
+    chunk = np.arange(SAMPLES_PER_CHUNK, dtype=np.int16)
+    assert np.array_equal(canceller.process(chunk), chunk)
+    canceller.speex.reset()
+    canceller.close()

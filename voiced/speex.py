@@ -89,6 +89,8 @@ class SpeexEcho:
 
     def process(self, captured: np.ndarray, played: np.ndarray) -> np.ndarray:
         """Cancel `played` (aligned to `captured`, int16, whole frames) out of `captured`."""
+        if self._echo is None:  # closed: a null state would crash the library
+            return captured
         n = self.frame_samples
         captured = np.ascontiguousarray(captured, dtype=np.int16)
         played = np.ascontiguousarray(played, dtype=np.int16)
@@ -107,7 +109,8 @@ class SpeexEcho:
 
     def reset(self) -> None:
         """Forget what was learned (the alignment of playback and capture changed)."""
-        self._lib.speex_echo_state_reset(self._echo)
+        if self._echo is not None:
+            self._lib.speex_echo_state_reset(self._echo)
 
     def close(self) -> None:
         if self._pre is not None:
