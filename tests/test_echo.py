@@ -3,6 +3,7 @@ the delay found by cross-correlation, the reference kept in step with the captur
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -219,3 +220,22 @@ def test_a_closed_canceller_passes_audio_and_never_crashes() -> None:
     assert np.array_equal(canceller.process(chunk), chunk)
     canceller.speex.reset()
     canceller.close()
+
+
+def test_the_simulated_room_is_for_recordings_only() -> None:
+    echo = Echo(EchoConfig(cancel=False, simulate_db=-5.0))
+    sink = echo.tap(NullSink())
+
+    class Microphone:
+        waits_for_replies = False
+
+        def chunks(self) -> Iterator[AudioChunk]:
+            yield AudioChunk(np.zeros(SAMPLES_PER_CHUNK, np.int16), 0.0, 0.0)
+
+    microphone = Microphone()
+    assert echo.around(microphone) is microphone
+    sink.write(np.full(2205, 5000, np.int16), 22050)  # nothing is kept for it
+    assert echo.room is not None and not echo.room.active
+    replayed = Echo(EchoConfig(cancel=False, simulate_db=-5.0))
+    replayed.tap(NullSink())
+    assert isinstance(replayed.around(WavFileSource([recording("silence")])), CleanedSource)

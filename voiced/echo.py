@@ -331,8 +331,10 @@ class Echo:
         """The source, with the room's echo mixed in and then cancelled."""
         steps: list[Step] = []
         if self.room is not None:
-            self.room.match_speech_of(source)
-            steps.append(self.room)
+            if self.room.match_speech_of(source):
+                steps.append(self.room)
+            else:
+                log.warning("echo.simulate_db is for recordings (voiced replay): ignored")
         if self.canceller is not None:
             steps.append(self.canceller)
         return CleanedSource(source, steps) if steps else source

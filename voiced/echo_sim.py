@@ -98,6 +98,7 @@ class SimulatedRoom:
 
     def __init__(self, level_db: float) -> None:
         self.level_db = level_db
+        self.active = True
         self.high_pass = high_pass()
         self.room = room_impulse_response()
         self._to_heard_rate = ToHeardRate()
@@ -112,15 +113,18 @@ class SimulatedRoom:
         self._echo_energy = 0.0
         self._echo_samples = 0
 
-    def match_speech_of(self, source: object) -> None:
-        """Take the person's level from the recordings a WavFileSource plays."""
+    def match_speech_of(self, source: object) -> bool:
+        """Take the person's level from the recordings a WavFileSource plays. Any other
+        source (a microphone) has a real room: the simulation switches itself off."""
         recordings = getattr(source, "recordings", None)
         if not recordings:
-            return
+            self.active = False
+            return False
         audio = np.concatenate([samples for _path, samples in recordings])
         level = active_rms(audio.astype(np.float32) / 32768.0)
         if level is not None:
             self.speech_rms = level
+        return True
 
     def loudspeaker(self, audio: np.ndarray) -> np.ndarray:
         """The high-pass (streamed) and the clipping of one write."""
@@ -130,6 +134,8 @@ class SimulatedRoom:
         return soft_clip(np.clip(filtered[: len(audio)], -1.0, 1.0))
 
     def played(self, samples: np.ndarray, sample_rate: int) -> None:
+        if not self.active:
+            return
         audio = self._to_heard_rate(samples, sample_rate).astype(np.float64)
         sound = self.loudspeaker(audio)
         echo = convolve(sound, self.room)
