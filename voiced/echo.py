@@ -202,7 +202,10 @@ class EchoCanceller:
         # The last heard audio, and the reference over the same time plus max_lag before.
         self._heard = np.zeros(window, dtype=np.int16)
         self._played = np.zeros(window + self.max_lag, dtype=np.int16)
-        self.delay = 0  # samples; none until one is estimated
+        # The delay found (samples), and the one the reference is delayed by: none until
+        # one is found.
+        self.lag: int | None = None
+        self.delay = 0
         self._candidate: int | None = None
         self._since_estimate = 0
         # CPU seconds spent here, and audio seconds cleaned, for the bench.
@@ -246,10 +249,11 @@ class EchoCanceller:
         candidate, self._candidate = self._candidate, lag
         if candidate is None or abs(candidate - lag) > seconds_to_samples(AGREE_SECONDS):
             return
-        delay = max(0, lag - seconds_to_samples(DELAY_MARGIN_SECONDS))
-        if abs(delay - self.delay) > seconds_to_samples(AGREE_SECONDS):
-            log.info("echo delay %.3f s (was %.3f s)", lag / SAMPLE_RATE, self.delay / SAMPLE_RATE)
-            self.delay = delay
+        if self.lag is None or abs(lag - self.lag) > seconds_to_samples(AGREE_SECONDS):
+            was = "none" if self.lag is None else f"{self.lag / SAMPLE_RATE:.3f} s"
+            log.info("echo delay %.3f s (was %s)", lag / SAMPLE_RATE, was)
+            self.lag = lag
+            self.delay = max(0, lag - seconds_to_samples(DELAY_MARGIN_SECONDS))
             self.speex.reset()
 
     def close(self) -> None:
