@@ -150,6 +150,24 @@ class PulseServer:
                 return index
         raise RuntimeError(f"no module makes sink {sink!r}")
 
+    def loop_back(self, from_sink: str, to_sink: str, latency_ms: int, volume_pct: int) -> None:
+        """What `from_sink` plays is heard in `to_sink` too, `latency_ms` later, at
+        `volume_pct`: a loudspeaker next to the microphone, its echo through the server's
+        own buffers and clock."""
+        index = self.pactl(
+            "load-module",
+            "module-loopback",
+            f"source={from_sink}.monitor",
+            f"sink={to_sink}",
+            f"latency_msec={latency_ms}",
+            "source_dont_move=true",
+            "sink_dont_move=true",
+        ).strip()
+        for line in self.pactl("list", "short", "sink-inputs").splitlines():
+            fields = line.split("\t")
+            if len(fields) > 2 and fields[2] == index:
+                self.pactl("set-sink-input-volume", fields[0], f"{volume_pct}%")
+
     def load_sink(self, sink: str, rate: int) -> None:
         self.pactl(
             "load-module", "module-null-sink", f"sink_name={sink}", f"rate={rate}", "channels=1"

@@ -13,6 +13,7 @@ from typing import Any
 
 from voiced import __version__
 from voiced.config import EX_CONFIG, Config, ConfigError, load_config
+from voiced.echo import simulate_db
 from voiced.errors import VoicedError
 from voiced.memory import limit_heap_growth
 from voiced.wavio import WavError
@@ -80,6 +81,13 @@ def _parser() -> argparse.ArgumentParser:
     replay.add_argument(
         "--realtime", action="store_true", help="feed at the pace of a real microphone"
     )
+    replay.add_argument(
+        "--echo",
+        type=simulate_db,
+        metavar="LEVEL_DB",
+        help="simulate a loudspeaker: the replies come back into the input, the person's"
+        " speech LEVEL_DB above them (implies --realtime)",
+    )
     replay.set_defaults(handler=_replay)
 
     ask = command("ask", "answer a typed request as if it were spoken")
@@ -136,7 +144,10 @@ def _replay(args: argparse.Namespace, config: Config) -> int:
     from voiced.sources import WavFileSource
 
     # Read first: a bad file is reported before any model loads.
-    source = WavFileSource(list(args.inputs), realtime=args.realtime)
+    if args.echo is not None:
+        echo = config.echo.model_copy(update={"simulate_db": args.echo})
+        config = config.model_copy(update={"echo": echo})
+    source = WavFileSource(list(args.inputs), realtime=args.realtime or args.echo is not None)
     config = with_imported_devices(config)
     models = load_models(config)
     try:

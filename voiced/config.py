@@ -35,7 +35,9 @@ from voiced.device_config import (  # noqa: F401 (the names configuration users 
     DeviceKind,
     demo_devices,
 )
+from voiced.echo import EchoConfig
 from voiced.engines import engine_names, engine_section
+from voiced.follow_up import ConversationConfig
 from voiced.llm_config import LlmSettings, LocalLlmConfig
 from voiced.sections import MqttTopic, Section, hostname, http_url
 from voiced.speech_config import (
@@ -183,6 +185,8 @@ class Config(Section):
     homeassistant: HomeAssistantConfig = HomeAssistantConfig()
     confirm: ConfirmConfig = ConfirmConfig()
     turn_end: TurnEndConfig = TurnEndConfig()
+    echo: EchoConfig = EchoConfig()
+    conversation: ConversationConfig = ConversationConfig()
     logging: LoggingConfig = LoggingConfig()
 
     @model_validator(mode="before")

@@ -228,7 +228,7 @@ class Daemon:
         """Restart PortAudio to see devices that came back; it closes every stream, so the
         speaker's is closed first and no reply is written meanwhile."""
         sink = pipeline.speaker.sink
-        if isinstance(sink, SpeakerSink):
+        if isinstance(sink := getattr(sink, "inner", sink), SpeakerSink):
             with sink.closed():
                 self.refresh_devices()
         else:

@@ -141,21 +141,28 @@ class Listener:
         self.gate.reset()
         self.preroll.clear()
 
-    def listen_without_wake(self, at_s: float, seconds: float) -> None:
+    def listen_without_wake(
+        self, at_s: float, seconds: float, min_speech_seconds: float | None = None
+    ) -> None:
         """Hear what is said from `at_s` in the input without the wake word (the answer to
-        a question just asked); nothing is heard unless speech begins within `seconds`."""
+        a question just asked, a follow-up); nothing is heard unless speech begins within
+        `seconds` (and lasts `min_speech_seconds`, when given)."""
         wake = WakeDetected(self.wake.name, 0.0, round(at_s, 3))
         times = dataclasses.replace(self.times, start_timeout_seconds=seconds)
+        if min_speech_seconds is not None:
+            times = dataclasses.replace(times, min_speech_seconds=min_speech_seconds)
         self._begin_capture(wake, times, preroll=None)
 
-    def _listen_for_wake(self, chunk: AudioChunk) -> None:
+    def _listen_for_wake(self, chunk: AudioChunk) -> bool:
+        """Score the chunk for the wake word; heard, a command begins (True)."""
         score = self.wake.score(chunk.samples)
         self.preroll.push(chunk.samples)
         if not self.gate.fires(score, chunk.end_s):
-            return
+            return False
         wake = WakeDetected(self.wake.name, score, round(chunk.end_s, 3))
         log.info("wake word %s (score %.2f) at %.2f s", wake.wake_word, score, chunk.end_s)
         self._begin_capture(wake, self.times, self.preroll.take())
+        return True
 
     def _begin_capture(
         self, wake: WakeDetected, times: EndpointTimes, preroll: np.ndarray | None
@@ -173,6 +180,9 @@ class Listener:
         capture = self._capture
         if capture is None:
             return None
+        # The wake word said where none is needed: a command of its own from there.
+        if capture.follow_up and self._listen_for_wake(chunk):
+            return None
         capture.add(chunk.samples)
         for probability in self.vad.probabilities(chunk.samples):
             is_speech = probability >= self.vad.threshold
@@ -182,7 +192,7 @@ class Listener:
             event = capture.endpointer.feed(SECONDS_PER_VAD_FRAME, is_speech)
             if event is Event.TIMEOUT:
                 if capture.follow_up:
-                    log.info("no answer to the question: nothing done")
+                    log.info("nothing said without the wake word in time: nothing done")
                 else:
                     log.info("no command after the wake word")
                 self._capture = None

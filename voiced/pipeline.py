@@ -10,6 +10,8 @@ import threading
 from collections.abc import Callable
 
 from voiced.config import Config
+from voiced.echo import Echo
+from voiced.follow_up import FollowUp
 from voiced.health import Health
 from voiced.intents.engine import IntentEngine
 from voiced.intents.tools import ToolGate
@@ -46,7 +48,11 @@ class Pipeline:
         self.config = config
         self.models = models
         self.health = health or Health()
-        self.speaker = start_speaker(models.tts, sink, self.health)
+        # The played audio is the echo canceller's reference (voiced/echo.py).
+        self.echo = Echo(config.echo)
+        self.speaker = start_speaker(models.tts, self.echo.tap(sink), self.health)
+        # After an answer, a few seconds to go on without the wake word.
+        self.follow_up = FollowUp(config.conversation)
         self.intents = intents or IntentEngine(config, announce=self.announce)
         vocabulary = self.intents.matcher.vocabulary() if config.asr.command_bias else None
         endpoint = listening_endpoint(config.endpoint, config.turn_end)
@@ -66,7 +72,14 @@ class Pipeline:
         tool_gate = ToolGate(self.intents.registry, config.devices)
         llm = LlmResponder(config, models.llm, tool_gate, intent.carry_out)
         self.router = Router(
-            models, self.speaker, self.intents, intent, llm, self.health, self._status
+            models,
+            self.speaker,
+            self.intents,
+            intent,
+            llm,
+            self.health,
+            self._status,
+            self.follow_up,
         )
         self.router.turn_done = self._turn_done
         work = SpeculativeWork(
@@ -83,6 +96,8 @@ class Pipeline:
             self.health,
             self._status,
             self.pause_judge,
+            self.echo,
+            self.follow_up,
         )
 
     @property
@@ -121,6 +136,7 @@ class Pipeline:
         self.speculator.close()
         self.intents.close()
         self.speaker.close()
+        self.echo.close()
 
     def _answer_taken(
         self, command: HeardCommand, input_name: str | None, taken: Taken

@@ -37,6 +37,8 @@ class TurnReport:
     # Why the answer ended: "stop", "length" (token cap), "timeout", "cancelled".
     llm_finish_reason: str | None = None
     reply_audio_seconds: float = 0.0
+    # Heard without the wake word, in the window after an answer (voiced/follow_up.py).
+    follow_up: bool = False
     # Cut short by a new wake word (barge-in) or by stopping.
     interrupted: bool = False
     # "used" when the transcript (and a question's answer) came from speculation at a

@@ -35,6 +35,8 @@ import threading
 from collections.abc import Callable
 
 from voiced.config import Config, EndpointConfig
+from voiced.echo import Echo
+from voiced.follow_up import FollowUp
 from voiced.health import Health
 from voiced.listener import HeardCommand, Listener
 from voiced.messages import AudioChunk
@@ -95,9 +97,13 @@ class TurnLoop:
         health: Health,
         status: Callable[[str], None],
         pause_judge: PauseJudge,
+        echo: Echo,
+        follow_up: FollowUp,
     ) -> None:
         self.config = config
         self.pause_judge = pause_judge
+        self.echo = echo
+        self.follow_up = follow_up
         self.listener = listener
         self.speculator = speculator
         self.answer = answer
@@ -117,11 +123,14 @@ class TurnLoop:
         turns: list[TurnReport] = []
 
         def answer(command: HeardCommand, taken: Taken) -> None:
-            turns.append(self.answer(command, input_name(), taken))
+            report = self.answer(command, input_name(), taken)
+            if not self.follow_up.ignored(report):
+                turns.append(report)
 
         self.status("listening")
         self.current.expect()
-        chunks = source.chunks()
+        # What voiced plays is taken out of what the microphone hears (voiced/echo.py).
+        chunks = self.echo.around(source).chunks()
         stopped = False
         for chunk in chunks:
             if stop is not None and stop.is_set():
@@ -185,8 +194,12 @@ class TurnLoop:
         `at_s` in the input."""
         self.speculator.reset()
         self.listener.reset()
+        follow_up_s = self.follow_up.window_seconds()
         if self.questions.waiting:
             self.listener.listen_without_wake(at_s, self.config.confirm.timeout_seconds)
+        elif follow_up_s is not None:
+            min_speech_s = self.config.conversation.min_speech_seconds
+            self.listener.listen_without_wake(at_s, follow_up_s, min_speech_s)
         self.status("listening")
 
     def _listen_for_barge_in(self, chunk: AudioChunk) -> None:

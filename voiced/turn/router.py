@@ -9,6 +9,7 @@ from collections.abc import Callable
 
 from voiced.asr import Decoder
 from voiced.errors import VoicedError
+from voiced.follow_up import FollowUp
 from voiced.health import Health
 from voiced.intents.engine import IntentEngine
 from voiced.listener import HeardCommand
@@ -41,8 +42,10 @@ class Router:
         llm: LlmResponder,
         health: Health,
         status: Callable[[str], None],
+        follow_up: FollowUp,
     ) -> None:
         self.engines = engines
+        self.follow_up = follow_up
         self.speaker = speaker
         self.intents = intents
         self.intent = intent
@@ -135,6 +138,12 @@ class Router:
             return
         if asked is not None:
             turn.log("%s not confirmed in time: not done", asked.match.name, stage="intent")
+        if command.follow_up and asked is None:
+            # Heard in the window after an answer, with no wake word: a turn only when it
+            # is clearly speech meant for voiced (voiced/follow_up.py).
+            decoder = speculation.decode if speculation is not None else decode
+            if not self.follow_up.accepts(report, decoder.decodings if decoder else []):
+                return
         if not report.transcript:
             return
         if held is not None:
@@ -172,6 +181,7 @@ class Router:
             LATENCY_S=report.latency_s,
         )
         self.current.end(turn)
+        self.follow_up.answered(report)
         give_back_freed_memory()
         self.turn_done(report)
         self.status("listening")

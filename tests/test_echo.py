@@ -1,0 +1,241 @@
+"""Echo cancellation with numbers: Speex's canceller on a simulated loudspeaker and room,
+the delay found by cross-correlation, the reference kept in step with the capture."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from tests.helpers import recording
+from voiced.audio import SAMPLE_RATE, SAMPLES_PER_CHUNK, seconds_to_samples
+from voiced.echo import (
+    CleanedSource,
+    Echo,
+    EchoCanceller,
+    EchoConfig,
+    ReferenceQueue,
+    TappedSink,
+    estimate_delay,
+)
+from voiced.echo_sim import (
+    BULK_DELAY_SECONDS,
+    ECHO_RMS,
+    HIGH_PASS_TAPS,
+    SimulatedRoom,
+    active_rms,
+    high_pass,
+    room_impulse_response,
+)
+from voiced.messages import AudioChunk
+from voiced.sinks import NullSink
+from voiced.sources import WavFileSource
+from voiced.wavio import read_wav
+
+# Where the simulated echo's direct sound lands: the bulk delay and the high-pass's
+# group delay (a linear-phase FIR of HIGH_PASS_TAPS).
+TRUE_DELAY_SECONDS = BULK_DELAY_SECONDS + (HIGH_PASS_TAPS - 1) / 2 / SAMPLE_RATE
+
+
+def reply_audio() -> np.ndarray:
+    """Speech standing for a reply: questions of the test recordings, back to back."""
+    return np.concatenate([read_wav(recording(name)) for name in ("ask-moon", "ask-sky")])
+
+
+def through_room(
+    reply: np.ndarray, heard: np.ndarray, level_db: float, canceller: EchoCanceller | None
+) -> tuple[np.ndarray, np.ndarray]:
+    """Play `reply` chunk by chunk while `heard` is captured: (what the microphone got,
+    what the canceller made of it)."""
+    room = SimulatedRoom(level_db)
+    room.speech_rms = ECHO_RMS  # the person's speech at its own level, scaled by level_db
+    raw, cleaned = [], []
+    for start in range(0, len(heard), SAMPLES_PER_CHUNK):
+        piece = reply[start : start + SAMPLES_PER_CHUNK]
+        if len(piece):
+            room.played(piece, SAMPLE_RATE)
+            if canceller is not None:
+                canceller.played(piece, SAMPLE_RATE)
+        chunk = room.process(heard[start : start + SAMPLES_PER_CHUNK])
+        raw.append(chunk)
+        cleaned.append(canceller.process(chunk) if canceller is not None else chunk)
+    return np.concatenate(raw), np.concatenate(cleaned)
+
+
+def level_db(samples: np.ndarray) -> float:
+    return float(20 * np.log10(np.sqrt(np.mean(samples.astype(np.float64) ** 2)) + 1e-9))
+
+
+def above_300_hz(samples: np.ndarray) -> np.ndarray:
+    spectrum = np.fft.rfft(samples.astype(np.float64))
+    spectrum[np.fft.rfftfreq(len(samples), 1 / SAMPLE_RATE) < 300] = 0
+    return np.fft.irfft(spectrum, len(samples))
+
+
+def difference(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    return a.astype(np.int32) - b.astype(np.int32)
+
+
+def test_the_echo_of_a_reply_is_cancelled_by_more_than_10_db_once_learned() -> None:
+    reply = reply_audio()
+    canceller = EchoCanceller(EchoConfig())
+    raw, cleaned = through_room(reply, np.zeros(len(reply), np.int16), 0.0, canceller)
+    # After the first 4 s (the delay found, the filter converged).
+    learned = slice(seconds_to_samples(4.0), len(reply))
+    assert level_db(raw[learned]) - level_db(cleaned[learned]) > 10.0
+    assert abs(canceller.delay / SAMPLE_RATE - TRUE_DELAY_SECONDS) < 0.02
+    canceller.close()
+
+
+def cancelled(canceller: EchoCanceller, heard: np.ndarray) -> np.ndarray:
+    return np.concatenate(
+        [
+            canceller.process(heard[start : start + SAMPLES_PER_CHUNK])
+            for start in range(0, len(heard) - SAMPLES_PER_CHUNK + 1, SAMPLES_PER_CHUNK)
+        ]
+    )
+
+
+def test_while_nothing_is_played_the_input_passes_untouched() -> None:
+    person = read_wav(recording("ask-capital"))
+    canceller = EchoCanceller(EchoConfig())
+    cleaned = cancelled(canceller, person)
+    assert np.array_equal(cleaned, person[: len(cleaned)])
+    assert canceller.cpu_seconds < 0.05
+    canceller.close()
+
+
+def test_speech_passes_the_canceller_while_a_silent_reply_plays() -> None:
+    person = read_wav(recording("ask-capital"))
+    canceller = EchoCanceller(EchoConfig())
+    # A reply of the faintest sound: the filter runs, and has nothing to cancel.
+    canceller.played(np.ones(len(person), np.int16), SAMPLE_RATE)
+    cleaned = cancelled(canceller, person)
+    kept = person[: len(cleaned)]
+    # What is heard is what was said, but for the canceller's own DC filter, which takes
+    # the lowest frequencies (nothing a voice needs below 300 Hz).
+    changed = above_300_hz(difference(kept, cleaned))
+    assert level_db(changed) < level_db(above_300_hz(kept)) - 14.0
+    canceller.close()
+
+
+def test_the_person_is_heard_over_the_echo_after_cancellation() -> None:
+    """The person speaks 5 dB below the echo of a reply; cancelled, the person's part of
+    the signal is louder than the echo left."""
+    reply = reply_audio()
+    person = np.zeros(len(reply), np.int16)
+    said = read_wav(recording("ask-capital"))
+    at = seconds_to_samples(6.0)
+    person[at : at + len(said)] = said[: len(reply) - at]
+    canceller = EchoCanceller(EchoConfig())
+    _, with_person = through_room(reply, person, -5.0, canceller)
+    canceller.close()
+    echo_only = EchoCanceller(EchoConfig())
+    _, without = through_room(reply, np.zeros(len(reply), np.int16), -5.0, echo_only)
+    echo_only.close()
+    span = slice(at, at + len(said))
+    left_echo = without[span]
+    assert level_db(difference(with_person[span], left_echo)) > level_db(left_echo) + 3.0
+
+
+def test_delay_is_found_by_cross_correlation_and_not_in_noise() -> None:
+    rng = np.random.default_rng(1)
+    played = (rng.standard_normal(SAMPLE_RATE * 2) * 3000).astype(np.int16)
+    max_lag = 4000
+    lag = 1234
+    heard = played[max_lag - lag : max_lag - lag + SAMPLE_RATE].copy()
+    assert estimate_delay(heard, played[: SAMPLE_RATE + max_lag], max_lag) == lag
+    unrelated = (rng.standard_normal(SAMPLE_RATE) * 3000).astype(np.int16)
+    assert estimate_delay(unrelated, played[: SAMPLE_RATE + max_lag], max_lag) is None
+
+
+def test_the_reference_is_taken_at_the_capture_pace_with_silence_between() -> None:
+    queue = ReferenceQueue()
+    queue.push(np.arange(1, 101, dtype=np.int16), SAMPLE_RATE)
+    first = queue.take(60)
+    second = queue.take(60)
+    assert list(first) == list(range(1, 61))
+    assert list(second[:40]) == list(range(61, 101)) and not second[40:].any()
+    assert not queue.take(10).any()
+
+
+def test_the_simulated_room_delays_high_passes_and_sets_the_level() -> None:
+    response = room_impulse_response()
+    assert int(np.argmax(np.abs(response))) == seconds_to_samples(BULK_DELAY_SECONDS)
+    # Nothing below the high-pass's cut-off comes through: 50 Hz is 20 dB down.
+    gain_50hz = abs(np.sum(high_pass() * np.exp(-2j * np.pi * 50 / SAMPLE_RATE * np.arange(255))))
+    assert gain_50hz < 0.1
+    reply = reply_audio()
+    raw, _ = through_room(reply, np.zeros(len(reply), np.int16), 0.0, None)
+    echo_level = active_rms(raw.astype(np.float32) / 32768)
+    assert echo_level is not None and abs(20 * np.log10(echo_level / ECHO_RMS)) < 1.5
+    assert not raw[: seconds_to_samples(BULK_DELAY_SECONDS) - 1].any()
+
+
+class Recorded:
+    def __init__(self) -> None:
+        self.heard: list[int] = []
+
+    def played(self, samples: np.ndarray, sample_rate: int) -> None:
+        self.heard.append(len(samples))
+
+    def process(self, samples: np.ndarray) -> np.ndarray:
+        return samples + 1
+
+
+def test_the_tap_hears_every_write_and_the_source_passes_every_step(tmp_path: Path) -> None:
+    step = Recorded()
+    sink = TappedSink(NullSink(), [step])
+    sink.write(np.zeros(220, np.int16), 22050)
+    assert step.heard == [220]
+    source = WavFileSource([recording("silence")])
+    cleaned = CleanedSource(source, [step, step])
+    chunk = next(iter(cleaned.chunks()))
+    assert isinstance(chunk, AudioChunk) and chunk.samples[0] == 2
+    assert cleaned.recordings is source.recordings  # the source's own attributes
+
+
+def test_echo_off_leaves_sink_and_source_as_they_are() -> None:
+    echo = Echo(EchoConfig(cancel=False))
+    sink = NullSink()
+    source = WavFileSource([recording("silence")])
+    assert echo.tap(sink) is sink and echo.around(source) is source
+
+
+@pytest.mark.parametrize("bad", [{"filter_seconds": 0}, {"simulate_db": 100}, {"cancel": "x"}])
+def test_echo_config_refuses_bad_values(bad: dict[str, object]) -> None:
+    from voiced.config import ConfigError, parse_config
+
+    with pytest.raises(ConfigError):
+        parse_config({"echo": bad}, "test")
+
+
+def test_a_closed_canceller_passes_audio_and_never_crashes() -> None:
+    canceller = EchoCanceller(EchoConfig())
+    canceller.close()
+    canceller.played(np.full(SAMPLES_PER_CHUNK, 1000, np.int16), SAMPLE_RATE)
+    chunk = np.arange(SAMPLES_PER_CHUNK, dtype=np.int16)
+    assert np.array_equal(canceller.process(chunk), chunk)
+    canceller.speex.reset()
+    canceller.close()
+
+
+def test_the_simulated_room_is_for_recordings_only() -> None:
+    echo = Echo(EchoConfig(cancel=False, simulate_db=-5.0))
+    sink = echo.tap(NullSink())
+
+    class Microphone:
+        waits_for_replies = False
+
+        def chunks(self) -> Iterator[AudioChunk]:
+            yield AudioChunk(np.zeros(SAMPLES_PER_CHUNK, np.int16), 0.0, 0.0)
+
+    microphone = Microphone()
+    assert echo.around(microphone) is microphone
+    sink.write(np.full(2205, 5000, np.int16), 22050)  # nothing is kept for it
+    assert echo.room is not None and not echo.room.active
+    replayed = Echo(EchoConfig(cancel=False, simulate_db=-5.0))
+    replayed.tap(NullSink())
+    assert isinstance(replayed.around(WavFileSource([recording("silence")])), CleanedSource)

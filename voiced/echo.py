@@ -1,0 +1,348 @@
+"""Echo cancellation: what voiced says is taken out of what it hears, so that the wake
+word (barge-in) and the VAD hear the person, not the loudspeaker.
+
+The audio written to the speaker is the reference. Each write is resampled to 16 kHz and
+queued; each heard chunk takes as many reference samples from the queue as it holds
+(silence when voiced is quiet). Taking them at the capture's pace keeps the reference in
+step with the capture however the writes are timed; what is left is the bulk delay of
+the device buffers and the room, estimated by cross-correlation while voiced speaks, and
+the filter's tail. The filter is never reset between replies: it keeps what it learned
+of the room and goes on adapting at the next reply.
+
+Threads: the playback thread calls `played`; the listening thread calls `clean`. The
+queue between them is under a lock; everything else belongs to the listening thread.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Generator
+from typing import TYPE_CHECKING, Any, Protocol
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict, Field
+
+from voiced.audio import SAMPLE_RATE, seconds_to_samples
+from voiced.messages import AudioChunk
+
+if TYPE_CHECKING:
+    from voiced.echo_sim import SimulatedRoom
+    from voiced.sources import AudioSource
+    from voiced.speex import SpeexEcho
+    from voiced.tts import AudioSink
+
+log = logging.getLogger(__name__)
+
+SPEEX_FRAME_SAMPLES = 160  # 10 ms
+# Reference held for a listener that falls behind, at most (then the oldest is dropped).
+QUEUE_SECONDS = 30.0
+# The delay is estimated on this much audio, every ESTIMATE_EVERY_SECONDS while voiced
+# speaks; a new delay is taken when two estimates in a row agree within AGREE_SECONDS.
+ESTIMATE_WINDOW_SECONDS = 1.0
+ESTIMATE_EVERY_SECONDS = 0.5
+AGREE_SECONDS = 0.004
+# The cross-correlation peak must stand this far above the rest of it.
+PEAK_PROMINENCE = 6.0
+# The band searched for the delay, and lags this close to the ends of the range searched
+# are refused (a peak there is the window's edge, not an echo; no device is that fast).
+ESTIMATE_BAND_HZ = (300.0, 4000.0)
+EDGE_SAMPLES = 16
+# A reference quieter than this (RMS of 32768) is not worth estimating on.
+ACTIVE_LEVEL = 100.0
+# The reference is delayed this much less than the estimate: the filter's first taps
+# take up the error, and the echo never comes before its reference.
+DELAY_MARGIN_SECONDS = 0.01
+
+
+SIMULATE_DB_RANGE = (-40.0, 40.0)
+
+
+def simulate_db(text: str) -> float:
+    """`voiced replay --echo LEVEL_DB`, checked as the configuration would check it."""
+    level = float(text)
+    low, high = SIMULATE_DB_RANGE
+    if not low <= level <= high:
+        raise ValueError(f"--echo {level} is outside {low} to {high} dB")
+    return level
+
+
+class EchoConfig(BaseModel):
+    """`echo:` in voiced.yaml."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
+
+    # Take what voiced says out of what it hears (Speex's canceller).
+    cancel: bool = True
+    # The room's echo tail the filter models; longer costs more CPU.
+    filter_seconds: float = Field(0.128, gt=0.0, le=0.5)
+    # The bulk delay between writing audio and hearing it is searched up to this.
+    max_delay_seconds: float = Field(0.5, ge=0.0, le=2.0)
+    # What is left after the filter is attenuated by up to this while voiced speaks
+    # (Speex's residual echo suppressor); 0: off. Measured on the barge-in recordings it
+    # lowered the wake word's score under the person's voice more than the echo's.
+    suppress_db: int = Field(0, ge=0, le=90)
+    # For `voiced replay`: a loudspeaker in a room simulated, its echo mixed into the
+    # recordings with the person's speech this many dB above it (-10: the echo 10 dB
+    # louder). null: no simulation.
+    simulate_db: float | None = Field(None, ge=SIMULATE_DB_RANGE[0], le=SIMULATE_DB_RANGE[1])
+
+
+class ToHeardRate:
+    """Played audio (int16 at the voice's rate) as float32 at 16 kHz, resampled in a
+    stream (no clicks at the edges of the writes)."""
+
+    def __init__(self) -> None:
+        self._resamplers: dict[int, Any] = {}
+
+    def __call__(self, samples: np.ndarray, sample_rate: int) -> np.ndarray:
+        data = samples.astype(np.float32) / 32768.0
+        if sample_rate == SAMPLE_RATE:
+            return data
+        resampler = self._resamplers.get(sample_rate)
+        if resampler is None:
+            import soxr
+
+            resampler = soxr.ResampleStream(sample_rate, SAMPLE_RATE, 1, dtype="float32")
+            self._resamplers[sample_rate] = resampler
+        return np.asarray(resampler.resample_chunk(data), dtype=np.float32)
+
+
+def to_int16(audio: np.ndarray) -> np.ndarray:
+    return np.clip(np.round(audio * 32768.0), -32768, 32767).astype(np.int16)
+
+
+class ReferenceQueue:
+    """What was played, at 16 kHz, waiting to be matched with what is heard."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._pieces: list[np.ndarray] = []
+        self._queued = 0
+        self._to_heard_rate = ToHeardRate()
+
+    def push(self, samples: np.ndarray, sample_rate: int) -> None:
+        """Called by the playback thread with each write (int16, at the voice's rate)."""
+        reference = to_int16(self._to_heard_rate(samples, sample_rate))
+        with self._lock:
+            self._pieces.append(reference)
+            self._queued += len(reference)
+            while self._queued > seconds_to_samples(QUEUE_SECONDS) and self._pieces:
+                self._queued -= len(self._pieces.pop(0))
+
+    def take(self, count: int) -> np.ndarray:
+        """The next `count` samples played, silence where nothing was."""
+        out = np.zeros(count, dtype=np.int16)
+        filled = 0
+        with self._lock:
+            while filled < count and self._pieces:
+                piece = self._pieces[0]
+                used = min(count - filled, len(piece))
+                out[filled : filled + used] = piece[:used]
+                filled += used
+                if used == len(piece):
+                    self._pieces.pop(0)
+                else:
+                    self._pieces[0] = piece[used:]
+            self._queued -= filled
+        return out
+
+
+def estimate_delay(heard: np.ndarray, played: np.ndarray, max_lag: int) -> int | None:
+    """The lag (samples) by which `played` reaches `heard`, by GCC-PHAT (the cross-
+    correlation with every frequency weighted alike, so the room's colouring and the
+    voice's low frequencies do not blur the peak), over the band where a loudspeaker
+    plays speech (ESTIMATE_BAND_HZ: elsewhere whitening would only amplify noise); None
+    when no clear peak, or one at the edge of the range searched.
+    `played` holds `max_lag` samples more than `heard`, before it."""
+    size = 1 << int(np.ceil(np.log2(len(played) + len(heard))))
+    spectrum = np.fft.rfft(heard.astype(np.float64), size) * np.conj(
+        np.fft.rfft(played.astype(np.float64), size)
+    )
+    spectrum /= np.abs(spectrum) + 1e-9
+    frequencies = np.fft.rfftfreq(size, 1 / SAMPLE_RATE)
+    low, high = ESTIMATE_BAND_HZ
+    spectrum[(frequencies < low) | (frequencies > high)] = 0.0
+    correlation = np.fft.irfft(spectrum, size)
+    # heard[i] ~ played[i + max_lag - lag]: lag L sits at index (L - max_lag) mod size.
+    lags = np.arange(0, max_lag + 1)
+    values = correlation[(lags - max_lag) % size]
+    best = int(np.argmax(values))
+    if best <= EDGE_SAMPLES or best >= max_lag - EDGE_SAMPLES:
+        return None
+    rest = np.delete(values, slice(max(0, best - 8), best + 9))
+    spread = float(np.std(rest)) if len(rest) else 0.0
+    if spread == 0.0 or values[best] / spread < PEAK_PROMINENCE:
+        return None
+    return int(lags[best])
+
+
+class EchoCanceller:
+    """The listening thread's canceller: the reference queue, the delay, Speex's filter."""
+
+    def __init__(self, config: EchoConfig, speex: SpeexEcho | None = None) -> None:
+        if speex is None:
+            from voiced.speex import SpeexEcho
+
+            speex = SpeexEcho(
+                SPEEX_FRAME_SAMPLES,
+                seconds_to_samples(config.filter_seconds),
+                SAMPLE_RATE,
+                config.suppress_db,
+            )
+        self.speex = speex
+        self.reference = ReferenceQueue()
+        self.max_lag = seconds_to_samples(config.max_delay_seconds)
+        # Longer than the delay and the filter: an echo lasts no longer.
+        window = max(
+            seconds_to_samples(ESTIMATE_WINDOW_SECONDS),
+            seconds_to_samples(config.filter_seconds) + self.max_lag,
+        )
+        # The last heard audio, and the reference over the same time plus max_lag before.
+        self._heard = np.zeros(window, dtype=np.int16)
+        self._played = np.zeros(window + self.max_lag, dtype=np.int16)
+        # The delay found (samples), and the one the reference is delayed by: none until
+        # one is found.
+        self.lag: int | None = None
+        self.delay = 0
+        self._candidate: int | None = None
+        self._since_estimate = 0
+        # CPU seconds spent here, and audio seconds cleaned, for the bench.
+        self.cpu_seconds = 0.0
+        self.audio_seconds = 0.0
+
+    def played(self, samples: np.ndarray, sample_rate: int) -> None:
+        self.reference.push(samples, sample_rate)
+
+    def process(self, samples: np.ndarray) -> np.ndarray:
+        """A heard chunk without the echo of what was played."""
+        started = time.thread_time()
+        played = self.reference.take(len(samples))
+        self._heard = np.concatenate([self._heard[len(samples) :], samples])
+        self._played = np.concatenate([self._played[len(samples) :], played])
+        self._since_estimate += len(samples)
+        if self._since_estimate >= seconds_to_samples(ESTIMATE_EVERY_SECONDS):
+            self._since_estimate = 0
+            self._update_delay()
+        if self._played.any():
+            # The reference as it was `delay` samples ago, lined up with what is heard now.
+            end = len(self._played) - self.delay
+            aligned = self._played[end - len(samples) : end]
+            cleaned = self.speex.process(samples, aligned)
+        else:
+            # Nothing played for longer than any echo lasts: what is heard passes untouched
+            # (Speex's own DC filter would change it) and costs nothing.
+            cleaned = samples
+        self.cpu_seconds += time.thread_time() - started
+        self.audio_seconds += len(samples) / SAMPLE_RATE
+        return cleaned
+
+    def _update_delay(self) -> None:
+        if float(np.sqrt(np.mean(self._played[-len(self._heard) :].astype(np.float64) ** 2))) < (
+            ACTIVE_LEVEL
+        ):
+            return
+        lag = estimate_delay(self._heard, self._played, self.max_lag)
+        if lag is None:
+            return
+        candidate, self._candidate = self._candidate, lag
+        if candidate is None or abs(candidate - lag) > seconds_to_samples(AGREE_SECONDS):
+            return
+        if self.lag is None or abs(lag - self.lag) > seconds_to_samples(AGREE_SECONDS):
+            was = "none" if self.lag is None else f"{self.lag / SAMPLE_RATE:.3f} s"
+            log.info("echo delay %.3f s (was %s)", lag / SAMPLE_RATE, was)
+            self.lag = lag
+            self.delay = max(0, lag - seconds_to_samples(DELAY_MARGIN_SECONDS))
+            self.speex.reset()
+
+    def close(self) -> None:
+        self.speex.close()
+
+
+class Step(Protocol):
+    """Something that hears what is played and changes what is heard."""
+
+    def played(self, samples: np.ndarray, sample_rate: int) -> None: ...
+
+    def process(self, samples: np.ndarray) -> np.ndarray: ...
+
+
+class TappedSink:
+    """A sink that also hands everything written to it to `listeners` (as it starts to
+    play: a blocking write returns only when its audio is in the device's buffer)."""
+
+    def __init__(self, inner: AudioSink, listeners: list[Step]) -> None:
+        self.inner = inner
+        self.listeners = listeners
+
+    def write(self, samples: np.ndarray, sample_rate: int) -> None:
+        for listener in self.listeners:
+            listener.played(samples, sample_rate)
+        self.inner.write(samples, sample_rate)
+
+    def close(self) -> None:
+        self.inner.close()
+
+    def __getattr__(self, name: str) -> object:
+        # The daemon closes a speaker's stream while PortAudio restarts.
+        return getattr(self.inner, name)
+
+
+class CleanedSource:
+    """A source whose chunks pass through the simulated room (replay) and the canceller."""
+
+    def __init__(self, inner: AudioSource, steps: list[Step]) -> None:
+        self.inner = inner
+        self.steps = steps
+        self.waits_for_replies = inner.waits_for_replies
+
+    def chunks(self) -> Generator[AudioChunk, None, None]:
+        chunks = self.inner.chunks()
+        try:
+            for chunk in chunks:
+                samples = chunk.samples
+                for step in self.steps:
+                    samples = step.process(samples)
+                yield AudioChunk(samples, chunk.start_s, chunk.received_at)
+        finally:
+            chunks.close()
+
+    def __getattr__(self, name: str) -> object:
+        # A recording's name (`current`) and the like, for the report.
+        return getattr(self.inner, name)
+
+
+class Echo:
+    """What the pipeline holds: the canceller (when on) and the simulated room (when
+    replaying with one), put around its sink and its source."""
+
+    def __init__(self, config: EchoConfig) -> None:
+        self.config = config
+        self.canceller = EchoCanceller(config) if config.cancel else None
+        self.room: SimulatedRoom | None = None
+
+    def tap(self, sink: AudioSink) -> AudioSink:
+        """The sink, telling the canceller what it plays (and the simulated room)."""
+        if self.config.simulate_db is not None:
+            from voiced.echo_sim import SimulatedRoom
+
+            self.room = SimulatedRoom(self.config.simulate_db)
+        listeners: list[Step] = [p for p in (self.room, self.canceller) if p is not None]
+        return TappedSink(sink, listeners) if listeners else sink
+
+    def around(self, source: AudioSource) -> AudioSource:
+        """The source, with the room's echo mixed in and then cancelled."""
+        steps: list[Step] = []
+        if self.room is not None:
+            if self.room.match_speech_of(source):
+                steps.append(self.room)
+            else:
+                log.warning("echo.simulate_db is for recordings (voiced replay): ignored")
+        if self.canceller is not None:
+            steps.append(self.canceller)
+        return CleanedSource(source, steps) if steps else source
+
+    def close(self) -> None:
+        if self.canceller is not None:
+            self.canceller.close()

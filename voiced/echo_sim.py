@@ -1,0 +1,170 @@
+"""A loudspeaker in a room, simulated for `voiced replay --echo`: what voiced says comes
+back into the recordings it hears, as into a microphone next to its speaker.
+
+The reply goes through:
+  1. a high-pass (a small loudspeaker gives nothing below ~200 Hz): a windowed-sinc FIR;
+  2. soft clipping (the loudspeaker driven hard): tanh, full scale kept at full scale;
+  3. a room impulse response, synthesised: silence for the bulk delay (device buffers and
+     the path to the microphone), a direct sound, then exponentially decaying Gaussian
+     noise (reverberation, amplitude down 60 dB after RT60_SECONDS); fixed seed;
+  4. a gain that brings the echo to ECHO_RMS (-20 dBFS, active level: RMS of the 20 ms
+     frames louder than ACTIVE_RMS), and the recording is scaled to put the person's speech
+     `level_db` above it (-10: the echo 10 dB louder) before the two are added. The echo
+     keeps one level, as a loudspeaker at a fixed volume would, and nothing clips: a
+     clipped microphone would add a distortion no linear canceller can follow.
+The echo of each write is laid into the future of the input from where the input stands
+when the write comes, so it keeps its place however the writes are timed, its tail too.
+"""
+
+from __future__ import annotations
+
+import threading
+
+import numpy as np
+
+from voiced.audio import SAMPLE_RATE, seconds_to_samples
+from voiced.echo import ToHeardRate, to_int16
+
+HIGH_PASS_HZ = 200.0
+HIGH_PASS_TAPS = 255
+CLIP_DRIVE = 1.5
+BULK_DELAY_SECONDS = 0.12
+RT60_SECONDS = 0.3
+RIR_SECONDS = 0.4
+# Reverberation energy relative to the direct sound's.
+REVERB_TO_DIRECT = 1.0
+SEED = 25
+FRAME_SAMPLES = 320  # 20 ms
+ACTIVE_RMS = 300 / 32768
+ECHO_RMS = 0.1
+
+
+def high_pass(taps: int = HIGH_PASS_TAPS, cutoff_hz: float = HIGH_PASS_HZ) -> np.ndarray:
+    """A linear-phase FIR high-pass: an impulse minus a Hamming-windowed low-pass."""
+    n = np.arange(taps) - (taps - 1) / 2
+    low = np.sinc(2 * cutoff_hz / SAMPLE_RATE * n) * np.hamming(taps)
+    low /= low.sum()
+    kernel = -low
+    kernel[(taps - 1) // 2] += 1.0
+    return kernel
+
+
+def room_impulse_response(
+    delay_seconds: float = BULK_DELAY_SECONDS,
+    rt60_seconds: float = RT60_SECONDS,
+    length_seconds: float = RIR_SECONDS,
+    seed: int = SEED,
+) -> np.ndarray:
+    """The bulk delay, a direct sound of 1, then decaying noise; see the module's text."""
+    delay = seconds_to_samples(delay_seconds)
+    length = seconds_to_samples(length_seconds)
+    t = np.arange(length) / SAMPLE_RATE
+    tail = np.random.default_rng(seed).standard_normal(length) * np.exp(-6.908 * t / rt60_seconds)
+    # The first 2 ms after the direct sound are free of reflections.
+    tail[: seconds_to_samples(0.002)] = 0.0
+    tail *= np.sqrt(REVERB_TO_DIRECT / np.sum(tail**2))
+    response = np.zeros(delay + length)
+    response[delay] = 1.0
+    response[delay:] += tail
+    return response
+
+
+def soft_clip(audio: np.ndarray, drive: float = CLIP_DRIVE) -> np.ndarray:
+    return np.tanh(drive * audio) / np.tanh(drive)
+
+
+def active_rms(audio: np.ndarray) -> float | None:
+    """RMS over the 20 ms frames louder than ACTIVE_RMS (float audio); None if none are."""
+    whole = len(audio) // FRAME_SAMPLES * FRAME_SAMPLES
+    if whole == 0:
+        return None
+    frames = audio[:whole].reshape(-1, FRAME_SAMPLES).astype(np.float64)
+    levels = np.sqrt(np.mean(frames**2, axis=1))
+    loud = frames[levels > ACTIVE_RMS]
+    return float(np.sqrt(np.mean(loud**2))) if len(loud) else None
+
+
+def convolve(signal: np.ndarray, kernel: np.ndarray) -> np.ndarray:
+    """Full linear convolution through the FFT."""
+    size = len(signal) + len(kernel) - 1
+    fft_size = 1 << int(np.ceil(np.log2(size)))
+    out = np.fft.irfft(np.fft.rfft(signal, fft_size) * np.fft.rfft(kernel, fft_size), fft_size)
+    return out[:size]
+
+
+class SimulatedRoom:
+    """Played audio in, its echo mixed into each heard chunk. The playback thread calls
+    `played`, the listening thread `process`; the echo to come is under a lock."""
+
+    def __init__(self, level_db: float) -> None:
+        self.level_db = level_db
+        self.active = True
+        self.high_pass = high_pass()
+        self.room = room_impulse_response()
+        self._to_heard_rate = ToHeardRate()
+        self._lock = threading.Lock()
+        # Echo from the input's present on; and how much of it was written, not yet heard.
+        self._future = np.zeros(0)
+        self._written = 0
+        # The high-pass runs on the stream: its tail carries into the next write.
+        self._high_pass_tail = np.zeros(len(self.high_pass) - 1)
+        # The person's active level, and the echo's so far (sum of squares, samples).
+        self.speech_rms = ECHO_RMS
+        self._echo_energy = 0.0
+        self._echo_samples = 0
+
+    def match_speech_of(self, source: object) -> bool:
+        """Take the person's level from the recordings a WavFileSource plays. Any other
+        source (a microphone) has a real room: the simulation switches itself off."""
+        recordings = getattr(source, "recordings", None)
+        if not recordings:
+            self.active = False
+            return False
+        audio = np.concatenate([samples for _path, samples in recordings])
+        level = active_rms(audio.astype(np.float32) / 32768.0)
+        if level is not None:
+            self.speech_rms = level
+        return True
+
+    def loudspeaker(self, audio: np.ndarray) -> np.ndarray:
+        """The high-pass (streamed) and the clipping of one write."""
+        filtered = convolve(audio, self.high_pass)
+        filtered[: len(self._high_pass_tail)] += self._high_pass_tail
+        self._high_pass_tail = filtered[len(audio) :].copy()
+        return soft_clip(np.clip(filtered[: len(audio)], -1.0, 1.0))
+
+    def played(self, samples: np.ndarray, sample_rate: int) -> None:
+        if not self.active:
+            return
+        audio = self._to_heard_rate(samples, sample_rate).astype(np.float64)
+        sound = self.loudspeaker(audio)
+        echo = convolve(sound, self.room)
+        # The room's energy gain times the sound's level: the echo's level, before its
+        # delay has passed.
+        level = active_rms(sound)
+        if level is not None:
+            level *= float(np.sqrt(np.sum(self.room**2)))
+            self._echo_energy += level**2 * len(audio)
+            self._echo_samples += len(audio)
+        gain = 0.0
+        if self._echo_samples:
+            echo_rms = np.sqrt(self._echo_energy / self._echo_samples)
+            gain = ECHO_RMS / echo_rms
+        with self._lock:
+            end = self._written + len(echo)
+            if len(self._future) < end:
+                self._future = np.concatenate([self._future, np.zeros(end - len(self._future))])
+            self._future[self._written : end] += gain * echo
+            self._written += len(audio)
+
+    def process(self, samples: np.ndarray) -> np.ndarray:
+        """The heard chunk with the echo that reaches the microphone meanwhile."""
+        count = len(samples)
+        with self._lock:
+            echo = np.zeros(count)
+            now = self._future[:count]
+            echo[: len(now)] = now
+            self._future = self._future[count:]
+            self._written = max(0, self._written - count)
+        person = ECHO_RMS * 10 ** (self.level_db / 20) / self.speech_rms
+        return to_int16(samples.astype(np.float64) / 32768.0 * person + echo)
