@@ -27,7 +27,9 @@ def test_a_question_s_answer_begun_in_the_silence_is_adopted(tmp_path: Path) -> 
         llm=FakeLlm(["Because ", "of the air."]),
     )
 
-    [turn] = run(fake_config(tmp_path), engines, command())
+    # With the fixed silence (no end-of-turn judgement), a question waits it out whole.
+    config = fake_config(tmp_path, turn_end={"enabled": False})
+    [turn] = run(config, engines, command())
 
     assert turn.speculation == "used"
     assert turn.answered_by == "llm"
@@ -35,7 +37,7 @@ def test_a_question_s_answer_begun_in_the_silence_is_adopted(tmp_path: Path) -> 
     # Asked once, speculatively, and kept in the history once adopted.
     assert engines.llm.asked == [("Why is the sky blue?", True)]
     assert engines.llm.remembered == engines.llm.generations
-    assert not turn.ended_early  # a question waits out the whole silence
+    assert not turn.ended_early
     assert turn.speculations_discarded == 0
 
 
@@ -99,3 +101,18 @@ def test_without_speculation_the_endpoint_recognises_the_command(tmp_path: Path)
     assert turn.speculation is None
     assert engines.llm.asked == [("Why is the sky blue?", False)]
     assert engines.llm.remembered == []  # a plain answer is kept by the worker itself
+
+
+def test_a_complete_question_is_ended_early_by_the_words(tmp_path: Path) -> None:
+    """With the end-of-turn judgement and no voice model, a finished question ends the
+    turn at the pause where the words say so, and its answer begun there is adopted."""
+    engines = FakeEngines(
+        recognizer=FakeRecognizer(["Why is the sky blue?"]),
+        llm=FakeLlm(["Because ", "of the air."]),
+    )
+
+    [turn] = run(fake_config(tmp_path), engines, command())
+
+    assert turn.ended_early
+    assert turn.speculation == "used"
+    assert turn.response == "Because of the air."
