@@ -91,8 +91,11 @@ class Router:
             self.status("thinking")
             if speculation is not None and answering is not None:
                 # The speculation thread streams the answer into this turn: heard from
-                # now on, and the turn thread's own once the stream has ended.
+                # now on, and the turn thread's own once the stream has ended. What was
+                # heard is logged now, at the endpoint, not when the answer is done.
                 turn.release()
+                heard = recognized.transcript if recognized is not None else ""
+                turn.log("heard: %r", heard, stage="recognition")
                 held = speculation.finished()
             record_command(report, command, input_name, discarded)
             if recognized is not None:
@@ -106,7 +109,8 @@ class Router:
                 turn.mark("asr_final_s")
                 report.transcript = strip_wake_phrase(text, command.wake.wake_word)
                 woke = report.transcript != text.strip()
-            turn.log("heard: %r", report.transcript, stage="recognition")
+            if held is None:
+                turn.log("heard: %r", report.transcript, stage="recognition")
             self._route(turn, command, woke, speculation, recognized, held, decode)
         except Exception as err:  # a turn always ends cleanly, with an apology
             # An error of a stage is told in its message; anything else needs its trace.
