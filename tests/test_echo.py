@@ -239,3 +239,24 @@ def test_the_simulated_room_is_for_recordings_only() -> None:
     replayed = Echo(EchoConfig(cancel=False, simulate_db=-5.0))
     replayed.tap(NullSink())
     assert isinstance(replayed.around(WavFileSource([recording("silence")])), CleanedSource)
+
+
+def test_a_recording_is_cancelled_only_with_the_simulated_room() -> None:
+    """A recording holds no echo of voiced's replies: without the room no canceller runs
+    on it. A microphone's is, with what was played before it began forgotten."""
+    echo = Echo(EchoConfig())
+    echo.tap(NullSink())
+    source = WavFileSource([recording("silence")])
+    assert echo.around(source) is source
+    assert echo.canceller is not None
+    echo.canceller.played(np.full(2205, 5000, np.int16), 22050)
+
+    class Microphone:
+        waits_for_replies = False
+
+        def chunks(self) -> Iterator[AudioChunk]:
+            yield AudioChunk(np.zeros(SAMPLES_PER_CHUNK, np.int16), 0.0, 0.0)
+
+    assert isinstance(echo.around(Microphone()), CleanedSource)
+    assert not echo.canceller.reference.take(SAMPLES_PER_CHUNK).any()
+    echo.close()

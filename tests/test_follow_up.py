@@ -143,3 +143,15 @@ def test_without_the_window_the_second_question_is_not_heard(
     off = repeatable_config(state_file=config.state_file, conversation={"follow_up_seconds": 0})
     [turn] = run(off, models, "follow-up-river")
     assert "africa" in words(turn["transcript"])
+
+
+def test_speech_turned_down_is_known_as_such_until_ignored() -> None:
+    """The router shows no report of speech not meant for voiced (Home Assistant's "last
+    heard"): `rejected` says so without consuming it; `ignored` consumes it."""
+    follow_up = FollowUp(ConversationConfig())
+    answered(follow_up, "The Nile.")
+    report = TurnReport("hey_jarvis", 0.0, transcript="Okay.")
+    assert not follow_up.accepts(report, [Heard("Okay.")])
+    assert follow_up.rejected(report) and follow_up.rejected(report)
+    assert follow_up.ignored(report)
+    assert not follow_up.rejected(report)

@@ -131,6 +131,12 @@ class ReferenceQueue:
             while self._queued > seconds_to_samples(QUEUE_SECONDS) and self._pieces:
                 self._queued -= len(self._pieces.pop(0))
 
+    def clear(self) -> None:
+        """Forget what was played: none of it is an echo of what is heard from now on."""
+        with self._lock:
+            self._pieces.clear()
+            self._queued = 0
+
     def take(self, count: int) -> np.ndarray:
         """The next `count` samples played, silence where nothing was."""
         out = np.zeros(count, dtype=np.int16)
@@ -339,7 +345,11 @@ class Echo:
                 steps.append(self.room)
             else:
                 log.warning("echo.simulate_db is for recordings (voiced replay): ignored")
-        if self.canceller is not None:
+        # A recording holds no echo of voiced's replies unless the room is simulated.
+        recorded = bool(getattr(source, "recordings", None))
+        if self.canceller is not None and (self.room in steps or not recorded):
+            # What was played before this source began (while muted, say) is no echo of it.
+            self.canceller.reference.clear()
             steps.append(self.canceller)
         return CleanedSource(source, steps) if steps else source
 

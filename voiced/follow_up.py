@@ -85,6 +85,10 @@ class FollowUp:
         self._ignored.add(id(report))
         return False
 
+    def rejected(self, report: TurnReport) -> bool:
+        """Whether `accepts` turned this report down (it stays so until `ignored`)."""
+        return id(report) in self._ignored
+
     def ignored(self, report: TurnReport) -> bool:
         if id(report) in self._ignored:
             self._ignored.discard(id(report))

@@ -187,5 +187,7 @@ class Router:
         self.current.end(turn)
         self.follow_up.answered(report)
         give_back_freed_memory()
-        self.turn_done(report)
+        # Speech judged not meant for voiced is nobody's business: not shown anywhere.
+        if not self.follow_up.rejected(report):
+            self.turn_done(report)
         self.status("listening")
