@@ -33,7 +33,7 @@ import paho.mqtt.client as mqtt
 
 from voiced import __version__
 from voiced.config import MqttConfig
-from voiced.devices.mqtt import new_client
+from voiced.devices.mqtt import connect_in_background, new_client
 from voiced.report import TurnReport
 from voiced.timers import TimerState
 
@@ -90,9 +90,7 @@ class Presence:
         client.on_connect = self._on_connect
         client.on_subscribe = self._on_subscribe
         client.on_message = self._on_message
-        client.reconnect_delay_set(1, 30)
-        client.connect_async(self._config.host, self._config.port, keepalive=KEEPALIVE_SECONDS)
-        client.loop_start()
+        connect_in_background(client, self._config, KEEPALIVE_SECONDS)
         self._client = client
         self._thread.start()
         if not self._restored.wait(timeout_seconds):

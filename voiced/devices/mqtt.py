@@ -60,6 +60,14 @@ def new_client(
     return client
 
 
+def connect_in_background(client: mqtt.Client, config: MqttConfig, keepalive_seconds: int) -> None:
+    """Connect on paho's own thread, retrying a broker that is down (1 s, up to 30 s apart):
+    for connections that follow the broker for as long as voiced runs."""
+    client.reconnect_delay_set(1, 30)
+    client.connect_async(config.host, config.port, keepalive=keepalive_seconds)
+    client.loop_start()
+
+
 class MqttBackend:
     def __init__(self, config: MqttConfig, devices: list[DeviceConfig]) -> None:
         self._config = config

@@ -20,7 +20,7 @@ import paho.mqtt.client as mqtt
 from pydantic import ValidationError
 
 from voiced.config import DeviceConfig, DeviceKind, MqttConfig
-from voiced.devices.mqtt import new_client
+from voiced.devices.mqtt import connect_in_background, new_client
 from voiced.devices.secrets import redact
 from voiced.files import UnreadableFileError, loads_bounded
 
@@ -228,9 +228,7 @@ class DiscoveryWatcher:
         client.on_connect = self._on_connect
         client.on_subscribe = self._on_subscribe
         client.on_message = self._on_message
-        client.reconnect_delay_set(1, 30)
-        client.connect_async(self._config.host, self._config.port, keepalive=KEEPALIVE_SECONDS)
-        client.loop_start()
+        connect_in_background(client, self._config, KEEPALIVE_SECONDS)
         self._client = client
 
     def wait_synced(self, timeout_seconds: float) -> bool:
