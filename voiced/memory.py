@@ -38,7 +38,7 @@ ARENA_MAX = 2
 def limit_heap_growth() -> None:
     """Set glibc's allocator for a long-running process with a few busy threads: the
     peak RSS of a `voiced replay` of the bench's nine recordings went from 1,085 to
-    1,030 MB (2026-12-05). Call it before any thread starts; a no-op off glibc."""
+    1,032 MB (2026-12-05). Call it before any thread starts; a no-op off glibc."""
     try:
         mallopt = ctypes.CDLL(None).mallopt
     except (OSError, AttributeError):
