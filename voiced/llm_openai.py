@@ -99,7 +99,14 @@ class OpenAiLlm:
             if generation is None:
                 return
             try:
-                with self.health.busy("llm", self.config.turn_timeout_seconds):
+                # The server's connect and first-word limits come before a fallback's
+                # whole turn: the stage's deadline holds all three.
+                deadline = (
+                    self.config.connect_timeout_seconds
+                    + self.config.first_token_timeout_seconds
+                    + self.config.turn_timeout_seconds
+                )
+                with self.health.busy("llm", deadline):
                     self._answer(generation)
             except BaseException as err:  # the turn fails, the worker lives on
                 log.error("LLM generation failed: %s", err)

@@ -132,10 +132,11 @@ class Presence:
             self._publish("reply", report.response[:MAX_STATE_CHARS])
 
     def close(self) -> None:
-        client, self._client = self._client, None
+        # The thread publishes through the client until it has stopped: joined first.
         if self._thread.is_alive():
             self._texts.put(None)
             self._thread.join(timeout=5)
+        client, self._client = self._client, None
         if client is not None:
             # A goodbye: the broker does not send the will, so "offline" is said here.
             info = client.publish(self._topic("availability"), OFFLINE, qos=1, retain=True)
