@@ -4,7 +4,6 @@ discovery messages zigbee2mqtt and Tasmota publish."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -97,11 +96,7 @@ class FakeHome:
             def do_POST(self) -> None:
                 if not self.authorized():
                     return
-                length = int(self.headers.get("Content-Length", "0"))
-                try:
-                    body = json.loads(self.rfile.read(length))
-                except json.JSONDecodeError:
-                    self.answer(400, {"message": "Data should be valid JSON."})
+                if (body := self.json_body()) is None:
                     return
                 if self.path == "/api/template":
                     if not home.admin:

@@ -144,6 +144,15 @@ class Watcher:
 class JsonHandler(BaseHTTPRequestHandler):
     """A request handler that answers in JSON, as Home Assistant's REST API does."""
 
+    def json_body(self) -> Any | None:
+        """The request's JSON body; None, once a 400 is answered, when it is not JSON."""
+        length = int(self.headers.get("Content-Length", "0"))
+        try:
+            return json.loads(self.rfile.read(length))
+        except json.JSONDecodeError:
+            self.answer(400, {"message": "Data should be valid JSON."})
+            return None
+
     def answer(self, status: int, body: object) -> None:
         data = json.dumps(body).encode()
         self.send_response(status)
@@ -189,11 +198,7 @@ class FakeHomeAssistant:
                 if self.headers.get("Content-Type") != "application/json":
                     self.answer(400, {"message": "Data should be valid JSON."})
                     return
-                length = int(self.headers.get("Content-Length", "0"))
-                try:
-                    body = json.loads(self.rfile.read(length))
-                except json.JSONDecodeError:
-                    self.answer(400, {"message": "Data should be valid JSON."})
+                if (body := self.json_body()) is None:
                     return
                 fake.calls.append((self.path, body))
                 self.answer(200, [])
