@@ -314,6 +314,10 @@ class FakeEngines:
 # A pipeline on the fakes.
 
 
+# No speculation, no early end: the turn recognises the command itself at the endpoint.
+PLAIN_ENDPOINT = {"speculate_after_seconds": 0, "early_end_seconds": 0}
+
+
 def fake_config(tmp_path: Path, **sections: object) -> Config:
     """The test configuration, its device state kept under `tmp_path`."""
     return repeatable_config(state_file={"path": str(tmp_path / "state.json")}, **sections)

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from tests.fakes import (
+    PLAIN_ENDPOINT,
     FakeEngines,
     FakeLlm,
     FakeRecognizer,
@@ -24,7 +25,6 @@ from tests.fakes import (
 )
 from tests.helpers import saved_devices
 
-PLAIN = {"speculate_after_seconds": 0, "early_end_seconds": 0}
 STORY = ["Once upon a time. "] * 200
 # The wake word fires again only 2 s (wake.refractory_seconds) after it fired.
 AFTER_REFRACTORY = silence(0.8)
@@ -38,7 +38,9 @@ def test_a_wake_word_during_the_reply_cuts_speech_and_generation(tmp_path: Path)
     )
     script = [*command(), Wait(sink.played), *AFTER_REFRACTORY, *command(), *silence(0.5)]
 
-    story, time_now = run(fake_config(tmp_path, endpoint=PLAIN), engines, script, False, sink)
+    story, time_now = run(
+        fake_config(tmp_path, endpoint=PLAIN_ENDPOINT), engines, script, False, sink
+    )
 
     assert story.interrupted
     assert story.llm_finish_reason == "cancelled"
@@ -54,7 +56,7 @@ def test_without_barge_in_the_reply_is_spoken_whole(tmp_path: Path) -> None:
         # Longer than the rest of the script takes to be fed.
         llm=FakeLlm(["Once. ", "Twice. ", "Thrice."], seconds_per_piece=0.2),
     )
-    config = fake_config(tmp_path, endpoint=PLAIN, wake={"barge_in": False})
+    config = fake_config(tmp_path, endpoint=PLAIN_ENDPOINT, wake={"barge_in": False})
     script = [*command(), Wait(sink.played), *AFTER_REFRACTORY, *command(), *silence(0.5)]
 
     [story] = run(config, engines, script, False, sink)
@@ -120,7 +122,7 @@ def test_stopping_cuts_the_turn_in_progress(tmp_path: Path) -> None:
 
     threading.Thread(target=stop_on_first_audio, daemon=True).start()
     script = [*command(), Wait(stopping), *silence(0.5)]
-    with fake_pipeline(fake_config(tmp_path, endpoint=PLAIN), engines, sink) as pipeline:
+    with fake_pipeline(fake_config(tmp_path, endpoint=PLAIN_ENDPOINT), engines, sink) as pipeline:
         [story] = pipeline.run(ScriptedSource(script, waits_for_replies=False), stop)
 
     assert story.interrupted

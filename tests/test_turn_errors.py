@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from tests.fakes import (
+    PLAIN_ENDPOINT,
     FakeEngines,
     FakeLlm,
     FakeRecognizer,
@@ -18,8 +19,6 @@ from tests.fakes import (
 from voiced.replay import typed_command
 from voiced.turn.router import APOLOGY
 
-PLAIN = {"speculate_after_seconds": 0, "early_end_seconds": 0}
-
 
 def test_a_failing_model_is_apologised_for(tmp_path: Path) -> None:
     engines = FakeEngines(
@@ -27,7 +26,9 @@ def test_a_failing_model_is_apologised_for(tmp_path: Path) -> None:
         llm=FakeLlm(fail=RuntimeError("out of memory")),
     )
 
-    failed, next_one = run(fake_config(tmp_path, endpoint=PLAIN), engines, [*command(), *command()])
+    failed, next_one = run(
+        fake_config(tmp_path, endpoint=PLAIN_ENDPOINT), engines, [*command(), *command()]
+    )
 
     assert failed.response == APOLOGY
     assert failed.error == "generation failed: out of memory"
@@ -68,7 +69,7 @@ def test_a_failing_voice_is_reported(tmp_path: Path) -> None:
         tts=FakeTts(fail_on="Turned on the kitchen light."),
     )
 
-    [turn] = run(fake_config(tmp_path, endpoint=PLAIN), engines, command())
+    [turn] = run(fake_config(tmp_path, endpoint=PLAIN_ENDPOINT), engines, command())
 
     assert turn.error == "fake voice failed on 'Turned on the kitchen light.'"
     assert turn.reply_audio_seconds == 0

@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from tests.fakes import (
+    PLAIN_ENDPOINT,
     FakeEngines,
     FakeLlm,
     FakeRecognizer,
@@ -21,12 +22,9 @@ from voiced.config import Config
 from voiced.report import TurnReport
 from voiced.turn.llm import NO_ANSWER, REFUSED
 
-# No speculation, no early end: the turn recognises the command itself at the endpoint.
-PLAIN = {"speculate_after_seconds": 0, "early_end_seconds": 0}
-
 
 def plain_config(tmp_path: Path) -> Config:
-    return fake_config(tmp_path, endpoint=PLAIN)
+    return fake_config(tmp_path, endpoint=PLAIN_ENDPOINT)
 
 
 def test_a_command_is_answered_by_its_intent_without_the_llm(tmp_path: Path) -> None:
