@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
-from voiced.audio import SAMPLE_RATE, seconds_to_samples
+from voiced.audio import SAMPLE_RATE, float32_to_int16, int16_to_float32, seconds_to_samples
 from voiced.messages import AudioChunk
 
 if TYPE_CHECKING:
@@ -97,7 +97,7 @@ class ToHeardRate:
         self._resamplers: dict[int, Any] = {}
 
     def __call__(self, samples: np.ndarray, sample_rate: int) -> np.ndarray:
-        data = samples.astype(np.float32) / 32768.0
+        data = int16_to_float32(samples)
         if sample_rate == SAMPLE_RATE:
             return data
         resampler = self._resamplers.get(sample_rate)
@@ -107,10 +107,6 @@ class ToHeardRate:
             resampler = soxr.ResampleStream(sample_rate, SAMPLE_RATE, 1, dtype="float32")
             self._resamplers[sample_rate] = resampler
         return np.asarray(resampler.resample_chunk(data), dtype=np.float32)
-
-
-def to_int16(audio: np.ndarray) -> np.ndarray:
-    return np.clip(np.round(audio * 32768.0), -32768, 32767).astype(np.int16)
 
 
 class ReferenceQueue:
@@ -124,7 +120,7 @@ class ReferenceQueue:
 
     def push(self, samples: np.ndarray, sample_rate: int) -> None:
         """Called by the playback thread with each write (int16, at the voice's rate)."""
-        reference = to_int16(self._to_heard_rate(samples, sample_rate))
+        reference = float32_to_int16(self._to_heard_rate(samples, sample_rate))
         with self._lock:
             self._pieces.append(reference)
             self._queued += len(reference)

@@ -22,8 +22,8 @@ import threading
 
 import numpy as np
 
-from voiced.audio import SAMPLE_RATE, seconds_to_samples
-from voiced.echo import ToHeardRate, to_int16
+from voiced.audio import SAMPLE_RATE, float32_to_int16, int16_to_float32, seconds_to_samples
+from voiced.echo import ToHeardRate
 
 HIGH_PASS_HZ = 200.0
 HIGH_PASS_TAPS = 255
@@ -121,7 +121,7 @@ class SimulatedRoom:
             self.active = False
             return False
         audio = np.concatenate([samples for _path, samples in recordings])
-        level = active_rms(audio.astype(np.float32) / 32768.0)
+        level = active_rms(int16_to_float32(audio))
         if level is not None:
             self.speech_rms = level
         return True
@@ -167,4 +167,4 @@ class SimulatedRoom:
             self._future = self._future[count:]
             self._written = max(0, self._written - count)
         person = ECHO_RMS * 10 ** (self.level_db / 20) / self.speech_rms
-        return to_int16(samples.astype(np.float64) / 32768.0 * person + echo)
+        return float32_to_int16(samples.astype(np.float64) / 32768.0 * person + echo)
