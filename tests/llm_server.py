@@ -20,11 +20,21 @@ START_TIMEOUT_SECONDS = 120
 
 
 class LlmServer:
-    """llama_cpp.server with the small test model; stop() and start() keep its port."""
+    """llama_cpp.server with the small test model (or `model`); stop() and start() keep its
+    port."""
 
-    def __init__(self, log_path: Path) -> None:
+    def __init__(
+        self,
+        log_path: Path,
+        model: Path = MODELS_DIR / "llm" / TEST_LLM_MODEL,
+        context_tokens: int = 1024,
+        threads: int = 1,
+    ) -> None:
         self.port = free_port()
         self.log_path = log_path
+        self.model = model
+        self.context_tokens = context_tokens
+        self.threads = threads
         self._process: subprocess.Popen[bytes] | None = None
 
     @property
@@ -34,9 +44,9 @@ class LlmServer:
     def start(self) -> None:
         command = [
             sys.executable, "-m", "llama_cpp.server",
-            "--model", str(MODELS_DIR / "llm" / TEST_LLM_MODEL),
+            "--model", str(self.model),
             "--host", "127.0.0.1", "--port", str(self.port),
-            "--n_ctx", "1024", "--n_threads", "1",
+            "--n_ctx", str(self.context_tokens), "--n_threads", str(self.threads),
         ]  # fmt: skip
         with self.log_path.open("ab") as log:
             self._process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)
