@@ -12,16 +12,18 @@ import ctypes
 from collections.abc import Callable
 
 
-def _find_malloc_trim() -> Callable[[int], int] | None:
+def _glibc_function(name: str) -> Callable[..., int] | None:
+    """A function of the C library the interpreter runs on (found without a subprocess,
+    such as ldconfig); None where it lacks it (musl has no malloc_trim)."""
     try:
-        # The C library the interpreter runs on, found without a subprocess (ldconfig).
-        trim: Callable[[int], int] = ctypes.CDLL(None).malloc_trim
-    except (OSError, AttributeError):  # not glibc (musl has no malloc_trim)
+        function: Callable[..., int] = getattr(ctypes.CDLL(None), name)
+    except (OSError, AttributeError):
         return None
-    return trim
+    return function
 
 
-_malloc_trim = _find_malloc_trim()
+_malloc_trim = _glibc_function("malloc_trim")
+_mallopt = _glibc_function("mallopt")
 
 # mallopt's parameters (malloc.h).
 _M_MMAP_THRESHOLD = -3
@@ -39,12 +41,9 @@ def limit_heap_growth() -> None:
     """Set glibc's allocator for a long-running process with a few busy threads: the
     peak RSS of a `voiced replay` of the bench's nine recordings went from 1,085 to
     1,032 MB (2026-12-05). Call it before any thread starts; a no-op off glibc."""
-    try:
-        mallopt = ctypes.CDLL(None).mallopt
-    except (OSError, AttributeError):
-        return
-    mallopt(_M_ARENA_MAX, ARENA_MAX)
-    mallopt(_M_MMAP_THRESHOLD, MMAP_THRESHOLD_BYTES)
+    if _mallopt is not None:
+        _mallopt(_M_ARENA_MAX, ARENA_MAX)
+        _mallopt(_M_MMAP_THRESHOLD, MMAP_THRESHOLD_BYTES)
 
 
 def give_back_freed_memory() -> None:
