@@ -106,6 +106,11 @@ class MqttBackend:
             self.turn(device, False)
             return
         value = max(1, round(percent * device.brightness_scale / 100))
+        if device.brightness_command_template:
+            command = device.brightness_command_template.replace("{{ brightness }}", str(value))
+            self._publish([(command_topic(device), command, False)])
+            self._update(device.id, on=True, brightness_pct=percent)
+            return
         json_on = json_object(device.payload_on)
         if not device.brightness_command_topic and json_on is not None:
             # Home Assistant's JSON schema: the state and the brightness in one command.

@@ -24,8 +24,9 @@ class StateIgnored(ValueError):
 
 
 def parse_state(device: DeviceConfig, payload: bytes | bytearray) -> tuple[bool | None, int | None]:
-    """(on, brightness_pct) from a state message: payload_on/payload_off, or HA's JSON schema
-    (None: not said). Raises StateIgnored for a message that says nothing usable."""
+    """(on, brightness_pct) from a state message: payload_on/payload_off, or a JSON object's
+    "state" (or its state_value_key) and "brightness", as HA's JSON schema (None: not said).
+    Raises StateIgnored for a message that says nothing usable."""
     if len(payload) > MAX_STATE_PAYLOAD_BYTES:
         raise StateIgnored(f"{len(payload)} bytes, more than {MAX_STATE_PAYLOAD_BYTES}")
     text = payload.decode("utf-8", errors="replace").strip()
@@ -40,7 +41,11 @@ def parse_state(device: DeviceConfig, payload: bytes | bytearray) -> tuple[bool 
         raise StateIgnored(f"{_shown(text)}: {str(err)[:100]}") from None
     if not isinstance(data, dict):
         raise StateIgnored(f"{_shown(text)}: neither {state_on}/{state_off} nor a JSON object")
-    state = data.get("state")
+    key = device.state_value_key or "state"
+    if device.state_value_key and key not in data:
+        # Tasmota's RESULT topic answers other commands too: not about this device.
+        return None, None
+    state = data.get(key)
     # zigbee2mqtt's locks say {"state": "LOCK"}: the payloads count as states too.
     on = (
         True
