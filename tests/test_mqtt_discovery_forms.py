@@ -201,14 +201,17 @@ def test_device_based_discovery_gives_each_part_and_follows_removal(broker: Brok
         watcher.close()
 
 
-def test_a_device_based_message_without_origin_is_left_out(
+def test_a_device_based_message_without_origin_or_identifiers_is_left_out(
     broker: Broker, caplog: pytest.LogCaptureFixture
 ) -> None:
-    body = {key: value for key, value in DEVICE_BASED.items() if key != "o"}
-    watcher, discovery = discovered(broker, {DEVICE_TOPIC: body})
+    no_origin = {key: value for key, value in DEVICE_BASED.items() if key != "o"}
+    no_ids = {**DEVICE_BASED, "dev": {"name": "Desk"}}
+    other_topic = DEVICE_TOPIC.replace("0xa4c1385e1f2b", "0xother")
+    watcher, discovery = discovered(broker, {DEVICE_TOPIC: no_origin, other_topic: no_ids})
     try:
         assert discovery.devices() == []
         assert "needs an o (origin) with a name" in caplog.text
+        assert "needs identifiers (ids) or connections" in caplog.text
     finally:
         discovery.close()
         watcher.close()

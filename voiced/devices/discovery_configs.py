@@ -107,6 +107,8 @@ def device_components(document: dict[str, Any]) -> dict[str, tuple[str, dict[str
     device, origin, components = top.get("device"), top.get("origin"), top.get("components")
     if not isinstance(device, dict) or not isinstance(components, dict):
         raise ValueError("a device-based config needs a dev and a cmps object")
+    if not any(device.get(key) for key in ("ids", "identifiers", "cns", "connections")):
+        raise ValueError("a device-based config's dev needs identifiers (ids) or connections")
     if not isinstance(origin, dict) or not isinstance(origin.get("name"), str):
         raise ValueError("a device-based config needs an o (origin) with a name")
     found: dict[str, tuple[str, dict[str, Any]]] = {}
