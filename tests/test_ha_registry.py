@@ -4,8 +4,14 @@ their aliases and areas, from a test Home Assistant serving a real WebSocket end
 from __future__ import annotations
 
 import logging
+import shutil
+import ssl
+import subprocess
+import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
+from http.server import ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -149,3 +155,46 @@ def test_a_reload_reads_the_registry_again(home: FakeHome, tmp_path: Path) -> No
     again = imports.apply(config_for(home.url, tmp_path))
     pumps = [d for d in again.devices if d.id == "ha_switch_garden_pump"]
     assert [(d.area, d.aliases) for d in pumps] == [("Garden", ["water pump"])]
+
+
+@contextmanager
+def serving_home_over_tls(home: FakeHome, directory: Path) -> Iterator[Path]:
+    """`home` on https://127.0.0.1:<port> with a new self-signed certificate: its path."""
+    cert, key = directory / "cert.pem", directory / "key.pem"
+    subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+         "-keyout", str(key), "-out", str(cert), "-subj", "/CN=127.0.0.1",
+         "-addext", "subjectAltName=IP:127.0.0.1"],
+        check=True, capture_output=True,
+    )  # fmt: skip
+    server = ThreadingHTTPServer(("127.0.0.1", 0), home.handler())
+    server.daemon_threads = True
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(cert, key)
+    server.socket = context.wrap_socket(server.socket, server_side=True)
+    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
+    thread.start()
+    home.url = f"https://127.0.0.1:{server.server_address[1]}"
+    try:
+        yield cert
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join()
+
+
+@pytest.mark.skipif(shutil.which("openssl") is None, reason="openssl is not installed")
+def test_https_is_read_over_tls_and_an_unknown_certificate_is_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    home = FakeHome()
+    with serving_home_over_tls(home, tmp_path) as cert:
+        with pytest.raises(BackendError) as raised:
+            import_from_home_assistant(config_for(home.url, tmp_path))
+        assert "WebSocket API: TLS failed" in str(raised.value)
+        assert "certificate verify failed" in str(raised.value)
+
+        monkeypatch.setenv("SSL_CERT_FILE", str(cert))  # trusted, as a home's own CA would be
+        devices = import_from_home_assistant(config_for(home.url, tmp_path))
+    assert ["Cooker Light"] in [d.aliases for d in devices]
+    assert home.requests == ["GET /api/websocket"]
