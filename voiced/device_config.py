@@ -77,6 +77,12 @@ class DeviceConfig(Section):
     # Default: ON/OFF; LOCK/UNLOCK for a lock; OPEN/CLOSE for a garage door.
     payload_on: str = "ON"
     payload_off: str = "OFF"
+    # mqtt: a light's command that sets its brightness (Home Assistant's template schema),
+    # {{ brightness }} standing for the value on brightness_scale.
+    brightness_command_template: Annotated[str, Field(max_length=4096)] | None = None
+    # mqtt: the key of a JSON state message that holds the state, as the template
+    # {{ value_json.POWER }} reads it (Tasmota); unset: the message itself, or its "state".
+    state_value_key: Annotated[str, Field(pattern=r"^[A-Za-z0-9_]{1,64}$")] | None = None
     # homeassistant: the entity this device is, e.g. light.kitchen.
     entity_id: Annotated[str, Field(pattern=r"^[a-z_]+\.[a-z0-9_]+$")] | None = None
 
