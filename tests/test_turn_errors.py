@@ -3,19 +3,26 @@ next command is answered. On fake engines."""
 
 from __future__ import annotations
 
+import threading
+import time
 from pathlib import Path
+
+import pytest
 
 from tests.fakes import (
     PLAIN_ENDPOINT,
     FakeEngines,
     FakeLlm,
     FakeRecognizer,
+    FakeSink,
     FakeTts,
     command,
     fake_config,
     fake_pipeline,
+    intent_engine,
     run,
 )
+from voiced.pipeline import Pipeline
 from voiced.replay import typed_command
 from voiced.turn.router import APOLOGY
 
@@ -74,3 +81,24 @@ def test_a_failing_voice_is_reported(tmp_path: Path) -> None:
     assert turn.error == "fake voice failed on 'Turned on the kitchen light.'"
     assert turn.reply_audio_seconds == 0
     assert turn.answered_by == "intent"
+
+
+def test_a_pipeline_that_fails_to_build_leaves_no_threads(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The speaker's threads start first; a part failing after them must stop them."""
+    config = fake_config(tmp_path)
+    intents = intent_engine(config, lambda text: None)
+    before = set(threading.enumerate())
+
+    def broken(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("the listener cannot be built")
+
+    monkeypatch.setattr("voiced.pipeline.Listener", broken)
+    with pytest.raises(RuntimeError, match="cannot be built"):
+        Pipeline(config, FakeEngines(), FakeSink(), intents=intents)
+
+    deadline = time.monotonic() + 5
+    while set(threading.enumerate()) - before and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert not set(threading.enumerate()) - before

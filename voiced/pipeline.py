@@ -51,6 +51,14 @@ class Pipeline:
         # The played audio is the echo canceller's reference (voiced/echo.py).
         self.echo = Echo(config.echo)
         self.speaker = start_speaker(models.tts, self.echo.tap(sink), self.health)
+        try:
+            self._build(config, models, intents)
+        except BaseException:
+            # A part that fails to build (a bad plugin, a device back end) leaves no threads.
+            self.close()
+            raise
+
+    def _build(self, config: Config, models: Engines, intents: IntentEngine | None) -> None:
         # After an answer, a few seconds to go on without the wake word.
         self.follow_up = FollowUp(config.conversation)
         self.intents = intents or IntentEngine(config, announce=self.announce)
@@ -133,10 +141,10 @@ class Pipeline:
         self.speaker.speak(text)
 
     def close(self) -> None:
-        self.speculator.close()
-        self.intents.close()
-        self.speaker.close()
-        self.echo.close()
+        # Also called on a half-built pipeline: only what exists is closed.
+        for part in ("speculator", "intents", "speaker", "echo"):
+            if hasattr(self, part):
+                getattr(self, part).close()
 
     def _answer_taken(
         self, command: HeardCommand, input_name: str | None, taken: Taken
