@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 
 from tests.mqtt_devices import FAN, LAMP, mqtt_config, refusal, wait_for_state
 from tests.servers import Broker, Watcher, needs_mosquitto, running_broker
-from voiced.config import DeviceConfig
+from voiced.device_settings import MqttDevice
 from voiced.devices import DeviceState
 from voiced.devices.mqtt import (
     MAX_STATE_PAYLOAD_BYTES,
@@ -145,11 +145,11 @@ def test_a_device_that_cannot_read_a_shared_state_topic_leaves_the_others_update
     broker: Broker,
 ) -> None:
     shared = "home/hall/state"
-    light = DeviceConfig(
+    light = MqttDevice(
         id="hall_light", name="hall light", backend="mqtt",
         command_topic="home/hall_light/set", state_topic=shared,
     )  # fmt: skip
-    plug = DeviceConfig(
+    plug = MqttDevice(
         id="hall_plug", name="hall plug", kind="switch", backend="mqtt",
         command_topic="home/hall_plug/set", state_topic=shared, payload_on="1", payload_off="0",
     )  # fmt: skip

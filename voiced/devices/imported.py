@@ -8,6 +8,7 @@ import logging
 from collections.abc import Callable, Iterable
 
 from voiced.config import Config, DeviceConfig
+from voiced.device_settings import HomeAssistantDevice, MqttDevice
 from voiced.devices import BackendError
 from voiced.devices.ha_import import import_from_home_assistant
 from voiced.devices.mqtt_discovery import DiscoveryWatcher
@@ -93,9 +94,9 @@ def _keys(device: DeviceConfig) -> list[str]:
 
 
 def _target(device: DeviceConfig) -> str | None:
-    if device.backend == "homeassistant":
+    if isinstance(device, HomeAssistantDevice):
         return f"entity {device.entity_id}"
-    if device.backend == "mqtt":
+    if isinstance(device, MqttDevice):
         return f"topic {device.command_topic}"
     return None
 

@@ -18,6 +18,7 @@ from paho.mqtt.enums import CallbackAPIVersion
 from paho.mqtt.reasoncodes import ReasonCode
 
 from voiced.config import DeviceConfig, MqttConfig
+from voiced.device_settings import MqttDevice
 from voiced.devices import BackendError, DeviceState
 from voiced.devices.secrets import read_secret_file, redact
 from voiced.files import UnreadableFileError, loads_bounded
@@ -82,15 +83,17 @@ class MqttBackend:
         # Topics whose last message was ignored: one warning each until a good one comes.
         self._ignoring: set[str] = set()
         for device in self._devices:
-            if device.state_topic:
+            if isinstance(device, MqttDevice) and device.state_topic:
                 self._by_state_topic.setdefault(device.state_topic, []).append(device)
 
     def turn(self, device: DeviceConfig, on: bool) -> None:
+        device = _mqtt(device)
         payload = device.payload_on if on else device.payload_off
         self._publish([(_command_topic(device), payload, False)])
         self._update(device.id, on=on)
 
     def set_brightness(self, device: DeviceConfig, percent: int) -> None:
+        device = _mqtt(device)
         if percent <= 0:
             self.turn(device, False)
             return
@@ -294,6 +297,7 @@ class MqttBackend:
         """What the device last reported on its state_topic (or was last commanded). Right
         after connecting, a broker is still sending the retained states: a state not yet
         heard is waited for, briefly."""
+        device = _mqtt(device)
         state = self.state(device)
         deadline = time.monotonic() + min(RETAINED_STATE_WAIT_SECONDS, self._config.timeout_seconds)
         while device.state_topic and state == DeviceState() and time.monotonic() < deadline:
@@ -310,6 +314,7 @@ class StateIgnored(ValueError):
 def parse_state(device: DeviceConfig, payload: bytes | bytearray) -> tuple[bool | None, int | None]:
     """(on, brightness_pct) from a state message: payload_on/payload_off, or HA's JSON schema
     (None: not said). Raises StateIgnored for a message that says nothing usable."""
+    device = _mqtt(device)
     if len(payload) > MAX_STATE_PAYLOAD_BYTES:
         raise StateIgnored(f"{len(payload)} bytes, more than {MAX_STATE_PAYLOAD_BYTES}")
     text = payload.decode("utf-8", errors="replace").strip()
@@ -357,6 +362,7 @@ def _shown(text: str) -> str:
 
 def discovery_config(device: DeviceConfig, prefix: str) -> tuple[str, dict[str, Any]]:
     """The retained topic and body that announce `device` to Home Assistant's MQTT discovery."""
+    device = _mqtt(device)
     unique_id = f"voiced_{device.id}"
     body: dict[str, Any] = {
         "name": device.name,
@@ -396,9 +402,13 @@ def _json_object(payload: str) -> dict[str, Any] | None:
 
 
 def _command_topic(device: DeviceConfig) -> str:
-    if not device.command_topic:
+    return _mqtt(device).command_topic
+
+
+def _mqtt(device: DeviceConfig) -> MqttDevice:
+    if not isinstance(device, MqttDevice):
         raise BackendError(f"{device.name} has no MQTT command_topic")
-    return device.command_topic
+    return device
 
 
 def _stop(client: mqtt.Client) -> None:

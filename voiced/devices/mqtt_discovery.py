@@ -20,6 +20,7 @@ import paho.mqtt.client as mqtt
 from pydantic import ValidationError
 
 from voiced.config import DeviceConfig, DeviceKind, MqttConfig
+from voiced.device_settings import MqttDevice
 from voiced.devices.mqtt import connect_in_background, new_client
 from voiced.devices.secrets import redact
 from voiced.files import UnreadableFileError, loads_bounded
@@ -135,11 +136,11 @@ def device_from_config(
     if kind == "light":
         fields |= _brightness(config, schema)
     try:
-        return DeviceConfig(**fields, area=area)
+        return MqttDevice(**fields, area=area)
     except ValidationError:
         if area is None:
             raise
-    return DeviceConfig(**fields)
+    return MqttDevice(**fields)
 
 
 def _brightness(config: dict[str, Any], schema: Any) -> dict[str, Any]:
