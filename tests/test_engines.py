@@ -87,7 +87,7 @@ def test_a_flat_asr_key_is_read_with_a_warning_naming_its_new_place(
 ) -> None:
     path = tmp_path / "voiced.yaml"
     path.write_text(FLAT_ASR, encoding="utf-8")
-    with caplog.at_level(logging.WARNING, logger="voiced.config"):
+    with caplog.at_level(logging.WARNING, logger="voiced.asr_config"):
         config = load_config(path)
     said = [record.getMessage() for record in caplog.records]
     assert f"{path}: asr.whisper_model is deprecated: it is read as asr.whisper.model; " in (

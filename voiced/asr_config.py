@@ -12,6 +12,7 @@ check` shows it.
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
@@ -21,6 +22,8 @@ from voiced.sections import Section
 
 if TYPE_CHECKING:
     from voiced.asr import Recognizer
+
+log = logging.getLogger(__name__)
 
 
 class AsrSettings(Section):
@@ -148,4 +151,12 @@ def moved_asr_keys(section: Any) -> list[str]:
             continue
         if place != f"asr.{old}":
             notes.append(f"asr.{old} is deprecated: it is read as {place}; write it there")
+    return notes
+
+
+def warn_moved_asr_keys(section: Any, source: str) -> tuple[str, ...]:
+    """`moved_asr_keys`, each logged as a warning about `source` (the file)."""
+    notes = tuple(moved_asr_keys(section))
+    for note in notes:
+        log.warning("%s: %s", source, note)
     return notes

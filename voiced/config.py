@@ -6,7 +6,6 @@ key, the value and what is allowed (exit code 78, sysexits' EX_CONFIG).
 
 from __future__ import annotations
 
-import logging
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
@@ -27,7 +26,7 @@ from yaml.events import (
     NodeEvent,
 )
 
-from voiced.asr_config import AsrSettings, AutoAsrConfig, moved_asr_keys, upgrade_asr
+from voiced.asr_config import AsrSettings, AutoAsrConfig, upgrade_asr, warn_moved_asr_keys
 from voiced.cores import unavailable_cpus
 from voiced.device_config import (  # noqa: F401 (the names configuration users import)
     DOMAIN_OF_KIND,
@@ -77,8 +76,6 @@ else:
     LlmSection = engine_section("llm", default="local")
     TtsSection = engine_section("tts", default="piper")
     DeviceSection = device_section()
-
-log = logging.getLogger(__name__)
 
 EX_CONFIG = 78
 # Limits on the file itself: a configuration is a few kilobytes; these stop a YAML bomb
@@ -340,9 +337,7 @@ def parse_config(data: Any, source: str = "configuration") -> Config:
         config = Config.model_validate(data)
     except ValidationError as err:
         raise ConfigError(f"{source}: {_describe(err)}") from None
-    config._deprecated = tuple(moved_asr_keys(data.get("asr")))
-    for note in config.deprecated_keys:
-        log.warning("%s: %s", source, note)
+    config._deprecated = warn_moved_asr_keys(data.get("asr"), source)
     return config
 
 
