@@ -1,6 +1,7 @@
 """A test home: a Home Assistant that answers /api/states, /api/template and service calls
-as the documented REST API does (templates rendered by Jinja, with area_name), and the
-discovery messages zigbee2mqtt and Tasmota publish."""
+as the documented REST API does (templates rendered by Jinja, with area_name), its
+WebSocket API's registries on /api/websocket, and the discovery messages zigbee2mqtt and
+Tasmota publish."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from typing import Any
 
 from jinja2.sandbox import SandboxedEnvironment
 
+from tests.ha_websocket_server import Answer, serve_session, upgrade
 from tests.servers import HA_TOKEN, SERVICE_PATH, JsonHandler, serving_http
 
 
@@ -41,6 +43,7 @@ HOME_STATES = [
     state("cover.living_room_blinds", "open", "Living Room Blinds", device_class="blind"),
     state("sensor.outside_temperature", "4.5", "Outside Temperature", unit_of_measurement="°C"),
     state("media_player.tv", "off", "TV"),
+    state("switch.garden_pump", "off", "Garden Pump"),
 ]
 HOME_AREAS = {
     "light.kitchen": "Kitchen",
@@ -49,6 +52,65 @@ HOME_AREAS = {
     "lock.front_door": "Hallway",
     "cover.garage_door": "Garage",
 }
+
+
+def entry(entity_id: str, area_id: str | None = None, **fields: Any) -> dict[str, Any]:
+    """An entity registry entry as config/entity_registry/get_entries gives it (the entry's
+    extended_dict in homeassistant/helpers/entity_registry.py)."""
+    return {
+        "aliases": [],
+        "area_id": area_id,
+        "categories": {},
+        "capabilities": None,
+        "config_entry_id": "01J00000000000000000000CFG",
+        "device_class": None,
+        "device_id": None,
+        "disabled_by": None,
+        "entity_category": None,
+        "entity_id": entity_id,
+        "has_entity_name": False,
+        "hidden_by": None,
+        "icon": None,
+        "id": "id-" + entity_id,
+        "labels": [],
+        "name": None,
+        "options": {"conversation": {"should_expose": True}},
+        "original_device_class": None,
+        "original_icon": None,
+        "original_name": None,
+        "platform": "demo",
+        "translation_key": None,
+        "unique_id": "uid-" + entity_id,
+        **fields,
+    }
+
+
+def area(area_id: str, name: str) -> dict[str, Any]:
+    return {"area_id": area_id, "aliases": [], "floor_id": None, "icon": None,
+            "labels": [], "name": name, "picture": None}  # fmt: skip
+
+
+# The kitchen light's area is its device's; the others have their own.
+HOME_REGISTRY = {
+    "light.kitchen": entry("light.kitchen", device_id="dev-bulb", aliases=["Cooker Light"]),
+    "switch.coffee_maker": entry("switch.coffee_maker", "kitchen", aliases=["espresso machine"]),
+    "fan.bedroom_ceiling": entry("fan.bedroom_ceiling", "bedroom"),
+    "lock.front_door": entry("lock.front_door", "hallway"),
+    "cover.garage_door": entry("cover.garage_door", "garage"),
+    "switch.garden_pump": entry(
+        "switch.garden_pump", "garden", options={"conversation": {"should_expose": False}}
+    ),
+}
+HOME_AREA_REGISTRY = [
+    area("kitchen", "Kitchen"),
+    area("bedroom", "Bedroom"),
+    area("hallway", "Hallway"),
+    area("garage", "Garage"),
+    area("garden", "Garden"),
+]
+HOME_DEVICE_REGISTRY = [
+    {"id": "dev-bulb", "area_id": "kitchen", "name": "Hue bulb", "name_by_user": None}
+]
 
 
 @dataclass
@@ -63,6 +125,43 @@ class FakeHome:
     calls: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
     requests: list[str] = field(default_factory=list)
     url: str = ""
+    # The WebSocket API: "honest", "absent" (404, as behind a proxy without WebSocket),
+    # "hang" (upgrades, then says nothing) or "huge" (announces a 100 MB frame).
+    websocket: str = "honest"
+    registry: dict[str, dict[str, Any]] = field(default_factory=lambda: dict(HOME_REGISTRY))
+    area_registry: list[dict[str, Any]] = field(default_factory=lambda: list(HOME_AREA_REGISTRY))
+    device_registry: list[dict[str, Any]] = field(
+        default_factory=lambda: list(HOME_DEVICE_REGISTRY)
+    )
+    commands: list[str] = field(default_factory=list)
+    pongs: list[bytes] = field(default_factory=list)
+
+    def exposed(self) -> dict[str, dict[str, bool]]:
+        """homeassistant/expose_entity/list's table: each registry entry's should_expose."""
+        table: dict[str, dict[str, bool]] = {}
+        for entity_id, registered in self.registry.items():
+            table[entity_id] = {}
+            for assistant, options in registered["options"].items():
+                if "should_expose" in options:
+                    table[entity_id][assistant] = options["should_expose"]
+        return table
+
+    def answer(self, message: dict[str, Any]) -> Answer:
+        kind = message.get("type")
+        self.commands.append(str(kind))
+        if kind == "get_states":
+            return self.states, None
+        if kind == "homeassistant/expose_entity/list":
+            if not self.admin:  # @websocket_api.require_admin
+                return None, ("unauthorized", "Unauthorized")
+            return {"exposed_entities": self.exposed()}, None
+        if kind == "config/entity_registry/get_entries":
+            return {e: self.registry.get(e) for e in message.get("entity_ids", [])}, None
+        if kind == "config/area_registry/list":
+            return self.area_registry, None
+        if kind == "config/device_registry/list":
+            return self.device_registry, None
+        return None, ("unknown_command", "Unknown command.")
 
     def render(self, template: str, variables: dict[str, Any]) -> str:
         environment = SandboxedEnvironment()
@@ -86,6 +185,14 @@ class FakeHome:
                 return True
 
             def do_GET(self) -> None:
+                if self.path == "/api/websocket":
+                    # Authenticated inside, by the auth message: no header.
+                    home.requests.append(f"GET {self.path}")
+                    if home.websocket == "absent":
+                        self.answer(404, {"message": "Not found"})
+                    else:
+                        self.websocket()
+                    return
                 if not self.authorized():
                     return
                 if self.path == "/api/states":
@@ -114,6 +221,19 @@ class FakeHome:
                     self.answer(200, [])
                 else:
                     self.answer(404, {"message": "Not found"})
+
+            def websocket(self) -> None:
+                peer = upgrade(self, home.pongs)
+                if peer is None:
+                    return
+                if home.websocket == "hang":
+                    self.rfile.read(1)  # until the client gives up and closes
+                elif home.websocket == "huge":
+                    self.wfile.write(b"\x81\x7f" + (100 * 1024 * 1024).to_bytes(8, "big"))
+                    self.wfile.flush()
+                    self.rfile.read(1)
+                else:
+                    serve_session(peer, home.token, home.answer)
 
         return Handler
 

@@ -1,4 +1,5 @@
-"""Devices read from a Home Assistant that answers as its REST API does."""
+"""Devices read from a Home Assistant that answers as its REST API does, where its
+WebSocket API is not there (the registries' path is in test_ha_registry.py)."""
 
 from __future__ import annotations
 
@@ -19,7 +20,7 @@ from voiced.devices.imported import DeviceImports, merge
 
 @pytest.fixture
 def home() -> Iterator[FakeHome]:
-    with serving_home(FakeHome()) as fake:
+    with serving_home(FakeHome(websocket="absent")) as fake:
         yield fake
 
 
@@ -51,13 +52,15 @@ def test_lights_switches_fans_locks_and_garage_doors_with_names_and_areas(
         ("fan.bedroom_ceiling", "fan", "Ceiling Fan", "Bedroom"),
         ("lock.front_door", "lock", "Front Door", "Hallway"),
         ("cover.garage_door", "garage_door", "Garage Door", "Garage"),
+        # Exposed to Assist or not: the REST API does not say.
+        ("switch.garden_pump", "switch", "Garden Pump", None),
     }
     assert all(d.backend == "homeassistant" for d in devices)
     # The locks and garage doors keep the confirmation of their kind; MQTT's payloads are
     # no keys of a Home Assistant device.
     lock = next(d for d in devices if d.kind == "lock")
     assert lock.kind in SENSITIVE_KINDS and "payload_on" not in type(lock).model_fields
-    assert home.requests == ["GET /api/states", "POST /api/template"]
+    assert home.requests == ["GET /api/websocket", "GET /api/states", "POST /api/template"]
 
 
 def test_without_an_administrator_token_the_areas_are_missing_not_the_devices(
@@ -65,7 +68,7 @@ def test_without_an_administrator_token_the_areas_are_missing_not_the_devices(
 ) -> None:
     with serving_home(FakeHome(admin=False)) as home:
         devices = import_from_home_assistant(config_for(home.url, tmp_path))
-    assert len(devices) == 5
+    assert len(devices) == 6
     assert {d.area for d in devices} == {None}
     assert "no areas" in caplog.text
 
@@ -79,7 +82,8 @@ def test_names_nobody_can_say_are_left_out(tmp_path: Path) -> None:
         {"entity_id": "../../etc", "attributes": {}},
         "not a state",
     ]
-    with serving_home(FakeHome(states=odd, areas={"switch.c": "\u200bnowhere"})) as home:
+    fake = FakeHome(states=odd, areas={"switch.c": "\u200bnowhere"}, websocket="absent")
+    with serving_home(fake) as home:
         devices = import_from_home_assistant(config_for(home.url, tmp_path))
     assert [(d.entity_id, d.name, d.area) for d in devices] == [
         ("switch.c", "c", None),
@@ -115,19 +119,19 @@ def test_configured_devices_win_and_replace_the_demo_devices_only_when_absent(
 
     without_list = imports.apply(config_for(home.url, tmp_path))
     assert "bedroom lamp" not in [d.name for d in without_list.devices]  # no demo devices
-    assert len(without_list.devices) == 5
+    assert len(without_list.devices) == 6
 
 
 def test_home_assistant_down_on_a_reload_keeps_the_devices_read_before(
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     imports = DeviceImports()
-    with serving_home(FakeHome()) as home:
+    with serving_home(FakeHome(websocket="absent")) as home:
         first = imports.apply(config_for(home.url, tmp_path))
     caplog.set_level(logging.WARNING)
     again = imports.apply(config_for(home.url, tmp_path))
     assert again.devices == first.devices
-    assert "keeping the 5 read before" in caplog.text
+    assert "keeping the 6 read before" in caplog.text
 
 
 def test_merge_leaves_out_a_second_device_on_the_same_entity() -> None:

@@ -1,6 +1,7 @@
-"""A test home, end to end: voiced gets its devices from a Home Assistant REST endpoint and
-from zigbee2mqtt- and Tasmota-style discovery on a real Mosquitto broker, with no device
-list in voiced.yaml, switches each kind, and shows itself on the broker."""
+"""A test home, end to end: voiced gets its devices from a Home Assistant (the entities its
+WebSocket API says are exposed to Assist) and from zigbee2mqtt- and Tasmota-style
+discovery on a real Mosquitto broker, with no device list in voiced.yaml, switches each
+kind, and shows itself on the broker."""
 
 from __future__ import annotations
 
@@ -18,7 +19,15 @@ import pytest
 import yaml
 
 from tests.helpers import MODELS_DIR, ROOT, TEST_LLM_MODEL, recording
-from tests.home import DISCOVERY, Z2M_PLUG, Z2M_PLUG_TOPIC, FakeHome, serving_home, state
+from tests.home import (
+    DISCOVERY,
+    Z2M_PLUG,
+    Z2M_PLUG_TOPIC,
+    FakeHome,
+    entry,
+    serving_home,
+    state,
+)
 from tests.servers import HA_TOKEN, Broker, Watcher, needs_mosquitto, running_broker
 from tests.test_presence import Seen
 from tests.test_secrets_and_sockets import listening_sockets
@@ -179,6 +188,7 @@ def test_the_daemon_shows_itself_mutes_and_speaks(
 
         # A device added in Home Assistant comes with a reload; the models stay loaded.
         home.states.append(state("light.porch", "off", "Porch Light"))
+        home.registry["light.porch"] = entry("light.porch", "porch")  # exposed to Assist
         loaded = sum("loading" in line for line in log)
         assert loaded > 0
         daemon.send_signal(signal.SIGHUP)

@@ -60,8 +60,8 @@ def test_an_entity_name_follows_its_device_name() -> None:
     config = expand({**TASMOTA_FAN, "dev": {"ids": ["x"], "name": "Bedroom"}})
     device = device_from_config("fan", "", "fan", config)
     assert device is not None and device.name == "Bedroom Ceiling Fan"
-    # A state behind a template voiced cannot run is not subscribed to.
-    assert device.state_topic is None
+    # Tasmota's state: the POWER1 key of the JSON on tele/STATE.
+    assert (device.state_topic, device.state_value_key) == ("tasmota_D3E5F6/tele/STATE", "POWER1")
 
 
 @pytest.mark.parametrize(

@@ -31,6 +31,12 @@ class MqttDevice(DeviceConfig):
     # Default: ON/OFF; LOCK/UNLOCK for a lock; OPEN/CLOSE for a garage door.
     payload_on: str = "ON"
     payload_off: str = "OFF"
+    # A light's command that sets its brightness (Home Assistant's template schema),
+    # {{ brightness }} standing for the value on brightness_scale.
+    brightness_command_template: Annotated[str, Field(max_length=4096)] | None = None
+    # The key of a JSON state message that holds the state, as the template
+    # {{ value_json.POWER }} reads it (Tasmota); unset: the message itself, or its "state".
+    state_value_key: Annotated[str, Field(pattern=r"^[A-Za-z0-9_]{1,64}$")] | None = None
 
     @model_validator(mode="before")
     @classmethod

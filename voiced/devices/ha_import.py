@@ -1,10 +1,13 @@
 """Devices read from Home Assistant: its lights, switches, fans, locks and garage doors.
 
-Two requests of the documented REST API, on the homeassistant back end's own transport
-(one deadline, size caps, no redirect, the token only in its header): GET /api/states
-for the entities and their friendly names, and POST /api/template for their areas
-(area_name() exists only in templates). Aliases and the "exposed to Assist" flag live in
-the entity registry, which the REST API does not show.
+Over the WebSocket API, as Assist sees them: the states (get_states), only the entities
+exposed to Assist (homeassistant/expose_entity/list), their aliases and areas from the
+entity registry (config/entity_registry/get_entries), an entity without an area taking
+its device's (config/device_registry/list), areas named by config/area_registry/list.
+Where the WebSocket API is refused or missing (a proxy without WebSocket, a token that
+is not an administrator's), two requests of the REST API instead, on the homeassistant
+back end's own transport: GET /api/states for the entities and their friendly names,
+POST /api/template for their areas; then every entity is imported, without aliases.
 """
 
 from __future__ import annotations
@@ -13,12 +16,14 @@ import logging
 import re
 from typing import Any
 
-from pydantic import ValidationError
+from pydantic import TypeAdapter, ValidationError
 
 from voiced.config import Config, DeviceConfig, DeviceKind
 from voiced.device_settings import HomeAssistantDevice
 from voiced.devices import BackendError
+from voiced.devices.ha_websocket import HomeAssistantWebSocket, WebSocketUnavailable
 from voiced.devices.homeassistant import HomeAssistantBackend
+from voiced.sections import SpokenName
 
 _log = logging.getLogger(__name__)
 
@@ -39,10 +44,109 @@ AREAS_TEMPLATE = (
     '{{ "," if not loop.last }}{%- endfor -%} }'
 )
 _ENTITY_ID = re.compile(r"^[a-z_]+\.[a-z0-9_]+$")
+# Assist's own name for the exposure flag (homeassistant/exposed_entities.py).
+ASSISTANT = "conversation"
+MAX_ALIASES = 20
+_SPOKEN = TypeAdapter(SpokenName)
+Entity = tuple[str, DeviceKind, str]
 
 
 def import_from_home_assistant(config: Config) -> list[DeviceConfig]:
-    """The devices Home Assistant has; BackendError when it cannot be asked."""
+    """The devices Home Assistant exposes to Assist; BackendError when it cannot be asked."""
+    try:
+        devices = _from_registries(config)
+    except WebSocketUnavailable as err:
+        _log.warning(
+            "%s; reading the REST API instead: every light, switch, fan, lock and garage "
+            "door is imported, exposed to Assist or not, without aliases",
+            err,
+        )
+        devices = _from_rest_api(config)
+    _log.info("Home Assistant: %d devices imported", len(devices))
+    return devices
+
+
+def _from_registries(config: Config) -> list[DeviceConfig]:
+    with HomeAssistantWebSocket(config.homeassistant) as api:
+        states = api.command("get_states")
+        if not isinstance(states, list):
+            raise BackendError("Home Assistant: get_states is not a list of states")
+        exposed = _exposed(api.command("homeassistant/expose_entity/list"))
+        entities = [entity for entity in map(_entity, states) if entity is not None]
+        hidden = [entity_id for entity_id, *_ in entities if entity_id not in exposed]
+        if hidden:
+            _log.info("Home Assistant: %d not exposed to Assist, left out", len(hidden))
+        entities = [entity for entity in entities if entity[0] in exposed]
+        entities = entities[:MAX_IMPORTED_DEVICES]
+        if not entities:
+            return []
+        entries = api.command(
+            "config/entity_registry/get_entries",
+            entity_ids=[entity_id for entity_id, *_ in entities],
+        )
+        area_names = _by_id(api.command("config/area_registry/list"), "area_id", "name")
+        device_areas = _by_id(api.command("config/device_registry/list"), "id", "area_id")
+    entries = entries if isinstance(entries, dict) else {}
+    devices = []
+    for entity_id, kind, name in entities:
+        entry = entries.get(entity_id)
+        # An entity without a registry entry (no unique id) has no aliases and no area.
+        entry = entry if isinstance(entry, dict) else {}
+        if entry.get("disabled_by") is not None:
+            continue
+        area_id = entry.get("area_id") or device_areas.get(entry.get("device_id"))
+        area = area_names.get(area_id) if isinstance(area_id, str) else None
+        aliases = _aliases(entry.get("aliases"), name)
+        device = _device(entity_id, kind, name, area if isinstance(area, str) else None, aliases)
+        if device is not None:
+            devices.append(device)
+    return devices
+
+
+def _exposed(answer: Any) -> set[str]:
+    """The entities exposed to Assist, from {"exposed_entities": {id: {"conversation": true}}}."""
+    table = answer.get("exposed_entities") if isinstance(answer, dict) else None
+    if not isinstance(table, dict):
+        raise BackendError("Home Assistant: homeassistant/expose_entity/list has no table")
+    return {
+        entity_id
+        for entity_id, assistants in table.items()
+        if isinstance(assistants, dict) and assistants.get(ASSISTANT) is True
+    }
+
+
+def _by_id(rows: Any, key: str, value: str) -> dict[Any, Any]:
+    """{row[key]: row[value]} of a registry list; rows that are not objects are skipped."""
+    if not isinstance(rows, list):
+        return {}
+    return {
+        row.get(key): row.get(value)
+        for row in rows
+        if isinstance(row, dict) and isinstance(row.get(key), str)
+    }
+
+
+def _aliases(given: Any, name: str) -> list[str]:
+    """The aliases voiced can say: spoken names, each once, not the name itself."""
+    aliases: list[str] = []
+    seen = {" ".join(name.casefold().split())}
+    for alias in given if isinstance(given, list) else []:
+        if not isinstance(alias, str) or len(aliases) >= MAX_ALIASES:
+            continue
+        alias = " ".join(alias.split())
+        key = alias.casefold()
+        try:
+            _SPOKEN.validate_python(alias)
+        except ValidationError:
+            _log.info("Home Assistant: an alias of %s cannot be said; left out", name)
+            continue
+        if key not in seen:
+            seen.add(key)
+            aliases.append(alias)
+    return aliases
+
+
+def _from_rest_api(config: Config) -> list[DeviceConfig]:
     reader = HomeAssistantBackend(config.homeassistant)
     states = reader._request("GET", "/api/states")
     if not isinstance(states, list):
@@ -71,11 +175,10 @@ def import_from_home_assistant(config: Config) -> list[DeviceConfig]:
         device = _device(entity_id, kind, name, area if isinstance(area, str) else None)
         if device is not None:
             devices.append(device)
-    _log.info("Home Assistant: %d devices imported", len(devices))
     return devices
 
 
-def _entity(state: Any) -> tuple[str, DeviceKind, str] | None:
+def _entity(state: Any) -> Entity | None:
     """(entity_id, kind, friendly name) of a state object voiced can switch, else None."""
     if not isinstance(state, dict):
         return None
@@ -96,8 +199,11 @@ def _entity(state: Any) -> tuple[str, DeviceKind, str] | None:
     return entity_id, kind, " ".join(name.split())
 
 
-def _device(entity_id: str, kind: DeviceKind, name: str, area: str | None) -> DeviceConfig | None:
+def _device(
+    entity_id: str, kind: DeviceKind, name: str, area: str | None, aliases: list[str] | None = None
+) -> DeviceConfig | None:
     fields: dict[str, Any] = {
+        "aliases": aliases or [],
         "id": "ha_" + entity_id.replace(".", "_"),
         "name": name,
         "kind": kind,

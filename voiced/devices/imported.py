@@ -1,6 +1,7 @@
 """The devices voiced uses: those in voiced.yaml, then those Home Assistant and MQTT
-discovery announce. A configured device wins a clash (the same id, a name or alias said
-the same way, the same entity or command topic): the imported one is left out."""
+discovery announce. A configured device wins a clash (the same id, a name said the same
+way as a name or alias before it, the same entity or command topic): the imported one is
+left out. An imported alias that names a device before it is dropped, not the device."""
 
 from __future__ import annotations
 
@@ -83,14 +84,27 @@ def merge(own: Iterable[DeviceConfig], imported: Iterable[DeviceConfig]) -> list
         if clash:
             _log.info("imported device %s left out: %s", device.id, clash)
             continue
+        device = _without_taken_aliases(device, spoken)
         devices.append(device)
         _claim(device, ids, spoken, targets)
     return devices
 
 
-def _keys(device: DeviceConfig) -> list[str]:
+def _key(name: str) -> str:
     # As Config checks its own devices: case and spacing do not make names different.
-    return [" ".join(name.casefold().split()) for name in (device.id, device.name, *device.aliases)]
+    return " ".join(name.casefold().split())
+
+
+def _keys(device: DeviceConfig) -> list[str]:
+    return [_key(name) for name in (device.id, device.name, *device.aliases)]
+
+
+def _without_taken_aliases(device: DeviceConfig, spoken: dict[str, str]) -> DeviceConfig:
+    kept = [alias for alias in device.aliases if spoken.get(_key(alias), device.id) == device.id]
+    if len(kept) == len(device.aliases):
+        return device
+    _log.info("imported device %s: an alias that names another device dropped", device.id)
+    return device.model_copy(update={"aliases": kept})
 
 
 def _target(device: DeviceConfig) -> str | None:
@@ -104,7 +118,7 @@ def _target(device: DeviceConfig) -> str | None:
 def _clash(device: DeviceConfig, ids: set[str], spoken: dict[str, str], targets: set[str]) -> str:
     if device.id in ids:
         return f"the id {device.id!r} is taken"
-    for key in _keys(device):
+    for key in (_key(device.id), _key(device.name)):
         if key in spoken:
             return f"{key!r} already names {spoken[key]!r}"
     target = _target(device)

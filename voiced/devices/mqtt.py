@@ -20,19 +20,31 @@ from paho.mqtt.reasoncodes import ReasonCode
 from voiced.config import DeviceConfig, MqttConfig
 from voiced.device_settings import MqttDevice
 from voiced.devices import BackendError, DeviceState
+from voiced.devices.mqtt_payloads import (
+    MAX_STATE_PAYLOAD_BYTES,
+    StateIgnored,
+    command_topic,
+    discovery_config,
+    json_object,
+    mqtt_device,
+    parse_state,
+)
 from voiced.devices.secrets import read_secret_file, redact
-from voiced.files import UnreadableFileError, loads_bounded
+
+# Where they were first: imported from here by back ends and tests.
+__all__ = [
+    "MAX_STATE_PAYLOAD_BYTES",
+    "MqttBackend",
+    "StateIgnored",
+    "connect_in_background",
+    "discovery_config",
+    "new_client",
+    "parse_state",
+]
 
 _log = logging.getLogger(__name__)
 
 KEEPALIVE_SECONDS = 60
-# A state message is a word or a small JSON object; anything larger or deeper is ignored.
-MAX_STATE_PAYLOAD_BYTES = 16 * 1024
-MAX_STATE_DEPTH = 8
-# Home Assistant's MQTT JSON schema reports brightness on this scale.
-JSON_BRIGHTNESS_MAX = 255
-# What locks and garage doors report (Home Assistant's defaults): the "on" and "off" states.
-STATES_OF_KIND = {"lock": ("LOCKED", "UNLOCKED"), "garage_door": ("open", "closed")}
 # How long a state query waits for a device's retained state after connecting.
 RETAINED_STATE_WAIT_SECONDS = 0.5
 RETAINED_STATE_POLL_SECONDS = 0.02
@@ -87,22 +99,27 @@ class MqttBackend:
                 self._by_state_topic.setdefault(device.state_topic, []).append(device)
 
     def turn(self, device: DeviceConfig, on: bool) -> None:
-        device = _mqtt(device)
+        device = mqtt_device(device)
         payload = device.payload_on if on else device.payload_off
-        self._publish([(_command_topic(device), payload, False)])
+        self._publish([(command_topic(device), payload, False)])
         self._update(device.id, on=on)
 
     def set_brightness(self, device: DeviceConfig, percent: int) -> None:
-        device = _mqtt(device)
+        device = mqtt_device(device)
         if percent <= 0:
             self.turn(device, False)
             return
         value = max(1, round(percent * device.brightness_scale / 100))
-        json_on = _json_object(device.payload_on)
+        if device.brightness_command_template:
+            command = device.brightness_command_template.replace("{{ brightness }}", str(value))
+            self._publish([(command_topic(device), command, False)])
+            self._update(device.id, on=True, brightness_pct=percent)
+            return
+        json_on = json_object(device.payload_on)
         if not device.brightness_command_topic and json_on is not None:
             # Home Assistant's JSON schema: the state and the brightness in one command.
             command = json.dumps({**json_on, "brightness": value})
-            self._publish([(_command_topic(device), command, False)])
+            self._publish([(command_topic(device), command, False)])
             self._update(device.id, on=True, brightness_pct=percent)
             return
         if not device.brightness_command_topic:
@@ -113,7 +130,7 @@ class MqttBackend:
         self._publish(
             [
                 (device.brightness_command_topic, str(value), False),
-                (_command_topic(device), device.payload_on, False),
+                (command_topic(device), device.payload_on, False),
             ]
         )
         self._update(device.id, on=True, brightness_pct=percent)
@@ -182,59 +199,8 @@ class MqttBackend:
         return client
 
     def _connect(self, client: mqtt.Client, deadline: float) -> None:
-        connack = threading.Event()
-        connect_reasons: list[ReasonCode] = []
-        suback = threading.Event()
-        subscribe_reasons: list[ReasonCode] = []
-
-        def on_connect(
-            _client: mqtt.Client, _userdata: Any, _flags: Any, reason: ReasonCode, _props: Any
-        ) -> None:
-            connect_reasons.append(reason)
-            connack.set()
-
-        def on_subscribe(
-            _client: mqtt.Client, _userdata: Any, _mid: int, reasons: list[ReasonCode], _props: Any
-        ) -> None:
-            subscribe_reasons.extend(reasons)
-            suback.set()
-
-        client.on_connect = on_connect
-        client.on_subscribe = on_subscribe
-        client.connect_timeout = self._remaining(deadline)
-        try:
-            client.connect(self._config.host, self._config.port, keepalive=KEEPALIVE_SECONDS)
-        except OSError as err:
-            # Refused, unreachable, no such host, or no TCP handshake before the timeout.
-            raise BackendError(
-                f"MQTT broker {self._address}: cannot connect: {err.strerror or err}"
-            ) from err
-        client.loop_start()
-        if not connack.wait(self._remaining(deadline)):
-            raise BackendError(
-                f"MQTT broker {self._address}: no answer to the connection request "
-                f"within {self._config.timeout_seconds:g} seconds"
-            )
-        if connect_reasons[0].is_failure:
-            raise BackendError(
-                f"MQTT broker {self._address}: refused the connection: {connect_reasons[0]}"
-            )
+        _connect_and_subscribe(client, self._config, sorted(self._by_state_topic), deadline)
         _log.info("MQTT broker %s: connected as %s", self._address, self._config.client_id)
-
-        if self._by_state_topic:
-            client.subscribe([(topic, 1) for topic in sorted(self._by_state_topic)])
-            if not suback.wait(self._remaining(deadline)):
-                raise BackendError(
-                    f"MQTT broker {self._address}: no answer to the subscription "
-                    f"within {self._config.timeout_seconds:g} seconds"
-                )
-            if any(reason.is_failure for reason in subscribe_reasons):
-                # Commands still work; only the reported states are missing.
-                _log.warning(
-                    "MQTT broker %s: refused a state topic subscription: %s",
-                    self._address,
-                    ", ".join(str(reason) for reason in subscribe_reasons),
-                )
         if self._config.discovery:
             announcements = [
                 (topic, json.dumps(body), True)
@@ -245,15 +211,6 @@ class MqttBackend:
             ]
             self._publish_all(client, announcements, deadline)
             _log.info("MQTT broker %s: announced %d devices", self._address, len(announcements))
-
-    def _remaining(self, deadline: float) -> float:
-        remaining = deadline - time.monotonic()
-        if remaining <= 0:
-            raise BackendError(
-                f"MQTT broker {self._address}: timed out after "
-                f"{self._config.timeout_seconds:g} seconds"
-            )
-        return remaining
 
     def _on_message(self, _client: mqtt.Client, _userdata: Any, message: mqtt.MQTTMessage) -> None:
         """Runs on paho's network thread: nothing may escape it."""
@@ -297,7 +254,7 @@ class MqttBackend:
         """What the device last reported on its state_topic (or was last commanded). Right
         after connecting, a broker is still sending the retained states: a state not yet
         heard is waited for, briefly."""
-        device = _mqtt(device)
+        device = mqtt_device(device)
         state = self.state(device)
         deadline = time.monotonic() + min(RETAINED_STATE_WAIT_SECONDS, self._config.timeout_seconds)
         while device.state_topic and state == DeviceState() and time.monotonic() < deadline:
@@ -307,108 +264,67 @@ class MqttBackend:
         return state
 
 
-class StateIgnored(ValueError):
-    """A state message voiced does not understand; says why, quoting little of it."""
+def _connect_and_subscribe(
+    client: mqtt.Client, config: MqttConfig, state_topics: list[str], deadline: float
+) -> None:
+    """Connect `client` and subscribe it to `state_topics`, all before `deadline`."""
+    address = f"{config.host}:{config.port}"
+    connack = threading.Event()
+    connect_reasons: list[ReasonCode] = []
+    suback = threading.Event()
+    subscribe_reasons: list[ReasonCode] = []
 
+    def remaining() -> float:
+        left = deadline - time.monotonic()
+        if left <= 0:
+            raise BackendError(
+                f"MQTT broker {address}: timed out after {config.timeout_seconds:g} seconds"
+            )
+        return left
 
-def parse_state(device: DeviceConfig, payload: bytes | bytearray) -> tuple[bool | None, int | None]:
-    """(on, brightness_pct) from a state message: payload_on/payload_off, or HA's JSON schema
-    (None: not said). Raises StateIgnored for a message that says nothing usable."""
-    device = _mqtt(device)
-    if len(payload) > MAX_STATE_PAYLOAD_BYTES:
-        raise StateIgnored(f"{len(payload)} bytes, more than {MAX_STATE_PAYLOAD_BYTES}")
-    text = payload.decode("utf-8", errors="replace").strip()
-    state_on, state_off = STATES_OF_KIND.get(device.kind, (device.payload_on, device.payload_off))
-    if text in (device.payload_on, state_on):
-        return True, None
-    if text in (device.payload_off, state_off):
-        return False, None
+    def on_connect(
+        _client: mqtt.Client, _userdata: Any, _flags: Any, reason: ReasonCode, _props: Any
+    ) -> None:
+        connect_reasons.append(reason)
+        connack.set()
+
+    def on_subscribe(
+        _client: mqtt.Client, _userdata: Any, _mid: int, reasons: list[ReasonCode], _props: Any
+    ) -> None:
+        subscribe_reasons.extend(reasons)
+        suback.set()
+
+    client.on_connect = on_connect
+    client.on_subscribe = on_subscribe
+    client.connect_timeout = remaining()
     try:
-        data = loads_bounded(payload, MAX_STATE_DEPTH)
-    except UnreadableFileError as err:
-        raise StateIgnored(f"{_shown(text)}: {str(err)[:100]}") from None
-    if not isinstance(data, dict):
-        raise StateIgnored(f"{_shown(text)}: neither {state_on}/{state_off} nor a JSON object")
-    state = data.get("state")
-    # zigbee2mqtt's locks say {"state": "LOCK"}: the payloads count as states too.
-    on = (
-        True
-        if state in ("ON", state_on, device.payload_on)
-        else False
-        if state in ("OFF", state_off, device.payload_off)
-        else None
-    )
-    brightness = data.get("brightness")
-    brightness_pct = None
-    if brightness is not None:
-        # NaN and infinities fail the range too; a huge int is compared without converting.
-        if (
-            not isinstance(brightness, int | float)
-            or isinstance(brightness, bool)
-            or not 0 <= brightness <= JSON_BRIGHTNESS_MAX
-        ):
-            raise StateIgnored(f"{_shown(text)}: brightness is not a number from 0 to 255")
-        brightness_pct = round(brightness * 100 / JSON_BRIGHTNESS_MAX)
-    if on is None and brightness_pct is None:
-        raise StateIgnored(f"{_shown(text)}: no state ON/OFF and no brightness")
-    return on, brightness_pct
-
-
-def _shown(text: str) -> str:
-    """A message as a warning quotes it: printable, and short."""
-    printable = "".join(char if char.isprintable() else "?" for char in text[:60])
-    return repr(printable + ("..." if len(text) > 60 else ""))
-
-
-def discovery_config(device: DeviceConfig, prefix: str) -> tuple[str, dict[str, Any]]:
-    """The retained topic and body that announce `device` to Home Assistant's MQTT discovery."""
-    device = _mqtt(device)
-    unique_id = f"voiced_{device.id}"
-    body: dict[str, Any] = {
-        "name": device.name,
-        "unique_id": unique_id,
-        "command_topic": _command_topic(device),
-        "qos": 1,
-    }
-    # Each of Home Assistant's MQTT platforms names the two payloads in its own way.
-    if device.kind == "lock":
-        body |= {"payload_lock": device.payload_on, "payload_unlock": device.payload_off}
-    elif device.kind == "garage_door":
-        body |= {
-            "payload_open": device.payload_on,
-            "payload_close": device.payload_off,
-            "device_class": "garage",
-        }
-    else:
-        body |= {"payload_on": device.payload_on, "payload_off": device.payload_off}
-    if device.state_topic:
-        body["state_topic"] = device.state_topic
-    if device.kind == "light" and device.brightness_command_topic:
-        body["brightness_command_topic"] = device.brightness_command_topic
-        # voiced publishes on the device's scale (percent unless told), not always 0-255.
-        body["brightness_scale"] = device.brightness_scale
-    return f"{prefix}/{device.domain}/{unique_id}/config", body
-
-
-def _json_object(payload: str) -> dict[str, Any] | None:
-    """A payload that is a JSON object (a light in Home Assistant's JSON schema), else None."""
-    if not payload.startswith("{"):
-        return None
-    try:
-        value = json.loads(payload)
-    except ValueError:
-        return None
-    return value if isinstance(value, dict) else None
-
-
-def _command_topic(device: DeviceConfig) -> str:
-    return _mqtt(device).command_topic
-
-
-def _mqtt(device: DeviceConfig) -> MqttDevice:
-    if not isinstance(device, MqttDevice):
-        raise BackendError(f"{device.name} has no MQTT command_topic")
-    return device
+        client.connect(config.host, config.port, keepalive=KEEPALIVE_SECONDS)
+    except OSError as err:
+        # Refused, unreachable, no such host, or no TCP handshake before the timeout.
+        raise BackendError(f"MQTT broker {address}: cannot connect: {err.strerror or err}") from err
+    client.loop_start()
+    if not connack.wait(remaining()):
+        raise BackendError(
+            f"MQTT broker {address}: no answer to the connection request "
+            f"within {config.timeout_seconds:g} seconds"
+        )
+    if connect_reasons[0].is_failure:
+        raise BackendError(f"MQTT broker {address}: refused the connection: {connect_reasons[0]}")
+    if not state_topics:
+        return
+    client.subscribe([(topic, 1) for topic in state_topics])
+    if not suback.wait(remaining()):
+        raise BackendError(
+            f"MQTT broker {address}: no answer to the subscription "
+            f"within {config.timeout_seconds:g} seconds"
+        )
+    if any(reason.is_failure for reason in subscribe_reasons):
+        # Commands still work; only the reported states are missing.
+        _log.warning(
+            "MQTT broker %s: refused a state topic subscription: %s",
+            address,
+            ", ".join(str(reason) for reason in subscribe_reasons),
+        )
 
 
 def _stop(client: mqtt.Client) -> None:
