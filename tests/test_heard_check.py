@@ -44,6 +44,49 @@ def test_another_meaning_without_the_bias_is_asked_about(
     assert unbiased_text in heard.reason
 
 
+def test_one_word_misheard_as_a_sound_alike_is_the_same_command() -> None:
+    """Heard live (a clear recording, resampled by the audio server): without the bias
+    the verb came out as a word that means nothing."""
+    heard = judge(
+        KITCHEN_ON,
+        "Pern on the kitchen light.",
+        None,
+        biased_transcript="Turn on the kitchen light.",
+    )
+
+    assert heard.decision == ACT
+    assert "'turn' heard as 'pern'" in heard.reason
+
+
+@pytest.mark.parametrize(
+    "unbiased_text",
+    [
+        "The kitchen light, please.",  # the bias added the action
+        "Don't turn on the kitchen light.",  # a word more
+        "Turn of the kitchen light.",  # "on" and "of": too short to be taken as alike
+        "Burn on the kitchen fight.",  # two words differ
+        "Turn on the kitchen table.",  # one word, not alike
+    ],
+)
+def test_words_that_differ_more_are_asked_about(unbiased_text: str) -> None:
+    heard = judge(KITCHEN_ON, unbiased_text, None, biased_transcript="Turn on the kitchen light.")
+
+    assert heard.decision == ASK
+
+
+def test_a_sound_alike_word_with_another_meaning_is_asked_about() -> None:
+    """Alike words do not override a decoding that means something else."""
+    off = ("HassTurnOff", {"name": "kitchen_light"})
+    heard = judge(
+        KITCHEN_ON,
+        "Turn off the kitchen light.",
+        off,
+        biased_transcript="Turn on the kitchen light.",
+    )
+
+    assert heard.decision == ASK
+
+
 def test_nothing_heard_without_the_bias_is_not_caught() -> None:
     assert judge(KITCHEN_ON, "", None).decision == NOT_CAUGHT_DECISION
     assert judge(KITCHEN_ON, " ... ", None).decision == NOT_CAUGHT_DECISION

@@ -27,6 +27,12 @@ Meaning = tuple[str, dict[str, Any]] | None
 # same command on an unknown device to count as agreeing ("turn off the ceiling then"). Below
 # the matcher's own 0.8: the bias chose among the names, the audio confirms the command.
 NAME_ALIKE_RATIO = 0.7
+# Without the bias Whisper sometimes mishears one word of a clear command as a sound-alike
+# that means nothing ("Pern on the kitchen light.": 2 of 12 resampled copies of one clear
+# recording). The same words but one, that one alike, is the same audio heard two ways.
+# Words this short ("on", "of", "off") are never taken as alike: they carry the action.
+WORD_ALIKE_RATIO = 0.5
+WORD_ALIKE_MIN_LETTERS = 3
 
 
 @dataclass(frozen=True)
@@ -47,12 +53,20 @@ def judge(
     unbiased_transcript: str,
     unbiased: Meaning,
     device_names: Sequence[str] = (),
+    biased_transcript: str = "",
 ) -> HeardCheck:
     """Compare the meaning of the biased transcript with that of the unbiased one.
     `device_names` are the names of the device the biased one names, if it names one."""
     if biased is not None and unbiased == biased:
         name, slots = biased
         return HeardCheck(ACT, True, f"both decodings: {name} {describe(slots)}", "")
+    if biased is not None and unbiased is None:
+        alike = one_word_alike(biased_transcript, unbiased_transcript)
+        if alike is not None:
+            reason = (
+                f"both decodings: {biased[0]}, {alike[1]!r} heard as {alike[0]!r} without the bias"
+            )
+            return HeardCheck(ACT, True, reason, unbiased_transcript)
     if biased is not None and unbiased is not None and unbiased[0] == biased[0]:
         heard = str(unbiased[1].get("unknown_device", ""))
         others = {k: v for k, v in unbiased[1].items() if k != "unknown_device"}
@@ -83,6 +97,27 @@ def names_alike(heard: str, names: Sequence[str]) -> bool:
         difflib.SequenceMatcher(None, heard.lower(), name.lower()).ratio() >= NAME_ALIKE_RATIO
         for name in names
     )
+
+
+def one_word_alike(biased: str, unbiased: str) -> tuple[str, str] | None:
+    """The (unbiased, biased) word when the two transcripts are the same words but one,
+    and that one sounds alike; None otherwise."""
+    these, those = _words(unbiased), _words(biased)
+    if len(these) != len(those):
+        return None
+    differ = [(this, that) for this, that in zip(these, those, strict=True) if this != that]
+    if len(differ) != 1:
+        return None
+    this, that = differ[0]
+    if min(len(this), len(that)) < WORD_ALIKE_MIN_LETTERS:
+        return None
+    if difflib.SequenceMatcher(None, this, that).ratio() < WORD_ALIKE_RATIO:
+        return None
+    return this, that
+
+
+def _words(text: str) -> list[str]:
+    return re.findall(r"[\w']+", text.lower())
 
 
 def describe(slots: dict[str, Any]) -> str:

@@ -65,6 +65,7 @@ class HeardChecker:
             unbiased_text,
             None if unbiased is None else (unbiased.name, unbiased.slots),
             [] if device is None else [device.name, *device.aliases],
+            biased_transcript=match.text,
         )
 
     def check_now(
