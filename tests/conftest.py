@@ -7,6 +7,7 @@ from collections.abc import Iterator
 
 import pytest
 
+from tests import helpers
 from tests.helpers import MODELS_DIR, repeatable_config
 from voiced.config import Config
 from voiced.models import Models, load_models
@@ -38,6 +39,11 @@ def models(config: Config) -> Iterator[Models]:
     loaded = load_models(config)
     yield loaded
     loaded.close()
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Before the test modules are read: their property tests size themselves by it."""
+    helpers.FAST_TIER = " ".join(str(config.option.markexpr).split()) == "not slow"
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

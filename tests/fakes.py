@@ -23,10 +23,10 @@ from tests.helpers import repeatable_config
 from voiced.asr import Decoder, Decoding, RecognizerSession
 from voiced.audio import SAMPLES_PER_CHUNK, FrameBuffer, samples_to_seconds
 from voiced.config import Config
+from voiced.generation import Exchange, Generation, LlmError
 from voiced.intents.engine import IntentEngine
 from voiced.intents.matcher import IntentMatcher
 from voiced.intents.registry import Registry, load_registry
-from voiced.llm import Exchange, Generation, LlmError
 from voiced.messages import AudioChunk
 from voiced.pipeline import Pipeline
 from voiced.report import TurnReport

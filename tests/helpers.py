@@ -18,6 +18,14 @@ RECORDINGS = ROOT / "tests" / "recordings"
 MODELS_DIR = ROOT / "models"
 # Tests that need a language model, not the default's knowledge, use the small fast one.
 TEST_LLM_MODEL = "SmolLM2-135M-Instruct.Q4_1.gguf"
+# Set by tests/conftest.py when the run is the fast tier (pytest -m "not slow").
+FAST_TIER = False
+
+
+def examples(full: int) -> int:
+    """How many examples a property test tries: all of them in a whole run (scripts/test,
+    or one test file), a quarter in the fast tier, which is run at every change."""
+    return max(10, full // 4) if FAST_TIER else full
 
 
 def recording(name: str) -> Path:

@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from voiced.config import DeviceConfig, DeviceKind, MqttConfig
+from voiced.device_settings import MqttDevice
 from voiced.devices import BackendError, DeviceState
 from voiced.devices.mqtt import MqttBackend
 
@@ -30,7 +31,7 @@ def mqtt_device(
             f"home/{device_id}/brightness/set" if brightness_topic else None
         ),
     }
-    return DeviceConfig(
+    return MqttDevice(
         id=device_id,
         name=device_id.replace("_", " "),
         kind=kind,

@@ -1,21 +1,19 @@
 """`voiced ask`, in a subprocess: a typed request takes the spoken path from the transcript
 on, to the intents or to the model, and is spoken to a WAV file with replay's report. And
-how scripts/answer-quality, which asks through that path, judges an answer."""
+how scripts/answer-quality, which asks through that path, judges an answer
+(voiced/devtools/answers.py)."""
 
 from __future__ import annotations
 
-import functools
-import importlib.machinery
-import importlib.util
 import json
 import subprocess
 import sys
 from pathlib import Path
-from types import ModuleType
 
 import pytest
 
 from tests.helpers import MODELS_DIR, ROOT, TEST_LLM_MODEL, saved_devices
+from voiced.devtools.answers import made_up, words_match
 from voiced.wavio import read_wav
 
 
@@ -55,20 +53,6 @@ def test_typed_requests_take_the_intent_and_the_model_path(tmp_path: Path) -> No
     assert len(read_wav(out)) / 16_000 == pytest.approx(spoken_seconds, abs=0.1)
 
 
-@functools.cache
-def answer_quality() -> ModuleType:
-    loader = importlib.machinery.SourceFileLoader(
-        "answer_quality", str(ROOT / "scripts" / "answer-quality")
-    )
-    spec = importlib.util.spec_from_loader("answer_quality", loader)
-    if spec is None:
-        raise RuntimeError("cannot load scripts/answer-quality")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["answer_quality"] = module
-    loader.exec_module(module)
-    return module
-
-
 @pytest.mark.parametrize(
     "answer, verdict",
     [
@@ -85,11 +69,10 @@ def answer_quality() -> ModuleType:
     ],
 )
 def test_answer_quality_tells_a_made_up_answer(answer: str, verdict: str | None) -> None:
-    assert answer_quality().made_up(answer) == verdict
+    assert made_up(answer) == verdict
 
 
 def test_answer_quality_accepts_whole_words_and_numbers_with_units() -> None:
-    words_match = answer_quality().words_match
     assert words_match(["0", "zero"], "Water freezes at 0C.")
     assert words_match(["8", "eight"], "A spider has eight legs.")
     assert not words_match(["6", "six"], "There are sixty minutes.")

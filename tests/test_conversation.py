@@ -1,4 +1,4 @@
-from voiced.llm import Conversation, Exchange
+from voiced.generation import Conversation, Exchange
 
 SYSTEM = "You are Jarvis."
 

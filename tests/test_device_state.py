@@ -14,6 +14,7 @@ import pytest
 from tests.mqtt_devices import mqtt_device
 from tests.servers import JsonHandler, Watcher, needs_mosquitto, running_broker, serving_http
 from voiced.config import DeviceConfig, HomeAssistantConfig, MqttConfig
+from voiced.device_settings import HomeAssistantDevice
 from voiced.devices import BackendError, DeviceState
 from voiced.devices.homeassistant import HomeAssistantBackend, entity_state
 from voiced.devices.mqtt import MqttBackend
@@ -60,7 +61,7 @@ def home_assistant_url() -> Iterator[str]:
 
 
 def ha_device(entity_id: str, kind: str = "light") -> DeviceConfig:
-    return DeviceConfig(
+    return HomeAssistantDevice(
         id=entity_id.replace(".", "_"),
         name=entity_id,
         kind=kind,

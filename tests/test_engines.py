@@ -3,6 +3,8 @@ engine is chosen the way a built-in one is; older files with the flat sections s
 
 from __future__ import annotations
 
+import io
+import logging
 import os
 import subprocess
 import sys
@@ -11,8 +13,11 @@ from pathlib import Path
 import pytest
 
 from tests.helpers import ROOT
+from voiced import check
 from voiced.asr_config import AutoAsrConfig, VoskAsrConfig, WhisperAsrConfig
 from voiced.config import Config, ConfigError, load_config, parse_config
+from voiced.device_config import DeviceConfig
+from voiced.device_settings import HomeAssistantDevice, MqttDevice
 from voiced.engines import engine_names
 from voiced.llm_config import LocalLlmConfig, OpenAiLlmConfig
 
@@ -74,6 +79,39 @@ def test_a_flat_asr_section_of_an_older_file_loads_as_it_meant(tmp_path: Path) -
     assert chosen == WhisperAsrConfig(model="w")
     assert parse_config({"asr": {"engine": "vosk", "vosk_model": "v"}}).asr == VoskAsrConfig(
         model="v"
+    )
+
+
+def test_a_flat_asr_key_is_read_with_a_warning_naming_its_new_place(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "voiced.yaml"
+    path.write_text(FLAT_ASR, encoding="utf-8")
+    with caplog.at_level(logging.WARNING, logger="voiced.asr_config"):
+        config = load_config(path)
+    said = [record.getMessage() for record in caplog.records]
+    assert f"{path}: asr.whisper_model is deprecated: it is read as asr.whisper.model; " in (
+        "\n".join(said)
+    )
+    assert len(said) == len(config.deprecated_keys) == 7  # all but engine and command_bias
+    assert "asr.threads is deprecated: it is read as asr.whisper.threads; write it there" in (
+        config.deprecated_keys
+    )
+    # Whisper's keys mean nothing to Vosk: said so, not moved.
+    vosk = parse_config({"asr": {"engine": "vosk", "vosk_model": "v", "threads": 2}})
+    assert vosk.deprecated_keys == (
+        "asr.threads is deprecated: the vosk engine does not read it",
+        "asr.vosk_model is deprecated: it is read as asr.model; write it there",
+    )
+    assert parse_config({"asr": {"engine": "whisper", "threads": 2}}).deprecated_keys == ()
+    # `voiced check` shows them (the models and devices are not what is tested here).
+    monkeypatch.setattr(check, "probe_all", lambda _args, _report: [])
+    monkeypatch.setattr(check, "_devices", lambda _config: "none")
+    out = io.StringIO()
+    assert check.run_checks(config, path, out) == check.EX_OK
+    assert (
+        "warning  configuration: asr.vosk_model is deprecated: it is read as asr.vosk.model"
+        in out.getvalue()
     )
 
 
@@ -153,3 +191,73 @@ def test_a_device_back_end_is_one_of_those_registered() -> None:
         parse_config({"devices": [device]})
     with pytest.raises(ConfigError, match="uses mqtt and needs a command_topic"):
         parse_config({"devices": [{**device, "backend": "mqtt"}]})
+
+
+def test_a_device_has_the_keys_of_its_own_back_end_only() -> None:
+    lamp = {"id": "lamp", "name": "lamp"}
+    devices = parse_config(
+        {
+            "devices": [
+                lamp,
+                {"id": "hall", "name": "hall", "backend": "mqtt", "command_topic": "h/set"},
+                {"id": "porch", "name": "porch", "backend": "homeassistant", "entity_id": "a.b"},
+            ]
+        }
+    ).devices
+    assert [type(device) for device in devices] == [DeviceConfig, MqttDevice, HomeAssistantDevice]
+    with pytest.raises(ConfigError, match=r"unknown key 'devices\.0\.command_topic'"):
+        parse_config({"devices": [{**lamp, "command_topic": "h/set"}]})
+    mqtt = {**lamp, "backend": "mqtt", "command_topic": "h/set"}
+    with pytest.raises(ConfigError, match=r"unknown key 'devices\.0\.entity_id'"):
+        parse_config({"devices": [{**mqtt, "entity_id": "light.lamp"}]})
+
+
+# A device back end from another package: its module (the back end and its device keys)
+# and its entry point, nothing else.
+ZIGBEE_BACKEND = """
+from typing import Literal
+from voiced.device_config import BackendKind, DeviceConfig
+
+class ZigbeeDevice(DeviceConfig):
+    backend: Literal["zigbee"] = "zigbee"
+    ieee_address: str
+
+class Zigbee:
+    def __init__(self, devices): self.devices = devices
+
+zigbee = BackendKind(lambda config, devices: Zigbee(devices), ZigbeeDevice)
+"""
+
+
+def test_a_third_party_back_end_brings_its_own_device_keys(tmp_path: Path) -> None:
+    site = tmp_path / "site"
+    (site / "voiced_zigbee-1.0.dist-info").mkdir(parents=True)
+    (site / "voiced_zigbee-1.0.dist-info" / "METADATA").write_text(
+        "Metadata-Version: 2.1\nName: voiced-zigbee\nVersion: 1.0\n"
+    )
+    (site / "voiced_zigbee-1.0.dist-info" / "entry_points.txt").write_text(
+        "[voiced.devices]\nzigbee = voiced_zigbee:zigbee\n"
+    )
+    (site / "voiced_zigbee.py").write_text(ZIGBEE_BACKEND)
+    program = (
+        "from voiced.config import ConfigError, parse_config\n"
+        "device = {'id': 'plug', 'name': 'plug', 'backend': 'zigbee', 'ieee_address': '0x1'}\n"
+        "print(parse_config({'devices': [device]}).devices[0].ieee_address)\n"
+        "try:\n"
+        "    parse_config({'devices': [{**device, 'command_topic': 'x'}]})\n"
+        "except ConfigError as err:\n"
+        "    print(err)\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", program],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**os.environ, "PYTHONPATH": str(site)},
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines() == [
+        "0x1",
+        "configuration: unknown key 'devices.0.command_topic'",
+    ]

@@ -162,7 +162,8 @@ class ModelServer:
         handler = functools.partial(Handler, directory=str(root))
         self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
         self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
-        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+        # A short poll: shutdown() waits for one, in every test.
+        self.thread = threading.Thread(target=self.httpd.serve_forever, args=(0.05,), daemon=True)
 
     def serve(self, url_path: str, content: bytes) -> None:
         write_files(self.root, {url_path.lstrip("/"): content})

@@ -12,14 +12,15 @@ import pytest
 
 from tests.servers import HA_TOKEN as TOKEN
 from tests.servers import FakeHomeAssistant, serving
-from voiced.config import DeviceConfig, HomeAssistantConfig
+from voiced.config import HomeAssistantConfig
+from voiced.device_settings import HomeAssistantDevice
 from voiced.devices import BackendError, DeviceState
 from voiced.devices.homeassistant import HomeAssistantBackend
 
-LIGHT = DeviceConfig(
+LIGHT = HomeAssistantDevice(
     id="porch_light", name="porch light", backend="homeassistant", entity_id="light.porch"
 )
-SWITCH = DeviceConfig(
+SWITCH = HomeAssistantDevice(
     id="heater",
     name="heater",
     kind="switch",
@@ -77,11 +78,11 @@ def test_locks_and_covers_are_called_by_their_own_services(
     home_assistant: FakeHomeAssistant, token_file: Path
 ) -> None:
     backend = backend_for(home_assistant, token_file)
-    lock = DeviceConfig(
+    lock = HomeAssistantDevice(
         id="front_door", name="front door", kind="lock", backend="homeassistant",
         entity_id="lock.front_door",
     )  # fmt: skip
-    garage = DeviceConfig(
+    garage = HomeAssistantDevice(
         id="garage_door", name="garage door", kind="garage_door", backend="homeassistant",
         entity_id="cover.garage_door",
     )  # fmt: skip

@@ -14,7 +14,7 @@ import yaml
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from tests.helpers import scratch_directory
+from tests.helpers import examples, scratch_directory
 from voiced.config import Config, ConfigError, DeviceConfig, load_config
 from voiced.devices import DeviceState
 from voiced.devices.state_file import StateFileBackend
@@ -22,7 +22,9 @@ from voiced.devices.state_file import StateFileBackend
 LAMP = DeviceConfig(id="lamp", name="lamp")
 # Each example is a file read once: well under a second, whatever it holds.
 MAX_SECONDS = 2.0
-PROPERTY = settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+PROPERTY = settings(
+    max_examples=examples(80), deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
 
 SCALARS = (
     st.none()

@@ -15,7 +15,8 @@ import pytest
 
 from tests.servers import HA_TOKEN as TOKEN
 from tests.servers import HostileHttp, hostile_http
-from voiced.config import DeviceConfig, HomeAssistantConfig
+from voiced.config import HomeAssistantConfig
+from voiced.device_settings import HomeAssistantDevice
 from voiced.devices import BackendError
 from voiced.devices.homeassistant import HomeAssistantBackend
 from voiced.report import resident_mb
@@ -23,7 +24,7 @@ from voiced.report import resident_mb
 TIMEOUT_SECONDS = 1.0
 # The bound: the configured timeout plus one second.
 SLACK_SECONDS = 1.0
-LIGHT = DeviceConfig(
+LIGHT = HomeAssistantDevice(
     id="porch_light", name="porch light", backend="homeassistant", entity_id="light.porch"
 )
 

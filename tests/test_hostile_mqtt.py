@@ -14,9 +14,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from tests.helpers import examples
 from tests.mqtt_devices import FAN, LAMP, mqtt_config, refusal, wait_for_state
 from tests.servers import Broker, Watcher, needs_mosquitto, running_broker
-from voiced.config import DeviceConfig
+from voiced.device_settings import MqttDevice
 from voiced.devices import DeviceState
 from voiced.devices.mqtt import (
     MAX_STATE_PAYLOAD_BYTES,
@@ -59,7 +60,7 @@ def assert_a_state_or_ignored(payload: bytes) -> None:
     assert brightness_pct is None or 0 <= brightness_pct <= 100
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(st.binary(max_size=300))
 def test_any_bytes_give_a_state_or_are_ignored(payload: bytes) -> None:
     assert_a_state_or_ignored(payload)
@@ -75,7 +76,7 @@ JSON = st.recursive(
 )
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(st.dictionaries(st.sampled_from(["state", "brightness", "color"]), JSON, max_size=3))
 def test_any_json_object_gives_a_state_or_is_ignored(document: dict[str, object]) -> None:
     payload = json.dumps(document).encode()  # NaN and Infinity included, as Python writes them
@@ -145,11 +146,11 @@ def test_a_device_that_cannot_read_a_shared_state_topic_leaves_the_others_update
     broker: Broker,
 ) -> None:
     shared = "home/hall/state"
-    light = DeviceConfig(
+    light = MqttDevice(
         id="hall_light", name="hall light", backend="mqtt",
         command_topic="home/hall_light/set", state_topic=shared,
     )  # fmt: skip
-    plug = DeviceConfig(
+    plug = MqttDevice(
         id="hall_plug", name="hall plug", kind="switch", backend="mqtt",
         command_topic="home/hall_plug/set", state_topic=shared, payload_on="1", payload_off="0",
     )  # fmt: skip

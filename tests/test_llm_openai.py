@@ -20,7 +20,7 @@ from tests.llm_server import DelayingProxy, LlmServer
 from tests.servers import free_port
 from voiced.config import parse_config
 from voiced.engines import Llm
-from voiced.llm import Generation, LlmError
+from voiced.generation import Generation, LlmError
 from voiced.llm_config import OpenAiLlmConfig
 from voiced.llm_openai import OpenAiLlm, server_note
 

@@ -6,9 +6,9 @@ from __future__ import annotations
 import pytest
 
 from voiced.config import Config
+from voiced.generation import Generation
 from voiced.intents.registry import load_registry
 from voiced.intents.tools import ToolGate
-from voiced.llm import Generation
 from voiced.llm_openai import ToolCalls, event_pieces, parse_event
 
 

@@ -11,7 +11,8 @@ import pytest
 from tests.helpers import repeatable_config
 from voiced.config import Config
 from voiced.errors import ModelError
-from voiced.llm import Generation, LlmError, LlmWorker
+from voiced.generation import Generation, LlmError
+from voiced.llm import LlmWorker
 from voiced.models import Models, llm_path
 
 # Every test here loads the real models.

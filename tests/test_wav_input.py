@@ -12,6 +12,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from tests.helpers import examples
 from voiced.wavio import WavError, read_wav
 
 
@@ -87,7 +88,7 @@ SEED_WAV = wav_header(1, 16000, 2, data=np.arange(-800, 800, 4, dtype="<i2").tob
 
 
 @settings(
-    max_examples=300,
+    max_examples=examples(300),
     derandomize=True,
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture],

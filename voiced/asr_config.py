@@ -5,11 +5,14 @@
     asr: {engine: auto}   # Vosk when its model is installed, otherwise Whisper
 
 Files written before the engines had sections of their own (whisper_model, vosk_model,
-whisper_window_seconds and Whisper's keys side by side) are read as they meant.
+whisper_window_seconds and Whisper's keys side by side) are read as they meant, and each
+such key is named with its new place (`moved_asr_keys`): the daemon logs it, `voiced
+check` shows it.
 """
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
@@ -19,6 +22,8 @@ from voiced.sections import Section
 
 if TYPE_CHECKING:
     from voiced.asr import Recognizer
+
+log = logging.getLogger(__name__)
 
 
 class AsrSettings(Section):
@@ -124,3 +129,34 @@ def upgrade_asr(section: Any) -> Any:
     rest["whisper"] = {**(rest.get("whisper") or {}), **whisper}
     rest["vosk"] = {**(rest.get("vosk") or {}), **vosk}
     return rest
+
+
+def moved_asr_keys(section: Any) -> list[str]:
+    """What `upgrade_asr` does to each key of a flat section, one sentence a key: its new
+    place, or that the engine never read it."""
+    if upgrade_asr(section) is section:
+        return []
+    engine = section.get("engine", "auto")
+    notes = []
+    for old, new in [*_WHISPER_KEYS.items(), *_VOSK_KEYS.items()]:
+        if old not in section:
+            continue
+        whisper = old in _WHISPER_KEYS
+        if engine == "auto":
+            place = f"asr.{'whisper' if whisper else 'vosk'}.{new}"
+        elif (engine == "whisper") == whisper:
+            place = f"asr.{new}"
+        else:
+            notes.append(f"asr.{old} is deprecated: the {engine} engine does not read it")
+            continue
+        if place != f"asr.{old}":
+            notes.append(f"asr.{old} is deprecated: it is read as {place}; write it there")
+    return notes
+
+
+def warn_moved_asr_keys(section: Any, source: str) -> tuple[str, ...]:
+    """`moved_asr_keys`, each logged as a warning about `source` (the file)."""
+    notes = tuple(moved_asr_keys(section))
+    for note in notes:
+        log.warning("%s: %s", source, note)
+    return notes

@@ -21,6 +21,8 @@ def run_checks(config: Config, config_path: Path | None, out: Any = sys.stdout) 
     """Load each model for real, each in a child process (a library that crashes is named
     with its fix instead of killing the check); print what works and what does not."""
     print(f"ok       configuration: valid; models in {config.models_dir.resolve()}", file=out)
+    for deprecated in config.deprecated_keys:
+        print(f"warning  configuration: {deprecated}", file=out)
     engine = choose_engine(config.models_dir, config.asr)
 
     def report(outcome: Outcome) -> None:

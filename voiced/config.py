@@ -14,6 +14,7 @@ from pydantic import (
     AfterValidator,
     ConfigDict,
     Field,
+    PrivateAttr,
     ValidationError,
     model_validator,
 )
@@ -25,16 +26,19 @@ from yaml.events import (
     NodeEvent,
 )
 
-from voiced.asr_config import AsrSettings, AutoAsrConfig, upgrade_asr
+from voiced.asr_config import AsrSettings, AutoAsrConfig, upgrade_asr, warn_moved_asr_keys
 from voiced.cores import unavailable_cpus
 from voiced.device_config import (  # noqa: F401 (the names configuration users import)
-    DEFAULT_PAYLOADS,
     DOMAIN_OF_KIND,
     SENSITIVE_KINDS,
     DeviceConfig,
     DeviceKind,
     demo_devices,
+    describe_device_error,
+    device_section,
+    without_backend,
 )
+from voiced.device_settings import DEFAULT_PAYLOADS  # noqa: F401
 from voiced.echo import EchoConfig
 from voiced.engines import engine_names, engine_section
 from voiced.follow_up import ConversationConfig
@@ -64,12 +68,14 @@ if TYPE_CHECKING:
     AsrSection = AsrSettings
     LlmSection = LlmSettings
     TtsSection = TtsSettings
+    DeviceSection = DeviceConfig
 else:
     WakeSection = engine_section("wake", default="openwakeword")
     VadSection = engine_section("vad", default="silero")
     AsrSection = engine_section("asr", default="auto")
     LlmSection = engine_section("llm", default="local")
     TtsSection = engine_section("tts", default="piper")
+    DeviceSection = device_section()
 
 EX_CONFIG = 78
 # Limits on the file itself: a configuration is a few kilobytes; these stop a YAML bomb
@@ -179,7 +185,7 @@ class Config(Section):
     asr: AsrSection = Field(default_factory=AutoAsrConfig)
     llm: LlmSection = Field(default_factory=LocalLlmConfig)
     tts: TtsSection = Field(default_factory=PiperTtsConfig)
-    devices: list[DeviceConfig] = Field(default_factory=demo_devices)
+    devices: list[DeviceSection] = Field(default_factory=demo_devices)
     state_file: StateFileConfig = StateFileConfig()
     mqtt: MqttConfig = MqttConfig()
     homeassistant: HomeAssistantConfig = HomeAssistantConfig()
@@ -188,6 +194,12 @@ class Config(Section):
     echo: EchoConfig = EchoConfig()
     conversation: ConversationConfig = ConversationConfig()
     logging: LoggingConfig = LoggingConfig()
+    # Keys of an older file, read as they meant: each with its new place (parse_config).
+    _deprecated: tuple[str, ...] = PrivateAttr(default=())
+
+    @property
+    def deprecated_keys(self) -> tuple[str, ...]:
+        return self._deprecated
 
     @model_validator(mode="before")
     @classmethod
@@ -288,6 +300,9 @@ def _describe(error: ValidationError) -> str:
         if item["type"] == "extra_forbidden":
             lines.append(f"unknown key {_quote(key)}")
             continue
+        if (device_problem := describe_device_error(key, item)) is not None:
+            lines.append(device_problem)
+            continue
         if item["type"] == "union_tag_invalid":
             engines = ", ".join(ENGINE_TAGS.get(key, []))
             tag = item.get("ctx", {}).get("tag")
@@ -310,7 +325,7 @@ def _without_tags(loc: tuple[int | str, ...]) -> tuple[int | str, ...]:
     """A key as written: pydantic names the engine (the union's tag) after its section."""
     if len(loc) > 1 and isinstance(loc[0], str) and loc[1] in ENGINE_TAGS.get(loc[0], ()):
         return (loc[0], *loc[2:])
-    return loc
+    return without_backend(loc)
 
 
 def parse_config(data: Any, source: str = "configuration") -> Config:
@@ -319,9 +334,11 @@ def parse_config(data: Any, source: str = "configuration") -> Config:
     if not isinstance(data, dict):
         raise ConfigError(f"{source}: the top level must be a mapping of keys")
     try:
-        return Config.model_validate(data)
+        config = Config.model_validate(data)
     except ValidationError as err:
         raise ConfigError(f"{source}: {_describe(err)}") from None
+    config._deprecated = warn_moved_asr_keys(data.get("asr"), source)
+    return config
 
 
 def load_config(path: Path | None) -> Config:

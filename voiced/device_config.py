@@ -1,21 +1,24 @@
 """The devices voiced switches, and the back ends that switch them, found by name.
 
 A back end registers a `BackendKind` as an entry point in the group `voiced.devices`
-(the built-in ones in voiced.devices.backends): how to create it, and the device keys it
-needs.
+(the built-in ones in voiced.devices.backends): how to create it, and its device section
+(the keys every device has, and its own: voiced/device_settings.py). A device is the
+section of the back end its `backend:` names, so adding a back end touches its own
+module and its entry point only.
 """
 
 from __future__ import annotations
 
 import functools
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from importlib.metadata import entry_points
-from typing import TYPE_CHECKING, Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal, Union
 
-from pydantic import Field, model_validator
+from pydantic import Discriminator, Field, Tag
+from pydantic_core import ErrorDetails
 
-from voiced.sections import MqttTopic, Section, SpokenName
+from voiced.sections import Section, SpokenName
 
 if TYPE_CHECKING:
     from voiced.config import Config
@@ -28,8 +31,9 @@ BACKEND_ENTRY_POINT_GROUP = "voiced.devices"
 class BackendKind:
     # Builds the back end, once, for the devices that use it.
     create: Callable[[Config, list[DeviceConfig]], Backend]
-    # Device keys it cannot work without (mqtt: command_topic).
-    required: tuple[str, ...] = ()
+    # Its devices' section: DeviceConfig, or a subclass with the back end's own keys and
+    # `backend` a Literal of its name.
+    settings: type[DeviceConfig] = field(default_factory=lambda: DeviceConfig)
 
 
 @functools.cache
@@ -54,8 +58,6 @@ DOMAIN_OF_KIND = {
 }
 # Kinds that guard the home: opening or unlocking one waits for a spoken yes.
 SENSITIVE_KINDS = frozenset({"lock", "garage_door"})
-# MQTT payloads per kind, as Home Assistant's MQTT integrations expect them by default.
-DEFAULT_PAYLOADS = {"lock": ("LOCK", "UNLOCK"), "garage_door": ("OPEN", "CLOSE")}
 
 
 class DeviceConfig(Section):
@@ -68,51 +70,52 @@ class DeviceConfig(Section):
     kind: DeviceKind = "light"
     # A registered back end (entry points voiced.devices): state_file, mqtt, homeassistant.
     backend: str = "state_file"
-    # mqtt: where commands go and where the device reports its state.
-    command_topic: MqttTopic | None = None
-    state_topic: MqttTopic | None = None
-    brightness_command_topic: MqttTopic | None = None
-    # The brightness a light takes at full: 100 (percent), or 255 or 254 (Home Assistant's).
-    brightness_scale: Annotated[int, Field(ge=1, le=65535)] = 100
-    # Default: ON/OFF; LOCK/UNLOCK for a lock; OPEN/CLOSE for a garage door.
-    payload_on: str = "ON"
-    payload_off: str = "OFF"
-    # mqtt: a light's command that sets its brightness (Home Assistant's template schema),
-    # {{ brightness }} standing for the value on brightness_scale.
-    brightness_command_template: Annotated[str, Field(max_length=4096)] | None = None
-    # mqtt: the key of a JSON state message that holds the state, as the template
-    # {{ value_json.POWER }} reads it (Tasmota); unset: the message itself, or its "state".
-    state_value_key: Annotated[str, Field(pattern=r"^[A-Za-z0-9_]{1,64}$")] | None = None
-    # homeassistant: the entity this device is, e.g. light.kitchen.
-    entity_id: Annotated[str, Field(pattern=r"^[a-z_]+\.[a-z0-9_]+$")] | None = None
-
-    @model_validator(mode="before")
-    @classmethod
-    def _payloads_of_kind(cls, data: Any) -> Any:
-        # Only a string can name a kind; anything else is refused by the field's own check.
-        if (
-            isinstance(data, dict)
-            and isinstance(data.get("kind"), str)
-            and (data["kind"] in DEFAULT_PAYLOADS)
-        ):
-            payload_on, payload_off = DEFAULT_PAYLOADS[data["kind"]]
-            data = {"payload_on": payload_on, "payload_off": payload_off, **data}
-        return data
 
     @property
     def domain(self) -> str:
         return DOMAIN_OF_KIND[self.kind]
 
-    @model_validator(mode="after")
-    def _backend_settings(self) -> DeviceConfig:
-        kinds = backend_kinds()
-        if self.backend not in kinds:
-            names = ", ".join(sorted(kinds))
-            raise ValueError(f"device {self.id!r}: no back end {self.backend!r} ({names})")
-        for key in kinds[self.backend].required:
-            if not getattr(self, key, None):
-                raise ValueError(f"device {self.id!r} uses {self.backend} and needs a {key}")
-        return self
+
+def device_section() -> Any:
+    """The type of one device: the section of the back end its `backend:` names
+    (state_file when left out)."""
+    kinds = backend_kinds()
+    if len(kinds) == 1:
+        return next(iter(kinds.values())).settings
+    members = tuple(Annotated[kind.settings, Tag(name)] for name, kind in kinds.items())
+    return Annotated[Union[members], Discriminator(_backend_of)]  # noqa: UP007
+
+
+def _backend_of(value: Any) -> str | None:
+    """The tag of a device: None (refused as such) for what is not a device at all."""
+    if isinstance(value, dict):
+        return str(value.get("backend", "state_file"))
+    backend = getattr(value, "backend", None)
+    return None if backend is None else str(backend)
+
+
+def without_backend(loc: tuple[int | str, ...]) -> tuple[int | str, ...]:
+    """A device's key as written: pydantic names the back end (the union's tag) after
+    the device's index."""
+    if len(loc) > 2 and loc[0] == "devices" and loc[2] in backend_kinds():
+        return (*loc[:2], *loc[3:])
+    return loc
+
+
+def describe_device_error(key: str, error: ErrorDetails) -> str | None:
+    """An unknown back end, or a key the device's back end needs, said as such; None for
+    any other error."""
+    loc = error["loc"]
+    if error["type"] == "union_tag_invalid" and loc[:1] == ("devices",):
+        names = ", ".join(sorted(backend_kinds()))
+        return f"{key}: no back end {error.get('ctx', {}).get('tag')!r} ({names})"
+    if error["type"] == "union_tag_not_found" and loc[:1] == ("devices",):
+        return f"{key}: must be a device, a mapping of its keys"
+    if error["type"] == "missing" and len(loc) == 4 and loc[0] == "devices":
+        device = error.get("input")
+        name = device.get("id") if isinstance(device, dict) else None
+        return f"{key}: device {name!r} uses {loc[2]} and needs a {loc[3]}"
+    return None
 
 
 def demo_devices() -> list[DeviceConfig]:

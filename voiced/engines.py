@@ -20,7 +20,7 @@ from pydantic import BaseModel, Discriminator, Tag
 
 if TYPE_CHECKING:
     from voiced.asr import Recognizer
-    from voiced.llm import Conversation, Generation
+    from voiced.generation import Conversation, Generation
 
 __all__ = ["Llm", "Recognizer", "Tts", "Vad", "WakeWord", "engine_names", "engine_section"]
 

@@ -11,11 +11,14 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from voiced.report import TurnReport
+
+if TYPE_CHECKING:
+    from voiced.asr import Decoding
 
 log = logging.getLogger(__name__)
 
@@ -74,7 +77,7 @@ class FollowUp:
         window, self._window = self._window, None
         return window
 
-    def accepts(self, report: TurnReport, decodings: Iterable[Any]) -> bool:
+    def accepts(self, report: TurnReport, decodings: Iterable[Decoding]) -> bool:
         """Is what was heard in the window a turn? A turn that is not is ignored: no
         answer, and no report."""
         report.follow_up = True
@@ -95,7 +98,7 @@ class FollowUp:
             return True
         return False
 
-    def _rejection(self, transcript: str, decodings: list[Any]) -> str | None:
+    def _rejection(self, transcript: str, decodings: list[Decoding]) -> str | None:
         words = [word for word in transcript.split() if any(ch.isalnum() for ch in word)]
         if not words:
             return "no words"

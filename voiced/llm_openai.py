@@ -28,9 +28,10 @@ from urllib.parse import urlsplit
 from voiced.devices.secrets import check_secret, read_secret_file, redact
 from voiced.engines import Llm
 from voiced.errors import VoicedError
+from voiced.generation import TOKENS_PER_MESSAGE, Conversation, Exchange, Generation, LlmError
 from voiced.health import Health
-from voiced.llm import TOKENS_PER_MESSAGE, Conversation, Exchange, Generation, LlmError
 from voiced.llm_config import OpenAiLlmConfig
+from voiced.messages import Stop
 
 log = logging.getLogger(__name__)
 
@@ -65,7 +66,7 @@ class OpenAiLlm:
         self.server = Server(config, "/chat/completions")
         self.model_path = Path(config.model)
         self.threads = getattr(fallback, "threads", 0)
-        self._requests: queue.Queue[Generation | None] = queue.Queue()
+        self._requests: queue.Queue[Generation | Stop] = queue.Queue()
         self._thread = threading.Thread(target=self._run, name="llm", daemon=True)
         self._thread.start()
 
@@ -88,7 +89,7 @@ class OpenAiLlm:
             self.conversation.add(generation.exchange)
 
     def close(self) -> None:
-        self._requests.put(None)
+        self._requests.put(Stop())
         self._thread.join(timeout=2)
         if self.fallback is not None:
             self.fallback.close()
@@ -96,7 +97,7 @@ class OpenAiLlm:
     def _run(self) -> None:
         while True:
             generation = self._requests.get()
-            if generation is None:
+            if isinstance(generation, Stop):
                 return
             try:
                 # The server's connect and first-word limits come before a fallback's
@@ -110,10 +111,9 @@ class OpenAiLlm:
                     self._answer(generation)
             except BaseException as err:  # the turn fails, the worker lives on
                 log.error("LLM generation failed: %s", err)
-                generation.pieces.put(err)
+                generation.fail(err)
             finally:
-                generation.done_at = time.monotonic()
-                generation.pieces.put(None)
+                generation.end()
 
     def _answer(self, generation: Generation) -> None:
         if generation.cancelled.is_set():  # cut before it was asked
@@ -147,7 +147,7 @@ class OpenAiLlm:
         for piece in local:
             if generation.first_token_at is None:
                 generation.first_token_at = local.first_token_at or time.monotonic()
-            generation.pieces.put(piece)
+            generation.put(piece)
         for name in ("completion_tokens", "prompt_tokens", "prompt_tokens_evaluated"):
             setattr(generation, name, getattr(local, name))
         generation.finish_reason = local.finish_reason
@@ -175,7 +175,7 @@ class OpenAiLlm:
                 line = response.readline(MAX_LINE_BYTES + 1)
                 received += len(line)
                 if len(line) > MAX_LINE_BYTES or received > MAX_STREAM_BYTES:
-                    raise self._failed(generation, "sent an event or a stream beyond the limit")
+                    raise _failure(generation, "sent an event or a stream beyond the limit")
                 if not line:
                     break  # the server closed the stream
                 event = parse_event(line)
@@ -187,17 +187,17 @@ class OpenAiLlm:
                     if generation.first_token_at is None:
                         generation.first_token_at = time.monotonic()
                     reply.append(piece)
-                    generation.pieces.put(piece)
+                    generation.put(piece)
             call = calls.text()
             if call:  # a server that parses tool calls itself: as the model wrote them
                 reply.append(call)
-                generation.pieces.put(call)
+                generation.put(call)
         except (OSError, http.client.HTTPException, ValueError) as err:
             if generation.cancelled.is_set():
                 return reply
             if isinstance(err, TimeoutError):
                 return self._overdue(generation, reply)
-            raise self._failed(generation, f"broke off: {self.server.quote(err)}") from None
+            raise _failure(generation, f"broke off: {self.server.quote(err)}") from None
         finally:
             connection.close()
         return reply
@@ -209,11 +209,6 @@ class OpenAiLlm:
         log.warning("answer cut at the %.0f s limit", self.config.turn_timeout_seconds)
         generation.finish_reason = "timeout"
         return reply
-
-    def _failed(self, generation: Generation, why: str) -> LlmError:
-        if generation.first_token_at is None:
-            return ServerUnavailable(why)
-        return LlmError(f"the LLM server's answer {why}")
 
     def _request(
         self, connection: http.client.HTTPConnection, generation: Generation
@@ -369,6 +364,13 @@ def parse_event(line: bytes) -> dict[str, Any] | str | None:
 
 def estimate_tokens(text: str) -> int:
     return len(text) // CHARS_PER_TOKEN + TOKENS_PER_MESSAGE
+
+
+def _failure(generation: Generation, why: str) -> LlmError:
+    """Before the first word, the local model may answer instead; after it, the turn fails."""
+    if generation.first_token_at is None:
+        return ServerUnavailable(why)
+    return LlmError(f"the LLM server's answer {why}")
 
 
 def _shut(connection: http.client.HTTPConnection) -> None:

@@ -13,29 +13,27 @@ connection dies without a goodbye. voiced only connects out; every message it ta
 is bounded and checked. The mute survives a restart: its retained state is read first.
 
 Threads: paho's network thread runs the callbacks (state kept under `_lock`); the
-`presence` thread speaks the say-entity's texts and follows the timers.
+`presence` thread (voiced/presence_thread.py) speaks the say-entity's texts and follows
+the timers.
 """
 
 from __future__ import annotations
 
 import json
 import logging
-import queue
 import re
 import threading
-import time
 import uuid
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
-from typing import Any, Protocol
+from typing import Any
 
 import paho.mqtt.client as mqtt
 
 from voiced import __version__
 from voiced.config import MqttConfig
 from voiced.devices.mqtt import connect_in_background, new_client
+from voiced.presence_thread import PresenceThread, Timers
 from voiced.report import TurnReport
-from voiced.timers import TimerState
 
 _log = logging.getLogger(__name__)
 
@@ -44,16 +42,8 @@ STATES = ("idle", "listening", "thinking", "speaking", "muted")
 # Home Assistant keeps a state of at most 255 characters.
 MAX_STATE_CHARS = 255
 MAX_SAY_BYTES = 1024
-MAX_WAITING_TEXTS = 4
-TIMERS_POLL_SECONDS = 1.0
-# A timer's end moving by more than this (paused, time added) is published again.
-TIMER_END_SLACK_SECONDS = 2.0
 ONLINE, OFFLINE = "online", "offline"
 _NOT_ID = re.compile(r"[^a-z0-9_]+")
-
-
-class Timers(Protocol):
-    def timers(self) -> list[TimerState]: ...
 
 
 def node_id(config: MqttConfig) -> str:
@@ -73,11 +63,8 @@ class Presence:
         self._status = "listening"
         self._restored = threading.Event()
         self._sync_topic = ""
-        self._say: Callable[[str], object] | None = None
-        self._timers: Timers | None = None
-        self._texts: queue.Queue[str | None] = queue.Queue(MAX_WAITING_TEXTS)
         self._client: mqtt.Client | None = None
-        self._thread = threading.Thread(target=self._run, name="presence", daemon=True)
+        self._thread = PresenceThread(self._publish, self._connected)
 
     # The daemon's side.
 
@@ -109,8 +96,7 @@ class Presence:
 
     def attach(self, say: Callable[[str], object], timers: Timers) -> None:
         """Speak through `say` (the pipeline's announce) and follow `timers`."""
-        with self._lock:
-            self._say, self._timers = say, timers
+        self._thread.attach(say, timers)
 
     def status(self, text: str) -> None:
         """The daemon's status ("listening", "thinking", ...), as systemd gets it."""
@@ -133,9 +119,7 @@ class Presence:
 
     def close(self) -> None:
         # The thread publishes through the client until it has stopped: joined first.
-        if self._thread.is_alive():
-            self._texts.put(None)
-            self._thread.join(timeout=5)
+        self._thread.stop()
         client, self._client = self._client, None
         if client is not None:
             # A goodbye: the broker does not send the will, so "offline" is said here.
@@ -149,6 +133,10 @@ class Presence:
 
     def _topic(self, name: str) -> str:
         return f"{self.base}/{name}"
+
+    def _connected(self) -> bool:
+        client = self._client
+        return client is not None and client.is_connected()
 
     def _publish(self, name: str, payload: str, retain: bool = False) -> None:
         client = self._client
@@ -235,48 +223,8 @@ class Presence:
             return
         text = payload.decode("utf-8", errors="replace")
         text = " ".join("".join(c if c.isprintable() else " " for c in text).split())
-        if not text:
-            return
-        try:
-            self._texts.put_nowait(text)
-        except queue.Full:
-            _log.warning("MQTT entities: %d texts wait to be said; one more dropped",
-                         MAX_WAITING_TEXTS)  # fmt: skip
-
-    # The presence thread.
-
-    def _run(self) -> None:
-        published: tuple[Any, ...] | None = None
-        while True:
-            try:
-                text = self._texts.get(timeout=TIMERS_POLL_SECONDS)
-            except queue.Empty:
-                text = ""
-            if text is None:
-                return
-            try:
-                with self._lock:
-                    say, timers = self._say, self._timers
-                if text and say is not None:
-                    _log.info("saying what Home Assistant sent")
-                    say(text)
-                if timers is not None and self._client is not None:
-                    published = self._publish_timers(timers.timers(), published)
-            except Exception:  # the next text and the timers go on
-                _log.exception("MQTT entities: saying or following timers failed")
-
-    def _publish_timers(
-        self, states: list[TimerState], published: tuple[Any, ...] | None
-    ) -> tuple[Any, ...] | None:
-        """Publish the timers when they changed from `published`; what is published now."""
-        key = _timers_key(states)
-        if published is not None and _same_timers(key, published):
-            return published
-        if not (self._client and self._client.is_connected()):
-            return None
-        self._publish("timers/attributes", timers_attributes(states), retain=True)
-        self._publish("timers", str(len(states)), retain=True)
-        return key
+        if text:
+            self._thread.offer(text)
 
 
 def entity_configs(config: MqttConfig) -> list[tuple[str, dict[str, Any]]]:
@@ -308,40 +256,3 @@ def entity_configs(config: MqttConfig) -> list[tuple[str, dict[str, Any]]]:
         )
         for component, object_id, body in entities
     ]
-
-
-def timers_attributes(states: list[TimerState]) -> str:
-    """The timers as the Timers sensor's attributes: name, time left, end, pause."""
-    now = datetime.now(UTC)
-    return json.dumps(
-        {
-            "timers": [
-                {
-                    "name": state.description,
-                    "paused": state.paused,
-                    "left_seconds": round(state.left_seconds),
-                    "ends_at": None
-                    if state.paused
-                    else (now + timedelta(seconds=state.left_seconds)).isoformat("T", "seconds"),
-                }
-                for state in states
-            ]
-        }
-    )
-
-
-def _timers_key(states: list[TimerState]) -> tuple[Any, ...]:
-    """What makes timers differ: which, paused or not, and when each ends (or has left)."""
-    return tuple(
-        (s.timer_id, s.paused, s.left_seconds if s.paused else time.time() + s.left_seconds)
-        for s in states
-    )
-
-
-def _same_timers(now: tuple[Any, ...], before: tuple[Any, ...]) -> bool:
-    if len(now) != len(before):
-        return False
-    return all(
-        a[0] == b[0] and a[1] == b[1] and abs(a[2] - b[2]) <= TIMER_END_SLACK_SECONDS
-        for a, b in zip(now, before, strict=True)
-    )

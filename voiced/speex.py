@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ctypes
 import ctypes.util
+import functools
 from typing import Any
 
 import numpy as np
@@ -29,6 +30,7 @@ class SpeexUnavailable(VoicedError):
     """libspeexdsp cannot be loaded."""
 
 
+@functools.cache  # find_library runs ldconfig in a child process: once is enough
 def _load() -> Any:
     name = ctypes.util.find_library("speexdsp") or "libspeexdsp.so.1"
     try:

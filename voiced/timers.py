@@ -1,6 +1,6 @@
 """Timers: one scheduler thread for all of them, announced out loud when they end, and
 kept in timers.json so that they survive a restart. The table is voiced/timer_table.py,
-the file voiced/timer_file.py.
+the file voiced/timer_file.py, reading it back at start voiced/timer_restore.py.
 
 | thread                        | owns                              | joined by              |
 |-------------------------------|-----------------------------------|------------------------|
@@ -21,16 +21,16 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from voiced.files import keep_aside, write_atomically
+from voiced.files import write_atomically
 from voiced.timer_file import (
     EARLIEST_END,
     MAX_FILE_BYTES,
     SavedTimer,
     check_note,
-    listed,
     read_timers_file,
     timers_json,
 )
+from voiced.timer_restore import LATE_ANNOUNCE_SECONDS, restore_timers
 from voiced.timer_table import (
     DEFAULT_MAX_TIMERS,
     MAX_NAMED_TIMERS,
@@ -69,10 +69,6 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-# A timer that ended while the daemon was down is still announced at start, unless it
-# ended longer ago than this: then it is only logged.
-LATE_ANNOUNCE_SECONDS = 3600.0
-
 
 class Timers:
     """Running timers; when some end, `announce` is called (on the scheduler thread) with
@@ -100,8 +96,11 @@ class Timers:
         self._missed: str | None = None
         # False when an unusable file could not be kept aside: it must not be replaced.
         self._persist = path is not None
-        if path is not None:
-            self._restore(path)
+        if path is not None and path.exists():  # not a link to nothing either
+            restored = restore_timers(path, self._table, self._clock(), self._monotonic())
+            self._missed, self._persist = restored.missed, restored.persist
+            if restored.rewrite:
+                self._write()
         self._thread = threading.Thread(target=self._run, name="timers", daemon=True)
         self._thread.start()
 
@@ -190,71 +189,6 @@ class Timers:
             self.announce(text)
         except Exception:  # the scheduler outlives a failed announcement
             log.exception("cannot announce %r", text)
-
-    def _restore(self, path: Path) -> None:
-        if not path.exists():  # nor a link to nothing: no timers yet
-            return
-        wall, now = self._clock(), self._monotonic()
-        read = read_timers_file(path, wall)
-        missed: list[str] = []
-        left_behind = 0
-        waiting: list[tuple[float, SavedTimer]] = []
-        for saved in read.timers:
-            if saved.ends_at is None:
-                waiting.append((saved.paused_left_seconds or 0.0, saved))
-            elif saved.ends_at > wall:
-                waiting.append((saved.ends_at - wall, saved))
-            elif wall - saved.ends_at <= LATE_ANNOUNCE_SECONDS:
-                missed.append(saved.description)
-            else:
-                left_behind += 1
-        # Beyond the limit, the timers that end soonest are kept.
-        waiting.sort(key=lambda pair: pair[0])
-        if len(waiting) > self._table.max_timers:
-            read.problems.append(
-                f"holds {len(waiting)} timers, more than max_timers ({self._table.max_timers});"
-                f" the {self._table.max_timers} that end soonest are kept"
-            )
-            waiting = waiting[: self._table.max_timers]
-        for left, saved in waiting:
-            paused = saved.ends_at is None
-            self._table.add(now, left, saved.description, saved.seconds, paused=paused)
-        if left_behind:
-            log.info(
-                "%d timer(s) ended over %.0f s ago, while voiced was not running: not announced",
-                left_behind,
-                LATE_ANNOUNCE_SECONDS,
-            )
-        if missed:
-            log.info("%d timer(s) ended while voiced was not running", len(missed))
-            self._missed = missed_sentence(missed)
-        if read.problems:
-            self._keep_aside(path, wall, read.problems)
-        log.info("timers restored from %s: %d", path, len(self._table))
-        if missed or left_behind or read.problems:
-            self._write()
-
-    def _keep_aside(self, path: Path, wall: float, problems: list[str]) -> None:
-        shown = listed(problems)
-        try:
-            kept = keep_aside(path, wall)
-        except OSError as err:
-            self._persist = False
-            log.error(
-                "timers file %s is unusable (%s) and cannot be moved aside (%s): it is left "
-                "as it is, and timers will not survive a restart until it is moved",
-                path,
-                shown,
-                err.strerror or err,
-            )
-            return
-        log.warning(
-            "timers file %s is unusable (%s): kept as %s; %d usable timer(s) restored",
-            path,
-            shown,
-            kept,
-            len(self._table),
-        )
 
     def _write(self) -> None:
         if not self._persist or self.path is None:

@@ -3,9 +3,14 @@ third-party one would be; each is imported only when a device uses it."""
 
 from __future__ import annotations
 
-from voiced.config import Config
+from typing import TYPE_CHECKING
+
 from voiced.device_config import BackendKind, DeviceConfig
-from voiced.devices import Backend
+from voiced.device_settings import HomeAssistantDevice, MqttDevice
+
+if TYPE_CHECKING:  # the configuration's own types are built from these kinds
+    from voiced.config import Config
+    from voiced.devices import Backend
 
 
 def _state_file(config: Config, devices: list[DeviceConfig]) -> Backend:
@@ -27,5 +32,5 @@ def _homeassistant(config: Config, devices: list[DeviceConfig]) -> Backend:
 
 
 state_file = BackendKind(_state_file)
-mqtt = BackendKind(_mqtt, required=("command_topic",))
-homeassistant = BackendKind(_homeassistant, required=("entity_id",))
+mqtt = BackendKind(_mqtt, MqttDevice)
+homeassistant = BackendKind(_homeassistant, HomeAssistantDevice)

@@ -15,6 +15,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from voiced.config import DeviceConfig, DeviceKind
+from voiced.device_settings import MqttDevice
 
 _log = logging.getLogger(__name__)
 
@@ -177,11 +178,11 @@ def device_from_config(
     if kind == "light":
         fields |= _brightness(config, schema)
     try:
-        return DeviceConfig(**fields, area=area)
+        return MqttDevice(**fields, area=area)
     except ValidationError:
         if area is None:
             raise
-    return DeviceConfig(**fields)
+    return MqttDevice(**fields)
 
 
 def _state(config: dict[str, Any], topic: str, schema: Any, device_id: str) -> dict[str, Any]:

@@ -19,6 +19,7 @@ from typing import Any
 from pydantic import TypeAdapter, ValidationError
 
 from voiced.config import Config, DeviceConfig, DeviceKind
+from voiced.device_settings import HomeAssistantDevice
 from voiced.devices import BackendError
 from voiced.devices.ha_websocket import HomeAssistantWebSocket, WebSocketUnavailable
 from voiced.devices.homeassistant import HomeAssistantBackend
@@ -210,12 +211,12 @@ def _device(
         "entity_id": entity_id,
     }
     try:
-        return DeviceConfig(**fields, area=area)
+        return HomeAssistantDevice(**fields, area=area)
     except ValidationError:
         pass
     try:
         # An area voiced cannot use costs the area, not the device.
-        return DeviceConfig(**fields)
+        return HomeAssistantDevice(**fields)
     except ValidationError as err:
         # A name nobody can say (control characters, too long): that entity is left out.
         problem = err.errors()[0]["msg"] if err.errors() else "invalid"

@@ -22,6 +22,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from voiced.config import DeviceConfig, HomeAssistantConfig
+from voiced.device_settings import HomeAssistantDevice
 from voiced.devices import BackendError, DeviceState
 from voiced.devices.secrets import check_secret, read_secret_file, redact
 from voiced.files import UnreadableFileError, loads_bounded
@@ -301,7 +302,7 @@ class _DeadlineSocket:
 
 
 def _entity_id(device: DeviceConfig) -> str:
-    if not device.entity_id:
+    if not isinstance(device, HomeAssistantDevice):
         raise BackendError(f"{device.name} has no Home Assistant entity_id")
     return device.entity_id
 

@@ -9,6 +9,7 @@ import logging
 from collections.abc import Callable, Iterable
 
 from voiced.config import Config, DeviceConfig
+from voiced.device_settings import HomeAssistantDevice, MqttDevice
 from voiced.devices import BackendError
 from voiced.devices.ha_import import import_from_home_assistant
 from voiced.devices.mqtt_discovery import DiscoveryWatcher
@@ -107,9 +108,9 @@ def _without_taken_aliases(device: DeviceConfig, spoken: dict[str, str]) -> Devi
 
 
 def _target(device: DeviceConfig) -> str | None:
-    if device.backend == "homeassistant":
+    if isinstance(device, HomeAssistantDevice):
         return f"entity {device.entity_id}"
-    if device.backend == "mqtt":
+    if isinstance(device, MqttDevice):
         return f"topic {device.command_topic}"
     return None
 

@@ -18,6 +18,7 @@ from paho.mqtt.enums import CallbackAPIVersion
 from paho.mqtt.reasoncodes import ReasonCode
 
 from voiced.config import DeviceConfig, MqttConfig
+from voiced.device_settings import MqttDevice
 from voiced.devices import BackendError, DeviceState
 from voiced.devices.mqtt_payloads import (
     MAX_STATE_PAYLOAD_BYTES,
@@ -25,6 +26,7 @@ from voiced.devices.mqtt_payloads import (
     command_topic,
     discovery_config,
     json_object,
+    mqtt_device,
     parse_state,
 )
 from voiced.devices.secrets import read_secret_file, redact
@@ -93,15 +95,17 @@ class MqttBackend:
         # Topics whose last message was ignored: one warning each until a good one comes.
         self._ignoring: set[str] = set()
         for device in self._devices:
-            if device.state_topic:
+            if isinstance(device, MqttDevice) and device.state_topic:
                 self._by_state_topic.setdefault(device.state_topic, []).append(device)
 
     def turn(self, device: DeviceConfig, on: bool) -> None:
+        device = mqtt_device(device)
         payload = device.payload_on if on else device.payload_off
         self._publish([(command_topic(device), payload, False)])
         self._update(device.id, on=on)
 
     def set_brightness(self, device: DeviceConfig, percent: int) -> None:
+        device = mqtt_device(device)
         if percent <= 0:
             self.turn(device, False)
             return
@@ -250,6 +254,7 @@ class MqttBackend:
         """What the device last reported on its state_topic (or was last commanded). Right
         after connecting, a broker is still sending the retained states: a state not yet
         heard is waited for, briefly."""
+        device = mqtt_device(device)
         state = self.state(device)
         deadline = time.monotonic() + min(RETAINED_STATE_WAIT_SECONDS, self._config.timeout_seconds)
         while device.state_topic and state == DeviceState() and time.monotonic() < deadline:

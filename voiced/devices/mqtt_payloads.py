@@ -7,6 +7,7 @@ import json
 from typing import Any
 
 from voiced.config import DeviceConfig
+from voiced.device_settings import MqttDevice
 from voiced.devices import BackendError
 from voiced.files import UnreadableFileError, loads_bounded
 
@@ -27,6 +28,7 @@ def parse_state(device: DeviceConfig, payload: bytes | bytearray) -> tuple[bool 
     """(on, brightness_pct) from a state message: payload_on/payload_off, or a JSON object's
     "state" (or its state_value_key) and "brightness", as HA's JSON schema (None: not said).
     Raises StateIgnored for a message that says nothing usable."""
+    device = mqtt_device(device)
     if len(payload) > MAX_STATE_PAYLOAD_BYTES:
         raise StateIgnored(f"{len(payload)} bytes, more than {MAX_STATE_PAYLOAD_BYTES}")
     text = payload.decode("utf-8", errors="replace").strip()
@@ -78,6 +80,7 @@ def _shown(text: str) -> str:
 
 def discovery_config(device: DeviceConfig, prefix: str) -> tuple[str, dict[str, Any]]:
     """The retained topic and body that announce `device` to Home Assistant's MQTT discovery."""
+    device = mqtt_device(device)
     unique_id = f"voiced_{device.id}"
     body: dict[str, Any] = {
         "name": device.name,
@@ -117,6 +120,11 @@ def json_object(payload: str) -> dict[str, Any] | None:
 
 
 def command_topic(device: DeviceConfig) -> str:
-    if not device.command_topic:
+    return mqtt_device(device).command_topic
+
+
+def mqtt_device(device: DeviceConfig) -> MqttDevice:
+    """The device as the MQTT back end reads it: with its MQTT keys."""
+    if not isinstance(device, MqttDevice):
         raise BackendError(f"{device.name} has no MQTT command_topic")
-    return device.command_topic
+    return device

@@ -18,8 +18,10 @@ Whoever starts a thread owns it. The threads of a running pipeline:
 |                             |                                   | EndReply, Stop); audio out   |
 | playback: `start_speaker`   | the sink; every Reply's figures   | audio in (Audio, Failed,     |
 |                             |                                   | EndReply, Stop); Reply events|
-| llm: `LlmWorker`            | the language model                | its request queue;           |
-| (voiced/llm.py)             |                                   | Generation.pieces            |
+| llm: `LlmWorker`            | the language model                | requests in (Generation,     |
+| (voiced/llm.py)             |                                   | Stop); each Generation's     |
+|                             |                                   | pieces out (Piece,           |
+|                             |                                   | GenerationFailed, Ended)     |
 | timers: `Timers`            | the wait for the next timer's end | the table's lock; `announce` |
 | (voiced/timers.py)          |                                   | → Speaker.speak              |
 

@@ -13,7 +13,7 @@ import numpy as np
 from voiced.asr import Recognizer
 from voiced.engines import Vad as VoiceActivity
 from voiced.engines import WakeWord
-from voiced.llm import Generation
+from voiced.generation import Generation
 from voiced.smart_turn import SmartTurn
 
 

@@ -4,8 +4,8 @@ stages were reached (Turn.marks), never computed twice."""
 from __future__ import annotations
 
 from voiced.asr import Decoding
+from voiced.generation import Generation
 from voiced.listener import HeardCommand
-from voiced.llm import Generation
 from voiced.messages import WakeDetected
 from voiced.report import TurnReport
 from voiced.speaker import Reply

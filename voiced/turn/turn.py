@@ -6,7 +6,7 @@ import logging
 import threading
 import time
 
-from voiced.llm import Generation
+from voiced.generation import Generation
 from voiced.report import TurnReport
 from voiced.speaker import Reply, Speaker
 

@@ -1,0 +1,100 @@
+"""Timers read back at start from timers.json (voiced/timer_file.py) into the table
+(voiced/timer_table.py): those still running or paused go on, those that ended while
+voiced was down are said once, and an unusable file is kept aside, not overwritten.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+
+from voiced.files import keep_aside
+from voiced.timer_file import SavedTimer, listed, read_timers_file
+from voiced.timer_table import TimerTable, missed_sentence
+
+log = logging.getLogger(__name__)
+
+# A timer that ended while the daemon was down is still announced at start, unless it
+# ended longer ago than this: then it is only logged.
+LATE_ANNOUNCE_SECONDS = 3600.0
+
+
+@dataclass(frozen=True)
+class Restored:
+    # What to say once the scheduler starts: the timers that ended while voiced was down.
+    missed: str | None
+    # False when an unusable file could not be kept aside: it must not be replaced.
+    persist: bool
+    # The file no longer says what the table holds: it is written again.
+    rewrite: bool
+
+
+def restore_timers(path: Path, table: TimerTable, wall: float, now: float) -> Restored:
+    """Add the timers kept in `path` to `table`; `wall` is the file's clock, `now` the
+    table's."""
+    read = read_timers_file(path, wall)
+    missed: list[str] = []
+    left_behind = 0
+    waiting: list[tuple[float, SavedTimer]] = []
+    for saved in read.timers:
+        if saved.ends_at is None:
+            waiting.append((saved.paused_left_seconds or 0.0, saved))
+        elif saved.ends_at > wall:
+            waiting.append((saved.ends_at - wall, saved))
+        elif wall - saved.ends_at <= LATE_ANNOUNCE_SECONDS:
+            missed.append(saved.description)
+        else:
+            left_behind += 1
+    # Beyond the limit, the timers that end soonest are kept.
+    waiting.sort(key=lambda pair: pair[0])
+    if len(waiting) > table.max_timers:
+        read.problems.append(
+            f"holds {len(waiting)} timers, more than max_timers ({table.max_timers});"
+            f" the {table.max_timers} that end soonest are kept"
+        )
+        waiting = waiting[: table.max_timers]
+    for left, saved in waiting:
+        paused = saved.ends_at is None
+        table.add(now, left, saved.description, saved.seconds, paused=paused)
+    if left_behind:
+        log.info(
+            "%d timer(s) ended over %.0f s ago, while voiced was not running: not announced",
+            left_behind,
+            LATE_ANNOUNCE_SECONDS,
+        )
+    if missed:
+        log.info("%d timer(s) ended while voiced was not running", len(missed))
+    persist = True
+    if read.problems:
+        persist = _keep_aside(path, wall, read.problems, len(table))
+    log.info("timers restored from %s: %d", path, len(table))
+    return Restored(
+        missed_sentence(missed) if missed else None,
+        persist,
+        bool(missed or left_behind or read.problems),
+    )
+
+
+def _keep_aside(path: Path, wall: float, problems: list[str], restored: int) -> bool:
+    """Move an unusable file aside; False when it cannot be moved."""
+    shown = listed(problems)
+    try:
+        kept = keep_aside(path, wall)
+    except OSError as err:
+        log.error(
+            "timers file %s is unusable (%s) and cannot be moved aside (%s): it is left "
+            "as it is, and timers will not survive a restart until it is moved",
+            path,
+            shown,
+            err.strerror or err,
+        )
+        return False
+    log.warning(
+        "timers file %s is unusable (%s): kept as %s; %d usable timer(s) restored",
+        path,
+        shown,
+        kept,
+        restored,
+    )
+    return True
