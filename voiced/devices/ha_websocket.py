@@ -48,17 +48,15 @@ class HomeAssistantWebSocket:
         self._config = config
         self._url = urlsplit(config.url.rstrip("/"))
         self._where = f"Home Assistant {config.url.rstrip('/')}: WebSocket API"
-        self._sock: socket.socket | None = None
-        self._buffer = bytearray()
+        self._wire: _Wire | None = None
         self._token = ""
-        self._deadline = 0.0
         self._next_id = 1
 
     def __enter__(self) -> HomeAssistantWebSocket:
         self._token = HomeAssistantBackend(self._config)._token()
-        self._deadline = time.monotonic() + self._config.timeout_seconds
+        deadline = time.monotonic() + self._config.timeout_seconds
         try:
-            self._guarded(self._open)
+            self._guarded(lambda: self._open(deadline))
         except BaseException:
             self.close()
             raise
@@ -68,14 +66,9 @@ class HomeAssistantWebSocket:
         self.close()
 
     def close(self) -> None:
-        sock, self._sock = self._sock, None
-        if sock is not None:
-            try:
-                sock.settimeout(0.1)
-                sock.sendall(_frame(OP_CLOSE, struct.pack("!H", 1000)))
-            except OSError:
-                pass
-            sock.close()
+        wire, self._wire = self._wire, None
+        if wire is not None:
+            wire.close()
 
     def command(self, kind: str, **fields: Any) -> Any:
         """The result of one command; WebSocketUnavailable when the server refuses it as
@@ -104,36 +97,76 @@ class HomeAssistantWebSocket:
         except Exception as err:  # whatever else: its message is not trusted to be clean
             raise BackendError(f"{self._where}: failed ({type(err).__name__})") from None
 
-    def _open(self) -> None:
+    def _open(self, deadline: float) -> None:
         host = self._url.hostname or ""
         port = self._url.port or (443 if self._url.scheme == "https" else 80)
-        sock = _connect_any(_resolve(host, port, self._deadline), self._deadline)
-        self._sock = sock
+        sock = _connect_any(_resolve(host, port, deadline), deadline)
+        self._wire = _Wire(sock, deadline)
         if self._url.scheme == "https":
-            sock.settimeout(_remaining(self._deadline))
-            self._sock = ssl.create_default_context().wrap_socket(sock, server_hostname=host)
-        self._handshake(host, port)
-        hello = self._receive()
+            sock.settimeout(_remaining(deadline))
+            tls = ssl.create_default_context().wrap_socket(sock, server_hostname=host)
+            self._wire = _Wire(tls, deadline)
+        self._wire.handshake(self._url.scheme, host, port, f"{self._url.path}/api/websocket")
+        hello = self._wire.receive()
         if hello.get("type") != "auth_required":
             raise BackendError(
                 f"the first message is {_shown(hello.get('type'))}, not auth_required"
             )
-        self._send({"type": "auth", "access_token": self._token})
-        answer = self._receive()
+        self._wire.send({"type": "auth", "access_token": self._token})
+        answer = self._wire.receive()
         if answer.get("type") == "auth_invalid":
             said = _shown(answer.get("message"))
             raise BackendError(f"the access token was refused (auth_invalid: {said})")
         if answer.get("type") != "auth_ok":
             raise BackendError(f"the answer to auth is {_shown(answer.get('type'))}")
 
-    def _handshake(self, host: str, port: int) -> None:
+    def _command(self, kind: str, fields: dict[str, Any]) -> Any:
+        if self._wire is None:
+            raise BackendError("not connected")
+        ident = self._next_id
+        self._next_id += 1
+        self._wire.send({**fields, "id": ident, "type": kind})
+        while True:
+            # Events of earlier subscriptions may come between: only our result counts.
+            message = self._wire.receive()
+            if message.get("id") != ident or message.get("type") != "result":
+                continue
+            if message.get("success") is True:
+                return message.get("result")
+            error = message.get("error")
+            error = error if isinstance(error, dict) else {}
+            code, said = _shown(error.get("code")), _shown(error.get("message"))
+            failure = (
+                WebSocketUnavailable if error.get("code") in UNAVAILABLE_CODES else BackendError
+            )
+            raise failure(f"{kind} failed: {code} ({said})")
+
+
+class _Wire:
+    """RFC 6455 over one socket: the upgrade, and whole JSON messages each way, every
+    read and write within the conversation's one deadline."""
+
+    def __init__(self, sock: socket.socket, deadline: float) -> None:
+        self._sock = sock
+        self._deadline = deadline
+        self._buffer = bytearray()
+
+    def close(self) -> None:
+        try:
+            self._sock.settimeout(0.1)
+            self._sock.sendall(_frame(OP_CLOSE, struct.pack("!H", 1000)))
+        except OSError:
+            pass
+        self._sock.close()
+
+    def handshake(self, scheme: str, host: str, port: int, path: str) -> None:
         key = base64.b64encode(os.urandom(16)).decode("ascii")
-        default_port = 443 if self._url.scheme == "https" else 80
+        default_port = 443 if scheme == "https" else 80
         host_header = host if port == default_port else f"{host}:{port}"
         if ":" in host and not host.startswith("["):
             host_header = f"[{host}]" if port == default_port else f"[{host}]:{port}"
         request = (
-            f"GET {self._url.path}/api/websocket HTTP/1.1\r\nHost: {host_header}\r\n"
+            f"GET {path} HTTP/1.1\r\nHost: {host_header}\r\n"
             "Upgrade: websocket\r\nConnection: Upgrade\r\n"
             f"Sec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n\r\n"
         )
@@ -161,29 +194,10 @@ class HomeAssistantWebSocket:
         ):
             raise BackendError("the upgrade answer is not a WebSocket handshake")
 
-    def _command(self, kind: str, fields: dict[str, Any]) -> Any:
-        ident = self._next_id
-        self._next_id += 1
-        self._send({**fields, "id": ident, "type": kind})
-        while True:
-            # Events of earlier subscriptions may come between: only our result counts.
-            message = self._receive()
-            if message.get("id") != ident or message.get("type") != "result":
-                continue
-            if message.get("success") is True:
-                return message.get("result")
-            error = message.get("error")
-            error = error if isinstance(error, dict) else {}
-            code, said = _shown(error.get("code")), _shown(error.get("message"))
-            failure = (
-                WebSocketUnavailable if error.get("code") in UNAVAILABLE_CODES else BackendError
-            )
-            raise failure(f"{kind} failed: {code} ({said})")
-
-    def _send(self, message: dict[str, Any]) -> None:
+    def send(self, message: dict[str, Any]) -> None:
         self._write(_frame(OP_TEXT, json.dumps(message).encode("utf-8")))
 
-    def _receive(self) -> dict[str, Any]:
+    def receive(self) -> dict[str, Any]:
         """The next whole text message, as a JSON object; answers pings on the way."""
         parts: list[bytes] = []
         size = 0
@@ -238,8 +252,6 @@ class HomeAssistantWebSocket:
         return data
 
     def _fill(self) -> None:
-        if self._sock is None:
-            raise BackendError("not connected")
         self._sock.settimeout(_remaining(self._deadline))
         chunk = self._sock.recv(READ_CHUNK_BYTES)
         if not chunk:
@@ -247,8 +259,6 @@ class HomeAssistantWebSocket:
         self._buffer += chunk
 
     def _write(self, data: bytes) -> None:
-        if self._sock is None:
-            raise BackendError("not connected")
         self._sock.settimeout(_remaining(self._deadline))
         self._sock.sendall(data)
 
