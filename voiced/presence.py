@@ -77,8 +77,10 @@ class Presence:
         client.on_connect = self._on_connect
         client.on_subscribe = self._on_subscribe
         client.on_message = self._on_message
-        connect_in_background(client, self._config, KEEPALIVE_SECONDS)
+        # Set before connecting: paho's thread may connect, sync and announce through it
+        # before this thread runs again (a loaded machine lost every announcement so).
         self._client = client
+        connect_in_background(client, self._config, KEEPALIVE_SECONDS)
         self._thread.start()
         if not self._restored.wait(timeout_seconds):
             _log.warning(
