@@ -90,7 +90,8 @@ DANGLING_WORDS = frozenset(_DANGLING.split())
 # A clause that needs a main clause after it ("If it rains tomorrow, ...").
 _SUBORDINATING = "if when while because although though unless once since"
 SUBORDINATING = frozenset(_SUBORDINATING.split())
-_WORD = re.compile(r"[a-z']+")
+# Digits are words: "Set the bedroom light to 40%." does not end on "to".
+_WORD = re.compile(r"[a-z0-9']+")
 
 
 def judge_words(transcript: str, complete_command: bool = False) -> Judgement:
