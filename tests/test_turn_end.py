@@ -7,12 +7,14 @@ import numpy as np
 import pytest
 from pydantic import ValidationError
 
+from voiced.asr import Decoding
 from voiced.config import EndpointConfig
+from voiced.intents import IntentMatch
 from voiced.listener import CaptureProgress
 from voiced.messages import WakeDetected
 from voiced.pause_judge import PauseJudge, listening_endpoint
 from voiced.speculation import Recognized, Speculation
-from voiced.turn_end import Judgement, TurnEndConfig, ends_turn, judge_words
+from voiced.turn_end import Judgement, TurnEndConfig, ends_turn, judge_decodings, judge_words
 
 # Short 0.25 s, fallback 0.7 s, long 1.5 s, voice at 0.5.
 POLICY = TurnEndConfig(short_pause_seconds=0.25, long_pause_seconds=1.5)
@@ -97,6 +99,38 @@ def test_the_thresholds_are_checked_in_order() -> None:
         TurnEndConfig(short_pause_seconds=0.8, fallback_pause_seconds=0.7)
     with pytest.raises(ValidationError, match="voice_after_seconds"):
         TurnEndConfig(short_pause_seconds=0.25, voice_after_seconds=0.3)
+    with pytest.raises(ValidationError, match="voice_after_seconds"):
+        TurnEndConfig(command_pause_seconds=0.15)
+    with pytest.raises(ValidationError, match="command_pause_seconds <= fallback"):
+        TurnEndConfig(command_pause_seconds=0.8, fallback_pause_seconds=0.7)
+
+
+def test_a_whole_command_ends_sooner_than_a_question() -> None:
+    """Both complete, and the words a whole command checked without the bias: the command
+    pause (0.32 s) instead of the short one (0.4 s); never longer than the short one."""
+    policy = TurnEndConfig()
+    words = judge_words("Turn on the kitchen light.", complete_command=True)
+    assert not ends_turn(0.3, COMPLETE_VOICE, words, policy, command=True)
+    assert ends_turn(0.32, COMPLETE_VOICE, words, policy, command=True)
+    assert not ends_turn(0.32, COMPLETE_VOICE, words, policy)
+    # The voice doubting it holds it open as before.
+    assert not ends_turn(1.0, INCOMPLETE_VOICE, words, policy, command=True)
+    assert not ends_turn(0.2, COMPLETE_VOICE, words, POLICY, command=True)
+    assert ends_turn(0.25, COMPLETE_VOICE, words, POLICY, command=True)
+
+
+def test_a_decoding_without_the_bias_that_dangles_says_it_goes_on() -> None:
+    """espeak-ng's "Turn off the kitchen light and ... the ceiling fan.": the bias writes a
+    whole command, the decoding without it keeps the "and"."""
+    complete = Judgement.COMPLETE
+    assert judge_decodings(complete, ["Turn off the kitchen light and..."]) is Judgement.INCOMPLETE
+    assert judge_decodings(complete, ["turn off the kitchen light and"]) is Judgement.INCOMPLETE
+    assert judge_decodings(complete, ["Turn off the kitchen light."]) is complete
+    assert judge_decodings(complete, ["Turn off the kitchen lightened."]) is complete
+    assert judge_decodings(complete, []) is complete
+    # Whisper writes numbers as digits without the bias: the last word is the number.
+    assert judge_decodings(complete, ["Set the bedroom light to 40%."]) is complete
+    assert judge_decodings(complete, ["Set a timer for 5 minutes."]) is complete
 
 
 def test_the_listener_holds_a_turn_open_up_to_the_long_limit() -> None:
@@ -137,6 +171,56 @@ def speculation_on(at: CaptureProgress, transcript: str | None) -> Speculation:
     if transcript is not None:
         speculation.settle(Recognized(transcript, woke=False, match=None, at=1.0), None)
     return speculation
+
+
+class CommandDecoder:
+    """A command's decoding at a pause: with the bias, and (once checked) without it."""
+
+    def __init__(self, biased: str, unbiased: str | None) -> None:
+        self.biased = biased
+        self.unbiased = unbiased
+        self.decodings: list[Decoding] = []
+
+    def __call__(self) -> str:
+        self.decodings.append(Decoding(self.biased, biased=True))
+        return self.biased
+
+    def without_bias(self) -> str | None:
+        if self.unbiased is not None:
+            self.decodings.append(Decoding(self.unbiased, biased=False))
+        return self.unbiased
+
+
+KITCHEN_ON = IntentMatch(
+    "HassTurnOn", {"name": "kitchen_light"}, "home", "turn on the kitchen light"
+)
+
+
+def command_on(
+    at: CaptureProgress, biased: str, unbiased: str | None, checked: bool = True
+) -> Speculation:
+    """A speculation at a pause that heard a whole command, checked without the bias (or
+    with the check still running)."""
+    decoder = CommandDecoder(biased, unbiased)
+    speculation = Speculation(at, decoder)
+    speculation.settle(Recognized(decoder(), woke=False, match=KITCHEN_ON, at=1.0), None)
+    if checked:
+        decoder.without_bias()
+        speculation.settle_check(None)
+    return speculation
+
+
+def walk_command(
+    judge: PauseJudge, speech_end_s: float, unbiased: str | None, until_s: float
+) -> float | None:
+    """A pause after a whole command, fed in 32 ms steps; where the judge ended it."""
+    pause = 0.0
+    while pause < until_s:
+        pause = round(pause + 0.032, 3)
+        at = progress(speech_end_s, pause)
+        if judge.ends(at, command_on(at, "Turn on the kitchen light.", unbiased), audio):
+            return pause
+    return None
 
 
 def audio() -> np.ndarray:
@@ -242,3 +326,52 @@ def test_a_failing_voice_model_leaves_the_words_to_decide() -> None:
     judge = PauseJudge(POLICY, ENDPOINT, voice)  # type: ignore[arg-type]
     assert walk(judge, 2.0, "What is the capital of France?", 2.0) == pytest.approx(0.704)
     assert voice.calls == 1  # asked once per pause, not at every chunk
+
+
+COMMANDS = TurnEndConfig()
+
+
+def test_the_judge_ends_a_whole_command_at_the_command_pause() -> None:
+    voice = FakeVoice(COMPLETE_VOICE)
+    judge = PauseJudge(COMMANDS, ENDPOINT, voice)  # type: ignore[arg-type]
+    ended = walk_command(judge, 2.0, "Turn on the kitchen light.", 2.0)
+    assert ended is not None
+    assert COMMANDS.command_pause_seconds <= ended < COMMANDS.short_pause_seconds
+    assert voice.calls == 1
+
+
+def test_a_whole_command_waits_for_its_check_without_the_bias() -> None:
+    judge = PauseJudge(COMMANDS, ENDPOINT, FakeVoice(COMPLETE_VOICE))  # type: ignore[arg-type]
+    at = progress(2.0, 0.352)
+    checking = command_on(at, "Turn on the kitchen light.", "Turn on the kitchen light.", False)
+    assert not judge.ends(at, checking, audio)
+    checking.decode.without_bias()  # type: ignore[attr-defined]
+    checking.settle_check(None)
+    assert judge.ends(at, checking, audio)
+
+
+def test_a_command_that_dangles_without_the_bias_is_held_open() -> None:
+    """The sentence cut before: the voice says finished (espeak-ng's falling "and"), the
+    biased words a whole command; the decoding without the bias ends on "and"."""
+    judge = PauseJudge(COMMANDS, ENDPOINT, FakeVoice(0.98))  # type: ignore[arg-type]
+    ended = walk_command(judge, 2.0, "Turn off the kitchen light and...", 3.0)
+    assert ended is not None and ended >= COMMANDS.long_pause_seconds
+
+
+def test_speech_resuming_before_the_command_pause_discards_the_judgement() -> None:
+    """ "Turn on the kitchen light, ... no, the bedroom lamp.": the first pause (0.27 s as
+    the voice activity model measures it) is shorter than the command pause; speech goes
+    on, and the next pause is judged on its own words."""
+    voice = FakeVoice(COMPLETE_VOICE)
+    judge = PauseJudge(COMMANDS, ENDPOINT, voice)  # type: ignore[arg-type]
+    first = progress(1.5, 0.288)
+    kitchen = command_on(first, "Turn on the kitchen light.", "Turn on the kitchen light.")
+    assert not judge.ends(first, kitchen, audio)
+    assert voice.calls == 1
+    assert not judge.ends(progress(2.5, 0.0), None, audio)  # speech resumed
+    # The first pause's speculation is never taken for the next pause's words.
+    assert not judge.ends(progress(2.5, 0.352), kitchen, audio)
+    second = progress(2.5, 0.352)
+    unsure = speculation_on(second, "Turn on the kitchen light. No.")
+    assert not judge.ends(second, unsure, audio)
+    assert voice.calls == 2

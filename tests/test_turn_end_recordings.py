@@ -47,6 +47,10 @@ def heard_to_the_end(turn: dict[str, Any], name: str) -> bool:
     [
         "um-lamp-1.0",  # "Turn on the, um, ... the bedroom lamp."
         "and-lights-1.0",  # "Turn off the kitchen light and ... the ceiling fan."
+        # espeak-ng: heard "Turn off the kitchen light." with the bias, "... light and..."
+        # without it; its falling "and" sounds finished to the voice (0.97).
+        "espeak-and-lights-0.4",
+        "espeak-and-lights-1.0",
         "human-0880-an-1.0",  # a person: "he was not an ... ill disposed young man"
     ],
 )
@@ -108,3 +112,45 @@ def test_speech_resuming_after_the_voice_said_finished_discards_the_guess(
     assert "sunsets" in turn["transcript"].lower(), turn
     asked = [exchange.user for exchange in models.llm.conversation.exchanges]
     assert asked == [turn["transcript"]], asked  # the guess never joined the history
+
+
+def ended_at(caplog: pytest.LogCaptureFixture) -> str:
+    [ended] = [r.getMessage() for r in caplog.records if r.getMessage().startswith("turn ends")]
+    return ended
+
+
+def test_a_whole_command_ends_at_the_command_pause(
+    models: Models, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    config = config_for(tmp_path)
+    caplog.set_level(logging.INFO, logger="voiced.pause_judge")
+
+    [turn] = turns_of(config, models, "complete-lamp")
+
+    assert turn["ended_early"] is True, turn
+    assert heard_to_the_end(turn, "complete-lamp"), turn
+    ended = ended_at(caplog)
+    assert "(a whole command)" in ended, ended
+    pause_s = float(re.search(r"after a ([0-9.]+) s pause", ended).group(1))  # type: ignore[union-attr]
+    assert config.turn_end.command_pause_seconds <= pause_s < config.turn_end.short_pause_seconds
+    devices = saved_devices(config.state_file.path)
+    assert {device for device, state in devices.items() if state["on"]} == {"bedroom_lamp"}
+
+
+def test_speech_resuming_after_a_whole_command_was_heard_discards_it(
+    models: Models, tmp_path: Path
+) -> None:
+    """ "Turn on the kitchen light, ... no, the bedroom lamp.": at the pause the words are a
+    whole command, checked without the bias, and the voice says finished; the pause is
+    shorter than the command pause and speech goes on: nothing is done to the kitchen
+    light, the whole correction is heard."""
+    config = config_for(tmp_path)
+    models.llm.conversation.exchanges.clear()
+    source = WavFileSource([RECORDINGS / "pause-corrected-command.wav"])
+
+    [turn] = replay(config, models, source)["turns"]
+
+    assert turn["speculations_discarded"] >= 1, turn
+    assert turn["transcript"].lower().rstrip(".").endswith("bedroom lamp"), turn
+    devices = saved_devices(config.state_file.path)
+    assert not devices.get("kitchen_light", {}).get("on", False), devices

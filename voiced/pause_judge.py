@@ -17,7 +17,7 @@ from voiced.config import EndpointConfig
 from voiced.listener import CaptureProgress
 from voiced.smart_turn import SmartTurn
 from voiced.speculation import Speculation
-from voiced.turn_end import Judgement, TurnEndConfig, ends_turn, judge_words
+from voiced.turn_end import Judgement, TurnEndConfig, ends_turn, judge_decodings, judge_words
 
 log = logging.getLogger(__name__)
 
@@ -79,13 +79,19 @@ class PauseJudge:
             except Exception as err:  # onnxruntime's own errors: the words decide alone
                 log.warning("the end-of-turn model failed: %s", err)
             self.voice_judged += 1
-        if not ends_turn(pause_s, self._probability, words, self.config):
+        # A whole command ends sooner once its decoding without the bias agrees.
+        command = False
+        if words is Judgement.COMPLETE and speculation is not None and speculation.complete_command:
+            command = True
+            words = self._checked_words(speculation)
+        if not ends_turn(pause_s, self._probability, words, self.config, command):
             return False
         log.info(
-            "turn ends after a %.2f s pause: voice %s, words %s",
+            "turn ends after a %.2f s pause: voice %s, words %s%s",
             pause_s,
             "unknown" if self._probability is None else f"{self._probability:.2f}",
             "unknown" if words is None else words.value,
+            " (a whole command)" if command else "",
         )
         return True
 
@@ -117,3 +123,13 @@ class PauseJudge:
         if recognized is None:  # recognition failed
             return Judgement.UNSURE
         return judge_words(recognized.transcript, speculation.complete_command)
+
+    @staticmethod
+    def _checked_words(speculation: Speculation) -> Judgement | None:
+        """A whole command's words, once the heard check has decoded its audio again
+        without the command bias (during the pause, to act on it): a decoding that ends on
+        a dangling word says the sentence goes on. None while the check may still come."""
+        if not speculation.checked.is_set():
+            return None
+        unbiased = [d.transcript for d in speculation.decode.decodings if not d.biased]
+        return judge_decodings(Judgement.COMPLETE, unbiased)

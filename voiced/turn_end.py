@@ -3,7 +3,8 @@ has finished) and from the words (the speculative transcript at the pause). A pu
 fed (pause seconds, probability, words): testable with numbers, no audio needed.
 
 - Both say complete: end at a short pause (`short_pause_seconds`), about the gap people
-  leave between turns.
+  leave between turns; sooner (`command_pause_seconds`) when the words are a whole
+  home-control command and its decoding without the command bias agrees that they end.
 - Either says incomplete (the words: a dangling "and", "the", "um", a clause that waits
   for its main one, a trailing comma): keep listening, up to `long_pause_seconds`.
 - Otherwise (one says complete, the other cannot tell): the fixed silence,
@@ -16,6 +17,7 @@ from __future__ import annotations
 
 import enum
 import re
+from collections.abc import Sequence
 from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -36,6 +38,11 @@ class TurnEndConfig(BaseModel):
     # on tests/recordings (docs/endpoint.md): shorter cuts sentences that pause 0.4 s after
     # words that are complete to both ("What is the capital ... of Germany?").
     short_pause_seconds: Annotated[float, Field(gt=0, le=5)] = 0.4
+    # The same for a whole home-control command, heard complete with and without the
+    # command bias: a command needs no answer composed, so the pause is its whole delay.
+    # Tuned on tests/recordings (docs/endpoint.md): "Turn on the kitchen light, ... no,
+    # the bedroom lamp." pauses 0.27 s as the voice activity model measures it.
+    command_pause_seconds: Annotated[float, Field(gt=0, le=5)] = 0.32
     # They disagree, or a judgement is not known: the fixed silence.
     fallback_pause_seconds: Annotated[float, Field(gt=0, le=5)] = 0.7
     # Either says the sentence goes on: listening continues up to this much silence (the
@@ -53,8 +60,12 @@ class TurnEndConfig(BaseModel):
             raise ValueError(
                 "needs short_pause_seconds <= fallback_pause_seconds <= long_pause_seconds"
             )
-        if self.voice_after_seconds > self.short_pause_seconds:
-            raise ValueError("voice_after_seconds must not exceed short_pause_seconds")
+        if self.voice_after_seconds > min(self.short_pause_seconds, self.command_pause_seconds):
+            raise ValueError(
+                "voice_after_seconds must not exceed short_pause_seconds or command_pause_seconds"
+            )
+        if self.command_pause_seconds > self.fallback_pause_seconds:
+            raise ValueError("needs command_pause_seconds <= fallback_pause_seconds")
         return self
 
 
@@ -79,7 +90,8 @@ DANGLING_WORDS = frozenset(_DANGLING.split())
 # A clause that needs a main clause after it ("If it rains tomorrow, ...").
 _SUBORDINATING = "if when while because although though unless once since"
 SUBORDINATING = frozenset(_SUBORDINATING.split())
-_WORD = re.compile(r"[a-z']+")
+# Digits are words: "Set the bedroom light to 40%." does not end on "to".
+_WORD = re.compile(r"[a-z0-9']+")
 
 
 def judge_words(transcript: str, complete_command: bool = False) -> Judgement:
@@ -100,6 +112,16 @@ def judge_words(transcript: str, complete_command: bool = False) -> Judgement:
     return Judgement.UNSURE
 
 
+def judge_decodings(biased: Judgement, others: Sequence[str]) -> Judgement:
+    """The words of a command heard with the command bias, judged again by the other
+    decodings of the same audio (without the bias): the bias writes the nearest whole
+    command, dropping a last "and" that a decoding without it keeps ("Turn off the kitchen
+    light." / "Turn off the kitchen light and...")."""
+    if any(judge_words(text) is Judgement.INCOMPLETE for text in others):
+        return Judgement.INCOMPLETE
+    return biased
+
+
 def judge_voice(probability: float | None, config: TurnEndConfig) -> Judgement:
     if probability is None:
         return Judgement.UNSURE
@@ -108,17 +130,26 @@ def judge_voice(probability: float | None, config: TurnEndConfig) -> Judgement:
     return Judgement.INCOMPLETE
 
 
-def pause_needed(voice: Judgement, words: Judgement, config: TurnEndConfig) -> float:
-    """The silence after which the turn ends, given the two judgements."""
+def pause_needed(
+    voice: Judgement, words: Judgement, config: TurnEndConfig, command: bool = False
+) -> float:
+    """The silence after which the turn ends, given the two judgements; `command`: the
+    words are a whole home-control command, checked without the bias."""
     if Judgement.INCOMPLETE in (voice, words):
         return config.long_pause_seconds
     if voice is Judgement.COMPLETE and words is Judgement.COMPLETE:
+        if command:
+            return min(config.command_pause_seconds, config.short_pause_seconds)
         return config.short_pause_seconds
     return config.fallback_pause_seconds
 
 
 def ends_turn(
-    pause_s: float, probability: float | None, words: Judgement | None, config: TurnEndConfig
+    pause_s: float,
+    probability: float | None,
+    words: Judgement | None,
+    config: TurnEndConfig,
+    command: bool = False,
 ) -> bool:
     """Whether the turn ends after `pause_s` of silence. `probability` (the voice) is None
     when there is no voice model; `words` is None while they are still being recognised,
@@ -126,5 +157,6 @@ def ends_turn(
     voice says finished (as without the judgement), the long limit when it does not."""
     if pause_s + EPSILON_SECONDS >= config.long_pause_seconds:
         return True
-    needed = pause_needed(judge_voice(probability, config), words or Judgement.UNSURE, config)
+    voice = judge_voice(probability, config)
+    needed = pause_needed(voice, words or Judgement.UNSURE, config, command)
     return pause_s + EPSILON_SECONDS >= needed

@@ -174,8 +174,10 @@ class TurnLoop:
         started = self.speculator.update(progress)
         if started is not None and source.waits_for_replies:
             # Recordings are fed far faster than decoding takes: wait for it, so that
-            # replays are repeatable (as if recognition took no audio time).
+            # replays are repeatable (as if recognition took no audio time); a command's
+            # check without the bias too, which the end of the turn may wait for.
             started.ready.wait()
+            started.checked.wait()
         current = self.speculator.current
         if self.config.turn_end.enabled:
             ended = self.pause_judge.ends(progress, current, self.listener.heard_so_far)
