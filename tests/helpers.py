@@ -49,7 +49,7 @@ def repeatable_config(**sections: object) -> Config:
     """The defaults, made repeatable: greedy LLM decoding and Whisper at temperature 0."""
     data: dict[str, Any] = {
         "llm": {"model": TEST_LLM_MODEL, "temperature": 0.0, "seed": 0},
-        "asr": {"temperature": 0.0},
+        "asr": {"whisper": {"temperature": 0.0}},
     }
     for name, values in sections.items():
         if isinstance(values, dict):

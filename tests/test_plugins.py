@@ -107,7 +107,7 @@ def config_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
     config = {
         "models_dir": str(MODELS_DIR),
         "llm": {"model": TEST_LLM_MODEL, "temperature": 0.0, "seed": 0},
-        "asr": {"temperature": 0.0},
+        "asr": {"whisper": {"temperature": 0.0}},
         "state_file": {"path": str(directory / "state.json")},
     }
     path = directory / "voiced.yaml"

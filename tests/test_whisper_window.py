@@ -87,6 +87,11 @@ def test_silence_in_a_short_window_is_heard_as_nothing(short_window: WhisperReco
         ("Turn off the coffee maker. Turn off the coffee maker.", True),
         ("What's the date? What's the date?", True),
         ("the " * 20, True),
+        # A loop cut at the token limit, no punctuation.
+        ("turn on the living room light turn on the living room light turn on the", True),
+        ("I said turn it on, turn it on now", True),
+        ("very very good", False),  # one word again is speech
+        ("what is the time and what is the date", False),
         ("Turn on the kitchen light.", False),
         ("Set the bedroom lamp. Write us to 20 percent.", False),
         ("Paris is the capital of France. It is a big city.", False),

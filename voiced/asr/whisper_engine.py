@@ -26,7 +26,7 @@ import numpy as np
 
 from voiced.asr import AsrError, Decoding, require_dir
 from voiced.asr_config import WhisperAsrConfig
-from voiced.audio import int16_to_float32, seconds_to_samples
+from voiced.audio import SAMPLE_RATE, int16_to_float32, seconds_to_samples
 
 log = logging.getLogger(__name__)
 
@@ -40,6 +40,13 @@ FRAMES_PER_SECOND = 100
 NO_SPEECH_THRESHOLD = 0.6
 LOG_PROB_THRESHOLD = -1.0
 MAX_COMPRESSION_RATIO = 2.4
+# A decoding longer than this many tokens per second of audio (plus a few) is Whisper
+# looping, not speech (fast speech is ~4 words a second, ~1.3 tokens a word): it is cut
+# there instead of running to the decoder's 448 tokens (~1 s here), and retried in 30 s.
+MAX_TOKENS_PER_SECOND = 8
+EXTRA_TOKENS = 16
+# A run of this many words or more said twice in a row is a loop, not speech.
+MIN_REPEATED_WORDS = 3
 
 
 class WhisperRecognizer:
@@ -142,10 +149,11 @@ class WhisperRecognizer:
             }
         else:
             sampling = {"beam_size": self.config.beam_size}
+        speech_tokens = EXTRA_TOKENS + int(MAX_TOKENS_PER_SECOND * len(audio) / SAMPLE_RATE)
         result = self._model.model.generate(
             window.encoded,
             [tokens],
-            max_length=self._model.max_length,
+            max_length=min(self._model.max_length, len(tokens) + speech_tokens),
             return_scores=True,
             return_no_speech_prob=True,
             suppress_blank=True,
@@ -179,6 +187,13 @@ def repeats_itself(text: str) -> bool:
     sentences = [part.strip().lower() for part in re.split(r"(?<=[.?!])\s+", text) if part]
     if any(first == second for first, second in itertools.pairwise(sentences)):
         return True
+    # Without punctuation, as a loop cut at MAX_TOKENS_PER_SECOND ends: a run of words said
+    # again at once ("turn on the light turn on the light").
+    words = re.findall(r"[\w']+", text.lower())
+    for length in range(MIN_REPEATED_WORDS, len(words) // 2 + 1):
+        for start in range(len(words) - 2 * length + 1):
+            if words[start : start + length] == words[start + length : start + 2 * length]:
+                return True
     raw = text.encode()
     return bool(raw) and len(raw) / len(zlib.compress(raw)) > MAX_COMPRESSION_RATIO
 
