@@ -7,7 +7,9 @@ queued; each heard chunk takes as many reference samples from the queue as it ho
 step with the capture however the writes are timed; what is left is the bulk delay of
 the device buffers and the room, estimated by cross-correlation while voiced speaks, and
 the filter's tail. The filter is never reset between replies: it keeps what it learned
-of the room and goes on adapting at the next reply.
+of the room and goes on adapting at the next reply. When a new delay resets it, it first
+learns from the audio already held, so the first reply is cancelled from its first
+seconds.
 
 Threads: the playback thread calls `played`; the listening thread calls `clean`. The
 queue between them is under a lock; everything else belongs to the listening thread.
