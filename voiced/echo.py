@@ -7,7 +7,9 @@ queued; each heard chunk takes as many reference samples from the queue as it ho
 step with the capture however the writes are timed; what is left is the bulk delay of
 the device buffers and the room, estimated by cross-correlation while voiced speaks, and
 the filter's tail. The filter is never reset between replies: it keeps what it learned
-of the room and goes on adapting at the next reply.
+of the room and goes on adapting at the next reply. When a new delay resets it, it first
+learns from the audio already held, so the first reply is cancelled from its first
+seconds.
 
 Threads: the playback thread calls `played`; the listening thread calls `clean`. The
 queue between them is under a lock; everything else belongs to the listening thread.
@@ -54,6 +56,10 @@ ACTIVE_LEVEL = 100.0
 # The reference is delayed this much less than the estimate: the filter's first taps
 # take up the error, and the echo never comes before its reference.
 DELAY_MARGIN_SECONDS = 0.01
+# When a delay is taken, the new filter first learns from the audio already held (heard,
+# and played lined up by the new delay) this many times over: a fresh filter needs
+# seconds of echo to cancel well, and the first reply's first seconds are all there is.
+TRAIN_PASSES = 3
 
 
 SIMULATE_DB_RANGE = (-40.0, 40.0)
@@ -87,6 +93,9 @@ class EchoConfig(BaseModel):
     # recordings with the person's speech this many dB above it (-10: the echo 10 dB
     # louder). null: no simulation.
     simulate_db: float | None = Field(None, ge=SIMULATE_DB_RANGE[0], le=SIMULATE_DB_RANGE[1])
+    # With simulate_db: the simulated loudspeaker's clock this many parts per million
+    # faster (negative: slower) than the microphone's, as on two separate USB devices.
+    simulate_drift_ppm: float = Field(0.0, ge=-1000.0, le=1000.0)
 
 
 class ToHeardRate:
@@ -257,6 +266,17 @@ class EchoCanceller:
             self.lag = lag
             self.delay = max(0, lag - seconds_to_samples(DELAY_MARGIN_SECONDS))
             self.speex.reset()
+            self._train()
+
+    def _train(self) -> None:
+        """Adapt the reset filter on what was heard and played, lined up by the new delay.
+        The held audio ends where the next chunk begins, so the filter's own memory of the
+        reference runs on without a break."""
+        aligned = self._played[self.max_lag - self.delay : len(self._played) - self.delay]
+        whole = len(self._heard) // SPEEX_FRAME_SAMPLES * SPEEX_FRAME_SAMPLES
+        start = len(self._heard) - whole
+        for _ in range(TRAIN_PASSES):
+            self.speex.process(self._heard[start:], aligned[start:])
 
     def close(self) -> None:
         self.speex.close()
@@ -329,7 +349,7 @@ class Echo:
         if self.config.simulate_db is not None:
             from voiced.echo_sim import SimulatedRoom
 
-            self.room = SimulatedRoom(self.config.simulate_db)
+            self.room = SimulatedRoom(self.config.simulate_db, self.config.simulate_drift_ppm)
         listeners: list[Step] = [p for p in (self.room, self.canceller) if p is not None]
         return TappedSink(sink, listeners) if listeners else sink
 

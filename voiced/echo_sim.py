@@ -14,11 +14,17 @@ The reply goes through:
      clipped microphone would add a distortion no linear canceller can follow.
 The echo of each write is laid into the future of the input from where the input stands
 when the write comes, so it keeps its place however the writes are timed, its tail too.
+
+With `drift_ppm`, the loudspeaker's clock runs that many parts per million faster than
+the microphone's (a speaker and a microphone on two USB devices: ~50-200 ppm): each
+second it plays is heard in 1/(1 + ppm·1e-6) s, so over a reply the echo creeps ahead
+of the reference the canceller holds.
 """
 
 from __future__ import annotations
 
 import threading
+from typing import Any
 
 import numpy as np
 
@@ -92,16 +98,38 @@ def convolve(signal: np.ndarray, kernel: np.ndarray) -> np.ndarray:
     return out[:size]
 
 
+class DriftedRate:
+    """Played audio (int16) as float32 at 16 kHz as a microphone on another clock hears
+    it: resampled in a stream from the voice's rate times (1 + ppm·1e-6)."""
+
+    def __init__(self, drift_ppm: float) -> None:
+        self.factor = 1.0 + drift_ppm * 1e-6
+        self._resamplers: dict[int, Any] = {}
+
+    def __call__(self, samples: np.ndarray, sample_rate: int) -> np.ndarray:
+        resampler = self._resamplers.get(sample_rate)
+        if resampler is None:
+            import soxr
+
+            rate = sample_rate * self.factor
+            resampler = soxr.ResampleStream(rate, SAMPLE_RATE, 1, dtype="float32")
+            self._resamplers[sample_rate] = resampler
+        data = int16_to_float32(samples)
+        return np.asarray(resampler.resample_chunk(data), dtype=np.float32)
+
+
 class SimulatedRoom:
     """Played audio in, its echo mixed into each heard chunk. The playback thread calls
     `played`, the listening thread `process`; the echo to come is under a lock."""
 
-    def __init__(self, level_db: float) -> None:
+    def __init__(self, level_db: float, drift_ppm: float = 0.0) -> None:
         self.level_db = level_db
         self.active = True
         self.high_pass = high_pass()
         self.room = room_impulse_response()
-        self._to_heard_rate = ToHeardRate()
+        self._to_heard_rate: ToHeardRate | DriftedRate = (
+            DriftedRate(drift_ppm) if drift_ppm else ToHeardRate()
+        )
         self._lock = threading.Lock()
         # Echo from the input's present on; and how much of it was written, not yet heard.
         self._future = np.zeros(0)
