@@ -156,22 +156,18 @@ def test_the_fallbacks_cores_are_checked_against_this_machine(
         load_config(path)
 
 
-def test_a_third_party_engine_is_chosen_by_its_entry_point(tmp_path: Path) -> None:
+def run_with_package(
+    tmp_path: Path, name: str, entry_points: str, source: str, program: str
+) -> subprocess.CompletedProcess[str]:
+    """`program` run where an installed package voiced-NAME (module voiced_NAME) declares
+    `entry_points`."""
     site = tmp_path / "site"
-    (site / "voiced_echo-1.0.dist-info").mkdir(parents=True)
-    (site / "voiced_echo-1.0.dist-info" / "METADATA").write_text(
-        "Metadata-Version: 2.1\nName: voiced-echo\nVersion: 1.0\n"
-    )
-    (site / "voiced_echo-1.0.dist-info" / "entry_points.txt").write_text(
-        "[voiced.engines.asr]\necho = voiced_echo:EchoConfig\nbroken = voiced_echo:Missing\n"
-    )
-    (site / "voiced_echo.py").write_text(ECHO_ENGINE)
-    program = (
-        "from voiced.config import parse_config\n"
-        "config = parse_config({'asr': {'engine': 'echo', 'text': 'roll a die'}})\n"
-        "print(config.asr.load(config.models_dir).start().finish())\n"
-    )
-    result = subprocess.run(
+    info = site / f"voiced_{name}-1.0.dist-info"
+    info.mkdir(parents=True)
+    (info / "METADATA").write_text(f"Metadata-Version: 2.1\nName: voiced-{name}\nVersion: 1.0\n")
+    (info / "entry_points.txt").write_text(entry_points)
+    (site / f"voiced_{name}.py").write_text(source)
+    return subprocess.run(
         [sys.executable, "-c", program],
         cwd=ROOT,
         capture_output=True,
@@ -179,6 +175,18 @@ def test_a_third_party_engine_is_chosen_by_its_entry_point(tmp_path: Path) -> No
         timeout=60,
         env={**os.environ, "PYTHONPATH": str(site)},
     )
+
+
+def test_a_third_party_engine_is_chosen_by_its_entry_point(tmp_path: Path) -> None:
+    entry_points = (
+        "[voiced.engines.asr]\necho = voiced_echo:EchoConfig\nbroken = voiced_echo:Missing\n"
+    )
+    program = (
+        "from voiced.config import parse_config\n"
+        "config = parse_config({'asr': {'engine': 'echo', 'text': 'roll a die'}})\n"
+        "print(config.asr.load(config.models_dir).start().finish())\n"
+    )
+    result = run_with_package(tmp_path, "echo", entry_points, ECHO_ENGINE, program)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "roll a die"
     # One that cannot be loaded is left out and named; the others still are chosen.
@@ -230,15 +238,6 @@ zigbee = BackendKind(lambda config, devices: Zigbee(devices), ZigbeeDevice)
 
 
 def test_a_third_party_back_end_brings_its_own_device_keys(tmp_path: Path) -> None:
-    site = tmp_path / "site"
-    (site / "voiced_zigbee-1.0.dist-info").mkdir(parents=True)
-    (site / "voiced_zigbee-1.0.dist-info" / "METADATA").write_text(
-        "Metadata-Version: 2.1\nName: voiced-zigbee\nVersion: 1.0\n"
-    )
-    (site / "voiced_zigbee-1.0.dist-info" / "entry_points.txt").write_text(
-        "[voiced.devices]\nzigbee = voiced_zigbee:zigbee\n"
-    )
-    (site / "voiced_zigbee.py").write_text(ZIGBEE_BACKEND)
     program = (
         "from voiced.config import ConfigError, parse_config\n"
         "device = {'id': 'plug', 'name': 'plug', 'backend': 'zigbee', 'ieee_address': '0x1'}\n"
@@ -248,14 +247,8 @@ def test_a_third_party_back_end_brings_its_own_device_keys(tmp_path: Path) -> No
         "except ConfigError as err:\n"
         "    print(err)\n"
     )
-    result = subprocess.run(
-        [sys.executable, "-c", program],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        env={**os.environ, "PYTHONPATH": str(site)},
-    )
+    entry_points = "[voiced.devices]\nzigbee = voiced_zigbee:zigbee\n"
+    result = run_with_package(tmp_path, "zigbee", entry_points, ZIGBEE_BACKEND, program)
     assert result.returncode == 0, result.stderr
     assert result.stdout.splitlines() == [
         "0x1",
