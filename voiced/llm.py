@@ -25,6 +25,7 @@ from voiced.cores import lower_this_thread, resolve_cpus
 from voiced.errors import ModelError, VoicedError
 from voiced.health import Health
 from voiced.llm_config import LocalLlmConfig
+from voiced.mapped_pages import release_unread_pages
 
 log = logging.getLogger(__name__)
 
@@ -283,6 +284,8 @@ class LlmWorker:
             verbose=False,
         )
         self._vocab = llama_cpp.llama_model_get_vocab(llama.model)
+        if self.config.mmap:  # the warm-up reads back only the pages inference uses
+            release_unread_pages(self.model_path)
         return llama
 
     def _is_end(self, token: int) -> bool:
