@@ -26,6 +26,7 @@ from voiced.errors import ModelError, VoicedError
 from voiced.health import Health
 from voiced.llm_config import LocalLlmConfig
 from voiced.mapped_pages import release_unread_pages
+from voiced.next_prompt import next_prompt_prefix
 
 log = logging.getLogger(__name__)
 
@@ -201,6 +202,8 @@ class LlmWorker:
         self.prompt_cache_path: Path | None = None
         self.native_thread_id = 0
         self._requests: queue.Queue[Generation | None] = queue.Queue()
+        # The next prompt's start, evaluated while idle; a request stops it.
+        self._preparing = Generation("")
         self._constructed = threading.Event()
         self._loaded = threading.Event()
         self._load_error: BaseException | None = None
@@ -226,6 +229,7 @@ class LlmWorker:
 
     def ask(self, user: str, speculative: bool = False) -> Generation:
         generation = Generation(user, speculative=speculative)
+        self._preparing.cancel()
         self._requests.put(generation)
         return generation
 
@@ -266,6 +270,7 @@ class LlmWorker:
             finally:
                 generation.done_at = time.monotonic()
                 generation.pieces.put(None)
+            self._prepare_next_prompt(generation)
 
     def _load(self) -> Any:
         import llama_cpp
@@ -382,6 +387,25 @@ class LlmWorker:
                 return
             generation.completion_tokens += 1
             yield token
+
+    def _prepare_next_prompt(self, generation: Generation) -> None:
+        """Evaluate the start of the next turn's prompt now, while idle (the answer just
+        given included, until a discarded speculation's turns it out)."""
+        exchange = generation.exchange
+        if exchange is None or generation.finish_reason == "cancelled":
+            return
+        self._preparing = preparing = Generation("")
+        if not self._requests.empty():
+            return
+        pending = (exchange.user, exchange.assistant) if generation.speculative else None
+        try:
+            with self.health.busy("llm", self.config.turn_timeout_seconds):
+                prefix = next_prompt_prefix(
+                    self._template, self.conversation.messages("")[:-1], pending
+                )
+                self._evaluate(prefix, preparing)
+        except Exception:  # the next turn evaluates it
+            log.exception("evaluating the next prompt's start failed")
 
     def remember(self, generation: Generation) -> None:
         """Keep a finished speculative answer, adopted after all, in the history. Called
