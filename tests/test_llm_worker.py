@@ -55,6 +55,41 @@ def test_follow_up_turn_evaluates_only_its_new_tokens(fresh_models: Models) -> N
     assert follow_up.prompt_tokens_evaluated <= question_tokens + 20
 
 
+def wait_for_idle_evaluation(llm: LlmWorker, cached_at_least: int) -> None:
+    """Until the worker has evaluated the next prompt's start, told by its KV cache."""
+    deadline = time.monotonic() + 60
+    while llm._llama.n_tokens < cached_at_least:
+        assert time.monotonic() < deadline, "the next prompt's start was never evaluated"
+        time.sleep(0.05)
+
+
+@pytest.mark.parametrize("speculative", [False, True])
+def test_the_next_prompts_start_is_evaluated_while_idle(
+    fresh_models: Models, speculative: bool
+) -> None:
+    llm = fresh_models.llm
+    assert isinstance(llm, LlmWorker)
+    first = llm.ask("What is the capital of France?", speculative=speculative)
+    answer(first)
+    if speculative:  # adopted after all
+        llm.remember(first)
+    # The answer and the template's tokens before the next question: in the cache.
+    wait_for_idle_evaluation(llm, first.prompt_tokens + first.completion_tokens + 2)
+    follow_up = llm.ask("And of Germany?")
+    answer(follow_up)
+    question_tokens = len(llm._llama.tokenize(b"And of Germany?", add_bos=False))
+    # Its own tokens and the few that close it (end of message, the assistant's turn).
+    assert follow_up.prompt_tokens_evaluated <= question_tokens + 6
+
+
+def test_a_request_stops_the_idle_evaluation(fresh_models: Models) -> None:
+    llm = fresh_models.llm
+    assert isinstance(llm, LlmWorker)
+    answer(llm.ask("What is the capital of France?"))
+    llm.ask("And of Germany?")  # asked at once: it is answered, whatever was being read
+    assert "".join(llm.ask("And of Spain?"))
+
+
 def test_cancel_stops_inside_a_long_prompt(fresh_models: Models) -> None:
     llm = fresh_models.llm
     generation = llm.ask(LONG_QUESTION)

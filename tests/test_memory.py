@@ -56,3 +56,15 @@ def test_large_blocks_freed_go_back_at_once_when_the_heap_is_limited() -> None:
     }
     assert given_back["limited"] > 48, given_back
     assert given_back["default"] < 16, given_back
+
+
+def test_releases_asked_for_run_as_each_turn_ends(monkeypatch) -> None:
+    from voiced import memory
+
+    monkeypatch.setattr(memory, "_after_each_turn", {})
+    calls: list[str] = []
+    memory.release_after_each_turn("a", lambda: calls.append("old"))
+    memory.release_after_each_turn("a", lambda: calls.append("a"))  # replaces the old one
+    memory.release_after_each_turn("b", lambda: calls.append("b"))
+    give_back_freed_memory()
+    assert calls == ["a", "b"]

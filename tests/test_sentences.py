@@ -27,11 +27,33 @@ def test_sentences_come_out_in_order():
     assert stream(text) == ["The sky is blue.", "Grass is green.", "Snow is white."]
 
 
-def test_a_sentence_is_returned_as_soon_as_the_space_after_it_arrives():
+def test_a_later_sentence_is_returned_as_soon_as_the_space_after_it_arrives():
     splitter = SentenceSplitter()
-    assert splitter.feed("Hello there.") == []
+    assert splitter.feed("Hi. Hello there.") == ["Hi."]
     assert splitter.feed(" How") == ["Hello there."]
     assert splitter.flush() == ["How"]
+
+
+@pytest.mark.parametrize(
+    "first", ["The capital of France is Paris.", "Why?", "Yes!", 'He said "no."']
+)
+def test_the_first_sentence_is_returned_with_its_last_token(first):
+    splitter = SentenceSplitter()
+    assert splitter.feed(first) == [first]
+
+
+@pytest.mark.parametrize("text", ["It is 3.", "Dr.", "Born in the U.S.", "It is, e.g."])
+def test_the_first_sentence_waits_after_numbers_initials_and_abbreviations(text):
+    splitter = SentenceSplitter()
+    assert splitter.feed(text) == []
+
+
+def test_a_first_clause_is_returned_with_its_last_token_once_long_enough():
+    splitter = SentenceSplitter(first_clause_min_chars=10)
+    assert splitter.feed("Well,") == []
+    assert splitter.feed(" Paris is the capital,") == ["Well, Paris is the capital,"]
+    assert splitter.feed(" and big,") == []
+    assert SentenceSplitter().feed("Paris is the capital,") == []  # no first clauses
 
 
 @pytest.mark.parametrize(
@@ -50,8 +72,10 @@ def test_abbreviations_and_decimals_do_not_end_a_sentence(text):
 
 @pytest.mark.parametrize("end", ["?", "!", "?!", "...", '."', ".'", ".)", '?"'])
 def test_question_marks_exclamations_and_closing_quotes_end_a_sentence(end):
-    text = f"He said hi{end} Then left."
-    assert stream(text) == [f"He said hi{end}", "Then left."]
+    # The model's tokenizer streams a run of punctuation as one token.
+    splitter = SentenceSplitter()
+    pieces = splitter.feed("Yes. He said hi") + splitter.feed(end) + splitter.feed(" Then left.")
+    assert pieces + splitter.flush() == ["Yes.", f"He said hi{end}", "Then left."]
 
 
 def test_flush_returns_the_unfinished_rest():

@@ -22,7 +22,9 @@ from voiced.generation import Conversation, Generation
 from voiced.health import Health
 from voiced.llama_answer import PROMPT_SLICE_TOKENS, LlamaAnswer
 from voiced.llm_config import LocalLlmConfig
+from voiced.mapped_pages import release_unread_pages
 from voiced.messages import Stop
+from voiced.next_prompt import next_prompt_prefix
 
 log = logging.getLogger(__name__)
 
@@ -60,6 +62,8 @@ class LlmWorker:
         self.prompt_cache_path: Path | None = None
         self.native_thread_id = 0
         self._requests: queue.Queue[Generation | Stop] = queue.Queue()
+        # The next prompt's start, evaluated while idle; a request stops it.
+        self._preparing = Generation("")
         self._constructed = threading.Event()
         self._loaded = threading.Event()
         self._load_error: BaseException | None = None
@@ -85,6 +89,7 @@ class LlmWorker:
 
     def ask(self, user: str, speculative: bool = False) -> Generation:
         generation = Generation(user, speculative=speculative)
+        self._preparing.cancel()
         self._requests.put(generation)
         return generation
 
@@ -124,11 +129,12 @@ class LlmWorker:
                 generation.fail(err)
             finally:
                 generation.end()
+            self._prepare_next_prompt(generation)
 
     def _load(self) -> Any:
         import llama_cpp
 
-        return llama_cpp.Llama(
+        llama = llama_cpp.Llama(
             model_path=str(self.model_path),
             n_ctx=self.config.context_tokens,
             # Prompts are evaluated in slices of this many tokens: a larger batch would
@@ -141,6 +147,9 @@ class LlmWorker:
             seed=self.config.seed,
             verbose=False,
         )
+        if self.config.mmap:  # the warm-up reads back only the pages inference uses
+            release_unread_pages(self.model_path)
+        return llama
 
     def _warm_up(self) -> None:
         """Get the system prompt into the KV cache (from disk when it was saved before),
@@ -168,6 +177,25 @@ class LlmWorker:
             break
         # Forget the warm-up turn: the next prompt reuses only the system prompt's cells.
         self._llama.n_tokens = len(system)
+
+    def _prepare_next_prompt(self, generation: Generation) -> None:
+        """Evaluate the start of the next turn's prompt now, while idle (the answer just
+        given included, until a discarded speculation's turns it out)."""
+        exchange = generation.exchange
+        if exchange is None or generation.finish_reason == "cancelled":
+            return
+        self._preparing = preparing = Generation("")
+        if not self._requests.empty():
+            return
+        pending = (exchange.user, exchange.assistant) if generation.speculative else None
+        try:
+            with self.health.busy("llm", self.config.turn_timeout_seconds):
+                prefix = next_prompt_prefix(
+                    self._answer.template, self.conversation.messages("")[:-1], pending
+                )
+                self._answer.evaluate(prefix, preparing)
+        except Exception:  # the next turn evaluates it
+            log.exception("evaluating the next prompt's start failed")
 
     def remember(self, generation: Generation) -> None:
         """Keep a finished speculative answer, adopted after all, in the history. Called

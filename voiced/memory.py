@@ -46,7 +46,19 @@ def limit_heap_growth() -> None:
         _mallopt(_M_MMAP_THRESHOLD, MMAP_THRESHOLD_BYTES)
 
 
+# What else lets go of memory as each turn ends, by what it releases.
+_after_each_turn: dict[str, Callable[[], object]] = {}
+
+
+def release_after_each_turn(key: str, release: Callable[[], object]) -> None:
+    """Call `release` as each turn ends, in place of any earlier one of the same key."""
+    _after_each_turn[key] = release
+
+
 def give_back_freed_memory() -> None:
-    """Return the pages freed since the last call to the system (a no-op off glibc)."""
+    """Return the pages freed since the last call to the system (a no-op off glibc), and
+    release what was asked to be released as each turn ends."""
+    for release in list(_after_each_turn.values()):
+        release()
     if _malloc_trim is not None:
         _malloc_trim(0)
