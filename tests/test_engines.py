@@ -225,6 +225,7 @@ def test_a_device_has_the_keys_of_its_own_back_end_only() -> None:
 ZIGBEE_BACKEND = """
 from typing import Literal
 from voiced.device_config import BackendKind, DeviceConfig
+from voiced.devices import BackendError  # a back end's error, imported as plugins do
 
 class ZigbeeDevice(DeviceConfig):
     backend: Literal["zigbee"] = "zigbee"
@@ -239,6 +240,7 @@ zigbee = BackendKind(lambda config, devices: Zigbee(devices), ZigbeeDevice)
 
 def test_a_third_party_back_end_brings_its_own_device_keys(tmp_path: Path) -> None:
     program = (
+        "import voiced.devices  # first, as the daemon's imports may come\n"
         "from voiced.config import ConfigError, parse_config\n"
         "device = {'id': 'plug', 'name': 'plug', 'backend': 'zigbee', 'ieee_address': '0x1'}\n"
         "print(parse_config({'devices': [device]}).devices[0].ieee_address)\n"

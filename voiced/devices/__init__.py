@@ -9,7 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Protocol
 
-from voiced.config import DeviceConfig
+# Not voiced.config: that module loads the back ends' entry points while it is imported.
+from voiced.device_config import DeviceConfig
 from voiced.errors import VoicedError
 
 
