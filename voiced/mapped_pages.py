@@ -58,14 +58,14 @@ def release_mapped_file(path: Path, part: tuple[int, int] | None = None) -> int:
     """Drop this process's resident pages of `path`'s mappings, of its byte range `part`
     only when given; the bytes let go (0 where it is not mapped, or off Linux)."""
     try:
-        maps = MAPS.read_text()
+        ranges = mapped_ranges(path, MAPS.read_text())
         libc = ctypes.CDLL(None, use_errno=True)
         madvise = libc.madvise
-    except (OSError, AttributeError):
+    except (OSError, AttributeError):  # the file gone (moved, deleted) is not mapped
         return 0
     madvise.argtypes = [ctypes.c_void_p, ctypes.c_size_t, ctypes.c_int]
     released = 0
-    for start, end, offset in mapped_ranges(path, maps):
+    for start, end, offset in ranges:
         if part is not None:  # the part's addresses in this mapping
             start, end = max(start, start + part[0] - offset), min(end, start + part[1] - offset)
             start, end = _pages_within(start, end)
@@ -84,8 +84,14 @@ def release_unread_pages(path: Path) -> None:
     embedding table's again as each turn ends: each token read its row, and the pages
     around it (the kernel maps 64 KB around a fault), so the table would come back
     resident over a long run."""
-    release_mapped_file(path)
-    spans = tensor_spans(path)
+    released = release_mapped_file(path)
+    if released == 0:
+        log.info("%s: no mapped pages found to release", path.name)
+    try:
+        spans = tensor_spans(path)
+    except Exception as err:  # an optimisation: a model llama.cpp loaded stays loaded
+        log.warning("%s: its tensors not read (%s): the table's pages stay", path.name, err)
+        return
     if EMBEDDING in spans and OUTPUT in spans:  # else the output matrix is the table
         embedding = spans[EMBEDDING]
         release_after_each_turn(str(path), lambda: release_mapped_file(path, embedding))
