@@ -86,7 +86,10 @@ def test_a_request_stops_the_idle_evaluation(fresh_models: Models) -> None:
     llm = fresh_models.llm
     assert isinstance(llm, LlmWorker)
     answer(llm.ask("What is the capital of France?"))
-    llm.ask("And of Germany?")  # asked at once: it is answered, whatever was being read
+    idle = llm._preparing  # the idle evaluation begun (or about to) after that answer
+    follow_up = llm.ask("And of Germany?")  # asked at once: it is answered, not queued
+    assert idle.cancelled.is_set()
+    assert answer(follow_up)
     assert "".join(llm.ask("And of Spain?"))
 
 

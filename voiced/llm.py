@@ -89,12 +89,15 @@ class LlmWorker:
 
     def ask(self, user: str, speculative: bool = False) -> Generation:
         generation = Generation(user, speculative=speculative)
-        self._preparing.cancel()
+        # Queued first: the worker starts an idle evaluation only on an empty queue, so
+        # the one cancelled next is the one that may be running.
         self._requests.put(generation)
+        self._preparing.cancel()
         return generation
 
     def close(self) -> None:
         self._requests.put(Stop())
+        self._preparing.cancel()
         # A worker stuck in a model call is abandoned: it is a daemon thread.
         self._thread.join(timeout=2)
 
@@ -198,7 +201,9 @@ class LlmWorker:
             log.exception("evaluating the next prompt's start failed")
 
     def remember(self, generation: Generation) -> None:
-        """Keep a finished speculative answer, adopted after all, in the history. Called
-        between turns, when the worker is idle; a discarded one is simply never kept."""
+        """Keep a finished speculative answer, adopted after all, in the history; a discarded
+        one is simply never kept. Called between turns, on the turn thread: the worker may
+        be reading the history for an idle evaluation then, which at worst evaluates a
+        prefix the next prompt does not share (the next turn evaluates what differs)."""
         if generation.exchange is not None:
             self.conversation.add(generation.exchange)
