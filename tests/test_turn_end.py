@@ -340,6 +340,15 @@ def test_the_judge_ends_a_whole_command_at_the_command_pause() -> None:
     assert voice.calls == 1
 
 
+def test_a_command_not_decoded_again_without_the_bias_ends_at_the_short_pause() -> None:
+    """A command the heard check does not decode again (it reads, or asks anyway) has no
+    second hearing to show its words whole: the plain short pause, not the command's."""
+    judge = PauseJudge(COMMANDS, ENDPOINT, FakeVoice(COMPLETE_VOICE))  # type: ignore[arg-type]
+    ended = walk_command(judge, 2.0, None, 2.0)
+    assert ended is not None
+    assert COMMANDS.short_pause_seconds <= ended < COMMANDS.fallback_pause_seconds
+
+
 def test_a_whole_command_waits_for_its_check_without_the_bias() -> None:
     judge = PauseJudge(COMMANDS, ENDPOINT, FakeVoice(COMPLETE_VOICE))  # type: ignore[arg-type]
     at = progress(2.0, 0.352)

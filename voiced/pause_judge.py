@@ -82,8 +82,7 @@ class PauseJudge:
         # A whole command ends sooner once its decoding without the bias agrees.
         command = False
         if words is Judgement.COMPLETE and speculation is not None and speculation.complete_command:
-            command = True
-            words = self._checked_words(speculation)
+            command, words = self._checked_words(speculation)
         if not ends_turn(pause_s, self._probability, words, self.config, command):
             return False
         log.info(
@@ -125,11 +124,15 @@ class PauseJudge:
         return judge_words(recognized.transcript, speculation.complete_command)
 
     @staticmethod
-    def _checked_words(speculation: Speculation) -> Judgement | None:
-        """A whole command's words, once the heard check has decoded its audio again
-        without the command bias (during the pause, to act on it): a decoding that ends on
-        a dangling word says the sentence goes on. None while the check may still come."""
+    def _checked_words(speculation: Speculation) -> tuple[bool, Judgement | None]:
+        """Whether a whole command's words were heard so without the command bias too
+        (the heard check decodes its audio again during the pause, to act on it), and what
+        they say then: a decoding that ends on a dangling word says the sentence goes on.
+        Words None while the check may still come; a command the check does not decode
+        again (one that only reads, or asks anyway) keeps the plain short pause."""
         if not speculation.checked.is_set():
-            return None
+            return True, None
         unbiased = [d.transcript for d in speculation.decode.decodings if not d.biased]
-        return judge_decodings(Judgement.COMPLETE, unbiased)
+        if not unbiased:
+            return False, Judgement.COMPLETE
+        return True, judge_decodings(Judgement.COMPLETE, unbiased)
