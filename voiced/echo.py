@@ -230,12 +230,14 @@ class EchoCanceller:
         """A heard chunk without the echo of what was played."""
         started = time.thread_time()
         played = self.reference.take(len(samples))
-        self._heard = np.concatenate([self._heard[len(samples) :], samples])
-        self._played = np.concatenate([self._played[len(samples) :], played])
         self._since_estimate += len(samples)
         if self._since_estimate >= seconds_to_samples(ESTIMATE_EVERY_SECONDS):
             self._since_estimate = 0
+            # On the audio held before this chunk: a new delay's filter learns from it and
+            # goes on with this chunk, each sample seen once in order.
             self._update_delay()
+        self._heard = np.concatenate([self._heard[len(samples) :], samples])
+        self._played = np.concatenate([self._played[len(samples) :], played])
         if self._played.any():
             # The reference as it was `delay` samples ago, lined up with what is heard now.
             end = len(self._played) - self.delay
