@@ -74,6 +74,18 @@ def test_words_that_differ_more_are_asked_about(unbiased_text: str) -> None:
     assert heard.decision == ASK
 
 
+def test_numbers_are_never_alike() -> None:
+    dim = ("HassLightSet", {"name": "kitchen_light", "brightness": 100})
+    heard = judge(
+        dim,
+        "Set the kitchen light to 300%.",
+        None,
+        biased_transcript="Set the kitchen light to 100%.",
+    )
+
+    assert heard.decision == ASK
+
+
 def test_a_sound_alike_word_with_another_meaning_is_asked_about() -> None:
     """Alike words do not override a decoding that means something else."""
     off = ("HassTurnOff", {"name": "kitchen_light"})

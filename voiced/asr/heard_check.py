@@ -111,6 +111,8 @@ def one_word_alike(biased: str, unbiased: str) -> tuple[str, str] | None:
     this, that = differ[0]
     if min(len(this), len(that)) < WORD_ALIKE_MIN_LETTERS:
         return None
+    if any(char.isdigit() for char in this + that):  # "100" and "300" are alike, not same
+        return None
     if difflib.SequenceMatcher(None, this, that).ratio() < WORD_ALIKE_RATIO:
         return None
     return this, that
