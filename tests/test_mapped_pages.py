@@ -124,3 +124,25 @@ def test_the_embedding_of_a_model_with_its_own_output_is_released_each_turn(
     memory.give_back_freed_memory()
     memory.give_back_freed_memory()
     assert released[2:] == [(start + 4096, start + 12288)] * 2
+
+
+def test_a_model_file_gone_while_running_never_ends_a_turn(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Moved or deleted while the daemon runs: its release at each turn's end finds it
+    unmapped, and no release may raise out of the turn's end."""
+    monkeypatch.setattr(memory, "_after_each_turn", {})
+    gone = tmp_path / "gone.gguf"
+    assert release_mapped_file(gone) == 0
+
+    def broken() -> None:
+        raise RuntimeError("cannot")
+
+    memory.release_after_each_turn("broken", broken)
+    memory.give_back_freed_memory()
+
+
+def test_a_header_that_cannot_be_read_leaves_the_pages(tmp_path: Path) -> None:
+    odd = tmp_path / "odd.gguf"
+    odd.write_bytes(b"GGUF" + bytes(8))
+    release_unread_pages(odd)  # no exception: the model llama.cpp loaded stays loaded
