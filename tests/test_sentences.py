@@ -42,7 +42,9 @@ def test_the_first_sentence_is_returned_with_its_last_token(first):
     assert splitter.feed(first) == [first]
 
 
-@pytest.mark.parametrize("text", ["It is 3.", "Dr.", "Born in the U.S.", "It is, e.g."])
+@pytest.mark.parametrize(
+    "text", ["It is 3.", "Dr.", "Born in the U.S.", "It is, e.g.", 'He said "Hi.']
+)
 def test_the_first_sentence_waits_after_numbers_initials_and_abbreviations(text):
     splitter = SentenceSplitter()
     assert splitter.feed(text) == []

@@ -74,8 +74,8 @@ class SentenceSplitter:
         """The first piece's end at the end of the text so far: the first audio starts a
         token sooner (a token is ~55 ms of the default model on two cores)."""
         match = _FIRST_END_NOW.search(self._pending)
-        if match is None:
-            return None
+        if match is None or self._pending.count('"') % 2:
+            return None  # an open quotation's closing mark may be the next token
         if match.group(1)[0] in ".!?":
             words = self._pending.split()
             if words[-1].lower() in _ABBREVIATIONS:
