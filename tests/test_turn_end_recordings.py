@@ -94,7 +94,7 @@ def test_a_complete_question_ends_at_the_short_pause(
     assert turn["speculation"] == "used", turn
     assert turn["transcript"] == "What is the capital of Germany?", turn
     # Ended at the short pause (in audio time), not at the fixed silence.
-    [ended] = [r.getMessage() for r in caplog.records if r.getMessage().startswith("turn ends")]
+    ended = ended_at(caplog)
     pause_s = float(re.search(r"after a ([0-9.]+) s pause", ended).group(1))  # type: ignore[union-attr]
     assert config.turn_end.short_pause_seconds <= pause_s < config.turn_end.fallback_pause_seconds
     assert "words complete" in ended, ended
