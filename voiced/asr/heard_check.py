@@ -14,6 +14,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from voiced.words import words
+
 NOT_CAUGHT = "Sorry, I didn't catch that."
 
 # What the check decided: act on the command, ask about it, or say it was not caught.
@@ -102,7 +104,7 @@ def names_alike(heard: str, names: Sequence[str]) -> bool:
 def one_word_alike(biased: str, unbiased: str) -> tuple[str, str] | None:
     """The (unbiased, biased) word when the two transcripts are the same words but one,
     and that one sounds alike; None otherwise."""
-    these, those = _words(unbiased), _words(biased)
+    these, those = words(unbiased), words(biased)
     if len(these) != len(those):
         return None
     differ = [(this, that) for this, that in zip(these, those, strict=True) if this != that]
@@ -116,10 +118,6 @@ def one_word_alike(biased: str, unbiased: str) -> tuple[str, str] | None:
     if difflib.SequenceMatcher(None, this, that).ratio() < WORD_ALIKE_RATIO:
         return None
     return this, that
-
-
-def _words(text: str) -> list[str]:
-    return re.findall(r"[\w']+", text.lower())
 
 
 def describe(slots: dict[str, Any]) -> str:

@@ -27,6 +27,7 @@ import numpy as np
 from voiced.asr import AsrError, Decoding, require_dir
 from voiced.asr_config import WhisperAsrConfig
 from voiced.audio import SAMPLE_RATE, int16_to_float32, seconds_to_samples
+from voiced.words import words as words_of
 
 log = logging.getLogger(__name__)
 
@@ -189,7 +190,7 @@ def repeats_itself(text: str) -> bool:
         return True
     # Without punctuation, as a loop cut at MAX_TOKENS_PER_SECOND ends: a run of words said
     # again at once ("turn on the light turn on the light").
-    words = re.findall(r"[\w']+", text.lower())
+    words = words_of(text)
     for length in range(MIN_REPEATED_WORDS, len(words) // 2 + 1):
         for start in range(len(words) - 2 * length + 1):
             if words[start : start + length] == words[start + length : start + 2 * length]:

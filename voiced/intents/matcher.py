@@ -15,6 +15,7 @@ from hassil import Intents, SlotList, TextSlotList, merge_dict, recognize_best
 from voiced.config import DeviceConfig
 from voiced.intents import OPENING_VERBS, IntentMatch, verbs_of
 from voiced.intents.registry import Registry
+from voiced.words import words as words_of
 
 log = logging.getLogger(__name__)
 
@@ -127,7 +128,7 @@ class IntentMatcher:
 
     def _correct_device_name(self, text: str) -> str | None:
         """Replace the phrase most like one configured device name, if only one is close."""
-        words = re.findall(r"[\w']+", text.lower())
+        words = words_of(text)
         best: tuple[float, str, str] | None = None
         scores: dict[str, float] = {}
         for size in range(1, MAX_NAME_WORDS + 1):
