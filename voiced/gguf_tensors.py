@@ -12,6 +12,7 @@ from voiced.errors import ModelError
 _SCALAR_SIZES = {0: 1, 1: 1, 2: 2, 3: 2, 4: 4, 5: 4, 6: 4, 7: 1, 10: 8, 11: 8, 12: 8}
 _STRING, _ARRAY, _UINT32 = 8, 9, 4
 DEFAULT_ALIGNMENT = 32
+GGUF_MAGIC = b"GGUF"
 
 
 def _read(file: BinaryIO, fmt: str) -> int:
@@ -47,7 +48,7 @@ def tensor_spans(path: Path) -> dict[str, tuple[int, int]]:
     """Each tensor's data as (start, end) byte offsets in the file; a tensor ends where the
     next begins (its alignment padding included), the last at the end of the file."""
     with path.open("rb") as file:
-        if file.read(4) != b"GGUF":
+        if file.read(4) != GGUF_MAGIC:
             raise ModelError(f"{path} is not a GGUF file")
         _version, tensors, keys = _read(file, "<I"), _read(file, "<Q"), _read(file, "<Q")
         alignment = DEFAULT_ALIGNMENT

@@ -19,6 +19,7 @@ from voiced import prompt_cache
 from voiced.cores import lower_this_thread, resolve_cpus
 from voiced.errors import ModelError
 from voiced.generation import Conversation, Generation
+from voiced.gguf_tensors import GGUF_MAGIC
 from voiced.health import Health
 from voiced.llama_answer import PROMPT_SLICE_TOKENS, LlamaAnswer
 from voiced.llm_config import LocalLlmConfig
@@ -28,7 +29,6 @@ from voiced.next_prompt import next_prompt_prefix
 
 log = logging.getLogger(__name__)
 
-GGUF_MAGIC = b"GGUF"
 
 
 def check_gguf(path: Path) -> None:
