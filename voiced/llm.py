@@ -30,7 +30,6 @@ from voiced.next_prompt import next_prompt_prefix
 log = logging.getLogger(__name__)
 
 
-
 def check_gguf(path: Path) -> None:
     if not path.is_file():
         raise ModelError(f"LLM model missing: {path}", fix="scripts/fetch-models")
