@@ -24,6 +24,11 @@ OVERFLOW_REPORT_SECONDS = 10.0
 # PortAudio hands audio over this often. A block as long as a chunk (80 ms) would hold
 # each chunk back until a block boundary: up to 80 ms more before the end of speech is heard.
 SECONDS_PER_BLOCK = 0.02
+# PortAudio's input buffer: sounddevice's default is its "high" latency.
+INPUT_LATENCY: str | float = "high"
+# The converter's quality (soxr): HQ holds back 6-40 ms of audio (about 23 ms on average,
+# 20 ms blocks at 44.1 kHz), LQ half that.
+RESAMPLE_QUALITY = "HQ"
 # How often the reader looks whether the stream has ended (an audio server gone, a device
 # unplugged: PortAudio ends the stream) while no audio comes.
 POLL_SECONDS = 0.1
@@ -60,13 +65,16 @@ class WavFileSource:
         self.waits_for_replies = not realtime
         # Set while chunks of each file are yielded, so turns can name their file.
         self.current: Path | None = None
+        # With realtime, the monotonic time the recording's clock started: sample i is due
+        # at started_at + i / SAMPLE_RATE, as a microphone that added nothing would hear it.
+        self.started_at: float | None = None
 
     @property
     def audio_seconds(self) -> float:
         return sum(len(samples) for _, samples in self.recordings) / SAMPLE_RATE
 
     def chunks(self) -> Generator[AudioChunk, None, None]:
-        start = time.monotonic()
+        start = self.started_at = time.monotonic()
         position = 0
         for path, chunk in self._pieces():
             self.current = path
@@ -124,7 +132,9 @@ class MicrophoneSource:
 
         frames = FrameBuffer(SAMPLES_PER_CHUNK)
         # A streaming resampler keeps its state across blocks: no clicks at block edges.
-        resampler = soxr.ResampleStream(native_rate, SAMPLE_RATE, 1, dtype="float32")
+        resampler = soxr.ResampleStream(
+            native_rate, SAMPLE_RATE, 1, dtype="float32", quality=RESAMPLE_QUALITY
+        )
         position = 0
         name = info["name"]
         try:
@@ -134,6 +144,7 @@ class MicrophoneSource:
                 samplerate=native_rate,
                 dtype="float32",
                 blocksize=int(native_rate * SECONDS_PER_BLOCK),
+                latency=INPUT_LATENCY,
                 callback=on_audio,
             )
         except sounddevice.PortAudioError as err:
