@@ -416,13 +416,16 @@ def live_voice_to_voice(
     defined
     as `voiced replay`'s latency_s; `answered_by`; and `input_overflows`, the blocks of
     input audio the daemon said it lost so far.
-    The conversation is not kept across turns (as the bench's replay turns), and the
-    device state goes to a scratch file."""
+    The conversation is not kept across turns and no follow-up window is open (as in the
+    bench's replay turns), and the device state goes to a scratch file."""
     settings: dict[str, Any] = {}
     if config_path is not None:
         settings = yaml.safe_load(config_path.read_text(encoding="utf-8")) or {}
     settings.setdefault("models_dir", str(ROOT / "models"))
     settings["llm"] = {**settings.get("llm", {}), "history_token_budget": 0}
+    # Every turn begins with the wake word and no follow-up window open from the answer
+    # before, as each replay turn of the bench does (a pipeline of its own).
+    settings["conversation"] = {**settings.get("conversation", {}), "follow_up_seconds": 0}
     server = PulseServer()
     settings["state_file"] = {"path": str(server.directory / "state.json")}
     room = LiveRoom(server, settings)
