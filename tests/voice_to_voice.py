@@ -31,7 +31,6 @@ from voiced.sinks import NullSink, PacedSink
 from voiced.sources import WavFileSource
 from voiced.tts import AudioSink
 from voiced.turn.ports import Engines
-from voiced.wavio import read_wav
 
 
 class SoundClock:
@@ -71,15 +70,22 @@ def last_loud_seconds(samples: np.ndarray) -> float:
 
 
 def paced_replay(
-    config: Config, models: Engines, path: Path
+    config: Config, models: Engines, path: Path, lead_samples: int = 0
 ) -> tuple[dict[str, Any], float | None]:
     """One recording of one command through `voiced replay --realtime`'s pipeline (as
     voiced.replay.replay builds it, with a sound clock before the paced sink): the turn's
     report, and the seconds from the recording's last loud sample to the reply's first
-    (None when nothing loud was said)."""
+    (None when nothing loud was said).
+
+    `lead_samples` of silence go first: a microphone's chunks fall anywhere in the speech,
+    a recording's always in the same place, and where they fall can change when the end
+    of turn comes (kitchen-light-on ended early in 4 of 8 places, 2026-12-05)."""
     if SAMPLE_RATE != MIC_RATE:
         raise ValueError("the recording's clock and the live path's differ")
     source = WavFileSource([path], realtime=True)
+    [(_path, samples)] = source.recordings
+    samples = np.concatenate([np.zeros(lead_samples, np.int16), samples])
+    source.recordings = [(path, samples)]
     sound = SoundClock(PacedSink(NullSink()))
     pipeline = Pipeline(config, models, sound)
     try:
@@ -90,7 +96,7 @@ def paced_replay(
         raise RuntimeError(f"{path}: {len(turns)} turns, not one")
     if source.started_at is None or sound.first_sound_at is None:
         return turns[0].to_json(), None
-    speech_end_at = source.started_at + last_loud_seconds(read_wav(path))
+    speech_end_at = source.started_at + last_loud_seconds(samples)
     return turns[0].to_json(), round(sound.first_sound_at - speech_end_at, 3)
 
 
