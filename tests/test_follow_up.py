@@ -155,3 +155,14 @@ def test_speech_turned_down_is_known_as_such_until_ignored() -> None:
     assert follow_up.rejected(report) and follow_up.rejected(report)
     assert follow_up.ignored(report)
     assert not follow_up.rejected(report)
+
+
+def test_only_the_report_turned_down_is_taken_for_it() -> None:
+    """A later report with the same fields is another turn, never ignored in its place."""
+    follow_up = FollowUp(ConversationConfig())
+    answered(follow_up, "The Nile.")
+    report = TurnReport("hey_jarvis", 0.0, transcript="Okay.")
+    assert not follow_up.accepts(report, [Heard("Okay.")])
+    twin = TurnReport("hey_jarvis", 0.0, transcript="Okay.")
+    assert not follow_up.rejected(twin) and not follow_up.ignored(twin)
+    assert follow_up.ignored(report)

@@ -55,7 +55,9 @@ class FollowUp:
         self.config = config
         self._window: float | None = None
         self._asked_question = False
-        self._ignored: set[int] = set()
+        # The report `accepts` turned down, until `ignored` is asked about it: one at a
+        # time, as turns are; held (not its id) so that no later report can pass for it.
+        self._rejected: TurnReport | None = None
 
     def answered(self, report: TurnReport) -> None:
         """A turn ended: does its reply open the window?"""
@@ -85,16 +87,17 @@ class FollowUp:
         if reason is None:
             return True
         log.info("heard after the answer, not a follow-up (%s): %r", reason, report.transcript)
-        self._ignored.add(id(report))
+        self._rejected = report
         return False
 
     def rejected(self, report: TurnReport) -> bool:
         """Whether `accepts` turned this report down (it stays so until `ignored`)."""
-        return id(report) in self._ignored
+        return report is self._rejected
 
     def ignored(self, report: TurnReport) -> bool:
-        if id(report) in self._ignored:
-            self._ignored.discard(id(report))
+        """Whether this report was turned down; it is forgotten once asked about."""
+        if report is self._rejected:
+            self._rejected = None
             return True
         return False
 

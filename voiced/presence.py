@@ -25,15 +25,15 @@ import re
 import threading
 import uuid
 from collections.abc import Callable
-from typing import Any
-
-import paho.mqtt.client as mqtt
+from typing import TYPE_CHECKING, Any
 
 from voiced import __version__
 from voiced.config import MqttConfig
-from voiced.devices.mqtt import connect_in_background, new_client
 from voiced.presence_thread import PresenceThread, Timers
 from voiced.report import TurnReport
+
+if TYPE_CHECKING:  # paho (and its TLS) is loaded only when the entities are on
+    import paho.mqtt.client as mqtt
 
 _log = logging.getLogger(__name__)
 
@@ -71,6 +71,8 @@ class Presence:
     def start(self, timeout_seconds: float) -> None:
         """Connect (paho retries a broker that is down) and wait, at most `timeout_seconds`,
         for the mute kept on the broker."""
+        from voiced.devices.mqtt import connect_in_background, new_client
+
         client = new_client(self._config, f"{self._config.client_id}-entities")
         # Sent by the broker when voiced dies: Home Assistant shows it unavailable.
         client.will_set(self._topic("availability"), OFFLINE, qos=1, retain=True)

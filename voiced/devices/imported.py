@@ -7,12 +7,14 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING
 
 from voiced.config import Config, DeviceConfig
 from voiced.device_settings import HomeAssistantDevice, MqttDevice
 from voiced.devices import BackendError
-from voiced.devices.ha_import import import_from_home_assistant
-from voiced.devices.mqtt_discovery import DiscoveryWatcher
+
+if TYPE_CHECKING:  # their clients (TLS, paho) are loaded only when an import is on
+    from voiced.devices.mqtt_discovery import DiscoveryWatcher
 
 _log = logging.getLogger(__name__)
 
@@ -40,6 +42,8 @@ class DeviceImports:
             return config
         imported: list[DeviceConfig] = []
         if config.homeassistant.import_devices:
+            from voiced.devices.ha_import import import_from_home_assistant
+
             try:
                 self._from_home_assistant = import_from_home_assistant(config)
             except BackendError as err:
@@ -53,6 +57,8 @@ class DeviceImports:
 
     def _discovered(self, config: Config) -> list[DeviceConfig]:
         if self._watcher is None or self._watched is None or self._watched.mqtt != config.mqtt:
+            from voiced.devices.mqtt_discovery import DiscoveryWatcher
+
             self.close()
             self._watcher = DiscoveryWatcher(config.mqtt, self._on_change, self._skip_node)
             self._watched = config
