@@ -46,6 +46,8 @@ LEAD_IN_SECONDS = 0.1
 # The daemon's log line that ends a turn, with its own latency figure (the same as
 # `voiced replay`'s latency_s: from the end of speech as received to the first audio).
 ANSWERED = r"turn \d+ answered by (\w+), first audio after ([0-9.]+) s"
+# The daemon's count of lost input audio (voiced/sources.py), logged when it grows.
+OVERFLOWS = r"audio input overflows: (\d+) so far"
 
 
 # Run before a child's own command: the kernel kills the child when the thread that started
@@ -372,6 +374,11 @@ class LiveRoom:
     def log_text(self) -> str:
         return "".join(line for _, line in self.log)
 
+    def overflows(self) -> int:
+        """Blocks of input audio lost so far, as the daemon last logged them."""
+        counts = re.findall(OVERFLOWS, self.log_text())
+        return int(counts[-1]) if counts else 0
+
     def reply_onset(self, after: float, timeout_seconds: float) -> float:
         """When the speaker first sounded after `after` (waits for it)."""
         if self.speaker is None:
@@ -403,16 +410,22 @@ def live_voice_to_voice(
 ) -> list[dict[str, Any]]:
     """Voice to voice on the live path: `voiced run` on a private PulseAudio, each recording
     played into its microphone `runs` times, one turn after another. Per turn:
-    `heard_s`, from the end of the speech played to the first sound of the reply recorded
-    from the speaker (what a person waits); `logged_s`, the daemon's own figure, defined
-    as `voiced replay`'s latency_s, so the two paths compare; and `answered_by`.
-    The conversation is not kept across turns (as the bench's replay turns), and the
-    device state goes to a scratch file."""
+    `heard_s`, from the last loud sample of the speech played to the first loud sample of
+    the reply recorded from the speaker (what a person waits; tests/voice_to_voice.py
+    measures the same on `voiced replay --realtime`); `logged_s`, the daemon's own figure,
+    defined
+    as `voiced replay`'s latency_s; `answered_by`; and `input_overflows`, the blocks of
+    input audio the daemon said it lost so far.
+    The conversation is not kept across turns and no follow-up window is open (as in the
+    bench's replay turns), and the device state goes to a scratch file."""
     settings: dict[str, Any] = {}
     if config_path is not None:
         settings = yaml.safe_load(config_path.read_text(encoding="utf-8")) or {}
     settings.setdefault("models_dir", str(ROOT / "models"))
     settings["llm"] = {**settings.get("llm", {}), "history_token_budget": 0}
+    # Every turn begins with the wake word and no follow-up window open from the answer
+    # before, as each replay turn of the bench does (a pipeline of its own).
+    settings["conversation"] = {**settings.get("conversation", {}), "follow_up_seconds": 0}
     server = PulseServer()
     settings["state_file"] = {"path": str(server.directory / "state.json")}
     room = LiveRoom(server, settings)
@@ -433,6 +446,7 @@ def live_voice_to_voice(
                         "heard_s": round(onset - speech_end, 3),
                         "logged_s": float(answered.group(2)),
                         "answered_by": answered.group(1),
+                        "input_overflows": room.overflows(),
                     }
                 )
     finally:

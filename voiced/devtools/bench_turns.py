@@ -12,7 +12,6 @@ from typing import Any
 from voiced.config import Config
 from voiced.listener import HeardCommand, Listener
 from voiced.models import Models
-from voiced.replay import replay
 from voiced.sources import WavFileSource
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -57,16 +56,21 @@ def heard_command(
     return last
 
 
-def voiced_turn(config: Config, models: Models, path: Path) -> dict[str, Any]:
+def voiced_turn(
+    config: Config, models: Models, path: Path, lead_samples: int = 0
+) -> dict[str, Any]:
+    from tests.voice_to_voice import paced_replay
+
     models.llm.conversation.exchanges.clear()  # every run the same question, no history
-    source = WavFileSource([path], realtime=True)
-    [turn] = replay(config, models, source)["turns"]
+    turn, heard = paced_replay(config, models, path, lead_samples)
     timings = turn["timings"]
     transcript_to_audio = None
     if timings.get("tts_first_audio_s") is not None:
         transcript_to_audio = timings["tts_first_audio_s"] - timings["asr_final_s"]
     return {
         "voice_to_voice_s": turn["latency_s"],
+        # From the last loud sample to the reply's first, as the live path measures it.
+        "heard_s": heard,
         "after_endpoint_s": turn["after_endpoint_s"],
         "speculation_used": turn["speculation"] == "used",
         "speculations_discarded": turn["speculations_discarded"],
