@@ -196,8 +196,8 @@ def test_one_speculation_at_a_time_discarded_when_speech_resumes() -> None:
         repeatable_config().endpoint, run=lambda speculation: started.append(speculation)
     )
 
-    assert speculator.update(progress(1.0, pause_s=0.1)) is None  # too short a pause
-    first = speculator.update(progress(1.0, pause_s=0.2))
+    assert speculator.update(progress(1.0, pause_s=0.06)) is None  # too short a pause
+    first = speculator.update(progress(1.0, pause_s=0.09))
     assert first is not None
     assert speculator.update(progress(1.0, pause_s=0.3)) is None  # one in flight
     assert speculator.update(progress(1.4, pause_s=0.0)) is None  # speech again

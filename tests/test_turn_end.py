@@ -387,10 +387,10 @@ def test_speech_resuming_before_the_command_pause_discards_the_judgement() -> No
 
 
 def test_the_voice_may_be_asked_beside_the_decoding() -> None:
-    """With voice_waits_for_words off the voice is asked once the pause reaches
-    voice_after_seconds, before the words are known; the turn still waits for them."""
+    """With voice_waits_for_words off (the default) the voice is asked once the pause
+    reaches voice_after_seconds, before the words are known; the turn still waits for them."""
     voice = FakeVoice(COMPLETE_VOICE)
-    early = TurnEndConfig(voice_waits_for_words=False)
+    early = TurnEndConfig()
     judge = PauseJudge(early, ENDPOINT, voice)  # type: ignore[arg-type]
     at = progress(2.0, 0.224)
     decoding = speculation_on(at, None)
@@ -406,8 +406,9 @@ def test_the_voice_may_be_asked_beside_the_decoding() -> None:
     assert walk(dangling, 2.0, "Turn off the kitchen light and", 3.0) == pytest.approx(
         early.long_pause_seconds, abs=0.04
     )
-    # By default the voice waits for the words.
+    # Told to, the voice waits for the words.
     waiting = FakeVoice(COMPLETE_VOICE)
-    default = PauseJudge(TurnEndConfig(), ENDPOINT, waiting)  # type: ignore[arg-type]
-    assert not default.ends(at, speculation_on(at, None), audio)
+    patient = TurnEndConfig(voice_waits_for_words=True)
+    judge = PauseJudge(patient, ENDPOINT, waiting)  # type: ignore[arg-type]
+    assert not judge.ends(at, speculation_on(at, None), audio)
     assert waiting.calls == 0
