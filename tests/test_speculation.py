@@ -5,6 +5,8 @@ asserted is the structure (what was discarded, used, ended early), never a wall-
 
 from __future__ import annotations
 
+import threading
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -12,7 +14,7 @@ from typing import Any
 import pytest
 
 from tests.helpers import recording, repeatable_config, saved_devices
-from voiced.config import Config
+from voiced.config import Config, EndpointConfig
 from voiced.listener import CaptureProgress
 from voiced.messages import WakeDetected
 from voiced.models import Models
@@ -194,13 +196,13 @@ def test_one_speculation_at_a_time_discarded_when_speech_resumes() -> None:
         repeatable_config().endpoint, run=lambda speculation: started.append(speculation)
     )
 
-    assert speculator.update(progress(1.0, pause_s=0.1)) is None  # too short a pause
-    first = speculator.update(progress(1.0, pause_s=0.2))
+    assert speculator.update(progress(1.0, pause_s=0.06)) is None  # too short a pause
+    first = speculator.update(progress(1.0, pause_s=0.09))
     assert first is not None
     assert speculator.update(progress(1.0, pause_s=0.3)) is None  # one in flight
     assert speculator.update(progress(1.4, pause_s=0.0)) is None  # speech again
     assert first.discarded
-    assert first.done.wait(5)  # none starts while the worker is still on the last one
+    assert first.done.wait(5)
     second = speculator.update(progress(1.4, pause_s=0.25))
     assert second is not None and second is not first
 
@@ -208,4 +210,34 @@ def test_one_speculation_at_a_time_discarded_when_speech_resumes() -> None:
     assert speculator.take(speech_end_at_s=5.0) == Taken(None, 0)
     # A long command is not speculated on.
     assert speculator.update(progress(9.0, pause_s=0.3, length_s=9.0)) is None
+    speculator.close()
+
+
+def test_a_pause_after_a_discarded_guess_is_queued_at_once_and_a_stale_one_never_runs() -> None:
+    """The worker still decodes a guess that speech has discarded: the next pause's is
+    queued behind it at once, and one discarded while queued is never worked on."""
+    release = threading.Event()
+    ran: list[Speculation] = []
+
+    def run(speculation: Speculation) -> None:
+        ran.append(speculation)
+        release.wait(10)
+
+    speculator = start_speculator(EndpointConfig(speculate_after_seconds=0.2), run)
+    first = speculator.update(progress(1.0, pause_s=0.2))
+    assert first is not None
+    deadline = time.monotonic() + 10
+    while not ran and time.monotonic() < deadline:  # the worker has taken it
+        time.sleep(0.01)
+    assert ran == [first]
+    assert speculator.update(progress(1.4, pause_s=0.0)) is None  # speech again
+    second = speculator.update(progress(1.4, pause_s=0.2))
+    assert second is not None and first.discarded and not first.done.is_set()
+    assert speculator.update(progress(1.8, pause_s=0.0)) is None  # and again
+    third = speculator.update(progress(1.8, pause_s=0.2))
+    assert third is not None and second.discarded
+    release.set()
+    assert third.done.wait(10) and second.done.is_set()
+    assert ran == [first, third]
+    assert speculator.take(speech_end_at_s=1.0 + 1.8) == Taken(third, 2)
     speculator.close()

@@ -384,3 +384,31 @@ def test_speech_resuming_before_the_command_pause_discards_the_judgement() -> No
     unsure = speculation_on(second, "Turn on the kitchen light. No.")
     assert not judge.ends(second, unsure, audio)
     assert voice.calls == 2
+
+
+def test_the_voice_may_be_asked_beside_the_decoding() -> None:
+    """With voice_waits_for_words off (the default) the voice is asked once the pause
+    reaches voice_after_seconds, before the words are known; the turn still waits for them."""
+    voice = FakeVoice(COMPLETE_VOICE)
+    early = TurnEndConfig()
+    judge = PauseJudge(early, ENDPOINT, voice)  # type: ignore[arg-type]
+    at = progress(2.0, 0.224)
+    decoding = speculation_on(at, None)
+    assert not judge.ends(at, decoding, audio)
+    assert voice.calls == 1
+    later = progress(2.0, 0.416)
+    assert not judge.ends(later, decoding, audio)  # the words are not known yet
+    decoding.settle(Recognized("What time is it?", woke=False, match=None, at=1.0), None)
+    assert judge.ends(later, decoding, audio)
+    assert voice.calls == 1
+    # Words that dangle hold it open, whatever the voice said before them.
+    dangling = PauseJudge(early, ENDPOINT, FakeVoice(COMPLETE_VOICE))  # type: ignore[arg-type]
+    assert walk(dangling, 2.0, "Turn off the kitchen light and", 3.0) == pytest.approx(
+        early.long_pause_seconds, abs=0.04
+    )
+    # Told to, the voice waits for the words.
+    waiting = FakeVoice(COMPLETE_VOICE)
+    patient = TurnEndConfig(voice_waits_for_words=True)
+    judge = PauseJudge(patient, ENDPOINT, waiting)  # type: ignore[arg-type]
+    assert not judge.ends(at, speculation_on(at, None), audio)
+    assert waiting.calls == 0

@@ -3,7 +3,10 @@ when speech goes on, and a complete command ended early."""
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
+
+import pytest
 
 from tests.fakes import (
     FakeEngines,
@@ -116,3 +119,43 @@ def test_a_complete_question_is_ended_early_by_the_words(tmp_path: Path) -> None
     assert turn.ended_early
     assert turn.speculation == "used"
     assert turn.response == "Because of the air."
+
+
+def test_a_guess_at_a_short_pause_is_discarded_when_speech_goes_on(tmp_path: Path) -> None:
+    """Recognition begun 0.1 s into a pause, well before the turn could end there: speech
+    resuming discards it, and only the whole command acts, once."""
+    config = fake_config(tmp_path, endpoint={"speculate_after_seconds": 0.1})
+    engines = FakeEngines(recognizer=FakeRecognizer(["Turn on the kitchen light."]))
+    script = [*wake(), *speech(0.5), *silence(0.16), *speech(0.4), *silence(1.0)]
+
+    [turn] = run(config, engines, script)
+
+    assert turn.speculations_discarded == 1
+    assert turn.speculation == "used"
+    assert turn.speech_end_at_s > 1.0  # the whole command, not the part before the pause
+    assert turn.response == "Turned on the kitchen light."
+    assert engines.tts.synthesized.count(("Turned on the kitchen light.", True)) >= 1
+    assert saved_devices(config.state_file.path)["kitchen_light"]["on"] is True
+
+
+class FinishedVoice:
+    """Smart Turn's stand-in: the speaker has finished, at every pause."""
+
+    def probability(self, samples: object) -> float:
+        return 0.9
+
+
+def test_a_whole_command_that_only_reads_ends_at_the_command_pause(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """ "What time is it?" changes nothing, so no check decodes it again; it is decoded
+    without the bias during the pause all the same, for the end of turn."""
+    caplog.set_level(logging.INFO, logger="voiced.pause_judge")
+    engines = FakeEngines(recognizer=FakeRecognizer(["What time is it?"]))
+    engines.smart_turn = FinishedVoice()  # type: ignore[assignment]
+
+    [turn] = run(fake_config(tmp_path), engines, command(then_silence=1.0))
+
+    assert turn.answered_by == "intent" and turn.ended_early
+    assert [decoding["biased"] for decoding in turn.decodes] == [True, False]
+    assert "(a whole command)" in caplog.text

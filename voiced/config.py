@@ -113,8 +113,9 @@ class EndpointConfig(Section):
     start_timeout_seconds: Annotated[float, Field(gt=0, le=30)] = 4.0
     max_command_seconds: Annotated[float, Field(gt=0, le=60)] = 15.0
     # At a pause this long the command so far is recognised, and a question answered (held,
-    # unheard), while the rest of the silence is waited out; 0 turns speculation off.
-    speculate_after_seconds: Annotated[float, Field(ge=0, le=5)] = 0.2
+    # unheard), while the rest of the silence is waited out; 0 turns speculation off. At
+    # 0.08 it begins at the first 80 ms chunk of a pause (docs/endpoint.md).
+    speculate_after_seconds: Annotated[float, Field(ge=0, le=5)] = 0.08
     # Commands longer than this are not speculated on.
     speculate_max_seconds: Annotated[float, Field(gt=0, le=60)] = 8.0
     # A command recognised at a pause as a complete intent ends after this much silence

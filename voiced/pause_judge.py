@@ -66,9 +66,12 @@ class PauseJudge:
             return False
         words = self._words(progress, speculation)
         # The voice is asked once the words are known (its call would slow their decoding
-        # on a small machine), and never when they already say the sentence goes on.
+        # on a small machine) unless told not to wait, and never when they already say the
+        # sentence goes on.
         wanted = words is not Judgement.INCOMPLETE and (
-            words is not None or pause_s + 1e-9 >= self.config.fallback_pause_seconds
+            words is not None
+            or not self.config.voice_waits_for_words
+            or pause_s + 1e-9 >= self.config.fallback_pause_seconds
         )
         if wanted and not self._asked and self.smart_turn is not None:
             self._asked = True

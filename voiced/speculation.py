@@ -175,8 +175,6 @@ class Speculator:
         self.config = config
         self._run = run
         self._current: Speculation | None = None
-        # A discarded one the worker may still be decoding: none starts until it ends.
-        self._previous: Speculation | None = None
         self.discarded = 0
         self._queue: queue.Queue[Speculation | Stop] = queue.Queue()
         self.threads: list[threading.Thread] = []
@@ -203,8 +201,8 @@ class Speculator:
             return None
         if progress.length_s > self.config.speculate_max_seconds:
             return None
-        if self._previous is not None and not self._previous.done.is_set():
-            return None
+        # Queued at once, even behind a discarded one the worker is still decoding: the
+        # worker takes it the moment it is free, not at the next chunk after.
         speculation = Speculation(progress, progress.session.decoder())
         self._current = speculation
         self._queue.put(speculation)
@@ -238,7 +236,9 @@ class Speculator:
         """The speculation thread: one speculation after another."""
         while not isinstance(speculation := self._queue.get(), Stop):
             try:
-                self._run(speculation)
+                # Discarded while queued (speech went on): nothing of it is wanted.
+                if not speculation.discarded:
+                    self._run(speculation)
             except Exception:  # one failed speculation; the endpoint decodes it again
                 log.exception("speculation failed")
             finally:
@@ -248,5 +248,4 @@ class Speculator:
         current, self._current = self._current, None
         if current is not None:
             current.discard()
-            self._previous = current
             self.discarded += 1

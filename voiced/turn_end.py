@@ -53,6 +53,10 @@ class TurnEndConfig(BaseModel):
     # The voice is judged once per pause, after this much of it (the model was trained with
     # about 0.2 s of silence after the words).
     voice_after_seconds: Annotated[float, Field(gt=0, le=2)] = 0.2
+    # True: the voice is asked once the words are known (its call beside the decoding slows
+    # it on a small machine); False: as soon as the pause reaches voice_after_seconds, so
+    # that a slow decoding does not hold the voice back a chunk (docs/endpoint.md).
+    voice_waits_for_words: bool = False
 
     @model_validator(mode="after")
     def _ordered(self) -> TurnEndConfig:

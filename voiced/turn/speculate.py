@@ -85,7 +85,18 @@ class SpeculativeWork:
                 self.speaker.prepare(ahead.words)
             with self.health.busy("speculation", RECOGNITION_DEADLINE_SECONDS):
                 wake_word = speculation.progress.wake.wake_word
-                return self.checker.check(speculation.decode, match, wake_word, ahead)
+                heard = self.checker.check(speculation.decode, match, wake_word, ahead)
+                if heard is None:
+                    self.decode_for_turn_end(speculation)
+                return heard
         except Exception as err:  # unchecked is never acted on
             log.warning("preparing or checking the command failed: %s", err)
             return check_failed(err)
+
+    def decode_for_turn_end(self, speculation: Speculation) -> None:
+        """A whole command the check does not decode again (it only reads: "what time is
+        it?"): decoded without the bias all the same, for the end of turn, which ends a
+        whole command sooner when that decoding does not dangle (voiced/pause_judge.py).
+        Only the decoder runs again (the encoder's output is kept); None without a bias."""
+        if speculation.complete_command and self.checker.config.turn_end.enabled:
+            speculation.decode.without_bias()
