@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from tests.fakes import (
+    FakeDecoder,
     FakeEngines,
     FakeLlm,
     FakeRecognizer,
@@ -148,14 +149,47 @@ class FinishedVoice:
 def test_a_whole_command_that_only_reads_ends_at_the_command_pause(
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
-    """ "What time is it?" changes nothing, so no check decodes it again; it is decoded
-    without the bias during the pause all the same, for the end of turn."""
+    """ "What time is it?" changes nothing, so no check decodes it again; with a command
+    pause shorter than the short one it is decoded without the bias during the pause all
+    the same, for the end of turn."""
     caplog.set_level(logging.INFO, logger="voiced.pause_judge")
+    engines = FakeEngines(recognizer=FakeRecognizer(["What time is it?"]))
+    engines.smart_turn = FinishedVoice()  # type: ignore[assignment]
+    config = fake_config(tmp_path, turn_end={"command_pause_seconds": 0.32})
+
+    [turn] = run(config, engines, command(then_silence=1.0))
+
+    assert turn.answered_by == "intent" and turn.ended_early
+    assert [decoding["biased"] for decoding in turn.decodes] == [True, False]
+    assert "(a whole command)" in caplog.text
+
+
+def test_with_the_default_pauses_a_command_that_reads_is_decoded_once(tmp_path: Path) -> None:
+    """The default command pause is the short one: a second decoding would earn nothing."""
     engines = FakeEngines(recognizer=FakeRecognizer(["What time is it?"]))
     engines.smart_turn = FinishedVoice()  # type: ignore[assignment]
 
     [turn] = run(fake_config(tmp_path), engines, command(then_silence=1.0))
 
     assert turn.answered_by == "intent" and turn.ended_early
-    assert [decoding["biased"] for decoding in turn.decodes] == [True, False]
-    assert "(a whole command)" in caplog.text
+    assert [decoding["biased"] for decoding in turn.decodes] == [True]
+
+
+def test_a_failing_decoding_for_the_end_of_turn_never_fails_the_command(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The extra decoding is for the pause alone: when it fails, the time is still told."""
+
+    def fails(_decoder: FakeDecoder) -> str | None:
+        raise RuntimeError("the decoder broke")
+
+    monkeypatch.setattr(FakeDecoder, "without_bias", fails)
+    engines = FakeEngines(recognizer=FakeRecognizer(["What time is it?"]))
+    engines.smart_turn = FinishedVoice()  # type: ignore[assignment]
+    config = fake_config(tmp_path, turn_end={"command_pause_seconds": 0.32})
+
+    [turn] = run(config, engines, command(then_silence=1.0))
+
+    assert turn.answered_by == "intent" and turn.heard_check is None
+    assert turn.intent is not None and turn.intent["name"] == "HassGetCurrentTime"
+    assert "catch" not in turn.response

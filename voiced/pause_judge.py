@@ -65,9 +65,9 @@ class PauseJudge:
         if pause_s + 1e-9 < self.config.voice_after_seconds:
             return False
         words = self._words(progress, speculation)
-        # The voice is asked once the words are known (its call would slow their decoding
-        # on a small machine) unless told not to wait, and never when they already say the
-        # sentence goes on.
+        # The voice is asked at voice_after_seconds, beside the decoding (by default), or
+        # once the words are known (`voice_waits_for_words`: its call slows the decoding on
+        # a small machine); never when the words already say the sentence goes on.
         wanted = words is not Judgement.INCOMPLETE and (
             words is not None
             or not self.config.voice_waits_for_words
@@ -131,8 +131,9 @@ class PauseJudge:
         """Whether a whole command's words were heard so without the command bias too
         (the heard check decodes its audio again during the pause, to act on it), and what
         they say then: a decoding that ends on a dangling word says the sentence goes on.
-        Words None while the check may still come; a command the check does not decode
-        again (one that only reads, or asks anyway) keeps the plain short pause."""
+        Words None while the check may still come; a command decoded only once (the
+        check asks anyway, or it only reads and the command pause is not the shorter one,
+        voiced/turn/speculate.py) keeps the plain short pause."""
         if not speculation.checked.is_set():
             return True, None
         unbiased = [d.transcript for d in speculation.decode.decodings if not d.biased]

@@ -86,17 +86,29 @@ class SpeculativeWork:
             with self.health.busy("speculation", RECOGNITION_DEADLINE_SECONDS):
                 wake_word = speculation.progress.wake.wake_word
                 heard = self.checker.check(speculation.decode, match, wake_word, ahead)
-                if heard is None:
-                    self.decode_for_turn_end(speculation)
-                return heard
         except Exception as err:  # unchecked is never acted on
             log.warning("preparing or checking the command failed: %s", err)
             return check_failed(err)
+        if heard is None:
+            self.decode_for_turn_end(speculation)
+        return heard
 
     def decode_for_turn_end(self, speculation: Speculation) -> None:
         """A whole command the check does not decode again (it only reads: "what time is
-        it?"): decoded without the bias all the same, for the end of turn, which ends a
-        whole command sooner when that decoding does not dangle (voiced/pause_judge.py).
-        Only the decoder runs again (the encoder's output is kept); None without a bias."""
-        if speculation.complete_command and self.checker.config.turn_end.enabled:
-            speculation.decode.without_bias()
+        it?"): decoded without the bias all the same when the command pause is shorter than
+        the short one, which it earns when that decoding does not dangle
+        (voiced/pause_judge.py). Only the decoder runs again (the encoder's output is kept).
+        A failure here costs the command its shorter pause, never its answer."""
+        turn_end = self.checker.config.turn_end
+        if (
+            not speculation.complete_command
+            or speculation.discarded
+            or not turn_end.enabled
+            or turn_end.command_pause_seconds >= turn_end.short_pause_seconds
+        ):
+            return
+        try:
+            with self.health.busy("speculation", RECOGNITION_DEADLINE_SECONDS):
+                speculation.decode.without_bias()
+        except Exception as err:  # the end of turn keeps the short pause
+            log.warning("decoding the command again for the end of turn failed: %s", err)
