@@ -36,7 +36,7 @@ STARTUP_TIMEOUT_SECONDS = 120.0
 TURN_TIMEOUT_SECONDS = 40.0
 LIVE_LATENCY_LIMIT_SECONDS = 15.0
 # What capture and playback through the audio server may add to the daemon's own figure
-# (from the end of speech as it received it to the first audio it wrote): 10 ms blocks,
+# (from the end of speech as it received it to the first audio it wrote): 20 ms blocks,
 # the server's buffers, the 80 ms chunk that holds the end of speech, and a backlog of the
 # listening path on a busy machine (measured: 0.06-0.39 s, median 0.15 s).
 AUDIO_PATH_LIMIT_SECONDS = 0.6

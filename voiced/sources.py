@@ -23,17 +23,17 @@ log = logging.getLogger(__name__)
 OVERFLOW_REPORT_SECONDS = 10.0
 # PortAudio hands audio over this often. A block as long as a chunk (80 ms) would hold
 # each chunk back until a block boundary: up to 80 ms more before the end of speech is heard.
-SECONDS_PER_BLOCK = 0.01
-# PortAudio's input buffer: its "low" latency (sounddevice's default is "high").
-INPUT_LATENCY: str | float = "low"
-# The converter's quality (soxr): HQ holds back about 23 ms of audio on average (6-40 ms,
-# 20 ms blocks at 44.1 kHz), LQ about 12 ms. LQ is flat to 6 kHz and 13 dB down at 7 kHz;
-# the wake word's features stop at 4 kHz.
-# Measured on PulseAudio (scripts/capture-delay, 2026-12-05, medians of 16-20 tones): the
-# chunk holding a sound came 21-28 ms after it filled with these settings, 42-49 ms with
-# 20 ms blocks, the high latency and HQ (the previous ones); 10 ms blocks and the low
-# latency alone, 30-38 ms. No input overflow in any run, with two busy processes beside.
-RESAMPLE_QUALITY = "LQ"
+SECONDS_PER_BLOCK = 0.02
+# PortAudio's input buffer (sounddevice's default, "high").
+INPUT_LATENCY: str | float = "high"
+# The converter's quality (soxr): HQ holds back about 23 ms of audio on average, LQ about
+# 12 ms, but LQ is 13 dB down at 7 kHz, where the recogniser hears fricatives.
+# Measured on PulseAudio only (scripts/capture-delay, 2026-12-05, medians of 16-20 tones):
+# the chunk holding a sound came 42-49 ms after it filled with these settings, 20-28 ms
+# with 10 ms blocks, the "low" latency and LQ. Not taken: a Pi's bare ALSA device at the
+# low latency leaves the Python callback a fraction of the headroom under a busy CPU, and
+# LQ's effect on recognition is unmeasured (docs/audio.md).
+RESAMPLE_QUALITY = "HQ"
 # How often the reader looks whether the stream has ended (an audio server gone, a device
 # unplugged: PortAudio ends the stream) while no audio comes.
 POLL_SECONDS = 0.1
