@@ -107,18 +107,13 @@ def make_pauses(wanted: Callable[[Path], bool]) -> None:
             "speech_end_seconds": speech_end_s(audio),
         }
 
-    for name, (after, before, rest) in PAUSED_SENTENCES.items():
-        for pause in PAUSE_SECONDS:
-            if wanted(folder / f"{name}-{pause}.wav"):
-                words = [trimmed(piper(before)), silence(pause), trimmed(piper(rest))]
-                audio = np.concatenate([*wake, *words, silence(1.5)])
-                keep(f"{name}-{pause}", audio, f"{before} {rest}", after, pause)
-    for name, (after, before, rest) in ESPEAK_PAUSED.items():
-        for pause in PAUSE_SECONDS:
-            if wanted(folder / f"{name}-{pause}.wav"):
-                words = [trimmed(espeak(before)), silence(pause), trimmed(espeak(rest))]
-                audio = np.concatenate([*wake, *words, silence(1.5)])
-                keep(f"{name}-{pause}", audio, f"{before} {rest}", after, pause)
+    for sentences, speak in ((PAUSED_SENTENCES, piper), (ESPEAK_PAUSED, espeak)):
+        for name, (after, before, rest) in sentences.items():
+            for pause in PAUSE_SECONDS:
+                if wanted(folder / f"{name}-{pause}.wav"):
+                    words = [trimmed(speak(before)), silence(pause), trimmed(speak(rest))]
+                    audio = np.concatenate([*wake, *words, silence(1.5)])
+                    keep(f"{name}-{pause}", audio, f"{before} {rest}", after, pause)
     for name, (after, clip, at_s, text) in HUMAN_PAUSED.items():
         for pause in PAUSE_SECONDS:
             if wanted(folder / f"{name}-{pause}.wav"):
