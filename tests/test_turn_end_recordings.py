@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 
 from tests.helpers import RECORDINGS, repeatable_config, saved_devices
+from voiced.audio import SAMPLE_RATE, SAMPLES_PER_CHUNK
 from voiced.config import Config
 from voiced.models import Models
 from voiced.replay import replay
@@ -132,7 +133,9 @@ def test_a_whole_command_ends_at_the_command_pause(
     ended = ended_at(caplog)
     assert "(a whole command)" in ended, ended
     pause_s = float(re.search(r"after a ([0-9.]+) s pause", ended).group(1))  # type: ignore[union-attr]
-    assert config.turn_end.command_pause_seconds <= pause_s < config.turn_end.short_pause_seconds
+    # Ended on the first chunk at or after the command pause.
+    command_pause_s = config.turn_end.command_pause_seconds
+    assert command_pause_s <= pause_s < command_pause_s + SAMPLES_PER_CHUNK / SAMPLE_RATE
     devices = saved_devices(config.state_file.path)
     assert {device for device, state in devices.items() if state["on"]} == {"bedroom_lamp"}
 
