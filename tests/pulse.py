@@ -46,6 +46,9 @@ LEAD_IN_SECONDS = 0.1
 # The daemon's log line that ends a turn, with its own latency figure (the same as
 # `voiced replay`'s latency_s: from the end of speech as received to the first audio).
 ANSWERED = r"turn \d+ answered by (\w+), first audio after ([0-9.]+) s"
+# The daemon's log line of what a turn heard: the transcript as Python writes it, in
+# double quotes when it holds an apostrophe ("What's the time?").
+HEARD = r"turn (?P<turn>\d+) heard: (?P<quote>['\"])(?P<text>.*)(?P=quote)"
 # The daemon's count of lost input audio (voiced/sources.py), logged when it grows.
 OVERFLOWS = r"audio input overflows: (\d+) so far"
 

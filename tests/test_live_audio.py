@@ -24,7 +24,15 @@ from tests.helpers import (
     saved_devices,
     words,
 )
-from tests.pulse import ANSWERED, PULSEAUDIO, SPEAKER_RATE, SPEAKER_SINK, LiveRoom, PulseServer
+from tests.pulse import (
+    ANSWERED,
+    HEARD,
+    PULSEAUDIO,
+    SPEAKER_RATE,
+    SPEAKER_SINK,
+    LiveRoom,
+    PulseServer,
+)
 from tests.test_service import NotifySocket
 from voiced.asr import Recognizer, load_recognizer
 from voiced.wavio import to_heard_format
@@ -127,7 +135,7 @@ def test_a_question_is_answered_aloud(room: Room) -> None:
     speech_end = room.say_recording("ask-capital")
     onset = room.reply_onset(speech_end, TURN_TIMEOUT_SECONDS)
     answered = room.wait_for_log(ANSWERED, started, TURN_TIMEOUT_SECONDS)
-    heard = room.wait_for_log(r"turn \d+ heard: '(.*)'", started, 1).group(1)
+    heard = room.wait_for_log(HEARD, started, 1).group("text")
     said = room.transcribe(room.reply(speech_end))
 
     assert {"capital", "france"} <= words(heard)

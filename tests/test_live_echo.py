@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 
 from tests.helpers import MODELS_DIR, TEST_LLM_MODEL, recording
-from tests.pulse import MIC_RATE, MIC_SINK, PULSEAUDIO, SPEAKER_SINK, LiveRoom, PulseServer
+from tests.pulse import HEARD, MIC_RATE, MIC_SINK, PULSEAUDIO, SPEAKER_SINK, LiveRoom, PulseServer
 from voiced.wavio import WavWriter, read_wav
 
 pytestmark = pytest.mark.slow
@@ -83,7 +83,7 @@ def test_the_wake_word_is_heard_over_the_echo_of_a_story(room: LiveRoom) -> None
     # checked: after a playback underrun (frequent on a busy machine) the echo is shifted
     # against its reference until the delay is found again, and what is left of the story
     # under the command garbles it now and then ("He was the time is it?").
-    command = room.wait_for_log(r"turn (\d+) heard: '(.*)'", barge_in_at, TURN_TIMEOUT_SECONDS)
-    print(f"echo delay found: {delay.group(1)} s; the command heard as {command.group(2)!r}")
-    assert int(command.group(1)) == 2
+    command = room.wait_for_log(HEARD, barge_in_at, TURN_TIMEOUT_SECONDS)
+    print(f"echo delay found: {delay.group(1)} s; the command heard as {command['text']!r}")
+    assert int(command["turn"]) == 2
     assert len(wakes_since(room, started)) == 2, room.log_text()
