@@ -26,7 +26,7 @@ import numpy as np
 from tests.pulse import MIC_RATE, speech_spans
 from voiced.audio import SAMPLE_RATE
 from voiced.config import Config
-from voiced.pipeline import Pipeline
+from voiced.replay import replay_turns
 from voiced.sinks import NullSink, PacedSink
 from voiced.sources import WavFileSource
 from voiced.tts import AudioSink
@@ -72,8 +72,8 @@ def last_loud_seconds(samples: np.ndarray) -> float:
 def paced_replay(
     config: Config, models: Engines, path: Path, lead_samples: int = 0
 ) -> tuple[dict[str, Any], float | None]:
-    """One recording of one command through `voiced replay --realtime`'s pipeline (as
-    voiced.replay.replay builds it, with a sound clock before the paced sink): the turn's
+    """One recording of one command through `voiced replay --realtime`'s pipeline (with a
+    sound clock before the paced sink): the turn's
     report, and the seconds from the recording's last loud sample to the reply's first
     (None when nothing loud was said).
 
@@ -87,11 +87,7 @@ def paced_replay(
     samples = np.concatenate([np.zeros(lead_samples, np.int16), samples])
     source.recordings = [(path, samples)]
     sound = SoundClock(PacedSink(NullSink()))
-    pipeline = Pipeline(config, models, sound)
-    try:
-        turns = pipeline.run(source, input_name=lambda: str(path))
-    finally:
-        pipeline.close()
+    turns = replay_turns(config, models, source, sound)
     if len(turns) != 1:
         raise RuntimeError(f"{path}: {len(turns)} turns, not one")
     if source.started_at is None or sound.first_sound_at is None:

@@ -15,10 +15,11 @@ from voiced.listener import HeardCommand
 from voiced.messages import WakeDetected
 from voiced.models import Models
 from voiced.pipeline import Pipeline
-from voiced.report import replay_report
+from voiced.report import TurnReport, replay_report
 from voiced.sinks import NullSink, PacedSink, WavSink
 from voiced.sources import WavFileSource
 from voiced.tts import AudioSink
+from voiced.turn.ports import Engines
 
 
 def replay(
@@ -30,15 +31,22 @@ def replay(
     """Play the source's recordings back to back into the pipeline; return the report."""
     written = WavSink(out) if out else NullSink()
     sink: AudioSink = PacedSink(written) if source.realtime else written
+    turns = replay_turns(config, models, source, sink)
+    inputs = [str(path) for path, _samples in source.recordings]
+    return replay_report(inputs, source.audio_seconds, turns)
+
+
+def replay_turns(
+    config: Config, models: Engines, source: WavFileSource, sink: AudioSink
+) -> list[TurnReport]:
+    """The turns of the source's recordings through a pipeline speaking to `sink`."""
     pipeline = Pipeline(config, models, sink)
     try:
-        turns = pipeline.run(
+        return pipeline.run(
             source, input_name=lambda: str(source.current) if source.current else None
         )
     finally:
         pipeline.close()
-    inputs = [str(path) for path, _samples in source.recordings]
-    return replay_report(inputs, source.audio_seconds, turns)
 
 
 class TypedDecoder:
