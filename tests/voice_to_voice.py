@@ -15,7 +15,6 @@ kept beside these figures, never mixed with them.
 
 from __future__ import annotations
 
-import statistics
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -26,6 +25,7 @@ import numpy as np
 from tests.pulse import MIC_RATE, speech_spans
 from voiced.audio import SAMPLE_RATE
 from voiced.config import Config
+from voiced.devtools.bench_turns import median
 from voiced.replay import replay_turns
 from voiced.sinks import NullSink, PacedSink
 from voiced.sources import WavFileSource
@@ -96,11 +96,6 @@ def paced_replay(
     return turns[0].to_json(), round(sound.first_sound_at - speech_end_at, 3)
 
 
-def _median(values: list[float | None]) -> float | None:
-    known = [value for value in values if value is not None]
-    return round(statistics.median(known), 3) if known else None
-
-
 def _minus(a: float | None, b: float | None) -> float | None:
     return None if a is None or b is None else round(a - b, 3)
 
@@ -118,10 +113,10 @@ def live_beside_replay(
     for name in names:
         live = [turn for turn in live_turns if turn["recording"] == Path(name).name]
         replayed = replay_turns.get(name, [])
-        heard = _median([turn["heard_s"] for turn in live])
-        replay_heard = _median([turn.get("heard_s") for turn in replayed])
-        logged = _median([turn["logged_s"] for turn in live])
-        latency = _median([turn["voice_to_voice_s"] for turn in replayed])
+        heard = median([turn["heard_s"] for turn in live])
+        replay_heard = median([turn.get("heard_s") for turn in replayed])
+        logged = median([turn["logged_s"] for turn in live])
+        latency = median([turn["voice_to_voice_s"] for turn in replayed])
         compared[name] = {
             "live_heard_s": heard,
             "replay_heard_s": replay_heard,

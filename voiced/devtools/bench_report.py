@@ -27,7 +27,7 @@ def summarise(
         turns = [turn for name in names for turn in runs[name]]
 
         def med(key: str) -> float | None:
-            return median([turn.get(key) for turn in turns])  # type: ignore[misc]
+            return median([turn.get(key) for turn in turns])
 
         summary: dict[str, Any] = {
             "voice_to_voice_s": med("voice_to_voice_s"),
@@ -84,8 +84,8 @@ def summarise(
         )
         return summary
 
-    voiced_tps = median([speed[0] for speed in speeds])  # type: ignore[misc]
-    raw_tps = median([speed[1] for speed in speeds])  # type: ignore[misc]
+    voiced_tps = median([speed[0] for speed in speeds])
+    raw_tps = median([speed[1] for speed in speeds])
     return {
         "runs": args.runs,
         # The configured LLM (the default: Qwen2.5-Coder-0.5B), for voiced and the naive

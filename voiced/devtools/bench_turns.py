@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import statistics
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -25,9 +26,9 @@ PAUSE_TURNS = ["pause-corrected-command", "pause-mid-command", "pause-mid-questi
 LONG_ANSWER = "Tell me a long story about a dragon who lives in a lighthouse."
 
 
-def median(values: list[float]) -> float | None:
-    values = [value for value in values if value is not None]
-    return round(statistics.median(values), 3) if values else None
+def median(values: Sequence[float | None]) -> float | None:
+    known = [value for value in values if value is not None]
+    return round(statistics.median(known), 3) if known else None
 
 
 def ratio(numerator: float | None, denominator: float | None) -> float | None:
