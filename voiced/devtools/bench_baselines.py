@@ -1,9 +1,11 @@
 """What scripts/bench compares voiced with: the naive pipeline (the same models chained in
 sequence, with voiced's recogniser and with Whisper's stock 30 s window) and the compute
-bound (raw llama-cpp-python from the transcript to the first clause, plus Piper on it)."""
+bound (raw llama-cpp-python from the transcript to the first clause of voiced's reply, plus
+Piper on it)."""
 
 from __future__ import annotations
 
+import codecs
 import time
 from typing import Any
 
@@ -98,6 +100,24 @@ class Raw:
             stream=True,
         )
 
+    def first_clause_as(self, question: str, reply: str, splitter: SentenceSplitter) -> str:
+        """Generate `reply` as `answer_as` does, up to its first clause as voiced splits
+        it, and return that clause: the compute bound times voiced's own answer, not one
+        sampled afresh (SmolLM2 says "The capital of France is Paris." to one and loops on
+        "la France, la France, ..." for 96 tokens to the other)."""
+        llama = self.llama
+        prompt = self.template.tokens(self.messages(question))
+        kept = min(common_prefix(llama.input_ids[: llama.n_tokens], prompt), len(prompt) - 1)  # type: ignore[arg-type]
+        llama.n_tokens = kept
+        llama.eval(prompt[kept:])
+        decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
+        for token in llama.tokenize(reply.encode("utf-8"), add_bos=False):
+            pieces = splitter.feed(decoder.decode(llama.detokenize([token])))
+            if pieces:
+                return pieces[0]
+            llama.eval([token])  # its logits would choose the next token
+        return " ".join(splitter.flush())
+
 
 def naive_turn(
     config: Config,
@@ -139,19 +159,13 @@ def naive_turn(
     }
 
 
-def bound_turn(config: Config, models: Models, raw: Raw, transcript: str) -> float:
-    """Raw llama-cpp-python from the transcript to the first clause, plus Piper on it."""
+def bound_turn(config: Config, models: Models, raw: Raw, transcript: str, reply: str) -> float:
+    """Raw llama-cpp-python from the transcript to the first clause of voiced's reply,
+    plus Piper on it."""
     raw.warm_system_prompt()
     splitter = SentenceSplitter(config.tts.first_clause_min_chars)
     started = time.monotonic()
-    clause = None
-    for chunk in raw.stream(transcript, config.llm.max_tokens):
-        pieces = splitter.feed(chunk["choices"][0]["text"])
-        if pieces:
-            clause = pieces[0]
-            break
-    if clause is None:
-        clause = " ".join(splitter.flush())
+    clause = raw.first_clause_as(transcript, reply, splitter)
     for _ in models.tts.synthesize(clause, cached=False):
         pass
     return time.monotonic() - started
