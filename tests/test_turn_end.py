@@ -119,9 +119,14 @@ def test_a_whole_command_ends_sooner_than_a_question() -> None:
     pause (here 0.32 s) instead of the short one (0.4 s); never longer than the short one."""
     policy = TurnEndConfig(command_pause_seconds=0.32)
     words = judge_words("Turn on the kitchen light.", complete_command=True)
-    assert not ends_turn(0.3, COMPLETE_VOICE, words, policy, command=True)
-    assert ends_turn(0.32, COMPLETE_VOICE, words, policy, command=True)
+    assert not ends_turn(0.3, COMPLETE_VOICE, words, policy, command=True, clean=True)
+    assert ends_turn(0.32, COMPLETE_VOICE, words, policy, command=True, clean=True)
     assert not ends_turn(0.32, COMPLETE_VOICE, words, policy)
+    # Heard otherwise without the bias, or the voice less sure: the short pause.
+    assert not ends_turn(0.32, COMPLETE_VOICE, words, policy, command=True)
+    assert ends_turn(0.4, COMPLETE_VOICE, words, policy, command=True)
+    assert not ends_turn(0.32, 0.8, words, policy, command=True, clean=True)
+    assert ends_turn(0.4, 0.8, words, policy, command=True, clean=True)
     # The voice doubting it holds it open as before.
     assert not ends_turn(1.0, INCOMPLETE_VOICE, words, policy, command=True)
     assert not ends_turn(0.2, COMPLETE_VOICE, words, POLICY, command=True)
@@ -487,7 +492,8 @@ def test_a_complete_command_whose_voice_doubts_at_first_still_ends_promptly() ->
         if judge.ends(at, speculation, lambda so_far=so_far: so_far):
             ended = pause
     assert ended is not None
-    assert policy.command_pause_seconds <= ended < policy.command_pause_seconds + 0.04
+    # The short pause: a second look never earns the command pause.
+    assert policy.short_pause_seconds <= ended < policy.short_pause_seconds + 0.04
     assert voice.calls == 2
     # Each look heard the pause as it was at its own length of silence.
     assert voice.lengths == [pytest.approx(2.2 * 16000, abs=2), pytest.approx(2.28 * 16000, abs=2)]
@@ -516,12 +522,16 @@ def test_the_dangling_and_heard_as_lightened_is_still_held_open() -> None:
 
 def test_the_correction_is_not_cut_at_its_inner_pause() -> None:
     """ "Turn on the kitchen light, ... no, the bedroom lamp.": the first half is a whole
-    command to every signal (the same words without the bias, the voice 0.41-0.90), and its
-    pause measures up to 0.36 s wherever the chunks fall: shorter than the command pause."""
+    command to every signal (the same words without the bias; the voice 0.41-0.79 at its
+    first judgement, up to 0.90 at its second), and its pause measures 0.27-0.39 s where the
+    chunks fall: the command pause needs a surer voice, the short pause is longer."""
     policy = TurnEndConfig()
     words = Judgement.COMPLETE
-    assert not ends_turn(0.36, 0.9, words, policy, command=True, clean=True)
-    assert not ends_turn(0.36, 0.41, words, policy, command=True, clean=True, again=0.7)
+    assert not ends_turn(0.39, 0.79, words, policy, command=True, clean=True)
+    assert not ends_turn(0.39, 0.41, words, policy, command=True, clean=True, again=0.9)
+    assert ends_turn(0.4, 0.79, words, policy, command=True, clean=True)
+    # The command pause is what a surer voice earns: shorter than that pause.
+    assert ends_turn(0.32, 0.95, words, policy, command=True, clean=True)
     # Whisper writing the comma holds it open whatever the voice says.
     judge = PauseJudge(policy, ENDPOINT, FakeVoice(0.9))  # type: ignore[arg-type]
     ended = walk_command(judge, 2.0, "Turn on the kitchen light,", 3.0)

@@ -4,7 +4,8 @@ fed (pause seconds, probability, words): testable with numbers, no audio needed.
 
 - Both say complete: end at a short pause (`short_pause_seconds`), about the gap people
   leave between turns; sooner (`command_pause_seconds`) when the words are a whole
-  home-control command and its decoding without the command bias agrees that they end.
+  home-control command, its decoding without the command bias says the same words ending
+  a sentence, and the voice is sure (`command_probability`).
 - Either says incomplete (the words: a dangling "and", "the", "um", a clause that waits
   for its main one, a trailing comma): keep listening, up to `long_pause_seconds`.
 - Otherwise (one says complete, the other cannot tell): the fixed silence,
@@ -44,13 +45,19 @@ class TurnEndConfig(BaseModel):
     # on tests/recordings (docs/endpoint.md): shorter cuts sentences that pause 0.4 s after
     # words that are complete to both ("What is the capital ... of Germany?").
     short_pause_seconds: Annotated[float, Field(gt=0, le=5)] = 0.4
-    # The same for a whole home-control command, heard complete with and without the
-    # command bias: a command needs no answer composed, so the pause is its whole delay.
-    # Tuned on tests/recordings with the 80 ms chunks falling in eight places
-    # (docs/endpoint.md): "Turn on the kitchen light, ... no, the bedroom lamp." pauses up
-    # to 0.36 s as the voice activity model measures it, so any value under 0.4 s acted
-    # on the first half in 5 of 8 places once recognition began at the pause's first chunk.
-    command_pause_seconds: Annotated[float, Field(gt=0, le=5)] = 0.4
+    # The same for a whole home-control command heard with the same words, ending a
+    # sentence, without the command bias (clean_command), when the voice's first judgement
+    # is at least command_probability: a command needs no answer composed, so the pause is
+    # its whole delay. Otherwise a whole command waits the short pause. Tuned on
+    # tests/recordings with the 80 ms chunks in eight places (docs/endpoint.md): "Turn on
+    # the kitchen light, ... no, the bedroom lamp." pauses 0.4 s (0.27-0.39 s as the voice
+    # activity model measures it) after words that are that command to both decodings:
+    # at any voice 0.32 s cut it in 4 of 8 places, 0.36 s in 2.
+    command_pause_seconds: Annotated[float, Field(gt=0, le=5)] = 0.32
+    # Its voice scored 0.41-0.79 there at the first judgement (0.2 s of silence), the
+    # bench's whole commands 0.14-0.99: 0.9 keeps a margin over the correction and still
+    # ends most commands at the command pause (time, weather, coffee maker: every place).
+    command_probability: Annotated[float, Field(gt=0, le=1)] = 0.9
     # They disagree, or a judgement is not known: the fixed silence.
     fallback_pause_seconds: Annotated[float, Field(gt=0, le=5)] = 0.7
     # Either says the sentence goes on: listening continues up to this much silence (the
@@ -175,10 +182,12 @@ def pause_needed(
     config: TurnEndConfig,
     command: bool = False,
     clean: bool = False,
+    sure: bool = False,
 ) -> float:
     """The silence after which the turn ends, given the two judgements; `command`: the
     words are a whole home-control command, checked without the bias; `clean`: heard with
-    the same words, ending a sentence, without it (clean_command)."""
+    the same words, ending a sentence, without it (clean_command); `sure`: the voice's
+    first judgement was at least `command_probability`."""
     if (
         clean
         and config.clean_command_over_voice
@@ -189,7 +198,7 @@ def pause_needed(
     if Judgement.INCOMPLETE in (voice, words):
         return config.long_pause_seconds
     if voice is Judgement.COMPLETE and words is Judgement.COMPLETE:
-        if command:
+        if command and clean and sure:
             return min(config.command_pause_seconds, config.short_pause_seconds)
         return config.short_pause_seconds
     return config.fallback_pause_seconds
@@ -211,5 +220,6 @@ def ends_turn(
     if pause_s + EPSILON_SECONDS >= config.long_pause_seconds:
         return True
     voice = judge_voice(probability, config, again)
-    needed = pause_needed(voice, words or Judgement.UNSURE, config, command, clean)
+    sure = probability is not None and probability >= config.command_probability
+    needed = pause_needed(voice, words or Judgement.UNSURE, config, command, clean, sure)
     return pause_s + EPSILON_SECONDS >= needed

@@ -18,16 +18,32 @@ from voiced.turn_end import (
     pause_needed,
 )
 
-# The policies compared: the settings before the chunks' place was varied, and each
-# lever alone and together (docs/endpoint.md, "Where the chunks fall").
-POLICIES = {
-    "before": {"voice_again_after_seconds": 0.0, "clean_command_over_voice": False},
-    "voice again at 0.28 s": {"voice_again_after_seconds": 0.28, "clean_command_over_voice": False},
-    "voice again at 0.36 s": {"voice_again_after_seconds": 0.36, "clean_command_over_voice": False},
-    "clean command over the voice": {"voice_again_after_seconds": 0.0},
-    "both (0.28 s)": {},
-    "both, command pause 0.32 s": {"command_pause_seconds": 0.32},
-    "both, command pause 0.36 s": {"command_pause_seconds": 0.36},
+# The policies compared: the settings before the chunks' place was varied, each lever
+# alone and together, and the command pause at any voice or at a sure one (the defaults:
+# 0.32 s when the voice's first judgement is at least 0.9); docs/endpoint.md.
+BEFORE = {
+    "voice_again_after_seconds": 0.0,
+    "clean_command_over_voice": False,
+    "command_pause_seconds": 0.4,
+}
+POLICIES: dict[str, dict[str, Any]] = {
+    "before": BEFORE,
+    "voice again at 0.28 s": {**BEFORE, "voice_again_after_seconds": 0.28},
+    "voice again at 0.36 s": {**BEFORE, "voice_again_after_seconds": 0.36},
+    "clean command over the voice": {**BEFORE, "clean_command_over_voice": True},
+    "both": {"command_pause_seconds": 0.4},
+    **{
+        f"both, command pause {pause} s at any voice": {
+            "command_pause_seconds": pause,
+            "command_probability": 0.5,
+        }
+        for pause in (0.32, 0.36)
+    },
+    **{
+        f"both, command pause 0.32 s when the voice is {sure}"
+        + (" (the defaults)" if sure == 0.9 else ""): {"command_probability": sure}
+        for sure in (0.8, 0.85, 0.9, 0.95)
+    },
 }
 
 
@@ -50,7 +66,8 @@ def wait_of(row: dict[str, Any], config: TurnEndConfig) -> float:
     ):
         again = voices.get(f"{config.voice_again_after_seconds:.2f}")
     voice = judge_voice(first, config, again)
-    return pause_needed(voice, words, config, command, clean)
+    sure = first is not None and first >= config.command_probability
+    return pause_needed(voice, words, config, command, clean, sure)
 
 
 def compare(rows: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
