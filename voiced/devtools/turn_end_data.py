@@ -115,23 +115,18 @@ class Recorder(PauseJudge):
                     self.smart_turn.probability(audio_at(samples, progress.pause_s, wanted)),
                     3,
                 )
-        ours = (
-            speculation is not None
-            and speculation.progress.last_speech_end_s == progress.last_speech_end_s
-        )
         words = self._words(progress, speculation)
-        if ours and words is not None and row["words"] is None:
-            assert speculation is not None
+        if (
+            speculation is None
+            or speculation.progress.last_speech_end_s != progress.last_speech_end_s
+        ):
+            return False  # no speculation on this pause (yet)
+        if words is not None and row["words"] is None:
             row["words"] = words.value
             heard = speculation.recognized
             row["transcript"] = heard.transcript if heard is not None else None
             row["complete_command"] = speculation.complete_command
-        if (
-            ours
-            and row["unbiased"] is None
-            and speculation is not None
-            and speculation.checked.is_set()
-        ):
+        if row["unbiased"] is None and speculation.checked.is_set():
             row["unbiased"] = [d.transcript for d in speculation.decode.decodings if not d.biased]
             check = speculation.heard_check()
             row["check"] = None if check is None else check.decision
