@@ -164,12 +164,14 @@ def test_a_whole_command_that_only_reads_ends_at_the_command_pause(
     assert "(a whole command)" in caplog.text
 
 
-def test_with_the_default_pauses_a_command_that_reads_is_decoded_once(tmp_path: Path) -> None:
-    """The default command pause is the short one: a second decoding would earn nothing."""
+def test_a_command_that_reads_is_decoded_once_when_nothing_would_use_it(tmp_path: Path) -> None:
+    """The command pause no shorter than the short one, and a doubting voice not weighed
+    against a clean command: a second decoding would earn nothing."""
     engines = FakeEngines(recognizer=FakeRecognizer(["What time is it?"]))
     engines.smart_turn = FinishedVoice()  # type: ignore[assignment]
+    turn_end = {"command_pause_seconds": 0.4, "clean_command_over_voice": False}
 
-    [turn] = run(fake_config(tmp_path), engines, command(then_silence=1.0))
+    [turn] = run(fake_config(tmp_path, turn_end=turn_end), engines, command(then_silence=1.0))
 
     assert turn.answered_by == "intent" and turn.ended_early
     assert [decoding["biased"] for decoding in turn.decodes] == [True]

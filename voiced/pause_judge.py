@@ -17,7 +17,14 @@ from voiced.config import EndpointConfig
 from voiced.listener import CaptureProgress
 from voiced.smart_turn import SmartTurn
 from voiced.speculation import Speculation
-from voiced.turn_end import Judgement, TurnEndConfig, ends_turn, judge_decodings, judge_words
+from voiced.turn_end import (
+    Judgement,
+    TurnEndConfig,
+    clean_command,
+    ends_turn,
+    judge_decodings,
+    judge_words,
+)
 
 log = logging.getLogger(__name__)
 
@@ -29,6 +36,12 @@ def listening_endpoint(endpoint: EndpointConfig, turn_end: TurnEndConfig) -> End
         return endpoint
     silence = max(endpoint.silence_seconds, turn_end.long_pause_seconds)
     return endpoint.model_copy(update={"silence_seconds": silence, "early_end_seconds": 0.0})
+
+
+def audio_at(samples: np.ndarray, pause_s: float, wanted_s: float) -> np.ndarray:
+    """The audio as it was `wanted_s` into a pause now `pause_s` long."""
+    extra = int(max(0.0, pause_s - wanted_s) * SAMPLE_RATE)
+    return samples[: len(samples) - extra] if extra else samples
 
 
 class PauseJudge:
@@ -45,6 +58,9 @@ class PauseJudge:
         self._pause_at_s: float | None = None
         self._probability: float | None = None
         self._asked = False
+        # The voice judged once more, later in the pause (voice_again_after_seconds).
+        self._again: float | None = None
+        self._asked_again = False
         self.voice_judged = 0
 
     def ends(
@@ -56,11 +72,12 @@ class PauseJudge:
         """Whether the command being heard ends now, at this pause. `audio` gives the
         command's audio so far (asked only when the voice is to be judged)."""
         if progress is None or progress.pause_s <= 0:
-            self._pause_at_s, self._probability, self._asked = None, None, False
+            self._pause_at_s = None
+            self._forget_voice()
             return False
         if self._pause_at_s != progress.last_speech_end_s:
-            self._pause_at_s, self._probability = progress.last_speech_end_s, None
-            self._asked = False
+            self._pause_at_s = progress.last_speech_end_s
+            self._forget_voice()
         pause_s = progress.pause_s
         if pause_s + 1e-9 < self.config.voice_after_seconds:
             return False
@@ -83,26 +100,57 @@ class PauseJudge:
                 log.warning("the end-of-turn model failed: %s", err)
             self.voice_judged += 1
         # A whole command ends sooner once its decoding without the bias agrees.
-        command = False
+        command = clean = False
         if words is Judgement.COMPLETE and speculation is not None and speculation.complete_command:
-            command, words = self._checked_words(speculation)
-        if not ends_turn(pause_s, self._probability, words, self.config, command):
+            command, words, clean = self._checked_words(speculation)
+        again = self._voice_again(words, pause_s, audio)
+        if not ends_turn(pause_s, self._probability, words, self.config, command, clean, again):
             return False
         log.info(
-            "turn ends after a %.2f s pause: voice %s, words %s%s",
+            "turn ends after a %.2f s pause: voice %s%s, words %s%s",
             pause_s,
             "unknown" if self._probability is None else f"{self._probability:.2f}",
+            "" if again is None else f" then {again:.2f}",
             "unknown" if words is None else words.value,
-            " (a whole command)" if command else "",
+            (" (a whole command)" + (" heard the same without the bias" if clean else ""))
+            if command
+            else "",
         )
         return True
+
+    def _forget_voice(self) -> None:
+        self._probability, self._asked = None, False
+        self._again, self._asked_again = None, False
+
+    def _voice_again(
+        self, words: Judgement | None, pause_s: float, audio: Callable[[], np.ndarray]
+    ) -> float | None:
+        """Where the voice said the sentence goes on and the words say it is complete, the
+        voice judged once more on the audio as it was `voice_again_after_seconds` into the
+        pause: Smart Turn's probability swings with the silence it is given."""
+        again_s = self.config.voice_again_after_seconds
+        if (
+            not self._asked_again
+            and again_s > 0
+            and words is Judgement.COMPLETE
+            and self._probability is not None
+            and self._probability < self.config.complete_probability
+            and pause_s + 1e-9 >= again_s
+            and self.smart_turn is not None
+        ):
+            self._asked_again = True
+            try:
+                self._again = self.smart_turn.probability(audio_at(audio(), pause_s, again_s))
+            except Exception as err:  # onnxruntime's own errors: the first judgement stands
+                log.warning("the end-of-turn model failed: %s", err)
+            self.voice_judged += 1
+        return self._again
 
     def _heard_at_voice_time(self, samples: np.ndarray, pause_s: float) -> np.ndarray:
         """The audio as it was `voice_after_seconds` into the pause, however late the voice
         is asked: the model was trained with about 0.2 s of silence after the words, and
         more silence makes it say finished more often."""
-        extra = int(max(0.0, pause_s - self.config.voice_after_seconds) * SAMPLE_RATE)
-        return samples[: len(samples) - extra] if extra else samples
+        return audio_at(samples, pause_s, self.config.voice_after_seconds)
 
     def _words(
         self, progress: CaptureProgress, speculation: Speculation | None
@@ -127,16 +175,20 @@ class PauseJudge:
         return judge_words(recognized.transcript, speculation.complete_command)
 
     @staticmethod
-    def _checked_words(speculation: Speculation) -> tuple[bool, Judgement | None]:
+    def _checked_words(speculation: Speculation) -> tuple[bool, Judgement | None, bool]:
         """Whether a whole command's words were heard so without the command bias too
-        (the heard check decodes its audio again during the pause, to act on it), and what
-        they say then: a decoding that ends on a dangling word says the sentence goes on.
+        (the heard check decodes its audio again during the pause, to act on it), what
+        they say then (a decoding that ends on a dangling word says the sentence goes on),
+        and whether it heard the same words ending a sentence (turn_end.clean_command).
         Words None while the check may still come; a command decoded only once (the
         check asks anyway, or it only reads and the command pause is not the shorter one,
         voiced/turn/speculate.py) keeps the plain short pause."""
         if not speculation.checked.is_set():
-            return True, None
+            return True, None, False
         unbiased = [d.transcript for d in speculation.decode.decodings if not d.biased]
         if not unbiased:
-            return False, Judgement.COMPLETE
-        return True, judge_decodings(Judgement.COMPLETE, unbiased)
+            return False, Judgement.COMPLETE, False
+        recognized = speculation.recognized
+        biased = "" if recognized is None else recognized.transcript
+        clean = clean_command(biased, unbiased)
+        return True, judge_decodings(Judgement.COMPLETE, unbiased), clean

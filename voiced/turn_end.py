@@ -4,11 +4,16 @@ fed (pause seconds, probability, words): testable with numbers, no audio needed.
 
 - Both say complete: end at a short pause (`short_pause_seconds`), about the gap people
   leave between turns; sooner (`command_pause_seconds`) when the words are a whole
-  home-control command and its decoding without the command bias agrees that they end.
+  home-control command, its decoding without the command bias says the same words ending
+  a sentence, and the voice is sure (`command_probability`).
 - Either says incomplete (the words: a dangling "and", "the", "um", a clause that waits
   for its main one, a trailing comma): keep listening, up to `long_pause_seconds`.
 - Otherwise (one says complete, the other cannot tell): the fixed silence,
   `fallback_pause_seconds`.
+- Smart Turn's probability swings with where the chunks fall: where the words are complete
+  and the voice says the sentence goes on, the voice is judged once more a chunk later
+  (`voice_again_after_seconds`), and a whole command heard the same without the bias
+  counts a voice that still doubts as unsure (`clean_command_over_voice`).
 - While the words are still being recognised they count as unsure: a slow recognition
   never makes a turn wait longer than the fixed silence did when the voice says finished.
 """
@@ -21,6 +26,8 @@ from collections.abc import Sequence
 from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from voiced.words import words as words_of
 
 # Pause lengths add up from float frame lengths.
 EPSILON_SECONDS = 1e-9
@@ -38,13 +45,19 @@ class TurnEndConfig(BaseModel):
     # on tests/recordings (docs/endpoint.md): shorter cuts sentences that pause 0.4 s after
     # words that are complete to both ("What is the capital ... of Germany?").
     short_pause_seconds: Annotated[float, Field(gt=0, le=5)] = 0.4
-    # The same for a whole home-control command, heard complete with and without the
-    # command bias: a command needs no answer composed, so the pause is its whole delay.
-    # Tuned on tests/recordings with the 80 ms chunks falling in eight places
-    # (docs/endpoint.md): "Turn on the kitchen light, ... no, the bedroom lamp." pauses up
-    # to 0.36 s as the voice activity model measures it, so any value under 0.4 s acted
-    # on the first half in 5 of 8 places once recognition began at the pause's first chunk.
-    command_pause_seconds: Annotated[float, Field(gt=0, le=5)] = 0.4
+    # The same for a whole home-control command heard with the same words, ending a
+    # sentence, without the command bias (clean_command), when the voice's first judgement
+    # is at least command_probability: a command needs no answer composed, so the pause is
+    # its whole delay. Otherwise a whole command waits the short pause. Tuned on
+    # tests/recordings with the 80 ms chunks in eight places (docs/endpoint.md): "Turn on
+    # the kitchen light, ... no, the bedroom lamp." pauses 0.4 s (0.27-0.39 s as the voice
+    # activity model measures it) after words that are that command to both decodings:
+    # at any voice 0.32 s cut it in 4 of 8 places, 0.36 s in 2.
+    command_pause_seconds: Annotated[float, Field(gt=0, le=5)] = 0.32
+    # Its voice scored 0.41-0.79 there at the first judgement (0.2 s of silence), the
+    # bench's whole commands 0.14-0.99: 0.9 keeps a margin over the correction and still
+    # ends most commands at the command pause (time, weather, coffee maker: every place).
+    command_probability: Annotated[float, Field(gt=0, le=1)] = 0.9
     # They disagree, or a judgement is not known: the fixed silence.
     fallback_pause_seconds: Annotated[float, Field(gt=0, le=5)] = 0.7
     # Either says the sentence goes on: listening continues up to this much silence (the
@@ -55,6 +68,16 @@ class TurnEndConfig(BaseModel):
     # The voice is judged once per pause, after this much of it (the model was trained with
     # about 0.2 s of silence after the words).
     voice_after_seconds: Annotated[float, Field(gt=0, le=2)] = 0.2
+    # The voice says the sentence goes on where the words say it is complete: the voice is
+    # judged once more, on the audio as it was this far into the pause (0: never). Smart
+    # Turn's probability for one whole command swings with the silence it is given: 0.14
+    # at 0.2 s and 0.96 at 0.28 s for "Turn on the kitchen light." (docs/endpoint.md).
+    voice_again_after_seconds: Annotated[float, Field(ge=0, le=2)] = 0.28
+    # A whole command heard with the same words without the command bias, ending on a full
+    # stop or question mark: a voice still saying it goes on counts as unsure (the fixed
+    # silence, not the long limit). A sentence that goes on is heard otherwise without the
+    # bias ("Turn off the kitchen lightened." for "... light and"; "light," before "no,").
+    clean_command_over_voice: bool = True
     # True: the voice is asked once the words are known (its call beside the decoding slows
     # it on a small machine); False: as soon as the pause reaches voice_after_seconds, so
     # that a slow decoding does not hold the voice back a chunk (docs/endpoint.md).
@@ -70,6 +93,8 @@ class TurnEndConfig(BaseModel):
             raise ValueError(
                 "voice_after_seconds must not exceed short_pause_seconds or command_pause_seconds"
             )
+        if 0 < self.voice_again_after_seconds < self.voice_after_seconds:
+            raise ValueError("voice_again_after_seconds must be 0 or at least voice_after_seconds")
         if self.command_pause_seconds > self.fallback_pause_seconds:
             raise ValueError("needs command_pause_seconds <= fallback_pause_seconds")
         return self
@@ -128,23 +153,52 @@ def judge_decodings(biased: Judgement, others: Sequence[str]) -> Judgement:
     return biased
 
 
-def judge_voice(probability: float | None, config: TurnEndConfig) -> Judgement:
+def clean_command(biased: str, unbiased: Sequence[str]) -> bool:
+    """Whether the decodings of a whole command without the bias say the same words as the
+    one with it and end a sentence: nothing in the audio says more is coming."""
+    heard = words_of(biased)
+    return bool(heard and unbiased) and all(
+        words_of(text)[-len(heard) :] == heard and text.rstrip().endswith((".", "?", "!"))
+        for text in unbiased
+    )
+
+
+def judge_voice(
+    probability: float | None, config: TurnEndConfig, again: float | None = None
+) -> Judgement:
+    """`again`: the voice judged once more, later in the pause (voice_again_after_seconds)."""
     if probability is None:
         return Judgement.UNSURE
     if probability >= config.complete_probability:
+        return Judgement.COMPLETE
+    if again is not None and again >= config.complete_probability:
         return Judgement.COMPLETE
     return Judgement.INCOMPLETE
 
 
 def pause_needed(
-    voice: Judgement, words: Judgement, config: TurnEndConfig, command: bool = False
+    voice: Judgement,
+    words: Judgement,
+    config: TurnEndConfig,
+    command: bool = False,
+    clean: bool = False,
+    sure: bool = False,
 ) -> float:
     """The silence after which the turn ends, given the two judgements; `command`: the
-    words are a whole home-control command, checked without the bias."""
+    words are a whole home-control command, checked without the bias; `clean`: heard with
+    the same words, ending a sentence, without it (clean_command); `sure`: the voice's
+    first judgement was at least `command_probability`."""
+    if (
+        clean
+        and config.clean_command_over_voice
+        and voice is Judgement.INCOMPLETE
+        and words is Judgement.COMPLETE
+    ):
+        voice = Judgement.UNSURE
     if Judgement.INCOMPLETE in (voice, words):
         return config.long_pause_seconds
     if voice is Judgement.COMPLETE and words is Judgement.COMPLETE:
-        if command:
+        if command and clean and sure:
             return min(config.command_pause_seconds, config.short_pause_seconds)
         return config.short_pause_seconds
     return config.fallback_pause_seconds
@@ -156,6 +210,8 @@ def ends_turn(
     words: Judgement | None,
     config: TurnEndConfig,
     command: bool = False,
+    clean: bool = False,
+    again: float | None = None,
 ) -> bool:
     """Whether the turn ends after `pause_s` of silence. `probability` (the voice) is None
     when there is no voice model; `words` is None while they are still being recognised,
@@ -163,6 +219,7 @@ def ends_turn(
     voice says finished (as without the judgement), the long limit when it does not."""
     if pause_s + EPSILON_SECONDS >= config.long_pause_seconds:
         return True
-    voice = judge_voice(probability, config)
-    needed = pause_needed(voice, words or Judgement.UNSURE, config, command)
+    voice = judge_voice(probability, config, again)
+    sure = probability is not None and probability >= config.command_probability
+    needed = pause_needed(voice, words or Judgement.UNSURE, config, command, clean, sure)
     return pause_s + EPSILON_SECONDS >= needed

@@ -1,14 +1,18 @@
 """scripts/bench's end-of-turn figures: the pause recordings replayed with the end-of-turn
 judgement and with the fixed silence alone, and which turns ended before the speaker
-finished, by pause length."""
+finished, by pause length. Each recording's chunks fall in another place (bench_turns'
+chunk_place); scripts/turn-end-data --positions 8 tries every place for every recording."""
 
 from __future__ import annotations
 
 import json
 from typing import Any
 
+import numpy as np
+
+from voiced.audio import SAMPLE_RATE
 from voiced.config import Config
-from voiced.devtools.bench_turns import RECORDINGS
+from voiced.devtools.bench_turns import RECORDINGS, chunk_place
 from voiced.models import Models
 from voiced.replay import replay
 from voiced.sources import WavFileSource
@@ -38,9 +42,13 @@ def cuts_by_pause(config: Config, models: Models) -> dict[str, Any]:
     result: dict[str, Any] = {}
     for policy, policy_config in policies.items():
         cut: dict[str, list[str]] = {}
-        for name, expected in manifest.items():
+        for index, (name, expected) in enumerate(manifest.items()):
             models.llm.conversation.exchanges.clear()
-            turns = replay(policy_config, models, WavFileSource([PAUSES / f"{name}.wav"]))["turns"]
+            # The chunks fall in a new place for each recording, as a microphone's do.
+            source = WavFileSource([PAUSES / f"{name}.wav"])
+            lead = np.zeros(chunk_place(index), np.int16)
+            source.recordings = [(path, np.concatenate([lead, s])) for path, s in source.recordings]
+            turns = replay(policy_config, models, source)["turns"]
             pause = expected["pause_seconds"]
             key = "whole" if not pause else f"{pause:.1f}"
             cut.setdefault(key, [])
@@ -48,7 +56,8 @@ def cuts_by_pause(config: Config, models: Models) -> dict[str, Any]:
                 cut[key].append(f"{name} (nothing heard)")
                 continue
             first = turns[0]
-            if first["speech_end_at_s"] < expected["speech_end_seconds"] - CUT_MARGIN_S:
+            end_s = expected["speech_end_seconds"] + len(lead) / SAMPLE_RATE
+            if first["speech_end_at_s"] < end_s - CUT_MARGIN_S:
                 cut[key].append(name)
         counts = {key: len(names) for key, names in sorted(cut.items())}
         totals = {

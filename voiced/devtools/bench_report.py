@@ -36,6 +36,8 @@ def summarise(
             "speculation_used": sum(bool(turn["speculation_used"]) for turn in turns),
             "ended_early": sum(bool(turn["ended_early"]) for turn in turns),
             "turns": len(turns),
+            # Each turn's chunks fall in another place (bench_turns.chunk_place).
+            "chunk_places": len({turn.get("lead_samples") for turn in turns}),
             "naive_voice_to_voice_s": med("naive_voice_to_voice_s"),
             "naive_stock_whisper_voice_to_voice_s": med("naive_stock_whisper_voice_to_voice_s"),
             "transcript_to_audio_s": med("transcript_to_audio_s"),
@@ -126,7 +128,8 @@ def show(result: dict[str, Any]) -> None:
     print(f"model: {result['model']} (voiced and the naive pipeline)")
     for key, title in (("llm_path", "LLM path"), ("intent_path", "intent path")):
         summary = result[key]
-        print(f"{title} (medians of {result['runs']} runs, seconds)")
+        places = summary.get("chunk_places")
+        print(f"{title} (medians of {result['runs']} runs, the chunks in {places} places, seconds)")
         # The LLM path's is its compute bound + 0.1 s, printed with the bound below.
         target = "" if key == "llm_path" else "target <= 0.35"
         row("voice to voice (end of command -> audio)", summary["voice_to_voice_s"], target)

@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from voiced.audio import SAMPLES_PER_CHUNK
 from voiced.config import Config
 from voiced.listener import HeardCommand, Listener
 from voiced.models import Models
@@ -22,6 +23,10 @@ LLM_TURNS = ["ask-capital", "espeak-ask-capital", "ask-moon", "ask-joke", "ask-s
 INTENT_TURNS = ["commands/kitchen-light-on", "commands/living-room-light-on", "commands/time-piper"]
 # Commands and a question with a 0.4 s pause inside: the speculation at the pause is wrong.
 PAUSE_TURNS = ["pause-corrected-command", "pause-mid-command", "pause-mid-question"]
+# A microphone's 80 ms chunks fall anywhere in the speech, a recording's always in one
+# place, and where they fall changes when a turn ends (docs/endpoint.md): each replay puts
+# them in one of this many places, a chunk apart / CHUNK_PLACES, turn by turn.
+CHUNK_PLACES = 8
 # A question with a long answer, for generation speed.
 LONG_ANSWER = "Tell me a long story about a dragon who lives in a lighthouse."
 
@@ -35,6 +40,12 @@ def ratio(numerator: float | None, denominator: float | None) -> float | None:
     if numerator is None or not denominator:
         return None
     return round(numerator / denominator, 2)
+
+
+def chunk_place(turn: int) -> int:
+    """The samples of silence before the recording in the `turn`th replay of a run: the
+    places go round, so that a run's recordings and its rounds meet them all."""
+    return (turn % CHUNK_PLACES) * SAMPLES_PER_CHUNK // CHUNK_PLACES
 
 
 def progress(text: str) -> None:
@@ -69,6 +80,7 @@ def voiced_turn(
     if timings.get("tts_first_audio_s") is not None:
         transcript_to_audio = timings["tts_first_audio_s"] - timings["asr_final_s"]
     return {
+        "lead_samples": lead_samples,
         "voice_to_voice_s": turn["latency_s"],
         # From the last loud sample to the reply's first, as the live path measures it.
         "heard_s": heard,

@@ -96,15 +96,19 @@ class SpeculativeWork:
     def decode_for_turn_end(self, speculation: Speculation) -> None:
         """A whole command the check does not decode again (it only reads: "what time is
         it?"): decoded without the bias all the same when the command pause is shorter than
-        the short one, which it earns when that decoding does not dangle
-        (voiced/pause_judge.py). Only the decoder runs again (the encoder's output is kept).
+        the short one, which it earns when that decoding does not dangle, or when the same
+        words heard so count over a doubting voice (voiced/pause_judge.py). Only the
+        decoder runs again (the encoder's output is kept).
         A failure here costs the command its shorter pause, never its answer."""
         turn_end = self.checker.config.turn_end
         if (
             not speculation.complete_command
             or speculation.discarded
             or not turn_end.enabled
-            or turn_end.command_pause_seconds >= turn_end.short_pause_seconds
+            or (
+                turn_end.command_pause_seconds >= turn_end.short_pause_seconds
+                and not turn_end.clean_command_over_voice
+            )
         ):
             return
         try:

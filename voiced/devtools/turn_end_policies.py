@@ -1,0 +1,92 @@
+"""scripts/turn-end-data's comparison of policies over the pauses it collected
+(voiced/devtools/turn_end_data.py): each policy is voiced/turn_end.py's own code, fed what
+the pipeline knew at the pause."""
+
+from __future__ import annotations
+
+import functools
+from typing import Any
+
+from voiced.devtools.turn_end_data import evaluate
+from voiced.turn_end import (
+    Judgement,
+    TurnEndConfig,
+    clean_command,
+    judge_decodings,
+    judge_voice,
+    judge_words,
+    pause_needed,
+)
+
+# The policies compared: the settings before the chunks' place was varied, each lever
+# alone and together, and the command pause at any voice or at a sure one (the defaults:
+# 0.32 s when the voice's first judgement is at least 0.9); docs/endpoint.md.
+BEFORE = {
+    "voice_again_after_seconds": 0.0,
+    "clean_command_over_voice": False,
+    "command_pause_seconds": 0.4,
+}
+POLICIES: dict[str, dict[str, Any]] = {
+    "before": BEFORE,
+    "voice again at 0.28 s": {**BEFORE, "voice_again_after_seconds": 0.28},
+    "voice again at 0.36 s": {**BEFORE, "voice_again_after_seconds": 0.36},
+    "clean command over the voice": {**BEFORE, "clean_command_over_voice": True},
+    "both": {"command_pause_seconds": 0.4},
+    **{
+        f"both, command pause {pause} s at any voice": {
+            "command_pause_seconds": pause,
+            "command_probability": 0.5,
+        }
+        for pause in (0.32, 0.36)
+    },
+    **{
+        f"both, command pause 0.32 s when the voice is {sure}"
+        + (" (the defaults)" if sure == 0.9 else ""): {"command_probability": sure}
+        for sure in (0.8, 0.85, 0.9, 0.95)
+    },
+}
+
+
+def wait_of(row: dict[str, Any], config: TurnEndConfig) -> float:
+    """The silence the policy waits at this pause, as voiced/pause_judge.py decides it."""
+    words = judge_words(row["transcript"] or "", row["complete_command"])
+    command = clean = False
+    if words is Judgement.COMPLETE and row["complete_command"] and row["unbiased"]:
+        command = True
+        words = judge_decodings(Judgement.COMPLETE, row["unbiased"])
+        clean = clean_command(row["transcript"], row["unbiased"])
+    voices = row["voices"]
+    first = voices.get(f"{config.voice_after_seconds:.2f}")
+    again = None
+    if (
+        config.voice_again_after_seconds
+        and words is Judgement.COMPLETE
+        and first is not None
+        and first < config.complete_probability
+    ):
+        again = voices.get(f"{config.voice_again_after_seconds:.2f}")
+    voice = judge_voice(first, config, again)
+    sure = first is not None and first >= config.command_probability
+    return pause_needed(voice, words, config, command, clean, sure)
+
+
+def compare(rows: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    results = {}
+    for name, settings in POLICIES.items():
+        config = TurnEndConfig(**settings)
+        results[name] = evaluate(rows, functools.partial(wait_of, config=config))
+    return results
+
+
+def show_policies(rows: list[dict[str, Any]]) -> None:
+    places = len({row["lead"] for row in rows})
+    print(f"{len(rows)} pauses judged, the chunks in {places} places")
+    for name, result in compare(rows).items():
+        print(f"{name}:")
+        cuts = ", ".join(f"{length} s: {count}" for length, count in result["cut"].items())
+        print(f"  cut inside a sentence (pause length: count): {cuts}")
+        print(f"  cut: {', '.join(result['cut_at']) or 'none'}")
+        print(f"  waits at the real ends: {result['end_waits']}")
+        for recording, waits in result["waits"].items():
+            if recording.startswith("commands/") or recording.startswith("pauses/complete"):
+                print(f"    {recording:34s} {' '.join(f'{wait:.2f}' for wait in waits)}")
