@@ -1,5 +1,6 @@
 """Following the pauses of the command being heard with the end-of-turn policy
-(voiced/turn_end.py): the voice is judged once per pause by Smart Turn, the words by the
+(voiced/turn_end.py): the voice is judged by Smart Turn once per pause (twice where the
+words are complete and it first says the sentence goes on), the words by the
 speculation begun at the pause, and the policy says when the turn ends.
 
 Ending the turn is all it does: what follows is what follows any confirmed endpoint.
@@ -7,6 +8,7 @@ Ending the turn is all it does: what follows is what follows any confirmed endpo
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Callable
 
@@ -24,6 +26,7 @@ from voiced.turn_end import (
     ends_turn,
     judge_decodings,
     judge_words,
+    wants_second_look,
 )
 
 log = logging.getLogger(__name__)
@@ -45,7 +48,7 @@ def audio_at(samples: np.ndarray, pause_s: float, wanted_s: float) -> np.ndarray
 
 
 class PauseJudge:
-    """Owned by the listening thread (it runs Smart Turn there, once per pause)."""
+    """Owned by the listening thread (it runs Smart Turn there, once or twice a pause)."""
 
     def __init__(
         self, config: TurnEndConfig, endpoint: EndpointConfig, smart_turn: SmartTurn | None
@@ -79,6 +82,8 @@ class PauseJudge:
             self._pause_at_s = progress.last_speech_end_s
             self._forget_voice()
         pause_s = progress.pause_s
+        # Both looks of the voice in one step read the command's audio once.
+        audio = functools.cache(audio)
         if pause_s + 1e-9 < self.config.voice_after_seconds:
             return False
         words = self._words(progress, speculation)
@@ -99,7 +104,8 @@ class PauseJudge:
             except Exception as err:  # onnxruntime's own errors: the words decide alone
                 log.warning("the end-of-turn model failed: %s", err)
             self.voice_judged += 1
-        # A whole command ends sooner once its decoding without the bias agrees.
+        # A whole command's words count only once its decoding without the bias is known:
+        # it may dangle, and a clean one earns the command pause (with a sure voice).
         command = clean = False
         if words is Judgement.COMPLETE and speculation is not None and speculation.complete_command:
             command, words, clean = self._checked_words(speculation)
@@ -131,10 +137,7 @@ class PauseJudge:
         again_s = self.config.voice_again_after_seconds
         if (
             not self._asked_again
-            and again_s > 0
-            and words is Judgement.COMPLETE
-            and self._probability is not None
-            and self._probability < self.config.complete_probability
+            and wants_second_look(words, self._probability, self.config)
             and pause_s + 1e-9 >= again_s
             and self.smart_turn is not None
         ):
@@ -181,8 +184,9 @@ class PauseJudge:
         they say then (a decoding that ends on a dangling word says the sentence goes on),
         and whether it heard the same words ending a sentence (turn_end.clean_command).
         Words None while the check may still come; a command decoded only once (the
-        check asks anyway, or it only reads and the command pause is not the shorter one,
-        voiced/turn/speculate.py) keeps the plain short pause."""
+        check asks anyway, or it only reads and neither the command pause nor
+        clean_command_over_voice needs its second decoding, voiced/turn/speculate.py)
+        keeps the plain short pause."""
         if not speculation.checked.is_set():
             return True, None, False
         unbiased = [d.transcript for d in speculation.decode.decodings if not d.biased]

@@ -65,7 +65,7 @@ class TurnEndConfig(BaseModel):
     long_pause_seconds: Annotated[float, Field(gt=0, le=10)] = 1.6
     # Smart Turn's probability at or above which the voice says finished.
     complete_probability: Annotated[float, Field(gt=0, lt=1)] = 0.5
-    # The voice is judged once per pause, after this much of it (the model was trained with
+    # The voice is judged first after this much of a pause (the model was trained with
     # about 0.2 s of silence after the words).
     voice_after_seconds: Annotated[float, Field(gt=0, le=2)] = 0.2
     # The voice says the sentence goes on where the words say it is complete: the voice is
@@ -93,8 +93,17 @@ class TurnEndConfig(BaseModel):
             raise ValueError(
                 "voice_after_seconds must not exceed short_pause_seconds or command_pause_seconds"
             )
-        if 0 < self.voice_again_after_seconds < self.voice_after_seconds:
-            raise ValueError("voice_again_after_seconds must be 0 or at least voice_after_seconds")
+        if 0 < self.voice_again_after_seconds <= self.voice_after_seconds:
+            raise ValueError(
+                f"voice_again_after_seconds ({self.voice_again_after_seconds}) must be 0 or "
+                f"more than voice_after_seconds ({self.voice_after_seconds})"
+            )
+        if self.command_probability < self.complete_probability:
+            # Lower, a voice that says the sentence goes on would earn the command pause.
+            raise ValueError(
+                f"command_probability ({self.command_probability}) must be at least "
+                f"complete_probability ({self.complete_probability})"
+            )
         if self.command_pause_seconds > self.fallback_pause_seconds:
             raise ValueError("needs command_pause_seconds <= fallback_pause_seconds")
         return self
@@ -154,11 +163,14 @@ def judge_decodings(biased: Judgement, others: Sequence[str]) -> Judgement:
 
 
 def clean_command(biased: str, unbiased: Sequence[str]) -> bool:
-    """Whether the decodings of a whole command without the bias say the same words as the
-    one with it and end a sentence: nothing in the audio says more is coming."""
+    """Whether every decoding of a whole command without the bias ends with the same words
+    as the one with it (the wake phrase may come before them) and ends a sentence ("..."
+    does not): nothing in the audio says more is coming."""
     heard = words_of(biased)
     return bool(heard and unbiased) and all(
-        words_of(text)[-len(heard) :] == heard and text.rstrip().endswith((".", "?", "!"))
+        words_of(text)[-len(heard) :] == heard
+        and text.rstrip().endswith((".", "?", "!"))
+        and not text.rstrip().endswith(("...", "…"))
         for text in unbiased
     )
 
@@ -219,7 +231,33 @@ def ends_turn(
     voice says finished (as without the judgement), the long limit when it does not."""
     if pause_s + EPSILON_SECONDS >= config.long_pause_seconds:
         return True
-    voice = judge_voice(probability, config, again)
-    sure = probability is not None and probability >= config.command_probability
-    needed = pause_needed(voice, words or Judgement.UNSURE, config, command, clean, sure)
+    needed = pause_for(probability, again, words or Judgement.UNSURE, config, command, clean)
     return pause_s + EPSILON_SECONDS >= needed
+
+
+def wants_second_look(words: Judgement | None, first: float | None, config: TurnEndConfig) -> bool:
+    """Whether the voice is judged once more (at voice_again_after_seconds): only where the
+    words are complete and its first judgement said the sentence goes on. Inside people's
+    sentences a later look says finished more often (0.85 by 0.36 s, docs/endpoint.md)."""
+    return (
+        config.voice_again_after_seconds > 0
+        and words is Judgement.COMPLETE
+        and first is not None
+        and first < config.complete_probability
+    )
+
+
+def pause_for(
+    first: float | None,
+    again: float | None,
+    words: Judgement,
+    config: TurnEndConfig,
+    command: bool = False,
+    clean: bool = False,
+) -> float:
+    """The silence after which the turn ends, from the voice's first judgement, its second
+    look (None if not asked) and the words: what PauseJudge decides and what
+    scripts/turn-end-data's policies are compared with."""
+    voice = judge_voice(first, config, again)
+    sure = first is not None and first >= config.command_probability
+    return pause_needed(voice, words, config, command, clean, sure)

@@ -7,15 +7,15 @@ from __future__ import annotations
 import functools
 from typing import Any
 
-from voiced.devtools.turn_end_data import evaluate
+from voiced.devtools.turn_end_data import VOICE_AT_S, evaluate
 from voiced.turn_end import (
     Judgement,
     TurnEndConfig,
     clean_command,
     judge_decodings,
-    judge_voice,
     judge_words,
-    pause_needed,
+    pause_for,
+    wants_second_look,
 )
 
 # The policies compared: the settings before the chunks' place was varied, each lever
@@ -48,7 +48,8 @@ POLICIES: dict[str, dict[str, Any]] = {
 
 
 def wait_of(row: dict[str, Any], config: TurnEndConfig) -> float:
-    """The silence the policy waits at this pause, as voiced/pause_judge.py decides it."""
+    """The silence the policy waits at this pause, as voiced/pause_judge.py decides it (the
+    same functions of voiced/turn_end.py, fed what was recorded at the pause)."""
     words = judge_words(row["transcript"] or "", row["complete_command"])
     command = clean = False
     if words is Judgement.COMPLETE and row["complete_command"] and row["unbiased"]:
@@ -58,16 +59,12 @@ def wait_of(row: dict[str, Any], config: TurnEndConfig) -> float:
     voices = row["voices"]
     first = voices.get(f"{config.voice_after_seconds:.2f}")
     again = None
-    if (
-        config.voice_again_after_seconds
-        and words is Judgement.COMPLETE
-        and first is not None
-        and first < config.complete_probability
-    ):
-        again = voices.get(f"{config.voice_again_after_seconds:.2f}")
-    voice = judge_voice(first, config, again)
-    sure = first is not None and first >= config.command_probability
-    return pause_needed(voice, words, config, command, clean, sure)
+    if wants_second_look(words, first, config):
+        again_key = f"{config.voice_again_after_seconds:.2f}"
+        if again_key not in {f"{at:.2f}" for at in VOICE_AT_S}:
+            raise ValueError(f"the voice was not recorded at {again_key} s of pause")
+        again = voices.get(again_key)
+    return pause_for(first, again, words, config, command, clean)
 
 
 def compare(rows: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
