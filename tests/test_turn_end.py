@@ -17,12 +17,9 @@ from voiced.speculation import Recognized, Speculation
 from voiced.turn_end import (
     Judgement,
     TurnEndConfig,
-    clean_command,
     ends_turn,
     judge_decodings,
-    judge_voice,
     judge_words,
-    pause_needed,
 )
 
 # Short 0.25 s, fallback 0.7 s, long 1.5 s, voice at 0.5.
@@ -427,112 +424,3 @@ def test_the_voice_may_be_asked_beside_the_decoding() -> None:
     judge = PauseJudge(patient, ENDPOINT, waiting)  # type: ignore[arg-type]
     assert not judge.ends(at, speculation_on(at, None), audio)
     assert waiting.calls == 0
-
-
-class SwingingVoice(FakeVoice):
-    """Smart Turn as it is on one Piper command: its probability swings with the silence
-    it is given (0.14 at 0.2 s, 0.96 at 0.28 s, with the chunks in one of eight places)."""
-
-    def __init__(self, *probabilities: float) -> None:
-        super().__init__(probabilities[0])
-        self.probabilities = list(probabilities)
-        self.lengths: list[int] = []
-
-    def probability(self, samples: np.ndarray) -> float:
-        self.lengths.append(len(samples))
-        self.calls += 1
-        return self.probabilities[min(self.calls, len(self.probabilities)) - 1]
-
-
-def test_a_clean_command_is_heard_the_same_without_the_bias_and_ends_a_sentence() -> None:
-    assert clean_command("Turn on the kitchen light.", ["Turn on the kitchen light."])
-    assert clean_command("Turn on the kitchen light.", ["Hey Jarvis, turn on the kitchen light."])
-    assert clean_command("What time is it?", ["What time is it?"])
-    # What a sentence that goes on is heard as without the bias.
-    assert not clean_command("Turn off the kitchen light.", ["Turn off the kitchen lightened."])
-    assert not clean_command("Turn on the kitchen light.", ["Turn on the kitchen light,"])
-    assert not clean_command("Turn on the kitchen light.", ["Turn on the kitchen light and..."])
-    assert not clean_command("Turn on the kitchen light.", ["Turn on the kitchen light"])
-    assert not clean_command("Turn on the kitchen light.", [])
-
-
-def test_a_second_look_of_the_voice_counts_when_it_says_finished() -> None:
-    assert judge_voice(0.14, POLICY, again=0.96) is Judgement.COMPLETE
-    assert judge_voice(0.14, POLICY, again=0.2) is Judgement.INCOMPLETE
-    assert judge_voice(0.14, POLICY) is Judgement.INCOMPLETE
-
-
-def test_a_clean_command_counts_a_doubting_voice_as_unsure() -> None:
-    """Not the long limit: the fixed silence. A voice that says finished still ends it at
-    the command pause, and words that go on still hold it open."""
-    policy = TurnEndConfig()
-    words = Judgement.COMPLETE
-    assert pause_needed(Judgement.INCOMPLETE, words, policy, command=True, clean=True) == 0.7
-    assert pause_needed(Judgement.INCOMPLETE, words, policy, command=True) == 1.6
-    assert pause_needed(Judgement.COMPLETE, words, policy, command=True, clean=True) == 0.4
-    dangling = Judgement.INCOMPLETE
-    assert pause_needed(Judgement.INCOMPLETE, dangling, policy, command=True, clean=True) == 1.6
-    off = TurnEndConfig(clean_command_over_voice=False)
-    assert pause_needed(Judgement.INCOMPLETE, words, off, command=True, clean=True) == 1.6
-
-
-def test_a_complete_command_whose_voice_doubts_at_first_still_ends_promptly() -> None:
-    """ "Turn on the kitchen light.": the voice says 0.14 on 0.2 s of silence and 0.96 on
-    0.28 s; judged once more, it ends at the command pause, not at the long limit."""
-    policy = TurnEndConfig()
-    voice = SwingingVoice(0.14, 0.96)
-    judge = PauseJudge(policy, ENDPOINT, voice)  # type: ignore[arg-type]
-    samples = np.zeros(int(3.0 * 16000), np.int16)
-    pause, ended = 0.0, None
-    while ended is None and pause < 2.0:
-        pause = round(pause + 0.032, 3)
-        at = progress(2.0, pause)
-        speculation = command_on(at, "Turn on the kitchen light.", "Turn on the kitchen light.")
-        so_far = samples[: int((2.0 + pause) * 16000)]
-        if judge.ends(at, speculation, lambda so_far=so_far: so_far):
-            ended = pause
-    assert ended is not None
-    # The short pause: a second look never earns the command pause.
-    assert policy.short_pause_seconds <= ended < policy.short_pause_seconds + 0.04
-    assert voice.calls == 2
-    # Each look heard the pause as it was at its own length of silence.
-    assert voice.lengths == [pytest.approx(2.2 * 16000, abs=2), pytest.approx(2.28 * 16000, abs=2)]
-
-
-def test_a_complete_command_whose_voice_doubts_twice_waits_the_fixed_silence() -> None:
-    judge = PauseJudge(TurnEndConfig(), ENDPOINT, SwingingVoice(0.05, 0.1))  # type: ignore[arg-type]
-    ended = walk_command(judge, 2.0, "Turn on the kitchen light.", 2.0)
-    assert ended is not None and 0.7 <= ended < 0.74
-
-
-def test_the_dangling_and_heard_as_lightened_is_still_held_open() -> None:
-    """Piper's "Turn off the kitchen light and ... the ceiling fan.": with the bias a whole
-    command, without it "... lightened."; the voice says 0.19, then 0.14."""
-    policy = TurnEndConfig()
-    judge = PauseJudge(policy, ENDPOINT, SwingingVoice(0.19, 0.14))  # type: ignore[arg-type]
-    pause, ended = 0.0, None
-    while ended is None and pause < 2.0:
-        pause = round(pause + 0.032, 3)
-        at = progress(2.0, pause)
-        heard = command_on(at, "Turn off the kitchen light.", "Turn off the kitchen lightened.")
-        if judge.ends(at, heard, audio):
-            ended = pause
-    assert ended is not None and ended >= policy.long_pause_seconds
-
-
-def test_the_correction_is_not_cut_at_its_inner_pause() -> None:
-    """ "Turn on the kitchen light, ... no, the bedroom lamp.": the first half is a whole
-    command to every signal (the same words without the bias; the voice 0.41-0.79 at its
-    first judgement, up to 0.90 at its second), and its pause measures 0.27-0.39 s where the
-    chunks fall: the command pause needs a surer voice, the short pause is longer."""
-    policy = TurnEndConfig()
-    words = Judgement.COMPLETE
-    assert not ends_turn(0.39, 0.79, words, policy, command=True, clean=True)
-    assert not ends_turn(0.39, 0.41, words, policy, command=True, clean=True, again=0.9)
-    assert ends_turn(0.4, 0.79, words, policy, command=True, clean=True)
-    # The command pause is what a surer voice earns: shorter than that pause.
-    assert ends_turn(0.32, 0.95, words, policy, command=True, clean=True)
-    # Whisper writing the comma holds it open whatever the voice says.
-    judge = PauseJudge(policy, ENDPOINT, FakeVoice(0.9))  # type: ignore[arg-type]
-    ended = walk_command(judge, 2.0, "Turn on the kitchen light,", 3.0)
-    assert ended is not None and ended >= policy.long_pause_seconds
