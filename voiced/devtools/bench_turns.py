@@ -43,8 +43,8 @@ def ratio(numerator: float | None, denominator: float | None) -> float | None:
 
 
 def chunk_place(turn: int) -> int:
-    """The samples of silence before the recording in the `turn`th replay of a run: the
-    places go round, so that a run's recordings and its rounds meet them all."""
+    """The samples of silence before a recording's `turn`th replay (its index plus the
+    run's): the places go round, so that the recordings and the runs meet them all."""
     return (turn % CHUNK_PLACES) * SAMPLES_PER_CHUNK // CHUNK_PLACES
 
 
@@ -96,6 +96,8 @@ def voiced_turn(
         "endpoint_wait_s": timings["endpoint_wait_s"],
         "transcript": turn["transcript"],
         "reply": turn["llm_reply"] or turn["response"],
+        # What the model said, empty when voiced said something of its own instead.
+        "llm_reply": turn["llm_reply"],
         "answered_by": turn["answered_by"],
     }
 
