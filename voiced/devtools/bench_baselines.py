@@ -111,7 +111,10 @@ class Raw:
         llama.n_tokens = kept
         llama.eval(prompt[kept:])
         decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
+        llm = self.config.llm
         for token in llama.tokenize(reply.encode("utf-8"), add_bos=False):
+            # The sampler's work, as generation does it; voiced's token replaces its choice.
+            llama.sample(top_p=llm.top_p, temp=llm.temperature)
             pieces = splitter.feed(decoder.decode(llama.detokenize([token])))
             if pieces:
                 return pieces[0]
