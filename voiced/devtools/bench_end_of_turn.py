@@ -8,14 +8,11 @@ from __future__ import annotations
 import json
 from typing import Any
 
-import numpy as np
-
 from voiced.audio import SAMPLE_RATE
 from voiced.config import Config
-from voiced.devtools.bench_turns import RECORDINGS, chunk_place
+from voiced.devtools.bench_turns import RECORDINGS, chunk_place, source_after_silence
 from voiced.models import Models
 from voiced.replay import replay
-from voiced.sources import WavFileSource
 
 # Sentences with a pause inside and whole ones (voiced/devtools/pause_recordings.py); a turn
 # that ends more than this before the speech does was cut.
@@ -45,9 +42,8 @@ def cuts_by_pause(config: Config, models: Models) -> dict[str, Any]:
         for index, (name, expected) in enumerate(manifest.items()):
             models.llm.conversation.exchanges.clear()
             # The chunks fall in a new place for each recording, as a microphone's do.
-            source = WavFileSource([PAUSES / f"{name}.wav"])
-            lead = np.zeros(chunk_place(index), np.int16)
-            source.recordings = [(path, np.concatenate([lead, s])) for path, s in source.recordings]
+            lead_samples = chunk_place(index)
+            source = source_after_silence(PAUSES / f"{name}.wav", lead_samples)
             turns = replay(policy_config, models, source)["turns"]
             pause = expected["pause_seconds"]
             key = "whole" if not pause else f"{pause:.1f}"
@@ -56,7 +52,7 @@ def cuts_by_pause(config: Config, models: Models) -> dict[str, Any]:
                 cut[key].append(f"{name} (nothing heard)")
                 continue
             first = turns[0]
-            end_s = expected["speech_end_seconds"] + len(lead) / SAMPLE_RATE
+            end_s = expected["speech_end_seconds"] + lead_samples / SAMPLE_RATE
             if first["speech_end_at_s"] < end_s - CUT_MARGIN_S:
                 cut[key].append(name)
         counts = {key: len(names) for key, names in sorted(cut.items())}

@@ -10,6 +10,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from voiced.audio import SAMPLES_PER_CHUNK
 from voiced.config import Config
 from voiced.listener import HeardCommand, Listener
@@ -46,6 +48,17 @@ def chunk_place(turn: int) -> int:
     """The samples of silence before a recording's `turn`th replay (its index plus the
     run's): the places go round, so that the recordings and the runs meet them all."""
     return (turn % CHUNK_PLACES) * SAMPLES_PER_CHUNK // CHUNK_PLACES
+
+
+def source_after_silence(path: Path, lead_samples: int) -> WavFileSource:
+    """A recording to replay with `lead_samples` of silence first: its chunks fall that
+    much later in the speech."""
+    source = WavFileSource([path])
+    source.recordings = [
+        (name, np.concatenate([np.zeros(lead_samples, np.int16), samples]))
+        for name, samples in source.recordings
+    ]
+    return source
 
 
 def progress(text: str) -> None:

@@ -17,12 +17,11 @@ import numpy as np
 
 from voiced.audio import SAMPLE_RATE, SAMPLES_PER_CHUNK
 from voiced.config import Config
-from voiced.devtools.bench_turns import RECORDINGS
+from voiced.devtools.bench_turns import RECORDINGS, source_after_silence
 from voiced.listener import CaptureProgress
 from voiced.models import load_models
 from voiced.pause_judge import PauseJudge, audio_at
 from voiced.replay import replay
-from voiced.sources import WavFileSource
 from voiced.speculation import Speculation
 from voiced.wavio import read_wav
 
@@ -135,10 +134,7 @@ class Recorder(PauseJudge):
 
 def replay_at(config: Config, models: Any, path: Path, lead_samples: int) -> dict[str, Any]:
     """A recording replayed (words waited for) with `lead_samples` of silence first."""
-    source = WavFileSource([path])
-    [(_path, samples)] = source.recordings
-    source.recordings = [(path, np.concatenate([np.zeros(lead_samples, np.int16), samples]))]
-    return replay(config, models, source)
+    return replay(config, models, source_after_silence(path, lead_samples))
 
 
 def collect(
