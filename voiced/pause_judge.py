@@ -64,7 +64,6 @@ class PauseJudge:
         # The voice judged once more, later in the pause (voice_again_after_seconds).
         self._again: float | None = None
         self._asked_again = False
-        self.voice_judged = 0
 
     def ends(
         self,
@@ -97,13 +96,16 @@ class PauseJudge:
         )
         if wanted and not self._asked and self.smart_turn is not None:
             self._asked = True
+            # The audio as it was voice_after_seconds into the pause, however late the voice
+            # is asked: the model was trained with about 0.2 s of silence after the words,
+            # and more silence makes it say finished more often.
+            voice_at_s = self.config.voice_after_seconds
             try:
                 self._probability = self.smart_turn.probability(
-                    self._heard_at_voice_time(audio(), pause_s)
+                    audio_at(audio(), pause_s, voice_at_s)
                 )
             except Exception as err:  # onnxruntime's own errors: the words decide alone
                 log.warning("the end-of-turn model failed: %s", err)
-            self.voice_judged += 1
         # A whole command's words count only once its decoding without the bias is known:
         # it may dangle, and a clean one earns the command pause (with a sure voice).
         command = clean = False
@@ -146,14 +148,7 @@ class PauseJudge:
                 self._again = self.smart_turn.probability(audio_at(audio(), pause_s, again_s))
             except Exception as err:  # onnxruntime's own errors: the first judgement stands
                 log.warning("the end-of-turn model failed: %s", err)
-            self.voice_judged += 1
         return self._again
-
-    def _heard_at_voice_time(self, samples: np.ndarray, pause_s: float) -> np.ndarray:
-        """The audio as it was `voice_after_seconds` into the pause, however late the voice
-        is asked: the model was trained with about 0.2 s of silence after the words, and
-        more silence makes it say finished more often."""
-        return audio_at(samples, pause_s, self.config.voice_after_seconds)
 
     def _words(
         self, progress: CaptureProgress, speculation: Speculation | None

@@ -74,15 +74,20 @@ class Raw:
         blue." against three sentences). Without sampling this is no slower than
         generating the same reply (measured: within 4 % on 96 tokens)."""
         llama = self.llama
-        prompt = self.template.tokens(self.messages(question))
-        # What the KV cache holds of the prompt is kept, as llama-cpp-python does.
-        kept = min(common_prefix(llama.input_ids[: llama.n_tokens], prompt), len(prompt) - 1)  # type: ignore[arg-type]
-        llama.n_tokens = kept
-        llama.eval(prompt[kept:])
+        self._evaluate_prompt(question)
         tokens = llama.tokenize(reply.encode("utf-8"), add_bos=False)
         for token in tokens[:-1]:
             llama.eval([token])
         return len(tokens)
+
+    def _evaluate_prompt(self, question: str) -> None:
+        """The prompt in the KV cache; what it holds of it already is kept, as
+        llama-cpp-python does."""
+        llama = self.llama
+        prompt = self.template.tokens(self.messages(question))
+        kept = min(common_prefix(llama.input_ids[: llama.n_tokens], prompt), len(prompt) - 1)  # type: ignore[arg-type]
+        llama.n_tokens = kept
+        llama.eval(prompt[kept:])
 
     def warm_system_prompt(self) -> None:
         """Leave exactly the system prompt in the KV cache (llama-cpp-python reuses it)."""
@@ -101,15 +106,13 @@ class Raw:
         )
 
     def first_clause_as(self, question: str, reply: str, splitter: SentenceSplitter) -> str:
-        """Generate `reply` as `answer_as` does, up to its first clause as voiced splits
-        it, and return that clause: the compute bound times voiced's own answer, not one
-        sampled afresh (SmolLM2 says "The capital of France is Paris." to one and loops on
-        "la France, la France, ..." for 96 tokens to the other)."""
+        """Generate `reply` as `answer_as` does, with the sampler's work paid for each
+        token, up to its first clause as voiced splits it, and return that clause: the
+        compute bound times voiced's own answer, not one sampled afresh (SmolLM2 says "The
+        capital of France is Paris." to one and loops on "la France, la France, ..." for
+        96 tokens to the other)."""
         llama = self.llama
-        prompt = self.template.tokens(self.messages(question))
-        kept = min(common_prefix(llama.input_ids[: llama.n_tokens], prompt), len(prompt) - 1)  # type: ignore[arg-type]
-        llama.n_tokens = kept
-        llama.eval(prompt[kept:])
+        self._evaluate_prompt(question)
         decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
         llm = self.config.llm
         for token in llama.tokenize(reply.encode("utf-8"), add_bos=False):

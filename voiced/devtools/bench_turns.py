@@ -44,10 +44,11 @@ def ratio(numerator: float | None, denominator: float | None) -> float | None:
     return round(numerator / denominator, 2)
 
 
-def chunk_place(turn: int) -> int:
+def chunk_place(turn: int, places: int = CHUNK_PLACES) -> int:
     """The samples of silence before a recording's `turn`th replay (its index plus the
-    run's): the places go round, so that the recordings and the runs meet them all."""
-    return (turn % CHUNK_PLACES) * SAMPLES_PER_CHUNK // CHUNK_PLACES
+    run's), one of `places` spread over a chunk: the places go round, so that the
+    recordings and the runs meet them all."""
+    return (turn % places) * SAMPLES_PER_CHUNK // places
 
 
 def source_after_silence(path: Path, lead_samples: int) -> WavFileSource:

@@ -12,7 +12,7 @@ import numpy as np
 
 from voiced.devtools.recording_files import OUT, write
 from voiced.devtools.recording_voices import say_as
-from voiced.devtools.speech import RATE, espeak, piper, silence, trimmed
+from voiced.devtools.speech import RATE, espeak, piper, silence, speech_end_in, trimmed
 
 # Sentences with a pause inside, for end-of-turn (tests/recordings/pauses, scripts/bench):
 # name -> (what comes before the pause, text before it, text after it); each is said with
@@ -85,11 +85,6 @@ def word_boundary(audio: np.ndarray, at_s: float, within_s: float = 0.08) -> int
     return start + int(np.argmin(energies)) * (hop // 4) + hop // 2
 
 
-def speech_end_s(audio: np.ndarray, threshold: float = 0.02) -> float:
-    loud = np.flatnonzero(np.abs(audio) > threshold)
-    return round(float(loud[-1] + 1) / RATE, 3) if len(loud) else 0.0
-
-
 def make_pauses(wanted: Callable[[Path], bool]) -> None:
     """tests/recordings/pauses and its expected.json: what was said, where it paused and
     for how long, and when the speech ends (a turn ended before then was cut)."""
@@ -104,7 +99,7 @@ def make_pauses(wanted: Callable[[Path], bool]) -> None:
             "text": text,
             "after": after,
             "pause_seconds": pause,
-            "speech_end_seconds": speech_end_s(audio),
+            "speech_end_seconds": speech_end_in(audio),
         }
 
     for sentences, speak in ((PAUSED_SENTENCES, piper), (ESPEAK_PAUSED, espeak)):

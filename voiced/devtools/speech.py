@@ -67,5 +67,11 @@ def trimmed(audio: np.ndarray, threshold: float = 0.01) -> np.ndarray:
     return audio[loud[0] : loud[-1] + 1] if len(loud) else audio
 
 
+def speech_end_in(audio: np.ndarray, threshold: float = 0.02) -> float:
+    """Where the last speech ends (the last sample above `threshold`), in seconds."""
+    loud = np.flatnonzero(np.abs(audio) > threshold)
+    return round(float(loud[-1] + 1) / RATE, 3) if len(loud) else 0.0
+
+
 def silence(seconds: float) -> np.ndarray:
     return np.zeros(int(seconds * RATE), dtype=np.float32)

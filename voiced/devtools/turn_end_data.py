@@ -15,9 +15,10 @@ from typing import Any
 
 import numpy as np
 
-from voiced.audio import SAMPLE_RATE, SAMPLES_PER_CHUNK
+from voiced.audio import SAMPLE_RATE
 from voiced.config import Config
-from voiced.devtools.bench_turns import RECORDINGS, source_after_silence
+from voiced.devtools.bench_turns import RECORDINGS, chunk_place, source_after_silence
+from voiced.devtools.speech import speech_end_in
 from voiced.listener import CaptureProgress
 from voiced.models import load_models
 from voiced.pause_judge import PauseJudge, audio_at
@@ -65,14 +66,12 @@ BENCH_PAUSE_S = 0.4
 
 def positions(count: int) -> list[int]:
     """`count` places for the chunks, spread over one chunk: samples of silence first."""
-    return [i * SAMPLES_PER_CHUNK // count for i in range(count)]
+    return [chunk_place(i, count) for i in range(count)]
 
 
 def speech_end_s(path: Path) -> float:
     """The end of the last speech in a recording (sample level above 0.02)."""
-    samples = read_wav(path).astype(np.float32) / 32768
-    loud = np.flatnonzero(np.abs(samples) > 0.02)
-    return float(loud[-1] + 1) / SAMPLE_RATE if len(loud) else 0.0
+    return speech_end_in(read_wav(path).astype(np.float32) / 32768)
 
 
 class Recorder(PauseJudge):
