@@ -177,7 +177,7 @@ class PauseJudge:
         """Whether a whole command's words were heard so without the command bias too
         (the heard check decodes its audio again during the pause, to act on it), what
         they say then (a decoding that ends on a dangling word says the sentence goes on),
-        and whether it heard the same words ending a sentence (turn_end.clean_command).
+        and whether it heard the same words, nothing after them (turn_end.clean_command).
         Words None while the check may still come; a command decoded only once (the
         check asks anyway, or it only reads and neither the command pause nor
         clean_command_over_voice needs its second decoding, voiced/turn/speculate.py)

@@ -4,8 +4,8 @@ fed (pause seconds, probability, words): testable with numbers, no audio needed.
 
 - Both say complete: end at a short pause (`short_pause_seconds`), about the gap people
   leave between turns; sooner (`command_pause_seconds`) when the words are a whole
-  home-control command, its decoding without the command bias says the same words ending
-  a sentence, and the voice is sure (`command_probability`).
+  home-control command, its decoding without the command bias says the same words with
+  nothing after them (no comma, no "..."), and the voice is sure (`command_probability`).
 - Either says incomplete (the words: a dangling "and", "the", "um", a clause that waits
   for its main one, a trailing comma): keep listening, up to `long_pause_seconds`.
 - Otherwise (one says complete, the other cannot tell): the fixed silence,
@@ -27,7 +27,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from voiced.words import words as words_of
+from voiced.words import words_with_digits
 
 # Pause lengths add up from float frame lengths.
 EPSILON_SECONDS = 1e-9
@@ -45,14 +45,14 @@ class TurnEndConfig(BaseModel):
     # on tests/recordings (docs/endpoint.md): shorter cuts sentences that pause 0.4 s after
     # words that are complete to both ("What is the capital ... of Germany?").
     short_pause_seconds: Annotated[float, Field(gt=0, le=5)] = 0.4
-    # The same for a whole home-control command heard with the same words, ending a
-    # sentence, without the command bias (clean_command), when the voice's first judgement
+    # The same for a whole home-control command heard with the same words, nothing after
+    # them, without the command bias (clean_command), when the voice's first judgement
     # is at least command_probability: a command needs no answer composed, so the pause is
     # its whole delay. Otherwise a whole command waits the short pause. Tuned on
     # tests/recordings with the 80 ms chunks in eight places (docs/endpoint.md): "Turn on
     # the kitchen light, ... no, the bedroom lamp." pauses 0.4 s (0.27-0.39 s as the voice
     # activity model measures it) after words that are that command to both decodings:
-    # at any voice 0.32 s cut it in 4 of 8 places, 0.36 s in 2.
+    # at any voice 0.32 s cut it in 5 of 8 places, 0.36 s in 2.
     command_pause_seconds: Annotated[float, Field(gt=0, le=5)] = 0.32
     # Its voice scored 0.41-0.79 there at the first judgement (0.2 s of silence), the
     # bench's whole commands 0.14-0.99: 0.9 keeps a margin over the correction and still
@@ -74,9 +74,10 @@ class TurnEndConfig(BaseModel):
     # at 0.2 s and 0.96 at 0.28 s for "Turn on the kitchen light." (docs/endpoint.md).
     voice_again_after_seconds: Annotated[float, Field(ge=0, le=2)] = 0.28
     # A whole command heard with the same words without the command bias, ending on a full
-    # stop or question mark: a voice still saying it goes on counts as unsure (the fixed
-    # silence, not the long limit). A sentence that goes on is heard otherwise without the
-    # bias ("Turn off the kitchen lightened." for "... light and"; "light," before "no,").
+    # stop, a question mark or no punctuation (clean_command): a voice still saying it
+    # goes on counts as unsure (the fixed silence, not the long limit). A sentence that
+    # goes on is heard otherwise without the bias ("Turn off the kitchen lightened." for
+    # "... light and"; "light," before "no,").
     clean_command_over_voice: bool = True
     # True: the voice is asked once the words are known (its call beside the decoding slows
     # it on a small machine); False: as soon as the pause reaches voice_after_seconds, so
@@ -164,15 +165,21 @@ def judge_decodings(biased: Judgement, others: Sequence[str]) -> Judgement:
 
 def clean_command(biased: str, unbiased: Sequence[str]) -> bool:
     """Whether every decoding of a whole command without the bias ends with the same words
-    as the one with it (the wake phrase may come before them) and ends a sentence ("..."
-    does not): nothing in the audio says more is coming."""
-    heard = words_of(biased)
+    as the one with it (the wake phrase may come before them; "five" and "5" are the same
+    word) and either ends a sentence or has no punctuation at all at its end (Whisper tiny
+    often writes a short command in lower case without any): nothing in the audio says
+    more is coming. A comma, a dash or "..." at the end says it may be."""
+    heard = words_with_digits(biased)
     return bool(heard and unbiased) and all(
-        words_of(text)[-len(heard) :] == heard
-        and text.rstrip().endswith((".", "?", "!"))
-        and not text.rstrip().endswith(("...", "…"))
-        for text in unbiased
+        words_with_digits(text)[-len(heard) :] == heard and _ends_cleanly(text) for text in unbiased
     )
+
+
+def _ends_cleanly(text: str) -> bool:
+    text = text.rstrip()
+    if text.endswith(("...", "…")):
+        return False
+    return text.endswith((".", "?", "!")) or text[-1:].isalnum()
 
 
 def judge_voice(
@@ -198,7 +205,7 @@ def pause_needed(
 ) -> float:
     """The silence after which the turn ends, given the two judgements; `command`: the
     words are a whole home-control command, checked without the bias; `clean`: heard with
-    the same words, ending a sentence, without it (clean_command); `sure`: the voice's
+    the same words, nothing after them, without it (clean_command); `sure`: the voice's
     first judgement was at least `command_probability`."""
     if (
         clean
