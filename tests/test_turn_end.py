@@ -20,6 +20,8 @@ from voiced.turn_end import (
     ends_turn,
     judge_decodings,
     judge_words,
+    pause_for,
+    wants_second_look,
 )
 
 # Short 0.25 s, fallback 0.7 s, long 1.5 s, voice at 0.5.
@@ -51,8 +53,46 @@ def test_a_question_and_a_complete_command_are_complete() -> None:
     assert judge_words("If it rains, should I take an umbrella?") is Judgement.COMPLETE
 
 
+def test_a_sentence_ended_with_a_full_stop_is_closed() -> None:
+    """A statement or a request that is not a command: it ends at the short pause when the
+    voice says finished at once, not after the fixed silence."""
+    assert judge_words("He was not an ill disposed young man.") is Judgement.CLOSED
+    assert judge_words("Tell me a funny joke!") is Judgement.CLOSED
+    words = judge_words("Tell me a funny joke.")
+    assert ends_turn(0.25, COMPLETE_VOICE, words, POLICY)
+    assert not ends_turn(1.0, INCOMPLETE_VOICE, words, POLICY)
+    # A full stop after a lone subordinate clause or a dangling word is still not the end.
+    assert judge_words("If it rains tomorrow.") is Judgement.INCOMPLETE
+    assert judge_words("Turn off the kitchen light in.") is Judgement.INCOMPLETE
+    assert judge_words("Why is the sky blue in?") is Judgement.INCOMPLETE
+
+
+def test_a_closed_sentence_gets_no_second_look_of_the_voice() -> None:
+    """Inside a real person's sentence Whisper wrote a full stop and Smart Turn rose with
+    the silence: only a voice that says finished at once ends a closed sentence early."""
+    closed = judge_words("Had he married a more amiable woman.")
+    assert not wants_second_look(closed, 0.1, TurnEndConfig())
+    assert wants_second_look(judge_words("What time is it?"), 0.1, TurnEndConfig())
+    assert pause_for(0.1, 0.9, closed, TurnEndConfig()) == 1.6
+    assert pause_for(0.9, None, closed, TurnEndConfig()) == 0.4
+
+
+def test_a_verb_that_closes_a_sentence_does_not_dangle() -> None:
+    assert judge_words("Do you know what day it is?") is Judgement.COMPLETE
+    assert judge_words("He might have been more respectable than he was.") is Judgement.CLOSED
+    assert judge_words("What is") is Judgement.INCOMPLETE
+    assert judge_words("The kitchen light is...") is Judgement.INCOMPLETE
+
+
+def test_a_sentence_after_a_subordinate_clause_is_its_main_clause() -> None:
+    assert judge_words("If it rains tomorrow. Should I take an umbrella?") is Judgement.COMPLETE
+    assert judge_words("When the pasta is on. Set a timer for 10 minutes.") is Judgement.CLOSED
+    assert judge_words("It is late. When the pasta is on.") is Judgement.INCOMPLETE
+
+
 def test_other_words_leave_it_to_the_voice() -> None:
-    assert judge_words("He was not an ill disposed young man.") is Judgement.UNSURE
+    # No punctuation at all (Vosk writes none).
+    assert judge_words("he was not an ill disposed young man") is Judgement.UNSURE
     assert judge_words("") is Judgement.UNSURE
 
 
@@ -78,12 +118,12 @@ def test_either_saying_it_goes_on_holds_it_open() -> None:
     complete_words = judge_words("Turn on the kitchen light.", complete_command=True)
     assert not ends_turn(1.0, INCOMPLETE_VOICE, complete_words, POLICY)
     assert ends_turn(1.5, INCOMPLETE_VOICE, complete_words, POLICY)
-    unsure = judge_words("He was not an ill disposed young man.")
+    unsure = judge_words("he was not an ill disposed young man")
     assert not ends_turn(1.0, INCOMPLETE_VOICE, unsure, POLICY)
 
 
 def test_one_complete_and_the_other_unsure_waits_the_fixed_silence() -> None:
-    unsure = judge_words("He was not an ill disposed young man.")
+    unsure = judge_words("he was not an ill disposed young man")
     assert not ends_turn(0.5, COMPLETE_VOICE, unsure, POLICY)
     assert ends_turn(0.7, COMPLETE_VOICE, unsure, POLICY)
     # No voice model: a complete command waits the fixed silence too.

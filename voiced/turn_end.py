@@ -112,6 +112,11 @@ class TurnEndConfig(BaseModel):
 
 class Judgement(enum.Enum):
     COMPLETE = "complete"
+    # Complete by its full stop alone (not a command, not a question): ended at the short
+    # pause when the voice says finished at once, never on the voice's second look. Inside
+    # a real person's sentence ("Had he married a more amiable woman, ... he might") Whisper
+    # wrote a full stop and the voice rose to 0.42 by 0.28 s of a 0.7 s pause.
+    CLOSED = "closed"
     INCOMPLETE = "incomplete"
     UNSURE = "unsure"
 
@@ -128,29 +133,42 @@ _DANGLING = """
     in
 """
 DANGLING_WORDS = frozenset(_DANGLING.split())
+# Verbs that end a sentence Whisper closes ("... than he was.", "Do you know what day it
+# is?"); other dangling words it closes mid-sentence too ("Why is the sky blue in?").
+_CLOSING_VERBS = "is are was were been"
+CLOSING_VERBS = frozenset(_CLOSING_VERBS.split())
 # A clause that needs a main clause after it ("If it rains tomorrow, ...").
 _SUBORDINATING = "if when while because although though unless once since"
 SUBORDINATING = frozenset(_SUBORDINATING.split())
 # Digits are words: "Set the bedroom light to 40%." does not end on "to".
 _WORD = re.compile(r"[a-z0-9']+")
+_SENTENCE_END = re.compile(r"(?<=[.?!])\s+")
 
 
 def judge_words(transcript: str, complete_command: bool = False) -> Judgement:
-    """What the words so far say: a complete command or a question is complete; a dangling
-    last word, a trailing comma or dash, or a lone subordinate clause is not. Punctuation
-    comes from Whisper, which sets it from the voice as well."""
+    """What the words so far say: a complete command or a question is complete, a sentence
+    ended with a full stop closed (Judgement.CLOSED); a dangling last word, a trailing comma
+    or dash, or a lone subordinate clause is not; no punctuation at all (Vosk writes none)
+    cannot tell. Punctuation comes from Whisper, which sets it from the voice as well;
+    inside people's sentences it wrote full stops too (docs/endpoint.md)."""
     text = transcript.strip()
     words = _WORD.findall(text.lower())
     if not words:
         return Judgement.UNSURE
-    if words[-1] in DANGLING_WORDS or text.endswith((",", "-", "...", "…", ";", ":")):
+    if text.endswith((",", "-", "...", "…", ";", ":")):
         return Judgement.INCOMPLETE
-    # "When the pasta is on" waits for what to do then (no comma: no main clause yet).
-    if words[0] in SUBORDINATING and "," not in text.rstrip(",.?! "):
+    closed = text.endswith((".", "?", "!"))
+    if words[-1] in DANGLING_WORDS and not (closed and words[-1] in CLOSING_VERBS):
+        return Judgement.INCOMPLETE
+    # "When the pasta is on" waits for what to do then (no comma: no main clause yet); a
+    # sentence after it is that main clause ("If it rains tomorrow. Should I ...?").
+    last_sentence = _SENTENCE_END.split(text.rstrip(",.?! "))[-1]
+    first = _WORD.findall(last_sentence.lower())[:1]
+    if first and first[0] in SUBORDINATING and "," not in last_sentence:
         return Judgement.INCOMPLETE
     if complete_command or text.endswith("?"):
         return Judgement.COMPLETE
-    return Judgement.UNSURE
+    return Judgement.CLOSED if closed else Judgement.UNSURE
 
 
 def judge_decodings(biased: Judgement, others: Sequence[str]) -> Judgement:
@@ -216,7 +234,7 @@ def pause_needed(
         voice = Judgement.UNSURE
     if Judgement.INCOMPLETE in (voice, words):
         return config.long_pause_seconds
-    if voice is Judgement.COMPLETE and words is Judgement.COMPLETE:
+    if voice is Judgement.COMPLETE and words in (Judgement.COMPLETE, Judgement.CLOSED):
         if command and clean and sure:
             return min(config.command_pause_seconds, config.short_pause_seconds)
         return config.short_pause_seconds
@@ -264,7 +282,10 @@ def pause_for(
 ) -> float:
     """The silence after which the turn ends, from the voice's first judgement, its second
     look (None if not asked) and the words: what PauseJudge decides and what
-    scripts/turn-end-data's policies are compared with."""
+    scripts/turn-end-data's policies are compared with. A second look counts only where
+    it is wanted (wants_second_look)."""
+    if not wants_second_look(words, first, config):
+        again = None
     voice = judge_voice(first, config, again)
     sure = first is not None and first >= config.command_probability
     return pause_needed(voice, words, config, command, clean, sure)
