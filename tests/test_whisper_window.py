@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pytest
 
 from tests.helpers import MODELS_DIR, recording, words
 from voiced.asr import whisper_dir
-from voiced.asr.whisper_engine import WhisperRecognizer, repeats_itself
+from voiced.asr.whisper_engine import (
+    LOOP_REPETITION_PENALTY,
+    WhisperRecognizer,
+    repeats_itself,
+)
 from voiced.asr_config import WhisperAsrConfig
 from voiced.wavio import read_wav
 
@@ -103,12 +109,46 @@ def test_a_transcript_that_loops_is_told_apart(text: str, loops: bool) -> None:
 
 
 @pytest.mark.slow
-def test_a_looping_short_window_is_decoded_again_in_the_full_one(
+def test_a_short_window_that_loops_even_with_the_penalty_is_decoded_in_the_full_one(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     looping = recognizer(15)
     loop = "Turn on the kitchen light. " * 3
-    monkeypatch.setattr(looping, "_decode_in_window", lambda *_args: loop.strip())
+    monkeypatch.setattr(looping, "_decode_in_window", lambda *_args, **_kwargs: loop.strip())
     text = heard(looping, read_wav(recording("commands/kitchen-light-on")), PHRASES)
     assert text.lower().count("kitchen light") == 1
-    assert looping.full_window_retries == 1
+    assert (looping.penalised_retries, looping.full_window_retries) == (1, 1)
+
+
+@pytest.mark.slow
+def test_a_loop_in_the_short_window_is_decoded_again_in_it_with_a_penalty(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The decoder alone again, not the full window's encoder too."""
+    looping = recognizer(15)
+    decode = looping._decode_in_window
+    penalties: list[float] = []
+
+    def first_loops(*args: Any, repetition_penalty: float = 1.0, **kwargs: Any) -> str:
+        penalties.append(repetition_penalty)
+        text = decode(*args, repetition_penalty=repetition_penalty, **kwargs)
+        return f"{text} {text}" if repetition_penalty == 1.0 else text
+
+    monkeypatch.setattr(looping, "_decode_in_window", first_loops)
+    text = heard(looping, read_wav(recording("commands/kitchen-light-on")), PHRASES)
+    assert {"turn", "on", "kitchen", "light"} <= words(text)
+    assert text.lower().count("kitchen light") == 1
+    assert penalties == [1.0, LOOP_REPETITION_PENALTY]
+    assert (looping.penalised_retries, looping.full_window_retries) == (1, 0)
+
+
+@pytest.mark.slow
+def test_a_command_whisper_loops_on_is_heard_without_the_full_window() -> None:
+    """The audio the pipeline decoded without the bias at the living-room command's pause
+    (its chunks at 0 samples): Whisper tiny wrote "turn on the living room light turn on
+    the living room light ..." in the 15 s window here."""
+    looping = recognizer(15)
+    text = looping.transcribe(read_wav(recording("whisper-loop-living-room")))
+    assert words(text) == {"turn", "on", "the", "living", "room", "light"}
+    assert text.lower().count("living room") == 1
+    assert looping.full_window_retries == 0
