@@ -78,7 +78,8 @@ def test_a_closed_sentence_gets_no_second_look_of_the_voice() -> None:
 
 
 def test_a_verb_that_closes_a_sentence_does_not_dangle() -> None:
-    assert judge_words("Do you know what day it is?") is Judgement.COMPLETE
+    """But it is never more than closed: "Where is?" may be "Where is ... the station?"."""
+    assert judge_words("Do you know what day it is?") is Judgement.CLOSED
     assert judge_words("He might have been more respectable than he was.") is Judgement.CLOSED
     assert judge_words("What is") is Judgement.INCOMPLETE
     assert judge_words("The kitchen light is...") is Judgement.INCOMPLETE
@@ -86,8 +87,30 @@ def test_a_verb_that_closes_a_sentence_does_not_dangle() -> None:
 
 def test_a_sentence_after_a_subordinate_clause_is_its_main_clause() -> None:
     assert judge_words("If it rains tomorrow. Should I take an umbrella?") is Judgement.COMPLETE
-    assert judge_words("When the pasta is on. Set a timer for 10 minutes.") is Judgement.CLOSED
-    assert judge_words("It is late. When the pasta is on.") is Judgement.INCOMPLETE
+    command = judge_words("When the pasta is on. Set a timer for 10 minutes.", True)
+    assert command is Judgement.COMPLETE
+    # Not a statement: Whisper sets full stops inside a clause too.
+    for text in ["If it rains. Tomorrow.", "When I get home. At six.", "It is late. When I go."]:
+        assert judge_words(text) is Judgement.INCOMPLETE, text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "When... the pasta is on?",
+        "When Mr. Smith arrives?",
+        "If the U.S. team wins?",
+        "When it's 7 a.m. tomorrow?",
+    ],
+)
+def test_a_hesitation_or_an_abbreviation_does_not_end_the_clause(text: str) -> None:
+    assert judge_words(text) is Judgement.INCOMPLETE
+
+
+def test_dots_spaced_or_doubled_are_a_hesitation() -> None:
+    assert judge_words("Turn on the light. . .") is Judgement.INCOMPLETE
+    assert judge_words("Turn on the light..") is Judgement.INCOMPLETE
+    assert judge_words("Turn on the light —") is Judgement.INCOMPLETE
 
 
 def test_other_words_leave_it_to_the_voice() -> None:

@@ -15,6 +15,7 @@ from tests.test_turn_end import (
     audio,
     command_on,
     progress,
+    walk,
     walk_command,
 )
 from voiced.pause_judge import PauseJudge
@@ -63,6 +64,11 @@ def test_a_clean_command_may_be_written_with_digits_or_without_punctuation() -> 
     assert clean_command("Turn on the living room light.", ["turn on the living room light"])
     assert not clean_command("Set a timer for five minutes.", ["Set a timer for 15 minutes."])
     assert not clean_command("Turn on the kitchen light.", ["Turn on the kitchen light -"])
+    assert not clean_command("Turn on the kitchen light.", ["Turn on the kitchen light…"])
+    assert not clean_command("Turn on the kitchen light.", ["Turn on the kitchen light. . ."])
+    assert not clean_command("Turn on the kitchen light.", [""])
+    assert not clean_command("", ["Turn on the kitchen light."])
+    assert clean_command("Set the light to 50%.", ["set the light to 50%"])
 
 
 def test_a_second_look_of_the_voice_counts_when_it_says_finished() -> None:
@@ -145,6 +151,30 @@ def test_the_correction_is_not_cut_at_its_inner_pause() -> None:
     judge = PauseJudge(policy, ENDPOINT, FakeVoice(0.9))  # type: ignore[arg-type]
     ended = walk_command(judge, 2.0, "Turn on the kitchen light,", 3.0)
     assert ended is not None and ended >= policy.long_pause_seconds
+
+
+def test_the_correction_heard_unpunctuated_is_held_by_its_voice() -> None:
+    """Without the bias Whisper may write the correction's first half "turn on the kitchen
+    light": as clean as a full stop, so only the voice (at most 0.79 there) keeps it from
+    the command pause, and the short pause is longer than its inner pause."""
+    judge = PauseJudge(TurnEndConfig(), ENDPOINT, FakeVoice(0.79))  # type: ignore[arg-type]
+    ended = walk_command(judge, 2.0, "turn on the kitchen light", 2.0)
+    assert ended is not None and ended >= TurnEndConfig().short_pause_seconds
+
+
+def test_a_closed_sentence_the_voice_doubts_gets_no_second_look() -> None:
+    """ "Had he married a more amiable woman." inside a real person's sentence: the voice
+    rose with the silence. One look, and the long limit."""
+    voice = SwingingVoice(0.1, 0.96)
+    policy = TurnEndConfig()
+    judge = PauseJudge(policy, ENDPOINT, voice)  # type: ignore[arg-type]
+    ended = walk(judge, 2.0, "Had he married a more amiable woman.", 2.0)
+    assert ended is not None and ended >= policy.long_pause_seconds
+    assert voice.calls == 1
+    # Said finished at once: the short pause.
+    judge = PauseJudge(policy, ENDPOINT, FakeVoice(0.9))  # type: ignore[arg-type]
+    ended = walk(judge, 2.0, "Tell me a funny joke.", 2.0)
+    assert ended is not None and policy.short_pause_seconds <= ended < 0.44
 
 
 def test_a_second_look_is_not_carried_into_the_next_pause() -> None:

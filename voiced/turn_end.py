@@ -6,6 +6,8 @@ fed (pause seconds, probability, words): testable with numbers, no audio needed.
   leave between turns; sooner (`command_pause_seconds`) when the words are a whole
   home-control command, its decoding without the command bias says the same words with
   nothing after them (no comma, no "..."), and the voice is sure (`command_probability`).
+  A sentence the words find closed by a full stop alone ends at the short pause only
+  when the voice says finished at its first judgement (Judgement.CLOSED).
 - Either says incomplete (the words: a dangling "and", "the", "um", a clause that waits
   for its main one, a trailing comma): keep listening, up to `long_pause_seconds`.
 - Otherwise (one says complete, the other cannot tell): the fixed silence,
@@ -142,7 +144,17 @@ _SUBORDINATING = "if when while because although though unless once since"
 SUBORDINATING = frozenset(_SUBORDINATING.split())
 # Digits are words: "Set the bedroom light to 40%." does not end on "to".
 _WORD = re.compile(r"[a-z0-9']+")
-_SENTENCE_END = re.compile(r"(?<=[.?!])\s+")
+# Whisper writes a hesitation ". . ." or ".." as well as "...".
+_SPACED_DOTS = re.compile(r"\.(?:\s*\.)+")
+# Where a sentence may end inside a transcript, and what does not end one there: "...",
+# an abbreviation ("Mr.", "a.m.", "U.S.") or a single letter.
+_SENTENCE_END = re.compile(r"(\S+)[.?!]\s+")
+_ABBREVIATIONS = frozenset(["mr", "mrs", "ms", "dr", "st", "jr", "sr", "vs", "etc"])
+_OPEN_ENDS = (",", "-", "–", "—", "...", "…", ";", ":")
+
+
+def _normalised(transcript: str) -> str:
+    return _SPACED_DOTS.sub("...", transcript.strip())
 
 
 def judge_words(transcript: str, complete_command: bool = False) -> Judgement:
@@ -151,24 +163,44 @@ def judge_words(transcript: str, complete_command: bool = False) -> Judgement:
     or dash, or a lone subordinate clause is not; no punctuation at all (Vosk writes none)
     cannot tell. Punctuation comes from Whisper, which sets it from the voice as well;
     inside people's sentences it wrote full stops too (docs/endpoint.md)."""
-    text = transcript.strip()
+    text = _normalised(transcript)
     words = _WORD.findall(text.lower())
     if not words:
         return Judgement.UNSURE
-    if text.endswith((",", "-", "...", "…", ";", ":")):
+    if text.endswith(_OPEN_ENDS):
         return Judgement.INCOMPLETE
     closed = text.endswith((".", "?", "!"))
     if words[-1] in DANGLING_WORDS and not (closed and words[-1] in CLOSING_VERBS):
         return Judgement.INCOMPLETE
-    # "When the pasta is on" waits for what to do then (no comma: no main clause yet); a
-    # sentence after it is that main clause ("If it rains tomorrow. Should I ...?").
-    last_sentence = _SENTENCE_END.split(text.rstrip(",.?! "))[-1]
-    first = _WORD.findall(last_sentence.lower())[:1]
-    if first and first[0] in SUBORDINATING and "," not in last_sentence:
+    asked = complete_command or text.endswith("?")
+    if _lone_subordinate_clause(text, asked):
         return Judgement.INCOMPLETE
-    if complete_command or text.endswith("?"):
+    if asked and words[-1] not in CLOSING_VERBS:
         return Judgement.COMPLETE
+    # "Where is?" may be "Where is ... the station?": no second look of the voice.
     return Judgement.CLOSED if closed else Judgement.UNSURE
+
+
+def _lone_subordinate_clause(text: str, asked: bool) -> bool:
+    """ "When the pasta is on" waits for what to do then (no comma: no main clause yet). A
+    question or a command after it is that main clause ("If it rains tomorrow. Should I
+    take an umbrella?"); a statement after a full stop Whisper set inside the clause is
+    not ("If it rains. Tomorrow.")."""
+    last = _last_sentence(text.rstrip(",.?! "))
+    for clause in [last] if asked else [text, last]:
+        first = _WORD.findall(clause.lower())[:1]
+        if first and first[0] in SUBORDINATING and "," not in clause.rstrip(",.?! "):
+            return True
+    return False
+
+
+def _last_sentence(text: str) -> str:
+    start = 0
+    for end in _SENTENCE_END.finditer(text):
+        word = end.group(1).lower()
+        if not (word.endswith(".") or "." in word or len(word) == 1 or word in _ABBREVIATIONS):
+            start = end.end()
+    return text[start:]
 
 
 def judge_decodings(biased: Judgement, others: Sequence[str]) -> Judgement:
@@ -194,10 +226,10 @@ def clean_command(biased: str, unbiased: Sequence[str]) -> bool:
 
 
 def _ends_cleanly(text: str) -> bool:
-    text = text.rstrip()
-    if text.endswith(("...", "…")):
+    text = _normalised(text)
+    if text.endswith(_OPEN_ENDS):
         return False
-    return text.endswith((".", "?", "!")) or text[-1:].isalnum()
+    return text.endswith((".", "?", "!", "%")) or text[-1:].isalnum()
 
 
 def judge_voice(

@@ -96,10 +96,9 @@ class SpeculativeWork:
     def decode_for_turn_end(self, speculation: Speculation) -> None:
         """A whole command the check does not decode again (it only reads: "what time is
         it?"): decoded without the bias all the same when the command pause is shorter than
-        the short one, which it earns when that decoding says the same words ending a
-        sentence and the voice is sure, or when such words count over a doubting voice
-        (voiced/pause_judge.py). Only the
-        decoder runs again (the encoder's output is kept).
+        the short one, which it earns when that decoding says the same words with nothing
+        after them and the voice is sure, or when such words count over a doubting voice
+        (voiced/pause_judge.py). Only the decoder runs again (the encoder's output is kept).
         A failure here costs the command its shorter pause, never its answer."""
         turn_end = self.checker.config.turn_end
         if (
