@@ -44,7 +44,7 @@ LOG_PROB_THRESHOLD = -1.0
 MAX_COMPRESSION_RATIO = 2.4
 # A decoding longer than this many tokens per second of audio (plus a few) is Whisper
 # looping, not speech (fast speech is ~4 words a second, ~1.3 tokens a word): it is cut
-# there instead of running to the decoder's 448 tokens (~1 s here), and retried in 30 s.
+# there instead of running to the decoder's 448 tokens (~1 s here), and decoded again.
 MAX_TOKENS_PER_SECOND = 8
 EXTRA_TOKENS = 16
 # A run of this many words or more said twice in a row is a loop, not speech.
@@ -52,7 +52,8 @@ MIN_REPEATED_WORDS = 3
 # A loop in the short window is decoded again in it first with the tokens already written
 # scored down (CTranslate2's repetition penalty): the decoder alone, 0.02-0.07 s here,
 # where the full window's encoder takes 0.3-0.4 s. On the looping decodings of the
-# recorded commands it wrote what the full window writes (docs/recognition.md).
+# recorded commands it wrote what the full window writes (docs/recognition.md). Taken
+# only when it says no more than the loop did: its words begin the looping ones.
 LOOP_REPETITION_PENALTY = 1.2
 
 
@@ -82,6 +83,7 @@ class WhisperRecognizer:
         # repetition penalty, and those that looped then too and were done in the full one.
         self.penalised_retries = 0
         self.full_window_retries = 0
+        self._counts_lock = threading.Lock()
         self._windows: list[tuple[np.ndarray, WindowCache]] = []
         self._windows_lock = threading.Lock()
 
@@ -112,25 +114,37 @@ class WhisperRecognizer:
         seconds = self.config.window_seconds
         try:
             if seconds < FULL_WINDOW_SECONDS and len(audio) < seconds_to_samples(seconds):
-                window = window or WindowCache()
-                window.last = None
-                text = self._decode_in_window(audio, prompt, seconds, window)
-                if not repeats_itself(text):
-                    return window.last or Decoding(text, biased=bool(prompt))
-                looped = text
-                text = self._decode_in_window(
-                    audio, prompt, seconds, window, repetition_penalty=LOOP_REPETITION_PENALTY
-                )
-                self.penalised_retries += 1
-                if not repeats_itself(text):
-                    log.info("heard %r in the %d s window, then %r", looped, seconds, text)
-                    return window.last or Decoding(text, biased=bool(prompt))
-                # Whisper loops more often in a short window; the full one rarely does.
-                log.info("heard %r in the %d s window: decoding again in 30 s", text, seconds)
-                self.full_window_retries += 1
+                decoding = self._decode_short(audio, prompt, seconds, window or WindowCache())
+                if decoding is not None:
+                    return decoding
+                with self._counts_lock:
+                    self.full_window_retries += 1
             return Decoding(self._decode_full(audio, prompt), biased=bool(prompt))
         except Exception as err:
             raise AsrError(f"Whisper failed on {len(samples)} samples: {err}") from err
+
+    def _decode_short(
+        self, audio: np.ndarray, prompt: str | None, seconds: int, window: WindowCache
+    ) -> Decoding | None:
+        """The decoding in the short window; None when it loops, even penalised (Whisper
+        loops more often in a short window; the full one rarely does)."""
+        window.last = None
+        looped = self._decode_in_window(audio, prompt, seconds, window)
+        if not repeats_itself(looped):
+            return window.last or Decoding(looped, biased=bool(prompt))
+        with self._counts_lock:
+            self.penalised_retries += 1
+        text = self._decode_in_window(
+            audio, prompt, seconds, window, repetition_penalty=LOOP_REPETITION_PENALTY
+        )
+        heard = words_of(text)
+        if not repeats_itself(text) and words_of(looped)[: len(heard)] == heard:
+            log.info("heard %r in the %d s window, then %r", looped, seconds, text)
+            # Without the penalised scores: they are not Whisper's confidence in the words.
+            window.last = Decoding(text, biased=bool(prompt))
+            return window.last
+        log.info("heard %r, then %r in the %d s window: decoding in 30 s", looped, text, seconds)
+        return None
 
     def _decode_full(self, audio: np.ndarray, prompt: str | None) -> str:
         segments, _info = self._model.transcribe(
