@@ -71,6 +71,9 @@ def test_words_that_are_not_one_number_are_none(said: str) -> None:
         (Fraction(1, 30000), "about 0.00003333"),
         (2.0**0.5, "about 1.4142"),
         (Fraction(10**20), "about 1 times 10 to the power of 20"),
+        (Fraction(1_000_000), "1000000"),
+        (Fraction(10**6, 3), "about 333333"),
+        (Fraction(2095915561, 100000), "about 20959.2"),
     ],
 )
 def test_numbers_are_said_plainly_rounded_to_four_places(

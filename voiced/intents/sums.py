@@ -35,6 +35,8 @@ SAID = {
 }  # fmt: skip
 # Decimals said: at most this many places ("1/3 is about 0.3333").
 PLACES = 4
+# Digits said of a rounded number of 100 or more: "about 20959.2".
+MAX_SIGNIFICANT = 6
 # Whole numbers longer than this are said as a power of ten ("about 1.27 times 10 to the
 # power of 30"): Piper reads long digit strings one digit at a time.
 MAX_DIGITS = 15
@@ -138,11 +140,15 @@ def _decimal(value: Fraction | float) -> tuple[str, bool]:
     places = PLACES
     if size < Fraction(1, 10**PLACES):  # 0.00001234: four digits after the zeros
         places = min(PLACES - 1 - math.floor(math.log10(size)), 12)
+    elif size >= 100:  # 20959.2, not 20959.1556
+        places = max(0, MAX_SIGNIFICANT - len(str(math.floor(size))))
     rounded = Decimal(size.numerator) / Decimal(size.denominator)
     rounded = rounded.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_EVEN)
     if rounded == 0:
         return "almost 0", False
-    text = f"{rounded:f}".rstrip("0").rstrip(".") if "." in f"{rounded:f}" else f"{rounded:f}"
+    text = f"{rounded:f}"
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
     return sign + text, Fraction(rounded) != size
 
 
@@ -168,15 +174,14 @@ def _power(base: Fraction, exponent: Fraction) -> str:
         return "0" if exponent > 0 else "1"
     if base < 0 and exponent.denominator != 1:
         return "not a real number"
+    negative = base < 0 and exponent.numerator % 2 == 1
+    sign = "minus " if negative else ""
     size_log10 = float(exponent) * math.log10(abs(base))
-    if size_log10 >= MAX_DIGITS or size_log10 < -12:
-        negative = base < 0 and exponent.numerator % 2 == 1
-        if size_log10 < -12:
-            return "almost 0"
-        return ("minus " if negative else "") + "about " + _power_of_ten(size_log10)
+    if size_log10 < -12:
+        return "almost 0"
+    if size_log10 >= MAX_DIGITS:
+        return f"about {sign}{_power_of_ten(size_log10)}"
     if exponent.denominator == 1 and abs(exponent) <= MAX_EXACT_EXPONENT:
         return spoken(base ** int(exponent))
-    result = math.copysign(abs(float(base)) ** float(exponent), 1.0)
-    if base < 0 and exponent.numerator % 2 == 1:
-        result = -result
-    return spoken(result)
+    size = abs(float(base)) ** float(exponent)
+    return spoken(-size if negative else size)
