@@ -53,6 +53,6 @@ COMMANDS: dict[str, tuple[str, str, bool]] = {
     "garage-door-on": ("espeak", "Turn on the garage door.", False),
     # Sums, worked out by the arithmetic plugin, not the LLM.
     "arith-twelve-times-twelve": ("piper", "What is twelve times twelve?", False),
-    "arith-square-root": ("espeak", "What's the square root of eighty-one?", False),
+    "arith-square-root": ("piper", "What's the square root of eighty-one?", False),
     "arith-percent": ("piper", "What is fifteen percent of eighty?", True),
 }
