@@ -51,4 +51,8 @@ COMMANDS: dict[str, tuple[str, str, bool]] = {
     # Near misses: the shape of a command, naming no configured device.
     "radio-on": ("piper", "Turn on the radio.", False),
     "garage-door-on": ("espeak", "Turn on the garage door.", False),
+    # Sums, worked out by the arithmetic plugin, not the LLM.
+    "arith-twelve-times-twelve": ("piper", "What is twelve times twelve?", False),
+    "arith-square-root": ("piper", "What's the square root of eighty-one?", False),
+    "arith-percent": ("piper", "What is fifteen percent of eighty?", True),
 }

@@ -1,0 +1,187 @@
+"""Sums read from a question ("what is twelve times twelve") and answered in a sentence
+("12 times 12 is 144."), exactly: fractions, not floats, so 0.1 + 0.2 is 0.3."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from decimal import ROUND_HALF_EVEN, Decimal
+from fractions import Fraction
+
+from voiced.numbers import parse_number, tokens
+
+# What may come before and after the sum: "what's", "how much is", "please", "equal".
+ASKS = [
+    ["what", "is"], ["what's"], ["whats"], ["tell", "me"], ["how", "much", "is"],
+    ["calculate"], ["compute"], ["work", "out"], ["what", "does"],
+]  # fmt: skip
+SKIPS = [
+    ["please"], ["can", "you"], ["could", "you"], ["would", "you"], ["for", "me"],
+    ["i'd", "like", "to"], ["i'd", "like"], ["i", "want"],
+]  # fmt: skip
+ENDINGS = [["equal"], ["equals"], ["make"], ["="]]
+# Operator words -> the operator, and how the answer says it.
+OPERATORS: dict[tuple[str, ...], str] = {
+    ("plus",): "+", ("and",): "+", ("+",): "+",
+    ("minus",): "-", ("-",): "-",
+    ("times",): "*", ("multiplied", "by"): "*", ("x",): "*", ("*",): "*", ("×",): "*",
+    ("divided", "by"): "/", ("over",): "/", ("/",): "/", ("÷",): "/",
+    ("to", "the", "power", "of"): "^", ("^",): "^",
+    ("percent", "of"): "%", ("%", "of"): "%",
+}  # fmt: skip
+SAID = {
+    "+": "plus", "-": "minus", "*": "times", "/": "divided by",
+    "^": "to the power of", "%": "percent of",
+}  # fmt: skip
+# Decimals said: at most this many places ("1/3 is about 0.3333").
+PLACES = 4
+# Digits said of a rounded number of 100 or more: "about 20959.2".
+MAX_SIGNIFICANT = 6
+# Whole numbers longer than this are said as a power of ten ("about 1.27 times 10 to the
+# power of 30"): Piper reads long digit strings one digit at a time.
+MAX_DIGITS = 15
+# The largest exponent worked out exactly; above it only the size of the result is said.
+MAX_EXACT_EXPONENT = 200
+
+
+@dataclass(frozen=True)
+class Sum:
+    operator: str  # + - * / ^ % or "sqrt"
+    left: Fraction
+    right: Fraction | None = None
+
+
+def read_sum(text: str) -> Sum | None:
+    """The sum a question asks for; None when its words are not one."""
+    words = _without(tokens(text), SKIPS)
+    for ask in ASKS:
+        if words[: len(ask)] == ask:
+            words = words[len(ask) :]
+            break
+    for ending in ENDINGS:
+        if len(words) > len(ending) and words[-len(ending) :] == ending:
+            words = words[: -len(ending)]
+    if words[:1] == ["the"]:
+        words = words[1:]
+    if words[:3] == ["square", "root", "of"]:
+        number = parse_number(words[3:])
+        return None if number is None else Sum("sqrt", number)
+    if words and words[-1] in ("squared", "cubed"):
+        number = parse_number(words[:-1])
+        power = Fraction(2 if words[-1] == "squared" else 3)
+        return None if number is None else Sum("^", number, power)
+    for at in range(1, len(words)):
+        for said, operator in OPERATORS.items():
+            if tuple(words[at : at + len(said)]) != said:
+                continue
+            left, right = parse_number(words[:at]), parse_number(words[at + len(said) :])
+            if left is not None and right is not None:
+                return Sum(operator, left, right)
+    return None
+
+
+def _without(words: list[str], phrases: list[list[str]]) -> list[str]:
+    out: list[str] = []
+    at = 0
+    while at < len(words):
+        skip = next((p for p in phrases if words[at : at + len(p)] == p), None)
+        if skip is None:
+            out.append(words[at])
+        at += len(skip) if skip else 1
+    return out
+
+
+def answer(asked: Sum) -> str:
+    """The sentence that answers `asked`."""
+    left = spoken(asked.left)
+    if asked.operator == "sqrt":
+        if asked.left < 0:
+            return f"{_capital(left)} has no real square root."
+        return f"The square root of {left} is {spoken(_square_root(asked.left))}."
+    right = asked.right if asked.right is not None else Fraction(0)
+    if asked.operator == "^" and asked.left == 0 and right < 0:
+        return "You can't divide by zero."
+    question = f"{left} {SAID[asked.operator]} {spoken(right)}"
+    if asked.operator == "^" and right in (2, 3) and asked.right is not None:
+        question = f"{left} {'squared' if right == 2 else 'cubed'}"
+    if asked.operator == "/" and right == 0:
+        return "You can't divide by zero."
+    if asked.operator == "^":
+        return f"{_capital(question)} is {_power(asked.left, right)}."
+    value = {
+        "+": lambda: asked.left + right,
+        "-": lambda: asked.left - right,
+        "*": lambda: asked.left * right,
+        "/": lambda: asked.left / right,
+        "%": lambda: asked.left * right / 100,
+    }[asked.operator]()
+    return f"{_capital(question)} is {spoken(value)}."
+
+
+def _capital(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+def spoken(value: Fraction | float) -> str:
+    """A number as Piper should read it: "144", "2.5", "minus 5", "about 0.3333"."""
+    text, rounded = _decimal(value)
+    return f"about {text}" if rounded else text
+
+
+def _decimal(value: Fraction | float) -> tuple[str, bool]:
+    """The number in digits, and whether it was rounded to say it."""
+    exact = Fraction(value)
+    if exact == 0:
+        return "0", False
+    sign = "minus " if exact < 0 else ""
+    size = abs(exact)
+    if size >= 10**MAX_DIGITS:
+        return sign + _power_of_ten(math.log10(size)), True
+    places = PLACES
+    if size < Fraction(1, 10**PLACES):  # 0.00001234: four digits after the zeros
+        places = min(PLACES - 1 - math.floor(math.log10(size)), 12)
+    elif size >= 100:  # 20959.2, not 20959.1556
+        places = max(0, MAX_SIGNIFICANT - len(str(math.floor(size))))
+    rounded = Decimal(size.numerator) / Decimal(size.denominator)
+    rounded = rounded.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_EVEN)
+    if rounded == 0:
+        return "almost 0", False
+    text = f"{rounded:f}"
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return sign + text, Fraction(rounded) != size
+
+
+def _power_of_ten(log10: float) -> str:
+    """A huge number by its size: "1.27 times 10 to the power of 30"."""
+    exponent = math.floor(log10)
+    mantissa = round(10 ** (log10 - exponent), 2)
+    if mantissa >= 10:
+        mantissa, exponent = mantissa / 10, exponent + 1
+    return f"{mantissa:g} times 10 to the power of {exponent}"
+
+
+def _square_root(value: Fraction) -> Fraction | float:
+    top, bottom = math.isqrt(value.numerator), math.isqrt(value.denominator)
+    if top * top == value.numerator and bottom * bottom == value.denominator:
+        return Fraction(top, bottom)
+    return math.sqrt(value.numerator) / math.sqrt(value.denominator)
+
+
+def _power(base: Fraction, exponent: Fraction) -> str:
+    """base ** exponent, said: exactly when small enough, else by its size."""
+    if base == 0:
+        return "0" if exponent > 0 else "1"
+    if base < 0 and exponent.denominator != 1:
+        return "not a real number"
+    negative = base < 0 and exponent.numerator % 2 == 1
+    sign = "minus " if negative else ""
+    size_log10 = float(exponent) * math.log10(abs(base))
+    if size_log10 < -12:
+        return "almost 0"
+    if size_log10 >= MAX_DIGITS:
+        return f"about {sign}{_power_of_ten(size_log10)}"
+    if exponent.denominator == 1 and abs(exponent) <= MAX_EXACT_EXPONENT:
+        return spoken(base ** int(exponent))
+    size = abs(float(base)) ** float(exponent)
+    return spoken(-size if negative else size)

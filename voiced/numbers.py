@@ -1,0 +1,134 @@
+"""Numbers as people say them and Whisper writes them: "one hundred and twenty five",
+"twenty-five", "a thousand", "two point five", "minus five", "2.5", "1,000", "3 million".
+Values are exact fractions: "0.1" is one tenth, not the float nearest it."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from fractions import Fraction
+
+from voiced.words import ONES, TENS
+
+# Words, numbers (with thousands separators or a decimal point) and the symbols of sums.
+_TOKEN = re.compile(r"\d+(?:,\d+)*(?:\.\d+)?|[a-z']+|[-+*/×÷^%√=]")
+_DIGITS = re.compile(r"\d+(?:,\d{3})*(?:\.\d+)?|\d+,\d+")
+SCALES = {"thousand": 1_000, "million": 1_000_000, "billion": 1_000_000_000}
+SIGNS = frozenset({"minus", "negative", "-"})
+# The digits said after "point": "two point oh five".
+DIGIT_WORDS = {**{w: v for w, v in ONES.items() if v < 10}, "oh": 0}
+
+
+def tokens(text: str) -> list[str]:
+    """The words, numbers and symbols of `text`, lower case; a hyphen between words
+    ("twenty-five") separates them."""
+    text = text.lower().replace("’", "'")
+    text = re.sub(r"(?<=[a-z])-(?=[a-z])", " ", text)
+    return _TOKEN.findall(text)
+
+
+def parse_number(words: Sequence[str]) -> Fraction | None:
+    """The number that `words` (tokens) are, all of them; None if they are not one."""
+    words = list(words)
+    negative = bool(words) and words[0] in SIGNS
+    if negative:
+        words = words[1:]
+    value = _digits(words) if words and words[0][0].isdigit() else _spoken(words)
+    if value is None:
+        return None
+    return -value if negative else value
+
+
+def _digits(words: list[str]) -> Fraction | None:
+    """ "2.5", "1,000", "1,5" (a decimal comma), "3 million"."""
+    if len(words) > 2 or not _DIGITS.fullmatch(words[0]):
+        return None
+    number = words[0]
+    if re.fullmatch(r"\d+,\d+", number) and not re.fullmatch(r"\d{1,3}(?:,\d{3})+", number):
+        number = number.replace(",", ".")
+    value = Fraction(number.replace(",", ""))
+    if len(words) == 2:
+        if words[1] not in SCALES:
+            return None
+        value *= SCALES[words[1]]
+    return value
+
+
+def _spoken(words: list[str]) -> Fraction | None:
+    """ "zero", "one hundred and five", "two point five", "point five"."""
+    if "point" in words:
+        at = words.index("point")
+        whole, decimals = words[:at], words[at + 1 :]
+        if not decimals or any(word not in DIGIT_WORDS for word in decimals):
+            return None
+        digits = "".join(str(DIGIT_WORDS[word]) for word in decimals)
+        fraction = Fraction(int(digits), 10 ** len(digits))
+        if not whole:
+            return fraction
+        integer = _spoken(whole)
+        return None if integer is None else integer + fraction
+    if words == ["zero"]:
+        return Fraction(0)
+    value = _whole(words)
+    return None if value is None else Fraction(value)
+
+
+def _whole(words: list[str]) -> int | None:
+    """A whole number said in words: groups below a thousand, each followed by a scale
+    word smaller than the one before ("two million three hundred thousand and five")."""
+    total, at, last_scale = 0, 0, None
+    while at < len(words):
+        group = _below_thousand(words, at)
+        if group is None:
+            return None
+        value, at = group
+        if at < len(words) and words[at] in SCALES:
+            scale = SCALES[words[at]]
+            if last_scale is not None and scale >= last_scale:
+                return None
+            total, last_scale, at = total + value * scale, scale, at + 1
+            if at < len(words) and words[at] == "and":
+                at += 1
+                if at == len(words):
+                    return None
+            continue
+        if at != len(words):
+            return None
+        return total + value
+    return total if last_scale is not None else None
+
+
+def _below_thousand(words: list[str], at: int) -> tuple[int, int] | None:
+    """ "a hundred", "two hundred and five", "twelve hundred", "forty-two", and where
+    it ends; "a" is a number only before "hundred" or a scale word."""
+    if words[at] == "a" and at + 1 < len(words) and words[at + 1] in ("hundred", *SCALES):
+        first: tuple[int, int] | None = (1, at + 1)
+    else:
+        first = _below_hundred(words, at)
+    if first is None:
+        return None
+    value, at = first
+    if at < len(words) and words[at] == "hundred":
+        value, at = value * 100, at + 1
+        if at < len(words) and words[at] == "and":
+            at += 1
+            rest = _below_hundred(words, at) if at < len(words) else None
+            if rest is None:
+                return None
+            return value + rest[0], rest[1]
+        rest = _below_hundred(words, at) if at < len(words) else None
+        if rest is not None:
+            return value + rest[0], rest[1]
+    return value, at
+
+
+def _below_hundred(words: list[str], at: int) -> tuple[int, int] | None:
+    word = words[at]
+    if word in TENS:
+        after = words[at + 1] if at + 1 < len(words) else None
+        if after in ONES and 1 <= ONES[after] <= 9:
+            return TENS[word] + ONES[after], at + 2
+        return TENS[word], at + 1
+    if word in ONES and ONES[word] > 0:
+        return ONES[word], at + 1
+    return None
