@@ -11,13 +11,15 @@ from __future__ import annotations
 from voiced.intents import IntentContext, IntentMatch, Plugin
 from voiced.intents.ha_sentences import ha_sentences
 from voiced.intents.sums import Sum, answer, read_sum
+from voiced.words import ONES, TENS
 
 INTENT = "Arithmetic"
 
-# Numbers in words, from "zero" to the billions, with decimals ("two point five").
-_ONES = "one|two|three|four|five|six|seven|eight|nine"
-_TEENS = "ten|eleven|twelve|thirteen|fourteen|fifteen|sixteen|seventeen|eighteen|nineteen"
-_TENS = "twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety"
+# Numbers in words, from "zero" to the billions, with decimals ("two point five"): the
+# words voiced.numbers reads them from.
+_ONES = "|".join(word for word, value in ONES.items() if 1 <= value <= 9)
+_TEENS = "|".join(word for word, value in ONES.items() if value >= 10)
+_TENS = "|".join(TENS)
 NUMBER_RULES = {
     "arith_ones": f"({_ONES})",
     "arith_below_100": f"({_ONES}|{_TEENS}|({_TENS})[(-| )<arith_ones>])",
