@@ -89,6 +89,11 @@ def test_a_sentence_after_a_subordinate_clause_is_its_main_clause() -> None:
     assert judge_words("If it rains tomorrow. Should I take an umbrella?") is Judgement.COMPLETE
     command = judge_words("When the pasta is on. Set a timer for 10 minutes.", True)
     assert command is Judgement.COMPLETE
+    # "When" asking a question is no clause.
+    assert judge_words("When does the film end?") is Judgement.COMPLETE
+    assert judge_words("When is the next full moon?") is Judgement.COMPLETE
+    assert judge_words("When the film ends?") is Judgement.INCOMPLETE
+    assert judge_words("When does?") is Judgement.INCOMPLETE
     # Not a statement: Whisper sets full stops inside a clause too.
     for text in ["If it rains. Tomorrow.", "When I get home. At six.", "It is late. When I go."]:
         assert judge_words(text) is Judgement.INCOMPLETE, text

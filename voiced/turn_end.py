@@ -142,6 +142,10 @@ CLOSING_VERBS = frozenset(_CLOSING_VERBS.split())
 # A clause that needs a main clause after it ("If it rains tomorrow, ...").
 _SUBORDINATING = "if when while because although though unless once since"
 SUBORDINATING = frozenset(_SUBORDINATING.split())
+# "When" followed by one of these and more words asks a question ("When does the film
+# end?"), where "When the film ends" waits for its main clause.
+_ASKING_VERBS = "is are was were am do does did will would can could shall should has have had"
+ASKING_VERBS = frozenset(_ASKING_VERBS.split())
 # Digits are words: "Set the bedroom light to 40%." does not end on "to".
 _WORD = re.compile(r"[a-z0-9']+")
 # Whisper writes a hesitation ". . ." or ".." as well as "...".
@@ -188,7 +192,9 @@ def _lone_subordinate_clause(text: str, asked: bool) -> bool:
     not ("If it rains. Tomorrow.")."""
     last = _last_sentence(text.rstrip(",.?! "))
     for clause in [last] if asked else [text, last]:
-        first = _WORD.findall(clause.lower())[:1]
+        first = _WORD.findall(clause.lower())[:3]
+        if len(first) == 3 and first[0] == "when" and first[1] in ASKING_VERBS:
+            continue  # a question: "When is the next full moon?" (not "When does?")
         if first and first[0] in SUBORDINATING and "," not in clause.rstrip(",.?! "):
             return True
     return False
