@@ -204,6 +204,13 @@ def test_a_decoding_without_the_bias_that_dangles_says_it_goes_on() -> None:
     complete = Judgement.COMPLETE
     assert judge_decodings(complete, ["Turn off the kitchen light and..."]) is Judgement.INCOMPLETE
     assert judge_decodings(complete, ["turn off the kitchen light and"]) is Judgement.INCOMPLETE
+    # In the 10 s window, looping with the bias, it was "... light end." without it.
+    command = "Turn off the kitchen light."
+    for end in ["Turn off the kitchen light end.", "Hey Jarvis, turn off the kitchen light end"]:
+        assert judge_decodings(complete, [end], command) is Judgement.INCOMPLETE
+    # Only after the command's own words: a name or a question may end on it.
+    assert judge_decodings(complete, ["Turn on the week end."], "Turn on the week end.") is complete
+    assert judge_words("How does the film end?") is complete
     assert judge_decodings(complete, ["Turn off the kitchen light."]) is complete
     assert judge_decodings(complete, ["Turn off the kitchen lightened."]) is complete
     assert judge_decodings(complete, []) is complete

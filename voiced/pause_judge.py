@@ -190,4 +190,4 @@ class PauseJudge:
         recognized = speculation.recognized
         biased = "" if recognized is None else recognized.transcript
         clean = clean_command(biased, unbiased)
-        return True, judge_decodings(Judgement.COMPLETE, unbiased), clean
+        return True, judge_decodings(Judgement.COMPLETE, unbiased, biased), clean

@@ -139,6 +139,10 @@ DANGLING_WORDS = frozenset(_DANGLING.split())
 # is?"); other dangling words it closes mid-sentence too ("Why is the sky blue in?").
 _CLOSING_VERBS = "is are was were been"
 CLOSING_VERBS = frozenset(_CLOSING_VERBS.split())
+# How Whisper (tiny, without the bias) also writes a last "and" after a whole command:
+# "Turn off the kitchen light end." It dangles only there, after the command's own words
+# (judge_decodings): a question may end on it ("How does the film end?").
+AND_MISHEARD = frozenset(["end"])
 # A clause that needs a main clause after it ("If it rains tomorrow, ...").
 _SUBORDINATING = "if when while because although though unless once since"
 SUBORDINATING = frozenset(_SUBORDINATING.split())
@@ -209,13 +213,23 @@ def _last_sentence(text: str) -> str:
     return text[start:]
 
 
-def judge_decodings(biased: Judgement, others: Sequence[str]) -> Judgement:
-    """The words of a command heard with the command bias, judged again by the other
-    decodings of the same audio (without the bias): the bias writes the nearest whole
-    command, dropping a last "and" that a decoding without it keeps ("Turn off the kitchen
-    light." / "Turn off the kitchen light and...")."""
-    if any(judge_words(text) is Judgement.INCOMPLETE for text in others):
-        return Judgement.INCOMPLETE
+def judge_decodings(biased: Judgement, others: Sequence[str], command: str = "") -> Judgement:
+    """The words of a command (`command`, heard with the command bias), judged again by the
+    other decodings of the same audio (without the bias): the bias writes the nearest
+    whole command, dropping a last "and" that a decoding without it keeps ("Turn off the
+    kitchen light." / "Turn off the kitchen light and...", or "... light end.")."""
+    heard = words_with_digits(command)
+    for text in others:
+        if judge_words(text) is Judgement.INCOMPLETE:
+            return Judgement.INCOMPLETE
+        words = words_with_digits(text)
+        if (
+            heard
+            and words[-1:]
+            and words[-1] in AND_MISHEARD
+            and words[-1 - len(heard) : -1] == heard
+        ):
+            return Judgement.INCOMPLETE
     return biased
 
 

@@ -54,7 +54,7 @@ def wait_of(row: dict[str, Any], config: TurnEndConfig) -> float:
     command = clean = False
     if words is Judgement.COMPLETE and row["complete_command"] and row["unbiased"]:
         command = True
-        words = judge_decodings(Judgement.COMPLETE, row["unbiased"])
+        words = judge_decodings(Judgement.COMPLETE, row["unbiased"], row["transcript"])
         clean = clean_command(row["transcript"], row["unbiased"])
     voices = row["voices"]
     first = voices.get(f"{config.voice_after_seconds:.2f}")
