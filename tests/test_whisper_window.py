@@ -13,6 +13,7 @@ from voiced.asr.whisper_engine import (
     LOOP_REPETITION_PENALTY,
     WhisperRecognizer,
     repeats_itself,
+    window_for,
 )
 from voiced.asr_config import WhisperAsrConfig
 from voiced.wavio import read_wav
@@ -28,7 +29,7 @@ def recognizer(window: int) -> WhisperRecognizer:
 
 @pytest.fixture(scope="module")
 def short_window() -> WhisperRecognizer:
-    return recognizer(15)
+    return recognizer(WhisperAsrConfig().window_seconds)
 
 
 @pytest.fixture(scope="module")
@@ -74,10 +75,12 @@ def test_the_window_path_decodes_30_s_as_faster_whisper_does(
 
 
 @pytest.mark.slow
-def test_speech_longer_than_the_window_is_heard_to_its_end() -> None:
-    names = ("ask-capital", "ask-sky", "commands/kitchen-light-on")
+@pytest.mark.parametrize("times", [1, 2])
+def test_speech_longer_than_the_window_is_heard_to_its_end(times: int) -> None:
+    """About 15 s: in a wider step than the 10 s window; about 29 s: in the full one."""
+    names = ("ask-capital", "ask-sky", "commands/kitchen-light-on") * times
     long_speech = np.concatenate([read_wav(recording(name)) for name in names])
-    assert len(long_speech) > 10 * 16_000
+    assert len(long_speech) > [10, 20][times - 1] * 16_000
     text = heard(recognizer(10), long_speech, PHRASES).lower()
     assert "france" in text and "sky" in text and "kitchen light" in text
 
@@ -172,3 +175,16 @@ def test_a_penalised_decoding_that_says_more_than_the_loop_is_not_taken(
     monkeypatch.setattr(looping, "_decode_in_window", loop_then_other)
     heard(looping, read_wav(recording("commands/kitchen-light-on")), PHRASES)
     assert (looping.penalised_retries, looping.full_window_retries) == (1, 1)
+
+
+@pytest.mark.parametrize(
+    ("least", "seconds", "window"),
+    [(10, 3.0, 10), (10, 9.9, 10), (10, 10.0, 15), (10, 14.0, 15), (10, 19.0, 20), (10, 25.0, 30),
+     (15, 3.0, 15), (20, 3.0, 20), (30, 3.0, 30), (10, 40.0, 30)],
+)  # fmt: skip
+def test_a_command_is_heard_in_the_shortest_window_that_holds_it(
+    least: int, seconds: float, window: int
+) -> None:
+    """`window_seconds` for what fits in it; a longer command in the next of 15 or 20 s
+    rather than straight in the full 30 s (its encoder takes twice as long as 15 s)."""
+    assert window_for(int(seconds * 16_000), least) == window

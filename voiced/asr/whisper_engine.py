@@ -2,9 +2,10 @@
 its endpoint, or the command so far at a pause (speculation).
 
 A command is heard in a window shorter than Whisper's 30 seconds
-(`asr.window_seconds`, 15): the encoder's cost falls faster than its input here
-(0.17 instead of 0.36 s per command), and on ~190 generated recordings in four voices it
-understood 0-2 fewer commands and mistook 0-1 more for another (scripts/whisper-window).
+(`asr.whisper.window_seconds`, 10; a longer command in the shortest of 15, 20 or 30 s
+that holds it): the encoder's cost falls faster than its input here (0.09 instead of
+0.34 s per command), and on 317 generated recordings in four voices it understood 268
+where 30 s understood 271 and 15 s 267 (scripts/whisper-window, docs/performance.md).
 The window's features past the command are zeros, as faster-whisper pads its own 30 s
 window, so that a 30 s window decodes exactly as faster-whisper's transcribe does.
 Whisper, trained on 30 s, loops more often in a short window ("Turn off the coffee maker.
@@ -37,6 +38,8 @@ MODEL_FILES = ("model.bin", "config.json", "tokenizer.json", "vocabulary.txt")
 SILENCE_LEVEL = 30
 TAIL_SECONDS = 0.5
 FULL_WINDOW_SECONDS = 30
+# The wider windows a command too long for `window_seconds` steps up to before the full one.
+WINDOW_STEPS = (15, 20)
 FRAMES_PER_SECOND = 100
 # faster-whisper's defaults for telling silence from speech.
 NO_SPEECH_THRESHOLD = 0.6
@@ -111,9 +114,9 @@ class WhisperRecognizer:
         """Decode `samples`; the encoder's output for the short window is kept in `window`
         so that a second decoding of the same audio (without the prompt) only decodes."""
         audio = int16_to_float32(samples)
-        seconds = self.config.window_seconds
+        seconds = window_for(len(audio), self.config.window_seconds)
         try:
-            if seconds < FULL_WINDOW_SECONDS and len(audio) < seconds_to_samples(seconds):
+            if seconds < FULL_WINDOW_SECONDS:
                 decoding = self._decode_short(audio, prompt, seconds, window or WindowCache())
                 if decoding is not None:
                     return decoding
@@ -216,6 +219,15 @@ class WhisperRecognizer:
             words = self._tokenizer.encode(" " + prompt.strip())
             tokens = [self._tokenizer.sot_prev, *words[-(self._model.max_length // 2 - 1) :]]
         return [*tokens, *self._tokenizer.sot_sequence, self._tokenizer.no_timestamps]
+
+
+def window_for(samples: int, least: int) -> int:
+    """The shortest window that holds a command of this many samples: `least` (the
+    configured window), or a wider step; the full one for a command as long as that."""
+    for seconds in (least, *WINDOW_STEPS):
+        if seconds >= least and samples < seconds_to_samples(seconds):
+            return seconds
+    return FULL_WINDOW_SECONDS
 
 
 def repeats_itself(text: str) -> bool:
