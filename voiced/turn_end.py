@@ -208,7 +208,7 @@ def _last_sentence(text: str) -> str:
     start = 0
     for end in _SENTENCE_END.finditer(text):
         word = end.group(1).lower()
-        if not (word.endswith(".") or "." in word or len(word) == 1 or word in _ABBREVIATIONS):
+        if not ("." in word or len(word) == 1 or word in _ABBREVIATIONS):
             start = end.end()
     return text[start:]
 
@@ -223,12 +223,7 @@ def judge_decodings(biased: Judgement, others: Sequence[str], command: str = "")
         if judge_words(text) is Judgement.INCOMPLETE:
             return Judgement.INCOMPLETE
         words = words_with_digits(text)
-        if (
-            heard
-            and words[-1:]
-            and words[-1] in AND_MISHEARD
-            and words[-1 - len(heard) : -1] == heard
-        ):
+        if heard and words[:-1][-len(heard) :] == heard and words[-1] in AND_MISHEARD:
             return Judgement.INCOMPLETE
     return biased
 
