@@ -12,6 +12,7 @@ from voiced.asr import whisper_dir
 from voiced.asr.whisper_engine import (
     LOOP_REPETITION_PENALTY,
     WhisperRecognizer,
+    WindowCache,
     repeats_itself,
     window_for,
 )
@@ -83,6 +84,21 @@ def test_speech_longer_than_the_window_is_heard_to_its_end(times: int) -> None:
     assert len(long_speech) > [10, 20][times - 1] * 16_000
     text = heard(recognizer(10), long_speech, PHRASES).lower()
     assert "france" in text and "sky" in text and "kitchen light" in text
+
+
+@pytest.mark.slow
+def test_an_encoder_output_is_reused_only_in_its_own_window(
+    short_window: WhisperRecognizer,
+) -> None:
+    """A cache met by a decoding in another window is encoded again, not decoded as if
+    its output were that window's."""
+    samples = read_wav(recording("ask-capital")).astype(np.float32) / 32768
+    cache = WindowCache()
+    short_window._decode_in_window(samples, None, 10, cache)
+    assert cache.seconds == 10
+    again = short_window._decode_in_window(samples, None, 15, cache)
+    assert cache.seconds == 15
+    assert again == short_window._decode_in_window(samples, None, 15, WindowCache())
 
 
 @pytest.mark.slow

@@ -173,12 +173,12 @@ class WhisperRecognizer:
         """What faster-whisper's transcribe does for one segment, in a shorter window. The
         encoder's output, and the decoding with Whisper's confidence, are kept in `window`."""
         window = window or WindowCache()
-        if window.encoded is None:
+        if window.encoded is None or window.seconds != seconds:
             frames = seconds * FRAMES_PER_SECOND
             # Without the frame past the audio's end, as faster-whisper leaves it out.
             features = self._model.feature_extractor(audio)[:, :-1][:, :frames]
             features = np.pad(features, ((0, 0), (0, frames - features.shape[1])))
-            window.encoded = self._model.encode(features)
+            window.encoded, window.seconds = self._model.encode(features), seconds
         tokens = self._prompt_tokens(prompt)
         if self.config.temperature > 0:
             sampling = {
@@ -283,6 +283,9 @@ class WindowCache:
     """The encoder's output for one command's audio, shared by its decodings."""
 
     encoded: Any = None
+    # The window it was encoded in: a cache is tied to one array of samples, and so to one
+    # window, but an output of another size would decode wrongly without an error.
+    seconds: int | None = None
     # The latest decoding in it.
     last: Decoding | None = None
 
