@@ -140,6 +140,8 @@ def engine(tmp_path_factory: pytest.TempPathFactory) -> Iterator[IntentEngine]:
 def test_sums_match_the_arithmetic_intent(engine: IntentEngine, question: str) -> None:
     match = engine.match(question)
     assert match is not None and match.name == "Arithmetic", question
+    # Figures or words, the same sum: its numbers are read from the words, not slots.
+    assert match.slots == {}
     said = engine.answer(match)
     assert said.done and " is " in said.response and "Sorry" not in said.response
 

@@ -40,7 +40,7 @@ NUMBER_RULES = {
     "arith_words": "(zero [<arith_decimals>]|<arith_whole> [<arith_decimals>]|<arith_decimals>)",
     # As Whisper writes them: "2.5", "1,000", "3 million".
     "arith_figures": (
-        "{arith_digits}[,{arith_digits}][,{arith_digits}][,{arith_digits}][.{arith_digits}] "
+        "{_arith_digits}[,{_arith_digits}][,{_arith_digits}][,{_arith_digits}][.{_arith_digits}] "
         "[thousand|million|billion]"
     ),
     "arith_number": "[minus|negative] (<arith_figures>|<arith_words>)",
@@ -54,7 +54,7 @@ RULES = {
 SENTENCES = [
     "[<arith_ask>] <arith_number> <arith_operator> <arith_number> [<arith_equals>]",
     # Whisper's "12*12", with no spaces.
-    "[<arith_ask>] {arith_digits}(x|\\*|×|/|÷|\\+){arith_digits} [<arith_equals>]",
+    "[<arith_ask>] {_arith_digits}(x|\\*|×|/|÷|\\+){_arith_digits} [<arith_equals>]",
     # "and" adds only in a question: "one and two" alone is no sum.
     "<arith_ask> <arith_number> and <arith_number> [<arith_equals>]",
     "[<arith_ask>] [the] square root of <arith_number>",
@@ -62,8 +62,8 @@ SENTENCES = [
     "[<arith_ask>] <arith_number> (percent|\\%) of <arith_number>",
     "[<arith_ask>] <arith_number> (to the power of|\\^) <arith_number>",
 ]
-# Figures only ("144"): number words are matched by the rules above. Its value is a slot
-# of the match, but the handler reads every number again from the words.
+# Figures only ("144"): number words are matched by the rules above. A list only for
+# matching ("_"): the handler reads every number again from the words.
 _DIGITS = {"range": {"from": -(10**15), "to": 10**15, "words": False}}
 
 
@@ -72,7 +72,7 @@ def plugin() -> Plugin:
     sentences = {
         "language": "en",
         "intents": {INTENT: {"data": [{"sentences": SENTENCES}]}},
-        "lists": {"arith_digits": _DIGITS},
+        "lists": {"_arith_digits": _DIGITS},
         "expansion_rules": {"what_is": shared["expansion_rules"]["what_is"], **RULES},
         "skip_words": shared["skip_words"],
     }

@@ -113,7 +113,13 @@ class IntentMatcher:
         )
         if result is None or result.intent.name not in self._plugin_of:
             return None
-        slots = {name: whole(entity.value) for name, entity in result.entities.items()}
+        # A list whose name begins with "_" only lets a template match (the figures of a
+        # sum): what it matched is in the words, and no slot of the command.
+        slots = {
+            name: whole(entity.value)
+            for name, entity in result.entities.items()
+            if not name.startswith("_")
+        }
         if "unknown_device" in slots:
             named = " ".join(
                 word
