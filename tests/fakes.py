@@ -210,6 +210,8 @@ class FakeGeneration(Generation):
     fail: Exception | None = None
     # Before each piece after the first: the model's pace.
     seconds_per_piece: float = 0.0
+    # How it ends when its script runs out: "length" or "timeout" as if cut there.
+    finish: str = "stop"
 
     def __iter__(self) -> Iterator[str]:
         self.prompt_tokens = self.prompt_tokens_evaluated = len(self.user.split())
@@ -228,7 +230,7 @@ class FakeGeneration(Generation):
             said.append(piece)
             yield piece
         else:
-            self.finish_reason = "stop"
+            self.finish_reason = self.finish
         self.done_at = time.monotonic()
         self.exchange = Exchange(self.user, "".join(said).strip(), self.completion_tokens)
 
@@ -241,13 +243,17 @@ class FakeLlm:
         pieces: Sequence[str] | Callable[[str], Sequence[str]] = ("I do not know.",),
         seconds_per_piece: float = 0.0,
         fail: Exception | None = None,
+        finish: str = "stop",
     ) -> None:
         self.answer = pieces if callable(pieces) else (lambda _user: pieces)
+        self.finish = finish
         self.seconds_per_piece = seconds_per_piece
         self.fail = fail
         self.asked: list[tuple[str, bool]] = []
         self.generations: list[FakeGeneration] = []
         self.remembered: list[Generation] = []
+        # What each remembered answer said, where it was cut short (else None).
+        self.said: list[str | None] = []
 
     def ask(self, user: str, speculative: bool = False) -> Generation:
         self.asked.append((user, speculative))
@@ -257,12 +263,14 @@ class FakeLlm:
             script=list(self.answer(user)),
             fail=self.fail,
             seconds_per_piece=self.seconds_per_piece,
+            finish=self.finish,
         )
         self.generations.append(generation)
         return generation
 
-    def remember(self, generation: Generation) -> None:
+    def remember(self, generation: Generation, said: str | None = None) -> None:
         self.remembered.append(generation)
+        self.said.append(said)
 
 
 # The voice and the speaker.

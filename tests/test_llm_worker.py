@@ -55,6 +55,24 @@ def test_follow_up_turn_evaluates_only_its_new_tokens(fresh_models: Models) -> N
     assert follow_up.prompt_tokens_evaluated <= question_tokens + 20
 
 
+def test_an_answer_cut_short_is_kept_only_as_what_was_said(fresh_models: Models) -> None:
+    llm = fresh_models.llm
+    assert isinstance(llm, LlmWorker)
+    story = llm.ask("Tell me a long story about a dragon.")
+    for _piece in zip(range(3), story, strict=False):
+        pass
+    story.cancel()
+    answer(story)
+    assert story.finish_reason == "cancelled"
+    assert llm.conversation.exchanges == []  # not what the model wrote
+    llm.remember(story, "Once upon a time.")
+    [kept] = llm.conversation.exchanges
+    assert kept.assistant == "Once upon a time."
+    assert kept.tokens > len(llm._llama.tokenize(b"Once upon a time.", add_bos=False))
+    llm.remember(Generation("Go on.", finish_reason="cancelled"), "")  # nothing said, none kept
+    assert llm.conversation.exchanges == [kept]
+
+
 def wait_for_idle_evaluation(llm: LlmWorker, cached_at_least: int) -> None:
     """Until the worker has evaluated the next prompt's start, told by its KV cache."""
     deadline = time.monotonic() + 60

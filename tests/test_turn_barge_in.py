@@ -45,6 +45,10 @@ def test_a_wake_word_during_the_reply_cuts_speech_and_generation(tmp_path: Path)
     assert story.interrupted
     assert story.llm_finish_reason == "cancelled"
     assert 0 < story.llm_completion_tokens < len(STORY)
+    # The history keeps the sentences given to the voice before the cut, no more.
+    [said] = engines.llm.said
+    assert said and said == " ".join(["Once upon a time."] * said.count("Once"))
+    assert said.count("Once") <= story.llm_completion_tokens
     assert time_now.intent is not None and time_now.intent["name"] == "HassGetCurrentTime"
     assert not time_now.interrupted and time_now.reply_audio_seconds > 0
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from tests.fakes import (
     PLAIN_ENDPOINT,
     FakeEngines,
@@ -64,6 +66,43 @@ def test_a_question_is_answered_by_the_llm_sentence_by_sentence(tmp_path: Path) 
     assert turn.llm_finish_reason == "stop"
     assert turn.llm_completion_tokens == 3
     assert turn.reply_audio_seconds == 0.2
+
+
+@pytest.mark.parametrize(
+    ("last", "said"),
+    [
+        # Cut by the token cap just after a sentence's full stop: it is whole, and said.
+        (".", ["Paris is the capital.", "It is in France."]),
+        # Cut inside it: left unsaid.
+        (" and", ["Paris is the capital."]),
+    ],
+)
+@pytest.mark.parametrize("finish", ["length", "timeout"])
+def test_an_answer_cut_short_says_and_keeps_only_its_whole_sentences(
+    tmp_path: Path, finish: str, last: str, said: list[str]
+) -> None:
+    engines = FakeEngines(
+        recognizer=FakeRecognizer(["What is the capital of France?"]),
+        llm=FakeLlm(["Paris is the capital. ", "It is in France", last], finish=finish),
+    )
+
+    [turn] = run(plain_config(tmp_path), engines, command())
+
+    assert [text for text, _cached in engines.tts.synthesized] == said
+    assert turn.llm_finish_reason == finish
+    # The history keeps what was said, not what the model wrote after it.
+    assert engines.llm.said == [" ".join(said)]
+
+
+def test_a_whole_answer_is_kept_by_the_engine_itself(tmp_path: Path) -> None:
+    engines = FakeEngines(
+        recognizer=FakeRecognizer(["What is the capital of France?"]),
+        llm=FakeLlm(["Paris is the capital."]),
+    )
+
+    run(plain_config(tmp_path), engines, command())
+
+    assert engines.llm.remembered == []
 
 
 def test_a_tool_call_of_the_llm_is_carried_out_as_a_command(tmp_path: Path) -> None:

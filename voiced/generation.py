@@ -50,6 +50,8 @@ class Conversation:
         return messages
 
     def add(self, exchange: Exchange) -> None:
+        if not exchange.assistant:  # nothing was said: the question stays unanswered
+            return
         self.exchanges.append(exchange)
         while self.exchanges and self.history_tokens() > self.budget_tokens:
             self.exchanges.pop(0)
@@ -78,6 +80,10 @@ class GenerationEnded:
 
 
 GenerationMessage = Piece | GenerationFailed | GenerationEnded
+
+
+# How a generation ends when it is cut short (Generation.finish_reason).
+CUT_SHORT = frozenset({"length", "timeout", "cancelled"})
 
 
 @dataclass
@@ -117,6 +123,13 @@ class Generation:
         """The last message: what the answer's figures say is final from here on."""
         self.done_at = time.monotonic()
         self.pieces.put(GenerationEnded())
+
+    @property
+    def cut(self) -> bool:
+        """Stopped before the model ended it: its last sentence was not said whole, nor
+        perhaps anything after a barge-in. Only the turn knows what was said: it keeps
+        that in the history (the engine's `remember`), not the engine."""
+        return self.finish_reason in CUT_SHORT
 
     # The reader's thread.
 

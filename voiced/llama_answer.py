@@ -86,7 +86,7 @@ class LlamaAnswer:
 
     def answer(self, generation: Generation, conversation: Conversation) -> None:
         """Put the answer's pieces on `generation`; note its exchange, and keep it in
-        `conversation` unless it is speculative."""
+        `conversation` unless it is speculative or cut short (Generation.cut)."""
         decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
         reply = []
         for token in self.tokens(self.prompt(generation.user, conversation), generation):
@@ -98,9 +98,9 @@ class LlamaAnswer:
             reply.append(piece)
             generation.put(piece)
         answer = "".join(reply).strip()
-        tokens = self._count_tokens(generation.user) + self._count_tokens(answer)
+        tokens = self.count_tokens(generation.user) + self.count_tokens(answer)
         generation.exchange = Exchange(generation.user, answer, tokens)
-        if not generation.speculative:
+        if not generation.speculative and not generation.cut:
             conversation.add(generation.exchange)
 
     def prompt(self, user: str, conversation: Conversation) -> list[int]:
@@ -168,5 +168,5 @@ class LlamaAnswer:
 
         return bool(llama_cpp.llama_vocab_is_eog(self._vocab, token))
 
-    def _count_tokens(self, text: str) -> int:
+    def count_tokens(self, text: str) -> int:
         return len(self.llama.tokenize(text.encode("utf-8"), add_bos=False)) + TOKENS_PER_MESSAGE

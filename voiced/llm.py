@@ -18,7 +18,7 @@ from typing import Any
 from voiced import prompt_cache
 from voiced.cores import lower_this_thread, resolve_cpus
 from voiced.errors import ModelError
-from voiced.generation import Conversation, Generation
+from voiced.generation import Conversation, Exchange, Generation
 from voiced.gguf_tensors import GGUF_MAGIC
 from voiced.health import Health
 from voiced.llama_answer import PROMPT_SLICE_TOKENS, LlamaAnswer
@@ -184,7 +184,7 @@ class LlmWorker:
         """Evaluate the start of the next turn's prompt now, while idle (the answer just
         given included, until a discarded speculation's turns it out)."""
         exchange = generation.exchange
-        if exchange is None or generation.finish_reason == "cancelled":
+        if exchange is None or generation.cut:  # the turn keeps what it said, later
             return
         self._preparing = preparing = Generation("")
         if not self._requests.empty():
@@ -199,10 +199,14 @@ class LlmWorker:
         except Exception:  # the next turn evaluates it
             log.exception("evaluating the next prompt's start failed")
 
-    def remember(self, generation: Generation) -> None:
-        """Keep a finished speculative answer, adopted after all, in the history; a discarded
-        one is simply never kept. Called between turns, on the turn thread: the worker may
-        be reading the history for an idle evaluation then, which at worst evaluates a
-        prefix the next prompt does not share (the next turn evaluates what differs)."""
-        if generation.exchange is not None:
+    def remember(self, generation: Generation, said: str | None = None) -> None:
+        """Keep a speculative answer, adopted after all, in the history, or `said`: what a
+        cut answer (Generation.cut) said, in its place; a discarded one is simply never
+        kept. Called between turns, on the turn thread: the worker may be reading the
+        history for an idle evaluation then, which at worst evaluates a prefix the next
+        prompt does not share (the next turn evaluates what differs)."""
+        if said is not None:
+            tokens = self._answer.count_tokens(generation.user) + self._answer.count_tokens(said)
+            self.conversation.add(Exchange(generation.user, said, tokens))
+        elif generation.exchange is not None:
             self.conversation.add(generation.exchange)

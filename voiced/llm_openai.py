@@ -84,8 +84,12 @@ class OpenAiLlm:
         self._requests.put(generation)
         return generation
 
-    def remember(self, generation: Generation) -> None:
-        if generation.exchange is not None:
+    def remember(self, generation: Generation, said: str | None = None) -> None:
+        """As LlmWorker.remember."""
+        if said is not None:
+            tokens = estimate_tokens(generation.user) + estimate_tokens(said)
+            self.conversation.add(Exchange(generation.user, said, tokens))
+        elif generation.exchange is not None:
             self.conversation.add(generation.exchange)
 
     def close(self) -> None:
@@ -135,7 +139,7 @@ class OpenAiLlm:
         answer = "".join(reply).strip()
         tokens = estimate_tokens(generation.user) + estimate_tokens(answer)
         generation.exchange = Exchange(generation.user, answer, tokens)
-        if not generation.speculative:
+        if not generation.speculative and not generation.cut:
             self.conversation.add(generation.exchange)
 
     def _answer_locally(self, generation: Generation) -> None:

@@ -4,10 +4,12 @@ comes, a tool call held back whole and carried out as a command."""
 from __future__ import annotations
 
 import logging
+import re
 import time
 from collections.abc import Callable
 
 from voiced.config import Config
+from voiced.generation import Generation
 from voiced.intents import IntentMatch
 from voiced.intents.tools import ToolCallRefused, ToolCallSniffer, ToolGate
 from voiced.sentences import SentenceSplitter
@@ -18,6 +20,8 @@ from voiced.turn.record import record_generation
 from voiced.turn.turn import Turn
 
 REFUSED = "Sorry, I can't do that."
+# A piece that ends as a sentence does (its closing quote or bracket after it).
+_WHOLE_SENTENCE = re.compile(r"[.!?][\"')\]]*$")
 NO_ANSWER = "Sorry, I have no answer to that."
 
 
@@ -46,7 +50,7 @@ class LlmResponder:
         it ended): kept in the history, a tool call carried out, an error raised."""
         generation = turn.generation
         if generation is not None:
-            self.llm.remember(generation)
+            self.llm.remember(generation, self._said(turn, generation))
         if held.error is not None:
             raise held.error
         self.act_on(turn, held.said or ToolCallSniffer())
@@ -65,11 +69,14 @@ class LlmResponder:
         for piece in generation:
             for sentence in splitter.feed(code.feed(sniffer.feed(piece))):
                 self._speak(turn, sentence)
-        # Cut by the token cap or the time limit: the unfinished last sentence is not spoken.
-        if generation.finish_reason not in ("length", "timeout") or not turn.spoken:
-            rest = code.feed(sniffer.flush()) + code.flush()
-            for sentence in [*splitter.feed(rest), *splitter.flush()]:
+        rest = code.feed(sniffer.flush()) + code.flush()
+        for sentence in [] if turn.cancelled else [*splitter.feed(rest), *splitter.flush()]:
+            # Cut by the token cap or the time limit: an unfinished last sentence is not
+            # spoken (unless it is all there is), a whole one is.
+            if not generation.cut or not turn.spoken or _WHOLE_SENTENCE.search(sentence):
                 self._speak(turn, sentence)
+        if generation.cut and not speculative:
+            self.llm.remember(generation, self._said(turn, generation))
         turn.reached("llm_first_token_s", generation.first_token_at)
         turn.reached("llm_done_s", generation.done_at or time.monotonic())
         record_generation(turn.report, generation)
@@ -83,6 +90,12 @@ class LlmResponder:
             self._act_on_tool_call(turn, sniffer.call_text)
         elif not turn.spoken:
             turn.speak(NO_ANSWER, cached=True)
+
+    @staticmethod
+    def _said(turn: Turn, generation: Generation) -> str | None:
+        """What the history keeps of a cut answer: the sentences given to the voice (a
+        barge-in may stop the last one), not the words the model wrote after them."""
+        return " ".join(turn.spoken) if generation.cut else None
 
     def _speak(self, turn: Turn, sentence: str) -> None:
         """Speak a sentence of the model's, without its markdown, emoji and URLs."""

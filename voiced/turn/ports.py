@@ -21,8 +21,9 @@ class Llm(Protocol):
     def ask(self, user: str, speculative: bool = False) -> Generation:
         """Begin answering `user`; the pieces stream out of the generation."""
 
-    def remember(self, generation: Generation) -> None:
-        """Keep an adopted speculative answer in the conversation."""
+    def remember(self, generation: Generation, said: str | None = None) -> None:
+        """Keep an adopted speculative answer in the conversation, or `said` in place of
+        an answer cut short."""
 
 
 class Voice(Protocol):
