@@ -40,6 +40,22 @@ def test_a_dangling_word_says_the_sentence_goes_on(text: str) -> None:
 
 
 @pytest.mark.parametrize(
+    ("text", "command"),
+    [("What's the weather like?", True), ("what's the weather like", True),
+     ("Where are you from?", False), ("What is it made of?", False),
+     ("Who are you talking to?", False)],
+)  # fmt: skip
+def test_a_question_may_end_on_a_preposition(text: str, command: bool) -> None:
+    assert judge_words(text, complete_command=command) is Judgement.COMPLETE
+
+
+def test_a_preposition_without_a_question_mark_or_a_command_still_dangles() -> None:
+    assert judge_words("What is the capital of") is Judgement.INCOMPLETE
+    assert judge_words("I would like") is Judgement.INCOMPLETE
+    assert judge_words("Why is the sky blue in?") is Judgement.INCOMPLETE
+
+
+@pytest.mark.parametrize(
     "text", ["If it rains tomorrow,", "When the pasta is on.", "Turn off the kitchen light -"]
 )
 def test_a_trailing_comma_or_a_lone_subordinate_clause_goes_on(text: str) -> None:

@@ -135,6 +135,11 @@ _DANGLING = """
     in
 """
 DANGLING_WORDS = frozenset(_DANGLING.split())
+# Prepositions a question may end on ("What's the weather like?", "Where are you from?"):
+# after a question mark, or as the last word of a whole command, they do not dangle and
+# the voice decides. Not "in": Whisper hears a last "and" so, question mark and all.
+_QUESTION_ENDS = "like for from of to at with"
+QUESTION_END_WORDS = frozenset(_QUESTION_ENDS.split())
 # Verbs that end a sentence Whisper closes ("... than he was.", "Do you know what day it
 # is?"); other dangling words it closes mid-sentence too ("Why is the sky blue in?").
 _CLOSING_VERBS = "is are was were been"
@@ -178,7 +183,12 @@ def judge_words(transcript: str, complete_command: bool = False) -> Judgement:
     if text.endswith(_OPEN_ENDS):
         return Judgement.INCOMPLETE
     closed = text.endswith((".", "?", "!"))
-    if words[-1] in DANGLING_WORDS and not (closed and words[-1] in CLOSING_VERBS):
+    ends_question = (complete_command or text.endswith("?")) and words[-1] in QUESTION_END_WORDS
+    if (
+        words[-1] in DANGLING_WORDS
+        and not (closed and words[-1] in CLOSING_VERBS)
+        and not ends_question
+    ):
         return Judgement.INCOMPLETE
     asked = complete_command or text.endswith("?")
     if _lone_subordinate_clause(text, asked):
