@@ -354,6 +354,15 @@ def test_the_judge_holds_a_dangling_sentence_open() -> None:
     assert ended is not None and ended >= POLICY.long_pause_seconds
 
 
+def test_a_longer_configured_silence_is_the_longest_wait() -> None:
+    """endpoint.silence_seconds above the long limit: the listener holds the turn that
+    long, and so does the judgement."""
+    endpoint = EndpointConfig(silence_seconds=2.5)
+    judge = PauseJudge(POLICY, endpoint, FakeVoice(INCOMPLETE_VOICE))  # type: ignore[arg-type]
+    assert walk(judge, 2.0, "Turn on the", 3.0) == pytest.approx(2.528)
+    assert listening_endpoint(endpoint, POLICY).silence_seconds == 2.5
+
+
 def test_speech_resuming_after_an_early_judgement_starts_a_new_one() -> None:
     """At the first pause the voice and the words said finished, but speech went on before
     the short pause was over: the next pause is judged afresh, on its own words."""

@@ -53,7 +53,10 @@ class PauseJudge:
     def __init__(
         self, config: TurnEndConfig, endpoint: EndpointConfig, smart_turn: SmartTurn | None
     ) -> None:
-        self.config = config
+        # A longer endpoint.silence_seconds is the longest a turn waits, as the listener
+        # holds it (listening_endpoint): the judgement never ends a turn sooner than that.
+        longest = max(config.long_pause_seconds, endpoint.silence_seconds)
+        self.config = config.model_copy(update={"long_pause_seconds": longest})
         self.endpoint = endpoint
         self.smart_turn = smart_turn
         # The pause being judged (where its speech ended, in command audio time) and what
