@@ -51,6 +51,13 @@ class Wait:
     event: threading.Event
 
 
+@dataclass(frozen=True)
+class Do:
+    """In a script: `action` is called there, between two chunks."""
+
+    action: Callable[[], None]
+
+
 def wake(chunks: int = 1) -> list[np.ndarray]:
     return [np.full(SAMPLES_PER_CHUNK, WAKE_MARK, np.int16)] * chunks
 
@@ -80,7 +87,9 @@ def answer(speech_seconds: float = 0.3, then_silence: float = 1.0) -> list[np.nd
 class ScriptedSource:
     """Scripted chunks (and waits) as a microphone or a recording gives them."""
 
-    def __init__(self, script: Iterable[np.ndarray | Wait], waits_for_replies: bool = True) -> None:
+    def __init__(
+        self, script: Iterable[np.ndarray | Wait | Do], waits_for_replies: bool = True
+    ) -> None:
         self.script = list(script)
         self.waits_for_replies = waits_for_replies
         # Between chunks for a source that does not wait: the turn thread gets its turn.
@@ -92,6 +101,9 @@ class ScriptedSource:
             if isinstance(item, Wait):
                 if not item.event.wait(WAIT_SECONDS):
                     raise TimeoutError("the script waited in vain")
+                continue
+            if isinstance(item, Do):
+                item.action()
                 continue
             yield AudioChunk(item, at_s, time.monotonic())
             at_s += samples_to_seconds(len(item))

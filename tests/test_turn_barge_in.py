@@ -11,6 +11,7 @@ import pytest
 
 from tests.fakes import (
     PLAIN_ENDPOINT,
+    Do,
     FakeEngines,
     FakeLlm,
     FakeRecognizer,
@@ -22,6 +23,8 @@ from tests.fakes import (
     fake_pipeline,
     run,
     silence,
+    speech,
+    wake,
 )
 from tests.helpers import saved_devices
 
@@ -108,6 +111,67 @@ def test_a_barge_in_while_the_turn_starts_cuts_it_as_it_begins(
     assert time_now.intent is not None and time_now.intent["name"] == "HassGetCurrentTime"
     assert not time_now.interrupted
     assert sink.samples == round(time_now.reply_audio_seconds * engines.tts.sample_rate)
+
+
+def test_a_cut_turn_still_waiting_is_cut_as_it_begins_not_the_next_one(tmp_path: Path) -> None:
+    """The cut turn waits for its decoding longer than the barge-in's grace, and the next
+    command ends meanwhile: the cut stays the waiting turn's; the next is answered."""
+    sink = FakeSink()
+    decoding = threading.Event()
+    engines = FakeEngines(
+        recognizer=FakeRecognizer(["Why is the sky blue?", "What time is it?"], decoding),
+        llm=FakeLlm(["Because of the air."]),
+    )
+    script = [*command(), *silence(0.8), *command(then_silence=1.8), Do(decoding.set)]
+    with fake_pipeline(fake_config(tmp_path), engines, sink) as pipeline:
+        sky, time_now = pipeline.run(ScriptedSource([*script, *silence(1.0)], False))
+
+    assert sky.interrupted and sky.reply_audio_seconds == 0
+    assert time_now.intent is not None and time_now.intent["name"] == "HassGetCurrentTime"
+    assert not time_now.interrupted and time_now.reply_audio_seconds > 0
+
+
+def test_a_cut_that_found_no_turn_does_not_cut_the_last_command(tmp_path: Path) -> None:
+    """A barge-in as the turn before was ending finds no turn to cut; the input then ends
+    inside the next command, answered on the listening thread: it is not cut."""
+    engines = FakeEngines(recognizer=FakeRecognizer(["What time is it?"]))
+    with fake_pipeline(fake_config(tmp_path), engines) as pipeline:
+        cut = Do(pipeline.router.current.cut)
+        script = [*wake(), *speech(0.5), cut, *speech(0.2)]  # the input ends there
+        [time_now] = pipeline.run(ScriptedSource(script, waits_for_replies=False))
+
+    assert not time_now.interrupted and time_now.reply_audio_seconds > 0
+
+
+def test_a_question_cut_before_it_was_heard_is_not_asked(tmp_path: Path) -> None:
+    """ "Unlock the front door?" cut as its turn begins: nobody heard it, so the words that
+    follow are no answer to it, and the door stays locked."""
+    lock = {"id": "front_door", "name": "front door", "area": "hallway", "kind": "lock"}
+    devices = [device.model_dump() for device in fake_config(tmp_path).devices]
+    config = fake_config(tmp_path, devices=[*devices, lock])
+    decoded = threading.Event()
+    engines = FakeEngines(recognizer=FakeRecognizer(["Unlock the front door.", "Yes."], decoded))
+    started = threading.Event()
+    with fake_pipeline(config, engines, FakeSink()) as pipeline:
+        answer, cut = pipeline.loop.answer, pipeline.router.current.cut
+
+        def answering(*args):  # type: ignore[no-untyped-def]
+            started.set()
+            return answer(*args)
+
+        def cutting() -> None:
+            cut()
+            decoded.set()  # the decoding ends only once the cut was asked for
+
+        pipeline.loop.answer = answering
+        pipeline.router.current.cut = cutting  # type: ignore[method-assign]
+        script = [*command(), Wait(started), *AFTER_REFRACTORY, *command(), *silence(0.5)]
+        unlock, yes = pipeline.run(ScriptedSource(script, waits_for_replies=False))
+        assert not pipeline.router.questions.waiting
+
+    assert unlock.interrupted and unlock.confirmation is None
+    assert yes.confirmation is None  # a new command, not the answer to a question
+    assert "front_door" not in saved_devices(config.state_file.path)
 
 
 def test_stopping_cuts_the_turn_in_progress(tmp_path: Path) -> None:

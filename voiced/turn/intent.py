@@ -82,7 +82,8 @@ class IntentResponder:
         answer = self.intents.answer(match)
         turn.mark("intent_done_s")
         turn.report.error = answer.error
-        if answer.confirmation is not None:
+        # A question cut before it was heard is not asked: nobody could answer it.
+        if answer.confirmation is not None and not turn.cancelled:
             turn.report.confirmation = "asked"
             self.questions.ask(answer)
         turn.speak(answer.response, cached=True)
@@ -107,6 +108,8 @@ class IntentResponder:
             return said.question if isinstance(said, Confirmation | Choice) else said
 
         question = did_you_mean(turn.report.transcript)
+        if turn.cancelled:  # cut before it was heard: nobody could answer it
+            return
         self.questions.ask(
             IntentAnswer(match, question, done=False, confirmation=Confirmation(question, act))
         )

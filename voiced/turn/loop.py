@@ -63,8 +63,14 @@ STOP_GRACE_SECONDS = 2.0
 Answer = Callable[[HeardCommand, str | None, Taken], TurnReport]
 
 
-def start(name: str, target: Callable[[], None]) -> threading.Thread:
+def start(
+    name: str,
+    target: Callable[[], None],
+    announce: Callable[[threading.Thread], None] = lambda _thread: None,
+) -> threading.Thread:
+    """A daemon thread running `target`; `announce` is told of it before it runs."""
     thread = threading.Thread(target=target, name=name, daemon=True)
+    announce(thread)
     thread.start()
     return thread
 
@@ -130,7 +136,7 @@ class TurnLoop:
                 turns.append(report)
 
         self.status("listening")
-        self.current.expect()
+        self.current.expect(threading.current_thread())  # replays answer on this thread
         # What voiced plays is taken out of what the microphone hears (voiced/echo.py).
         chunks = self.echo.around(source).chunks()
         stopped = False
@@ -153,8 +159,8 @@ class TurnLoop:
                 answer(command, taken)
                 self._listen_afresh(chunk.end_s)
             else:
-                self.current.expect()
-                self._turn_thread = start("turn", functools.partial(answer, command, taken))
+                turn = functools.partial(answer, command, taken)
+                self._turn_thread = start("turn", turn, announce=self.current.expect)
         chunks.close()  # releases the microphone now, not when collected
         if self._turn_thread is not None:
             if stopped:
@@ -162,6 +168,8 @@ class TurnLoop:
             self._turn_thread.join(STOP_GRACE_SECONDS if stopped else None)
             self._turn_thread = None
         if not stopped and (last := self.listener.end_of_input()) is not None:
+            # A cut that came as the turn before was ending is not this one's.
+            self.current.expect(threading.current_thread())
             answer(last, self.speculator.take(last.speech_end_at_s))
         self.speculator.reset()
         self.listener.reset()
@@ -217,6 +225,8 @@ class TurnLoop:
             return
         log.info("wake word during the reply: cutting it")
         self.current.cut()
+        # A turn still waiting (a slow decode) ends on its own, cut: its cut is its own,
+        # not the next command's (CurrentTurn).
         self._turn_thread.join(STOP_GRACE_SECONDS)
         self._turn_thread = None
         self.status("listening")

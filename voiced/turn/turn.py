@@ -116,24 +116,35 @@ class Turn:
 
 class CurrentTurn:
     """The turn being answered, so that the listening thread can cut it (barge-in, stop).
-    A cut asked for before the turn thread has its turn (it may still wait for a
-    speculation's decode) is kept and applied as the turn begins. Guarded by one lock."""
+    A cut asked for before a turn thread has begun its turn (it may still wait for a
+    speculation's decode) is kept for that thread and applied as its turn begins; the
+    thread of a later command, started meanwhile, is not cut by it. Guarded by one lock."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._turn: Turn | None = None
-        self._cut_before_start = False
+        # The thread about to begin a turn, and the threads cut before theirs began.
+        self._expected: threading.Thread | None = None
+        self._cut_before_start: set[threading.Thread] = set()
 
-    def expect(self) -> None:
-        """A new turn is about to start: no cut is pending for it yet."""
+    def expect(self, thread: threading.Thread) -> None:
+        """`thread` is about to begin a turn (not started yet, or the caller's own): no cut
+        is pending for it yet."""
         with self._lock:
-            self._cut_before_start = False
+            self._expected = thread
+            self._cut_before_start = {
+                waiting
+                for waiting in self._cut_before_start
+                if waiting.is_alive() and waiting is not thread
+            }
 
     def begin(self, turn: Turn) -> None:
-        """Make `turn` the one a cut reaches; cut it now if that was already asked."""
+        """Make `turn` the one a cut reaches; cut it now if its thread was cut already."""
+        me = threading.current_thread()
         with self._lock:
             self._turn = turn
-            cut, self._cut_before_start = self._cut_before_start, False
+            cut = me in self._cut_before_start
+            self._cut_before_start.discard(me)
         if cut:
             turn.log("cut before it began", stage="turn")
             turn.cancel()
@@ -148,7 +159,7 @@ class CurrentTurn:
         """Cut the turn being answered, or the one about to begin."""
         with self._lock:
             turn = self._turn
-            if turn is None:
-                self._cut_before_start = True
+            if turn is None and self._expected is not None:
+                self._cut_before_start.add(self._expected)
         if turn is not None:
             turn.cancel()
