@@ -51,6 +51,10 @@ class Reply:
     # Cleared for a reply prepared before it is known to be wanted (speculation): it is
     # synthesised, but nothing is played until it is released.
     released: threading.Event = field(default_factory=threading.Event)
+    # Its synthesis failed: the rest of it is not synthesised. Written and read by the
+    # synthesis thread alone; kept with the reply, so that a reply discarded unended
+    # leaves nothing behind.
+    synthesis_failed: bool = False
 
     def __post_init__(self) -> None:
         self.released.set()
@@ -114,9 +118,6 @@ class Speaker:
         self.sink = sink
         self._sentences: queue.Queue[Say | Prepare | EndReply | Stop] = queue.Queue()
         self._audio: queue.Queue[Audio | Failed | EndReply | Stop] = queue.Queue()
-        # Replies whose synthesis failed (by id, until their end): owned by the synthesis
-        # thread.
-        self._failed: set[int] = set()
         # Started by voiced.turn.loop.start_speaker, joined on close.
         self.threads: list[threading.Thread] = []
 
@@ -160,7 +161,6 @@ class Speaker:
             if isinstance(item, Prepare):
                 self._prepare(item.text)
             elif isinstance(item, EndReply):
-                self._failed.discard(id(item.reply))
                 self._audio.put(item)
             else:
                 self._synthesize(item)
@@ -168,7 +168,7 @@ class Speaker:
 
     def _synthesize(self, say: Say) -> None:
         reply = say.reply
-        if reply.cancelled.is_set() or id(reply) in self._failed:
+        if reply.cancelled.is_set() or reply.synthesis_failed:
             return
         try:
             with self.health.busy("tts", SYNTHESIS_DEADLINE_SECONDS):
@@ -178,7 +178,7 @@ class Speaker:
                     self._audio.put(Audio(reply, samples))
         except TtsError as err:
             log.error("%s", err)
-            self._failed.add(id(reply))
+            reply.synthesis_failed = True
             self._audio.put(Failed(reply, err))
 
     def _prepare(self, text: str) -> None:
