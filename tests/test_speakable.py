@@ -2,9 +2,26 @@
 
 from __future__ import annotations
 
+import json
+from collections.abc import Callable
+
 import pytest
 
+from tests.helpers import MODELS_DIR
+from voiced.config import Config
 from voiced.speakable import CodeBlockFilter, speakable
+
+
+@pytest.fixture(scope="module")
+def said(config: Config) -> Callable[[str], str]:
+    """What the Piper voice says for a text, as its phonemes: the voice's own reading."""
+    from piper import PiperVoice
+    from piper.config import PiperConfig
+
+    voice_config = MODELS_DIR / "piper" / f"{config.tts.voice}.onnx.json"
+    settings = PiperConfig.from_dict(json.loads(voice_config.read_text()))
+    voice = PiperVoice(session=None, config=settings)
+    return lambda text: " ".join("".join(sentence) for sentence in voice.phonemize(text))
 
 
 @pytest.mark.parametrize(
@@ -25,6 +42,39 @@ from voiced.speakable import CodeBlockFilter, speakable
 )
 def test_markdown_emoji_and_urls_are_made_speakable(text: str, spoken: str) -> None:
     assert speakable(text) == spoken
+
+
+@pytest.mark.parametrize(
+    "text, spoken",
+    [
+        ("Water boils at 100°C.", "Water boils at 100°C."),
+        ("It is 72℉ outside.", "It is 72°F outside."),
+        ("Acme® and Zip™ are © 2024.", "Acme® and Zip™ are © 2024."),
+        ("Great job 👍🏽!", "Great job!"),
+        ("Press 1️⃣ now.", "Press 1 now."),
+        (
+            "Hi from 🏴\U000e0067\U000e0062\U000e0073\U000e0063\U000e0074\U000e007f here.",
+            "Hi from here.",
+        ),
+    ],
+)
+def test_symbols_the_voice_reads_are_kept_and_emoji_parts_dropped(text: str, spoken: str) -> None:
+    assert speakable(text) == spoken
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    "text, words",
+    [
+        ("Water boils at 100°C.", "Water boils at 100 degrees C."),
+        ("It is 72℉ outside.", "It is 72 degrees F outside."),
+        ("Great job 👍🏽!", "Great job!"),
+    ],
+)
+def test_the_voice_says_degrees_and_no_skin_tone(
+    said: Callable[[str], str], text: str, words: str
+) -> None:
+    assert said(speakable(text)) == said(words)
 
 
 def stream(pieces: list[str]) -> tuple[str, bool]:

@@ -5,17 +5,22 @@ from __future__ import annotations
 import re
 import unicodedata
 
+_SPOKEN_SYMBOLS = "\u00b0\u00a9\u00ae\u2122"  # ° © ® ™
+# Symbols Piper says nothing for, as the ones it reads.
+_AS_READ = str.maketrans({"\u2103": "\u00b0C", "\u2109": "\u00b0F"})
 _LINK = re.compile(r"\[([^\]]*)\]\([^)]*\)")
 _URL = re.compile(r"\b(?:https?://|www\.)\S+", re.IGNORECASE)
 _INLINE_CODE = re.compile(r"`([^`]*)`")
 _EMPHASIS = re.compile(r"(\*{1,3}|_{2,3}|~~)(\S(?:.*?\S)?)\1")
 _LINE_MARKS = re.compile(r"^\s*(?:#{1,6}\s+|>\s*|[-*+]\s+|\d+[.)]\s+)", re.MULTILINE)
 _LEFTOVER_MARKS = re.compile(r"[*#`|~]+")
+_SPACE_BEFORE_STOP = re.compile(r"\s+([.,!?;:](?!\w))")
 FENCE = "```"
 
 
 def speakable(text: str) -> str:
     """One sentence as it should be spoken; empty when nothing in it is speakable."""
+    text = text.translate(_AS_READ)
     text = _LINK.sub(r"\1", text)
     text = _URL.sub("a link", text)
     text = _INLINE_CODE.sub(r"\1", text)
@@ -23,12 +28,22 @@ def speakable(text: str) -> str:
     text = _LINE_MARKS.sub("", text)
     text = _LEFTOVER_MARKS.sub(" ", text)
     text = "".join(ch for ch in text if not _is_pictograph(ch))
+    text = _SPACE_BEFORE_STOP.sub(r"\1", text)  # left where a symbol was dropped
     return re.sub(r"\s+", " ", text).strip()
 
 
 def _is_pictograph(ch: str) -> bool:
-    # Emoji and other symbols (So), and the joiners and selectors that glue emoji together.
-    return unicodedata.category(ch) == "So" or ch in "\u200d\ufe0f"
+    # Emoji and other symbols (So), with their skin tones (Sk), keycaps (Me) and flag tags
+    # (Cf), and the joiners and selectors that glue emoji together. Piper says the symbols
+    # kept ("100°C": "one hundred degrees C").
+    if ch in _SPOKEN_SYMBOLS:
+        return False
+    return (
+        unicodedata.category(ch) == "So"
+        or "\U0001f3fb" <= ch <= "\U0001f3ff"
+        or "\U000e0020" <= ch <= "\U000e007f"
+        or ch in "\u200d\ufe0f\u20e3"
+    )
 
 
 class CodeBlockFilter:
