@@ -77,6 +77,23 @@ def test_the_voice_says_degrees_and_no_skin_tone(
     assert said(speakable(text)) == said(words)
 
 
+@pytest.mark.parametrize(
+    "text, spoken",
+    [
+        ("2*3*4 = 24.", "2 times 3 times 4 = 24."),
+        ("5 * 3 = 15.", "5 times 3 = 15."),
+        ("10 ** 3 is 1000.", "10 to the power of 3 is 1000."),
+        ("2^10 = 1024.", "2 to the power of 10 = 1024."),
+        ("That takes ~5 minutes.", "That takes about 5 minutes."),
+        ("It costs ~$5.", "It costs about $5."),
+        ("**5** apples and *3* pears.", "5 apples and 3 pears."),
+        ("It was ~~5~~ 6.", "It was 5 6."),
+    ],
+)
+def test_arithmetic_and_about_between_numbers_are_said(text: str, spoken: str) -> None:
+    assert speakable(text) == spoken
+
+
 def stream(pieces: list[str]) -> tuple[str, bool]:
     code = CodeBlockFilter()
     text = "".join(code.feed(piece) for piece in pieces) + code.flush()

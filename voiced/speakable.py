@@ -15,6 +15,11 @@ _EMPHASIS = re.compile(r"(\*{1,3}|_{2,3}|~~)(\S(?:.*?\S)?)\1")
 _LINE_MARKS = re.compile(r"^\s*(?:#{1,6}\s+|>\s*|[-*+]\s+|\d+[.)]\s+)", re.MULTILINE)
 _LEFTOVER_MARKS = re.compile(r"[*#`|~]+")
 _SPACE_BEFORE_STOP = re.compile(r"\s+([.,!?;:](?!\w))")
+# Arithmetic between numbers, taken before a `*` can pass for emphasis ("2*3*4").
+_TIMES = re.compile(r"(?<=\d) *\* *(?=\d)")
+_POWER = re.compile(r"(?<=\d) *(?:\*\*|\^) *(?=\d)")
+# "~5 minutes"; not a strikethrough "~~".
+_ABOUT = re.compile(r"(?<![~\w])~ ?(?=[\d$\u20ac\u00a3])")
 FENCE = "```"
 
 
@@ -24,8 +29,11 @@ def speakable(text: str) -> str:
     text = _LINK.sub(r"\1", text)
     text = _URL.sub("a link", text)
     text = _INLINE_CODE.sub(r"\1", text)
+    text = _POWER.sub(" to the power of ", text)
+    text = _TIMES.sub(" times ", text)
     text = _EMPHASIS.sub(r"\2", text)
     text = _LINE_MARKS.sub("", text)
+    text = _ABOUT.sub("about ", text)
     text = _LEFTOVER_MARKS.sub(" ", text)
     text = "".join(ch for ch in text if not _is_pictograph(ch))
     text = _SPACE_BEFORE_STOP.sub(r"\1", text)  # left where a symbol was dropped
