@@ -21,7 +21,10 @@ def said(config: Config) -> Callable[[str], str]:
     voice_config = MODELS_DIR / "piper" / f"{config.tts.voice}.onnx.json"
     settings = PiperConfig.from_dict(json.loads(voice_config.read_text()))
     voice = PiperVoice(session=None, config=settings)
-    return lambda text: " ".join("".join(sentence) for sentence in voice.phonemize(text))
+    # Without the spaces: espeak writes "100" as one word, "one hundred" as two.
+    return lambda text: "".join("".join(sentence) for sentence in voice.phonemize(text)).replace(
+        " ", ""
+    )
 
 
 @pytest.mark.parametrize(
@@ -85,13 +88,69 @@ def test_the_voice_says_degrees_and_no_skin_tone(
         ("10 ** 3 is 1000.", "10 to the power of 3 is 1000."),
         ("2^10 = 1024.", "2 to the power of 10 = 1024."),
         ("That takes ~5 minutes.", "That takes about 5 minutes."),
-        ("It costs ~$5.", "It costs about $5."),
+        ("It costs ~$5.", "It costs about 5 dollars."),
         ("**5** apples and *3* pears.", "5 apples and 3 pears."),
         ("It was ~~5~~ 6.", "It was 5 6."),
     ],
 )
 def test_arithmetic_and_about_between_numbers_are_said(text: str, spoken: str) -> None:
     assert speakable(text) == spoken
+
+
+@pytest.mark.parametrize(
+    "text, spoken",
+    [
+        ("It takes 5-10 minutes.", "It takes 5 to 10 minutes."),
+        ("From 1990-1995.", "From 1990 to 1995."),
+        ("Open 9:30-17:00, at 20–25°C.", "Open 9:30 to 17:00, at 20 to 25°C."),
+        ("It costs $3.50.", "It costs 3 dollars 50 cents."),
+        ("It costs $5, or $1.05 or $0.99.", "It costs 5 dollars, or 1 dollar 5 cents or 99 cents."),
+        (
+            "$5 - $10, £1.50 or €3.5.",
+            "5 dollars to 10 dollars, 1 pound 50 pence or 3 euros 50 cents.",
+        ),
+        ("A $2.5 million house.", "A 2.5 million dollars house."),
+        ("Add 1/2 cup.", "Add one half cup."),
+        (
+            "Add 1 3/4 cups and 2/3 of that.",
+            "Add 1 and three quarters cups and two thirds of that.",
+        ),
+    ],
+)
+def test_ranges_amounts_and_fractions_are_said_as_words(text: str, spoken: str) -> None:
+    assert speakable(text) == spoken
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Call 555-1234.",
+        "Call 1-800-555-1234.",
+        "It is 2024-01-05.",
+        "It ended 10-5.",
+        "3 - 5 = -2.",
+        "Open 24/7.",
+        "On 3/15 or 1/2/2024.",
+        "It costs $0.125 each.",
+    ],
+)
+def test_phone_numbers_dates_scores_and_sums_are_left_as_written(text: str) -> None:
+    assert speakable(text) == text
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    "text, words",
+    [
+        ("It takes 5-10 minutes.", "It takes five to ten minutes."),
+        ("It costs $3.50.", "It costs three dollars fifty cents."),
+        ("Add 1/2 cup.", "Add one half cup."),
+    ],
+)
+def test_the_voice_says_ranges_amounts_and_fractions(
+    said: Callable[[str], str], text: str, words: str
+) -> None:
+    assert said(speakable(text)) == said(words)
 
 
 def stream(pieces: list[str]) -> tuple[str, bool]:

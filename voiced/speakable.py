@@ -20,6 +20,37 @@ _TIMES = re.compile(r"(?<=\d) *\* *(?=\d)")
 _POWER = re.compile(r"(?<=\d) *(?:\*\*|\^) *(?=\d)")
 # "~5 minutes"; not a strikethrough "~~".
 _ABOUT = re.compile(r"(?<![~\w])~ ?(?=[\d$\u20ac\u00a3])")
+# "5-10", "1990-1995", "9:00-17:30", "$5 - $10": a range, not a dash; not in a chain ("2024-01-05").
+_NUMBER = r"\d+(?:[.:]\d+)?"  # 5, 2.5, 9:30
+_CURRENCY = "$\u20ac\u00a3"  # $ € £
+_RANGE = re.compile(
+    rf"(?<![\w.,/-])([{_CURRENCY}]?)({_NUMBER})(?:-|\s?\u2013\s?|\s-\s(?=[{_CURRENCY}]))"
+    rf"([{_CURRENCY}]?)({_NUMBER})(?![\d/-]|[.,]\d)"
+)
+_MONEY = re.compile(
+    rf"([{_CURRENCY}])(\d{{1,3}}(?:,\d{{3}})+|\d+)(?:\.(\d\d?))?(?![.,]?\d)"
+    r"(?: (thousand|million|billion|trillion)\b)?"
+)
+# A currency's (unit, units, cent, cents).
+_MONEY_NAMES = {
+    "$": ("dollar", "dollars", "cent", "cents"),
+    "\u20ac": ("euro", "euros", "cent", "cents"),
+    "\u00a3": ("pound", "pounds", "penny", "pence"),
+}
+# "1/2 cup", "1 3/4 hours"; a date ("3/15", "1/2/2024") or "24/7" is left alone.
+_FRACTION = re.compile(r"(?<![\w/.,])(?:(\d{1,2}) )?([1-9])/([2-9]|10)(?![\d/]|[.,]\d)")
+_NUMERATORS = ("", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine")
+_DENOMINATORS = {
+    2: ("half", "halves"),
+    3: ("third", "thirds"),
+    4: ("quarter", "quarters"),
+    5: ("fifth", "fifths"),
+    6: ("sixth", "sixths"),
+    7: ("seventh", "sevenths"),
+    8: ("eighth", "eighths"),
+    9: ("ninth", "ninths"),
+    10: ("tenth", "tenths"),
+}
 FENCE = "```"
 
 
@@ -34,10 +65,51 @@ def speakable(text: str) -> str:
     text = _EMPHASIS.sub(r"\2", text)
     text = _LINE_MARKS.sub("", text)
     text = _ABOUT.sub("about ", text)
+    text = _RANGE.sub(_range, text)
+    text = _MONEY.sub(_money, text)
+    text = _FRACTION.sub(_fraction, text)
     text = _LEFTOVER_MARKS.sub(" ", text)
     text = "".join(ch for ch in text if not _is_pictograph(ch))
     text = _SPACE_BEFORE_STOP.sub(r"\1", text)  # left where a symbol was dropped
     return re.sub(r"\s+", " ", text).strip()
+
+
+def _range(match: re.Match[str]) -> str:
+    """A rising range said "5 to 10"; a fall ("10-5") may be a score and "555-1234" a
+    phone number: those are left as written."""
+    first_currency, first, second_currency, second = match.groups()
+    phone_like = not first_currency and len(first) == 3 and len(second) == 4
+    if _value(first) >= _value(second) or phone_like:
+        return match.group()
+    return f"{first_currency}{first} to {second_currency}{second}"
+
+
+def _value(number: str) -> float:
+    return float(number.replace(":", "."))  # 9:30 before 10:15, as 9.30 before 10.15
+
+
+def _money(match: re.Match[str]) -> str:
+    """An amount said "3 dollars 50 cents": Piper reads "$3.50" "dollar three point five zero"."""
+    currency, whole, hundredths, scale = match.groups()
+    unit, units, cent, cents_name = _MONEY_NAMES[currency]
+    if scale:  # "$2.5 million": the amount as written, then its unit
+        amount = f"{whole}.{hundredths}" if hundredths else whole
+        return f"{amount} {scale} {units}"
+    cents = int(hundredths.ljust(2, "0")) if hundredths else 0
+    said = [] if whole == "0" and cents else [f"{whole} {unit if whole == '1' else units}"]
+    if cents:
+        said.append(f"{cents} {cent if cents == 1 else cents_name}")
+    return " ".join(said)
+
+
+def _fraction(match: re.Match[str]) -> str:
+    """A fraction below 1 said "one half", "three quarters"; "5/3" is left as written."""
+    whole, numerator, denominator = match.group(1), int(match.group(2)), int(match.group(3))
+    if numerator >= denominator:
+        return match.group()
+    name, names = _DENOMINATORS[denominator]
+    fraction = f"{_NUMERATORS[numerator]} {name if numerator == 1 else names}"
+    return f"{whole} and {fraction}" if whole else fraction
 
 
 def _is_pictograph(ch: str) -> bool:
