@@ -1,6 +1,7 @@
 import pytest
 
 from voiced.sentences import SentenceSplitter
+from voiced.speakable import speakable
 
 
 def pieces(text: str) -> list[str]:
@@ -131,3 +132,38 @@ def test_after_a_first_clause_later_commas_do_not_cut():
         "which is big, and old, and lovely.",
         "Yes.",
     ]
+
+
+def test_a_numbered_list_is_cut_before_each_item_and_its_marks_are_not_said():
+    # As the default model streams it: a mark's full stop is a token of its own.
+    tokens = ["Sure", "!", " Here", " is", " a", " list", ":\n", "1", ".", " eggs", "\n"]
+    tokens += ["2", ".", " milk", "."]
+    splitter = SentenceSplitter(first_clause_min_chars=24)
+    result = [piece for token in tokens for piece in splitter.feed(token)] + splitter.flush()
+    assert result == ["Sure!", "Here is a list:", "1. eggs", "2. milk."]
+    assert [speakable(piece) for piece in result] == ["Sure!", "Here is a list:", "eggs", "milk."]
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        (
+            "Steps:\n1) Open the app.\n2) Tap it\n",
+            ["Steps:", "1) Open the app.", "2) Tap it"],
+        ),
+        ("1. Open the app.\n  2. Tap it.", ["1. Open the app.", "2. Tap it."]),
+        ("Buy:\n\n- eggs\n- milk\n\nThat is all.", ["Buy:", "- eggs", "- milk", "That is all."]),
+        ("## Answer\n\nParis.", ["## Answer", "Paris."]),
+        ("I have 2. Then 3. Done.", ["I have 2.", "Then 3.", "Done."]),
+    ],
+)
+def test_a_list_item_or_a_blank_line_starts_a_piece_and_a_mid_line_number_still_ends_one(
+    text, expected
+):
+    assert stream(text) == expected
+
+
+def test_the_item_before_a_list_is_returned_when_the_first_mark_is_complete():
+    splitter = SentenceSplitter()
+    assert splitter.feed("Here is a list:\n1.") == []
+    assert splitter.feed(" eggs") == ["Here is a list:"]

@@ -12,6 +12,9 @@ _CLAUSE_END = re.compile(r"[,;:\u2014]\s")
 # token for the space (or the end) after it: after a word of two letters or more, so not
 # inside a number ("3.") or initials ("U.S.").
 _FIRST_END_NOW = re.compile(r"[^\W\d_]{2}([.!?]+[\"')\]]*|[,;:\u2014])$")
+# A line break before a list item ("\n2. ", "\n2) ", "\n- ") or a blank line ends the
+# piece before it, with or without a full stop.
+_LINE_CUT = re.compile(r"\S\s*?(\n)(?=[ \t]*(?:\d+[.)]|[-*+])[ \t]|[ \t]*\n)")
 # Endings that look like a sentence end but are not ("Dr. Smith", "e.g. this").
 _ABBREVIATIONS = ("mr.", "mrs.", "ms.", "dr.", "st.", "vs.", "e.g.", "i.e.", "etc.")
 
@@ -22,12 +25,16 @@ class SentenceSplitter:
     With `first_clause_min_chars` > 0 the first piece may end at a clause boundary
     (a comma, semicolon, colon or dash) once it is at least that long, so the
     first audio starts before a long first sentence is complete.
+
+    A list item ("2. milk", "- milk") starts a piece of its own, and so does a paragraph.
     """
 
     def __init__(self, first_clause_min_chars: int = 0) -> None:
         self.first_clause_min_chars = first_clause_min_chars
         self._pending = ""
         self._emitted = 0
+        # Whether the pending text begins a line: a number there is a list item's mark.
+        self._at_line_start = True
 
     def feed(self, text: str) -> list[str]:
         self._pending += text
@@ -54,21 +61,37 @@ class SentenceSplitter:
             cut = self._first_end_now()
         if cut is None:
             return None
-        piece = self._pending[:cut].strip()
-        self._pending = self._pending[cut:].lstrip()
+        head, rest = self._pending[:cut], self._pending[cut:]
+        piece = head.strip()
+        self._pending = rest.lstrip()
+        gap = head[len(head.rstrip()) :] + rest[: len(rest) - len(self._pending)]
+        self._at_line_start = "\n" in gap
         if not piece:
             return None
         self._emitted += 1
         return piece
 
     def _sentence_cut(self) -> int | None:
+        line = _LINE_CUT.search(self._pending)
+        line_cut = line.start(1) if line else None
         for match in _SENTENCE_END.finditer(self._pending):
+            if line_cut is not None and match.end() > line_cut:
+                break
             before = self._pending[: match.start() + 1].split()
             last_word = before[-1].lower() if before else ""
-            if last_word in _ABBREVIATIONS:
+            if last_word in _ABBREVIATIONS or self._is_list_number(match.start()):
                 continue
             return match.end()
-        return None
+        return line_cut
+
+    def _is_list_number(self, stop: int) -> bool:
+        """Whether the full stop at `stop` follows a number alone at the start of a line:
+        the mark of a list item ("2. milk"), which speakable leaves unsaid."""
+        before = self._pending[:stop]
+        line_start = before.rfind("\n") + 1
+        if line_start == 0 and not self._at_line_start:
+            return False
+        return self._pending[stop] == "." and before[line_start:].strip(" \t").isdigit()
 
     def _first_end_now(self) -> int | None:
         """The first piece's end at the end of the text so far: the first audio starts a
