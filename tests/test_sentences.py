@@ -36,7 +36,7 @@ def test_a_later_sentence_is_returned_as_soon_as_the_space_after_it_arrives():
 
 
 @pytest.mark.parametrize(
-    "first", ["The capital of France is Paris.", "Why?", "Yes!", 'He said "no."']
+    "first", ["The capital of France is Paris.", "Why?", "Yes!", 'He said "no."', "No."]
 )
 def test_the_first_sentence_is_returned_with_its_last_token(first):
     splitter = SentenceSplitter()
@@ -44,7 +44,11 @@ def test_the_first_sentence_is_returned_with_its_last_token(first):
 
 
 @pytest.mark.parametrize(
-    "text", ["It is 3.", "Dr.", "Born in the U.S.", "It is, e.g.", 'He said "Hi.']
+    "text",
+    [
+        *("It is 3.", "Dr.", "Born in the U.S.", "It is, e.g.", 'He said "Hi.', "Prof."),
+        *("Ask (Dr.", "Born Jan.", "It is at No.", "Climb Mt.", "It is 9 a.m."),
+    ],
 )
 def test_the_first_sentence_waits_after_numbers_initials_and_abbreviations(text):
     splitter = SentenceSplitter()
@@ -67,6 +71,13 @@ def test_a_first_clause_is_returned_with_its_last_token_once_long_enough():
         "Fruit, e.g. apples, is good. ",
         "It costs 3.5 dollars. ",
         "Pi is about 3.14159 exactly. ",
+        "The store opens at 9 a.m. on weekdays. ",
+        "The U.S. has fifty states. ",
+        "Some fruits (e.g. apples) are red. ",
+        "Prof. Smith teaches at No. 5 Main St. in town. ",
+        "Mt. Everest is approx. 9 km high. ",
+        "Born Jan. 5, 1990, he lived. ",
+        "Acme Inc. hired Sam Cole Jr. today. ",
     ],
 )
 def test_abbreviations_and_decimals_do_not_end_a_sentence(text):
@@ -167,3 +178,20 @@ def test_the_item_before_a_list_is_returned_when_the_first_mark_is_complete():
     splitter = SentenceSplitter()
     assert splitter.feed("Here is a list:\n1.") == []
     assert splitter.feed(" eggs") == ["Here is a list:"]
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("It opens at 9 a.m. Then we eat.", ["It opens at 9 a.m.", "Then we eat."]),
+        ("Is it open? I said no. Then I left.", ["Is it open?", "I said no.", "Then I left."]),
+    ],
+)
+def test_a_time_of_day_or_no_ends_a_sentence_when_the_next_word_says_so(text, expected):
+    assert stream(text) == expected
+
+
+def test_a_time_of_day_at_the_end_of_the_answer_is_returned_at_the_end():
+    splitter = SentenceSplitter()
+    assert splitter.feed("It opens at 9 a.m.") == []
+    assert splitter.flush() == ["It opens at 9 a.m."]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 # A sentence ends at . ! ? (and their closing quotes or brackets) followed by white space.
 _SENTENCE_END = re.compile(r"[.!?]+[\"')\]]*\s")
@@ -15,8 +16,27 @@ _FIRST_END_NOW = re.compile(r"[^\W\d_]{2}([.!?]+[\"')\]]*|[,;:\u2014])$")
 # A line break before a list item ("\n2. ", "\n2) ", "\n- ") or a blank line ends the
 # piece before it, with or without a full stop.
 _LINE_CUT = re.compile(r"\S\s*?(\n)(?=[ \t]*(?:\d+[.)]|[-*+])[ \t]|[ \t]*\n)")
-# Endings that look like a sentence end but are not ("Dr. Smith", "e.g. this").
-_ABBREVIATIONS = ("mr.", "mrs.", "ms.", "dr.", "st.", "vs.", "e.g.", "i.e.", "etc.")
+# Endings that look like a sentence end but are not ("Dr. Smith", "Jan. 5"); "U.S.",
+# "e.g." and other initials are found by _INITIALS. Words that often end a sentence
+# ("sat.", "fin.") are not here: a sentence ending in one of these stays joined to the next.
+_ABBREVIATIONS = frozenset(
+    {
+        *("mr.", "mrs.", "ms.", "dr.", "prof.", "sr.", "jr.", "rev.", "gen.", "capt."),
+        *("lt.", "sgt.", "gov.", "st.", "mt.", "ave.", "blvd.", "inc.", "ltd.", "corp."),
+        *("co.", "dept.", "vs.", "etc.", "approx.", "cf.", "al.", "ph.d."),
+        *("jan.", "feb.", "mar.", "apr.", "jun.", "jul.", "aug.", "sep.", "sept."),
+        *("oct.", "nov.", "dec."),
+    }
+)
+_INITIALS = re.compile(r"(?:[^\W\d_]\.){2,}")
+# Endings whose next word says: the sentence goes on when `goes_on(its first character)`.
+# "No. 5" goes on, "I said no. Then" ends; "9 a.m. on weekdays" goes on, "9 a.m. Then" ends.
+_DECIDED_BY_NEXT: dict[str, Callable[[str], bool]] = {
+    **dict.fromkeys(("no.", "nos.", "vol.", "fig."), str.isdigit),
+    **dict.fromkeys(("a.m.", "p.m."), lambda first: not first.isupper()),
+}
+# Left off a word before it is looked up: "(e.g.", "\"Dr.".
+_OPENERS = "([{\"'\u201c\u2018"
 
 
 class SentenceSplitter:
@@ -78,9 +98,16 @@ class SentenceSplitter:
             if line_cut is not None and match.end() > line_cut:
                 break
             before = self._pending[: match.start() + 1].split()
-            last_word = before[-1].lower() if before else ""
-            if last_word in _ABBREVIATIONS or self._is_list_number(match.start()):
+            word = _bare(before[-1]) if before else ""
+            if _is_abbreviation(word) or self._is_list_number(match.start()):
                 continue
+            goes_on = _DECIDED_BY_NEXT.get(word)
+            if goes_on is not None:
+                following = self._pending[match.end() :].lstrip()
+                if not following:
+                    return None  # the next token says
+                if goes_on(following[0]):
+                    continue
             return match.end()
         return line_cut
 
@@ -101,8 +128,11 @@ class SentenceSplitter:
             return None  # an open quotation's closing mark may be the next token
         if match.group(1)[0] in ".!?":
             words = self._pending.split()
-            if words[-1].lower() in _ABBREVIATIONS:
+            word = _bare(words[-1])
+            if _is_abbreviation(word):
                 return None
+            if word in _DECIDED_BY_NEXT and len(words) > 1:
+                return None  # "at No." may go on ("No. 5"); a first "No." is an answer
         elif not 0 < self.first_clause_min_chars <= match.start(1):
             return None
         return len(self._pending)
@@ -112,3 +142,14 @@ class SentenceSplitter:
             if match.start() >= self.first_clause_min_chars:
                 return match.end()
         return None
+
+
+def _bare(word: str) -> str:
+    return word.lstrip(_OPENERS).lower()
+
+
+def _is_abbreviation(word: str) -> bool:
+    """Whether a bare word ending in a full stop is no sentence end."""
+    if word in _DECIDED_BY_NEXT:
+        return False
+    return word in _ABBREVIATIONS or _INITIALS.fullmatch(word) is not None
