@@ -1,4 +1,5 @@
-"""LLM text made speakable: markdown, code, emoji and URLs are not read out symbol by symbol."""
+"""LLM text made speakable: markdown, code, emoji and URLs are not read out symbol by symbol,
+and numbers in common written forms ("5-10", "$3.50", "1/2") are said in words."""
 
 from __future__ import annotations
 
