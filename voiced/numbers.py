@@ -10,10 +10,14 @@ from fractions import Fraction
 
 from voiced.words import ONES, TENS
 
+_ONES_WORDS = {value: word for word, value in ONES.items()}
+_TENS_WORDS = {value: word for word, value in TENS.items()}
+
 # Words, numbers (with thousands separators or a decimal point) and the symbols of sums.
 _TOKEN = re.compile(r"\d+(?:,\d+)*(?:\.\d+)?|[a-z']+|[-+*/×÷^%√=]")
 _DIGITS = re.compile(r"\d+(?:,\d{3})*(?:\.\d+)?|\d+,\d+")
 SCALES = {"thousand": 1_000, "million": 1_000_000, "billion": 1_000_000_000}
+_SCALES_DOWN = sorted(SCALES.items(), key=lambda item: -item[1])
 SIGNS = frozenset({"minus", "negative", "-"})
 # The digits said after "point": "two point oh five".
 DIGIT_WORDS = {**{w: v for w, v in ONES.items() if v < 10}, "oh": 0}
@@ -132,3 +136,27 @@ def _below_hundred(words: list[str], at: int) -> tuple[int, int] | None:
     if word in ONES and ONES[word] > 0:
         return ONES[word], at + 1
     return None
+
+
+def in_words(number: str) -> str:
+    """A number written in digits ("50", "1,000", "2.5"), as it is said: "fifty",
+    "one thousand", "two point five"."""
+    whole, _, decimals = number.replace(",", "").partition(".")
+    said = _said(int(whole)) if whole else "zero"
+    if not decimals:
+        return said
+    return " ".join([said, "point", *(_ONES_WORDS[int(digit)] for digit in decimals)])
+
+
+def _said(value: int) -> str:
+    if value < 20:
+        return _ONES_WORDS[value]
+    if value < 100:
+        tens, ones = divmod(value, 10)
+        return _TENS_WORDS[tens * 10] + (f" {_ONES_WORDS[ones]}" if ones else "")
+    if value < 1000:
+        hundreds, rest = divmod(value, 100)
+        return f"{_ONES_WORDS[hundreds]} hundred" + (f" {_said(rest)}" if rest else "")
+    word, scale = next((word, scale) for word, scale in _SCALES_DOWN if value >= scale)
+    high, rest = divmod(value, scale)
+    return f"{_said(high)} {word}" + (f" {_said(rest)}" if rest else "")

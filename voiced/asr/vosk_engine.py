@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -12,12 +13,33 @@ import numpy as np
 
 from voiced.asr import AsrError, Decoding, require_dir
 from voiced.audio import SAMPLE_RATE
+from voiced.numbers import in_words
 
 log = logging.getLogger(__name__)
 
 MODEL_FILES = ("am", "conf", "graph")
 # Vosk's grammar keyword for "anything else".
 UNKNOWN_WORD = "[unk]"
+# A number in digits ("50", "1,000", "2.5"), or a word; anything else separates them.
+_PHRASE_TOKEN = re.compile(r"\d+(?:,\d{3})*(?:\.\d+)?|[\w']+")
+
+
+def vosk_phrases(sentences: Sequence[str]) -> list[str]:
+    """The `sentences` as Vosk's grammar takes them: it looks each space-separated word up
+    exactly, and its models' words are lower case, without punctuation, numbers spelled
+    out. "Set the lamp to 50%." is "set the lamp to fifty percent"."""
+    phrases: dict[str, None] = {}
+    for sentence in sentences:
+        text = sentence.lower().replace("’", "'").replace("%", " percent ")
+        said = []
+        for token in _PHRASE_TOKEN.findall(text):
+            if token[0].isdigit():
+                said.append(in_words(token))
+            elif token.strip("'_"):
+                said.append(token.strip("'_"))
+        if said:
+            phrases[" ".join(said)] = None
+    return list(phrases)
 
 
 class VoskRecognizer:
@@ -29,6 +51,8 @@ class VoskRecognizer:
 
         vosk.SetLogLevel(-1)
         self.model_path = model_path
+        # Words of a grammar that the model lacks, reported once each.
+        self._reported_unknown: set[str] = set()
         try:
             self._model = vosk.Model(str(model_path))
         except Exception as err:
@@ -41,10 +65,36 @@ class VoskRecognizer:
         """A KaldiRecognizer, limited to the `grammar` phrases (and anything else as unknown)."""
         import vosk
 
-        if grammar:
-            phrases = json.dumps([*grammar, UNKNOWN_WORD], ensure_ascii=False)
-            return vosk.KaldiRecognizer(self._model, SAMPLE_RATE, phrases)
+        phrases = self.grammar(grammar) if grammar else []
+        if phrases:
+            return vosk.KaldiRecognizer(
+                self._model, SAMPLE_RATE, json.dumps(phrases, ensure_ascii=False)
+            )
         return vosk.KaldiRecognizer(self._model, SAMPLE_RATE)
+
+    def grammar(self, sentences: Sequence[str]) -> list[str]:
+        """The phrases given to Vosk for `sentences`, of the words its model knows only:
+        Vosk would drop the others silently. The words it lacks are logged once."""
+        known = self._model.vosk_model_find_word
+        phrases, unknown = [], []
+        for phrase in vosk_phrases(sentences):
+            words = phrase.split()
+            unknown += [word for word in words if known(word) < 0]
+            kept = " ".join(word for word in words if known(word) >= 0)
+            if kept:
+                phrases.append(kept)
+        new = sorted(set(unknown) - self._reported_unknown)
+        if new:
+            self._reported_unknown.update(new)
+            log.warning(
+                "the Vosk model in %s does not know these words of the commands and device "
+                "names, so it cannot hear them: %s",
+                self.model_path,
+                ", ".join(new),
+            )
+        if known(UNKNOWN_WORD) >= 0:
+            phrases.append(UNKNOWN_WORD)
+        return list(dict.fromkeys(phrases))
 
 
 class VoskSession:
