@@ -37,3 +37,10 @@ def test_at_most_as_many_words_as_the_wake_phrase_are_dropped():
 def test_transcript_without_the_wake_phrase_keeps_its_case_and_words():
     assert strip_wake_phrase("what time is it", "hey_jarvis") == "what time is it"
     assert strip_wake_phrase("Hey hey there", "hey_jarvis") == "Hey hey there"
+
+
+@pytest.mark.parametrize("model", ["hey_jarvis_v0.1", "hey_jarvis_v2", "hey_jarvis_v0.1.2"])
+def test_a_wake_model_named_with_its_version_names_the_same_phrase(model):
+    assert strip_wake_phrase("Hey Jarvis, turn on the light.", model) == "Turn on the light."
+    assert strip_wake_phrase("Jarvis. Stop", model) == "Stop"
+    assert strip_wake_phrase("Turn on the light.", model) == "Turn on the light."
