@@ -40,6 +40,9 @@ from voiced.sources import WavFileSource
         ("minus five", -5),
         ("negative twenty", -20),
         ("2.5", Fraction(5, 2)),
+        (".5", Fraction(1, 2)),
+        (".25", Fraction(1, 4)),
+        ("-.5", Fraction(-1, 2)),
         ("1,000", 1000),
         ("1,000,000", 1_000_000),
         ("3 million", 3_000_000),
@@ -93,6 +96,8 @@ def test_numbers_are_said_plainly_rounded_to_four_places(
         ("What is the square root of 2?", "The square root of 2 is about 1.4142."),
         ("what is one divided by three", "1 divided by 3 is about 0.3333."),
         ("What is 0.1 plus 0.2?", "0.1 plus 0.2 is 0.3."),
+        ("What is .5 times 4?", "0.5 times 4 is 2."),
+        ("What's .25 plus .25?", "0.25 plus 0.25 is 0.5."),
         ("What is fifteen percent of eighty?", "15 percent of 80 is 12."),
         ("What's 15% of 80?", "15 percent of 80 is 12."),
         ("What is two to the power of ten?", "2 to the power of 10 is 1024."),
@@ -197,3 +202,9 @@ def test_a_spoken_sum_is_answered_through_the_pipeline(models: Models, tmp_path:
     assert turn["intent"]["name"] == "Arithmetic"
     assert turn["response"] == "12 times 12 is 144."
     assert turn["llm_completion_tokens"] == 0 and not models.llm.conversation.exchanges
+
+
+def test_a_number_said_from_its_point_is_answered_as_a_decimal(engine: IntentEngine) -> None:
+    match = engine.match("What is .5 times 4?")
+    assert match is not None and match.name == "Arithmetic"
+    assert engine.answer(match).response == "0.5 times 4 is 2."

@@ -14,8 +14,9 @@ _ONES_WORDS = {value: word for word, value in ONES.items()}
 _TENS_WORDS = {value: word for word, value in TENS.items()}
 
 # Words, numbers (with thousands separators or a decimal point) and the symbols of sums.
-_TOKEN = re.compile(r"\d+(?:,\d+)*(?:\.\d+)?|[a-z']+|[-+*/×÷^%√=]")
-_DIGITS = re.compile(r"\d+(?:,\d{3})*(?:\.\d+)?|\d+,\d+")
+# A number may begin with its point: Whisper writes "point five" as ".5".
+_TOKEN = re.compile(r"\d+(?:,\d+)*(?:\.\d+)?|(?<!\d)\.\d+|[a-z']+|[-+*/×÷^%√=]")
+_DIGITS = re.compile(r"\d+(?:,\d{3})*(?:\.\d+)?|\d+,\d+|\.\d+")
 SCALES = {"thousand": 1_000, "million": 1_000_000, "billion": 1_000_000_000}
 _SCALES_DOWN = sorted(SCALES.items(), key=lambda item: -item[1])
 SIGNS = frozenset({"minus", "negative", "-"})
@@ -37,14 +38,15 @@ def parse_number(words: Sequence[str]) -> Fraction | None:
     negative = bool(words) and words[0] in SIGNS
     if negative:
         words = words[1:]
-    value = _digits(words) if words and words[0][0].isdigit() else _spoken(words)
+    in_digits = bool(words) and (words[0][0].isdigit() or words[0][0] == ".")
+    value = _digits(words) if in_digits else _spoken(words)
     if value is None:
         return None
     return -value if negative else value
 
 
 def _digits(words: list[str]) -> Fraction | None:
-    """ "2.5", "1,000", "1,5" (a decimal comma), "3 million"."""
+    """ "2.5", ".5", "1,000", "1,5" (a decimal comma), "3 million"."""
     if len(words) > 2 or not _DIGITS.fullmatch(words[0]):
         return None
     number = words[0]
