@@ -14,6 +14,7 @@ from voiced.asr.whisper_engine import (
     WhisperRecognizer,
     WindowCache,
     repeats_itself,
+    said_before_the_loop,
     window_for,
 )
 from voiced.asr_config import WhisperAsrConfig
@@ -191,6 +192,49 @@ def test_a_penalised_decoding_that_says_more_than_the_loop_is_not_taken(
     monkeypatch.setattr(looping, "_decode_in_window", loop_then_other)
     heard(looping, read_wav(recording("commands/kitchen-light-on")), PHRASES)
     assert (looping.penalised_retries, looping.full_window_retries) == (1, 1)
+
+
+@pytest.mark.parametrize(
+    ("loop", "said_once"),
+    [
+        ("Turn on the light. Turn on the light. Turn on the", "turn on the light"),
+        ("turn on the room light turn on the room light turn on", "turn on the room light"),
+        ("Hey Jarvis 5 5 5 5 5 5 5", "hey jarvis 5"),
+        ("Two, three, four, two, three, four, two, three", "two three four"),
+        ("Stop. Stop. Stop.", "stop"),
+        (". . . . . . . .", ""),
+    ],
+)  # fmt: skip
+def test_a_loop_says_its_words_once_before_it_repeats_them(loop: str, said_once: str) -> None:
+    assert said_before_the_loop(loop) == said_once.split()
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("penalised", ["", ".", "Turn on the", "Turn on the kitchen"])
+def test_a_penalised_decoding_that_says_less_than_the_loop_is_not_taken(
+    monkeypatch: pytest.MonkeyPatch, penalised: str
+) -> None:
+    """Nothing, or a command cut short, begins the loop's words but is not what it heard:
+    the full window decides."""
+    looping = recognizer(15)
+
+    def loop_then_less(*_args: Any, repetition_penalty: float = 1.0, **_kwargs: Any) -> str:
+        if repetition_penalty == 1.0:
+            return "Turn on the kitchen light. Turn on the kitchen light. Turn on the"
+        return penalised
+
+    monkeypatch.setattr(looping, "_decode_in_window", loop_then_less)
+    text = heard(looping, read_wav(recording("commands/kitchen-light-on")), PHRASES)
+    assert {"turn", "on", "kitchen", "light"} <= words(text)
+    assert (looping.penalised_retries, looping.full_window_retries) == (1, 1)
+
+
+@pytest.mark.slow
+def test_digital_silence_that_loops_in_the_short_window_is_heard_as_nothing() -> None:
+    """Whisper tiny writes ". . . . ." for 3 s of zeros in the 10 s window, and "." with
+    the penalty; the full window, as faster-whisper's transcribe, writes nothing."""
+    quiet = recognizer(10)
+    assert heard(quiet, np.zeros(3 * 16000, np.int16), []) == ""
 
 
 @pytest.mark.parametrize(

@@ -56,7 +56,9 @@ MIN_REPEATED_WORDS = 3
 # scored down (CTranslate2's repetition penalty): the decoder alone, 0.02-0.07 s here,
 # where the full window's encoder takes 0.3-0.4 s. On the looping decodings of the
 # recorded commands it wrote what the full window writes (docs/recognition.md). Taken
-# only when it says no more than the loop did: its words begin the looping ones.
+# only when it says no more than the loop did, and no less than the loop said before it
+# repeated itself: its words begin the looping ones and hold those (not "" or "Turn on
+# the" for "Turn on the light. Turn on the light. ...").
 LOOP_REPETITION_PENALTY = 1.2
 
 
@@ -141,7 +143,13 @@ class WhisperRecognizer:
             audio, prompt, seconds, window, repetition_penalty=LOOP_REPETITION_PENALTY
         )
         heard = words_of(text)
-        if not repeats_itself(text) and words_of(looped)[: len(heard)] == heard:
+        said_once = said_before_the_loop(looped)
+        if (
+            heard
+            and len(heard) >= len(said_once)
+            and words_of(looped)[: len(heard)] == heard
+            and not repeats_itself(text)
+        ):
             log.info("heard %r in the %d s window, then %r", looped, seconds, text)
             # Without the penalised scores: they are not Whisper's confidence in the words.
             window.last = Decoding(text, biased=bool(prompt))
@@ -245,6 +253,25 @@ def repeats_itself(text: str) -> bool:
                 return True
     raw = text.encode()
     return bool(raw) and len(raw) / len(zlib.compress(raw)) > MAX_COMPRESSION_RATIO
+
+
+def said_before_the_loop(text: str) -> list[str]:
+    """The words of a looping transcript up to the end of the first copy of what it
+    repeats: "turn on the light" of "Turn on the light. Turn on the light. Turn on the",
+    "hey jarvis 5" of "Hey Jarvis 5 5 5 5 5 5"; none when no words repeat."""
+    sentences = [part.strip().lower() for part in re.split(r"(?<=[.?!])\s+", text) if part]
+    for at, (first, second) in enumerate(itertools.pairwise(sentences)):
+        if first == second and words_of(first):
+            return words_of(" ".join(sentences[: at + 1]))
+    words = words_of(text)
+    for start in range(len(words)):
+        for length in range(MIN_REPEATED_WORDS, (len(words) - start) // 2 + 1):
+            run = words[start : start + 2 * length]
+            if run[:length] == run[length:]:
+                # The shortest unit the run repeats: "5" of "5 5 5 5 5 5".
+                period = next(p for p in range(1, length + 1) if run[p:] == run[:-p])
+                return words[: start + period]
+    return []
 
 
 class WhisperSession:
