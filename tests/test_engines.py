@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import logging
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -80,6 +81,36 @@ def test_a_flat_asr_section_of_an_older_file_loads_as_it_meant(tmp_path: Path) -
     assert parse_config({"asr": {"engine": "vosk", "vosk_model": "v"}}).asr == VoskAsrConfig(
         model="v"
     )
+
+
+def test_a_flat_whisper_section_with_the_vosk_model_loads_as_it_meant() -> None:
+    """The old template named both models; Whisper chosen, its model left at the default."""
+    config = parse_config({"asr": {"engine": "whisper", "vosk_model": "v", "threads": 3}})
+    assert config.asr == WhisperAsrConfig(threads=3)
+    assert config.deprecated_keys == (
+        "asr.vosk_model is deprecated: the whisper engine does not read it",
+    )
+
+
+@pytest.mark.parametrize(
+    ("section", "both"),
+    [
+        ({"engine": "auto", "threads": 4, "whisper": {"threads": 2}},
+         "asr.threads and asr.whisper.threads"),
+        ({"engine": "whisper", "model": "whisper-base.en", "whisper_model": "whisper-tiny.en"},
+         "asr.whisper_model and asr.model"),
+        ({"engine": "vosk", "model": "a", "vosk_model": "b"}, "asr.vosk_model and asr.model"),
+        ({"vosk_model": "a", "vosk": {"model": "b"}, "whisper_window_seconds": 20,
+          "whisper": {"window_seconds": 15}},
+         "asr.vosk_model and asr.vosk.model; asr.whisper_window_seconds and "
+         "asr.whisper.window_seconds"),
+    ],
+)  # fmt: skip
+def test_a_value_under_an_old_key_and_its_new_place_is_refused(
+    section: dict[str, object], both: str
+) -> None:
+    with pytest.raises(ConfigError, match=rf"asr: {re.escape(both)} are both set"):
+        parse_config({"asr": section})
 
 
 def test_a_flat_asr_key_is_read_with_a_warning_naming_its_new_place(

@@ -7,7 +7,7 @@
 Files written before the engines had sections of their own (whisper_model, vosk_model,
 whisper_window_seconds and Whisper's keys side by side) are read as they meant, and each
 such key is named with its new place (`moved_asr_keys`): the daemon logs it, `voiced
-check` shows it.
+check` shows it. A value under both an old key and its new place is an error.
 """
 
 from __future__ import annotations
@@ -111,25 +111,47 @@ _VOSK_KEYS = {"vosk_model": "model"}
 
 def upgrade_asr(section: Any) -> Any:
     """A flat `asr` section of an older file, in the shape of its engine's section.
-    Anything else is left as it is, for validation to judge."""
+    Anything else is left as it is, for validation to judge. A value both under its old
+    key and in its new place is refused (ValueError): neither may silently win."""
     if not isinstance(section, dict):
         return section
     engine = section.get("engine", "auto")
-    flat = set(section) & ({*_WHISPER_KEYS, *_VOSK_KEYS} - {"model"})
-    if engine not in ("auto", "whisper", "vosk") or not flat:
+    if engine not in ("auto", "whisper", "vosk"):
         return section
-    if engine == "whisper" and not set(section) & {"whisper_model", "whisper_window_seconds"}:
-        return section  # already written for the Whisper section
-    rest = {k: v for k, v in section.items() if k not in _WHISPER_KEYS and k not in _VOSK_KEYS}
-    whisper = {new: section[old] for old, new in _WHISPER_KEYS.items() if old in section}
-    vosk = {new: section[old] for old, new in _VOSK_KEYS.items() if old in section}
+    old = set(section) & {*_WHISPER_KEYS, *_VOSK_KEYS}
     if engine == "whisper":
-        return {**rest, **whisper}
-    if engine == "vosk":
-        return {**rest, **vosk}
-    rest["whisper"] = {**(rest.get("whisper") or {}), **whisper}
-    rest["vosk"] = {**(rest.get("vosk") or {}), **vosk}
-    return rest
+        # Whisper's own section has these keys under the same names: they are not old.
+        old -= {key for key, new in _WHISPER_KEYS.items() if key == new}
+    if not old:
+        return section
+    rest = {k: v for k, v in section.items() if k not in old}
+    whisper = {_WHISPER_KEYS[key]: key for key in old if key in _WHISPER_KEYS}
+    vosk = {_VOSK_KEYS[key]: key for key in old if key in _VOSK_KEYS}
+    if engine == "auto":
+        places = [("asr.whisper", rest.get("whisper") or {}, whisper)]
+        places.append(("asr.vosk", rest.get("vosk") or {}, vosk))
+    else:
+        places = [("asr", rest, whisper if engine == "whisper" else vosk)]
+    both = sorted(
+        f"asr.{old_key} and {place}.{new}"
+        for place, into, moved in places
+        if isinstance(into, dict)
+        for new, old_key in moved.items()
+        if new in into
+    )
+    if both:
+        raise ValueError(
+            f"{'; '.join(both)} are both set (an old key and its new place): keep the new one"
+        )
+    moved_in = {
+        place: {**into, **{new: section[key] for new, key in moved.items()}}
+        if isinstance(into, dict)
+        else into  # not a section: validation says so
+        for place, into, moved in places
+    }
+    if engine != "auto":
+        return moved_in["asr"]
+    return {**rest, "whisper": moved_in["asr.whisper"], "vosk": moved_in["asr.vosk"]}
 
 
 def moved_asr_keys(section: Any) -> list[str]:

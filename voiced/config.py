@@ -16,6 +16,7 @@ from pydantic import (
     Field,
     PrivateAttr,
     ValidationError,
+    field_validator,
     model_validator,
 )
 from yaml.events import (
@@ -202,12 +203,10 @@ class Config(Section):
     def deprecated_keys(self) -> tuple[str, ...]:
         return self._deprecated
 
-    @model_validator(mode="before")
+    @field_validator("asr", mode="before")
     @classmethod
-    def _upgrade(cls, data: Any) -> Any:
-        if isinstance(data, dict) and "asr" in data:
-            data = {**data, "asr": upgrade_asr(data["asr"])}
-        return data
+    def _upgrade(cls, section: Any) -> Any:
+        return upgrade_asr(section)
 
     @model_validator(mode="after")
     def _unique_devices(self) -> Config:
