@@ -15,6 +15,7 @@ import pytest
 from voiced.config import DeviceConfig
 from voiced.devices import BackendError, DeviceState
 from voiced.devices.state_file import StateFileBackend, check_note
+from voiced.files import directory_lock, write_atomically
 
 LAMP = DeviceConfig(id="lamp", name="lamp")
 FAN = DeviceConfig(id="fan", name="fan", kind="fan")
@@ -293,4 +294,75 @@ def test_other_keys_in_the_file_are_kept(tmp_path: Path) -> None:
     assert read_json(path) == {
         "devices": {"lamp": {"on": True, "brightness_pct": None}},
         "timers": [{"seconds": 60}],
+    }
+
+
+def test_a_change_keeps_what_another_writer_put_in_the_file(tmp_path: Path) -> None:
+    path = tmp_path / "state.json"
+    daemon = StateFileBackend(path)
+    daemon.turn(LAMP, True)  # the daemon has read the file
+    # `voiced ask "turn on the fan"` beside the daemon, with its own back end.
+    StateFileBackend(path).turn(FAN, True)
+    assert daemon.state(FAN) == DeviceState(on=True, brightness_pct=None)
+
+    daemon.turn(LAMP, False)
+
+    assert read_json(path) == {
+        "devices": {
+            "lamp": {"on": False, "brightness_pct": None},
+            "fan": {"on": True, "brightness_pct": None},
+        }
+    }
+
+
+def test_a_change_keeps_what_was_written_in_place(tmp_path: Path) -> None:
+    path = tmp_path / "state.json"
+    daemon = StateFileBackend(path)
+    daemon.turn(LAMP, True)
+    # A demo's switch that rewrites the file where it is (the same inode), not by a rename.
+    with path.open("r+", encoding="utf-8") as file:
+        document = json.load(file)
+        document["devices"]["fan"] = {"on": True, "brightness_pct": 20}
+        document["mine"] = "kept"
+        file.seek(0)
+        file.truncate()
+        json.dump(document, file)
+
+    daemon.set_brightness(LAMP, 50)
+
+    assert read_json(path) == {
+        "devices": {
+            "lamp": {"on": True, "brightness_pct": 50},
+            "fan": {"on": True, "brightness_pct": 20},
+        },
+        "mine": "kept",
+    }
+
+
+def test_a_change_waits_for_another_voiced_writing_the_file(tmp_path: Path) -> None:
+    path = tmp_path / "state.json"
+    backend = StateFileBackend(path)
+    backend.turn(LAMP, True)
+    done = threading.Event()
+
+    def command() -> None:
+        backend.turn(LAMP, False)
+        done.set()
+
+    with directory_lock(path):  # as another voiced process holds it mid-change
+        thread = threading.Thread(target=command, daemon=True)
+        thread.start()
+        assert not done.wait(0.3)
+        write_atomically(
+            path,
+            json.dumps({"devices": {"lamp": {"on": True}, "fan": {"on": True}}}),
+        )
+    thread.join(timeout=10)
+
+    assert done.is_set()
+    assert read_json(path) == {
+        "devices": {
+            "lamp": {"on": False, "brightness_pct": None},
+            "fan": {"on": True},
+        }
     }

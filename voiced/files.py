@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import fcntl
 import functools
 import itertools
 import json
@@ -30,10 +31,11 @@ class UnreadableFileError(Exception):
     """The file's content cannot be used; the message says why (never the content)."""
 
 
-def write_atomically(path: Path, text: str) -> None:
+def write_atomically(path: Path, text: str) -> os.stat_result:
     """Write a temporary file beside the file `path` names (through a symlink, its target),
     make it durable, then rename it over that file. An existing file's mode (and owner,
-    where allowed) carries over to the new one."""
+    where allowed) carries over to the new one. Returns the new file's status, as
+    `file_signature` compares it."""
     target = Path(os.path.realpath(path))
     directory = target.parent
     directory.mkdir(parents=True, exist_ok=True)
@@ -50,6 +52,7 @@ def write_atomically(path: Path, text: str) -> None:
             file.write(text)
             file.flush()
             os.fsync(file.fileno())
+            written = os.fstat(file.fileno())
         os.replace(temporary, target)
     except BaseException:
         with contextlib.suppress(OSError):
@@ -61,6 +64,47 @@ def write_atomically(path: Path, text: str) -> None:
         os.fsync(directory_fd)
     finally:
         os.close(directory_fd)
+    return written
+
+
+# What tells one version of a file from another: a rename puts a new inode in its place,
+# a write in place changes its times or its size.
+FileSignature = tuple[int, int, int, int, int]
+
+
+def file_signature(status: os.stat_result) -> FileSignature:
+    return (status.st_dev, status.st_ino, status.st_size, status.st_mtime_ns, status.st_ctime_ns)
+
+
+def current_signature(path: Path) -> FileSignature | None:
+    """The signature of the file `path` names (through a symlink, its target); None when
+    there is none or it cannot be looked at (reading it then says why)."""
+    try:
+        return file_signature(os.stat(path))
+    except OSError:
+        return None
+
+
+@contextlib.contextmanager
+def directory_lock(path: Path) -> Iterator[None]:
+    """Hold an exclusive advisory lock (flock) on the directory of the file `path` names
+    (through a symlink, its target's), so that two voiced processes do not read, change and
+    write that file over each other. The lock is on the directory, not the file: a file
+    replaced by a rename would take a lock on it away. Where the directory cannot be opened
+    or locked (a file system without flock), the change goes ahead unlocked."""
+    directory = Path(os.path.realpath(path)).parent
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+        fd = os.open(directory, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+    except OSError:
+        yield  # writing there fails too, with a message that says why
+        return
+    try:
+        with contextlib.suppress(OSError):
+            fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)  # releases the lock
 
 
 def _keep_owner_and_mode(fd: int, old: os.stat_result) -> None:

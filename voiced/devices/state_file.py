@@ -1,7 +1,10 @@
 """The state_file back end: devices that exist only as entries in a local JSON file.
 
 The file reads `{"devices": {"<id>": {"on": bool, "brightness_pct": int | null}}}`;
-other keys in it are kept. It is replaced atomically, so a power cut mid-write leaves the
+other keys in it are kept. Other programs may write it too (`voiced ask` beside the
+daemon, a demo's switch): each change starts from what is on disk at that moment, under a
+lock on the file's directory that other voiced processes take too, so nothing another
+writer put there is lost. It is replaced atomically, so a power cut mid-write leaves the
 old file or the new one, never half of each. A file that cannot be read (a hand-edit slip,
 say) is renamed aside with a timestamp, said in the log and by `voiced check`, and never
 overwritten.
@@ -18,7 +21,11 @@ from typing import Any
 from voiced.config import DeviceConfig
 from voiced.devices import BackendError, DeviceState
 from voiced.files import (
+    FileSignature,
     UnreadableFileError,
+    current_signature,
+    directory_lock,
+    file_signature,
     keep_aside,
     kept_aside_note,
     read_json_file,
@@ -36,16 +43,18 @@ class StateFileBackend:
     def __init__(self, path: Path) -> None:
         self._path = path
         self._lock = threading.Lock()
-        # The whole document as last read or written; None until first use.
+        # The whole document as last read or written, and the signature of the file it was
+        # read from or written to; read again once the file on disk is another.
         self._document: dict[str, Any] | None = None
+        self._signature: FileSignature | None = None
 
     def turn(self, device: DeviceConfig, on: bool) -> None:
-        with self._lock:
+        with self._lock, directory_lock(self._path):
             old = self._state(device.id)
             self._save(device.id, DeviceState(on=on, brightness_pct=old.brightness_pct))
 
     def set_brightness(self, device: DeviceConfig, percent: int) -> None:
-        with self._lock:
+        with self._lock, directory_lock(self._path):
             if percent > 0:
                 self._save(device.id, DeviceState(on=True, brightness_pct=percent))
             else:
@@ -84,22 +93,27 @@ class StateFileBackend:
         new_document = {**document, "devices": devices}
         text = json.dumps(new_document, indent=2, sort_keys=True) + "\n"
         try:
-            write_atomically(self._path, text)
+            written = write_atomically(self._path, text)
         except OSError as err:
             raise BackendError(f"cannot write the state file {self._path}: {err}") from err
         # Only a written change is remembered: memory never runs ahead of the disk.
         self._document = new_document
+        self._signature = file_signature(written)
 
     def _loaded(self) -> dict[str, Any]:
-        if self._document is None:
+        """The document as the file holds it now: read again whenever the file is not the
+        one last read or written (another program replaced or changed it)."""
+        # Looked at before reading: a change made between the two is seen next time.
+        signature = current_signature(self._path)
+        if self._document is None or signature is None or signature != self._signature:
             self._document = _read(self._path)
+            self._signature = signature
         return self._document
 
     def reported_state(self, device: DeviceConfig) -> DeviceState:
-        """The device's state as the file holds it now, read afresh: another program (a
-        demo's switch) may have written it."""
+        """The device's state as the file holds it now: another program (a demo's switch)
+        may have written it."""
         with self._lock:
-            self._document = _read(self._path)
             return self._state(device.id)
 
 
