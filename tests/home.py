@@ -197,6 +197,11 @@ class FakeHome:
                     return
                 if self.path == "/api/states":
                     self.answer(200, home.states)
+                    return
+                entity_id = self.path.removeprefix("/api/states/")
+                state = next((s for s in home.states if s.get("entity_id") == entity_id), None)
+                if entity_id != self.path and state is not None:
+                    self.answer(200, state)
                 else:
                     self.answer(404, {"message": "Not found"})
 

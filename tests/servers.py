@@ -169,9 +169,23 @@ HA_TOKEN = "eyJhbGciOiJIUzI1NiJ9.test-token-7f3a9c"
 SERVICE_PATH = re.compile(r"^/api/services/([a-z_]+)/([a-z_]+)$")
 
 
+# The state each service leaves an entity in.
+STATE_AFTER = {
+    "turn_on": "on",
+    "turn_off": "off",
+    "lock": "locked",
+    "unlock": "unlocked",
+    "open_cover": "open",
+    "close_cover": "closed",
+}
+
+
 @dataclass
 class FakeHomeAssistant:
-    """Records service calls; answers 401 without the right bearer token, as the API does."""
+    """Records service calls; answers 401 without the right bearer token, as the API does.
+    As Home Assistant does, a call answers 200 with the states it changed: none for an entity
+    already so, nor for one that is unavailable (skipped) or missing (only logged); GET
+    /api/states/<entity_id> tells these apart."""
 
     token: str = HA_TOKEN
     calls: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
@@ -179,11 +193,44 @@ class FakeHomeAssistant:
     fail_with: int | None = None
     delay_seconds: float = 0.0
     url: str = ""
+    unavailable: set[str] = field(default_factory=set)
+    missing: set[str] = field(default_factory=set)
+    # Each entity's state, as the calls left it ("off" before any).
+    states: dict[str, str] = field(default_factory=dict)
+    state_reads: list[str] = field(default_factory=list)
+
+    def act(self, service: str, entity_id: str) -> list[dict[str, Any]]:
+        """The states a call changed."""
+        if entity_id in self.unavailable or entity_id in self.missing:
+            return []
+        new = STATE_AFTER.get(service, "on")
+        if self.states.get(entity_id, "off") == new:
+            return []
+        self.states[entity_id] = new
+        return [{"entity_id": entity_id, "state": new, "attributes": {}}]
+
+    def state_of(self, entity_id: str) -> dict[str, Any] | None:
+        if entity_id in self.missing:
+            return None
+        state = "unavailable" if entity_id in self.unavailable else self.states.get(entity_id)
+        return {"entity_id": entity_id, "state": state or "off", "attributes": {}}
 
     def handler(self) -> type[BaseHTTPRequestHandler]:
         fake = self
 
         class Handler(JsonHandler):
+            def do_GET(self) -> None:
+                if self.headers.get("Authorization") != f"Bearer {fake.token}":
+                    self.answer(401, {"message": "401: Unauthorized"})
+                    return
+                entity_id = self.path.removeprefix("/api/states/")
+                fake.state_reads.append(entity_id)
+                state = None if entity_id == self.path else fake.state_of(entity_id)
+                if state is None:
+                    self.answer(404, {"message": "Entity not found."})
+                else:
+                    self.answer(200, state)
+
             def do_POST(self) -> None:
                 time.sleep(fake.delay_seconds)
                 if self.headers.get("Authorization") != f"Bearer {fake.token}":
@@ -201,7 +248,8 @@ class FakeHomeAssistant:
                 if (body := self.json_body()) is None:
                     return
                 fake.calls.append((self.path, body))
-                self.answer(200, [])
+                service = self.path.rsplit("/", 1)[-1]
+                self.answer(200, fake.act(service, str(body.get("entity_id"))))
 
         return Handler
 

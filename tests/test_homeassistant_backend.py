@@ -7,15 +7,19 @@ import socket
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+from tests.helpers import repeatable_config
 from tests.servers import HA_TOKEN as TOKEN
 from tests.servers import FakeHomeAssistant, serving
 from voiced.config import HomeAssistantConfig
 from voiced.device_settings import HomeAssistantDevice
 from voiced.devices import BackendError, DeviceState
-from voiced.devices.homeassistant import HomeAssistantBackend
+from voiced.devices.homeassistant import EntityUnusableError, HomeAssistantBackend
+from voiced.intents import IntentError
+from voiced.intents.engine import IntentEngine
 
 LIGHT = HomeAssistantDevice(
     id="porch_light", name="porch light", backend="homeassistant", entity_id="light.porch"
@@ -207,3 +211,101 @@ def test_a_wrong_url_is_404(home_assistant: FakeHomeAssistant, token_file: Path)
     )
     with pytest.raises(BackendError, match="not-here: POST /api/services/switch/turn_on: HTTP 404"):
         backend.turn(SWITCH, True)
+
+
+def test_an_unavailable_entity_is_a_failure_said_as_such(
+    home_assistant: FakeHomeAssistant, token_file: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    # A bulb switched off at the wall: Home Assistant skips it and answers 200 all the same.
+    home_assistant.unavailable.add("light.porch")
+    backend = backend_for(home_assistant, token_file)
+    with caplog.at_level(logging.WARNING, logger="voiced.devices.homeassistant"):
+        with pytest.raises(EntityUnusableError) as raised:
+            backend.turn(LIGHT, True)
+        with pytest.raises(EntityUnusableError):
+            backend.set_brightness(LIGHT, 40)
+
+    assert str(raised.value) == "The porch light is unavailable in Home Assistant."
+    # A device error that the intent engine says as it is, not "Turned on ...".
+    assert isinstance(raised.value, BackendError) and isinstance(raised.value, IntentError)
+    assert "light.porch" in caplog.text and "unavailable" in caplog.text
+    assert backend.state(LIGHT) == DeviceState()
+
+
+def test_a_missing_entity_is_a_failure_said_as_such(
+    home_assistant: FakeHomeAssistant, token_file: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    # A typo in entity_id, or an entity renamed in Home Assistant: it only logs it.
+    home_assistant.missing.add("switch.heater")
+    backend = backend_for(home_assistant, token_file)
+    with (
+        caplog.at_level(logging.WARNING, logger="voiced.devices.homeassistant"),
+        pytest.raises(EntityUnusableError, match=r"^The heater is not in Home Assistant\.$"),
+    ):
+        backend.turn(SWITCH, True)
+    assert "switch.heater" in caplog.text and "check its entity_id" in caplog.text
+    assert backend.state(SWITCH) == DeviceState()
+
+
+def test_an_entity_already_so_is_done_and_a_changed_one_needs_no_second_look(
+    home_assistant: FakeHomeAssistant, token_file: Path
+) -> None:
+    backend = backend_for(home_assistant, token_file)
+    backend.turn(LIGHT, True)  # the answer lists the light's new state
+    assert home_assistant.state_reads == []
+    backend.turn(LIGHT, True)  # already on: nothing changed, so its state is asked for
+    assert home_assistant.state_reads == ["light.porch"]
+    assert backend.state(LIGHT) == DeviceState(on=True)
+
+
+def test_a_state_that_cannot_be_read_after_the_call_leaves_the_call_believed(
+    home_assistant: FakeHomeAssistant,
+    token_file: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    backend = backend_for(home_assistant, token_file)
+    backend.turn(LIGHT, True)
+    request = backend._request
+
+    def states_time_out(method: str, path: str, *args: Any, **kwargs: Any) -> Any:
+        if method == "GET":
+            raise BackendError(f"Home Assistant: GET {path}: no whole answer within 1 seconds")
+        return request(method, path, *args, **kwargs)
+
+    monkeypatch.setattr(backend, "_request", states_time_out)
+    with caplog.at_level(logging.WARNING, logger="voiced.devices.homeassistant"):
+        backend.turn(LIGHT, True)  # taken with 200; only what it did is not known
+    assert "cannot be read" in caplog.text
+    assert backend.state(LIGHT) == DeviceState(on=True)
+
+
+def test_the_intent_says_an_unavailable_light_is_unavailable(
+    home_assistant: FakeHomeAssistant, token_file: Path, tmp_path: Path
+) -> None:
+    home_assistant.unavailable.add("light.kitchen")
+    config = repeatable_config(
+        devices=[
+            {
+                "id": "kitchen_light",
+                "name": "kitchen light",
+                "area": "kitchen",
+                "backend": "homeassistant",
+                "entity_id": "light.kitchen",
+            },
+        ],
+        homeassistant={"url": home_assistant.url, "token_file": str(token_file)},
+        state_file={"path": str(tmp_path / "state.json")},
+    )
+    engine = IntentEngine(config, announce=lambda text: None)
+    try:
+        match = engine.match("turn on the kitchen light")
+        assert match is not None
+        answer = engine.answer(match)
+        assert (answer.response, answer.done) == (
+            "The kitchen light is unavailable in Home Assistant.",
+            False,
+        )
+        assert engine.devices.state("kitchen_light") == DeviceState()
+    finally:
+        engine.close()

@@ -5,6 +5,12 @@ only in the Authorization header: never in a message or a log line. A call has o
 deadline (timeout_seconds) for connecting, sending and the whole answer; an answer must
 be JSON, within MAX_BODY_BYTES; redirects are not followed (they would carry the token
 elsewhere).
+
+Home Assistant answers a service call 200 even when it did nothing: it skips an entity
+that is unavailable (a bulb switched off at the wall, a device offline) and only logs one
+that does not exist. So an answer that does not list the entity's new state is followed by
+GET /api/states/<entity_id>, and an unavailable or missing entity is a failure, said as
+such, not "Turned on ...".
 """
 
 from __future__ import annotations
@@ -26,6 +32,7 @@ from voiced.device_settings import HomeAssistantDevice
 from voiced.devices import BackendError, DeviceState
 from voiced.devices.secrets import check_secret, read_secret_file, redact
 from voiced.files import UnreadableFileError, loads_bounded
+from voiced.intents import IntentError
 
 _log = logging.getLogger(__name__)
 
@@ -37,6 +44,19 @@ MAX_BODY_DEPTH = 32
 READ_CHUNK_BYTES = 64 * 1024
 # How much of what the server says (its reason phrase) a message quotes.
 MAX_REASON_CHARS = 60
+
+
+class HttpStatusError(BackendError):
+    """Home Assistant answered with an HTTP error status (`status`)."""
+
+    def __init__(self, message: str, status: int) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+class EntityUnusableError(BackendError, IntentError):
+    """Home Assistant cannot act on the entity (it is unavailable, or there is none by that
+    id): a device error whose message is fit to be spoken as it is."""
 
 
 class HomeAssistantBackend:
@@ -53,7 +73,8 @@ class HomeAssistantBackend:
         entity_id = _entity_id(device)
         domain = entity_id.split(".", 1)[0]
         on_service, off_service = SERVICES.get(domain, ("turn_on", "turn_off"))
-        self._call(domain, on_service if on else off_service, {"entity_id": entity_id})
+        answer = self._call(domain, on_service if on else off_service, {"entity_id": entity_id})
+        self._check_acted(device, entity_id, answer)
         with self._lock:
             old = self._states.get(device.id, DeviceState())
             self._states[device.id] = DeviceState(on=on, brightness_pct=old.brightness_pct)
@@ -63,7 +84,8 @@ class HomeAssistantBackend:
         if not entity_id.startswith("light."):
             raise BackendError(f"{device.name} ({entity_id}) is not a light and has no brightness")
         # Home Assistant turns a light off at brightness_pct 0.
-        self._call("light", "turn_on", {"entity_id": entity_id, "brightness_pct": percent})
+        answer = self._call("light", "turn_on", {"entity_id": entity_id, "brightness_pct": percent})
+        self._check_acted(device, entity_id, answer)
         with self._lock:
             old = self._states.get(device.id, DeviceState())
             if percent > 0:
@@ -79,8 +101,36 @@ class HomeAssistantBackend:
     def close(self) -> None:
         """Each call opens and closes its own connection."""
 
-    def _call(self, domain: str, service: str, body: dict[str, Any]) -> None:
-        self._request("POST", f"/api/services/{domain}/{service}", body)
+    def _call(self, domain: str, service: str, body: dict[str, Any]) -> Any:
+        """The answer to a service call: the states it changed."""
+        return self._request("POST", f"/api/services/{domain}/{service}", body)
+
+    def _check_acted(self, device: DeviceConfig, entity_id: str, answer: Any) -> None:
+        """Raise EntityUnusableError when Home Assistant did not act on the entity because
+        it is unavailable or unknown to it. An answer listing the entity's new state says it
+        acted; an empty one may only mean the entity already was so (a light already on),
+        so the entity's state is asked for."""
+        if isinstance(answer, list) and any(
+            isinstance(changed, dict) and changed.get("entity_id") == entity_id
+            for changed in answer
+        ):
+            return
+        try:
+            state = self._request("GET", f"/api/states/{entity_id}")
+        except BackendError as err:
+            if isinstance(err, HttpStatusError) and err.status == 404:
+                _log.warning(
+                    "Home Assistant has no entity %s (%s): check its entity_id",
+                    entity_id,
+                    device.id,
+                )
+                raise EntityUnusableError(f"The {device.name} is not in Home Assistant.") from None
+            # The call itself was taken: what it did cannot be told, so it is believed.
+            _log.warning("%s: the state after the call cannot be read: %s", entity_id, err)
+            return
+        if isinstance(state, dict) and state.get("state") == "unavailable":
+            _log.warning("Home Assistant: %s (%s) is unavailable", entity_id, device.id)
+            raise EntityUnusableError(f"The {device.name} is unavailable in Home Assistant.")
 
     def _request(
         self,
@@ -125,7 +175,7 @@ class HomeAssistantBackend:
         if status >= 400 or status < 200:
             hint = "; check the access token" if status == 401 else ""
             shown = "".join(char for char in reason if char.isprintable())[:MAX_REASON_CHARS]
-            raise BackendError(f"{where}: HTTP {status} {redact(shown, [token])}{hint}")
+            raise HttpStatusError(f"{where}: HTTP {status} {redact(shown, [token])}{hint}", status)
         if content_type.split(";", 1)[0].strip().lower() not in content_types:
             shown = "".join(char for char in content_type if char.isprintable())[:MAX_REASON_CHARS]
             raise BackendError(
