@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.home import FakeHome, entry, serving_home
+from tests.home import HOME_REGISTRY, HOME_STATES, FakeHome, entry, serving_home, state
 from tests.servers import HA_TOKEN
 from tests.test_ha_import import config_for
 from voiced.config import SENSITIVE_KINDS
@@ -199,3 +199,52 @@ def test_https_is_read_over_tls_and_an_unknown_certificate_is_refused(
         devices = import_from_home_assistant(config_for(home.url, tmp_path))
     assert ["Cooker Light"] in [d.aliases for d in devices]
     assert home.requests == ["GET /api/websocket"]
+
+
+def test_wrongly_typed_values_cost_their_entity_and_a_warning_not_the_import(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    # A broken or hostile server: a list where Home Assistant sends a text.
+    registry = {
+        entity_id: {**registered, "area_id": None, "device_id": ["dev-bulb"]}
+        if entity_id == "light.kitchen"
+        else registered
+        for entity_id, registered in HOME_REGISTRY.items()
+    }
+    states = [
+        state("cover.garage_door", "closed", "Garage Door", device_class=["garage"])
+        if entry_state["entity_id"] == "cover.garage_door"
+        else entry_state
+        for entry_state in HOME_STATES
+    ]
+    with (
+        serving_home(FakeHome(registry=registry, states=states)) as home,
+        caplog.at_level(logging.WARNING, logger="voiced.devices.ha_import"),
+    ):
+        config = DeviceImports().apply(config_for(home.url, tmp_path))
+
+    found = {d.entity_id: d.area for d in config.devices if d.backend == "homeassistant"}
+    assert found == {
+        "light.kitchen": None,  # its device's area is not used; the light is kept
+        "switch.coffee_maker": "Kitchen",
+        "fan.bedroom_ceiling": "Bedroom",
+        "lock.front_door": "Hallway",
+    }
+    assert "light.kitchen: its registry entry's device_id is not a text" in caplog.text
+    assert "cover.garage_door left out: its device_class is not a text" in caplog.text
+
+
+def test_the_rest_api_leaves_out_a_wrongly_typed_entity(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    states = [
+        state("cover.garage_door", "closed", "Garage Door", device_class={"x": 1}),
+        state("switch.coffee_maker", "off", "Coffee Maker"),
+    ]
+    with (
+        serving_home(FakeHome(states=states, websocket="absent")) as home,
+        caplog.at_level(logging.WARNING, logger="voiced.devices.ha_import"),
+    ):
+        devices = import_from_home_assistant(config_for(home.url, tmp_path))
+    assert [d.entity_id for d in devices] == ["switch.coffee_maker"]
+    assert "cover.garage_door left out" in caplog.text

@@ -4,6 +4,7 @@ zigbee2mqtt and Tasmota publish."""
 from __future__ import annotations
 
 import json
+import logging
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -184,3 +185,28 @@ def test_a_zigbee2mqtt_lock_state_is_read() -> None:
     assert device is not None
     assert parse_state(device, b'{"state": "LOCK", "linkquality": 80}') == (True, None)
     assert parse_state(device, b'{"state": "UNLOCK"}') == (False, None)
+
+
+def test_a_wrongly_typed_value_is_left_out_and_drops_the_device_it_replaces(
+    broker: Broker, caplog: pytest.LogCaptureFixture
+) -> None:
+    topic = "homeassistant/cover/garage/door/config"
+    door = {"name": "Garage Door", "cmd_t": "garage/set", "dev_cla": "garage"}
+    watcher = Watcher(broker.port, topic="nothing/#")
+    watcher.publish(topic, json.dumps(door), retain=True)
+    discovery = DiscoveryWatcher(mqtt_config(broker.port))
+    try:
+        discovery.start()
+        assert discovery.wait_synced(5)
+        assert [device.name for device in discovery.devices()] == ["Garage Door"]
+
+        with caplog.at_level(logging.WARNING, logger="voiced.devices.mqtt_discovery"):
+            watcher.publish(topic, json.dumps({**door, "dev_cla": ["garage"]}), retain=True)
+            deadline = time.monotonic() + 5
+            while discovery.devices() and time.monotonic() < deadline:
+                time.sleep(0.05)
+        assert discovery.devices() == []
+        assert f"{topic}: left out: its device_class is not a text" in caplog.text
+    finally:
+        discovery.close()
+        watcher.close()

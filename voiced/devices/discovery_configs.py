@@ -250,7 +250,10 @@ def _brightness(config: dict[str, Any], schema: Any) -> dict[str, Any]:
 
 def _kind(component: str, config: dict[str, Any]) -> DeviceKind | None:
     if component == "cover":
-        return "garage_door" if config.get("device_class") in GARAGE_CLASSES else None
+        device_class = config.get("device_class")
+        if device_class is not None and not isinstance(device_class, str):
+            raise ValueError("its device_class is not a text")
+        return "garage_door" if device_class in GARAGE_CLASSES else None
     if component in ("light", "switch", "fan", "lock"):
         kind: DeviceKind = component  # type: ignore[assignment]
         return kind

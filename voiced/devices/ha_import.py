@@ -72,7 +72,7 @@ def _from_registries(config: Config) -> list[DeviceConfig]:
         if not isinstance(states, list):
             raise BackendError("Home Assistant: get_states is not a list of states")
         exposed = _exposed(api.command("homeassistant/expose_entity/list"))
-        entities = [entity for entity in map(_entity, states) if entity is not None]
+        entities = _entities(states)
         hidden = [entity_id for entity_id, *_ in entities if entity_id not in exposed]
         if hidden:
             _log.info("Home Assistant: %d not exposed to Assist, left out", len(hidden))
@@ -92,15 +92,41 @@ def _from_registries(config: Config) -> list[DeviceConfig]:
         entry = entries.get(entity_id)
         # An entity without a registry entry (no unique id) has no aliases and no area.
         entry = entry if isinstance(entry, dict) else {}
-        if entry.get("disabled_by") is not None:
+        try:
+            device = _registered(entity_id, kind, name, entry, area_names, device_areas)
+        except Exception as err:  # a broken answer costs that entity, never the import
+            _log.warning("Home Assistant: %s left out: %s", entity_id, type(err).__name__)
             continue
-        area_id = entry.get("area_id") or device_areas.get(entry.get("device_id"))
-        area = area_names.get(area_id) if isinstance(area_id, str) else None
-        aliases = _aliases(entry.get("aliases"), name)
-        device = _device(entity_id, kind, name, area if isinstance(area, str) else None, aliases)
         if device is not None:
             devices.append(device)
     return devices
+
+
+def _registered(
+    entity_id: str,
+    kind: DeviceKind,
+    name: str,
+    entry: dict[str, Any],
+    area_names: dict[Any, Any],
+    device_areas: dict[Any, Any],
+) -> DeviceConfig | None:
+    """The device of an entity and its registry entry; None when it is disabled."""
+    if entry.get("disabled_by") is not None:
+        return None
+    area_id = entry.get("area_id")
+    device_id = entry.get("device_id")
+    if not area_id and device_id is not None:
+        if isinstance(device_id, str):
+            area_id = device_areas.get(device_id)
+        else:
+            _log.warning(
+                "Home Assistant: %s: its registry entry's device_id is not a text; "
+                "its device's area is not used",
+                entity_id,
+            )
+    area = area_names.get(area_id) if isinstance(area_id, str) else None
+    aliases = _aliases(entry.get("aliases"), name)
+    return _device(entity_id, kind, name, area if isinstance(area, str) else None, aliases)
 
 
 def _exposed(answer: Any) -> set[str]:
@@ -151,8 +177,7 @@ def _from_rest_api(config: Config) -> list[DeviceConfig]:
     states = reader._request("GET", "/api/states")
     if not isinstance(states, list):
         raise BackendError("Home Assistant: /api/states is not a list of states")
-    entities = [entity for entity in (_entity(state) for state in states) if entity is not None]
-    entities = entities[:MAX_IMPORTED_DEVICES]
+    entities = _entities(states)[:MAX_IMPORTED_DEVICES]
     areas: dict[str, Any] = {}
     if entities:
         try:
@@ -178,6 +203,23 @@ def _from_rest_api(config: Config) -> list[DeviceConfig]:
     return devices
 
 
+def _entities(states: list[Any]) -> list[Entity]:
+    """The entities voiced can switch, of a list of state objects; one that cannot be read
+    is left out, with a warning naming it."""
+    entities = []
+    for state in states:
+        try:
+            entity = _entity(state)
+        except Exception as err:  # a broken answer costs that entity, never the import
+            entity_id = state.get("entity_id") if isinstance(state, dict) else None
+            shown = entity_id[:100] if isinstance(entity_id, str) else "an entity"
+            _log.warning("Home Assistant: %s left out: %s", shown, type(err).__name__)
+            continue
+        if entity is not None:
+            entities.append(entity)
+    return entities
+
+
 def _entity(state: Any) -> Entity | None:
     """(entity_id, kind, friendly name) of a state object voiced can switch, else None."""
     if not isinstance(state, dict):
@@ -189,8 +231,13 @@ def _entity(state: Any) -> Entity | None:
     attributes = attributes if isinstance(attributes, dict) else {}
     domain = entity_id.split(".", 1)[0]
     kind: DeviceKind | None = KIND_OF_DOMAIN.get(domain)
-    if domain == "cover" and attributes.get("device_class") in GARAGE_CLASSES:
-        kind = "garage_door"
+    if domain == "cover":
+        device_class = attributes.get("device_class")
+        if device_class is not None and not isinstance(device_class, str):
+            _log.warning("Home Assistant: %s left out: its device_class is not a text", entity_id)
+            return None
+        if device_class in GARAGE_CLASSES:
+            kind = "garage_door"
     if kind is None:
         return None
     name = attributes.get("friendly_name")

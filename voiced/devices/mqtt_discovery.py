@@ -180,7 +180,8 @@ class DiscoveryWatcher:
                 device = device_from_config(component, node_id, object_id, expand(document))
                 return {} if device is None else {topic: device}
             parts = device_components(document)
-        except (UnreadableFileError, ValueError) as err:
+        except (UnreadableFileError, ValueError, TypeError) as err:
+            # TypeError: a value of a type the reading did not foresee (a list for a text).
             _left_out(topic, err)
             return {}
         found = {}
@@ -188,7 +189,7 @@ class DiscoveryWatcher:
             try:
                 # As Home Assistant names them: the device's id is the node of its parts.
                 device = device_from_config(kind, object_id, component_id, config)
-            except ValueError as err:
+            except (ValueError, TypeError) as err:
                 _left_out(f"{topic} {component_id}", err)
                 continue
             if device is not None:
