@@ -326,3 +326,31 @@ def test_the_first_command_after_a_quiet_restart_works(
         assert [(t, p) for t, p, _ in watcher.take(1)] == [("home/kettle/set", b"0")]
     finally:
         watcher.close()
+
+
+def test_two_processes_on_the_default_client_id_do_not_take_each_other_over(
+    broker: Broker,
+) -> None:
+    # The daemon and `voiced ask` beside it, both on the default configuration.
+    daemon = MqttBackend(mqtt_config(broker.port), DEVICES)
+    ask = MqttBackend(mqtt_config(broker.port), DEVICES)
+    try:
+        daemon.turn(LAMP, True)
+        ask.turn(FAN, True)
+        daemon.turn(LAMP, False)
+        ask.turn(FAN, False)
+    finally:
+        daemon.close()
+        ask.close()
+    log = broker.log_path.read_text(errors="replace")
+    assert "already connected" not in log
+    assert len(set(re.findall(r" as (voiced-\S+) ", log))) == 2
+
+
+def test_a_configured_client_id_is_used_as_it_is(broker: Broker) -> None:
+    backend = MqttBackend(mqtt_config(broker.port, client_id="kitchen"), DEVICES)
+    try:
+        backend.turn(LAMP, True)
+    finally:
+        backend.close()
+    assert re.findall(r" as (\S+) ", broker.log_path.read_text(errors="replace")) == ["kitchen"]

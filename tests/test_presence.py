@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import queue
+import re
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -167,3 +168,21 @@ def start_with_timeout(
     presence = Presence(mqtt_config(broker.port, client_id="kitchen-speaker"), mutes.append)
     presence.start(seconds)
     return presence, mutes, [], FakeTimers()
+
+
+def test_two_voiced_on_the_default_client_id_do_not_take_each_other_over(
+    broker: Broker,
+) -> None:
+    config = mqtt_config(broker.port, entities=True)
+    first = Presence(config, lambda _muted: None)
+    second = Presence(config, lambda _muted: None)
+    try:
+        first.start(5)
+        second.start(5)
+        time.sleep(3)  # paho reconnects a dropped connection after 1 s
+    finally:
+        first.close()
+        second.close()
+    log = broker.log_path.read_text(errors="replace")
+    assert "already connected" not in log
+    assert len(set(re.findall(r" as (voiced-\S+-entities) ", log))) == 2

@@ -71,9 +71,9 @@ class Presence:
     def start(self, timeout_seconds: float) -> None:
         """Connect (paho retries a broker that is down) and wait, at most `timeout_seconds`,
         for the mute kept on the broker."""
-        from voiced.devices.mqtt import connect_in_background, new_client
+        from voiced.devices.mqtt import connect_in_background, new_client, session_id
 
-        client = new_client(self._config, f"{self._config.client_id}-entities")
+        client = new_client(self._config, session_id(self._config, "entities"))
         # Sent by the broker when voiced dies: Home Assistant shows it unavailable.
         client.will_set(self._topic("availability"), OFFLINE, qos=1, retain=True)
         client.on_connect = self._on_connect

@@ -9,6 +9,9 @@ from __future__ import annotations
 
 import json
 import logging
+import re
+import secrets
+import socket
 import threading
 import time
 from typing import Any
@@ -40,6 +43,7 @@ __all__ = [
     "discovery_config",
     "new_client",
     "parse_state",
+    "session_id",
 ]
 
 _log = logging.getLogger(__name__)
@@ -48,6 +52,24 @@ KEEPALIVE_SECONDS = 60
 # How long a state query waits for a device's retained state after connecting.
 RETAINED_STATE_WAIT_SECONDS = 0.5
 RETAINED_STATE_POLL_SECONDS = 0.02
+
+
+_NOT_IN_ID = re.compile(r"[^A-Za-z0-9_-]+")
+MAX_HOST_CHARS = 32
+
+
+def session_id(config: MqttConfig, role: str = "") -> str:
+    """A new MQTT client id for one of voiced's connections (`role`: "entities", say). A
+    broker keeps one session per client id and drops the older connection when another
+    comes with it, so two connections on one id (two voiced in two rooms, or `voiced ask`
+    beside the daemon) would take each other over without end. The default client_id
+    therefore gets this host's name and a random part, new at each call; one set in
+    voiced.yaml is used as it is (a broker's ACL may name it)."""
+    base = config.client_id
+    if "client_id" not in config.model_fields_set:
+        host = _NOT_IN_ID.sub("-", socket.gethostname()).strip("-")[:MAX_HOST_CHARS] or "host"
+        base = f"{base}-{host}-{secrets.token_hex(3)}"
+    return f"{base}-{role}" if role else base
 
 
 def new_client(
@@ -86,6 +108,8 @@ class MqttBackend:
         self._config = config
         self._devices = list(devices)
         self._address = f"{config.host}:{config.port}"
+        # Kept for every reconnection of this back end.
+        self._client_id = session_id(config)
         self._client: mqtt.Client | None = None
         # One command at a time owns the connection; paho's thread writes the states.
         self._command_lock = threading.Lock()
@@ -194,13 +218,13 @@ class MqttBackend:
         return client
 
     def _new_client(self) -> mqtt.Client:
-        client = new_client(self._config, self._config.client_id, reconnect_on_failure=False)
+        client = new_client(self._config, self._client_id, reconnect_on_failure=False)
         client.on_message = self._on_message
         return client
 
     def _connect(self, client: mqtt.Client, deadline: float) -> None:
         _connect_and_subscribe(client, self._config, sorted(self._by_state_topic), deadline)
-        _log.info("MQTT broker %s: connected as %s", self._address, self._config.client_id)
+        _log.info("MQTT broker %s: connected as %s", self._address, self._client_id)
         if self._config.discovery:
             announcements = [
                 (topic, json.dumps(body), True)
