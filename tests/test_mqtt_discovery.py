@@ -20,6 +20,8 @@ from tests.home import (
 )
 from tests.mqtt_devices import mqtt_config
 from tests.servers import Broker, Watcher, needs_mosquitto, running_broker
+from voiced.config import Config
+from voiced.devices.imported import DeviceImports
 from voiced.devices.mqtt_discovery import DiscoveryWatcher, device_from_config, expand
 
 pytestmark = needs_mosquitto
@@ -209,4 +211,39 @@ def test_a_wrongly_typed_value_is_left_out_and_drops_the_device_it_replaces(
         assert f"{topic}: left out: its device_class is not a text" in caplog.text
     finally:
         discovery.close()
+        watcher.close()
+
+
+def test_a_password_file_that_cannot_be_read_stops_no_one_and_a_mended_one_is_used(
+    broker: Broker, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    watcher = Watcher(broker.port, topic="nothing/#")
+    watcher.publish(Z2M_PLUG_TOPIC, json.dumps(DISCOVERY[Z2M_PLUG_TOPIC]), retain=True)
+    password_file = tmp_path / "mqtt-password"  # not there yet (a systemd credential, say)
+    mqtt = mqtt_config(broker.port, discovery_import=True)
+    config = Config.model_validate({"mqtt": mqtt.model_dump(), "devices": []})
+    locked = Config.model_validate(
+        {
+            "mqtt": {**mqtt.model_dump(), "username": "voiced", "password_file": password_file},
+            "devices": [],
+        }
+    )
+    imports = DeviceImports()
+    try:
+        # At start: said, and voiced goes on without the discovered devices.
+        with caplog.at_level(logging.ERROR, logger="voiced.devices.imported"):
+            assert imports.apply(locked).devices == []
+        assert "MQTT discovery not started" in caplog.text
+        assert str(password_file) in caplog.text
+
+        plug = [device.id for device in imports.apply(config).devices]
+        assert len(plug) == 1
+        # A reload naming the file before it is there keeps what was discovered.
+        assert [device.id for device in imports.apply(locked).devices] == plug
+        password_file.write_text("secret\n", encoding="utf-8")
+        # Mended, the next reload starts the watcher for the new section.
+        assert [device.id for device in imports.apply(locked).devices] == plug
+        assert imports._watched is locked
+    finally:
+        imports.close()
         watcher.close()

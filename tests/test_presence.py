@@ -4,6 +4,7 @@ timers and availability."""
 from __future__ import annotations
 
 import json
+import logging
 import queue
 import re
 import time
@@ -186,3 +187,20 @@ def test_two_voiced_on_the_default_client_id_do_not_take_each_other_over(
     log = broker.log_path.read_text(errors="replace")
     assert "already connected" not in log
     assert len(set(re.findall(r" as (voiced-\S+-entities) ", log))) == 2
+
+
+def test_a_password_file_that_cannot_be_read_leaves_voiced_listening(
+    broker: Broker, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    password_file = tmp_path / "mqtt-password"  # not there
+    config = mqtt_config(broker.port, entities=True, username="voiced", password_file=password_file)
+    presence = Presence(config, lambda _muted: None)
+    with caplog.at_level(logging.ERROR, logger="voiced.presence"):
+        presence.start(5)  # no BackendError: the daemon goes on listening
+    try:
+        assert "MQTT entities not started" in caplog.text
+        assert str(password_file) in caplog.text
+        presence.status("thinking")  # nothing to publish to: nothing fails
+        assert not presence.muted
+    finally:
+        presence.close()

@@ -71,9 +71,19 @@ class Presence:
     def start(self, timeout_seconds: float) -> None:
         """Connect (paho retries a broker that is down) and wait, at most `timeout_seconds`,
         for the mute kept on the broker."""
+        from voiced.devices import BackendError
         from voiced.devices.mqtt import connect_in_background, new_client, session_id
 
-        client = new_client(self._config, session_id(self._config, "entities"))
+        try:
+            client = new_client(self._config, session_id(self._config, "entities"))
+        except BackendError as err:
+            # The password file cannot be read: the daemon listens all the same.
+            _log.error(
+                "MQTT entities not started (%s): voiced does not show itself in Home "
+                "Assistant until it is restarted once this is mended",
+                err,
+            )
+            return
         # Sent by the broker when voiced dies: Home Assistant shows it unavailable.
         client.will_set(self._topic("availability"), OFFLINE, qos=1, retain=True)
         client.on_connect = self._on_connect

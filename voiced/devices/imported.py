@@ -59,11 +59,23 @@ class DeviceImports:
         if self._watcher is None or self._watched is None or self._watched.mqtt != config.mqtt:
             from voiced.devices.mqtt_discovery import DiscoveryWatcher
 
+            watcher = DiscoveryWatcher(config.mqtt, self._on_change, self._skip_node)
+            try:
+                watcher.start()  # reads the password file: it may not be there (yet)
+            except BackendError as err:
+                # Only a watcher that started is kept: the next reload tries again.
+                watcher.close()
+                kept = "the devices discovered before are kept" if self._watcher else "none"
+                _log.error(
+                    "MQTT discovery not started (%s); discovered devices: %s until a reload "
+                    "(SIGHUP) once this is mended",
+                    err,
+                    kept,
+                )
+                return self._watcher.devices() if self._watcher is not None else []
             self.close()
-            self._watcher = DiscoveryWatcher(config.mqtt, self._on_change, self._skip_node)
-            self._watched = config
-            self._watcher.start()
-            self._watcher.wait_synced(config.mqtt.timeout_seconds)
+            self._watcher, self._watched = watcher, config
+            watcher.wait_synced(config.mqtt.timeout_seconds)
         return self._watcher.devices()
 
     def close(self) -> None:
