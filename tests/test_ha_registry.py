@@ -248,3 +248,27 @@ def test_the_rest_api_leaves_out_a_wrongly_typed_entity(
         devices = import_from_home_assistant(config_for(home.url, tmp_path))
     assert [d.entity_id for d in devices] == ["switch.coffee_maker"]
     assert "cover.garage_door left out" in caplog.text
+
+
+def test_the_rest_api_reads_the_states_of_a_large_home(tmp_path: Path) -> None:
+    # 3,000 ordinary sensors beside the lights: over a service answer's 1 MiB.
+    sensors = [
+        state(f"sensor.room_{n}_temperature", "21.5", f"Room {n} temperature",
+              unit_of_measurement="°C", device_class="temperature", state_class="measurement")
+        for n in range(3000)
+    ]  # fmt: skip
+    with serving_home(FakeHome(states=HOME_STATES + sensors, websocket="absent")) as home:
+        devices = import_from_home_assistant(config_for(home.url, tmp_path))
+    assert "light.kitchen" in [d.entity_id for d in devices]
+
+
+def test_the_rest_api_states_are_still_bounded(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("voiced.devices.ha_import.MAX_STATES_BYTES", 64 * 1024)
+    sensors = [state(f"sensor.s_{n}", "1", f"Sensor {n}") for n in range(1000)]
+    with (
+        serving_home(FakeHome(states=HOME_STATES + sensors, websocket="absent")) as home,
+        pytest.raises(BackendError, match=r"GET /api/states: the answer is larger than 65536"),
+    ):
+        import_from_home_assistant(config_for(home.url, tmp_path))

@@ -38,6 +38,9 @@ GARAGE_CLASSES = frozenset({"garage", "gate"})
 DOMAINS = (*KIND_OF_DOMAIN, "cover")
 # A home with more is not what voiced's matcher is sized for.
 MAX_IMPORTED_DEVICES = 500
+# GET /api/states holds every entity of the home (sensors, automations, ...), about 430
+# bytes each and often more: far over a service call's answer. As the WebSocket API allows.
+MAX_STATES_BYTES = 8 * 1024 * 1024
 # The areas of the entities, as one JSON object rendered by Home Assistant.
 AREAS_TEMPLATE = (
     "{ {%- for e in entities -%}{{ e | tojson }}: {{ area_name(e) | tojson }}"
@@ -174,7 +177,7 @@ def _aliases(given: Any, name: str) -> list[str]:
 
 def _from_rest_api(config: Config) -> list[DeviceConfig]:
     reader = HomeAssistantBackend(config.homeassistant)
-    states = reader._request("GET", "/api/states")
+    states = reader._request("GET", "/api/states", max_bytes=MAX_STATES_BYTES)
     if not isinstance(states, list):
         raise BackendError("Home Assistant: /api/states is not a list of states")
     entities = _entities(states)[:MAX_IMPORTED_DEVICES]

@@ -3,8 +3,8 @@
 The access token is read at each call (a rotated token needs no restart) and appears
 only in the Authorization header: never in a message or a log line. A call has one
 deadline (timeout_seconds) for connecting, sending and the whole answer; an answer must
-be JSON, within MAX_BODY_BYTES; redirects are not followed (they would carry the token
-elsewhere).
+be JSON, within MAX_BODY_BYTES (or the limit a caller names: the import's larger one);
+redirects are not followed (they would carry the token elsewhere).
 
 Home Assistant answers a service call 200 even when it did nothing: it skips an entity
 that is unavailable (a bulb switched off at the wall, a device offline) and only logs one
@@ -138,17 +138,19 @@ class HomeAssistantBackend:
         path: str,
         body: dict[str, Any] | None = None,
         content_types: tuple[str, ...] = ("application/json",),
+        max_bytes: int = MAX_BODY_BYTES,
     ) -> Any:
         """The JSON answer to one request of the REST API; BackendError, naming the request
         and never the token, for anything else. A rendered template comes as text/plain:
-        `content_types` lets it in (it is still read as bounded JSON)."""
+        `content_types` lets it in (it is still read as bounded JSON). An answer larger
+        than `max_bytes` is a failure."""
         where = f"Home Assistant {self._base_url}: {method} {path}"
         token = self._token()
         timeout_seconds = self._config.timeout_seconds
         deadline = time.monotonic() + timeout_seconds
         try:
             status, reason, content_type, answer = self._exchange(
-                method, path, body, token, deadline
+                method, path, body, token, deadline, max_bytes
             )
         except TimeoutError:
             raise BackendError(
@@ -190,7 +192,13 @@ class HomeAssistantBackend:
         return document
 
     def _exchange(
-        self, method: str, path: str, body: dict[str, Any] | None, token: str, deadline: float
+        self,
+        method: str,
+        path: str,
+        body: dict[str, Any] | None,
+        token: str,
+        deadline: float,
+        max_bytes: int,
     ) -> tuple[int, str, str, bytes]:
         """Status, reason, content type and body of one request, all before `deadline`."""
         connection = _connection(self._url, deadline)
@@ -208,13 +216,13 @@ class HomeAssistantBackend:
             )
             response = connection.getresponse()
             length = response.getheader("Content-Length")
-            if length is not None and length.strip().isdigit() and int(length) > MAX_BODY_BYTES:
-                raise BackendError(f"the answer is larger than {MAX_BODY_BYTES} bytes")
+            if length is not None and length.strip().isdigit() and int(length) > max_bytes:
+                raise BackendError(f"the answer is larger than {max_bytes} bytes")
             answer = bytearray()
             while chunk := response.read(READ_CHUNK_BYTES):
                 answer += chunk
-                if len(answer) > MAX_BODY_BYTES:
-                    raise BackendError(f"the answer is larger than {MAX_BODY_BYTES} bytes")
+                if len(answer) > max_bytes:
+                    raise BackendError(f"the answer is larger than {max_bytes} bytes")
             content_type = response.getheader("Content-Type") or ""
             return response.status, response.reason, content_type, bytes(answer)
         finally:
