@@ -1,11 +1,14 @@
 """A real OpenAI-compatible server for the tests of `llm.engine: openai`: llama-cpp-python's
-own server (python -m llama_cpp.server) on a loopback port, serving the embedded GGUF; and a
-loopback proxy in front of it that can hold its answers back and sees the client hang up."""
+own server (python -m llama_cpp.server) on a loopback port, serving the embedded GGUF; a
+loopback proxy in front of it that can hold its answers back and sees the client hang up;
+and a scripted server that sends what a broken server or proxy would."""
 
 from __future__ import annotations
 
 import contextlib
 import http.client
+import json
+import re
 import socket
 import subprocess
 import sys
@@ -123,3 +126,87 @@ class DelayingProxy:
         for sock in (source, target):
             with contextlib.suppress(OSError):
                 sock.shutdown(socket.SHUT_RDWR)
+
+
+# What a scripted server sends: (seconds to wait first, bytes), in order; then it hangs up.
+Script = list[tuple[float, bytes]]
+
+SSE_HEAD = b"HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\n"
+# The answer's end is where the server hangs up.
+CLOSE_DELIMITED = SSE_HEAD + b"Connection: close\r\n\r\n"
+CHUNKED = SSE_HEAD + b"Transfer-Encoding: chunked\r\n\r\n"
+LAST_CHUNK = b"0\r\n\r\n"
+
+
+def chunk(data: bytes) -> bytes:
+    """`data` as one chunk of a chunked body."""
+    return b"%x\r\n%s\r\n" % (len(data), data)
+
+
+def event(data: object) -> bytes:
+    """One server-sent event carrying `data` as JSON."""
+    return b"data: " + json.dumps(data).encode() + b"\n\n"
+
+
+def delta(**fields: object) -> bytes:
+    """An event adding `fields` to the answer (content=..., tool_calls=...)."""
+    return event({"choices": [{"index": 0, "delta": fields}]})
+
+
+FINISHED = event({"choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}]})
+DONE = b"data: [DONE]\n\n"
+
+
+class ScriptedServer:
+    """An HTTP server on a loopback port that reads each request whole, then sends
+    `script` as it is, however malformed, and hangs up."""
+
+    def __init__(self, script: Script) -> None:
+        self.script = script
+        self.requests = 0
+        self._stop = threading.Event()
+        self._listener = socket.create_server(("127.0.0.1", 0))
+        self.port: int = self._listener.getsockname()[1]
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/v1"
+
+    def close(self) -> None:
+        self._stop.set()
+        with contextlib.suppress(OSError):
+            self._listener.shutdown(socket.SHUT_RDWR)
+        self._listener.close()
+
+    def _accept(self) -> None:
+        while True:
+            try:
+                client, _ = self._listener.accept()
+            except OSError:
+                return
+            threading.Thread(target=self._serve, args=(client,), daemon=True).start()
+
+    def _serve(self, client: socket.socket) -> None:
+        with client, contextlib.suppress(OSError):  # the client hung up first
+            client.settimeout(5)
+            request = b""
+            # The whole request is read: unread bytes would turn the hang-up into a reset.
+            while not _whole(request):
+                data = client.recv(65536)
+                if not data:
+                    return
+                request += data
+            self.requests += 1
+            for wait_seconds, data in self.script:
+                if self._stop.wait(wait_seconds):
+                    return
+                client.sendall(data)
+            client.shutdown(socket.SHUT_WR)
+
+
+def _whole(request: bytes) -> bool:
+    """Whether `request` holds its head and as much body as its Content-Length says."""
+    head, blank, body = request.partition(b"\r\n\r\n")
+    length = re.search(rb"(?i)\r\ncontent-length:\s*(\d+)", head)
+    return bool(blank) and len(body) >= (int(length.group(1)) if length else 0)

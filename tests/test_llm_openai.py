@@ -1,6 +1,7 @@
 """`llm.engine: openai` against a real OpenAI-compatible server (llama-cpp-python's own,
 serving the embedded GGUF on a loopback port): answers stream from it; when it is stopped
-or slow to its first word, the local model answers the turn; a cancel closes the stream."""
+or slow to its first word, the local model answers the turn; a cancel closes the stream.
+A scripted server sends what a broken server or proxy would."""
 
 from __future__ import annotations
 
@@ -10,13 +11,24 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from tests.helpers import MODELS_DIR, ROOT, TEST_LLM_MODEL
-from tests.llm_server import DelayingProxy, LlmServer
+from tests.llm_server import (
+    CHUNKED,
+    DONE,
+    LAST_CHUNK,
+    DelayingProxy,
+    LlmServer,
+    Script,
+    ScriptedServer,
+    chunk,
+    delta,
+)
 from tests.servers import free_port
 from voiced.config import parse_config
 from voiced.engines import Llm
@@ -50,6 +62,24 @@ def remote(url: str, fallback: bool = True, **options: Any) -> Llm:
 def answer(llm: Llm, question: str = QUESTION) -> tuple[str, Generation]:
     generation = llm.ask(question)
     return "".join(generation), generation
+
+
+@contextmanager
+def scripted(script: Script, fallback: bool = True, **options: Any) -> Iterator[OpenAiLlm]:
+    """A client of a server that sends `script` to every request."""
+    server = ScriptedServer(script)
+    llm = remote(server.url, fallback, **options)
+    assert isinstance(llm, OpenAiLlm)
+    try:
+        yield llm
+    finally:
+        llm.close()
+        server.close()
+
+
+def chunked(*parts: bytes) -> Script:
+    """A whole chunked answer: each part a chunk, sent at once."""
+    return [(0.0, CHUNKED), *((0.0, chunk(part)) for part in parts), (0.0, LAST_CHUNK)]
 
 
 def test_a_question_is_answered_through_the_server(server: LlmServer) -> None:
@@ -177,3 +207,13 @@ def test_check_says_whether_the_server_answers(server: LlmServer) -> None:
 
     assert note(server.url) == f"server http://127.0.0.1:{server.port} answers"
     assert "unreachable now" in note(f"http://127.0.0.1:{free_port()}/v1")
+
+
+LOCAL_ANSWERS = "the local model answers"
+
+
+def test_an_empty_data_line_is_skipped() -> None:
+    """Valid server-sent events, as some proxies send them between events."""
+    with scripted(chunked(b"data: \n\n", delta(content="Hello there."), DONE), False) as llm:
+        text, _ = answer(llm)
+        assert text == "Hello there."

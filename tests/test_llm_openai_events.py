@@ -29,6 +29,7 @@ def test_server_sent_events_are_read_line_by_line() -> None:
     assert parse_event(b'data: {"choices": []}\n') == {"choices": []}
     assert parse_event(b"data: [DONE]\n") == "[DONE]"
     assert parse_event(b": keep-alive\n") is None and parse_event(b"\n") is None
+    assert parse_event(b"data: \n") is None and parse_event(b"data:\r\n") is None
     with pytest.raises(ValueError):
         parse_event(b"data: {broken\n")
 

@@ -355,11 +355,13 @@ def event_pieces(event: dict[str, Any], generation: Generation, calls: ToolCalls
 
 def parse_event(line: bytes) -> dict[str, Any] | str | None:
     """A `data:` line's JSON object (or "[DONE]"); None for anything else (comments,
-    event names, blank lines between events)."""
+    event names, blank lines between events, empty `data:` lines some proxies send)."""
     text = line.decode("utf-8", "replace").strip()
     if not text.startswith("data:"):
         return None
     data = text[len("data:") :].strip()
+    if not data:
+        return None
     if data == "[DONE]":
         return data
     event = json.loads(data)  # a ValueError ends the stream as broken
