@@ -28,6 +28,7 @@ from tests.llm_server import (
     ScriptedServer,
     chunk,
     delta,
+    event,
 )
 from tests.servers import free_port
 from voiced.config import parse_config
@@ -217,3 +218,10 @@ def test_an_empty_data_line_is_skipped() -> None:
     with scripted(chunked(b"data: \n\n", delta(content="Hello there."), DONE), False) as llm:
         text, _ = answer(llm)
         assert text == "Hello there."
+
+
+def test_odd_token_counts_are_not_read() -> None:
+    usage = event({"usage": {"completion_tokens": [1], "prompt_tokens": {"n": 3}}, "choices": []})
+    with scripted(chunked(usage, delta(content="Hi."), DONE), fallback=False) as llm:
+        text, generation = answer(llm)
+        assert text == "Hi." and generation.prompt_tokens == 0

@@ -47,3 +47,11 @@ def test_an_event_adds_its_text_and_notes_how_the_answer_ended() -> None:
     event_pieces(usage, generation, calls)
     assert (generation.finish_reason, generation.completion_tokens) == ("length", 7)
     assert generation.prompt_tokens == 30
+
+
+def test_odd_token_counts_read_as_none() -> None:
+    generation = Generation("Hi")
+    for odd in ([1], {"n": 3}, "7", None, True, -2, 1.5, float("inf")):
+        usage = {"usage": {"completion_tokens": odd, "prompt_tokens": odd}, "choices": []}
+        event_pieces(usage, generation, ToolCalls())
+        assert (generation.completion_tokens, generation.prompt_tokens) == (0, 0)

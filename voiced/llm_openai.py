@@ -331,9 +331,9 @@ def event_pieces(event: dict[str, Any], generation: Generation, calls: ToolCalls
     """The text an event adds to the answer; its counts and finish reason noted."""
     usage = event.get("usage")
     if isinstance(usage, dict):
-        generation.completion_tokens = int(usage.get("completion_tokens") or 0)
-        generation.prompt_tokens = generation.prompt_tokens_evaluated = int(
-            usage.get("prompt_tokens") or 0
+        generation.completion_tokens = token_count(usage.get("completion_tokens"))
+        generation.prompt_tokens = generation.prompt_tokens_evaluated = token_count(
+            usage.get("prompt_tokens")
         )
     choices = event.get("choices")
     if not isinstance(choices, list) or not choices or not isinstance(choices[0], dict):
@@ -351,6 +351,14 @@ def event_pieces(event: dict[str, Any], generation: Generation, calls: ToolCalls
     if not isinstance(usage, dict):
         generation.completion_tokens += 1  # a chunk is a token on the servers tried
     return [content]
+
+
+def token_count(value: object) -> int:
+    """A count the server reports; anything but a whole number of 0 or more reads as 0
+    (a bool is an int to Python, not a count)."""
+    if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
+        return value
+    return 0
 
 
 def parse_event(line: bytes) -> dict[str, Any] | str | None:
