@@ -21,6 +21,7 @@ from tests.helpers import MODELS_DIR, ROOT, TEST_LLM_MODEL
 from tests.llm_server import (
     CHUNKED,
     DONE,
+    FINISHED,
     LAST_CHUNK,
     DelayingProxy,
     LlmServer,
@@ -211,6 +212,23 @@ def test_check_says_whether_the_server_answers(server: LlmServer) -> None:
 
 
 LOCAL_ANSWERS = "the local model answers"
+
+
+def test_a_tool_call_is_a_first_word(caplog: pytest.LogCaptureFixture) -> None:
+    """A server answering with a tool call, slower than the first-word limit in all."""
+
+    def call(name: str, arguments: str) -> bytes:
+        return delta(tool_calls=[{"index": 0, "function": {"name": name, "arguments": arguments}}])
+
+    script = [(0.0, CHUNKED + chunk(call("HassTurnOn", '{"name": ')))]
+    script += [(0.4, chunk(call("", part))) for part in ('"kitchen', " light", '"}')]
+    script += [(0.0, chunk(FINISHED + DONE) + LAST_CHUNK)]
+    with scripted(script, first_token_timeout_seconds=1.0) as llm:
+        with caplog.at_level(logging.WARNING, logger="voiced.llm_openai"):
+            text, _ = answer(llm)
+        arguments = '{"name": "kitchen light"}'
+        assert text == f'<tool_call>{{"name": "HassTurnOn", "arguments": {arguments}}}</tool_call>'
+        assert LOCAL_ANSWERS not in caplog.text
 
 
 def test_an_empty_data_line_is_skipped() -> None:

@@ -22,7 +22,7 @@ def test_structured_tool_calls_reach_the_same_allow_list() -> None:
     calls.add([{"function": {"name": "HassTurnOn"}}])
     match = ToolGate(load_registry(), Config().devices).check(calls.text())
     assert (match.name, match.slots) == ("HassTurnOn", {"name": "kitchen_light"})
-    assert ToolCalls().text() == ""
+    assert ToolCalls().text() == "" and not ToolCalls().begun and calls.begun
 
 
 def test_server_sent_events_are_read_line_by_line() -> None:

@@ -187,9 +187,11 @@ class OpenAiLlm:
                     break
                 if not isinstance(event, dict):
                     continue
-                for piece in event_pieces(event, generation, calls):
-                    if generation.first_token_at is None:
-                        generation.first_token_at = time.monotonic()
+                pieces = event_pieces(event, generation, calls)
+                if generation.first_token_at is None and (pieces or calls.begun):
+                    # A tool call's first bit is the server answering too.
+                    generation.first_token_at = time.monotonic()
+                for piece in pieces:
                     reply.append(piece)
                     generation.put(piece)
             call = calls.text()
@@ -315,6 +317,10 @@ class ToolCalls:
         if isinstance(function, dict):
             self._name += str(function.get("name") or "")
             self._arguments += str(function.get("arguments") or "")
+
+    @property
+    def begun(self) -> bool:
+        return bool(self._name or self._arguments)
 
     def text(self) -> str:
         if not self._name:
