@@ -214,6 +214,25 @@ def test_check_says_whether_the_server_answers(server: LlmServer) -> None:
 LOCAL_ANSWERS = "the local model answers"
 
 
+def test_an_error_event_before_the_first_word_is_answered_locally(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    error = event({"error": {"message": "model overloaded", "code": 503}})
+    with scripted(chunked(error, DONE)) as llm:
+        with caplog.at_level(logging.WARNING, logger="voiced.llm_openai"):
+            text, _ = answer(llm)
+        assert text.strip() and "model overloaded" in caplog.text
+        assert LOCAL_ANSWERS in caplog.text
+
+
+def test_an_error_event_after_the_first_word_fails_the_turn() -> None:
+    error = event({"error": "the GPU fell off the bus"})
+    with scripted(chunked(delta(content="The"), error, DONE)) as llm:
+        with pytest.raises(LlmError, match="the GPU fell off the bus"):
+            answer(llm)
+        assert llm.conversation.exchanges == []
+
+
 def test_a_tool_call_is_a_first_word(caplog: pytest.LogCaptureFixture) -> None:
     """A server answering with a tool call, slower than the first-word limit in all."""
 

@@ -187,6 +187,10 @@ class OpenAiLlm:
                     break
                 if not isinstance(event, dict):
                     continue
+                if error := event.get("error"):
+                    raise _failure(
+                        generation, f"ended in an error: {self.server.quote(error_text(error))}"
+                    )
                 pieces = event_pieces(event, generation, calls)
                 if generation.first_token_at is None and (pieces or calls.begun):
                     # A tool call's first bit is the server answering too.
@@ -357,6 +361,13 @@ def event_pieces(event: dict[str, Any], generation: Generation, calls: ToolCalls
     if not isinstance(usage, dict):
         generation.completion_tokens += 1  # a chunk is a token on the servers tried
     return [content]
+
+
+def error_text(error: object) -> str:
+    """What an `error` event says: its message where it has one, else all of it."""
+    if isinstance(error, dict) and isinstance(error.get("message"), str):
+        return error["message"]
+    return str(error)
 
 
 def token_count(value: object) -> int:
