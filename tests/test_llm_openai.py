@@ -20,6 +20,7 @@ import pytest
 from tests.helpers import MODELS_DIR, ROOT, TEST_LLM_MODEL
 from tests.llm_server import (
     CHUNKED,
+    CLOSE_DELIMITED,
     DONE,
     FINISHED,
     LAST_CHUNK,
@@ -214,6 +215,27 @@ def test_check_says_whether_the_server_answers(server: LlmServer) -> None:
 LOCAL_ANSWERS = "the local model answers"
 
 
+@pytest.mark.parametrize("framing", ["chunked", "close-delimited"])
+def test_a_stream_cut_off_mid_answer_fails_the_turn(framing: str) -> None:
+    """Neither `[DONE]` nor a finish reason: the server went away, the answer is half."""
+    words = delta(content="The capital of France is")
+    script = chunked(words)[:-1] if framing == "chunked" else [(0.0, CLOSE_DELIMITED + words)]
+    with scripted(script) as llm:
+        with pytest.raises(LlmError, match="stopped short"):
+            answer(llm)
+        assert llm.conversation.exchanges == []
+
+
+def test_a_stream_cut_off_before_its_first_word_is_answered_locally(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    with scripted([(0.0, CHUNKED + chunk(delta(role="assistant")))]) as llm:
+        with caplog.at_level(logging.WARNING, logger="voiced.llm_openai"):
+            text, _ = answer(llm)
+        assert text.strip() and "stopped short" in caplog.text
+        assert LOCAL_ANSWERS in caplog.text
+
+
 def test_an_error_event_before_the_first_word_is_answered_locally(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
@@ -231,6 +253,16 @@ def test_an_error_event_after_the_first_word_fails_the_turn() -> None:
         with pytest.raises(LlmError, match="the GPU fell off the bus"):
             answer(llm)
         assert llm.conversation.exchanges == []
+
+
+@pytest.mark.parametrize("script", [[(0.0, CLOSE_DELIMITED)], chunked(DONE)], ids=["none", "done"])
+def test_a_reply_without_words_is_answered_locally(
+    script: Script, caplog: pytest.LogCaptureFixture
+) -> None:
+    with scripted(script) as llm:
+        with caplog.at_level(logging.WARNING, logger="voiced.llm_openai"):
+            text, _ = answer(llm)
+        assert text.strip() and LOCAL_ANSWERS in caplog.text
 
 
 def test_a_tool_call_is_a_first_word(caplog: pytest.LogCaptureFixture) -> None:

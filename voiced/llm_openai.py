@@ -169,6 +169,7 @@ class OpenAiLlm:
             response = self._request(connection, generation)
             calls = ToolCalls()
             received = 0
+            done = False
             while not generation.cancelled.is_set():
                 now = time.monotonic()
                 limit = first_word_by if generation.first_token_at is None else deadline
@@ -184,6 +185,7 @@ class OpenAiLlm:
                     break  # the server closed the stream
                 event = parse_event(line)
                 if event == "[DONE]":
+                    done = True
                     break
                 if not isinstance(event, dict):
                     continue
@@ -198,6 +200,13 @@ class OpenAiLlm:
                 for piece in pieces:
                     reply.append(piece)
                     generation.put(piece)
+            # A stream that just stops is a server gone away (a close-delimited stream, or
+            # a chunked one cut at a chunk's end): its answer is not whole.
+            if generation.finish_reason is None and not generation.cancelled.is_set():
+                if not done:
+                    raise _failure(generation, "stopped short, with no [DONE] nor finish reason")
+                if generation.first_token_at is None:
+                    raise _failure(generation, "ended with no answer")
             call = calls.text()
             if call:  # a server that parses tool calls itself: as the model wrote them
                 reply.append(call)
