@@ -5,8 +5,9 @@ turn instead when the server cannot be reached, fails, or is slower than
 
 One worker thread asks, one turn at a time, as the local engine does; a cancel (barge-in,
 discarded speculation) shuts the connection down, which ends the read at once. Each
-request has deadlines for connecting, the first word and the whole answer; a line and the
-whole stream are bounded in size; redirects are not followed (they would carry the token
+request has deadlines for connecting, the first word and the whole answer, each held
+across all the reads it spans (a server dripping bytes does not stretch it); a line and
+the whole stream are bounded in size; redirects are not followed (they would carry the token
 elsewhere); the token is read at each request, from a file or the environment.
 """
 
@@ -14,6 +15,7 @@ from __future__ import annotations
 
 import contextlib
 import http.client
+import io
 import json
 import logging
 import os
@@ -21,8 +23,9 @@ import queue
 import socket
 import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from voiced.devices.secrets import check_secret, read_secret_file, redact
@@ -33,11 +36,16 @@ from voiced.health import Health
 from voiced.llm_config import OpenAiLlmConfig
 from voiced.messages import Stop
 
+if TYPE_CHECKING:
+    from _typeshed import WriteableBuffer
+
 log = logging.getLogger(__name__)
 
 # One server-sent event line: a chunk of a few hundred bytes; a whole answer is small.
 MAX_LINE_BYTES = 64 * 1024
 MAX_STREAM_BYTES = 4 * 1024 * 1024
+# The most one read of the stream takes: a few events (a read returns what has come).
+READ_BYTES = 16 * 1024
 # The share of a word a token is, on average, for English: history is kept within its
 # budget by this estimate where the server does not say.
 CHARS_PER_TOKEN = 4
@@ -160,29 +168,23 @@ class OpenAiLlm:
     def _stream(self, generation: Generation) -> list[str]:
         """Ask the server and put the answer's pieces on the generation as they come."""
         started = time.monotonic()
-        first_word_by = started + self.config.first_token_timeout_seconds
         deadline = started + self.config.turn_timeout_seconds
         connection = self.server.connection()
         generation.on_cancel(lambda: _shut(connection))
         reply: list[str] = []
         try:
-            response = self._request(connection, generation)
+            sock = self._connect(connection)
+            reader = TimedReader(sock, started + self.config.first_token_timeout_seconds)
+            response = self._request(connection, reader, generation)
             calls = ToolCalls()
             received = 0
             done = False
-            while not generation.cancelled.is_set():
-                now = time.monotonic()
-                limit = first_word_by if generation.first_token_at is None else deadline
-                if now >= limit:
-                    return self._overdue(generation, reply)
-                if connection.sock is not None:
-                    connection.sock.settimeout(limit - now)
-                line = response.readline(MAX_LINE_BYTES + 1)
+            for line in sse_lines(response):
+                if generation.cancelled.is_set():
+                    break
                 received += len(line)
                 if len(line) > MAX_LINE_BYTES or received > MAX_STREAM_BYTES:
                     raise _failure(generation, "sent an event or a stream beyond the limit")
-                if not line:
-                    break  # the server closed the stream
                 event = parse_event(line)
                 if event == "[DONE]":
                     done = True
@@ -197,6 +199,7 @@ class OpenAiLlm:
                 if generation.first_token_at is None and (pieces or calls.begun):
                     # A tool call's first bit is the server answering too.
                     generation.first_token_at = time.monotonic()
+                    reader.until = deadline
                 for piece in pieces:
                     reply.append(piece)
                     generation.put(piece)
@@ -229,8 +232,17 @@ class OpenAiLlm:
         generation.finish_reason = "timeout"
         return reply
 
+    def _connect(self, connection: http.client.HTTPConnection) -> socket.socket:
+        try:
+            connection.connect()
+        except OSError as err:
+            raise ServerUnavailable(
+                f"cannot connect to {self.server.where()}: {self.server.quote(err)}"
+            ) from None
+        return connection.sock
+
     def _request(
-        self, connection: http.client.HTTPConnection, generation: Generation
+        self, connection: http.client.HTTPConnection, reader: TimedReader, generation: Generation
     ) -> http.client.HTTPResponse:
         body = json.dumps(
             {
@@ -250,16 +262,14 @@ class OpenAiLlm:
             raise ServerUnavailable(str(err)) from None
         if token:
             headers["Authorization"] = f"Bearer {token}"
-        try:
-            connection.connect()
-        except OSError as err:
-            raise ServerUnavailable(
-                f"cannot connect to {self.server.where()}: {self.server.quote(err)}"
-            ) from None
-        if connection.sock is not None:
-            connection.sock.settimeout(self.config.first_token_timeout_seconds)
+        reader.sock.settimeout(reader.seconds_left())
         connection.request("POST", self.server.url.path, body=body, headers=headers)
-        response = connection.getresponse()
+        response = http.client.HTTPResponse(reader.sock, method="POST")
+        # Read through `reader` rather than the socket's own file: the status line and
+        # headers are held to the deadline too.
+        response.fp.close()
+        response.fp = io.BufferedReader(reader)
+        response.begin()
         if response.status != 200:
             content = response.read(MAX_QUOTED_BYTES).decode("utf-8", "replace")
             raise ServerUnavailable(
@@ -313,6 +323,29 @@ class Server:
     def quote(self, err: object) -> str:
         token = os.environ.get(self.config.token_env)
         return redact(str(err), [token] if token else [])[:MAX_QUOTED_BYTES]
+
+
+class TimedReader(io.RawIOBase):
+    """A socket's bytes, each read given only the time left until `until` (monotonic
+    seconds): a server that drips a byte at a time passes any timeout of a single read,
+    not this."""
+
+    def __init__(self, sock: socket.socket, until: float) -> None:
+        self.sock = sock
+        self.until = until
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: WriteableBuffer) -> int:
+        self.sock.settimeout(self.seconds_left())
+        return self.sock.recv_into(buffer)
+
+    def seconds_left(self) -> float:
+        left = self.until - time.monotonic()
+        if left <= 0:
+            raise TimeoutError("timed out")
+        return left
 
 
 class ToolCalls:
@@ -385,6 +418,25 @@ def token_count(value: object) -> int:
     if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
         return value
     return 0
+
+
+def sse_lines(response: http.client.HTTPResponse) -> Iterator[bytes]:
+    """The stream's lines as they arrive (each read takes what has come, up to
+    READ_BYTES). A line longer than MAX_LINE_BYTES is given unfinished as soon as it is,
+    for the caller to refuse."""
+    pending = bytearray()
+    while data := response.read1(READ_BYTES):
+        pending += data
+        start = 0
+        while (end := pending.find(b"\n", start)) >= 0:
+            yield bytes(pending[start : end + 1])
+            start = end + 1
+        del pending[:start]
+        if len(pending) > MAX_LINE_BYTES:
+            yield bytes(pending)
+            return
+    if pending:  # the last line, with no line break
+        yield bytes(pending)
 
 
 def parse_event(line: bytes) -> dict[str, Any] | str | None:
