@@ -210,3 +210,38 @@ def _whole(request: bytes) -> bool:
     head, blank, body = request.partition(b"\r\n\r\n")
     length = re.search(rb"(?i)\r\ncontent-length:\s*(\d+)", head)
     return bool(blank) and len(body) >= (int(length.group(1)) if length else 0)
+
+
+class FullListener:
+    """A port whose queue of connections is full, so a connect to it waits; `accept_all`
+    lets them all in (and never answers)."""
+
+    def __init__(self) -> None:
+        self._listener = socket.create_server(("127.0.0.1", 0), backlog=0)
+        self.port: int = self._listener.getsockname()[1]
+        self._sockets: list[socket.socket] = []
+        for _ in range(2):
+            filler = socket.socket()
+            filler.setblocking(False)
+            with contextlib.suppress(BlockingIOError):
+                filler.connect(("127.0.0.1", self.port))
+            self._sockets.append(filler)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/v1"
+
+    def accept_all(self) -> None:
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def close(self) -> None:
+        with contextlib.suppress(OSError):
+            self._listener.shutdown(socket.SHUT_RDWR)
+        self._listener.close()
+        for sock in self._sockets:
+            sock.close()
+
+    def _accept(self) -> None:
+        with contextlib.suppress(OSError):  # closed
+            while True:
+                self._sockets.append(self._listener.accept()[0])

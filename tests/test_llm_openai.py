@@ -25,6 +25,7 @@ from tests.llm_server import (
     FINISHED,
     LAST_CHUNK,
     DelayingProxy,
+    FullListener,
     LlmServer,
     Script,
     ScriptedServer,
@@ -318,3 +319,21 @@ def test_odd_token_counts_are_not_read() -> None:
     with scripted(chunked(usage, delta(content="Hi."), DONE), fallback=False) as llm:
         text, generation = answer(llm)
         assert text == "Hi." and generation.prompt_tokens == 0
+
+
+def test_a_cancel_while_connecting_ends_the_turn_once_connected() -> None:
+    """No socket to shut down yet: the cancel is seen as soon as the connect returns."""
+    listener = FullListener()
+    llm = remote(listener.url, connect_timeout_seconds=8.0, first_token_timeout_seconds=10.0)
+    try:
+        generation = llm.ask(QUESTION)
+        time.sleep(0.2)  # connecting
+        generation.cancel()
+        cancelled_at = time.monotonic()
+        listener.accept_all()  # connected at the next SYN, within 3 s
+        assert list(generation) == []
+        assert time.monotonic() - cancelled_at < 5.0
+        assert generation.finish_reason == "cancelled"
+    finally:
+        llm.close()
+        listener.close()

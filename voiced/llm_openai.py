@@ -174,6 +174,8 @@ class OpenAiLlm:
         reply: list[str] = []
         try:
             sock = self._connect(connection)
+            if generation.cancelled.is_set():  # while connecting: no socket to shut down yet
+                raise ServerUnavailable("cancelled while connecting")
             reader = TimedReader(sock, started + self.config.first_token_timeout_seconds)
             response = self._request(connection, reader, generation)
             calls = ToolCalls()
