@@ -386,3 +386,64 @@ def hostile_http(behaviour: str, **options: Any) -> Iterator[HostileHttp]:
         yield server
     finally:
         server.close()
+
+
+class SlowLink:
+    """A TCP relay on a loopback port to `target_port` that delays every byte by
+    `delay_seconds` each way, as a busy Wi-Fi link does: a round trip costs twice that,
+    however many messages are in flight together."""
+
+    def __init__(self, target_port: int, delay_seconds: float) -> None:
+        self.delay_seconds = delay_seconds
+        self._target_port = target_port
+        self._stop = threading.Event()
+        self._sockets: list[socket.socket] = []
+        self._listener = socket.create_server(("127.0.0.1", 0))
+        self._listener.settimeout(0.05)
+        self.port: int = self._listener.getsockname()[1]
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def close(self) -> None:
+        self._stop.set()
+        self._listener.close()
+        for sock in self._sockets:
+            with contextlib.suppress(OSError):
+                sock.close()
+
+    def _accept(self) -> None:
+        while not self._stop.is_set():
+            try:
+                client, _ = self._listener.accept()
+            except (TimeoutError, OSError):
+                continue
+            upstream = socket.create_connection(("127.0.0.1", self._target_port))
+            self._sockets += [client, upstream]
+            for source, sink in ((client, upstream), (upstream, client)):
+                chunks: queue.Queue[tuple[float, bytes]] = queue.Queue()
+                threading.Thread(target=self._read, args=(source, chunks), daemon=True).start()
+                threading.Thread(target=self._write, args=(sink, chunks), daemon=True).start()
+
+    def _read(self, source: socket.socket, chunks: queue.Queue[tuple[float, bytes]]) -> None:
+        with contextlib.suppress(OSError):
+            while data := source.recv(65536):
+                chunks.put((time.monotonic() + self.delay_seconds, data))
+        chunks.put((time.monotonic() + self.delay_seconds, b""))
+
+    def _write(self, sink: socket.socket, chunks: queue.Queue[tuple[float, bytes]]) -> None:
+        with contextlib.suppress(OSError):
+            while True:
+                due, data = chunks.get()
+                time.sleep(max(due - time.monotonic(), 0.0))
+                if not data:
+                    sink.shutdown(socket.SHUT_WR)
+                    return
+                sink.sendall(data)
+
+
+@contextmanager
+def slow_link(target_port: int, delay_seconds: float) -> Iterator[SlowLink]:
+    link = SlowLink(target_port, delay_seconds)
+    try:
+        yield link
+    finally:
+        link.close()

@@ -111,6 +111,10 @@ class MqttBackend:
         # Kept for every reconnection of this back end.
         self._client_id = session_id(config)
         self._client: mqtt.Client | None = None
+        # The connection the devices were last announced on (mqtt.discovery), and those
+        # announcements, which closing waits for.
+        self._announced: mqtt.Client | None = None
+        self._announcements: list[mqtt.MQTTMessageInfo] = []
         # One command at a time owns the connection; paho's thread writes the states.
         self._command_lock = threading.Lock()
         self._state_lock = threading.Lock()
@@ -125,7 +129,7 @@ class MqttBackend:
     def turn(self, device: DeviceConfig, on: bool) -> None:
         device = mqtt_device(device)
         payload = device.payload_on if on else device.payload_off
-        self._publish([(command_topic(device), payload, False)])
+        self._publish(device, [(command_topic(device), payload)])
         self._update(device.id, on=on)
 
     def set_brightness(self, device: DeviceConfig, percent: int) -> None:
@@ -136,14 +140,14 @@ class MqttBackend:
         value = max(1, round(percent * device.brightness_scale / 100))
         if device.brightness_command_template:
             command = device.brightness_command_template.replace("{{ brightness }}", str(value))
-            self._publish([(command_topic(device), command, False)])
+            self._publish(device, [(command_topic(device), command)])
             self._update(device.id, on=True, brightness_pct=percent)
             return
         json_on = json_object(device.payload_on)
         if not device.brightness_command_topic and json_on is not None:
             # Home Assistant's JSON schema: the state and the brightness in one command.
             command = json.dumps({**json_on, "brightness": value})
-            self._publish([(command_topic(device), command, False)])
+            self._publish(device, [(command_topic(device), command)])
             self._update(device.id, on=True, brightness_pct=percent)
             return
         if not device.brightness_command_topic:
@@ -152,17 +156,19 @@ class MqttBackend:
             )
         # As Home Assistant does: the brightness first, then the switch-on.
         self._publish(
+            device,
             [
-                (device.brightness_command_topic, str(value), False),
-                (command_topic(device), device.payload_on, False),
-            ]
+                (device.brightness_command_topic, str(value)),
+                (command_topic(device), device.payload_on),
+            ],
         )
         self._update(device.id, on=True, brightness_pct=percent)
 
     def state(self, device: DeviceConfig) -> DeviceState:
         with self._command_lock:
             # Connecting subscribes to the state topics: what the devices report from now on.
-            self._connected_client(time.monotonic() + self._config.timeout_seconds)
+            client = self._connected_client(time.monotonic() + self._config.timeout_seconds)
+            self._announce(client)
         with self._state_lock:
             return self._states.get(device.id, DeviceState())
 
@@ -170,36 +176,86 @@ class MqttBackend:
         with self._command_lock:
             client, self._client = self._client, None
             if client is not None:
+                self._finish_announcing(client)
                 _stop(client)
                 _log.info("MQTT broker %s: disconnected", self._address)
 
-    def _publish(self, messages: list[tuple[str, str, bool]]) -> None:
+    def _publish(self, device: MqttDevice, messages: list[tuple[str, str]]) -> None:
+        """Publish a command's messages and wait for the broker to take each, within the
+        command's timeout; then announce the devices, if this connection has not yet."""
         with self._command_lock:
             deadline = time.monotonic() + self._config.timeout_seconds
             client = self._connected_client(deadline)
             try:
-                self._publish_all(client, messages, deadline)
+                for topic, payload in messages:
+                    self._publish_one(client, device, topic, payload, deadline)
             except BackendError:
                 # A queued QoS 1 message would otherwise be sent whenever the link came back.
                 self._client = None
                 _stop(client)
                 raise
+            self._announce(client)
 
-    def _publish_all(
-        self, client: mqtt.Client, messages: list[tuple[str, str, bool]], deadline: float
+    def _publish_one(
+        self, client: mqtt.Client, device: MqttDevice, topic: str, payload: str, deadline: float
     ) -> None:
-        for topic, payload, retain in messages:
+        try:
+            info = client.publish(topic, payload, qos=1)
+            info.wait_for_publish(max(deadline - time.monotonic(), 0.0))
+            published = info.is_published()
+        except (RuntimeError, ValueError) as err:
+            raise BackendError(
+                f"MQTT broker {self._address}: cannot publish the command to the "
+                f"{device.name} ({topic}): {err}"
+            ) from err
+        if not published:
+            raise BackendError(
+                f"MQTT broker {self._address}: no acknowledgement of the command to the "
+                f"{device.name} ({topic}) within {self._config.timeout_seconds:g} seconds"
+            )
+
+    def _announce(self, client: mqtt.Client) -> None:
+        """Announce the devices to Home Assistant once per connection (mqtt.discovery), after
+        the command that connected: retained configs, sent together and not waited for, so
+        however many devices and however slow the link, no command waits for them. One
+        the broker does not take is sent again by the next connection."""
+        if not self._config.discovery or self._announced is client:
+            return
+        self._announced = client
+        self._announcements = []
+        for device in self._devices:
+            topic, body = discovery_config(device, self._config.discovery_prefix)
             try:
-                info = client.publish(topic, payload, qos=1, retain=retain)
-                info.wait_for_publish(max(deadline - time.monotonic(), 0.0))
-                published = info.is_published()
+                info = client.publish(topic, json.dumps(body), qos=1, retain=True)
             except (RuntimeError, ValueError) as err:
-                raise BackendError(f"MQTT broker {self._address}: cannot publish: {err}") from err
-            if not published:
-                raise BackendError(
-                    f"MQTT broker {self._address}: no acknowledgement for {topic} "
-                    f"within {self._config.timeout_seconds:g} seconds"
-                )
+                _log.warning("MQTT broker %s: cannot announce %s: %s", self._address, topic, err)
+                continue
+            self._announcements.append(info)
+        _log.info("MQTT broker %s: announcing %d devices", self._address, len(self._announcements))
+
+    def _finish_announcing(self, client: mqtt.Client) -> None:
+        """Before the connection closes, let the announcements still on their way arrive
+        (`voiced ask` closes right after its one command), for timeout_seconds at most."""
+        if self._announced is not client:
+            return
+        deadline = time.monotonic() + self._config.timeout_seconds
+        for info in self._announcements:
+            if not client.is_connected() or time.monotonic() >= deadline:
+                break
+            try:
+                info.wait_for_publish(max(deadline - time.monotonic(), 0.0))
+            except (RuntimeError, ValueError):
+                continue
+        left = sum(not info.is_published() for info in self._announcements)
+        if left:
+            _log.warning(
+                "MQTT broker %s: %d of %d announcements not acknowledged before closing; "
+                "the next connection sends them again",
+                self._address,
+                left,
+                len(self._announcements),
+            )
+        self._announced, self._announcements = None, []
 
     def _connected_client(self, deadline: float) -> mqtt.Client:
         if self._client is not None:
@@ -220,21 +276,14 @@ class MqttBackend:
     def _new_client(self) -> mqtt.Client:
         client = new_client(self._config, self._client_id, reconnect_on_failure=False)
         client.on_message = self._on_message
+        # The announcements are in flight all at once: a command sent after them does not
+        # queue behind them for a window of 20 (paho's default; 0 is no limit).
+        client.max_inflight_messages_set(0)
         return client
 
     def _connect(self, client: mqtt.Client, deadline: float) -> None:
         _connect_and_subscribe(client, self._config, sorted(self._by_state_topic), deadline)
         _log.info("MQTT broker %s: connected as %s", self._address, self._client_id)
-        if self._config.discovery:
-            announcements = [
-                (topic, json.dumps(body), True)
-                for topic, body in (
-                    discovery_config(device, self._config.discovery_prefix)
-                    for device in self._devices
-                )
-            ]
-            self._publish_all(client, announcements, deadline)
-            _log.info("MQTT broker %s: announced %d devices", self._address, len(announcements))
 
     def _on_message(self, _client: mqtt.Client, _userdata: Any, message: mqtt.MQTTMessage) -> None:
         """Runs on paho's network thread: nothing may escape it."""
