@@ -16,13 +16,20 @@ from tests.home import (
     TASMOTA_DIMMER,
     TASMOTA_FAN,
     Z2M_LIGHT,
+    Z2M_LIGHT_TOPIC,
     Z2M_PLUG_TOPIC,
 )
 from tests.mqtt_devices import mqtt_config
 from tests.servers import Broker, Watcher, needs_mosquitto, running_broker
 from voiced.config import Config
 from voiced.devices.imported import DeviceImports
-from voiced.devices.mqtt_discovery import DiscoveryWatcher, device_from_config, expand
+from voiced.devices.mqtt_discovery import (
+    SETTLE_SECONDS,
+    DiscoveryWatcher,
+    device_from_config,
+    expand,
+)
+from voiced.devices.registry import Devices
 
 pytestmark = needs_mosquitto
 
@@ -247,3 +254,49 @@ def test_a_password_file_that_cannot_be_read_stops_no_one_and_a_mended_one_is_us
     finally:
         imports.close()
         watcher.close()
+
+
+def test_voiced_announces_only_its_own_devices_and_does_not_read_them_back(
+    broker: Broker,
+) -> None:
+    # mqtt.discovery and mqtt.discovery_import together: a zigbee2mqtt light, and a lamp of
+    # voiced.yaml's that voiced announces to Home Assistant.
+    home = Watcher(broker.port, topic="nothing/#")
+    z2m_topic = Z2M_LIGHT_TOPIC
+    home.publish(z2m_topic, json.dumps(Z2M_LIGHT), retain=True)
+    mqtt = mqtt_config(broker.port, discovery=True, discovery_import=True)
+    desk = {"id": "desk", "name": "desk lamp", "backend": "mqtt", "command_topic": "home/desk/set"}
+    config = Config.model_validate({"mqtt": mqtt.model_dump(), "devices": [desk]})
+    changes: list[float] = []
+    imports = DeviceImports(on_change=lambda: changes.append(time.monotonic()))
+    try:
+        merged = imports.apply(config)
+        assert [device.id for device in merged.devices] == [
+            "desk",
+            "mqtt_0x00158d0001a2b3c4_light_zigbee2mqtt",
+        ]
+        devices = Devices(merged)
+        try:
+            devices.turn("desk", True)  # connects, then announces
+            devices.turn("mqtt_0x00158d0001a2b3c4_light_zigbee2mqtt", True)
+        finally:
+            devices.close()
+        # What the watcher would take for a change settles within a second: none comes.
+        time.sleep(SETTLE_SECONDS + 1.0)
+        assert changes == []
+        assert [device.id for device in imports.apply(config).devices] == [
+            "desk",
+            "mqtt_0x00158d0001a2b3c4_light_zigbee2mqtt",
+        ]
+    finally:
+        imports.close()
+        home.close()
+    late = Watcher(broker.port, topic="homeassistant/#")
+    try:
+        retained = {topic for topic, _, _ in late.take(2)}
+        time.sleep(0.5)  # a third would have come by now
+        assert late.messages.empty()
+    finally:
+        late.close()
+    # Home Assistant reads zigbee2mqtt's light from zigbee2mqtt only: no duplicate entity.
+    assert retained == {z2m_topic, "homeassistant/light/voiced_desk/config"}

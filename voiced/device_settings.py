@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, PrivateAttr, model_validator
 
 from voiced.device_config import DeviceConfig
 from voiced.sections import MqttTopic
@@ -37,6 +37,21 @@ class MqttDevice(DeviceConfig):
     # The key of a JSON state message that holds the state, as the template
     # {{ value_json.POWER }} reads it (Tasmota); unset: the message itself, or its "state".
     state_value_key: Annotated[str, Field(pattern=r"^[A-Za-z0-9_]{1,64}$")] | None = None
+    # Set on a device read from another program's MQTT discovery config (zigbee2mqtt,
+    # Tasmota), which announces it to Home Assistant itself: voiced does not announce it
+    # again. Not a key of voiced.yaml.
+    _discovered: bool = PrivateAttr(default=False)
+
+    @classmethod
+    def discovered_as(cls, **fields: Any) -> MqttDevice:
+        """The device another program announced by MQTT discovery, with these keys."""
+        device = cls(**fields)
+        device._discovered = True
+        return device
+
+    @property
+    def discovered(self) -> bool:
+        return self._discovered
 
     @model_validator(mode="before")
     @classmethod

@@ -178,11 +178,11 @@ def device_from_config(
     if kind == "light":
         fields |= _brightness(config, schema)
     try:
-        return MqttDevice(**fields, area=area)
+        return MqttDevice.discovered_as(**fields, area=area)
     except ValidationError:
         if area is None:
             raise
-    return MqttDevice(**fields)
+    return MqttDevice.discovered_as(**fields)
 
 
 def _state(config: dict[str, Any], topic: str, schema: Any, device_id: str) -> dict[str, Any]:

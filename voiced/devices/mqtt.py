@@ -224,6 +224,8 @@ class MqttBackend:
         self._announced = client
         self._announcements = []
         for device in self._devices:
+            if isinstance(device, MqttDevice) and device.discovered:
+                continue  # its own program announces it; a second would be a duplicate entity
             topic, body = discovery_config(device, self._config.discovery_prefix)
             try:
                 info = client.publish(topic, json.dumps(body), qos=1, retain=True)

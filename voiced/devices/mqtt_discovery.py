@@ -28,6 +28,7 @@ from voiced.devices.discovery_configs import (
     parse_topic,
 )
 from voiced.devices.mqtt import connect_in_background, new_client
+from voiced.devices.mqtt_payloads import OWN_UNIQUE_ID_PREFIX
 from voiced.devices.secrets import redact
 from voiced.files import UnreadableFileError, loads_bounded
 
@@ -177,7 +178,10 @@ class DiscoveryWatcher:
             if not isinstance(document, dict):
                 raise ValueError("not a JSON object")
             if component != DEVICE:
-                device = device_from_config(component, node_id, object_id, expand(document))
+                config = expand(document)
+                if _announced_by_voiced(config):
+                    return {}
+                device = device_from_config(component, node_id, object_id, config)
                 return {} if device is None else {topic: device}
             parts = device_components(document)
         except (UnreadableFileError, ValueError, TypeError) as err:
@@ -186,6 +190,8 @@ class DiscoveryWatcher:
             return {}
         found = {}
         for component_id, (kind, config) in parts.items():
+            if _announced_by_voiced(config):
+                continue
             try:
                 # As Home Assistant names them: the device's id is the node of its parts.
                 device = device_from_config(kind, object_id, component_id, config)
@@ -223,6 +229,13 @@ class DiscoveryWatcher:
         if changed:
             _log.info("MQTT discovery: the announced devices changed")
             self._on_change()
+
+
+def _announced_by_voiced(config: dict[str, Any]) -> bool:
+    """A config voiced published (mqtt.discovery), this one or another: its devices are
+    voiced.yaml's, not new ones, and reading them back would reload on every start."""
+    unique_id = config.get("unique_id")
+    return isinstance(unique_id, str) and unique_id.startswith(OWN_UNIQUE_ID_PREFIX)
 
 
 def _left_out(where: str, err: Exception) -> None:

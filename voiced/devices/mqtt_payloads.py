@@ -16,6 +16,8 @@ MAX_STATE_PAYLOAD_BYTES = 16 * 1024
 MAX_STATE_DEPTH = 8
 # Home Assistant's MQTT JSON schema reports brightness on this scale.
 JSON_BRIGHTNESS_MAX = 255
+# The start of the unique_id of every entity voiced announces by MQTT discovery.
+OWN_UNIQUE_ID_PREFIX = "voiced_"
 # What locks and garage doors report (Home Assistant's defaults): the "on" and "off" states.
 STATES_OF_KIND = {"lock": ("LOCKED", "UNLOCKED"), "garage_door": ("open", "closed")}
 
@@ -81,7 +83,7 @@ def _shown(text: str) -> str:
 def discovery_config(device: DeviceConfig, prefix: str) -> tuple[str, dict[str, Any]]:
     """The retained topic and body that announce `device` to Home Assistant's MQTT discovery."""
     device = mqtt_device(device)
-    unique_id = f"voiced_{device.id}"
+    unique_id = f"{OWN_UNIQUE_ID_PREFIX}{device.id}"
     body: dict[str, Any] = {
         "name": device.name,
         "unique_id": unique_id,
