@@ -4,6 +4,7 @@ memory, and no message or log line holds the token."""
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import socket
 import time
@@ -14,7 +15,7 @@ from typing import Any
 import pytest
 
 from tests.servers import HA_TOKEN as TOKEN
-from tests.servers import HostileHttp, hostile_http
+from tests.servers import HostileHttp, free_port, hostile_http
 from voiced.config import HomeAssistantConfig
 from voiced.device_settings import HomeAssistantDevice
 from voiced.devices import BackendError
@@ -188,4 +189,85 @@ def test_a_resolver_that_hangs_ends_at_the_deadline(
     monkeypatch.setattr(socket, "getaddrinfo", slow_getaddrinfo)
     message, elapsed = failure("http://homeassistant.local:8123", token_file)
     assert "no whole answer within 1 seconds" in message
+    assert elapsed < TIMEOUT_SECONDS + SLACK_SECONDS
+
+
+class _FullListener:
+    """A port on 127.0.0.2 whose queue of connections is full: a SYN to it is dropped and
+    a connect waits, as one to an address on a broken route (IPv6, say) does."""
+
+    def __init__(self) -> None:
+        self._listener = socket.create_server(("127.0.0.2", 0), backlog=0)
+        self.address: tuple[str, int] = self._listener.getsockname()
+        self._fillers = []
+        for _ in range(3):
+            filler = socket.socket()
+            filler.setblocking(False)
+            with contextlib.suppress(BlockingIOError):
+                filler.connect(self.address)
+            self._fillers.append(filler)
+        time.sleep(0.1)
+
+    def close(self) -> None:
+        for sock in [*self._fillers, self._listener]:
+            sock.close()
+
+
+@pytest.fixture
+def full_listener() -> Iterator[_FullListener]:
+    listener = _FullListener()
+    yield listener
+    listener.close()
+
+
+def _resolving_to(
+    monkeypatch: pytest.MonkeyPatch, name: str, addresses: list[tuple[str, int]]
+) -> None:
+    """Make the system resolver answer `name` with `addresses`, in that order (as an mDNS
+    name with an IPv6 and an IPv4 address is answered)."""
+    real_getaddrinfo = socket.getaddrinfo
+
+    def getaddrinfo(host: Any, *args: Any, **kwargs: Any) -> Any:
+        if host != name:
+            return real_getaddrinfo(host, *args, **kwargs)
+        return [
+            (socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP, "", address)
+            for address in addresses
+        ]
+
+    monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
+
+
+def test_an_address_that_does_not_answer_leaves_time_for_the_next(
+    token_file: Path,
+    logs: pytest.LogCaptureFixture,
+    monkeypatch: pytest.MonkeyPatch,
+    full_listener: _FullListener,
+) -> None:
+    with hostile_http("json") as server:
+        port = int(server.url.rsplit(":", 1)[1])
+        _resolving_to(
+            monkeypatch, "homeassistant.local", [full_listener.address, ("127.0.0.1", port)]
+        )
+        started = time.monotonic()
+        backend("http://homeassistant.local:8123", token_file).turn(LIGHT, True)
+        elapsed = time.monotonic() - started
+    assert server.authorizations == [f"Bearer {TOKEN}"] * 2
+    # Two connections, each after waiting for the first address a little, not for ever.
+    assert elapsed < TIMEOUT_SECONDS
+
+
+def test_no_connection_to_any_address_is_said_as_such(
+    token_file: Path,
+    logs: pytest.LogCaptureFixture,
+    monkeypatch: pytest.MonkeyPatch,
+    full_listener: _FullListener,
+) -> None:
+    refused = ("127.0.0.1", free_port())
+    _resolving_to(monkeypatch, "homeassistant.local", [full_listener.address, refused])
+    message, elapsed = failure("http://homeassistant.local:8123", token_file)
+    assert "could not connect to homeassistant.local (" in message
+    assert f"127.0.0.2:{full_listener.address[1]}: no answer" in message
+    assert f"127.0.0.1:{refused[1]}: " in message
+    assert "no whole answer" not in message
     assert elapsed < TIMEOUT_SECONDS + SLACK_SECONDS

@@ -100,7 +100,7 @@ class HomeAssistantWebSocket:
     def _open(self, deadline: float) -> None:
         host = self._url.hostname or ""
         port = self._url.port or (443 if self._url.scheme == "https" else 80)
-        sock = _connect_any(_resolve(host, port, deadline), deadline)
+        sock = _connect_any(host, _resolve(host, port, deadline), deadline)
         self._wire = _Wire(sock, deadline)
         if self._url.scheme == "https":
             sock.settimeout(_remaining(deadline))

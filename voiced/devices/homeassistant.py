@@ -15,11 +15,13 @@ such, not "Turned on ...".
 
 from __future__ import annotations
 
+import errno
 import http.client
 import io
 import json
 import logging
 import os
+import selectors
 import socket
 import ssl
 import threading
@@ -264,7 +266,7 @@ def _connection(url: Any, deadline: float) -> http.client.HTTPConnection:
     addresses = _resolve(connection.host, connection.port, deadline)
 
     def connect_before_deadline(*_args: Any) -> socket.socket:
-        return _connect_any(addresses, deadline)
+        return _connect_any(connection.host, addresses, deadline)
 
     # The Host header and TLS's server name stay the name; only the address is chosen here.
     connection._create_connection = connect_before_deadline  # type: ignore[attr-defined]
@@ -302,21 +304,75 @@ def _resolve(host: str, port: int, deadline: float) -> list[AddressInfo]:
     return found
 
 
-def _connect_any(addresses: list[AddressInfo], deadline: float) -> socket.socket:
-    last_error: OSError = OSError("no address")
-    for family, kind, proto, _, address in addresses:
-        sock = socket.socket(family, kind, proto)
+# How long an address is waited for before the next one is tried beside it (RFC 8305's
+# "Connection Attempt Delay", Happy Eyeballs): a name that resolves to an IPv6 address on
+# a broken route, then a working IPv4 one, costs this, not the whole deadline.
+ATTEMPT_DELAY_SECONDS = 0.25
+
+
+class CouldNotConnectError(OSError):
+    """No address of the host took a connection before the deadline; says what each did."""
+
+
+class AllRefusedError(CouldNotConnectError, ConnectionRefusedError):
+    """Every address of the host refused the connection."""
+
+
+def _connect_any(host: str, addresses: list[AddressInfo], deadline: float) -> socket.socket:
+    """A connected socket to the first of `addresses` that answers, before `deadline`. The
+    first is tried alone for ATTEMPT_DELAY_SECONDS, then the next beside it, and so on; one
+    that fails lets the next start at once. CouldNotConnectError when none answers."""
+    waiting = list(addresses)
+    outcome: dict[str, str] = {}
+    refusals = 0
+    with selectors.DefaultSelector() as selector:
         try:
-            sock.settimeout(_remaining(deadline))
-            sock.connect(address)
-        except OSError as err:
-            sock.close()
-            last_error = err
-            if isinstance(err, TimeoutError):
-                raise
-            continue
-        return sock
-    raise last_error
+            while waiting or selector.get_map():
+                if waiting:
+                    family, kind, proto, _, address = waiting.pop(0)
+                    shown = _shown_address(address)
+                    outcome[shown] = "no answer"
+                    try:
+                        sock = socket.socket(family, kind, proto)
+                    except OSError as err:  # a family this machine has not (IPv6 off)
+                        outcome[shown] = err.strerror or type(err).__name__
+                        continue
+                    sock.setblocking(False)
+                    code = sock.connect_ex(address)
+                    if code in (errno.EINPROGRESS, errno.EWOULDBLOCK, 0):
+                        selector.register(sock, selectors.EVENT_WRITE, shown)
+                    else:
+                        sock.close()
+                        outcome[shown] = os.strerror(code)
+                        refusals += code == errno.ECONNREFUSED
+                        continue
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    break
+                wait = min(ATTEMPT_DELAY_SECONDS, left) if waiting else left
+                for key, _ in selector.select(wait):
+                    sock = key.fileobj  # type: ignore[assignment]
+                    selector.unregister(sock)
+                    code = sock.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR)
+                    if code == 0:
+                        # Blocking again, within the deadline (a TLS handshake comes next).
+                        sock.settimeout(max(deadline - time.monotonic(), 0.001))
+                        return sock
+                    sock.close()
+                    outcome[key.data] = os.strerror(code)
+                    refusals += code == errno.ECONNREFUSED
+        finally:
+            for key in list(selector.get_map().values()):
+                key.fileobj.close()  # type: ignore[union-attr]
+    tried = "; ".join(f"{address}: {what}" for address, what in outcome.items()) or "no address"
+    failure = AllRefusedError if outcome and refusals == len(outcome) else CouldNotConnectError
+    raise failure(f"could not connect to {host} ({tried})")
+
+
+def _shown_address(address: Any) -> str:
+    """127.0.0.1:8123, or [::1]:8123."""
+    ip, port = address[0], address[1]
+    return f"[{ip}]:{port}" if ":" in ip else f"{ip}:{port}"
 
 
 class _DeadlineSocket:
