@@ -29,6 +29,7 @@ from voiced.devices.mqtt_discovery import (
     device_from_config,
     expand,
 )
+from voiced.devices.mqtt_payloads import parse_state
 from voiced.devices.registry import Devices
 
 pytestmark = needs_mosquitto
@@ -63,7 +64,28 @@ def test_a_basic_light_dims_on_its_own_scale() -> None:
     assert device is not None
     assert (device.brightness_command_topic, device.brightness_scale) == ("lamp/dim", 255)
     plain = device_from_config("light", "", "x", expand({"cmd_t": "x/set", "schema": "json"}))
-    assert plain is not None and plain.brightness_scale == 100  # switched on and off only
+    assert plain is not None and plain.brightness_scale == 255  # Home Assistant's, unless said
+
+
+@pytest.mark.parametrize(
+    ("announced", "reported", "expected"),
+    [
+        ({"bri_scl": 100, "brightness": True}, 50, 50),
+        ({"bri_scl": 1000, "brightness": True}, 800, 80),
+        ({"brightness": True}, 255, 100),
+        ({}, 51, 20),  # no brightness announced: Home Assistant's scale, 255
+    ],
+)
+def test_a_json_light_s_brightness_is_read_on_its_own_scale(
+    announced: dict[str, object], reported: int, expected: int
+) -> None:
+    config = expand({"cmd_t": "lamp/set", "stat_t": "lamp", "schema": "json", **announced})
+    device = device_from_config("light", "", "lamp", config)
+    assert device is not None
+    state = json.dumps({"state": "ON", "brightness": reported}).encode()
+    assert parse_state(device, state) == (True, expected)
+    # Dimmed to what it reports, on the same scale.
+    assert round(expected * device.brightness_scale / 100) == reported
 
 
 def test_an_entity_name_follows_its_device_name() -> None:

@@ -238,10 +238,9 @@ def _brightness(config: dict[str, Any], schema: Any) -> dict[str, Any]:
     if isinstance(scale, bool) or not isinstance(scale, int) or not 1 <= scale <= 65535:
         return {}
     if schema == "json":
-        # A JSON light dims through its command topic, when it says it can.
-        modes = config.get("supported_color_modes")
-        dims = isinstance(modes, list) and any(mode != "onoff" for mode in modes)
-        return {"brightness_scale": scale} if config.get("brightness") is True or dims else {}
+        # A JSON light dims through its command topic, and reports its brightness, on its
+        # scale: kept even when it does not say it dims, so a report is read right.
+        return {"brightness_scale": scale}
     topic = config.get("brightness_command_topic")
     if isinstance(topic, str) and topic:
         return {"brightness_command_topic": topic, "brightness_scale": scale}

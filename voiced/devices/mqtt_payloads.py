@@ -14,7 +14,7 @@ from voiced.files import UnreadableFileError, loads_bounded
 # A state message is a word or a small JSON object; anything larger or deeper is ignored.
 MAX_STATE_PAYLOAD_BYTES = 16 * 1024
 MAX_STATE_DEPTH = 8
-# Home Assistant's MQTT JSON schema reports brightness on this scale.
+# The scale of a JSON state's brightness, but for a JSON-schema light (its own scale).
 JSON_BRIGHTNESS_MAX = 255
 # The start of the unique_id of every entity voiced announces by MQTT discovery.
 OWN_UNIQUE_ID_PREFIX = "voiced_"
@@ -61,17 +61,27 @@ def parse_state(device: DeviceConfig, payload: bytes | bytearray) -> tuple[bool 
     brightness = data.get("brightness")
     brightness_pct = None
     if brightness is not None:
+        scale = json_brightness_scale(device)
         # NaN and infinities fail the range too; a huge int is compared without converting.
         if (
             not isinstance(brightness, int | float)
             or isinstance(brightness, bool)
-            or not 0 <= brightness <= JSON_BRIGHTNESS_MAX
+            or not 0 <= brightness <= scale
         ):
-            raise StateIgnored(f"{_shown(text)}: brightness is not a number from 0 to 255")
-        brightness_pct = round(brightness * 100 / JSON_BRIGHTNESS_MAX)
+            raise StateIgnored(f"{_shown(text)}: brightness is not a number from 0 to {scale}")
+        brightness_pct = round(brightness * 100 / scale)
     if on is None and brightness_pct is None:
         raise StateIgnored(f"{_shown(text)}: no state ON/OFF and no brightness")
     return on, brightness_pct
+
+
+def json_brightness_scale(device: MqttDevice) -> int:
+    """The scale of the "brightness" in the device's JSON state: a JSON-schema light's own
+    brightness_scale, the one its commands carry (Home Assistant's schema_json reads both
+    on it); 0-255 for any other device that reports a JSON state."""
+    if json_object(device.payload_on) is not None and not device.brightness_command_topic:
+        return device.brightness_scale
+    return JSON_BRIGHTNESS_MAX
 
 
 def _shown(text: str) -> str:
