@@ -117,7 +117,9 @@ class Daemon:
         self.signals = Signals()
         # Set while the microphone is missing: "listening" is not claimed until it hears.
         self._microphone_missing = False
-        # Devices from Home Assistant and MQTT discovery; a change there reloads.
+        # Devices from Home Assistant and MQTT discovery; a change there reloads, once no
+        # command is heard or answered (set by the discovery thread, read after each chunk).
+        self._devices_stale = threading.Event()
         self.imports = DeviceImports(self._devices_changed, skip_node=node_id(config.mqtt))
         # voiced's own entities over MQTT (mqtt.entities); its mute closes the microphone.
         self.presence: Presence | None = None
@@ -164,9 +166,19 @@ class Daemon:
         return models, pipeline
 
     def _devices_changed(self) -> None:
-        """MQTT discovery announced or removed a device: reloaded as by SIGHUP."""
-        self.signals.reload = True
-        self.signals.wake.set()
+        """MQTT discovery announced or removed a device: reloaded as by SIGHUP, but not
+        in the middle of a turn (its reply, a question it asked, a follow-up): after the
+        next chunk heard while idle, or at once while nothing is heard (muted, no
+        microphone)."""
+        self._devices_stale.set()
+        if self._microphone_missing or (self.presence is not None and self.presence.muted):
+            self._reload_stale_devices()
+
+    def _reload_stale_devices(self) -> None:
+        if self._devices_stale.is_set():
+            self._devices_stale.clear()
+            self.signals.reload = True
+            self.signals.wake.set()
 
     def _status(self, text: str) -> None:
         if text == "listening" and self._microphone_missing:
@@ -191,6 +203,7 @@ class Daemon:
             if self.presence is not None and self.presence.muted:
                 # Muted: the microphone stays closed until unmuted (or a signal).
                 self._status("muted")
+                self._reload_stale_devices()
                 self.signals.wake.wait()
                 continue
             try:
@@ -204,6 +217,7 @@ class Daemon:
             except AudioInputError as err:
                 self._microphone_missing = True
                 self._status("waiting for microphone")
+                self._reload_stale_devices()
                 # The next source's audio starts at 0 s: what was half heard is dropped.
                 pipeline.speculator.reset()
                 pipeline.listener.reset()
@@ -219,10 +233,15 @@ class Daemon:
 
     def _after_chunk(self, pipeline: Pipeline) -> Callable[[], None]:
         presence = self.presence
-        if presence is None:
-            return lambda: None
-        # After each chunk the listener has taken: is a command being heard?
-        return lambda: presence.capturing(pipeline.listener.capturing)
+
+        def after_chunk() -> None:
+            # After each chunk the listener has taken: is a command being heard?
+            if presence is not None:
+                presence.capturing(pipeline.listener.capturing)
+            if pipeline.idle:
+                self._reload_stale_devices()
+
+        return after_chunk
 
     def _refresh_devices(self, pipeline: Pipeline) -> None:
         """Restart PortAudio to see devices that came back; it closes every stream, so the

@@ -109,6 +109,12 @@ class Pipeline:
         )
 
     @property
+    def idle(self) -> bool:
+        """No command is being heard (nor an answer or a follow-up awaited) and no turn
+        is being answered. Asked on the listening thread, between chunks."""
+        return not self.listener.capturing and not self.loop.answering
+
+    @property
     def check_heard(self) -> bool:
         return self.checker.enabled
 

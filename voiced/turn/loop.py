@@ -121,6 +121,11 @@ class TurnLoop:
         self.status = status
         self._turn_thread: threading.Thread | None = None
 
+    @property
+    def answering(self) -> bool:
+        """A turn thread is answering a command (the listening thread's own view)."""
+        return self._turn_thread is not None and self._turn_thread.is_alive()
+
     def run(
         self,
         source: AudioSource,
