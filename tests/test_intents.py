@@ -94,6 +94,37 @@ def test_a_slip_between_two_alike_devices_is_never_guessed() -> None:
     assert match is None or "name" not in match.slots
 
 
+@pytest.mark.parametrize(
+    "text, unknown",
+    [
+        # "the lights" is 0.83 alike to "kitchen lights" as a whole: no slip of it.
+        ("turn off the lights", "lights"),
+        ("turn on the light", "light"),
+        # Another room is another device, however alike the room's name.
+        ("turn on the dining room light", "dining room light"),
+        ("turn on the kitchen sink light", "kitchen sink light"),
+        ("turn off the living room TV", "living room TV"),
+        ("turn off the living room heater", "living room heater"),
+    ],
+)
+def test_a_phrase_naming_another_or_no_device_is_not_corrected_to_one(
+    matcher: IntentMatcher, text: str, unknown: str
+) -> None:
+    match = matcher.match(text)
+    assert match is not None and match.slots == {"unknown_device": unknown}
+
+
+def test_the_lights_named_alone_are_not_one_light(
+    matcher: IntentMatcher, context: IntentContext
+) -> None:
+    for text in ["turn off the lights", "turn on the light"]:
+        with pytest.raises(IntentError, match="Say which light: the kitchen light, "):
+            answer(matcher, context, text)
+    with pytest.raises(IntentError, match="I don't know a device called dining room light"):
+        answer(matcher, context, "turn on the dining room light")
+    assert context.devices.commands == []  # type: ignore[attr-defined]
+
+
 class RecordingDevices:
     def __init__(self) -> None:
         self.commands: list[tuple[str, str, object]] = []

@@ -3,7 +3,9 @@ apostrophes kept ("what's" is one word)."""
 
 from __future__ import annotations
 
+import difflib
 import re
+from collections.abc import Sequence
 
 _WORD = re.compile(r"[\w']+")
 
@@ -35,3 +37,31 @@ def words_with_digits(text: str) -> list[str]:
         else:
             out.append(word)
     return out
+
+
+# How alike the last word of a device's name and the word heard in its place must be to be
+# that word heard differently ("lite" for "light", "lamb" for "lamp": difflib ratio). "kit"
+# for "light" (0.5) or "heater" (0.36) is another word. Shorter words are never alike.
+NAME_WORD_ALIKE_RATIO = 0.6
+NAME_WORD_MIN_LETTERS = 3
+
+
+def last_word_differs(heard: Sequence[str], name: Sequence[str]) -> tuple[str, str] | None:
+    """(heard word, name's word) when `heard` is `name` with only its last word heard
+    differently; None otherwise. The words before the last tell one device from another
+    ("living" room light, "dining" room light), so they must be the same: one heard
+    differently names another device, or none."""
+    if len(heard) != len(name) or not name or list(heard[:-1]) != list(name[:-1]):
+        return None
+    if heard[-1] == name[-1]:
+        return None
+    return heard[-1], name[-1]
+
+
+def name_words_alike(heard: str, said: str) -> bool:
+    """Whether a word heard in a device's name is the name's word heard differently."""
+    if min(len(heard), len(said)) < NAME_WORD_MIN_LETTERS:
+        return False
+    if any(char.isdigit() for char in heard + said):  # "lamp 2" is not "lamp 3"
+        return False
+    return difflib.SequenceMatcher(None, heard, said).ratio() >= NAME_WORD_ALIKE_RATIO

@@ -221,7 +221,7 @@ def targets_of(
     """The configured devices a command names: by name, or by area and kind."""
     slots = match.slots
     if "unknown_device" in slots:
-        raise IntentError(f"I don't know a device called {slots['unknown_device']}.")
+        raise IntentError(unknown_device(str(slots["unknown_device"]), context))
     if "name" in slots:
         return [str(slots["name"])]
     kind = slots.get("domain", default_kind)
@@ -238,6 +238,31 @@ def targets_of(
         what = f"{kind}s" if kind else "devices"
         raise IntentError(f"There are no {what}" + (f" in the {area}." if area else "."))
     return found
+
+
+# Words that name a kind of device, not one device: "turn off the lights".
+DOMAIN_OF_WORD = {
+    **dict.fromkeys(["light", "lights", "lamp", "lamps", "lighting"], "light"),
+    **dict.fromkeys(["fan", "fans"], "fan"),
+}
+
+
+def unknown_device(named: str, context: IntentContext) -> str:
+    """What to say of a device name voiced does not know. "The lights" names no one light
+    (and no area), so the lights voiced knows are offered, never one of them chosen."""
+    domain = DOMAIN_OF_WORD.get(named.lower())
+    if domain is None:
+        return f"I don't know a device called {named}."
+    devices = [
+        device_id
+        for device_id, kind in context.device_kinds.items()
+        if DOMAIN_OF_KIND[kind] == domain
+    ]
+    if not devices:
+        return f"There are no {domain}s."
+    names = [f"the {context.device_names[device_id]}" for device_id in devices]
+    listed = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " or " + names[-1]
+    return f"Say which {domain}: {listed}."
 
 
 def describe(targets: list[str], match: IntentMatch, context: IntentContext) -> str:
@@ -283,7 +308,7 @@ def get_state(match: IntentMatch, context: IntentContext) -> str:
     brightness?") or a kind of device ("which lights are on?"), as its back end reports it."""
     slots = match.slots
     if "unknown_device" in slots:
-        return f"I don't know a device called {slots['unknown_device']}."
+        return unknown_device(str(slots["unknown_device"]), context)
     if "name" in slots:
         device_id = str(slots["name"])
         state = context.devices.reported_state(device_id)

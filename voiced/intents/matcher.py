@@ -1,11 +1,10 @@
 """Matching a transcript against every plugin's templates with hassil, with device names
-and areas from the configuration, tolerating small recognition slips in device names."""
+and areas from the configuration, tolerating a slip in the last word of a device's name."""
 
 from __future__ import annotations
 
 import copy
 import dataclasses
-import difflib
 import logging
 import re
 from typing import Any
@@ -15,15 +14,11 @@ from hassil import Intents, SlotList, TextSlotList, merge_dict, recognize_best
 from voiced.config import DeviceConfig
 from voiced.intents import OPENING_VERBS, IntentMatch, verbs_of
 from voiced.intents.registry import Registry
+from voiced.words import last_word_differs, name_words_alike
 from voiced.words import words as words_of
 
 log = logging.getLogger(__name__)
 
-# How alike a heard phrase and a device name must be to be taken for it (difflib ratio),
-# and by how much the best device must beat the next: never a guess between two.
-FUZZY_MIN_RATIO = 0.8
-FUZZY_MIN_MARGIN = 0.1
-MAX_NAME_WORDS = 4
 # The built-in commands, for biasing recognition.
 COMMAND_SENTENCES = [
     "Set the brightness to 50 percent.",
@@ -133,26 +128,24 @@ class IntentMatcher:
         return IntentMatch(result.intent.name, slots, plugin, text, response=result.response)
 
     def _correct_device_name(self, text: str) -> str | None:
-        """Replace the phrase most like one configured device name, if only one is close."""
+        """The text with a slip in one device's name corrected ("kitchen lite"): a phrase
+        that is the name but for its last word, heard alike. Only the last word: the words
+        before it tell one device from another, so "dining room light" is no slip of
+        "living room light", and "the lights" none of "kitchen lights". None when no
+        device, or more than one, is named so: never a guess between two."""
         words = words_of(text)
-        best: tuple[float, str, str] | None = None
-        scores: dict[str, float] = {}
-        for size in range(1, MAX_NAME_WORDS + 1):
-            for start in range(len(words) - size + 1):
-                phrase = " ".join(words[start : start + size])
-                for spoken, device in self._names.items():
-                    ratio = difflib.SequenceMatcher(None, phrase, spoken).ratio()
-                    scores[device.id] = max(scores.get(device.id, 0.0), ratio)
-                    if best is None or ratio > best[0]:
-                        best = (ratio, phrase, spoken)
-        if best is None or best[0] < FUZZY_MIN_RATIO or best[1] == best[2]:
+        slips: dict[str, tuple[str, str]] = {}  # device id: (the phrase heard, its name)
+        for spoken, device in self._names.items():
+            name = words_of(spoken)
+            for start in range(len(words) - len(name) + 1):
+                heard = words[start : start + len(name)]
+                differ = last_word_differs(heard, name)
+                if differ is not None and name_words_alike(*differ):
+                    slips.setdefault(device.id, (" ".join(heard), spoken))
+        if len(slips) != 1:
             return None
-        ratio, phrase, spoken = best
-        winner = self._names[spoken].id
-        runner_up = max((s for d, s in scores.items() if d != winner), default=0.0)
-        if ratio - runner_up < FUZZY_MIN_MARGIN:
-            return None
-        return re.sub(re.escape(phrase), spoken, text.lower(), count=1)
+        [(phrase, spoken)] = slips.values()
+        return re.sub(rf"\b{re.escape(phrase)}\b", spoken, text.lower(), count=1)
 
 
 def whole(value: Any) -> Any:
