@@ -220,3 +220,34 @@ def test_the_same_command_on_a_device_name_misheard_without_the_bias_is_done() -
     assert judge(fan_off, "Turn on the ceiling then.", on, names).decision == ASK
     other = ("HassTurnOff", {"unknown_device": "make it nice"})
     assert judge(fan_off, "Switch off, make it nice.", other, names).decision == ASK
+
+
+@pytest.mark.parametrize(
+    "heard",
+    [
+        # The shared "kitchen " made these 0.72-0.77 alike to "kitchen light" as a whole.
+        "kitchen heater",
+        "kitchen sink",
+        "kitchen tap",
+        "kitchen heating",
+        "kitchen kit",
+        # Another room's light is another device.
+        "dining room light",
+    ],
+)
+def test_another_device_named_without_the_bias_is_asked_about(heard: str) -> None:
+    device = "living room light" if "room" in heard else "kitchen light"
+    biased = ("HassTurnOn", {"name": device.replace(" ", "_")})
+    unbiased = ("HassTurnOn", {"unknown_device": heard})
+
+    check = judge(biased, f"Turn on the {heard}.", unbiased, [device])
+
+    assert check.decision == ASK
+
+
+def test_a_slip_in_the_last_word_of_the_name_is_the_same_device() -> None:
+    kitchen_on = ("HassTurnOn", {"name": "kitchen_light"})
+    names = ["kitchen light", "kitchen lights"]
+    for heard in ["kitchen lite", "kitchen night"]:
+        unbiased = ("HassTurnOn", {"unknown_device": heard})
+        assert judge(kitchen_on, f"Turn on the {heard}.", unbiased, names).decision == ACT

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from voiced.words import words
+from voiced.words import last_word_differs, name_words_alike, words
 
 NOT_CAUGHT = "Sorry, I didn't catch that."
 
@@ -25,10 +25,9 @@ NOT_CAUGHT_DECISION = "not_caught"
 
 # A meaning: an intent's name and slots; None when the text matched no intent.
 Meaning = tuple[str, dict[str, Any]] | None
-# How alike a device phrase heard without the bias must be to the device's name, for the
-# same command on an unknown device to count as agreeing ("turn off the ceiling then"). Below
-# the matcher's own 0.8: the bias chose among the names, the audio confirms the command.
-NAME_ALIKE_RATIO = 0.7
+# Words Whisper writes after a command that name nothing: "Turn off the ceiling then." for
+# "Turn off the ceiling fan." lost the name's last word, it did not name another thing.
+NAMES_NOTHING = frozenset({"then", "now", "please", "too", "again"})
 # Without the bias Whisper sometimes mishears one word of a clear command as a sound-alike
 # that means nothing ("Pern on the kitchen light.": 2 of 12 resampled copies of one clear
 # recording). The same words but one, that one alike, is the same audio heard two ways.
@@ -94,11 +93,15 @@ def check_failed(err: BaseException) -> HeardCheck:
 
 
 def names_alike(heard: str, names: Sequence[str]) -> bool:
-    """Whether a device phrase heard is close to one of a device's names."""
-    return any(
-        difflib.SequenceMatcher(None, heard.lower(), name.lower()).ratio() >= NAME_ALIKE_RATIO
-        for name in names
-    )
+    """Whether a device phrase heard is one of a device's names heard differently: its
+    words but the last the same, and the last alike ("ceiling fam") or naming nothing
+    ("ceiling then"). "kitchen heater" for "kitchen light" names another thing, however
+    much of it the shared "kitchen" makes alike."""
+    for name in names:
+        differ = last_word_differs(words(heard), words(name))
+        if differ is not None and (name_words_alike(*differ) or differ[0] in NAMES_NOTHING):
+            return True
+    return False
 
 
 def one_word_alike(biased: str, unbiased: str) -> tuple[str, str] | None:
