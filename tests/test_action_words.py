@@ -173,6 +173,36 @@ def test_an_action_word_still_switches(engine: IntentEngine, text: str, intent: 
     assert match is not None and match.name == intent and match.complete
 
 
+@pytest.mark.parametrize(
+    "text, response",
+    [
+        ("kitchen light on?", "Yes, the kitchen light is on."),
+        ("The kitchen light off?", "No, the kitchen light is on."),
+        ("Kitchen light's on?", "Yes, the kitchen light is on."),
+        ("bedroom lamp off?", "I don't know whether the bedroom lamp is off."),
+        ("lights on in the kitchen?", "The kitchen light is on."),
+    ],
+)
+def test_a_state_asked_without_its_verb_is_answered_not_switched(
+    engine: IntentEngine, tmp_path: Path, text: str, response: str
+) -> None:
+    """ "Is the kitchen light on?" said fast loses its "is": still a question."""
+    ask(engine, "Turn on the kitchen light.")
+    before = saved_devices(tmp_path / "s.json")
+
+    answer = ask(engine, text)
+
+    assert (answer.match.name, answer.response) == ("HassGetState", response)
+    assert saved_devices(tmp_path / "s.json") == before
+
+
+def test_a_command_ending_in_a_question_mark_still_switches(
+    engine: IntentEngine, tmp_path: Path
+) -> None:
+    assert ask(engine, "Turn off the kitchen light?").response == "Turned off the kitchen light."
+    assert saved_devices(tmp_path / "s.json")["kitchen_light"]["on"] is False
+
+
 def test_a_yes_still_confirms_an_unlock(engine: IntentEngine, tmp_path: Path) -> None:
     asked = ask(engine, "Unlock the front door.")
     assert engine.reply(asked, "On.") is None  # a Confirmation wants a yes

@@ -37,6 +37,16 @@ CORRECTION = re.compile(
 )
 # Words that name no device on their own.
 ARTICLES = {"the", "a", "an", "my", "our"}
+# Words that say to do something. "Kitchen light on?" has none: a question about the
+# light whose "is" was lost, answered, never a switch; "Turn on the kitchen light?" is
+# a command, however Whisper ends it.
+COMMAND_VERBS = frozenset(
+    {"turn", "switch", "change", "bring", "put", "set", "make", "get", "activate"}
+    | {"deactivate", "illuminate", "open", "close", "shut", "lock", "unlock", "raise"}
+    | {"lower", "lift"}
+)
+# A switch's intent, and the state a question in its words asks about.
+STATE_ASKED = {"HassTurnOn": "on", "HassTurnOff": "off"}
 
 
 class IntentMatcher:
@@ -87,8 +97,22 @@ class IntentMatcher:
             meant = corrected.group("command") + corrected.group("meant")
             log.info("heard %r as corrected to %r", text, meant)
             found = self._match(meant)
-            return None if found is None else dataclasses.replace(found, text=text)
-        return self._match(text)
+            found = None if found is None else dataclasses.replace(found, text=text)
+        else:
+            found = self._match(text)
+        return None if found is None else self._as_asked(found)
+
+    def _as_asked(self, match: IntentMatch) -> IntentMatch:
+        """A switch said as a question with no verb ("The kitchen light off?") is the
+        question of the device's state (HassGetState), not a command."""
+        state = STATE_ASKED.get(match.name)
+        plugin = self._plugin_of.get("HassGetState")
+        if state is None or plugin is None or not match.text.rstrip().endswith("?"):
+            return match
+        if COMMAND_VERBS & set(words_of(match.text)):
+            return match
+        log.info("heard %r as a question of the state", match.text)
+        return IntentMatch("HassGetState", {**match.slots, "state": state}, plugin, match.text)
 
     def _match(self, text: str) -> IntentMatch | None:
         match = self._recognize(text)
