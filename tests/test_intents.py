@@ -418,6 +418,32 @@ def test_device_states_are_answered_as_reported(
     assert context.devices.commands == []  # type: ignore[attr-defined]
 
 
+@pytest.mark.parametrize(
+    "text, said",
+    [
+        ("is the kitchen light still on", "Yes, the kitchen light is on."),
+        ("is the kitchen light turned on", "Yes, the kitchen light is on."),
+        ("is the kitchen light switched off", "No, the kitchen light is on."),
+        ("is the kitchen light on or off", "The kitchen light is on."),
+        ("are the kitchen lights on or off", "The kitchen light is on."),
+        ("is the bedroom lamp off or on", "The bedroom lamp is off."),
+        ("is the coffee maker running", "Yes, the coffee maker is on."),
+        ("is the ceiling fan running", "No, the ceiling fan is off."),
+    ],
+)
+def test_a_known_device_s_state_is_answered_however_it_is_asked(
+    matcher: IntentMatcher, context: IntentContext, text: str, said: str
+) -> None:
+    states = context.devices.states  # type: ignore[attr-defined]
+    states["kitchen_light"] = DeviceState(on=True)
+    states["bedroom_lamp"] = DeviceState(on=False)
+    states["coffee_maker"] = DeviceState(on=True)
+    states["ceiling_fan"] = DeviceState(on=False)
+
+    assert answer(matcher, context, text) == said
+    assert context.devices.commands == []  # type: ignore[attr-defined]
+
+
 def test_offline_and_never_mind_answers(matcher: IntentMatcher, context: IntentContext) -> None:
     assert answer(matcher, context, "What's the weather like today?") == (
         "I can't check the weather: I work offline."

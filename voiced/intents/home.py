@@ -94,6 +94,39 @@ AREA_BRIGHTNESS_SENTENCES = {
     ],
     "slots": {"domain": "light"},
 }
+# A configured device's state asked as people ask it, beyond Home Assistant's "is the
+# kitchen light on": without these the unknown-device sentences took "is the kitchen light
+# still on" for a device called "kitchen light".
+STATE_QUESTION_SENTENCES = [
+    {
+        "sentences": [
+            "<is> [<the>] {name} [(still|now)] [(turned|switched)] {on_off_states:state}",
+        ],
+        "response": "one_yesno",
+        "requires_context": {"domain": ["light", "switch", "fan"]},
+    },
+    {
+        "sentences": ["<is> [<the>] {name} [(still|now)] running"],
+        "slots": {"state": "on"},
+        "response": "one_yesno",
+        "requires_context": {"domain": ["light", "switch", "fan"]},
+    },
+    {
+        "sentences": ["<is> [<the>] {name} [(still|now)] {lock_states:state}"],
+        "response": "one_yesno",
+        "requires_context": {"domain": ["lock"]},
+    },
+    {
+        "sentences": ["<is> [<the>] {name} [(still|now)] {cover_states:state}"],
+        "response": "one_yesno",
+        "requires_context": {"domain": ["cover"]},
+    },
+    # "Is the kitchen light on or off?": its state, whichever it is.
+    {
+        "sentences": ["<is> [<the>] {name} [(turned|switched)] (on or off|off or on)"],
+        "response": "one",
+    },
+]
 # A light's brightness asked about: "what is the bedroom lamp's brightness?"
 BRIGHTNESS_QUESTION_SENTENCES = {
     "sentences": [
@@ -115,7 +148,9 @@ def plugin() -> Plugin:
     for intent, templates in UNKNOWN_DEVICE_SENTENCES.items():
         intents[intent]["data"].append({"sentences": templates})
     intents["HassLightSet"]["data"].append(AREA_BRIGHTNESS_SENTENCES)
-    intents["HassGetState"]["data"].append(BRIGHTNESS_QUESTION_SENTENCES)
+    intents["HassGetState"]["data"].extend(
+        [*STATE_QUESTION_SENTENCES, BRIGHTNESS_QUESTION_SENTENCES]
+    )
     intents["DeviceWithoutAction"] = {"data": WITHOUT_ACTION_SENTENCES}
     rules["unknown_state"] = UNKNOWN_STATE_RULE
     sentences["lists"] = {**sentences["lists"], "unknown_device": {"wildcard": True}}
