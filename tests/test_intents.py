@@ -94,6 +94,17 @@ def test_a_slip_between_two_alike_devices_is_never_guessed() -> None:
     assert match is None or "name" not in match.slots
 
 
+def test_a_device_s_own_name_is_no_slip_of_another() -> None:
+    devices = [
+        DeviceConfig(id="desk_lamp", name="desk lamp"),
+        DeviceConfig(id="desk_lamb", name="desk lamb"),  # a toy that glows
+    ]
+    matcher = IntentMatcher(load_registry(), devices)
+    match = matcher.match("Turn on the desk lamb.")
+    assert match is not None and match.slots == {"name": "desk_lamb"}
+    assert matcher._correct_device_name("Turn on the desk lamb.") is None
+
+
 @pytest.mark.parametrize(
     "text, unknown",
     [

@@ -163,6 +163,8 @@ class IntentMatcher:
             name = words_of(spoken)
             for start in range(len(words) - len(name) + 1):
                 heard = words[start : start + len(name)]
+                if " ".join(heard) in self._names:  # a device's own name is no slip
+                    continue
                 differ = last_word_differs(heard, name)
                 if differ is not None and name_words_alike(*differ):
                     slips.setdefault(device.id, (" ".join(heard), spoken))
