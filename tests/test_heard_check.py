@@ -74,6 +74,19 @@ def test_words_that_differ_more_are_asked_about(unbiased_text: str) -> None:
     assert heard.decision == ASK
 
 
+def test_a_word_of_three_letters_is_never_alike() -> None:
+    """ "off" carries the action: "oft" heard in its place is no slip of it."""
+    kitchen_off = ("HassTurnOff", {"name": "kitchen_light"})
+    heard = judge(
+        kitchen_off,
+        "Turn oft the kitchen light.",
+        None,
+        biased_transcript="Turn off the kitchen light.",
+    )
+
+    assert heard.decision == ASK
+
+
 def test_numbers_are_never_alike() -> None:
     dim = ("HassLightSet", {"name": "kitchen_light", "brightness": 100})
     heard = judge(

@@ -33,7 +33,7 @@ NAMES_NOTHING = frozenset({"then", "now", "please", "too", "again"})
 # recording). The same words but one, that one alike, is the same audio heard two ways.
 # Words this short ("on", "of", "off") are never taken as alike: they carry the action.
 WORD_ALIKE_RATIO = 0.5
-WORD_ALIKE_MIN_LETTERS = 3
+WORD_ALIKE_MIN_LETTERS = 4
 
 
 @dataclass(frozen=True)
