@@ -211,12 +211,39 @@ def test_commands_for_a_whole_area_leave_locks_and_doors_alone(engine: IntentEng
         ("Yeah, do it.", True),
         ("Go ahead", True),
         ("Okay.", True),
+        ("Yes, please.", True),
+        ("Yeah, go ahead, thank you.", True),
+        ("Yes, I’m sure.", True),
         ("No.", False),
         ("Yes, no, wait.", False),
         ("Don't.", False),
         ("What time is it?", False),
         ("", False),
+        ("Please.", False),
+        # A yes that goes on to ask for something else is no yes.
+        ("Yes, lock it.", False),
+        ("Okay, what's the weather?", False),
+        ("Yeah, I'm on the phone with my mum.", False),
+        ("Sure thing honey, dinner is ready.", False),
+        ("Yes? Who is it?", False),
+        ("Go ahead and tell me a joke.", False),
     ],
 )
 def test_only_a_plain_yes_confirms(text: str, yes: bool) -> None:
     assert is_yes(text) is yes
+
+
+def test_a_yes_that_asks_for_something_else_leaves_the_door_locked(
+    engine: IntentEngine,
+) -> None:
+    answer_to(engine, "lock the front door")
+    match = engine.match("unlock the front door")
+    assert match is not None
+    asked = engine.answer(match)
+
+    assert engine.reply(asked, "Yes, lock it.") is None
+    assert engine.reply(asked, "Okay, what's the weather?") is None
+    assert engine.devices.state("front_door").on is True  # still locked
+    done = engine.reply(asked, "Yes, go ahead.")
+    assert done is not None and done.response == "Unlocked the front door."
+    assert engine.devices.state("front_door").on is False

@@ -23,18 +23,37 @@ from voiced.timers import Timers
 
 log = logging.getLogger(__name__)
 
-# The answers that confirm: a first word (or two) of these, and no word of refusal.
-YES = {"yes", "yeah", "yep", "yup", "sure", "ok", "okay", "correct", "confirm", "affirmative"}
-YES_PHRASES = {"do it", "go ahead", "please do"}
-REFUSALS = {"no", "not", "don't", "dont", "nope", "cancel", "stop", "wait", "never"}
+# The answers that confirm: yes-words and phrases, with nothing but words said along with a
+# yes ("yes, go ahead please"). Any other word is a no: "yes, lock it", "okay, what's the
+# weather" ask for something else, and "yes, no, wait" takes the yes back.
+YES = frozenset(
+    {"yes", "yeah", "yep", "yup", "sure", "ok", "okay", "correct", "confirm", "confirmed",
+     "affirmative", "absolutely", "definitely", "alright"}
+)  # fmt: skip
+YES_PHRASES = (
+    ("do", "it"), ("go", "ahead"), ("please", "do"), ("go", "on"), ("of", "course"),
+    ("all", "right"), ("that's", "right"), ("i'm", "sure"), ("i", "am", "sure"),
+)  # fmt: skip
+# Words said along with a yes that add nothing to it; alone they are no yes.
+WITH_YES = frozenset({"please", "now", "thanks", "thank", "you", "uh", "um", "oh"})
 
 
 def is_yes(text: str) -> bool:
     """Whether an answer to "Unlock the front door?" says yes, and nothing but yes."""
-    words = re.findall(r"[a-z']+", text.lower())
-    if not words or any(word in REFUSALS for word in words):
-        return False
-    return words[0] in YES or " ".join(words[:2]) in YES_PHRASES
+    words = re.findall(r"[a-z']+", text.lower().replace("\u2019", "'"))
+    said_yes = False
+    at = 0
+    while at < len(words):
+        phrase = next((p for p in YES_PHRASES if tuple(words[at : at + len(p)]) == p), ())
+        if phrase:
+            said_yes, at = True, at + len(phrase)
+            continue
+        if words[at] in YES:
+            said_yes = True
+        elif words[at] not in WITH_YES:
+            return False
+        at += 1
+    return said_yes
 
 
 @dataclass(frozen=True)
