@@ -121,6 +121,8 @@ def test_a_device_named_without_an_action_is_asked_about(
         ("On, please.", {"on": True}),
         ("Turn it off please.", {"on": False}),
         ("out", {"on": False}),
+        ("Switch it on now.", {"on": True}),
+        ("The kitchen light off.", {"on": False}),  # the question's own words
     ],
 )
 def test_the_answer_chooses_what_is_done(
@@ -142,6 +144,13 @@ def test_the_answer_chooses_what_is_done(
         "On. Off.",
         "",
         "Hey Jarvis, turn on the coffee maker.",  # another command: not an answer
+        # Questions and chatter that hold the word of an option choose nothing.
+        "Is it on?",
+        "Which one is on?",
+        "What's on TV?",
+        "On second thought.",
+        "I'm going out.",
+        "Get out.",
     ],
 )
 def test_an_answer_that_chooses_nothing_does_nothing(

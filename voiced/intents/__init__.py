@@ -123,7 +123,9 @@ class Choice:
     """What a handler returns when the words name what to act on but not what to do ("the
     kitchen light"): voiced asks `question`, and the very next turn, heard without the wake
     word, chooses by a word of `options` ("on", "off"). The act of the one option named is
-    carried out; no option, or words of two different ones, and nothing is done."""
+    carried out; no option, words of two different ones, or any word that is neither an
+    option's, the question's nor one said along with a choice ("is it on?", "I'm going
+    out"), and nothing is done."""
 
     question: str
     # An answer's word -> what to do then (returns what to say, as a handler does).
@@ -131,10 +133,14 @@ class Choice:
 
     def chosen(self, answer: str) -> Callable[[], str | Action] | None:
         """The act the answer names, if it names exactly one."""
-        said = re.findall(r"[a-z']+", answer.lower())
+        said = re.findall(r"[a-z']+", answer.lower().replace("\u2019", "'"))
         words = set(said)
         # A longer answer is another command ("hey jarvis, turn on the fan"), not a choice.
         if len(said) > MAX_CHOICE_WORDS or words & REFUSALS:
+            return None
+        # A question or chatter that holds an option's word ("what's on tv?") chooses nothing.
+        asked = set(re.findall(r"[a-z']+", self.question.lower())) - {"or"}
+        if words - set(self.options) - asked - WITH_CHOICE:
             return None
         acts = {id(act): act for word, act in self.options.items() if word in words}
         return next(iter(acts.values())) if len(acts) == 1 else None
@@ -142,6 +148,8 @@ class Choice:
 
 # The most words an answer to a Choice has: "turn it off please".
 MAX_CHOICE_WORDS = 4
+# Words said along with a choice that add nothing to it: "switch it off please".
+WITH_CHOICE = frozenset({"turn", "switch", "it", "them", "please", "now", "just", "thanks"})
 # Words that turn down what was asked, whatever else is said.
 REFUSALS = frozenset(
     {"no", "not", "don't", "dont", "nope", "cancel", "never", "neither", "nothing"}
