@@ -23,7 +23,7 @@ from voiced.intents import (
 )
 from voiced.intents.matcher import IntentMatcher
 from voiced.intents.registry import Registry, load_registry
-from voiced.timers import describe_duration
+from voiced.timers import TimerState, describe_duration
 
 
 @pytest.fixture(scope="module")
@@ -168,8 +168,16 @@ class RecordingTimers:
         self.started.append(seconds)
         return describe_duration(seconds)
 
-    def cancel(self) -> str | None:
-        return describe_duration(self.started.pop()) if self.started else None
+    def timers(self) -> list[TimerState]:
+        return [
+            TimerState(n, describe_duration(seconds), seconds, seconds, paused=False)
+            for n, seconds in enumerate(self.started)
+        ]
+
+    def cancel(self, timer_id: int | None = None) -> str | None:
+        if not self.started:
+            return None
+        return describe_duration(self.started.pop(-1 if timer_id is None else timer_id))
 
 
 @pytest.fixture
@@ -262,7 +270,8 @@ def test_timers_and_clock_answers(matcher: IntentMatcher, context: IntentContext
     assert answer(matcher, context, "Cancel the timer.") == (
         "Cancelled the timer for 1 hour and 30 minutes."
     )
-    assert answer(matcher, context, "Cancel the timer.") == "There is no timer running."
+    with pytest.raises(IntentError, match="There is no timer running"):
+        answer(matcher, context, "Cancel the timer.")
     assert answer(matcher, context, "What time is it?") == "It is 3:05 PM."
     assert answer(matcher, context, "What's the date?") == "Today is Monday, November 23, 2026."
 

@@ -163,6 +163,21 @@ def test_the_timer_is_the_newest_unless_a_duration_names_it(
     assert ask("resume the timer").startswith("Resumed the timer for 5 minutes")
 
 
+def test_cancelling_takes_the_timer_the_words_name(ask: Ask, timers: Timers) -> None:
+    ask("Set a timer for five minutes.")
+    ask("Set a timer for ten minutes.")
+    assert ask("cancel the 5 minute timer", "HassCancelTimer") == (
+        "Cancelled the timer for 5 minutes."
+    )
+    assert timers.running() == ["10 minutes"]
+    assert ask("cancel the timer for 3 minutes") == "There is no timer for 3 minutes."
+    assert timers.running() == ["10 minutes"]
+    ask("Set a timer for an hour.")
+    assert ask("cancel the timer") == "Cancelled the timer for 1 hour."  # the newest
+    assert ask("cancel the timer") == "Cancelled the timer for 10 minutes."
+    assert ask("cancel the timer") == "There is no timer running."
+
+
 def test_many_timers_are_summed_up(ask: Ask, monotonic: FakeClock) -> None:
     for text in ("an hour", "ten minutes", "five minutes", "ninety seconds"):
         ask(f"Set a timer for {text}.")

@@ -104,6 +104,16 @@ def test_a_cancelled_timer_is_not_announced(timers: Timers, announced: Announcem
     assert timers.cancel() is None  # nothing left to cancel
 
 
+def test_cancel_takes_the_timer_named_by_its_id(timers: Timers) -> None:
+    timers.start(60)
+    timers.start(120)
+    first, _second = timers.timers()
+    assert timers.cancel(first.timer_id) == "1 minute"
+    assert timers.running() == ["2 minutes"]
+    assert timers.cancel(first.timer_id) is None  # gone already: nothing else is cancelled
+    assert timers.running() == ["2 minutes"]
+
+
 def test_cancel_takes_the_newest_timer(timers: Timers, announced: Announcements) -> None:
     first = timers.start(0.3)
     assert timers.start(30) == "30 seconds"

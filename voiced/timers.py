@@ -115,17 +115,23 @@ class Timers:
         log.info("timer started: %s", description)
         return description
 
-    def cancel(self) -> str | None:
-        """Cancel the newest timer; its description, or None when there is none."""
+    def cancel(self, timer_id: int | None = None) -> str | None:
+        """Cancel the timer `timer_id` (None: the newest); its description, or None when
+        there is no such timer (it has ended)."""
         with self._changed:
-            states = self._table.states(self._monotonic())
-            if not states:
+            now = self._monotonic()
+            if timer_id is None:
+                states = self._table.states(now)
+                if not states:
+                    return None
+                timer_id = states[-1].timer_id
+            removed = self._table.remove(timer_id, now)
+            if removed is None:
                 return None
-            self._table.remove(states[-1].timer_id, self._monotonic())
             self._changed.notify()
         self._write()
-        log.info("timer cancelled: %s", states[-1].description)
-        return states[-1].description
+        log.info("timer cancelled: %s", removed.description)
+        return removed.description
 
     def running(self) -> list[str]:
         """The descriptions of every timer, paused ones too, oldest first."""

@@ -70,8 +70,9 @@ class TimerControl(Protocol):
     def start(self, seconds: float, name: str | None = None) -> str:
         """Start a timer; return its spoken description ("five minute")."""
 
-    def cancel(self) -> str | None:
-        """Cancel the newest timer; its description, or None when none runs."""
+    def cancel(self, timer_id: int | None = None) -> str | None:
+        """Cancel the timer `timer_id` (None: the newest); its description, or None when
+        there is no such timer."""
 
     def timers(self) -> list[TimerState]:
         """Every timer as it is now, oldest first."""

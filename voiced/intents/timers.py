@@ -1,8 +1,8 @@
 """Built-in plugin: timers (HassStartTimer, HassCancelTimer, HassTimerStatus,
 HassPauseTimer, HassUnpauseTimer, HassIncreaseTimer, HassDecreaseTimer).
 
-"The timer" is the newest one that fits, as in cancelling; "the 5 minute timer" is the
-newest set for 5 minutes. voiced's timers all run on this one device: an area named
+"The timer" is the newest one that fits; "the 5 minute timer" is the newest set for 5
+minutes, whatever is done to it. voiced's timers all run on this one device: an area named
 ("the kitchen timer") changes nothing."""
 
 from __future__ import annotations
@@ -120,10 +120,10 @@ def start_timer(match: IntentMatch, context: IntentContext) -> Action:
 
 
 def cancel_timer(match: IntentMatch, context: IntentContext) -> str:
-    cancelled = context.timers.cancel()
-    if cancelled is None:
-        return "There is no timer running."
-    return f"Cancelled the timer for {cancelled}."
+    timer = _chosen(match, context, lambda timer: True)
+    if context.timers.cancel(timer.timer_id) is None:
+        return f"Your timer for {timer.description} has just ended."
+    return f"Cancelled the timer for {timer.description}."
 
 
 def timer_status(match: IntentMatch, context: IntentContext) -> str:
