@@ -73,10 +73,13 @@ def test_words_that_are_not_one_number_are_none(said: str) -> None:
         (Fraction(2, 3), "about 0.6667"),
         (Fraction(1, 30000), "about 0.00003333"),
         (2.0**0.5, "about 1.4142"),
-        (Fraction(10**20), "about 1 times 10 to the power of 20"),
+        (Fraction(10**20), "1 times 10 to the power of 20"),  # exact: no "about"
+        (Fraction(127 * 10**28 + 1), "about 1.27 times 10 to the power of 30"),
         (Fraction(1_000_000), "1000000"),
-        (Fraction(10**6, 3), "about 333333"),
-        (Fraction(2095915561, 100000), "about 20959.2"),
+        (Fraction(10**6, 3), "about 333333.3333"),
+        (Fraction(2095915561, 100000), "about 20959.1556"),  # places, not digits, are cut
+        (Fraction(2515001, 10), "251500.1"),
+        (Fraction(10**15 - 1), "999999999999999"),
     ],
 )
 def test_numbers_are_said_plainly_rounded_to_four_places(
@@ -108,6 +111,20 @@ def test_numbers_are_said_plainly_rounded_to_four_places(
         ("What is one hundred and five and three?", "105 plus 3 is 108."),
         ("What is five divided by zero?", "You can't divide by zero."),
         ("What is the square root of minus four?", "Minus 4 has no real square root."),
+        # The numbers asked are said as given; the answer, exact when it is.
+        ("What is 123456.5 plus 1?", "123456.5 plus 1 is 123457.5."),
+        ("What is 99999.99 plus 0.01?", "99999.99 plus 0.01 is 100000."),
+        ("What is 12999.99 times 3?", "12999.99 times 3 is 38999.97."),
+        ("What is 3.14159 times 2?", "3.14159 times 2 is about 6.2832."),
+        ("What is 1.23456 plus 0.00004?", "1.23456 plus 0.00004 is 1.2346."),
+        (
+            "What is a billion times a billion?",
+            "1000000000 times 1000000000 is 1 times 10 to the power of 18.",
+        ),
+        (
+            "What is 10 to the power of 15?",
+            "10 to the power of 15 is 1 times 10 to the power of 15.",
+        ),
         (
             "What is two to the power of a thousand?",
             "2 to the power of 1000 is about 1.07 times 10 to the power of 301.",
@@ -122,7 +139,7 @@ def test_sums_are_answered_exactly(question: str, said: str) -> None:
 
 def test_huge_powers_are_said_by_their_size_without_working_them_out() -> None:
     said = answer(Sum("^", Fraction(10), Fraction(10**9)))
-    assert said == "10 to the power of 1000000000 is about 1 times 10 to the power of 1000000000."
+    assert said == "10 to the power of 1000000000 is 1 times 10 to the power of 1000000000."
     assert "inf" not in answer(Sum("^", Fraction(9.5), Fraction(10**6, 3)))
     assert answer(Sum("^", Fraction(2), Fraction(-(10**6)))).endswith("is almost 0.")
 

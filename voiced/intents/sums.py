@@ -33,15 +33,16 @@ SAID = {
     "+": "plus", "-": "minus", "*": "times", "/": "divided by",
     "^": "to the power of", "%": "percent of",
 }  # fmt: skip
-# Decimals said: at most this many places ("1/3 is about 0.3333").
+# Decimals said of a result: at most this many places ("1/3 is about 0.3333"). The
+# numbers of the question are said as they were given, every place of them.
 PLACES = 4
-# Digits said of a rounded number of 100 or more: "about 20959.2".
-MAX_SIGNIFICANT = 6
 # Whole numbers longer than this are said as a power of ten ("about 1.27 times 10 to the
 # power of 30"): Piper reads long digit strings one digit at a time.
 MAX_DIGITS = 15
-# The largest exponent worked out exactly; above it only the size of the result is said.
+# The largest exponent, and the most digits of a power, worked out exactly; above them
+# only the size of the result is said.
 MAX_EXACT_EXPONENT = 200
+MAX_EXACT_DIGITS = 1000
 
 
 @dataclass(frozen=True)
@@ -93,7 +94,7 @@ def _without(words: list[str], phrases: list[list[str]]) -> list[str]:
 
 def answer(asked: Sum) -> str:
     """The sentence that answers `asked`."""
-    left = spoken(asked.left)
+    left = _given(asked.left)
     if asked.operator == "sqrt":
         if asked.left < 0:
             return f"{_capital(left)} has no real square root."
@@ -101,7 +102,7 @@ def answer(asked: Sum) -> str:
     right = asked.right if asked.right is not None else Fraction(0)
     if asked.operator == "^" and asked.left == 0 and right < 0:
         return "You can't divide by zero."
-    question = f"{left} {SAID[asked.operator]} {spoken(right)}"
+    question = f"{left} {SAID[asked.operator]} {_given(right)}"
     if asked.operator == "^" and right in (2, 3) and asked.right is not None:
         question = f"{left} {'squared' if right == 2 else 'cubed'}"
     if asked.operator == "/" and right == 0:
@@ -128,20 +129,41 @@ def spoken(value: Fraction | float) -> str:
     return f"about {text}" if rounded else text
 
 
+def _given(value: Fraction) -> str:
+    """A number of the question, said as it was given ("123456.5", "3.14159"): every
+    place of a decimal, unless it is too long to say (then as `spoken`)."""
+    places = _places(value)
+    if places is None or places > MAX_DIGITS or abs(value) >= 10**MAX_DIGITS:
+        return spoken(value)
+    sign = "minus " if value < 0 else ""
+    digits = str(abs(value) * 10**places).rjust(places + 1, "0")
+    return sign + (f"{digits[:-places]}.{digits[-places:]}" if places else digits)
+
+
+def _places(value: Fraction) -> int | None:
+    """The decimal places a number has (2 for 0.25), None if it never ends (1/3)."""
+    denominator, twos, fives = value.denominator, 0, 0
+    while denominator % 2 == 0:
+        denominator, twos = denominator // 2, twos + 1
+    while denominator % 5 == 0:
+        denominator, fives = denominator // 5, fives + 1
+    return max(twos, fives) if denominator == 1 else None
+
+
 def _decimal(value: Fraction | float) -> tuple[str, bool]:
-    """The number in digits, and whether it was rounded to say it."""
+    """The number in digits, and whether it was rounded to say it: a whole number of up
+    to MAX_DIGITS digits, or a decimal of up to PLACES places, is said exactly."""
     exact = Fraction(value)
     if exact == 0:
         return "0", False
     sign = "minus " if exact < 0 else ""
     size = abs(exact)
     if size >= 10**MAX_DIGITS:
-        return sign + _power_of_ten(math.log10(size)), True
+        text, about = _power_of_ten(size)
+        return sign + text, about
     places = PLACES
     if size < Fraction(1, 10**PLACES):  # 0.00001234: four digits after the zeros
         places = min(PLACES - 1 - math.floor(math.log10(size)), 12)
-    elif size >= 100:  # 20959.2, not 20959.1556
-        places = max(0, MAX_SIGNIFICANT - len(str(math.floor(size))))
     rounded = Decimal(size.numerator) / Decimal(size.denominator)
     rounded = rounded.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_EVEN)
     if rounded == 0:
@@ -152,8 +174,27 @@ def _decimal(value: Fraction | float) -> tuple[str, bool]:
     return sign + text, Fraction(rounded) != size
 
 
-def _power_of_ten(log10: float) -> str:
-    """A huge number by its size: "1.27 times 10 to the power of 30"."""
+def _power_of_ten(size: Fraction) -> tuple[str, bool]:
+    """A huge number by its size ("1.27 times 10 to the power of 30"), and whether that
+    was rounded."""
+    whole = math.floor(size)
+    # The number of digits, less one: from the bits (within one), then made exact.
+    exponent = int((whole.bit_length() - 1) * math.log10(2))
+    while 10 ** (exponent + 1) <= whole:
+        exponent += 1
+    while 10**exponent > whole:
+        exponent -= 1
+    mantissa = Fraction(size, 10**exponent)
+    said = Decimal(mantissa.numerator) / Decimal(mantissa.denominator)
+    said = said.quantize(Decimal("0.01"), rounding=ROUND_HALF_EVEN)
+    if said >= 10:
+        said, exponent = said / 10, exponent + 1
+    text = f"{said:f}".rstrip("0").rstrip(".")
+    return f"{text} times 10 to the power of {exponent}", Fraction(said) * 10**exponent != size
+
+
+def _size_of(log10: float) -> str:
+    """A number known only by its size, its log10: "1.07 times 10 to the power of 301"."""
     exponent = math.floor(log10)
     mantissa = round(10 ** (log10 - exponent), 2)
     if mantissa >= 10:
@@ -179,9 +220,22 @@ def _power(base: Fraction, exponent: Fraction) -> str:
     size_log10 = float(exponent) * math.log10(abs(base))
     if size_log10 < -12:
         return "almost 0"
-    if size_log10 >= MAX_DIGITS:
-        return f"about {sign}{_power_of_ten(size_log10)}"
-    if exponent.denominator == 1 and abs(exponent) <= MAX_EXACT_EXPONENT:
+    whole = exponent.denominator == 1
+    if whole and abs(exponent) <= MAX_EXACT_EXPONENT and size_log10 < MAX_EXACT_DIGITS:
         return spoken(base ** int(exponent))
+    if size_log10 >= MAX_DIGITS:
+        if whole and _is_power_of_ten(abs(base)):  # 10 to the power of a billion
+            return f"{sign}1 times 10 to the power of {round(size_log10)}"
+        return f"about {sign}{_size_of(size_log10)}"
     size = abs(float(base)) ** float(exponent)
     return spoken(-size if negative else size)
+
+
+def _is_power_of_ten(value: Fraction) -> bool:
+    """Whether `value` is 1, 10, 100, 1000, ..."""
+    if value.denominator != 1 or value < 1:
+        return False
+    whole = value.numerator
+    while whole % 10 == 0:
+        whole //= 10
+    return whole == 1
