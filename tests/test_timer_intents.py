@@ -178,6 +178,17 @@ def test_cancelling_takes_the_timer_the_words_name(ask: Ask, timers: Timers) -> 
     assert ask("cancel the timer") == "There is no timer running."
 
 
+def test_cancelling_all_timers_cancels_every_one(ask: Ask, timers: Timers) -> None:
+    assert ask("cancel all timers", "HassCancelAllTimers") == "There is no timer running."
+    ask("Set a timer for five minutes.")
+    assert ask("stop all the timers") == "Cancelled the timer for 5 minutes."
+    ask("Set a timer for five minutes.")
+    ask("Set a timer for an hour.")
+    timers.pause(timers.timers()[0].timer_id)
+    assert ask("Cancel all my timers.") == "Cancelled all 2 timers."
+    assert timers.timers() == []
+
+
 def test_many_timers_are_summed_up(ask: Ask, monotonic: FakeClock) -> None:
     for text in ("an hour", "ten minutes", "five minutes", "ninety seconds"):
         ask(f"Set a timer for {text}.")

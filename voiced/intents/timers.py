@@ -1,5 +1,5 @@
-"""Built-in plugin: timers (HassStartTimer, HassCancelTimer, HassTimerStatus,
-HassPauseTimer, HassUnpauseTimer, HassIncreaseTimer, HassDecreaseTimer).
+"""Built-in plugin: timers (HassStartTimer, HassCancelTimer, HassCancelAllTimers,
+HassTimerStatus, HassPauseTimer, HassUnpauseTimer, HassIncreaseTimer, HassDecreaseTimer).
 
 "The timer" is the newest one that fits; "the 5 minute timer" is the newest set for 5
 minutes, whatever is done to it. voiced's timers all run on this one device: an area named
@@ -23,6 +23,7 @@ from voiced.timers import (
 INTENTS = [
     "HassStartTimer",
     "HassCancelTimer",
+    "HassCancelAllTimers",
     "HassTimerStatus",
     "HassPauseTimer",
     "HassUnpauseTimer",
@@ -67,6 +68,7 @@ OWN_SENTENCES: dict[str, list[dict[str, Any]]] = {
         }
     ],
     "HassUnpauseTimer": [{"sentences": ["unpause [the|my] timer"]}],
+    "HassCancelAllTimers": [{"sentences": ["<timer_cancel> every timer"]}],
     "HassIncreaseTimer": [
         {"sentences": ["add (a|one) minute to [the|my] timer"], "slots": {"minutes": 1}},
         {"sentences": ["add (an|one) hour to [the|my] timer"], "slots": {"hours": 1}},
@@ -96,6 +98,7 @@ def plugin() -> Plugin:
         handlers={
             "HassStartTimer": start_timer,
             "HassCancelTimer": cancel_timer,
+            "HassCancelAllTimers": cancel_all_timers,
             "HassTimerStatus": timer_status,
             "HassPauseTimer": pause_timer,
             "HassUnpauseTimer": unpause_timer,
@@ -103,7 +106,7 @@ def plugin() -> Plugin:
             "HassDecreaseTimer": decrease_timer,
         },
         # Every handler but cancelling only reads the timers, or returns an Action.
-        side_effect_free=frozenset(INTENTS) - {"HassCancelTimer"},
+        side_effect_free=frozenset(INTENTS) - {"HassCancelTimer", "HassCancelAllTimers"},
     )
 
 
@@ -124,6 +127,18 @@ def cancel_timer(match: IntentMatch, context: IntentContext) -> str:
     if context.timers.cancel(timer.timer_id) is None:
         return f"Your timer for {timer.description} has just ended."
     return f"Cancelled the timer for {timer.description}."
+
+
+def cancel_all_timers(match: IntentMatch, context: IntentContext) -> str:
+    """Every timer, wherever it runs: an area named ("all the kitchen timers") changes
+    nothing, as for one timer."""
+    timers = context.timers.timers()
+    cancelled = [timer for timer in timers if context.timers.cancel(timer.timer_id) is not None]
+    if not cancelled:
+        return "There is no timer running."
+    if len(cancelled) == 1:
+        return f"Cancelled the timer for {cancelled[0].description}."
+    return f"Cancelled all {len(cancelled)} timers."
 
 
 def timer_status(match: IntentMatch, context: IntentContext) -> str:
