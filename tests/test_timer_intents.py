@@ -189,6 +189,22 @@ def test_cancelling_all_timers_cancels_every_one(ask: Ask, timers: Timers) -> No
     assert timers.timers() == []
 
 
+@pytest.mark.parametrize(
+    "text, said",
+    [
+        ("set a timer for 2.5 minutes", "Timer set for 2 minutes and 30 seconds."),
+        ("Set a 2.5 minute timer.", "Timer set for 2 minutes and 30 seconds."),
+        ("set a timer for 2.5 hours", "Timer set for 2 hours and 30 minutes."),
+        ("set a timer for 1.2 minutes", "Timer set for 1 minute and 12 seconds."),
+    ],
+)
+def test_durations_written_with_a_decimal_point_start_a_timer(
+    ask: Ask, timers: Timers, text: str, said: str
+) -> None:
+    assert ask(text, "HassStartTimer") == said
+    assert len(timers.timers()) == 1
+
+
 def test_many_timers_are_summed_up(ask: Ask, monotonic: FakeClock) -> None:
     for text in ("an hour", "ten minutes", "five minutes", "ninety seconds"):
         ask(f"Set a timer for {text}.")

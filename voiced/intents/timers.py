@@ -52,9 +52,21 @@ OWN_START_SENTENCES = [
         ],
         "slots": {"seconds": 90},
     },
+    {
+        # Whisper writes "2.5 minutes": a tenth of a minute or an hour is a whole number of
+        # seconds.
+        "sentences": [
+            "<timer_set> [a|an|the|my] timer for {timer_tenths:hours} hours",
+            "<timer_set> [a|an|the|my] {timer_tenths:hours} hour timer",
+            "<timer_set> [a|an|the|my] timer for {timer_tenths:minutes} minutes",
+            "<timer_set> [a|an|the|my] {timer_tenths:minutes} minute timer",
+        ]
+    },
     {"sentences": ["<timer_set> [a|an] timer for (a|one) minute"], "slots": {"minutes": 1}},
     {"sentences": ["<timer_set> [a|an] timer for (an|one) hour"], "slots": {"hours": 1}},
 ]
+# 1 to 100.9 in tenths, written in figures ("2.5"); the whole ones match as Home Assistant's do.
+TENTHS = {"range": {"from": 1, "to": 100, "fractions": "tenths", "words": False}}
 # What Home Assistant's sentences lack for the other timer intents: the question without
 # "on the timer", "unpause", and "a minute" / "an hour" said without a number.
 OWN_SENTENCES: dict[str, list[dict[str, Any]]] = {
@@ -89,6 +101,7 @@ OWN_SENTENCES: dict[str, list[dict[str, Any]]] = {
 def plugin() -> Plugin:
     sentences = ha_sentences(INTENTS)
     sentences["intents"]["HassStartTimer"]["data"].extend(OWN_START_SENTENCES)
+    sentences["lists"]["timer_tenths"] = TENTHS
     for intent, blocks in OWN_SENTENCES.items():
         sentences["intents"][intent]["data"].extend(blocks)
     return Plugin(
