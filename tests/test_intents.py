@@ -335,6 +335,14 @@ def test_building_matchers_leaves_the_plugins_data_as_it_was() -> None:
         ("What's the price of bitcoin?", "GetOnlineInfo", {"topic": "stock prices"}),
         ("How much is one euro in dollars today?", "GetOnlineInfo", {"topic": "exchange rates"}),
         ("How many dollars is one euro?", "GetOnlineInfo", {"topic": "exchange rates"}),
+        ("What's the exchange rate today?", "GetOnlineInfo", {"topic": "exchange rates"}),
+        ("What's the dollar at today?", "GetOnlineInfo", {"topic": "exchange rates"}),
+        (
+            "Convert 100 dollars to euros.",
+            "GetOnlineInfo",
+            {"topic": "exchange rates", "query": "100"},
+        ),
+        ("What is the time?", "HassGetCurrentTime", {}),
         ("What's the score of the basketball game?", "GetOnlineInfo", {"topic": "sports results"}),
         (
             "What's the price of Apple stock today?",
@@ -393,6 +401,12 @@ QUESTIONS = [
     "What is the price of fame?",
     "Who invented the bus?",
     "What is the score of a perfect game in bowling?",
+    # Words of the clock and of money, in questions that are neither the time nor a price.
+    "What is time?",
+    "Convert 5 kilos to pounds.",
+    "Convert 100 grams to pounds.",
+    "What is the euro?",
+    "What's the dollar?",
 ]
 
 

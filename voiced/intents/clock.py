@@ -10,7 +10,8 @@ INTENTS = ["HassGetCurrentTime", "HassGetCurrentDate"]
 # Short and clipped ways of asking that Home Assistant's sentences lack: "What time?"
 OWN_SENTENCES = {
     "HassGetCurrentTime": [
-        "[<what_is>] [the] time [now|please]",
+        # "What is time?" is a question for the model: asked, the time needs its "the".
+        "[[<what_is>] the] time [now|please]",
         "what time [is it] [now|please]",
         "(do you know|have you got|got) the time",
         "what's the time [right] now",

@@ -56,15 +56,16 @@ TOPICS = {
         "how much is {company} (stock|shares) [(worth|trading at)] [<offline_when>]",
         "how (is|are) the (stock market|stocks|markets) [doing] [<offline_when>]",
         "(what's|what is) the price of (bitcoin|gold|oil) [<offline_when>]",
-        "(what's|what is) the (exchange rate|dollar|euro) [<offline_when>]",
     ],
     "exchange rates": [
+        "(what's|what is) the (dollar|euro|pound) (at|worth|trading at) [<offline_when>]",
         "how much is (a|one|1) <offline_currency> in <offline_currency>[s] [<offline_when>]",
         "how many <offline_currency>[s] (is|are|for|to) (a|one|1) <offline_currency> "
         "[<offline_when>]",
         "(what's|what is) the exchange rate [(for|of|between) <offline_currency>[s] "
         "(and|to) <offline_currency>[s]] [<offline_when>]",
-        "convert {query} (to|into) <offline_currency>[s]",
+        # An amount of money: "convert 5 kilos to pounds" is for the model.
+        "convert {query} <offline_currency>[s] (to|into) <offline_currency>[s]",
     ],
     "the internet": [
         "search the (web|internet) for {query}",
