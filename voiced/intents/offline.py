@@ -11,9 +11,11 @@ INTENTS = ["HassGetWeather", "GetOnlineInfo"]
 
 RULES = {
     "offline_when": (
-        "(today|tonight|tomorrow|now|right now|outside|this (morning|afternoon|evening|"
-        "week|weekend)|(on|for) the weekend|later [today])"
+        "(today|tonight|tomorrow [(morning|afternoon|evening|night)]|now|right now|outside|"
+        "this (morning|afternoon|evening|week|weekend)|(on|for) the weekend|later [today]|"
+        "next week|[on|this|next] <offline_day> [(morning|afternoon|evening|night)])"
     ),
+    "offline_day": "(monday|tuesday|wednesday|thursday|friday|saturday|sunday)",
     "offline_weather": "(rain|snow|be (sunny|cloudy|cold|hot|warm|windy|nice))",
     "offline_currency": "(euro|dollar|pound|yen|franc|krona|krone|rupee|yuan|peso)",
     "offline_sport": "(football|soccer|baseball|basketball|hockey|tennis|cricket|rugby)",
@@ -21,7 +23,13 @@ RULES = {
 }
 WEATHER_SENTENCES = [
     "<what_is> the weather [like] [<offline_when>]",
-    "(what's|what is|how's|how is) the weather [going to be] [like] [<offline_when>]",
+    "(what's|what is|how's|how is) the weather [going to be] [like] [for] [<offline_when>]",
+    "(what's|what is|how's|how is) the weather [going to be] [like] in {place} [<offline_when>]",
+    "what will the weather be [like] [<offline_when>]",
+    "(what's|what is) (today's|tomorrow's|<offline_day>'s) (weather|forecast)",
+    "(what's|what is) the (temperature|humidity) [going to be] [<offline_when>]",
+    "how (hot|cold|warm) (will|is) it (going to be|be) [<offline_when>]",
+    "is (there a|a) storm coming [<offline_when>]",
     "<what_is> the [weather] forecast [for] [<offline_when>]",
     "weather [forecast] [for] [<offline_when>]",
     "(is|will) it (going to|gonna) <offline_weather> [<offline_when>]",
@@ -35,7 +43,9 @@ WEATHER_SENTENCES = [
 TOPICS = {
     "the news": [
         "<what_is> [in] the news [<offline_when>]",
-        "(what's|what is) the latest news",
+        "(what's|what is) the latest news [<offline_when>]",
+        "any news [<offline_when>]",
+        "who won the election [(last night|yesterday|today)]",
         "(tell|read|give) me the (news|headlines) [<offline_when>]",
         "what are [the] [today's] (headlines|news)",
         "[any] (latest|breaking) news",
@@ -49,6 +59,7 @@ TOPICS = {
         "[the] (sports|<offline_sport>) (scores|results)",
         "who won the <offline_sport> (game|match) [(last night|yesterday|today)]",
         "how did the (game|match) go [last night]",
+        "who won the (super bowl|world series) [(last night|yesterday|this year)]",
     ],
     "stock prices": [
         "(what's|what is) the (stock|share) price of {company}",
@@ -56,6 +67,9 @@ TOPICS = {
         "how much is {company} (stock|shares) [(worth|trading at)] [<offline_when>]",
         "how (is|are) the (stock market|stocks|markets) [doing] [<offline_when>]",
         "(what's|what is) the price of (bitcoin|gold|oil) [<offline_when>]",
+        "how much is (bitcoin|gold|oil) [(worth|trading at)] [<offline_when>]",
+        "(what's|what is|how is|how's) the (dow [jones]|nasdaq|s and p [500]|ftse|dax|nikkei) "
+        "[(at|doing)] [<offline_when>]",
     ],
     "exchange rates": [
         "(what's|what is) the (dollar|euro|pound) (at|worth|trading at) [<offline_when>]",
@@ -64,6 +78,9 @@ TOPICS = {
         "[<offline_when>]",
         "(what's|what is) the exchange rate [(for|of|between) <offline_currency>[s] "
         "(and|to) <offline_currency>[s]] [<offline_when>]",
+        "(what's|what is) the <offline_currency> to <offline_currency> [exchange] rate "
+        "[<offline_when>]",
+        "how much is {query} <offline_currency>[s] in <offline_currency>[s] [<offline_when>]",
         # An amount of money: "convert 5 kilos to pounds" is for the model.
         "convert {query} <offline_currency>[s] (to|into) <offline_currency>[s]",
     ],
@@ -109,6 +126,7 @@ def plugin() -> Plugin:
         **sentences["lists"],
         "company": {"wildcard": True},
         "query": {"wildcard": True},
+        "place": {"wildcard": True},
     }
     return Plugin(
         name="offline",
