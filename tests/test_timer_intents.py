@@ -205,6 +205,26 @@ def test_durations_written_with_a_decimal_point_start_a_timer(
     assert len(timers.timers()) == 1
 
 
+def test_a_timer_said_with_a_name_starts_and_the_name_cancels_only_one(
+    ask: Ask, timers: Timers
+) -> None:
+    assert ask("set a pasta timer for 10 minutes", "HassStartTimer") == (
+        "Timer set for 10 minutes."
+    )
+    assert ask("set a timer for 5 minutes for the eggs") == "Timer set for 5 minutes."
+    assert ask("set a timer called rice for 2.5 minutes") == (
+        "Timer set for 2 minutes and 30 seconds."
+    )
+    assert len(timers.timers()) == 3
+    # The names are not kept: of several timers, one is cancelled only by its time.
+    assert ask("cancel the pasta timer", "HassCancelTimer").startswith("I don't keep names")
+    assert len(timers.timers()) == 3
+    ask("cancel the 5 minute timer")
+    ask("cancel the timer")
+    assert ask("cancel the pasta timer") == "Cancelled the timer for 10 minutes."
+    assert ask("stop the egg timer") == "There is no timer running."
+
+
 def test_many_timers_are_summed_up(ask: Ask, monotonic: FakeClock) -> None:
     for text in ("an hour", "ten minutes", "five minutes", "ninety seconds"):
         ask(f"Set a timer for {text}.")
