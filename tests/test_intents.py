@@ -421,6 +421,7 @@ QUESTIONS = [
     "What is the score of a perfect game in bowling?",
     # Words of the clock and of money, in questions that are neither the time nor a price.
     "What is time?",
+    "What is weather?",
     "Convert 5 kilos to pounds.",
     "Convert 100 grams to pounds.",
     "What is the euro?",

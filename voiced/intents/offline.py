@@ -114,7 +114,9 @@ TOPICS = {
 
 def plugin() -> Plugin:
     sentences = ha_sentences(["HassGetWeather"])
-    sentences["intents"]["HassGetWeather"]["data"].append({"sentences": WEATHER_SENTENCES})
+    # In place of Home Assistant's "<what_is> [the] weather [like]": "what is weather?" is
+    # a question for the model, not about today's weather.
+    sentences["intents"]["HassGetWeather"]["data"] = [{"sentences": WEATHER_SENTENCES}]
     sentences["intents"]["GetOnlineInfo"] = {
         "data": [
             {"sentences": templates, "slots": {"topic": topic}}
