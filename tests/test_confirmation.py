@@ -180,6 +180,25 @@ def test_the_words_of_a_command_are_found_ahead_without_acting(engine: IntentEng
         assert engine.devices.state(device).on is None, device
 
 
+def test_a_handler_failing_ahead_is_taken_to_act(
+    engine: IntentEngine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """It runs again on the confirmed command and may act then: its audio is checked as
+    for any command that acts (the heard check), never taken unchecked."""
+    match = engine.match("turn on the kitchen light")
+    assert match is not None
+    found = engine.registry.handler(match.name)
+    assert found is not None
+    plugin, _handler = found
+
+    def failing(*_args: object) -> str:
+        raise RuntimeError("the state file is being replaced")
+
+    monkeypatch.setitem(plugin.handlers, match.name, failing)
+    ahead = engine.ahead(match)
+    assert ahead.acts and ahead.words is None
+
+
 def test_a_model_s_tool_call_to_unlock_is_asked_about_too(engine: IntentEngine) -> None:
     gate = ToolGate(engine.registry, list(engine.devices.devices))
     match = gate.check('<tool_call>{"name": "HassTurnOff", "arguments": {"name": "front door"}}')

@@ -129,7 +129,8 @@ class IntentEngine:
         except IntentError as err:  # "I don't know a device called ...": said as it is
             return Ahead(words=str(err), acts=False)
         except Exception:  # the handler runs again on the confirmed command, and reports it
-            return Ahead(words=None, acts=False)
+            # It may act then: checked as one that acts, never taken unchecked.
+            return Ahead(words=None, acts=True)
         if isinstance(said, Action):
             return Ahead(words=said.say, acts=True)
         words = said.question if isinstance(said, Confirmation | Choice) else said
