@@ -80,14 +80,11 @@ class LlmServer:
         return self.log_path.read_text(errors="replace").count("POST /v1/chat/completions")
 
 
-class DelayingProxy:
-    """Forwards connections on its own port to `upstream`, holding the answer back
-    `delay_seconds`; notes when a client hangs up."""
+class LoopbackServer:
+    """A server on a loopback port; each connection is handed to `_connected` by a thread
+    of its own, started here (a subclass sets what it needs before)."""
 
-    def __init__(self, upstream_port: int, delay_seconds: float = 0.0) -> None:
-        self.upstream_port = upstream_port
-        self.delay_seconds = delay_seconds
-        self.client_closed = threading.Event()
+    def __init__(self) -> None:
         self._listener = socket.create_server(("127.0.0.1", 0))
         self.port: int = self._listener.getsockname()[1]
         threading.Thread(target=self._accept, daemon=True).start()
@@ -108,11 +105,28 @@ class DelayingProxy:
                 client, _ = self._listener.accept()
             except OSError:
                 return
-            upstream = socket.create_connection(("127.0.0.1", self.upstream_port))
-            threading.Thread(target=self._pipe, args=(client, upstream, 0.0, True)).start()
-            threading.Thread(
-                target=self._pipe, args=(upstream, client, self.delay_seconds, False)
-            ).start()
+            self._connected(client)
+
+    def _connected(self, client: socket.socket) -> None:
+        raise NotImplementedError
+
+
+class DelayingProxy(LoopbackServer):
+    """Forwards connections on its own port to `upstream`, holding the answer back
+    `delay_seconds`; notes when a client hangs up."""
+
+    def __init__(self, upstream_port: int, delay_seconds: float = 0.0) -> None:
+        self.upstream_port = upstream_port
+        self.delay_seconds = delay_seconds
+        self.client_closed = threading.Event()
+        super().__init__()
+
+    def _connected(self, client: socket.socket) -> None:
+        upstream = socket.create_connection(("127.0.0.1", self.upstream_port))
+        threading.Thread(target=self._pipe, args=(client, upstream, 0.0, True)).start()
+        threading.Thread(
+            target=self._pipe, args=(upstream, client, self.delay_seconds, False)
+        ).start()
 
     def _pipe(self, source: socket.socket, target: socket.socket, delay: float, up: bool) -> None:
         with contextlib.suppress(OSError):
@@ -157,7 +171,7 @@ FINISHED = event({"choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}
 DONE = b"data: [DONE]\n\n"
 
 
-class ScriptedServer:
+class ScriptedServer(LoopbackServer):
     """An HTTP server on a loopback port that reads each request whole, then sends
     `script` as it is, however malformed, and hangs up."""
 
@@ -165,27 +179,14 @@ class ScriptedServer:
         self.script = script
         self.requests = 0
         self._stop = threading.Event()
-        self._listener = socket.create_server(("127.0.0.1", 0))
-        self.port: int = self._listener.getsockname()[1]
-        threading.Thread(target=self._accept, daemon=True).start()
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}/v1"
+        super().__init__()
 
     def close(self) -> None:
         self._stop.set()
-        with contextlib.suppress(OSError):
-            self._listener.shutdown(socket.SHUT_RDWR)
-        self._listener.close()
+        super().close()
 
-    def _accept(self) -> None:
-        while True:
-            try:
-                client, _ = self._listener.accept()
-            except OSError:
-                return
-            threading.Thread(target=self._serve, args=(client,), daemon=True).start()
+    def _connected(self, client: socket.socket) -> None:
+        threading.Thread(target=self._serve, args=(client,), daemon=True).start()
 
     def _serve(self, client: socket.socket) -> None:
         with client, contextlib.suppress(OSError):  # the client hung up first

@@ -80,6 +80,13 @@ class Broker:
                 time.sleep(0.05)
         pytest.fail(f"mosquitto did not listen on port {self.port} within 10 seconds")
 
+    def clients(self, pattern: str) -> set[str]:
+        """The client ids matching `pattern` that connected, by the broker's log; none of
+        them took another's session over."""
+        log = self.log_path.read_text(errors="replace")
+        assert "already connected" not in log
+        return set(re.findall(rf" as ({pattern}) ", log))
+
     def stop(self) -> None:
         if self.process is not None and self.process.poll() is None:
             os.kill(self.process.pid, signal.SIGCONT)  # in case a test left it paused

@@ -16,6 +16,7 @@ from tests.fakes import (
     FakeLlm,
     FakeRecognizer,
     FakeSink,
+    FakeTts,
     ScriptedSource,
     Wait,
     command,
@@ -27,6 +28,8 @@ from tests.fakes import (
     wake,
 )
 from tests.helpers import saved_devices
+from voiced.config import Config
+from voiced.report import TurnReport
 
 STORY = ["Once upon a time. "] * 200
 # The wake word fires again only 2 s (wake.refractory_seconds) after it fired.
@@ -73,20 +76,16 @@ def test_without_barge_in_the_reply_is_spoken_whole(tmp_path: Path) -> None:
     assert engines.recognizer.sessions == 1  # the second wake word was not listened for
 
 
-def test_a_barge_in_while_the_turn_starts_cuts_it_as_it_begins(
-    tmp_path: Path, caplog: pytest.LogCaptureFixture
-) -> None:
-    """The turn thread waits for the speculation's decoding when the wake word comes:
-    the cut is kept, and applied as the turn begins."""
-    config = fake_config(tmp_path)
-    sink = FakeSink()
+def cut_as_it_begins(
+    config: Config, said: list[str], sink: FakeSink | None = None
+) -> tuple[list[TurnReport], bool]:
+    """Two commands; the wake word of the second comes while the first one's turn waits
+    for its decoding, which ends only once the cut was asked for. Their reports, and
+    whether a question was left waiting for an answer."""
     decoded = threading.Event()
-    engines = FakeEngines(
-        recognizer=FakeRecognizer(["Turn on the kitchen light.", "What time is it?"], decoded)
-    )
+    engines = FakeEngines(recognizer=FakeRecognizer(said, decoded))
     started = threading.Event()
-    caplog.set_level(logging.INFO, logger="voiced.turn")
-    with fake_pipeline(config, engines, sink) as pipeline:
+    with fake_pipeline(config, engines, sink or FakeSink()) as pipeline:
         answer, cut = pipeline.loop.answer, pipeline.router.current.cut
 
         def answering(*args):  # type: ignore[no-untyped-def]
@@ -95,12 +94,26 @@ def test_a_barge_in_while_the_turn_starts_cuts_it_as_it_begins(
 
         def cutting() -> None:
             cut()
-            decoded.set()  # the decoding ends only once the cut was asked for
+            decoded.set()
 
         pipeline.loop.answer = answering
         pipeline.router.current.cut = cutting  # type: ignore[method-assign]
         script = [*command(), Wait(started), *AFTER_REFRACTORY, *command(), *silence(0.5)]
-        cut_turn, time_now = pipeline.run(ScriptedSource(script, waits_for_replies=False))
+        turns = pipeline.run(ScriptedSource(script, waits_for_replies=False))
+        return turns, pipeline.router.questions.waiting
+
+
+def test_a_barge_in_while_the_turn_starts_cuts_it_as_it_begins(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The turn thread waits for the speculation's decoding when the wake word comes:
+    the cut is kept, and applied as the turn begins."""
+    config = fake_config(tmp_path)
+    sink = FakeSink()
+    caplog.set_level(logging.INFO, logger="voiced.turn")
+    (cut_turn, time_now), _ = cut_as_it_begins(
+        config, ["Turn on the kitchen light.", "What time is it?"], sink
+    )
 
     assert "turn 1 cut before it began" in caplog.messages
     assert cut_turn.interrupted
@@ -110,7 +123,7 @@ def test_a_barge_in_while_the_turn_starts_cuts_it_as_it_begins(
     assert saved_devices(config.state_file.path)["kitchen_light"]["on"] is True
     assert time_now.intent is not None and time_now.intent["name"] == "HassGetCurrentTime"
     assert not time_now.interrupted
-    assert sink.samples == round(time_now.reply_audio_seconds * engines.tts.sample_rate)
+    assert sink.samples == round(time_now.reply_audio_seconds * FakeTts.sample_rate)
 
 
 def test_a_cut_turn_still_waiting_is_cut_as_it_begins_not_the_next_one(tmp_path: Path) -> None:
@@ -149,26 +162,9 @@ def test_a_question_cut_before_it_was_heard_is_not_asked(tmp_path: Path) -> None
     lock = {"id": "front_door", "name": "front door", "area": "hallway", "kind": "lock"}
     devices = [device.model_dump() for device in fake_config(tmp_path).devices]
     config = fake_config(tmp_path, devices=[*devices, lock])
-    decoded = threading.Event()
-    engines = FakeEngines(recognizer=FakeRecognizer(["Unlock the front door.", "Yes."], decoded))
-    started = threading.Event()
-    with fake_pipeline(config, engines, FakeSink()) as pipeline:
-        answer, cut = pipeline.loop.answer, pipeline.router.current.cut
+    (unlock, yes), waiting = cut_as_it_begins(config, ["Unlock the front door.", "Yes."])
 
-        def answering(*args):  # type: ignore[no-untyped-def]
-            started.set()
-            return answer(*args)
-
-        def cutting() -> None:
-            cut()
-            decoded.set()  # the decoding ends only once the cut was asked for
-
-        pipeline.loop.answer = answering
-        pipeline.router.current.cut = cutting  # type: ignore[method-assign]
-        script = [*command(), Wait(started), *AFTER_REFRACTORY, *command(), *silence(0.5)]
-        unlock, yes = pipeline.run(ScriptedSource(script, waits_for_replies=False))
-        assert not pipeline.router.questions.waiting
-
+    assert not waiting
     assert unlock.interrupted and unlock.confirmation is None
     assert yes.confirmation is None  # a new command, not the answer to a question
     assert "front_door" not in saved_devices(config.state_file.path)
