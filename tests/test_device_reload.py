@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 from types import SimpleNamespace
 
-from tests.fakes import fake_config
+from tests.fakes import FakeEngines, FakeRecognizer, fake_config, fake_pipeline
 from voiced.daemon import Daemon
 
 
@@ -34,3 +35,19 @@ def test_a_device_change_reloads_at_once_while_nothing_is_heard(tmp_path: Path) 
     daemon._microphone_missing = True
     daemon._devices_changed()
     assert daemon.signals.reload and daemon.signals.wake.is_set()
+
+
+def test_a_turn_just_ended_is_still_answered_until_the_loop_listens_afresh(
+    tmp_path: Path,
+) -> None:
+    """Its thread may end between two chunks: until the loop has listened afresh (for the
+    answer to its question), no reload may come."""
+    engines = FakeEngines(recognizer=FakeRecognizer(["What time is it?"]))
+    with fake_pipeline(fake_config(tmp_path), engines) as pipeline:
+        ended = threading.Thread(target=lambda: None)
+        ended.start()
+        ended.join()
+        pipeline.loop._turn_thread = ended
+        assert not pipeline.idle
+        pipeline.loop._turn_thread = None
+        assert pipeline.idle

@@ -123,8 +123,10 @@ class TurnLoop:
 
     @property
     def answering(self) -> bool:
-        """A turn thread is answering a command (the listening thread's own view)."""
-        return self._turn_thread is not None and self._turn_thread.is_alive()
+        """A turn is being answered, or has just ended and the loop has not yet listened
+        afresh after it (for the answer to a question it asked, or a follow-up): the
+        listening thread's own view, which changes only on that thread."""
+        return self._turn_thread is not None
 
     def run(
         self,
