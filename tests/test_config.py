@@ -114,6 +114,14 @@ def test_shipped_config_file_equals_the_defaults():
     assert load_config(REPO_CONFIG) == Config()
 
 
+def test_the_shipped_config_gives_each_mqtt_connection_its_own_id() -> None:
+    """Installed as it is, two voiced on one broker never share a session."""
+    from voiced.devices.mqtt import session_id
+
+    mqtt = load_config(REPO_CONFIG).mqtt
+    assert session_id(mqtt) != session_id(mqtt)
+
+
 # Hostile files: each stops with a ConfigError (exit 78) that names the problem.
 
 
