@@ -44,10 +44,6 @@ def words_with_digits(text: str) -> list[str]:
 # for "light" (0.5) or "heater" (0.36) is another word. Shorter words are never alike.
 NAME_WORD_ALIKE_RATIO = 0.6
 NAME_WORD_MIN_LETTERS = 3
-# Or, beginning as the name's word does, this alike: Whisper loses a word's end more than
-# its start ("Set the kitchen like 50%." for "light", 0.44).
-NAME_WORD_SAME_START_RATIO = 0.4
-NAME_WORD_START_LETTERS = 2
 
 
 def last_word_differs(heard: Sequence[str], name: Sequence[str]) -> tuple[str, str] | None:
@@ -68,6 +64,4 @@ def name_words_alike(heard: str, said: str) -> bool:
         return False
     if any(char.isdigit() for char in heard + said):  # "lamp 2" is not "lamp 3"
         return False
-    ratio = difflib.SequenceMatcher(None, heard, said).ratio()
-    same_start = heard[:NAME_WORD_START_LETTERS] == said[:NAME_WORD_START_LETTERS]
-    return ratio >= NAME_WORD_ALIKE_RATIO or (same_start and ratio >= NAME_WORD_SAME_START_RATIO)
+    return difflib.SequenceMatcher(None, heard, said).ratio() >= NAME_WORD_ALIKE_RATIO
