@@ -256,6 +256,33 @@ def test_an_error_event_after_the_first_word_fails_the_turn() -> None:
         assert llm.conversation.exchanges == []
 
 
+def test_an_error_event_echoing_the_token_file_does_not_show_it(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    secret = "sk-kept-in-a-file-0123456789"
+    token_file = tmp_path / "token"
+    token_file.write_text(secret)
+    token_file.chmod(0o600)
+    error = event({"error": {"message": f"invalid key {secret}"}})
+    with scripted(chunked(error, DONE), token_file=str(token_file)) as llm:
+        with caplog.at_level(logging.WARNING, logger="voiced.llm_openai"):
+            answer(llm)
+        assert "invalid key" in caplog.text and secret not in caplog.text
+
+
+def test_a_finish_without_done_on_an_open_connection_is_a_whole_answer() -> None:
+    """The server ends the answer and keeps the connection, never sending [DONE]."""
+    script = [(0.0, CHUNKED), (0.0, chunk(delta(content="Hello there.") + FINISHED))]
+    script.append((20.0, LAST_CHUNK))
+    with scripted(script, fallback=False, turn_timeout_seconds=10.0) as llm:
+        started = time.monotonic()
+        text, generation = answer(llm)
+        assert (text, generation.finish_reason) == ("Hello there.", "stop")
+        assert time.monotonic() - started < 5.0  # not the turn's 10 s limit
+        [kept] = llm.conversation.exchanges
+        assert kept.assistant == "Hello there."
+
+
 @pytest.mark.parametrize("script", [[(0.0, CLOSE_DELIMITED)], chunked(DONE)], ids=["none", "done"])
 def test_a_reply_without_words_is_answered_locally(
     script: Script, caplog: pytest.LogCaptureFixture

@@ -51,6 +51,8 @@ READ_BYTES = 16 * 1024
 CHARS_PER_TOKEN = 4
 # How much of an error body a log line quotes.
 MAX_QUOTED_BYTES = 200
+# After the server's finish reason, how long its usage and [DONE] may take to come.
+AFTER_FINISH_SECONDS = 1.0
 
 
 class ServerUnavailable(LlmError):
@@ -198,6 +200,10 @@ class OpenAiLlm:
                         generation, f"ended in an error: {self.server.quote(error_text(error))}"
                     )
                 pieces = event_pieces(event, generation, calls)
+                if generation.finish_reason is not None:
+                    # Ended by the server: only its usage and [DONE] may follow, soon. One
+                    # that keeps the connection open without them does not hold the turn.
+                    reader.until = min(reader.until, time.monotonic() + AFTER_FINISH_SECONDS)
                 if generation.first_token_at is None and (pieces or calls.begun):
                     # A tool call's first bit is the server answering too.
                     generation.first_token_at = time.monotonic()
@@ -220,6 +226,8 @@ class OpenAiLlm:
             if generation.cancelled.is_set():
                 return reply
             if isinstance(err, TimeoutError):
+                if generation.finish_reason is not None:  # whole, and no [DONE] after it
+                    return reply
                 return self._overdue(generation, reply)
             raise _failure(generation, f"broke off: {self.server.quote(err)}") from None
         finally:
@@ -323,8 +331,12 @@ class Server:
         return f"{self.url.scheme}://{self.url.netloc}"
 
     def quote(self, err: object) -> str:
-        token = os.environ.get(self.config.token_env)
-        return redact(str(err), [token] if token else [])[:MAX_QUOTED_BYTES]
+        """`err` as said in a log or an error: without the token, wherever it is kept (a
+        server may echo it back)."""
+        tokens = [os.environ.get(self.config.token_env) or ""]
+        with contextlib.suppress(Exception):  # an unreadable token file: none to hide
+            tokens.append(self.token() or "")
+        return redact(str(err), [token for token in tokens if token])[:MAX_QUOTED_BYTES]
 
 
 class TimedReader(io.RawIOBase):
