@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import os
@@ -9,11 +10,12 @@ import stat
 import threading
 from collections.abc import Callable
 from pathlib import Path
+from unittest import mock
 
 import pytest
 
 from voiced.config import DeviceConfig
-from voiced.devices import BackendError, DeviceState
+from voiced.devices import BackendError, DeviceState, state_file
 from voiced.devices.state_file import StateFileBackend, check_note
 from voiced.files import directory_lock, write_atomically
 
@@ -337,6 +339,35 @@ def test_a_change_keeps_what_was_written_in_place(tmp_path: Path) -> None:
         },
         "mine": "kept",
     }
+
+
+def test_a_stuck_lock_fails_the_command_and_says_why(tmp_path: Path) -> None:
+    path = tmp_path / "state.json"
+    backend = StateFileBackend(path)
+    short_lock = functools.partial(directory_lock, timeout_seconds=0.2)
+    with (
+        directory_lock(path),  # another voiced process, stuck mid-change
+        mock.patch("voiced.devices.state_file.directory_lock", short_lock),
+        pytest.raises(BackendError, match="being changed by another process"),
+    ):
+        backend.turn(LAMP, True)
+    backend.turn(LAMP, True)  # free again
+    assert read_json(path)["devices"]["lamp"]["on"] is True
+
+
+def test_the_file_last_written_is_not_read_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Its signature is taken after the rename, which changes its ctime on ext4."""
+    path = tmp_path / "state.json"
+    backend = StateFileBackend(path)
+    backend.turn(LAMP, True)
+    reads: list[Path] = []
+    real_read = state_file._read
+    monkeypatch.setattr(state_file, "_read", lambda p: reads.append(p) or real_read(p))
+    backend.turn(LAMP, False)
+    backend.set_brightness(LAMP, 30)
+    assert reads == []
 
 
 def test_a_change_waits_for_another_voiced_writing_the_file(tmp_path: Path) -> None:

@@ -52,8 +52,9 @@ def write_atomically(path: Path, text: str) -> os.stat_result:
             file.write(text)
             file.flush()
             os.fsync(file.fileno())
-            written = os.fstat(file.fileno())
         os.replace(temporary, target)
+        # After the rename: it changes the file's ctime on some file systems (ext4).
+        written = os.stat(target)
     except BaseException:
         with contextlib.suppress(OSError):
             os.unlink(temporary)
@@ -85,13 +86,22 @@ def current_signature(path: Path) -> FileSignature | None:
         return None
 
 
+class LockTimeout(OSError):
+    """Another process held the lock longer than a change may wait."""
+
+
+# How often a change waiting for another process's lock looks again.
+LOCK_POLL_SECONDS = 0.02
+
+
 @contextlib.contextmanager
-def directory_lock(path: Path) -> Iterator[None]:
+def directory_lock(path: Path, timeout_seconds: float = 5.0) -> Iterator[None]:
     """Hold an exclusive advisory lock (flock) on the directory of the file `path` names
     (through a symlink, its target's), so that two voiced processes do not read, change and
     write that file over each other. The lock is on the directory, not the file: a file
     replaced by a rename would take a lock on it away. Where the directory cannot be opened
-    or locked (a file system without flock), the change goes ahead unlocked."""
+    or locked (a file system without flock), the change goes ahead unlocked. Held by
+    another process for more than `timeout_seconds` (stuck): LockTimeout."""
     directory = Path(os.path.realpath(path)).parent
     try:
         directory.mkdir(parents=True, exist_ok=True)
@@ -100,8 +110,20 @@ def directory_lock(path: Path) -> Iterator[None]:
         yield  # writing there fails too, with a message that says why
         return
     try:
-        with contextlib.suppress(OSError):
-            fcntl.flock(fd, fcntl.LOCK_EX)
+        deadline = time.monotonic() + timeout_seconds
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    raise LockTimeout(
+                        f"{directory} was held locked by another process for more than "
+                        f"{timeout_seconds:g} s"
+                    ) from None
+                time.sleep(LOCK_POLL_SECONDS)
+            except OSError:  # no flock here: unlocked
+                break
         yield
     finally:
         os.close(fd)  # releases the lock

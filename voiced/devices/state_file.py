@@ -12,9 +12,11 @@ overwritten.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import threading
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +24,7 @@ from voiced.config import DeviceConfig
 from voiced.devices import BackendError, DeviceState
 from voiced.files import (
     FileSignature,
+    LockTimeout,
     UnreadableFileError,
     current_signature,
     directory_lock,
@@ -49,12 +52,12 @@ class StateFileBackend:
         self._signature: FileSignature | None = None
 
     def turn(self, device: DeviceConfig, on: bool) -> None:
-        with self._lock, directory_lock(self._path):
+        with self._lock, self._locked():
             old = self._state(device.id)
             self._save(device.id, DeviceState(on=on, brightness_pct=old.brightness_pct))
 
     def set_brightness(self, device: DeviceConfig, percent: int) -> None:
-        with self._lock, directory_lock(self._path):
+        with self._lock, self._locked():
             if percent > 0:
                 self._save(device.id, DeviceState(on=True, brightness_pct=percent))
             else:
@@ -68,6 +71,18 @@ class StateFileBackend:
 
     def close(self) -> None:
         """Nothing stays open between commands."""
+
+    @contextlib.contextmanager
+    def _locked(self) -> Iterator[None]:
+        """The file's directory locked against other voiced processes for one change; one
+        that holds it stuck fails the command, with why, instead of every later one."""
+        try:
+            with directory_lock(self._path):
+                yield
+        except LockTimeout as err:
+            raise BackendError(
+                f"the state file {self._path} is being changed by another process: {err}"
+            ) from err
 
     def _state(self, device_id: str) -> DeviceState:
         entry = self._loaded()["devices"].get(device_id)
