@@ -140,3 +140,10 @@ def test_merge_leaves_out_a_second_device_on_the_same_entity() -> None:
         id="ha_light_kitchen", name="Kitchen", backend="homeassistant", entity_id="light.kitchen"
     )
     assert merge([own], [imported]) == [own]
+
+
+def test_an_entry_left_out_is_said_with_what_was_wrong() -> None:
+    from voiced.devices.ha_import import MAX_WHY_CHARS, _why
+
+    assert _why(TypeError("unhashable type: 'list'")) == "TypeError: unhashable type: 'list'"
+    assert len(_why(ValueError("x" * 1000))) == MAX_WHY_CHARS

@@ -38,6 +38,8 @@ GARAGE_CLASSES = frozenset({"garage", "gate"})
 DOMAINS = (*KIND_OF_DOMAIN, "cover")
 # A home with more is not what voiced's matcher is sized for.
 MAX_IMPORTED_DEVICES = 500
+# How much of what was wrong with an entry a warning says.
+MAX_WHY_CHARS = 120
 # GET /api/states holds every entity of the home (sensors, automations, ...), about 430
 # bytes each and often more: far over a service call's answer. As the WebSocket API allows.
 MAX_STATES_BYTES = 8 * 1024 * 1024
@@ -98,7 +100,7 @@ def _from_registries(config: Config) -> list[DeviceConfig]:
         try:
             device = _registered(entity_id, kind, name, entry, area_names, device_areas)
         except Exception as err:  # a broken answer costs that entity, never the import
-            _log.warning("Home Assistant: %s left out: %s", entity_id, type(err).__name__)
+            _log.warning("Home Assistant: %s left out: %s", entity_id, _why(err))
             continue
         if device is not None:
             devices.append(device)
@@ -206,6 +208,11 @@ def _from_rest_api(config: Config) -> list[DeviceConfig]:
     return devices
 
 
+def _why(err: Exception) -> str:
+    """What was wrong with an entry, in a line ("TypeError: unhashable type: 'list'")."""
+    return f"{type(err).__name__}: {err}"[:MAX_WHY_CHARS]
+
+
 def _entities(states: list[Any]) -> list[Entity]:
     """The entities voiced can switch, of a list of state objects; one that cannot be read
     is left out, with a warning naming it."""
@@ -216,7 +223,7 @@ def _entities(states: list[Any]) -> list[Entity]:
         except Exception as err:  # a broken answer costs that entity, never the import
             entity_id = state.get("entity_id") if isinstance(state, dict) else None
             shown = entity_id[:100] if isinstance(entity_id, str) else "an entity"
-            _log.warning("Home Assistant: %s left out: %s", shown, type(err).__name__)
+            _log.warning("Home Assistant: %s left out: %s", shown, _why(err))
             continue
         if entity is not None:
             entities.append(entity)
