@@ -212,6 +212,39 @@ def test_a_command_ending_in_a_question_mark_still_switches(
     assert saved_devices(tmp_path / "s.json")["kitchen_light"]["on"] is False
 
 
+@pytest.mark.parametrize(
+    "text, response",
+    [
+        ("Bedroom lamp to fifty percent?", "The bedroom lamp is at 40 percent."),
+        ("Bedroom lamp 50%?", "The bedroom lamp is at 40 percent."),
+        ("Kitchen light brightness fifty?", "The kitchen light is off."),
+        ("the bedroom lights to 80 percent?", "The bedroom lamp is at 40 percent."),
+    ],
+)
+def test_a_brightness_asked_without_its_verb_is_answered_not_set(
+    engine: IntentEngine, tmp_path: Path, text: str, response: str
+) -> None:
+    """ "Bedroom lamp to fifty percent?" is a question, never a change of brightness."""
+    ask(engine, "Set the bedroom lamp to 40 percent.")
+    ask(engine, "Turn off the kitchen light.")
+    before = saved_devices(tmp_path / "s.json")
+
+    answer = ask(engine, text)
+
+    assert (answer.match.name, answer.response) == ("HassGetState", response)
+    assert saved_devices(tmp_path / "s.json") == before
+
+
+@pytest.mark.parametrize(
+    "text", ["Set the bedroom lamp to 50 percent?", "Increase the bedroom lamp to 50 percent?"]
+)
+def test_a_brightness_set_with_a_verb_ending_in_a_question_mark_is_set(
+    engine: IntentEngine, tmp_path: Path, text: str
+) -> None:
+    assert ask(engine, text).response == "Set the bedroom lamp to 50 percent."
+    assert saved_devices(tmp_path / "s.json")["bedroom_lamp"]["brightness_pct"] == 50
+
+
 def test_a_yes_still_confirms_an_unlock(engine: IntentEngine, tmp_path: Path) -> None:
     asked = ask(engine, "Unlock the front door.")
     assert engine.reply(asked, "On.") is None  # a Confirmation wants a yes

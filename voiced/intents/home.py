@@ -352,6 +352,12 @@ def get_state(match: IntentMatch, context: IntentContext) -> str:
         if "state" in slots:
             return _one_yes_no(device_id, state, str(slots["state"]), context)
         return _one(device_id, state, context)
+    if match.response == "brightness":  # "the bedroom lights to 40 percent?"
+        targets = targets_of(match, context, default_kind="light")
+        return " ".join(
+            _brightness(device_id, context.devices.reported_state(device_id), context)
+            for device_id in targets
+        )
     targets = targets_of(match, context)
     wanted = str(slots.get("state", "on"))
     want_on = wanted in ON_STATE_VALUES

@@ -43,10 +43,12 @@ ARTICLES = {"the", "a", "an", "my", "our"}
 COMMAND_VERBS = frozenset(
     {"turn", "switch", "change", "bring", "put", "set", "make", "get", "activate"}
     | {"deactivate", "illuminate", "open", "close", "shut", "lock", "unlock", "raise"}
-    | {"lower", "lift"}
+    | {"lower", "lift", "increase", "decrease", "dim", "brighten"}
 )
 # A switch's intent, and the state a question in its words asks about.
 STATE_ASKED = {"HassTurnOn": "on", "HassTurnOff": "off"}
+# A brightness set, asked about as "what is its brightness?".
+BRIGHTNESS_ASKED = "HassLightSet"
 
 
 class IntentMatcher:
@@ -103,15 +105,21 @@ class IntentMatcher:
         return None if found is None else self._as_asked(found)
 
     def _as_asked(self, match: IntentMatch) -> IntentMatch:
-        """A switch said as a question with no verb ("The kitchen light off?") is the
-        question of the device's state (HassGetState), not a command."""
-        state = STATE_ASKED.get(match.name)
+        """A device change said as a question with no verb is the question of the
+        device's state (HassGetState), never a command: "The kitchen light off?" asks
+        whether it is off, "Bedroom lamp to fifty percent?" what its brightness is."""
         plugin = self._plugin_of.get("HassGetState")
-        if state is None or plugin is None or not match.text.rstrip().endswith("?"):
+        if match.name not in STATE_ASKED and match.name != BRIGHTNESS_ASKED:
+            return match
+        if plugin is None or not match.text.rstrip().endswith("?"):
             return match
         if COMMAND_VERBS & set(words_of(match.text)):
             return match
         log.info("heard %r as a question of the state", match.text)
+        if match.name == BRIGHTNESS_ASKED:
+            slots = {name: value for name, value in match.slots.items() if name != "brightness"}
+            return IntentMatch("HassGetState", slots, plugin, match.text, response="brightness")
+        state = STATE_ASKED[match.name]
         return IntentMatch("HassGetState", {**match.slots, "state": state}, plugin, match.text)
 
     def _match(self, text: str) -> IntentMatch | None:
