@@ -178,6 +178,53 @@ def test_cancelling_takes_the_timer_the_words_name(ask: Ask, timers: Timers) -> 
     assert ask("cancel the timer") == "There is no timer running."
 
 
+@pytest.mark.parametrize(
+    "started, said, cancelled",
+    [
+        ("for 2.5 minutes", "cancel the 2.5 minute timer", "2 minutes and 30 seconds"),
+        ("for an hour", "cancel the hour timer", "1 hour"),
+        ("for an hour", "cancel the timer for an hour", "1 hour"),
+        ("for half an hour", "cancel the half an hour timer", "30 minutes"),
+        ("for half an hour", "stop the half hour timer", "30 minutes"),
+        ("for ninety seconds", "cancel the 90 second timer", "1 minute and 30 seconds"),
+        (
+            "for a minute and a half",
+            "cancel the minute and a half timer",
+            "1 minute and 30 seconds",
+        ),
+        ("for 1.5 hours", "cancel the hour and a half timer", "1 hour and 30 minutes"),
+    ],
+)
+def test_a_duration_in_any_form_a_timer_starts_with_names_the_timer_cancelled(
+    ask: Ask, timers: Timers, started: str, said: str, cancelled: str
+) -> None:
+    ask("Set a timer for ten minutes.")
+    assert ask(f"set a timer {started}") == f"Timer set for {cancelled}."
+    assert ask(said, "HassCancelTimer") == f"Cancelled the timer for {cancelled}."
+    assert timers.running() == ["10 minutes"]
+
+
+@pytest.mark.parametrize(
+    "said, answer",
+    [
+        ("cancel the 2.5 minute timer", "There is no timer for 2 minutes and 30 seconds."),
+        ("cancel the hour timer", "There is no timer for 1 hour."),
+        ("cancel the half an hour timer", "There is no timer for 30 minutes."),
+        ("pause the 2.5 minute timer", "There is no timer for 2 minutes and 30 seconds."),
+        # Durations no sentence reads are no timer's name either.
+        ("cancel the 5 minute and the 10 minute timer", "I can't tell which timer that is."),
+        ("cancel the two and a half minute timer", "I can't tell which timer that is."),
+    ],
+)
+def test_a_duration_no_timer_has_changes_nothing(
+    ask: Ask, timers: Timers, said: str, answer: str
+) -> None:
+    ask("Set a timer for ten minutes.")
+    assert ask(said).startswith(answer)
+    [timer] = timers.timers()
+    assert (timer.description, timer.paused) == ("10 minutes", False)
+
+
 def test_cancelling_all_timers_cancels_every_one(ask: Ask, timers: Timers) -> None:
     assert ask("cancel all timers", "HassCancelAllTimers") == "There is no timer running."
     ask("Set a timer for five minutes.")

@@ -7,6 +7,7 @@ minutes, whatever is done to it. voiced's timers all run on this one device: an 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -132,6 +133,53 @@ NAMED_SENTENCES: dict[str, list[dict[str, Any]]] = {
     ],
 }
 
+# A timer named by its duration in the forms a timer starts with that Home Assistant's
+# sentences lack ("the 2.5 minute timer", "the hour timer", "the timer for half an hour"):
+# without these the name wildcard took the duration for a timer's name.
+DURATION_NAMES: list[tuple[str, dict[str, float]]] = [
+    ("{timer_tenths:start_minutes}( |-)minute[s]", {}),
+    ("{timer_tenths:start_hours}( |-)hour[s]", {}),
+    ("[a|an|one] hour", {"start_hours": 1}),
+    ("[a|one] minute", {"start_minutes": 1}),
+    ("half [a|an] hour", {"start_minutes": 30}),
+    ("[an|one] hour and a half", {"start_hours": 1, "start_minutes": 30}),
+    ("one and a half hour[s]", {"start_hours": 1, "start_minutes": 30}),
+    ("[a|one] minute and a half", {"start_seconds": 90}),
+    ("one and a half minute[s]", {"start_seconds": 90}),
+]
+# How each intent that acts on one timer names it: {duration} is the timer's duration.
+NAMING_SENTENCES = {
+    "HassCancelTimer": [
+        "<timer_cancel> [the|my] {duration} timer",
+        "<timer_cancel> [the|my] timer for {duration}",
+    ],
+    "HassPauseTimer": ["pause [the|my] {duration} timer", "pause [the|my] timer for {duration}"],
+    "HassUnpauseTimer": [
+        "(resume|continue|unpause) [the|my] {duration} timer",
+        "(resume|continue|unpause) [the|my] timer for {duration}",
+    ],
+    "HassTimerStatus": [
+        "(how much time|how long) [is] left on [the|my] {duration} timer",
+        "(how much time|how long) [is] left on [the|my] timer for {duration}",
+    ],
+}
+# Words of a duration: a timer "name" that holds one is a duration said in a form no
+# sentence knows ("the 5 minute and the 10 minute timer"), never a name.
+DURATION_WORDS = re.compile(r"\d|\b(hour|minute|second|half)s?\b", re.IGNORECASE)
+
+
+def _named_by_duration() -> dict[str, list[dict[str, Any]]]:
+    return {
+        intent: [
+            {
+                "sentences": [sentence.format(duration=duration) for sentence in sentences],
+                **({"slots": slots} if slots else {}),
+            }
+            for duration, slots in DURATION_NAMES
+        ]
+        for intent, sentences in NAMING_SENTENCES.items()
+    }
+
 
 def plugin() -> Plugin:
     sentences = ha_sentences(INTENTS)
@@ -141,6 +189,8 @@ def plugin() -> Plugin:
     sentences["lists"]["timer_tenths"] = TENTHS
     sentences["lists"]["timer_name"] = {"wildcard": True}
     for intent, blocks in OWN_SENTENCES.items():
+        sentences["intents"][intent]["data"].extend(blocks)
+    for intent, blocks in _named_by_duration().items():
         sentences["intents"][intent]["data"].extend(blocks)
     return Plugin(
         name="timers",
@@ -174,6 +224,14 @@ def start_timer(match: IntentMatch, context: IntentContext) -> Action:
 
 
 def cancel_timer(match: IntentMatch, context: IntentContext) -> str:
+    name = str(match.slots.get("timer_name", ""))
+    if DURATION_WORDS.search(name):
+        # A duration no sentence reads: which timer it names is not known, and none is
+        # cancelled on a guess.
+        raise IntentError(
+            "I can't tell which timer that is. Say one by its time, like: "
+            "cancel the 5 minute timer."
+        )
     if "timer_name" in match.slots and len(context.timers.timers()) > 1:
         # voiced keeps no names: of one timer, the name can mean only it.
         raise IntentError(
