@@ -252,6 +252,64 @@ def test_only_a_plain_yes_confirms(text: str, yes: bool) -> None:
     assert is_yes(text) is yes
 
 
+UNLOCK = "Unlock the front door?"
+
+
+@pytest.mark.parametrize(
+    ("text", "question", "yes"),
+    [
+        # The question's own action and device said with a yes are part of the yes.
+        ("Yes, unlock it.", UNLOCK, True),
+        ("Yes, open it.", UNLOCK, True),
+        ("Yes, unlock the front door.", UNLOCK, True),
+        ("Okay then.", UNLOCK, True),
+        ("Go for it.", UNLOCK, True),
+        ("Yeah, go for it.", UNLOCK, True),
+        ("Yes go ahead and unlock it.", UNLOCK, True),
+        ("Sure thing.", UNLOCK, True),
+        ("Yes, that's fine.", UNLOCK, True),
+        ("Yes, turn on the kitchen light.", "Did you mean: turn on the kitchen light?", True),
+        ("Yes, switch it on.", "Did you mean: turn on the kitchen light?", True),
+        # Another action, another device, another request: no yes.
+        ("Yes, lock it.", UNLOCK, False),
+        ("Yes, close it.", UNLOCK, False),
+        ("Yes, unlock the back door.", UNLOCK, False),
+        ("Yes, unlock the front door and the garage.", UNLOCK, False),
+        ("Yes, don't unlock it.", UNLOCK, False),
+        ("Okay, what's the weather?", UNLOCK, False),
+        ("Unlock it.", UNLOCK, False),  # no yes said
+        ("Yes, turn off the kitchen light.", "Did you mean: turn on the kitchen light?", False),
+        ("Yes, turn on the bedroom lamp.", "Did you mean: turn on the kitchen light?", False),
+        ("Yes, did you mean it?", "Did you mean: turn on the kitchen light?", False),
+        (
+            "Yes, set it to 40 percent.",
+            "Did you mean: set the bedroom lamp to 50 percent?",
+            False,
+        ),
+        # A refusal in the question ("..., no, the bedroom lamp") is no word of a yes.
+        (
+            "Yes, no, wait.",
+            "Did you mean: turn on the kitchen light, no, the bedroom lamp?",
+            False,
+        ),
+    ],
+)
+def test_a_yes_may_say_what_the_question_asks(text: str, question: str, yes: bool) -> None:
+    assert is_yes(text, question) is yes
+
+
+def test_a_yes_that_restates_the_unlock_unlocks(engine: IntentEngine) -> None:
+    match = engine.match("unlock the front door")
+    assert match is not None
+    asked = engine.answer(match)
+
+    assert engine.reply(asked, "Yes, unlock the back door.") is None
+    assert engine.devices.state("front_door").on is None
+    done = engine.reply(asked, "Yes, unlock it.")
+    assert done is not None and done.response == "Unlocked the front door."
+    assert engine.devices.state("front_door").on is False
+
+
 def test_a_yes_that_asks_for_something_else_leaves_the_door_locked(
     engine: IntentEngine,
 ) -> None:

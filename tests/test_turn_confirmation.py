@@ -93,6 +93,20 @@ def test_a_command_heard_otherwise_without_the_bias_is_asked_about(tmp_path: Pat
     assert saved_devices(config.state_file.path)["kitchen_light"]["on"] is True
 
 
+def test_a_did_you_mean_is_confirmed_by_a_yes_that_restates_it(tmp_path: Path) -> None:
+    config = fake_config(tmp_path)
+    heard = Said("Turn on the kitchen light.", unbiased="Turn off the bedroom lamp.")
+    reply = "Yes, turn on the kitchen light."
+    engines = FakeEngines(recognizer=FakeRecognizer([heard, reply]))
+
+    asked, answered = run(config, engines, [*command(), *answer()])
+
+    assert asked.response == "Did you mean: turn on the kitchen light?"
+    assert answered.confirmation == "confirmed"
+    assert answered.response == "Turned on the kitchen light."
+    assert saved_devices(config.state_file.path)["kitchen_light"]["on"] is True
+
+
 def test_a_command_heard_as_nothing_without_the_bias_is_not_done(tmp_path: Path) -> None:
     config = fake_config(tmp_path)
     engines = FakeEngines(recognizer=FakeRecognizer([Said("Turn on the kitchen light.", "")]))

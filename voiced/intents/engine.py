@@ -10,6 +10,8 @@ from dataclasses import dataclass, field
 from voiced.config import Config
 from voiced.devices import BackendError
 from voiced.intents import (
+    OPENING_VERBS,
+    REFUSALS,
     Action,
     Choice,
     Confirmation,
@@ -24,8 +26,9 @@ from voiced.timers import Timers
 log = logging.getLogger(__name__)
 
 # The answers that confirm: yes-words and phrases, with nothing but words said along with a
-# yes ("yes, go ahead please"). Any other word is a no: "yes, lock it", "okay, what's the
-# weather" ask for something else, and "yes, no, wait" takes the yes back.
+# yes ("yes, go ahead please") and the question's own words ("yes, unlock it" to "Unlock the
+# front door?"). Any other word is a no: "yes, lock it", "yes, unlock the back door",
+# "okay, what's the weather" ask for something else, and "yes, no, wait" takes the yes back.
 YES = frozenset(
     {"yes", "yeah", "yep", "yup", "sure", "ok", "okay", "correct", "confirm", "confirmed",
      "affirmative", "absolutely", "definitely", "alright"}
@@ -33,14 +36,30 @@ YES = frozenset(
 YES_PHRASES = (
     ("do", "it"), ("go", "ahead"), ("please", "do"), ("go", "on"), ("of", "course"),
     ("all", "right"), ("that's", "right"), ("i'm", "sure"), ("i", "am", "sure"),
+    ("go", "for", "it"), ("sure", "thing"), ("that's", "fine"),
 )  # fmt: skip
 # Words said along with a yes that add nothing to it; alone they are no yes.
-WITH_YES = frozenset({"please", "now", "thanks", "thank", "you", "uh", "um", "oh"})
+WITH_YES = frozenset(
+    {"please", "now", "thanks", "thank", "you", "uh", "um", "oh", "then", "and", "it", "just"}
+)
+# Words of a question that are no part of what it asks to do ("Did you mean: ...?").
+NOT_ASKED = frozenset({"did", "you", "mean"}) | REFUSALS
+# Verbs that ask for the same action: "yes, open it" to "Unlock the front door?".
+SAME_ACTION = (OPENING_VERBS, frozenset({"turn", "switch"}))
 
 
-def is_yes(text: str) -> bool:
-    """Whether an answer to "Unlock the front door?" says yes, and nothing but yes."""
-    words = re.findall(r"[a-z']+", text.lower().replace("\u2019", "'"))
+def _words(text: str) -> list[str]:
+    return re.findall(r"[a-z0-9']+", text.lower().replace("\u2019", "'"))
+
+
+def is_yes(text: str, question: str = "") -> bool:
+    """Whether an answer to `question` ("Unlock the front door?") says yes, and nothing
+    but yes and what the question asks."""
+    asked = set(_words(question)) - NOT_ASKED
+    for verbs in SAME_ACTION:
+        if asked & verbs:
+            asked |= verbs
+    words = _words(text)
     said_yes = False
     at = 0
     while at < len(words):
@@ -50,7 +69,7 @@ def is_yes(text: str) -> bool:
             continue
         if words[at] in YES:
             said_yes = True
-        elif words[at] not in WITH_YES:
+        elif words[at] not in WITH_YES and words[at] not in asked:
             return False
         at += 1
     return said_yes
@@ -153,7 +172,8 @@ class IntentEngine:
                 return None
             log.info("%s answered: %r", asked.match.name, text)
             return self._run(asked.match, act)
-        return self.confirmed(asked) if is_yes(text) else None
+        said = question.question if question is not None else asked.response
+        return self.confirmed(asked) if is_yes(text, said) else None
 
     def _run(
         self, match: IntentMatch, act: Callable[[], str | Action | Confirmation | Choice]
