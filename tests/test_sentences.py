@@ -162,7 +162,11 @@ def test_a_numbered_list_is_cut_before_each_item_and_its_marks_are_not_said():
             "Steps:\n1) Open the app.\n2) Tap it\n",
             ["Steps:", "1) Open the app.", "2) Tap it"],
         ),
-        ("1. Open the app.\n  2. Tap it.", ["1. Open the app.", "2. Tap it."]),
+        (
+            "Do this:\n1. Open the app.\n  2. Tap it.",
+            ["Do this:", "1. Open the app.", "2. Tap it."],
+        ),
+        ("Fruit:\n1. Apples:\n   - red\n2. Pears", ["Fruit:", "1. Apples:", "- red", "2. Pears"]),
         ("Buy:\n\n- eggs\n- milk\n\nThat is all.", ["Buy:", "- eggs", "- milk", "That is all."]),
         ("## Answer\n\nParis.", ["## Answer", "Paris."]),
         ("I have 2. Then 3. Done.", ["I have 2.", "Then 3.", "Done."]),
@@ -172,6 +176,40 @@ def test_a_list_item_or_a_blank_line_starts_a_piece_and_a_mid_line_number_still_
     text, expected
 ):
     assert stream(text) == expected
+
+
+@pytest.mark.parametrize(
+    "text, said",
+    [
+        ("8. Spiders have eight legs.", ["8.", "Spiders have eight legs."]),
+        ("8) Spiders have eight legs.", ["8)", "Spiders have eight legs."]),
+        ("The answer is:\n42. That is all.", ["The answer is:", "42.", "That is all."]),
+        ("I was born in\n1990. Then I moved.", ["I was born in 1990.", "Then I moved."]),
+        ("We moved in\n1990) to Rome.", ["We moved in 1990) to Rome."]),
+        (
+            "Sure.\n\n7. That is my pick.\nIt is odd.",
+            ["Sure.", "7.", "That is my pick.", "It is odd."],
+        ),
+        ("Here is one:\n1. Eggs.", ["Here is one:", "1.", "Eggs."]),
+        # A list that starts the answer keeps all its numbers, not only the first.
+        ("1. Open it.\n2. Tap it.", ["1.", "Open it.", "2.", "Tap it."]),
+    ],
+)
+def test_a_number_that_begins_the_answer_or_a_line_outside_a_list_is_said(text, said):
+    assert [speakable(piece) for piece in stream(text)] == said
+
+
+def test_a_number_that_begins_the_answer_is_returned_with_the_next_token():
+    splitter = SentenceSplitter()
+    assert splitter.feed("8.") == []
+    assert splitter.feed(" Spiders") == ["8."]
+
+
+def test_a_list_item_waits_for_the_next_line_to_say_whether_its_number_is_a_mark():
+    splitter = SentenceSplitter()
+    assert splitter.feed("Tips:\n1. Drink water. It helps.\n") == ["Tips:"]
+    assert splitter.feed("2") == []
+    assert splitter.feed(". Sleep") == ["1. Drink water.", "It helps."]
 
 
 def test_the_item_before_a_list_is_returned_when_the_first_mark_is_complete():

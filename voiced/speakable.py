@@ -13,7 +13,7 @@ _LINK = re.compile(r"\[([^\]]*)\]\([^)]*\)")
 _URL = re.compile(r"\b(?:https?://|www\.)\S+", re.IGNORECASE)
 _INLINE_CODE = re.compile(r"`([^`]*)`")
 _EMPHASIS = re.compile(r"(\*{1,3}|_{2,3}|~~)(\S(?:.*?\S)?)\1")
-_LINE_MARKS = re.compile(r"^\s*(?:#{1,6}\s+|>\s*|[-*+]\s+|\d+[.)]\s+)", re.MULTILINE)
+_LINE_MARKS = re.compile(r"^\s*(?:#{1,6}\s+|>\s*|[-*+]\s+|\d{1,2}[.)]\s+)", re.MULTILINE)
 _LEFTOVER_MARKS = re.compile(r"[*#`|~]+")
 _SPACE_BEFORE_STOP = re.compile(r"\s+([.,!?;:](?!\w))")
 # Arithmetic between numbers, taken before a `*` can pass for emphasis ("2*3*4").
