@@ -122,6 +122,25 @@ def test_ranges_amounts_and_fractions_are_said_as_words(text: str, spoken: str) 
 
 
 @pytest.mark.parametrize(
+    "text, spoken",
+    [
+        ("Add 2/3rds of it.", "Add two thirds of it."),
+        ("Eat 7/8ths now.", "Eat seven eighths now."),
+        ("Add 1-1/2 cups.", "Add 1 and a half cups."),
+        ("Add 1 1/2 cups.", "Add 1 and a half cups."),
+        ("Take -1/2 off.", "Take minus one half off."),
+        ("I rate it 7/10.", "I rate it 7 out of 10."),
+        ("So 9/10 doctors say.", "So 9 out of 10 doctors say."),
+        ("In 1/10 of a second.", "In one tenth of a second."),
+        ("Use 1/2x zoom.", "Use 1/2x zoom."),
+        ("In 2024-1/2.", "In 2024-1/2."),
+    ],
+)
+def test_fractions_with_a_suffix_a_whole_part_or_out_of_ten(text: str, spoken: str) -> None:
+    assert speakable(text) == spoken
+
+
+@pytest.mark.parametrize(
     "text",
     [
         "Call 555-1234.",
@@ -145,6 +164,9 @@ def test_phone_numbers_dates_scores_and_sums_are_left_as_written(text: str) -> N
         ("It takes 5-10 minutes.", "It takes five to ten minutes."),
         ("It costs $3.50.", "It costs three dollars fifty cents."),
         ("Add 1/2 cup.", "Add one half cup."),
+        ("Add 2/3rds of it.", "Add two thirds of it."),
+        ("Add 1-1/2 cups.", "Add one and a half cups."),
+        ("I rate it 7/10.", "I rate it seven out of ten."),
     ],
 )
 def test_the_voice_says_ranges_amounts_and_fractions(

@@ -38,8 +38,12 @@ _MONEY_NAMES = {
     "\u20ac": ("euro", "euros", "cent", "cents"),
     "\u00a3": ("pound", "pounds", "penny", "pence"),
 }
-# "1/2 cup", "1 3/4 hours"; a date ("3/15", "1/2/2024") or "24/7" is left alone.
-_FRACTION = re.compile(r"(?<![\w/.,])(?:(\d{1,2}) )?([1-9])/([2-9]|10)(?![\d/]|[.,]\d)")
+# "1/2 cup", "1 3/4 hours", "1-1/2 cups", "2/3rds", "7/10", "-1/2"; a date ("3/15", "1/2/2024"),
+# "24/7" or a fraction that runs into a word ("1/2x") is left alone.
+_FRACTION = re.compile(
+    r"(?<![\w/.,-])(-?)(?:(\d{1,2})[ -])?([1-9])/([2-9]|10)(?:(?:st|nd|rd|th)s?)?"
+    r"(?![\w/]|[.,]\d)(?=(\s+of\b)?)"
+)
 _NUMERATORS = ("", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine")
 _DENOMINATORS = {
     2: ("half", "halves"),
@@ -104,13 +108,21 @@ def _money(match: re.Match[str]) -> str:
 
 
 def _fraction(match: re.Match[str]) -> str:
-    """A fraction below 1 said "one half", "three quarters"; "5/3" is left as written."""
-    whole, numerator, denominator = match.group(1), int(match.group(2)), int(match.group(3))
+    """A fraction below 1 said "one half", "three quarters", "1 and a half"; "5/3" is left
+    as written. Out of 10 is more often a rating or a count than a fraction: "7/10" is
+    said "7 out of 10", and "tenths" kept for "1/10 of a second" and "2 3/10"."""
+    sign, whole, numerator, denominator, of = match.groups()
+    numerator, denominator = int(numerator), int(denominator)
     if numerator >= denominator:
         return match.group()
+    minus = "minus " if sign else ""  # Piper says nothing for a "-" before a word
+    if denominator == 10 and not whole and not of:
+        return f"{minus}{numerator} out of {denominator}"
     name, names = _DENOMINATORS[denominator]
-    fraction = f"{_NUMERATORS[numerator]} {name if numerator == 1 else names}"
-    return f"{whole} and {fraction}" if whole else fraction
+    if whole:
+        fraction = f"a {name}" if numerator == 1 else f"{_NUMERATORS[numerator]} {names}"
+        return f"{minus}{whole} and {fraction}"
+    return f"{minus}{_NUMERATORS[numerator]} {name if numerator == 1 else names}"
 
 
 def _is_pictograph(ch: str) -> bool:
