@@ -110,6 +110,8 @@ def test_arithmetic_and_about_between_numbers_are_said(text: str, spoken: str) -
             "5 dollars to 10 dollars, 1 pound 50 pence or 3 euros 50 cents.",
         ),
         ("A $2.5 million house.", "A 2.5 million dollars house."),
+        ("It costs US$5.", "It costs 5 US dollars."),
+        ("Or US$3.50, A$1.", "Or 3 US dollars 50 cents, 1 Australian dollar."),
         ("Add 1/2 cup.", "Add one half cup."),
         (
             "Add 1 3/4 cups and 2/3 of that.",
@@ -167,6 +169,7 @@ def test_phone_numbers_dates_scores_and_sums_are_left_as_written(text: str) -> N
         ("Add 2/3rds of it.", "Add two thirds of it."),
         ("Add 1-1/2 cups.", "Add one and a half cups."),
         ("I rate it 7/10.", "I rate it seven out of ten."),
+        ("It costs US$5.", "It costs five US dollars."),
     ],
 )
 def test_the_voice_says_ranges_amounts_and_fractions(

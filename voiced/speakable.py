@@ -29,6 +29,7 @@ _RANGE = re.compile(
     rf"([{_CURRENCY}]?)({_NUMBER})(?![\d/-]|[.,]\d)"
 )
 _MONEY = re.compile(
+    r"(?:(?<![^\W\d_])(US|A|C|NZ|HK)(?=\$))?"
     rf"([{_CURRENCY}])(\d{{1,3}}(?:,\d{{3}})+|\d+)(?:\.(\d\d?))?(?![.,]?\d)"
     r"(?: (thousand|million|billion|trillion)\b)?"
 )
@@ -37,6 +38,14 @@ _MONEY_NAMES = {
     "$": ("dollar", "dollars", "cent", "cents"),
     "\u20ac": ("euro", "euros", "cent", "cents"),
     "\u00a3": ("pound", "pounds", "penny", "pence"),
+}
+# Whose dollars: "US$5" is "5 US dollars".
+_DOLLAR_COUNTRIES = {
+    "US": "US",
+    "A": "Australian",
+    "C": "Canadian",
+    "NZ": "New Zealand",
+    "HK": "Hong Kong",
 }
 # "1/2 cup", "1 3/4 hours", "1-1/2 cups", "2/3rds", "7/10", "-1/2"; a date ("3/15", "1/2/2024"),
 # "24/7" or a fraction that runs into a word ("1/2x") is left alone.
@@ -95,8 +104,13 @@ def _value(number: str) -> float:
 
 def _money(match: re.Match[str]) -> str:
     """An amount said "3 dollars 50 cents": Piper reads "$3.50" "dollar three point five zero"."""
-    currency, whole, hundredths, scale = match.groups()
+    country, currency, whole, hundredths, scale = match.groups()
     unit, units, cent, cents_name = _MONEY_NAMES[currency]
+    if country:
+        unit, units = (
+            f"{_DOLLAR_COUNTRIES[country]} {unit}",
+            f"{_DOLLAR_COUNTRIES[country]} {units}",
+        )
     if scale:  # "$2.5 million": the amount as written, then its unit
         amount = f"{whole}.{hundredths}" if hundredths else whole
         return f"{amount} {scale} {units}"
