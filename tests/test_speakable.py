@@ -102,6 +102,9 @@ def test_arithmetic_and_about_between_numbers_are_said(text: str, spoken: str) -
     [
         ("It takes 5-10 minutes.", "It takes 5 to 10 minutes."),
         ("From 1990-1995.", "From 1990 to 1995."),
+        ("Between 100-1000 people.", "Between 100 to 1000 people."),
+        ("It takes 500-2000 steps.", "It takes 500 to 2000 steps."),
+        ("Write 1,000-2,000 words.", "Write 1,000 to 2,000 words."),
         ("Open 9:30-17:00, at 20–25°C.", "Open 9:30 to 17:00, at 20 to 25°C."),
         ("It costs $3.50.", "It costs 3 dollars 50 cents."),
         ("It costs $5, or $1.05 or $0.99.", "It costs 5 dollars, or 1 dollar 5 cents or 99 cents."),
@@ -146,6 +149,7 @@ def test_fractions_with_a_suffix_a_whole_part_or_out_of_ten(text: str, spoken: s
     "text",
     [
         "Call 555-1234.",
+        "Call 555-1200 or 867-5309.",
         "Call 1-800-555-1234.",
         "It is 2024-01-05.",
         "It ended 10-5.",
@@ -164,6 +168,7 @@ def test_phone_numbers_dates_scores_and_sums_are_left_as_written(text: str) -> N
     "text, words",
     [
         ("It takes 5-10 minutes.", "It takes five to ten minutes."),
+        ("Write 1,000-2,000 words.", "Write one thousand to two thousand words."),
         ("It costs $3.50.", "It costs three dollars fifty cents."),
         ("Add 1/2 cup.", "Add one half cup."),
         ("Add 2/3rds of it.", "Add two thirds of it."),

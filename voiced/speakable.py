@@ -22,7 +22,7 @@ _POWER = re.compile(r"(?<=\d) *(?:\*\*|\^) *(?=\d)")
 # "~5 minutes"; not a strikethrough "~~".
 _ABOUT = re.compile(r"(?<![~\w])~ ?(?=[\d$\u20ac\u00a3])")
 # "5-10", "1990-1995", "9:00-17:30", "$5 - $10": a range, not a dash; not in a chain ("2024-01-05").
-_NUMBER = r"\d+(?:[.:]\d+)?"  # 5, 2.5, 9:30
+_NUMBER = r"\d{1,3}(?:,\d{3})+|\d+(?:[.:]\d+)?"  # 1,000, 5, 2.5, 9:30
 _CURRENCY = "$\u20ac\u00a3"  # $ € £
 _RANGE = re.compile(
     rf"(?<![\w.,/-])([{_CURRENCY}]?)({_NUMBER})(?:-|\s?\u2013\s?|\s-\s(?=[{_CURRENCY}]))"
@@ -90,16 +90,25 @@ def speakable(text: str) -> str:
 
 def _range(match: re.Match[str]) -> str:
     """A rising range said "5 to 10"; a fall ("10-5") may be a score and "555-1234" a
-    phone number: those are left as written."""
+    phone number: those are left as written. A phone number's exchange does not start
+    with 0 or 1, and round numbers ("500-2000") are a range."""
     first_currency, first, second_currency, second = match.groups()
-    phone_like = not first_currency and len(first) == 3 and len(second) == 4
+    phone_like = (
+        not first_currency
+        and len(first) == 3
+        and len(second) == 4
+        and first[0] not in "01"
+        and not (first.endswith("0") and second.endswith("00"))
+    )
     if _value(first) >= _value(second) or phone_like:
         return match.group()
     return f"{first_currency}{first} to {second_currency}{second}"
 
 
 def _value(number: str) -> float:
-    return float(number.replace(":", "."))  # 9:30 before 10:15, as 9.30 before 10.15
+    return float(
+        number.replace(",", "").replace(":", ".")
+    )  # 9:30 before 10:15, as 9.30 before 10.15
 
 
 def _money(match: re.Match[str]) -> str:
