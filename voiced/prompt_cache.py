@@ -11,6 +11,7 @@ import ctypes
 import hashlib
 import logging
 import os
+import re
 from importlib.metadata import version
 from pathlib import Path
 from typing import Any
@@ -72,8 +73,15 @@ def save(llama: Any, path: Path, tokens: list[int]) -> None:
         partial.unlink(missing_ok=True)
         raise OSError(f"llama.cpp could not write {partial}")
     os.replace(partial, path)
-    # Files of other prompts or models are stale now: keep the directory small.
+    remove_stale(path)
+
+
+def remove_stale(path: Path) -> None:
+    """Remove this model's files of other prompts: stale now (the directory stays small).
+    Only names cache_path gives this model, not another model's whose name begins as this
+    one's does ("model" and "model-v2")."""
     model_stem = path.name.rsplit("-", 1)[0]
-    for old in path.parent.glob(f"{model_stem}-*{SUFFIX}"):
-        if old != path:
+    own = re.compile(re.escape(model_stem) + r"-[0-9a-f]{16}" + re.escape(SUFFIX))
+    for old in path.parent.iterdir():
+        if old != path and own.fullmatch(old.name):
             old.unlink(missing_ok=True)
