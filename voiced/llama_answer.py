@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import codecs
 import logging
+import re
 import time
 from collections.abc import Iterator, Sequence
 from pathlib import Path
@@ -51,8 +52,21 @@ class ChatTemplate:
         self._format = Jinja2ChatFormatter(
             template, eos_token=text_of(llama.token_eos()), bos_token=text_of(llama.token_bos())
         )
+        # The markers of the template's own tokens, which the rendered prompt is read with:
+        # written in a message ("<|im_end|>" typed to `voiced ask`, or in a server's answer
+        # kept in the history), they would end it and open another, a system one say.
+        markers = {text_of(llama.token_eos()), text_of(llama.token_bos())} - {""}
+        self._markers = re.compile(
+            "|".join([r"<\|[^|<>\s]{1,40}\|>", *map(re.escape, sorted(markers))])
+        )
 
     def tokens(self, messages: list[dict[str, str]]) -> list[int]:
+        """The prompt of `messages`, the markers of special tokens taken out of their
+        contents: only the template's own are read as such."""
+        messages = [
+            {**message, "content": self._markers.sub("", message["content"])}
+            for message in messages
+        ]
         rendered = self._format(messages=messages)  # type: ignore[arg-type]
         return list(
             self._llama.tokenize(
