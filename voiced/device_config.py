@@ -47,6 +47,18 @@ def backend_kinds() -> dict[str, BackendKind]:
 
 
 DeviceKind = Literal["light", "switch", "fan", "lock", "garage_door"]
+# The device classes of a Home Assistant cover that voiced opens and closes.
+GARAGE_CLASSES = frozenset({"garage", "gate"})
+
+
+def cover_kind(device_class: Any) -> DeviceKind | None:
+    """What a cover of this device_class (in a state or a discovery config) is to voiced:
+    a garage door, or nothing it switches. One that is not a text: ValueError."""
+    if device_class is not None and not isinstance(device_class, str):
+        raise ValueError("its device_class is not a text")
+    return "garage_door" if device_class in GARAGE_CLASSES else None
+
+
 # Home Assistant's domain of each kind: its intents, services and MQTT discovery use it.
 # "on" is locked for a lock and open for a garage door, as in Home Assistant's intents.
 DOMAIN_OF_KIND = {

@@ -15,11 +15,11 @@ from typing import Any
 from pydantic import ValidationError
 
 from voiced.config import DeviceConfig, DeviceKind
+from voiced.device_config import cover_kind
 from voiced.device_settings import MqttDevice
 
 _log = logging.getLogger(__name__)
 
-GARAGE_CLASSES = frozenset({"garage", "gate"})
 COMPONENTS = frozenset({"light", "switch", "fan", "lock", "cover"})
 # The "component" of a device-based message's topic.
 DEVICE = "device"
@@ -249,10 +249,7 @@ def _brightness(config: dict[str, Any], schema: Any) -> dict[str, Any]:
 
 def _kind(component: str, config: dict[str, Any]) -> DeviceKind | None:
     if component == "cover":
-        device_class = config.get("device_class")
-        if device_class is not None and not isinstance(device_class, str):
-            raise ValueError("its device_class is not a text")
-        return "garage_door" if device_class in GARAGE_CLASSES else None
+        return cover_kind(config.get("device_class"))
     if component in ("light", "switch", "fan", "lock"):
         kind: DeviceKind = component  # type: ignore[assignment]
         return kind

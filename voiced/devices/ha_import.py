@@ -19,6 +19,7 @@ from typing import Any
 from pydantic import TypeAdapter, ValidationError
 
 from voiced.config import Config, DeviceConfig, DeviceKind
+from voiced.device_config import cover_kind
 from voiced.device_settings import HomeAssistantDevice
 from voiced.devices import BackendError
 from voiced.devices.ha_websocket import HomeAssistantWebSocket, WebSocketUnavailable
@@ -34,7 +35,6 @@ KIND_OF_DOMAIN: dict[str, DeviceKind] = {
     "fan": "fan",
     "lock": "lock",
 }
-GARAGE_CLASSES = frozenset({"garage", "gate"})
 DOMAINS = (*KIND_OF_DOMAIN, "cover")
 # A home with more is not what voiced's matcher is sized for.
 MAX_IMPORTED_DEVICES = 500
@@ -242,12 +242,11 @@ def _entity(state: Any) -> Entity | None:
     domain = entity_id.split(".", 1)[0]
     kind: DeviceKind | None = KIND_OF_DOMAIN.get(domain)
     if domain == "cover":
-        device_class = attributes.get("device_class")
-        if device_class is not None and not isinstance(device_class, str):
-            _log.warning("Home Assistant: %s left out: its device_class is not a text", entity_id)
+        try:
+            kind = cover_kind(attributes.get("device_class"))
+        except ValueError as err:
+            _log.warning("Home Assistant: %s left out: %s", entity_id, err)
             return None
-        if device_class in GARAGE_CLASSES:
-            kind = "garage_door"
     if kind is None:
         return None
     name = attributes.get("friendly_name")
