@@ -60,8 +60,15 @@ def last_word_differs(heard: Sequence[str], name: Sequence[str]) -> tuple[str, s
 
 def name_words_alike(heard: str, said: str) -> bool:
     """Whether a word heard in a device's name is the name's word heard differently."""
-    if min(len(heard), len(said)) < NAME_WORD_MIN_LETTERS:
+    return words_alike(heard, said, NAME_WORD_ALIKE_RATIO, NAME_WORD_MIN_LETTERS)
+
+
+def words_alike(heard: str, said: str, ratio: float, min_letters: int) -> bool:
+    """Whether `heard` is the word `said` heard differently: both of `min_letters` or
+    more, no digits ("lamp 2" is not "lamp 3", "100%" not "300%"), at least `ratio` alike
+    (difflib)."""
+    if min(len(heard), len(said)) < min_letters:
         return False
-    if any(char.isdigit() for char in heard + said):  # "lamp 2" is not "lamp 3"
+    if any(char.isdigit() for char in heard + said):
         return False
-    return difflib.SequenceMatcher(None, heard, said).ratio() >= NAME_WORD_ALIKE_RATIO
+    return difflib.SequenceMatcher(None, heard, said).ratio() >= ratio

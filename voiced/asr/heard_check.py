@@ -8,13 +8,12 @@ the bias. Pure logic: the decodings and their matching are done by the caller.""
 
 from __future__ import annotations
 
-import difflib
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from voiced.words import last_word_differs, name_words_alike, words
+from voiced.words import last_word_differs, name_words_alike, words, words_alike
 
 NOT_CAUGHT = "Sorry, I didn't catch that."
 
@@ -114,11 +113,7 @@ def one_word_alike(biased: str, unbiased: str) -> tuple[str, str] | None:
     if len(differ) != 1:
         return None
     this, that = differ[0]
-    if min(len(this), len(that)) < WORD_ALIKE_MIN_LETTERS:
-        return None
-    if any(char.isdigit() for char in this + that):  # "100" and "300" are alike, not same
-        return None
-    if difflib.SequenceMatcher(None, this, that).ratio() < WORD_ALIKE_RATIO:
+    if not words_alike(this, that, WORD_ALIKE_RATIO, WORD_ALIKE_MIN_LETTERS):
         return None
     return this, that
 
