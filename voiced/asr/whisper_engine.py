@@ -238,10 +238,15 @@ def window_for(samples: int, least: int) -> int:
     return FULL_WINDOW_SECONDS
 
 
+def _sentences(text: str) -> list[str]:
+    """The sentences of a transcript, lower case, for telling a loop."""
+    return [part.strip().lower() for part in re.split(r"(?<=[.?!])\s+", text) if part]
+
+
 def repeats_itself(text: str) -> bool:
     """A sentence said twice in a row, or text more repetitive than faster-whisper's own
     fallback test allows (zlib compression ratio above 2.4): Whisper looping."""
-    sentences = [part.strip().lower() for part in re.split(r"(?<=[.?!])\s+", text) if part]
+    sentences = _sentences(text)
     if any(first == second for first, second in itertools.pairwise(sentences)):
         return True
     # Without punctuation, as a loop cut at MAX_TOKENS_PER_SECOND ends: a run of words said
@@ -259,7 +264,7 @@ def said_before_the_loop(text: str) -> list[str]:
     """The words of a looping transcript up to the end of the first copy of what it
     repeats: "turn on the light" of "Turn on the light. Turn on the light. Turn on the",
     "hey jarvis 5" of "Hey Jarvis 5 5 5 5 5 5"; none when no words repeat."""
-    sentences = [part.strip().lower() for part in re.split(r"(?<=[.?!])\s+", text) if part]
+    sentences = _sentences(text)
     for at, (first, second) in enumerate(itertools.pairwise(sentences)):
         if first == second and words_of(first):
             return words_of(" ".join(sentences[: at + 1]))
