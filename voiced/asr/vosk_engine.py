@@ -51,8 +51,11 @@ class VoskRecognizer:
 
         vosk.SetLogLevel(-1)
         self.model_path = model_path
-        # Words of a grammar that the model lacks, reported once each.
+        # Words of a grammar that the model lacks, reported once each; the grammar of the
+        # latest vocabulary, as Vosk takes it (each command is heard with the same one).
+        # Both are the listening thread's: it starts the sessions with a grammar.
         self._reported_unknown: set[str] = set()
+        self._grammar_of: tuple[tuple[str, ...], str] | None = None
         try:
             self._model = vosk.Model(str(model_path))
         except Exception as err:
@@ -65,11 +68,17 @@ class VoskRecognizer:
         """A KaldiRecognizer, limited to the `grammar` phrases (and anything else as unknown)."""
         import vosk
 
-        phrases = self.grammar(grammar) if grammar else []
-        if phrases:
-            return vosk.KaldiRecognizer(
-                self._model, SAMPLE_RATE, json.dumps(phrases, ensure_ascii=False)
+        if not grammar:
+            return vosk.KaldiRecognizer(self._model, SAMPLE_RATE)
+        sentences = tuple(grammar)
+        if self._grammar_of is None or self._grammar_of[0] != sentences:
+            phrases = self.grammar(sentences)
+            self._grammar_of = (
+                sentences,
+                json.dumps(phrases, ensure_ascii=False) if phrases else "",
             )
+        if self._grammar_of[1]:
+            return vosk.KaldiRecognizer(self._model, SAMPLE_RATE, self._grammar_of[1])
         return vosk.KaldiRecognizer(self._model, SAMPLE_RATE)
 
     def grammar(self, sentences: Sequence[str]) -> list[str]:
@@ -79,8 +88,9 @@ class VoskRecognizer:
         phrases, unknown = [], []
         for phrase in vosk_phrases(sentences):
             words = phrase.split()
-            unknown += [word for word in words if known(word) < 0]
-            kept = " ".join(word for word in words if known(word) >= 0)
+            lacking = [word for word in words if known(word) < 0]
+            unknown += lacking
+            kept = " ".join(word for word in words if word not in lacking)
             if kept:
                 phrases.append(kept)
         new = sorted(set(unknown) - self._reported_unknown)
