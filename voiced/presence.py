@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, Any
 
 from voiced import __version__
 from voiced.config import MqttConfig
+from voiced.devices.mqtt_payloads import OWN_UNIQUE_ID_PREFIX
 from voiced.presence_thread import PresenceThread, Timers
 from voiced.report import TurnReport
 
@@ -47,8 +48,9 @@ _NOT_ID = re.compile(r"[^a-z0-9_]+")
 
 
 def node_id(config: MqttConfig) -> str:
-    """The discovery node of voiced's entities (not read back as devices)."""
-    return "voiced_" + _NOT_ID.sub("_", config.client_id.lower()).strip("_")
+    """The discovery node of voiced's entities (not read back as devices): their unique
+    ids begin with it, and so as all voiced announces."""
+    return OWN_UNIQUE_ID_PREFIX + _NOT_ID.sub("_", config.client_id.lower()).strip("_")
 
 
 class Presence:
