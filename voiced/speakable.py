@@ -6,6 +6,8 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from voiced.numbers import in_words
+
 _SPOKEN_SYMBOLS = "\u00b0\u00a9\u00ae\u2122"  # ° © ® ™
 # Symbols Piper says nothing for, as the ones it reads.
 _AS_READ = str.maketrans({"\u2103": "\u00b0C", "\u2109": "\u00b0F"})
@@ -53,7 +55,6 @@ _FRACTION = re.compile(
     r"(?<![\w/.,-])(-?)(?:(\d{1,2})[ -])?([1-9])/([2-9]|10)(?:(?:st|nd|rd|th)s?)?"
     r"(?![\w/]|[.,]\d)(?=(\s+of\b)?)"
 )
-_NUMERATORS = ("", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine")
 _DENOMINATORS = {
     2: ("half", "halves"),
     3: ("third", "thirds"),
@@ -143,9 +144,9 @@ def _fraction(match: re.Match[str]) -> str:
         return f"{minus}{numerator} out of {denominator}"
     name, names = _DENOMINATORS[denominator]
     if whole:
-        fraction = f"a {name}" if numerator == 1 else f"{_NUMERATORS[numerator]} {names}"
+        fraction = f"a {name}" if numerator == 1 else f"{in_words(str(numerator))} {names}"
         return f"{minus}{whole} and {fraction}"
-    return f"{minus}{_NUMERATORS[numerator]} {name if numerator == 1 else names}"
+    return f"{minus}{in_words(str(numerator))} {name if numerator == 1 else names}"
 
 
 def _is_pictograph(ch: str) -> bool:
