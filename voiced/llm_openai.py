@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import contextlib
 import http.client
-import io
 import json
 import logging
 import os
@@ -25,9 +24,10 @@ import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from urllib.parse import urlsplit
 
+from voiced.deadline_socket import DeadlineSocket
 from voiced.devices.secrets import check_secret, read_secret_file, redact
 from voiced.engines import Llm
 from voiced.errors import VoicedError
@@ -35,9 +35,6 @@ from voiced.generation import TOKENS_PER_MESSAGE, Conversation, Exchange, Genera
 from voiced.health import Health
 from voiced.llm_config import OpenAiLlmConfig
 from voiced.messages import Stop
-
-if TYPE_CHECKING:
-    from _typeshed import WriteableBuffer
 
 log = logging.getLogger(__name__)
 
@@ -178,8 +175,11 @@ class OpenAiLlm:
             sock = self._connect(connection)
             if generation.cancelled.is_set():  # while connecting: no socket to shut down yet
                 raise ServerUnavailable("cancelled while connecting")
-            reader = TimedReader(sock, started + self.config.first_token_timeout_seconds)
-            response = self._request(connection, reader, generation)
+            # Every read and write from here on, the status line and headers too, is held
+            # to the first word's deadline, then to the whole answer's.
+            held = DeadlineSocket(sock, started + self.config.first_token_timeout_seconds)
+            connection.sock = held
+            response = self._request(connection, generation)
             calls = ToolCalls()
             received = 0
             done = False
@@ -203,11 +203,11 @@ class OpenAiLlm:
                 if generation.finish_reason is not None:
                     # Ended by the server: only its usage and [DONE] may follow, soon. One
                     # that keeps the connection open without them does not hold the turn.
-                    reader.until = min(reader.until, time.monotonic() + AFTER_FINISH_SECONDS)
+                    held.deadline = min(held.deadline, time.monotonic() + AFTER_FINISH_SECONDS)
                 if generation.first_token_at is None and (pieces or calls.begun):
                     # A tool call's first bit is the server answering too.
                     generation.first_token_at = time.monotonic()
-                    reader.until = deadline
+                    held.deadline = deadline
                 for piece in pieces:
                     reply.append(piece)
                     generation.put(piece)
@@ -252,7 +252,7 @@ class OpenAiLlm:
         return connection.sock
 
     def _request(
-        self, connection: http.client.HTTPConnection, reader: TimedReader, generation: Generation
+        self, connection: http.client.HTTPConnection, generation: Generation
     ) -> http.client.HTTPResponse:
         body = json.dumps(
             {
@@ -272,14 +272,8 @@ class OpenAiLlm:
             raise ServerUnavailable(str(err)) from None
         if token:
             headers["Authorization"] = f"Bearer {token}"
-        reader.sock.settimeout(reader.seconds_left())
         connection.request("POST", self.server.url.path, body=body, headers=headers)
-        response = http.client.HTTPResponse(reader.sock, method="POST")
-        # Read through `reader` rather than the socket's own file: the status line and
-        # headers are held to the deadline too.
-        response.fp.close()
-        response.fp = io.BufferedReader(reader)
-        response.begin()
+        response = connection.getresponse()
         if response.status != 200:
             content = response.read(MAX_QUOTED_BYTES).decode("utf-8", "replace")
             raise ServerUnavailable(
@@ -337,29 +331,6 @@ class Server:
         with contextlib.suppress(Exception):  # an unreadable token file: none to hide
             tokens.append(self.token() or "")
         return redact(str(err), [token for token in tokens if token])[:MAX_QUOTED_BYTES]
-
-
-class TimedReader(io.RawIOBase):
-    """A socket's bytes, each read given only the time left until `until` (monotonic
-    seconds): a server that drips a byte at a time passes any timeout of a single read,
-    not this."""
-
-    def __init__(self, sock: socket.socket, until: float) -> None:
-        self.sock = sock
-        self.until = until
-
-    def readable(self) -> bool:
-        return True
-
-    def readinto(self, buffer: WriteableBuffer) -> int:
-        self.sock.settimeout(self.seconds_left())
-        return self.sock.recv_into(buffer)
-
-    def seconds_left(self) -> float:
-        left = self.until - time.monotonic()
-        if left <= 0:
-            raise TimeoutError("timed out")
-        return left
 
 
 class ToolCalls:

@@ -20,6 +20,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from voiced.config import HomeAssistantConfig
+from voiced.deadline_socket import seconds_left
 from voiced.devices import BackendError
 from voiced.devices.homeassistant import HomeAssistantBackend, _connect_any, _resolve
 from voiced.devices.secrets import redact
@@ -103,7 +104,7 @@ class HomeAssistantWebSocket:
         sock = _connect_any(host, _resolve(host, port, deadline), deadline)
         self._wire = _Wire(sock, deadline)
         if self._url.scheme == "https":
-            sock.settimeout(_remaining(deadline))
+            sock.settimeout(seconds_left(deadline))
             tls = ssl.create_default_context().wrap_socket(sock, server_hostname=host)
             self._wire = _Wire(tls, deadline)
         self._wire.handshake(self._url.scheme, host, port, f"{self._url.path}/api/websocket")
@@ -252,14 +253,14 @@ class _Wire:
         return data
 
     def _fill(self) -> None:
-        self._sock.settimeout(_remaining(self._deadline))
+        self._sock.settimeout(seconds_left(self._deadline))
         chunk = self._sock.recv(READ_CHUNK_BYTES)
         if not chunk:
             raise BackendError("the server closed the connection")
         self._buffer += chunk
 
     def _write(self, data: bytes) -> None:
-        self._sock.settimeout(_remaining(self._deadline))
+        self._sock.settimeout(seconds_left(self._deadline))
         self._sock.sendall(data)
 
 
@@ -275,13 +276,6 @@ def _frame(opcode: int, payload: bytes) -> bytes:
     mask = os.urandom(4)
     masked = bytes(byte ^ mask[index % 4] for index, byte in enumerate(payload))
     return head + mask + masked
-
-
-def _remaining(deadline: float) -> float:
-    remaining = deadline - time.monotonic()
-    if remaining <= 0:
-        raise TimeoutError
-    return remaining
 
 
 def _shown(value: Any) -> str:

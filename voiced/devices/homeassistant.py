@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import errno
 import http.client
-import io
 import json
 import logging
 import os
@@ -30,6 +29,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from voiced.config import DeviceConfig, HomeAssistantConfig
+from voiced.deadline_socket import DeadlineSocket, seconds_left
 from voiced.device_settings import HomeAssistantDevice
 from voiced.devices import BackendError, DeviceState
 from voiced.devices.secrets import check_secret, read_secret_file, redact
@@ -206,7 +206,7 @@ class HomeAssistantBackend:
         connection = _connection(self._url, deadline)
         response: http.client.HTTPResponse | None = None
         try:
-            connection.sock = _DeadlineSocket(connection.sock, deadline)
+            connection.sock = DeadlineSocket(connection.sock, deadline)
             headers = {"Authorization": f"Bearer {token}", "Connection": "close"}
             if body is not None:
                 headers["Content-Type"] = "application/json"
@@ -251,18 +251,11 @@ class HomeAssistantBackend:
         return entity_state(self._request("GET", f"/api/states/{_entity_id(device)}"))
 
 
-def _remaining(deadline: float) -> float:
-    remaining = deadline - time.monotonic()
-    if remaining <= 0:
-        raise TimeoutError
-    return remaining
-
-
 def _connection(url: Any, deadline: float) -> http.client.HTTPConnection:
     """An HTTP(S) connection to the host of `url`, its name resolved and the connection
     (and TLS handshake) made before `deadline`."""
     kind = http.client.HTTPSConnection if url.scheme == "https" else http.client.HTTPConnection
-    connection = kind(url.hostname, url.port, timeout=_remaining(deadline))
+    connection = kind(url.hostname, url.port, timeout=seconds_left(deadline))
     addresses = _resolve(connection.host, connection.port, deadline)
 
     def connect_before_deadline(*_args: Any) -> socket.socket:
@@ -296,7 +289,7 @@ def _resolve(host: str, port: int, deadline: float) -> list[AddressInfo]:
 
     thread = threading.Thread(target=look_up, name="homeassistant-resolve", daemon=True)
     thread.start()
-    thread.join(_remaining(deadline))
+    thread.join(seconds_left(deadline))
     if thread.is_alive():
         raise TimeoutError
     if failed:
@@ -373,46 +366,6 @@ def _shown_address(address: Any) -> str:
     """127.0.0.1:8123, or [::1]:8123."""
     ip, port = address[0], address[1]
     return f"[{ip}]:{port}" if ":" in ip else f"{ip}:{port}"
-
-
-class _DeadlineSocket:
-    """A socket whose every read and write waits at most until one deadline: a server that
-    drips its answer a byte at a time still ends the call on time."""
-
-    def __init__(self, sock: socket.socket, deadline: float) -> None:
-        self._sock = sock
-        self._deadline = deadline
-        # As socket.socket does: closing waits until the response's reader is closed too.
-        self._readers = 0
-        self._closed = False
-
-    def _arm(self) -> None:
-        self._sock.settimeout(_remaining(self._deadline))
-
-    def recv_into(self, buffer: Any, nbytes: int = 0) -> int:
-        self._arm()
-        return self._sock.recv_into(buffer, nbytes)
-
-    def sendall(self, data: Any) -> None:
-        self._arm()
-        self._sock.sendall(data)
-
-    def makefile(self, mode: str = "rb", *_args: Any, **_kwargs: Any) -> io.BufferedReader:
-        if mode != "rb":
-            raise ValueError(f"only reading is supported, not {mode!r}")
-        self._readers += 1
-        return io.BufferedReader(socket.SocketIO(self, "rb"))  # type: ignore[arg-type]
-
-    def _decref_socketios(self) -> None:
-        """What socket.SocketIO calls when the reader closes."""
-        self._readers -= 1
-        if self._closed and self._readers <= 0:
-            self._sock.close()
-
-    def close(self) -> None:
-        self._closed = True
-        if self._readers <= 0:
-            self._sock.close()
 
 
 def _entity_id(device: DeviceConfig) -> str:
