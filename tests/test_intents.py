@@ -128,7 +128,7 @@ def test_a_phrase_naming_another_or_no_device_is_not_corrected_to_one(
 def test_the_lights_named_alone_are_not_one_light(
     matcher: IntentMatcher, context: IntentContext
 ) -> None:
-    for text in ["turn off the lights", "turn on the light"]:
+    for text in ["turn off the lights", "turn on the light", "the lights", "All the lights."]:
         with pytest.raises(IntentError, match="Say which light: the kitchen light, "):
             answer(matcher, context, text)
     with pytest.raises(IntentError, match="I don't know a device called dining room light"):

@@ -83,6 +83,11 @@ WITHOUT_ACTION_SENTENCES = [
         ],
         "slots": {"domain": "light"},
     },
+    # "The lights.": no area and no one light, answered as "turn off the lights" is.
+    {
+        "sentences": ["[<turn>] [(<all>|<the>)] <light>"],
+        "slots": {"unknown_device": "lights"},
+    },
 ]
 # Brightness by area as people say it: "set the bedroom light to 40 percent".
 AREA_BRIGHTNESS_SENTENCES = {
