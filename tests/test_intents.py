@@ -362,6 +362,15 @@ def test_building_matchers_leaves_the_plugins_data_as_it_was() -> None:
         ("What's on my calendar today?", "GetOnlineInfo", {"topic": "your calendar"}),
         ("When does the next bus leave?", "GetOnlineInfo", {"topic": "the timetable"}),
         ("Is my train on time?", "GetOnlineInfo", {"topic": "the timetable"}),
+        ("Is the shop open?", "GetOnlineInfo", {"topic": "opening hours"}),
+        ("Is the pharmacy still open today?", "GetOnlineInfo", {"topic": "opening hours"}),
+        ("When does the post office close?", "GetOnlineInfo", {"topic": "opening hours"}),
+        (
+            "What time does the corner shop open on Sunday?",
+            "GetOnlineInfo",
+            {"topic": "opening hours", "place": "corner"},
+        ),
+        ("Is Tesco open today?", "GetOnlineInfo", {"topic": "opening hours", "place": "Tesco"}),
         ("Is the garage door open?", "HassGetState", {"unknown_device": "garage door"}),
         ("Is my car locked?", "HassGetState", {"unknown_device": "car"}),
         ("Is the oven still on?", "HassGetState", {"unknown_device": "oven"}),
@@ -420,6 +429,11 @@ QUESTIONS = [
     "What's the dollar?",
     "How much is 100 pounds in kilograms?",
     "Is it cold in summer?",
+    # Opening and closing that are no opening hours.
+    "What time does the sun set?",
+    "When does the film end?",
+    "Why do shops close on Sundays?",
+    "What is a pharmacy?",
 ]
 
 

@@ -20,6 +20,13 @@ RULES = {
     "offline_currency": "(euro|dollar|pound|yen|franc|krona|krone|rupee|yuan|peso)",
     "offline_sport": "(football|soccer|baseball|basketball|hockey|tennis|cricket|rugby)",
     "offline_transport": "(bus|train|tram|subway|ferry|flight|plane)",
+    # Places with opening hours: "is the shop open?" asks the internet, not a device.
+    "offline_business": (
+        "(shop|shops|store|stores|supermarket|pharmacy|chemist|bank|post office|library|"
+        "restaurant|cafe|café|bakery|butcher|museum|gym|swimming pool|pool|mall|market|"
+        "shopping (centre|center|mall)|garden (centre|center)|petrol station|gas station|"
+        "hairdresser|barber|pub|bar|cinema|dentist|doctor's|surgery|town hall|zoo)"
+    ),
 }
 WEATHER_SENTENCES = [
     "<what_is> the weather [like] [<offline_when>]",
@@ -96,6 +103,17 @@ TOPICS = {
         "(what time|when) does my <offline_transport> (leave|arrive|depart) [<offline_when>]",
         "is my <offline_transport> (on time|late|delayed) [<offline_when>]",
         "[what are the] <offline_transport> times [<offline_when>]",
+    ],
+    "opening hours": [
+        "(is|are) [<the>] [{place}] <offline_business> [(still|now)] (open|closed|shut) "
+        "[<offline_when>]",
+        "(is|are) {place} (open|closed|shut) <offline_when>",
+        "(when|what time) (does|do) [<the>] [{place}] <offline_business> (open|close|shut) "
+        "[<offline_when>]",
+        "(when|what time) (does|do) {place} (open|close|shut) <offline_when>",
+        "how late is [<the>] [{place}] <offline_business> open [<offline_when>]",
+        "(what are|what're) the (opening|business) (hours|times) [(of|for) {place}]",
+        "(what are|what're) {place}'s (opening|business) (hours|times)",
     ],
     "the traffic": [
         "(what's|what is|how's|how is) the traffic [like] [<offline_when>]",
