@@ -434,6 +434,9 @@ QUESTIONS = [
     "When does the film end?",
     "Why do shops close on Sundays?",
     "What is a pharmacy?",
+    # A date, not a fraction: "nine eleven" as Whisper writes it.
+    "What is 9/11?",
+    "What is 24/7?",
 ]
 
 

@@ -53,8 +53,9 @@ RULES = {
 }
 SENTENCES = [
     "[<arith_ask>] <arith_number> <arith_operator> <arith_number> [<arith_equals>]",
-    # Whisper's "12*12", with no spaces.
-    "[<arith_ask>] {_arith_digits}(x|\\*|×|/|÷|\\+){_arith_digits} [<arith_equals>]",
+    # Whisper's "12*12", with no spaces. Not "9/11" or "24/7": Whisper writes a spoken
+    # "nine eleven" so, and a division said aloud has its words ("divided by", "over").
+    "[<arith_ask>] {_arith_digits}(x|\\*|×|÷|\\+){_arith_digits} [<arith_equals>]",
     # "and" adds only in a question: "one and two" alone is no sum.
     "<arith_ask> <arith_number> and <arith_number> [<arith_equals>]",
     "[<arith_ask>] [the] square root of <arith_number>",
