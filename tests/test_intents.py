@@ -246,6 +246,23 @@ def test_a_number_is_the_same_in_digits_and_in_words(matcher: IntentMatcher) -> 
     assert type(digits.slots["brightness"]) is int
 
 
+def test_a_name_with_a_number_is_heard_in_digits_and_in_words() -> None:
+    """Vosk writes only words ("the second floor lamp"), Whisper either."""
+    devices = [
+        DeviceConfig(id="upstairs", name="2nd floor lamp", kind="light"),
+        DeviceConfig(id="fan_1", name="fan 1", kind="fan"),
+    ]
+    matcher = IntentMatcher(load_registry(), devices)
+    for text, device in [
+        ("Turn on the 2nd floor lamp.", "upstairs"),
+        ("turn on the second floor lamp", "upstairs"),
+        ("turn off fan 1", "fan_1"),
+        ("turn off fan one", "fan_1"),
+    ]:
+        match = matcher.match(text)
+        assert match is not None and match.slots == {"name": device}, text
+
+
 def test_unknown_device_is_refused_by_name(matcher: IntentMatcher, context: IntentContext) -> None:
     match = matcher.match("Turn on the garage door.")
     assert match is not None

@@ -33,6 +33,10 @@ def test_numbers_in_phrases_are_spelled_out() -> None:
     assert vosk_phrases(["Set it to 100, then 2.5 and 1,000."]) == [
         "set it to one hundred then two point five and one thousand"
     ]
+    assert vosk_phrases(["Turn on the 2nd floor lamp.", "The 21st, the 3rd, the 40th."]) == [
+        "turn on the second floor lamp",
+        "the twenty first the third the fortieth",
+    ]
 
 
 def test_phrases_keep_apostrophes_and_split_hyphens() -> None:

@@ -150,6 +150,47 @@ def in_words(number: str) -> str:
     return " ".join([said, "point", *(_ONES_WORDS[int(digit)] for digit in decimals)])
 
 
+# A number in digits ("50", "1,000", "2.5"), or an ordinal ("2nd", "21st").
+_WRITTEN_NUMBER = re.compile(r"\b(\d+)(st|nd|rd|th)\b|\b\d+(?:,\d{3})*(?:\.\d+)?\b")
+
+
+def spell_numbers(text: str) -> str:
+    """The text with its numbers in words: "the 2nd floor" is "the second floor", "lamp
+    2" "lamp two", "50" "fifty"."""
+
+    def said(number: re.Match[str]) -> str:
+        if number.group(2):
+            return ordinal_in_words(int(number.group(1)))
+        return in_words(number.group(0))
+
+    return _WRITTEN_NUMBER.sub(said, text)
+
+
+# The last word of an ordinal where it is not the cardinal + "th".
+_ORDINAL_WORDS = {
+    "one": "first",
+    "two": "second",
+    "three": "third",
+    "five": "fifth",
+    "eight": "eighth",
+    "nine": "ninth",
+    "twelve": "twelfth",
+}
+
+
+def ordinal_in_words(number: int) -> str:
+    """An ordinal's number as it is said: 2 "second", 21 "twenty first", 100 "one
+    hundredth"."""
+    *before, last = _said(number).split()
+    if last in _ORDINAL_WORDS:
+        last = _ORDINAL_WORDS[last]
+    elif last.endswith("y"):
+        last = last[:-1] + "ieth"
+    else:
+        last += "th"
+    return " ".join([*before, last])
+
+
 def _said(value: int) -> str:
     if value < 20:
         return _ONES_WORDS[value]

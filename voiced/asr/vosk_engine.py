@@ -13,32 +13,29 @@ import numpy as np
 
 from voiced.asr import AsrError, Decoding, require_dir
 from voiced.audio import SAMPLE_RATE
-from voiced.numbers import in_words
+from voiced.numbers import spell_numbers
 
 log = logging.getLogger(__name__)
 
 MODEL_FILES = ("am", "conf", "graph")
 # Vosk's grammar keyword for "anything else".
 UNKNOWN_WORD = "[unk]"
-# A number in digits ("50", "1,000", "2.5"), or a word; anything else separates them.
-_PHRASE_TOKEN = re.compile(r"\d+(?:,\d{3})*(?:\.\d+)?|[\w']+")
+# A word; anything else separates words.
+_PHRASE_WORD = re.compile(r"[\w']+")
 
 
 def vosk_phrases(sentences: Sequence[str]) -> list[str]:
     """The `sentences` as Vosk's grammar takes them: it looks each space-separated word up
     exactly, and its models' words are lower case, without punctuation, numbers spelled
-    out. "Set the lamp to 50%." is "set the lamp to fifty percent"."""
+    out. "Set the lamp to 50%." is "set the lamp to fifty percent", "the 2nd floor" "the
+    second floor"."""
     phrases: dict[str, None] = {}
     for sentence in sentences:
         text = sentence.lower().replace("’", "'").replace("%", " percent ")
-        said = []
-        for token in _PHRASE_TOKEN.findall(text):
-            if token[0].isdigit():
-                said.append(in_words(token))
-            elif token.strip("'_"):
-                said.append(token.strip("'_"))
+        words = [word.strip("'_") for word in _PHRASE_WORD.findall(spell_numbers(text))]
+        said = " ".join(word for word in words if word)
         if said:
-            phrases[" ".join(said)] = None
+            phrases[said] = None
     return list(phrases)
 
 

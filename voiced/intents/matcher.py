@@ -14,6 +14,7 @@ from hassil import Intents, SlotList, TextSlotList, merge_dict, recognize_best
 from voiced.config import DeviceConfig
 from voiced.intents import OPENING_VERBS, IntentMatch, verbs_of
 from voiced.intents.registry import Registry
+from voiced.numbers import spell_numbers
 from voiced.words import last_word_differs, name_words_alike
 from voiced.words import words as words_of
 
@@ -69,11 +70,18 @@ class IntentMatcher:
         }
         areas = sorted({device.area for device in devices if device.area})
         self._areas = areas
+        # A name with a number in it is heard either way: "lamp 2" or "lamp two" (Vosk
+        # writes only words, Whisper either).
+        said_names = {
+            said: device
+            for spoken, device in self._names.items()
+            for said in (spoken, spell_numbers(spoken))
+        }
         self._slot_lists: dict[str, SlotList] = {
             "name": TextSlotList.from_tuples(
                 [
                     (spoken, device.id, {"domain": device.domain})
-                    for spoken, device in self._names.items()
+                    for spoken, device in said_names.items()
                 ]
             ),
             "area": TextSlotList.from_tuples([(area, area) for area in areas]),
