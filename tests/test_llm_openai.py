@@ -36,9 +36,9 @@ from tests.llm_server import (
 from tests.servers import free_port
 from voiced.config import parse_config
 from voiced.engines import Llm
-from voiced.generation import Generation, LlmError
-from voiced.llm_config import OpenAiLlmConfig
-from voiced.llm_openai import OpenAiLlm, server_note
+from voiced.generation import TOKENS_PER_MESSAGE, Generation, LlmError
+from voiced.llm_config import LocalLlmConfig, OpenAiLlmConfig
+from voiced.llm_openai import OpenAiLlm, estimate_tokens, server_note
 
 pytestmark = pytest.mark.slow
 
@@ -364,3 +364,30 @@ def test_a_cancel_while_connecting_ends_the_turn_once_connected() -> None:
     finally:
         llm.close()
         listener.close()
+
+
+TOKENIZED = [
+    "法国的首都是巴黎。",
+    "フランスの首都はパリです。",
+    "수도는 서울입니다.",
+    "Столица Франции — Париж.",
+    "Ελλάδα είναι όμορφη.",
+    "I love it 😀👍🏽",
+]
+
+
+@pytest.mark.parametrize("model", [TEST_LLM_MODEL, LocalLlmConfig().model])
+def test_the_history_s_token_estimate_is_not_below_the_tokenizer_s(model: str) -> None:
+    """The server's context is kept by this estimate: a Korean or Chinese history counted
+    as English overran it. English is counted about as the tokenizers count it."""
+    from llama_cpp import Llama
+
+    vocabulary = Llama(str(MODELS_DIR / "llm" / model), vocab_only=True, verbose=False)
+
+    def tokens(text: str) -> int:
+        return len(vocabulary.tokenize(text.encode(), add_bos=False, special=False))
+
+    for text in TOKENIZED:
+        assert estimate_tokens(text) - TOKENS_PER_MESSAGE >= tokens(text), text
+    english = "The capital of France is Paris. Turn on the kitchen light."
+    assert abs(estimate_tokens(english) - TOKENS_PER_MESSAGE - tokens(english)) <= 2

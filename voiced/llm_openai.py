@@ -43,8 +43,8 @@ MAX_LINE_BYTES = 64 * 1024
 MAX_STREAM_BYTES = 4 * 1024 * 1024
 # The most one read of the stream takes: a few events (a read returns what has come).
 READ_BYTES = 16 * 1024
-# The share of a word a token is, on average, for English: history is kept within its
-# budget by this estimate where the server does not say.
+# Letters a token holds, on average, in English: the history is kept within its budget
+# by this estimate (the server's counts cover the whole prompt, not one exchange).
 CHARS_PER_TOKEN = 4
 # How much of an error body a log line quotes.
 MAX_QUOTED_BYTES = 200
@@ -440,7 +440,14 @@ def parse_event(line: bytes) -> dict[str, Any] | str | None:
 
 
 def estimate_tokens(text: str) -> int:
-    return len(text) // CHARS_PER_TOKEN + TOKENS_PER_MESSAGE
+    """About the tokens `text` takes, rather more than fewer: English at CHARS_PER_TOKEN,
+    any other character a token for each byte of its UTF-8, as the byte-level tokenizers
+    of models trained mostly on English split them (SmolLM2: Korean 2-3 tokens a
+    syllable). Counted at CHARS_PER_TOKEN too, a Korean or Chinese history was put at a
+    tenth of its size, and overran the server's context."""
+    non_ascii = [char for char in text if char >= "\x80"]
+    extra = sum(len(char.encode()) for char in non_ascii)
+    return (len(text) - len(non_ascii)) // CHARS_PER_TOKEN + extra + TOKENS_PER_MESSAGE
 
 
 def _failure(generation: Generation, why: str) -> LlmError:
