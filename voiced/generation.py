@@ -56,6 +56,17 @@ class Conversation:
         while self.exchanges and self.history_tokens() > self.budget_tokens:
             self.exchanges.pop(0)
 
+    def remember(
+        self, generation: Generation, said: str | None, count_tokens: Callable[[str], int]
+    ) -> None:
+        """Keep a speculative answer, adopted after all, or `said`: what a cut answer
+        (Generation.cut) said, in its place, counted by the engine's `count_tokens`."""
+        if said is not None:
+            tokens = count_tokens(generation.user) + count_tokens(said)
+            self.add(Exchange(generation.user, said, tokens))
+        elif generation.exchange is not None:
+            self.add(generation.exchange)
+
     def history_tokens(self) -> int:
         return sum(exchange.tokens for exchange in self.exchanges)
 

@@ -18,7 +18,7 @@ from typing import Any
 from voiced import prompt_cache
 from voiced.cores import lower_this_thread, resolve_cpus
 from voiced.errors import ModelError
-from voiced.generation import Conversation, Exchange, Generation
+from voiced.generation import Conversation, Generation
 from voiced.gguf_tensors import GGUF_MAGIC
 from voiced.health import Health
 from voiced.llama_answer import PROMPT_SLICE_TOKENS, LlamaAnswer
@@ -205,8 +205,4 @@ class LlmWorker:
         kept. Called between turns, on the turn thread: the worker may be reading the
         history for an idle evaluation then, which at worst evaluates a prefix the next
         prompt does not share (the next turn evaluates what differs)."""
-        if said is not None:
-            tokens = self._answer.count_tokens(generation.user) + self._answer.count_tokens(said)
-            self.conversation.add(Exchange(generation.user, said, tokens))
-        elif generation.exchange is not None:
-            self.conversation.add(generation.exchange)
+        self.conversation.remember(generation, said, self._answer.count_tokens)

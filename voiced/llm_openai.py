@@ -93,11 +93,7 @@ class OpenAiLlm:
 
     def remember(self, generation: Generation, said: str | None = None) -> None:
         """As LlmWorker.remember."""
-        if said is not None:
-            tokens = estimate_tokens(generation.user) + estimate_tokens(said)
-            self.conversation.add(Exchange(generation.user, said, tokens))
-        elif generation.exchange is not None:
-            self.conversation.add(generation.exchange)
+        self.conversation.remember(generation, said, estimate_tokens)
 
     def close(self) -> None:
         self._requests.put(Stop())
