@@ -18,7 +18,8 @@ _TENS_DIGITS = frozenset(str(value) for value in TENS.values())
 
 
 def words(text: str) -> list[str]:
-    return _WORD.findall(text.lower())
+    """The words, numbers among them; a typographic apostrophe is a plain one."""
+    return _WORD.findall(text.lower().replace("\u2019", "'"))
 
 
 def words_with_digits(text: str) -> list[str]:

@@ -6,7 +6,6 @@ same way as third-party ones.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -15,6 +14,7 @@ from typing import Any, Protocol
 from voiced.devices import DeviceState
 from voiced.errors import VoicedError
 from voiced.timers import TimerState
+from voiced.words import words as words_of
 
 ENTRY_POINT_GROUP = "voiced.intents"
 # What switching a device "on" and "off" is called, per Home Assistant domain: as in its
@@ -134,13 +134,13 @@ class Choice:
 
     def chosen(self, answer: str) -> Callable[[], str | Action] | None:
         """The act the answer names, if it names exactly one."""
-        said = re.findall(r"[a-z']+", answer.lower().replace("\u2019", "'"))
+        said = words_of(answer)
         words = set(said)
         # A longer answer is another command ("hey jarvis, turn on the fan"), not a choice.
         if len(said) > MAX_CHOICE_WORDS or words & REFUSALS:
             return None
         # A question or chatter that holds an option's word ("what's on tv?") chooses nothing.
-        asked = set(re.findall(r"[a-z']+", self.question.lower())) - {"or"}
+        asked = set(words_of(self.question)) - {"or"}
         if words - set(self.options) - asked - WITH_CHOICE:
             return None
         acts = {id(act): act for word, act in self.options.items() if word in words}

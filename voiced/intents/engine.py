@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -22,6 +21,7 @@ from voiced.intents import (
 from voiced.intents.matcher import IntentMatcher
 from voiced.intents.registry import Registry, load_registry
 from voiced.timers import Timers
+from voiced.words import words as words_of
 
 log = logging.getLogger(__name__)
 
@@ -48,18 +48,14 @@ NOT_ASKED = frozenset({"did", "you", "mean"}) | REFUSALS
 SAME_ACTION = (OPENING_VERBS, frozenset({"turn", "switch"}))
 
 
-def _words(text: str) -> list[str]:
-    return re.findall(r"[a-z0-9']+", text.lower().replace("\u2019", "'"))
-
-
 def is_yes(text: str, question: str = "") -> bool:
     """Whether an answer to `question` ("Unlock the front door?") says yes, and nothing
     but yes and what the question asks."""
-    asked = set(_words(question)) - NOT_ASKED
+    asked = set(words_of(question)) - NOT_ASKED
     for verbs in SAME_ACTION:
         if asked & verbs:
             asked |= verbs
-    words = _words(text)
+    words = words_of(text)
     said_yes = False
     at = 0
     while at < len(words):
