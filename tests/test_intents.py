@@ -21,6 +21,7 @@ from voiced.intents import (
     IntentMatch,
     home,
 )
+from voiced.intents.clock import time_in_words
 from voiced.intents.matcher import IntentMatcher
 from voiced.intents.registry import Registry, load_registry
 from voiced.timers import TimerState, describe_duration
@@ -281,8 +282,28 @@ def test_timers_and_clock_answers(matcher: IntentMatcher, context: IntentContext
     )
     with pytest.raises(IntentError, match="There is no timer running"):
         answer(matcher, context, "Cancel the timer.")
-    assert answer(matcher, context, "What time is it?") == "It is 3:05 PM."
-    assert answer(matcher, context, "What's the date?") == "Today is Monday, November 23, 2026."
+    # In words: the voice reads "3:05" as "three zero five".
+    assert answer(matcher, context, "What time is it?") == "It is three oh five PM."
+    assert answer(matcher, context, "What's the date?") == (
+        "Today is Monday, November twenty third, 2026."
+    )
+
+
+@pytest.mark.parametrize(
+    "hour, minute, said",
+    [
+        (0, 0, "midnight"),
+        (0, 5, "twelve oh five AM"),
+        (9, 5, "nine oh five AM"),
+        (10, 0, "ten AM"),
+        (12, 0, "noon"),
+        (12, 30, "twelve thirty PM"),
+        (18, 45, "six forty five PM"),
+        (23, 59, "eleven fifty nine PM"),
+    ],
+)
+def test_the_time_is_said_in_words(hour: int, minute: int, said: str) -> None:
+    assert time_in_words(datetime(2026, 12, 6, hour, minute)) == said
 
 
 def test_builtin_plugins_register_through_entry_points() -> None:

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from voiced.intents import IntentContext, IntentMatch, Plugin
 from voiced.intents.ha_sentences import ha_sentences
+from voiced.numbers import in_words, ordinal_in_words
 
 INTENTS = ["HassGetCurrentTime", "HassGetCurrentDate"]
 
@@ -42,10 +45,24 @@ def plugin() -> Plugin:
 
 
 def current_time(match: IntentMatch, context: IntentContext) -> str:
-    now = context.now()
-    return f"It is {now.strftime('%I:%M %p').lstrip('0')}."
+    return f"It is {time_in_words(context.now())}."
 
 
 def current_date(match: IntentMatch, context: IntentContext) -> str:
     now = context.now()
-    return f"Today is {now.strftime('%A, %B')} {now.day}, {now.year}."
+    return f"Today is {now.strftime('%A, %B')} {ordinal_in_words(now.day)}, {now.year}."
+
+
+def time_in_words(now: datetime) -> str:
+    """The time as it is said: "ten AM", "nine oh five PM", "six forty five PM",
+    "midnight". The voice reads "10:00" as "ten zero zero", "9:05" "nine zero five"."""
+    if now.minute == 0 and now.hour in (0, 12):
+        return "midnight" if now.hour == 0 else "noon"
+    hour = in_words(str(now.hour % 12 or 12))
+    if now.minute == 0:
+        minutes = ""
+    elif now.minute < 10:
+        minutes = f" oh {in_words(str(now.minute))}"
+    else:
+        minutes = f" {in_words(str(now.minute))}"
+    return f"{hour}{minutes} {'AM' if now.hour < 12 else 'PM'}"
