@@ -345,3 +345,22 @@ def test_the_engine_carries_out_timer_intents(engine: IntentEngine) -> None:
     assert answer("resume the timer").startswith("Resumed the timer for 5 minutes")
     assert answer("add two minutes to the timer").startswith("Added 2 minutes")
     assert 400 < engine.timers.timers()[0].left_seconds <= 420
+
+
+def test_cancel_that_just_after_a_timer_was_set_cancels_it(
+    ask: Ask, timers: Timers, monotonic: FakeClock
+) -> None:
+    """The undo of a misheard "Timer set for 50 minutes.": "Okay." alone sounded as if
+    it had been cancelled, and the timer rang later."""
+    ask("Set a timer for 10 minutes.")
+    monotonic.now += 120
+    ask("Set a timer for 50 minutes.")
+    monotonic.now += 5
+    assert ask("Cancel that.", "HassNevermind") == "Cancelled the timer for 50 minutes."
+    assert [timer.description for timer in timers.timers()] == ["10 minutes"]
+    # A minute on, "cancel that" refers to nothing; "never mind" never cancels.
+    ask("Set a timer for 20 minutes.")
+    assert ask("Never mind.", "HassNevermind") == "Okay."
+    monotonic.now += 61
+    assert ask("Cancel it.", "HassNevermind") == "Okay."
+    assert [timer.description for timer in timers.timers()] == ["10 minutes", "20 minutes"]
