@@ -6,8 +6,14 @@ import threading
 from pathlib import Path
 from types import SimpleNamespace
 
-from tests.fakes import FakeEngines, FakeRecognizer, fake_config, fake_pipeline
+import pytest
+
+from tests.fakes import FakeEngines, FakeRecognizer, FakeSink, fake_config, fake_pipeline
+from voiced.config import Config
 from voiced.daemon import Daemon
+from voiced.errors import VoicedError
+from voiced.pipeline import Pipeline
+from voiced.timers import Timers
 
 
 def test_a_device_change_waits_until_no_turn_is_heard_or_answered(tmp_path: Path) -> None:
@@ -51,3 +57,45 @@ def test_a_turn_just_ended_is_still_answered_until_the_loop_listens_afresh(
         assert not pipeline.idle
         pipeline.loop._turn_thread = None
         assert pipeline.idle
+
+
+def test_a_reload_hands_the_running_timers_over(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The timers run on through a reload, in the same scheduler: read back from the file
+    beside the running ones, one ending meanwhile rang twice, and a wall-clock step ended
+    or lengthened them. A rejected reload leaves them with the running pipeline."""
+    config = fake_config(tmp_path)
+    daemon = Daemon(config, None)
+    built: list[Pipeline] = []
+    engines = FakeEngines()  # the models stay
+
+    def start(config: Config, models: object = None, timers: Timers | None = None) -> tuple:
+        built.append(Pipeline(config, engines, FakeSink(), timers=timers))
+        if len(built) == 3:  # built, then a part of the daemon fails: closed again
+            built[-1].close()
+            raise VoicedError("a device back end failed")
+        return engines, built[-1]
+
+    monkeypatch.setattr(daemon, "_start", start)
+    models, running = start(config)
+    running.intents.timers.start(600)
+    changed = fake_config(tmp_path, conversation={"follow_up_seconds": 3.0})
+    monkeypatch.setattr("voiced.daemon.load_config", lambda path: changed)
+
+    models, reloaded = daemon._reload(models, running)  # type: ignore[arg-type]
+    timers = reloaded.intents.timers
+    assert reloaded is not running and timers is running.intents.timers
+    assert timers.announce == reloaded.announce
+    assert [timer.description for timer in timers.timers()] == ["10 minutes"]
+
+    # A reload the new pipeline fails: the running one keeps them, still running.
+    monkeypatch.setattr(
+        "voiced.daemon.load_config",
+        lambda path: fake_config(tmp_path, conversation={"follow_up_seconds": 4.0}),
+    )
+    models, kept = daemon._reload(models, reloaded)  # type: ignore[arg-type]
+    assert kept is reloaded and timers.announce == reloaded.announce
+    assert [timer.description for timer in timers.timers()] == ["10 minutes"]
+    reloaded.close()
+    assert timers.timers() == []  # its owner closed them

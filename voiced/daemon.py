@@ -27,6 +27,7 @@ from voiced.pipeline import Pipeline
 from voiced.presence import Presence, node_id
 from voiced.sinks import SpeakerSink
 from voiced.sources import AudioInputError, AudioSource, MicrophoneSource, WavFileSource
+from voiced.timers import Timers
 
 log = logging.getLogger(__name__)
 
@@ -151,14 +152,18 @@ class Daemon:
                 self.presence.close()
             supervisor.stop()
 
-    def _start(self, config: Config, models: Models | None = None) -> tuple[Models, Pipeline]:
+    def _start(
+        self, config: Config, models: Models | None = None, timers: Timers | None = None
+    ) -> tuple[Models, Pipeline]:
         def loading(what: str) -> None:
             self.notifier.extend_timeout(LOAD_STEP_TIMEOUT_SECONDS)
             self.notifier.status(f"loading {what}")
 
         config = self.imports.apply(config)
         models = models or load_models(config, progress=loading, health=self.health)
-        pipeline = Pipeline(config, models, SpeakerSink(config.audio.output_device), self.health)
+        pipeline = Pipeline(
+            config, models, SpeakerSink(config.audio.output_device), self.health, timers=timers
+        )
         pipeline.status = self._status
         if self.presence is not None:
             pipeline.on_turn_done = self.presence.turn_done
@@ -267,13 +272,20 @@ class Daemon:
             return models, pipeline
         # Only the imported devices may have changed: the models stay.
         same_models = models if new == self.config else None
+        # The timers run on through a reload, on their own clock: read back from the file
+        # beside the running ones, one that ended meanwhile rang twice, and a wall-clock
+        # step (a Pi setting its time from the network) ended or lengthened them.
+        kept = [(c.state_file.timers_file, c.state_file.max_timers) for c in (new, self.config)]
+        timers = pipeline.intents.timers if kept[0] == kept[1] else None
         try:
             # The new models load beside the old ones: a failure leaves the old ones running.
-            new_models, new_pipeline = self._start(new, same_models)
+            new_models, new_pipeline = self._start(new, same_models, timers)
         except VoicedError as err:
             log.error("reload rejected, keeping the running configuration: %s", err)
             self.notifier.ready("listening")
             return models, pipeline
+        if timers is not None:
+            new_pipeline.intents.take_timers_from(pipeline.intents)
         pipeline.close()
         if new_models is not models:
             models.close()

@@ -20,6 +20,7 @@ from voiced.pause_judge import PauseJudge, listening_endpoint
 from voiced.report import TurnReport
 from voiced.sources import AudioSource
 from voiced.speculation import Speculation, Taken
+from voiced.timers import Timers
 from voiced.tts import AudioSink
 from voiced.turn.heard import HeardChecker, strip_wake_phrase
 from voiced.turn.intent import IntentResponder, Questions
@@ -44,6 +45,7 @@ class Pipeline:
         sink: AudioSink,
         health: Health | None = None,
         intents: IntentEngine | None = None,
+        timers: Timers | None = None,
     ) -> None:
         self.config = config
         self.models = models
@@ -52,16 +54,23 @@ class Pipeline:
         self.echo = Echo(config.echo)
         self.speaker = start_speaker(models.tts, self.echo.tap(sink), self.health)
         try:
-            self._build(config, models, intents)
+            self._build(config, models, intents, timers)
         except BaseException:
             # A part that fails to build (a bad plugin, a device back end) leaves no threads.
             self.close()
             raise
 
-    def _build(self, config: Config, models: Engines, intents: IntentEngine | None) -> None:
+    def _build(
+        self,
+        config: Config,
+        models: Engines,
+        intents: IntentEngine | None,
+        timers: Timers | None,
+    ) -> None:
         # After an answer, a few seconds to go on without the wake word.
         self.follow_up = FollowUp(config.conversation)
-        self.intents = intents or IntentEngine(config, announce=self.announce)
+        # `timers`: the running pipeline's, borrowed by a reload (IntentEngine).
+        self.intents = intents or IntentEngine(config, announce=self.announce, timers=timers)
         vocabulary = self.intents.matcher.vocabulary() if config.asr.command_bias else None
         endpoint = listening_endpoint(config.endpoint, config.turn_end)
         self.listener = Listener(

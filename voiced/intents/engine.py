@@ -96,13 +96,22 @@ class Ahead:
 
 class IntentEngine:
     def __init__(
-        self, config: Config, announce: Callable[[str], None], registry: Registry | None = None
+        self,
+        config: Config,
+        announce: Callable[[str], None],
+        registry: Registry | None = None,
+        timers: Timers | None = None,
     ) -> None:
         from voiced.devices.registry import Devices
 
         self.registry = registry or load_registry()
         self.devices = Devices(config)
-        self.timers = Timers(
+        self._announce = announce
+        # A reload builds its engine on the running engine's `timers`, borrowed (never
+        # closed here) until take_timers_from: they run on, on their own clock, and no
+        # second scheduler reads them back from the file.
+        self._owns_timers = timers is None
+        self.timers = timers or Timers(
             announce, config.state_file.timers_file, max_timers=config.state_file.max_timers
         )
         self.matcher = IntentMatcher(self.registry, config.devices)
@@ -196,6 +205,15 @@ class IntentEngine:
             return IntentAnswer(match, said.question, done=False, confirmation=said)
         return IntentAnswer(match, said, done=True)
 
+    def take_timers_from(self, running: IntentEngine) -> None:
+        """After a reload: the timers this engine borrowed from `running` are its own,
+        and they are announced through it."""
+        if running.timers is not self.timers:
+            raise ValueError("the timers were not borrowed from that engine")
+        running._owns_timers, self._owns_timers = False, True
+        self.timers.announce = self._announce
+
     def close(self) -> None:
-        self.timers.close()
+        if self._owns_timers:
+            self.timers.close()
         self.devices.close()
