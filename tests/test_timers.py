@@ -18,7 +18,7 @@ from voiced.config import Config
 from voiced.models import Models
 from voiced.pipeline import Pipeline
 from voiced.sinks import WavSink
-from voiced.timers import Timers, describe_duration
+from voiced.timers import TimerError, Timers, describe_duration
 
 # Long enough for a timer thread to run on a loaded machine; short against the timers here.
 SETTLE_SECONDS = 0.6
@@ -222,6 +222,44 @@ def test_timers_survive_a_restart(tmp_path: Path, announced: Announcements) -> N
     finally:
         after.close()
     assert announced.texts == []
+
+
+def test_a_restart_keeps_the_newest_timer_the_newest(
+    tmp_path: Path, announced: Announcements
+) -> None:
+    """ "The timer" is the newest set: restored soonest-ending first, a long timer set
+    before a short one became "the timer" after a restart or a reload."""
+    path = tmp_path / "timers.json"
+    clock = FakeClock()
+    before = Timers(announced, path, clock)
+    before.start(2400)
+    before.start(480)
+    before.close()
+    after = Timers(announced, path, clock)
+    try:
+        assert after.running() == ["40 minutes", "8 minutes"]
+        assert after.cancel() == "8 minutes"
+    finally:
+        after.close()
+
+
+def test_an_ended_timer_whose_ring_waits_cannot_be_paused(tmp_path: Path) -> None:
+    """While the scheduler says one timer's end, another that ended stays in the table:
+    paused with nothing left it never rang, and the file could not keep it."""
+    clock = FakeClock()
+    ringing = threading.Event()
+    timers = Timers(lambda text: ringing.wait(5), tmp_path / "timers.json", clock)
+    try:
+        first, second = timers.start(1), timers.start(2)
+        assert (first, second) == ("1 second", "2 seconds")
+        time.sleep(2.2)  # the first rings (held), the second ends meanwhile
+        [late] = timers.timers()
+        with pytest.raises(TimerError, match="has just ended"):
+            timers.pause(late.timer_id)
+    finally:
+        ringing.set()
+        timers.close()
+    assert [path.name for path in tmp_path.iterdir()] == ["timers.json"]  # none kept aside
 
 
 def test_timer_that_ended_while_stopped_is_announced_at_start(

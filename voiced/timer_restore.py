@@ -47,13 +47,14 @@ def restore_timers(path: Path, table: TimerTable, wall: float, now: float) -> Re
         else:
             left_behind += 1
     # Beyond the limit, the timers that end soonest are kept.
-    waiting.sort(key=lambda pair: pair[0])
     if len(waiting) > table.max_timers:
         read.problems.append(
             f"holds {len(waiting)} timers, more than max_timers ({table.max_timers});"
             f" the {table.max_timers} that end soonest are kept"
         )
-        waiting = waiting[: table.max_timers]
+        by_end = sorted(range(len(waiting)), key=lambda index: waiting[index][0])
+        waiting = [waiting[index] for index in sorted(by_end[: table.max_timers])]
+    # In the file's order, oldest first: "the timer" is the newest set, as before.
     for left, saved in waiting:
         paused = saved.ends_at is None
         table.add(now, left, saved.description, saved.seconds, paused=paused)

@@ -128,7 +128,11 @@ class TimerTable:
         entry = self._entry(timer_id)
         if entry.deadline is None:
             raise TimerError(f"The timer for {entry.description} is already paused.")
-        entry.paused_left_seconds = max(entry.deadline - now, 0.0)
+        if entry.deadline - now <= LEFT_EPSILON_SECONDS:
+            # Ended, its ring not yet taken (the scheduler still says another): paused
+            # with nothing left it would never ring, and the file could not keep it.
+            raise TimerError(f"Your timer for {entry.description} has just ended.")
+        entry.paused_left_seconds = entry.deadline - now
         entry.deadline = None
         return entry.state(now)
 
