@@ -44,7 +44,8 @@ def never_mind(match: IntentMatch, context: IntentContext) -> str | Action:
         for timer in context.timers.timers()
         if timer.seconds is not None
         and not timer.paused
-        and timer.seconds - timer.left_seconds < JUST_SET_SECONDS
+        # Lengthened since, it is no longer the timer just set.
+        and 0 <= timer.seconds - timer.left_seconds < JUST_SET_SECONDS
     ]
     if not just_set:
         return ACKNOWLEDGEMENT
