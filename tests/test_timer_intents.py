@@ -15,6 +15,7 @@ from voiced.intents import Action, IntentContext, IntentError
 from voiced.intents.engine import IntentEngine
 from voiced.intents.matcher import IntentMatcher
 from voiced.intents.registry import load_registry
+from voiced.intents.tools import ToolGate
 from voiced.timers import Timers
 
 # What voiced says to a sentence (and, given, the intent it must be heard as).
@@ -364,3 +365,29 @@ def test_cancel_that_just_after_a_timer_was_set_cancels_it(
     monotonic.now += 61
     assert ask("Cancel it.", "HassNevermind") == "Okay."
     assert [timer.description for timer in timers.timers()] == ["10 minutes", "20 minutes"]
+
+
+@pytest.mark.parametrize(
+    "call, said",
+    [
+        ('"HassStartTimer", "arguments": {"minutes": 0}', "That is no time at all: no timer set."),
+        ('"HassStartTimer", "arguments": {"minutes": -5}', "I can't use -5 minutes as a time."),
+        ('"HassStartTimer", "arguments": {"minutes": "ten"}', "I can't use ten minutes as a time."),
+        ('"HassStartTimer", "arguments": {"hours": true}', "I can't use True hours as a time."),
+        (
+            '"HassIncreaseTimer", "arguments": {"seconds": 0}',
+            "That is no time at all: nothing changed.",
+        ),
+    ],
+)
+def test_a_tool_call_for_no_time_is_refused_in_words(
+    engine: IntentEngine, call: str, said: str
+) -> None:
+    """A model's tool call is checked only against the intent's slot names: a duration
+    that is no time is the handler's to refuse, as a spoken answer, not as a crash."""
+    engine.timers.start(300)
+    match = ToolGate(engine.registry, []).check(f'<tool_call>{{"name": {call}}}</tool_call>')
+    assert engine.ahead(match).words == said
+    answer = engine.answer(match)
+    assert (answer.response, answer.done) == (said, False)
+    assert [timer.left_seconds for timer in engine.timers.timers()] == [pytest.approx(300, abs=5)]

@@ -7,6 +7,7 @@ minutes, whatever is done to it. voiced's timers all run on this one device: an 
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Callable
 from typing import Any
@@ -213,6 +214,8 @@ def plugin() -> Plugin:
 
 def start_timer(match: IntentMatch, context: IntentContext) -> Action:
     seconds = _seconds(match.slots)
+    if seconds <= 0:
+        raise IntentError("That is no time at all: no timer set.")
 
     def start() -> None:
         try:
@@ -299,6 +302,8 @@ def decrease_timer(match: IntentMatch, context: IntentContext) -> Action:
 
 
 def _add_time(match: IntentMatch, context: IntentContext, seconds: float) -> Action:
+    if seconds == 0:
+        raise IntentError("That is no time at all: nothing changed.")
     timer = _chosen(match, context, lambda timer: True)
     left = timer.left_seconds + seconds
     change = _acting(lambda: context.timers.add_time(timer.timer_id, seconds))
@@ -313,7 +318,21 @@ def _add_time(match: IntentMatch, context: IntentContext, seconds: float) -> Act
 
 
 def _seconds(slots: dict[str, Any], prefix: str = "") -> float:
-    return sum(float(slots.get(prefix + unit, 0)) * size for unit, size in UNIT_SECONDS.items())
+    """The duration the slots say. A model's tool call may give anything: what is not a
+    number of hours, minutes or seconds is refused (IntentError), as is a negative one."""
+    total = 0.0
+    for unit, size in UNIT_SECONDS.items():
+        value = slots.get(prefix + unit)
+        if value is None:
+            continue
+        try:
+            number = float(value) if not isinstance(value, bool) else math.nan
+        except (TypeError, ValueError):
+            number = math.nan
+        if not math.isfinite(number) or number < 0:
+            raise IntentError(f"I can't use {value} {unit} as a time.")
+        total += number * size
+    return total
 
 
 def _named(match: IntentMatch, context: IntentContext) -> list[TimerState]:
