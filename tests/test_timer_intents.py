@@ -84,6 +84,27 @@ def ask(matcher: IntentMatcher, timers: Timers) -> Ask:
     return ask
 
 
+# Near the timer sentences, but questions for the model.
+NOT_TIMER_COMMANDS = [
+    "How long is a minute?",
+    "What is a timer?",
+    "What is half an hour?",
+    "How many minutes are in an hour?",
+    "Add salt to the pasta.",
+    "How long does pasta take?",
+    "How long do I boil an egg?",
+    "Add milk to the shopping list.",
+    "Take a minute to relax.",
+]
+
+
+@pytest.mark.parametrize("text", NOT_TIMER_COMMANDS)
+def test_questions_near_the_timer_sentences_are_left_to_the_model(
+    matcher: IntentMatcher, text: str
+) -> None:
+    assert matcher.match(text) is None
+
+
 def test_with_no_timer_each_intent_says_so(ask: Ask) -> None:
     for text in (
         "How much time is left?",
@@ -194,6 +215,19 @@ def test_cancelling_takes_the_timer_the_words_name(ask: Ask, timers: Timers) -> 
             "1 minute and 30 seconds",
         ),
         ("for 1.5 hours", "cancel the hour and a half timer", "1 hour and 30 minutes"),
+        # The timer's time as voiced says it back, and compound durations.
+        (
+            "for 1 hour and 30 minutes",
+            "cancel the 1 hour and 30 minute timer",
+            "1 hour and 30 minutes",
+        ),
+        (
+            "for 2 minutes and 30 seconds",
+            "cancel the 2 minutes and 30 seconds timer",
+            "2 minutes and 30 seconds",
+        ),
+        ("for 2.5 minutes", "cancel the two and a half minute timer", "2 minutes and 30 seconds"),
+        ("for 90 minutes", "stop the timer for an hour and a half", "1 hour and 30 minutes"),
     ],
 )
 def test_a_duration_in_any_form_a_timer_starts_with_names_the_timer_cancelled(
@@ -212,9 +246,10 @@ def test_a_duration_in_any_form_a_timer_starts_with_names_the_timer_cancelled(
         ("cancel the hour timer", "There is no timer for 1 hour."),
         ("cancel the half an hour timer", "There is no timer for 30 minutes."),
         ("pause the 2.5 minute timer", "There is no timer for 2 minutes and 30 seconds."),
+        ("cancel the two and a half minute timer", "There is no timer for 2 minutes and 30"),
+        ("pause the 1 hour 30 minute timer", "There is no timer for 1 hour and 30 minutes."),
         # Durations no sentence reads are no timer's name either.
         ("cancel the 5 minute and the 10 minute timer", "I can't tell which timer that is."),
-        ("cancel the two and a half minute timer", "I can't tell which timer that is."),
     ],
 )
 def test_a_duration_no_timer_has_changes_nothing(
@@ -240,6 +275,53 @@ def test_cancelling_all_timers_cancels_every_one(ask: Ask, timers: Timers) -> No
 @pytest.mark.parametrize(
     "text, said",
     [
+        ("set a timer for an hour and fifteen minutes", "1 hour and 15 minutes"),
+        ("set a timer for an hour and 30 minutes", "1 hour and 30 minutes"),
+        ("set a timer for a minute and 30 seconds", "1 minute and 30 seconds"),
+        # Minutes after hours, seconds after minutes, said without their unit.
+        ("set a timer for 1 hour 20", "1 hour and 20 minutes"),
+        ("timer for one hour twenty", "1 hour and 20 minutes"),
+        ("set a timer for a minute thirty", "1 minute and 30 seconds"),
+        # Beyond Home Assistant's 100.
+        ("set a timer for 120 minutes", "2 hours"),
+        ("set a timer for 150 seconds", "2 minutes and 30 seconds"),
+        ("set a timer for two hundred minutes", "3 hours and 20 minutes"),
+        ("set a timer for one hundred and twenty minutes", "2 hours"),
+        # Parts of an hour and of a minute.
+        ("set a timer for a quarter of an hour", "15 minutes"),
+        ("set a timer for three quarters of an hour", "45 minutes"),
+        ("set a timer for an hour and a quarter", "1 hour and 15 minutes"),
+        ("set a timer for 2 hours and a half", "2 hours and 30 minutes"),
+        ("set a timer for two and a half hours", "2 hours and 30 minutes"),
+        ("set a timer for half a minute", "30 seconds"),
+        ("set a timer for 0.5 hours", "30 minutes"),
+        # Short words, and no "for".
+        ("set a timer 10 minutes", "10 minutes"),
+        ("set a timer for 5 mins", "5 minutes"),
+        ("set a timer for 10 secs", "10 seconds"),
+        ("set a timer for 2 hrs", "2 hours"),
+        ("set an hour timer", "1 hour"),
+        ("set a half an hour timer", "30 minutes"),
+        ("a 90 second timer", "1 minute and 30 seconds"),
+    ],
+)
+def test_durations_as_people_say_them_start_a_timer(
+    ask: Ask, timers: Timers, text: str, said: str
+) -> None:
+    assert ask(text, "HassStartTimer") == f"Timer set for {said}."
+    [timer] = timers.timers()
+    assert timer.description == said
+
+
+@pytest.mark.parametrize("text", ["set a timer for 0 minutes", "set a timer for zero seconds"])
+def test_a_timer_for_no_time_is_refused_by_the_timers(ask: Ask, timers: Timers, text: str) -> None:
+    assert ask(text, "HassStartTimer") == "That is no time at all: no timer set."
+    assert timers.timers() == []
+
+
+@pytest.mark.parametrize(
+    "text, said",
+    [
         ("set a timer for 2.5 minutes", "Timer set for 2 minutes and 30 seconds."),
         ("Set a 2.5 minute timer.", "Timer set for 2 minutes and 30 seconds."),
         ("set a timer for 2.5 hours", "Timer set for 2 hours and 30 minutes."),
@@ -250,6 +332,23 @@ def test_durations_written_with_a_decimal_point_start_a_timer(
     ask: Ask, timers: Timers, text: str, said: str
 ) -> None:
     assert ask(text, "HassStartTimer") == said
+    assert len(timers.timers()) == 1
+
+
+@pytest.mark.parametrize(
+    "text, said",
+    [
+        ("set a pasta timer for an hour and a half", "1 hour and 30 minutes"),
+        ("set a pasta timer for a minute", "1 minute"),
+        ("set a pasta timer for half an hour", "30 minutes"),
+        ("set an egg timer for 1 hour 20", "1 hour and 20 minutes"),
+        ("set a 10 minute pasta timer", "10 minutes"),
+    ],
+)
+def test_a_timer_said_with_a_name_starts_for_any_duration(
+    ask: Ask, timers: Timers, text: str, said: str
+) -> None:
+    assert ask(text, "HassStartTimer") == f"Timer set for {said}."
     assert len(timers.timers()) == 1
 
 

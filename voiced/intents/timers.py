@@ -14,6 +14,7 @@ from typing import Any
 
 from voiced.intents import Action, IntentContext, IntentError, IntentMatch, Plugin
 from voiced.intents.ha_sentences import ha_sentences
+from voiced.numbers import in_words
 from voiced.timers import (
     MAX_NAMED_TIMERS,
     TimerError,
@@ -34,41 +35,86 @@ INTENTS = [
 ]
 UNIT_SECONDS = {"hours": 3600, "minutes": 60, "seconds": 1}
 
-# Spoken durations Home Assistant's sentences lack.
-OWN_START_SENTENCES = [
-    {
-        "sentences": [
-            "<timer_set> [a|an] timer for (an|one) hour and a half",
-            "<timer_set> [a|an] timer for (one and a half|1.5) hours",
-        ],
-        "slots": {"hours": 1, "minutes": 30},
-    },
-    {
-        "sentences": ["<timer_set> [a|an] timer for half an hour", "<timer_set> a half hour timer"],
-        "slots": {"minutes": 30},
-    },
-    {
-        "sentences": [
-            "<timer_set> [a|an] timer for a minute and a half",
-            "<timer_set> [a|an] timer for (one and a half|1.5) minutes",
-        ],
-        "slots": {"seconds": 90},
-    },
-    {
-        # Whisper writes "2.5 minutes": a tenth of a minute or an hour is a whole number of
-        # seconds.
-        "sentences": [
-            "<timer_set> [a|an|the|my] timer for {timer_tenths:hours} hours",
-            "<timer_set> [a|an|the|my] {timer_tenths:hours} hour timer",
-            "<timer_set> [a|an|the|my] timer for {timer_tenths:minutes} minutes",
-            "<timer_set> [a|an|the|my] {timer_tenths:minutes} minute timer",
+# A duration as people say it, in any sentence, into the slots hours, minutes and seconds
+# (with a prefix: "start_" for the duration that names a timer). How a unit is said after a
+# number ("5 mins", "2 hrs"), and the list of one of it said without a number ("an hour",
+# and "hour" alone: "the hour timer").
+UNIT_WORDS = {
+    "hours": "(hour[s]|hr[s])",
+    "minutes": "(minute[s]|min[s])",
+    "seconds": "(second[s]|sec[s])",
+}
+ONE_OF_UNIT = {"hours": "timer_an_hour", "minutes": "timer_a_minute", "seconds": "timer_a_second"}
+
+
+def _duration(prefix: str) -> str:
+    """ "an hour and 15 minutes", "1 hour 20" (minutes after hours), "150 seconds", "two and a
+    half minutes", "2 hours and a half", "three quarters of an hour", "2.5 minutes"."""
+    slot = {unit: prefix + unit for unit in UNIT_SECONDS}
+    number = {
+        unit: f"({{timer_number:{name}}}|{{timer_hundred_and:{name}}}|{{timer_tenths:{name}}})"
+        for unit, name in slot.items()
+    }
+    h, m, s = (
+        f"({number[unit]}( |-){UNIT_WORDS[unit]}|{{{ONE_OF_UNIT[unit]}:{slot[unit]}}})"
+        for unit in UNIT_SECONDS
+    )
+    # Parts of an hour are minutes, parts of a minute seconds.
+    hour_part, minute_part = (
+        f"{{timer_part:{slot['minutes']}}}",
+        f"{{timer_part:{slot['seconds']}}}",
+    )
+    forms = [
+        f"{h} [[and] ({m} [[and] {s}]|{s}|{number['minutes']}|{hour_part})]",
+        f"{m} [[and] ({s}|{number['seconds']}|{minute_part})]",
+        s,
+        f"{number['hours']} and {hour_part}( |-)hour[s]",
+        f"{number['minutes']} and {minute_part}( |-)minute[s]",
+        f"{hour_part} [of] [a|an] hour",
+        f"{minute_part} [of] [a|an] minute",
+    ]
+    return "(" + "|".join(forms) + ")"
+
+
+def _hundreds_with_and() -> list[dict[str, Any]]:
+    """hassil's number words leave out the "and" of "one hundred and twenty"."""
+    return [
+        {"in": in_words(str(number)).replace("hundred", "hundred and"), "out": number}
+        for number in range(101, 1000)
+        if number % 100
+    ]
+
+
+DURATION_LISTS: dict[str, dict[str, Any]] = {
+    # Figures or words: above Home Assistant's 100 ("120 minutes"), and 0, which a
+    # handler refuses rather than leave the words to the model.
+    "timer_number": {"range": {"from": 0, "to": 999}},
+    "timer_hundred_and": {"values": _hundreds_with_and()},
+    # Whisper writes "2.5 minutes": a tenth of a minute or an hour is a whole number of
+    # seconds.
+    "timer_tenths": {"range": {"from": 0, "to": 100, "fractions": "tenths", "words": False}},
+    "timer_an_hour": {"values": [{"in": "[a|an] (hour|hr)", "out": 1}]},
+    "timer_a_minute": {"values": [{"in": "[a] (minute|min)", "out": 1}]},
+    "timer_a_second": {"values": [{"in": "[a] (second|sec)", "out": 1}]},
+    "timer_part": {
+        "values": [
+            {"in": "[a] half", "out": 30},
+            {"in": "[a|one] quarter", "out": 15},
+            {"in": "three quarters", "out": 45},
         ]
     },
-    {"sentences": ["<timer_set> [a|an] timer for (a|one) minute"], "slots": {"minutes": 1}},
-    {"sentences": ["<timer_set> [a|an] timer for (an|one) hour"], "slots": {"hours": 1}},
+}
+DURATION_RULES = {
+    "timer_duration": _duration(""),
+    "timer_start_duration": _duration("start_"),
+}
+START_SENTENCES = [
+    "<timer_set> [a|an|the|my] timer [for] <timer_duration>",
+    "<timer_set> [a|an|the|my] <timer_duration> timer",
+    "[a|an] <timer_duration> timer",
+    "timer for <timer_duration>",
 ]
-# 1 to 100.9 in tenths, written in figures ("2.5"); the whole ones match as Home Assistant's do.
-TENTHS = {"range": {"from": 1, "to": 100, "fractions": "tenths", "words": False}}
+
 # What Home Assistant's sentences lack for the other timer intents: the question without
 # "on the timer", "unpause", and "a minute" / "an hour" said without a number.
 OWN_SENTENCES: dict[str, list[dict[str, Any]]] = {
@@ -100,27 +146,18 @@ OWN_SENTENCES: dict[str, list[dict[str, Any]]] = {
 }
 
 
-# Durations said with a timer's name ("set a pasta timer for 10 minutes"): voiced keeps no
-# names, but the words still start (or cancel) a timer rather than reach the model.
-NAMED_DURATIONS = [
-    "{timer_hours:hours}( |-)hour[s] [[and] {timer_minutes:minutes}( |-)minute[s]]",
-    "{timer_minutes:minutes}( |-)minute[s] [[and] {timer_seconds:seconds}( |-)second[s]]",
-    "{timer_seconds:seconds}( |-)second[s]",
-    "{timer_tenths:minutes} minutes",
-    "{timer_tenths:hours} hours",
-]
+# A timer said with a name ("set a pasta timer for 10 minutes"): voiced keeps no names,
+# but the words still start (or cancel) a timer rather than reach the model.
 NAMED_SENTENCES: dict[str, list[dict[str, Any]]] = {
     "HassStartTimer": [
         {
             "sentences": [
-                sentence.format(duration=duration)
-                for duration in NAMED_DURATIONS
-                for sentence in (
-                    "<timer_set> [a|an|the|my] {{timer_name}} timer for {duration}",
-                    "<timer_set> [a|an|the|my] timer (named|called) {{timer_name}} for {duration}",
-                    "<timer_set> [a|an|the|my] timer for {duration} (named|called|for) "
-                    "{{timer_name}}",
-                )
+                "<timer_set> [a|an|the|my] {timer_name} timer [for] <timer_duration>",
+                "<timer_set> [a|an|the|my] timer (named|called) {timer_name} [for] "
+                "<timer_duration>",
+                "<timer_set> [a|an|the|my] <timer_duration> {timer_name} timer",
+                "<timer_set> [a|an|the|my] (timer [for] <timer_duration>|<timer_duration> timer) "
+                "(named|called|for) {timer_name}",
             ]
         }
     ],
@@ -134,34 +171,25 @@ NAMED_SENTENCES: dict[str, list[dict[str, Any]]] = {
     ],
 }
 
-# A timer named by its duration in the forms a timer starts with that Home Assistant's
-# sentences lack ("the 2.5 minute timer", "the hour timer", "the timer for half an hour"):
-# without these the name wildcard took the duration for a timer's name.
-DURATION_NAMES: list[tuple[str, dict[str, float]]] = [
-    ("{timer_tenths:start_minutes}( |-)minute[s]", {}),
-    ("{timer_tenths:start_hours}( |-)hour[s]", {}),
-    ("[a|an|one] hour", {"start_hours": 1}),
-    ("[a|one] minute", {"start_minutes": 1}),
-    ("half [a|an] hour", {"start_minutes": 30}),
-    ("[an|one] hour and a half", {"start_hours": 1, "start_minutes": 30}),
-    ("one and a half hour[s]", {"start_hours": 1, "start_minutes": 30}),
-    ("[a|one] minute and a half", {"start_seconds": 90}),
-    ("one and a half minute[s]", {"start_seconds": 90}),
-]
-# How each intent that acts on one timer names it: {duration} is the timer's duration.
+# How each intent that acts on one timer names it by its duration ("the 5 minute timer",
+# "the timer for an hour and a half", "the hour timer"): without these the name wildcard
+# took the duration for a timer's name.
 NAMING_SENTENCES = {
     "HassCancelTimer": [
-        "<timer_cancel> [the|my] {duration} timer",
-        "<timer_cancel> [the|my] timer for {duration}",
+        "<timer_cancel> [the|my] <timer_start_duration> timer",
+        "<timer_cancel> [the|my] timer for <timer_start_duration>",
     ],
-    "HassPauseTimer": ["pause [the|my] {duration} timer", "pause [the|my] timer for {duration}"],
+    "HassPauseTimer": [
+        "pause [the|my] <timer_start_duration> timer",
+        "pause [the|my] timer for <timer_start_duration>",
+    ],
     "HassUnpauseTimer": [
-        "(resume|continue|unpause) [the|my] {duration} timer",
-        "(resume|continue|unpause) [the|my] timer for {duration}",
+        "(resume|continue|unpause) [the|my] <timer_start_duration> timer",
+        "(resume|continue|unpause) [the|my] timer for <timer_start_duration>",
     ],
     "HassTimerStatus": [
-        "(how much time|how long) [is] left on [the|my] {duration} timer",
-        "(how much time|how long) [is] left on [the|my] timer for {duration}",
+        "(how much time|how long) [is] left on [the|my] <timer_start_duration> timer",
+        "(how much time|how long) [is] left on [the|my] timer for <timer_start_duration>",
     ],
 }
 # Words of a duration: a timer "name" that holds one is a duration said in a form no
@@ -169,30 +197,18 @@ NAMING_SENTENCES = {
 DURATION_WORDS = re.compile(r"\d|\b(hour|minute|second|half)s?\b", re.IGNORECASE)
 
 
-def _named_by_duration() -> dict[str, list[dict[str, Any]]]:
-    return {
-        intent: [
-            {
-                "sentences": [sentence.format(duration=duration) for sentence in sentences],
-                **({"slots": slots} if slots else {}),
-            }
-            for duration, slots in DURATION_NAMES
-        ]
-        for intent, sentences in NAMING_SENTENCES.items()
-    }
-
-
 def plugin() -> Plugin:
     sentences = ha_sentences(INTENTS)
-    sentences["intents"]["HassStartTimer"]["data"].extend(OWN_START_SENTENCES)
+    sentences["lists"].update(DURATION_LISTS)
+    sentences["lists"]["timer_name"] = {"wildcard": True}
+    sentences["expansion_rules"].update(DURATION_RULES)
+    sentences["intents"]["HassStartTimer"]["data"].append({"sentences": START_SENTENCES})
     for intent, blocks in NAMED_SENTENCES.items():
         sentences["intents"][intent]["data"].extend(blocks)
-    sentences["lists"]["timer_tenths"] = TENTHS
-    sentences["lists"]["timer_name"] = {"wildcard": True}
     for intent, blocks in OWN_SENTENCES.items():
         sentences["intents"][intent]["data"].extend(blocks)
-    for intent, blocks in _named_by_duration().items():
-        sentences["intents"][intent]["data"].extend(blocks)
+    for intent, naming in NAMING_SENTENCES.items():
+        sentences["intents"][intent]["data"].append({"sentences": naming})
     return Plugin(
         name="timers",
         description="timers that are announced when they end",
