@@ -338,6 +338,31 @@ def test_durations_written_with_a_decimal_point_start_a_timer(
 @pytest.mark.parametrize(
     "text, said",
     [
+        ("Set a timer for .5 hours.", "Timer set for 30 minutes."),
+        ("set a timer for .5 minutes", "Timer set for 30 seconds."),
+        ("set a .5 hour timer", "Timer set for 30 minutes."),
+        ("set a timer for 1 hour and .5 minutes", "Timer set for 1 hour and 30 seconds."),
+    ],
+)
+def test_a_number_written_from_its_point_is_read_with_it(
+    ask: Ask, timers: Timers, text: str, said: str
+) -> None:
+    """Whisper writes "point five" as ".5"; hassil drops the point, which made it 5."""
+    assert ask(text, "HassStartTimer") == said
+    assert len(timers.timers()) == 1
+
+
+def test_a_timer_named_by_a_number_written_from_its_point_is_not_the_whole_one(
+    ask: Ask, timers: Timers
+) -> None:
+    ask("set a timer for 5 minutes")
+    assert ask("cancel the .5 minute timer") == "There is no timer for 30 seconds."
+    assert timers.running() == ["5 minutes"]
+
+
+@pytest.mark.parametrize(
+    "text, said",
+    [
         ("set a pasta timer for an hour and a half", "1 hour and 30 minutes"),
         ("set a pasta timer for a minute", "1 minute"),
         ("set a pasta timer for half an hour", "30 minutes"),

@@ -192,6 +192,17 @@ NAMING_SENTENCES = {
         "(how much time|how long) [is] left on [the|my] timer for <timer_start_duration>",
     ],
 }
+# Whisper writes "point five" as ".5", and hassil reads it as 5 without its point: the
+# words say which of the numbers heard were so written.
+POINT_FIGURES = re.compile(r"(?<![\w.])\.(\d+)[ -]?(hour|hr|minute|min|second|sec)", re.I)
+UNIT_OF_WORD = {
+    "hour": "hours",
+    "hr": "hours",
+    "minute": "minutes",
+    "min": "minutes",
+    "second": "seconds",
+    "sec": "seconds",
+}
 # Words of a duration: a timer "name" that holds one is a duration said in a form no
 # sentence knows ("the 5 minute and the 10 minute timer"), never a name.
 DURATION_WORDS = re.compile(r"\d|\b(hour|minute|second|half)s?\b", re.IGNORECASE)
@@ -229,7 +240,7 @@ def plugin() -> Plugin:
 
 
 def start_timer(match: IntentMatch, context: IntentContext) -> Action:
-    seconds = _seconds(match.slots)
+    seconds = _seconds(match)
     if seconds <= 0:
         raise IntentError("That is no time at all: no timer set.")
 
@@ -310,11 +321,11 @@ def unpause_timer(match: IntentMatch, context: IntentContext) -> Action:
 
 
 def increase_timer(match: IntentMatch, context: IntentContext) -> Action:
-    return _add_time(match, context, _seconds(match.slots))
+    return _add_time(match, context, _seconds(match))
 
 
 def decrease_timer(match: IntentMatch, context: IntentContext) -> Action:
-    return _add_time(match, context, -_seconds(match.slots))
+    return _add_time(match, context, -_seconds(match))
 
 
 def _add_time(match: IntentMatch, context: IntentContext, seconds: float) -> Action:
@@ -333,12 +344,12 @@ def _add_time(match: IntentMatch, context: IntentContext, seconds: float) -> Act
     return Action(f"{said}: {describe_left(left)} left.", change)
 
 
-def _seconds(slots: dict[str, Any], prefix: str = "") -> float:
+def _seconds(match: IntentMatch, prefix: str = "") -> float:
     """The duration the slots say. A model's tool call may give anything: what is not a
     number of hours, minutes or seconds is refused (IntentError), as is a negative one."""
     total = 0.0
     for unit, size in UNIT_SECONDS.items():
-        value = slots.get(prefix + unit)
+        value = match.slots.get(prefix + unit)
         if value is None:
             continue
         try:
@@ -347,6 +358,9 @@ def _seconds(slots: dict[str, Any], prefix: str = "") -> float:
             number = math.nan
         if not math.isfinite(number) or number < 0:
             raise IntentError(f"I can't use {value} {unit} as a time.")
+        for point in POINT_FIGURES.finditer(match.text):
+            if UNIT_OF_WORD[point[2].lower()] == unit and number == int(point[1]):
+                number = float("0." + point[1])  # ".5 hours" is half an hour
         total += number * size
     return total
 
@@ -357,7 +371,7 @@ def _named(match: IntentMatch, context: IntentContext) -> list[TimerState]:
     timers = context.timers.timers()
     if not any(f"start_{unit}" in match.slots for unit in UNIT_SECONDS):
         return timers
-    description = describe_duration(_seconds(match.slots, "start_"))
+    description = describe_duration(_seconds(match, "start_"))
     named = [timer for timer in timers if timer.description == description]
     if not named:
         raise IntentError(f"There is no timer for {description}.")
