@@ -152,6 +152,33 @@ def test_status_pause_resume_add_and_take(
     assert announced == []
 
 
+@pytest.mark.parametrize(
+    "text, answer",
+    [
+        ("add 30 seconds", "Added 30 seconds to the timer for 5 minutes: 5 minutes and 30 seconds"),
+        ("add 5 minutes", "Added 5 minutes to the timer for 5 minutes: 10 minutes"),
+        ("add a minute", "Added 1 minute to the timer for 5 minutes: 6 minutes"),
+        ("add another minute", "Added 1 minute to the timer for 5 minutes: 6 minutes"),
+        ("add 5 more minutes", "Added 5 minutes to the timer for 5 minutes: 10 minutes"),
+        ("add two more minutes to my timer", "Added 2 minutes to the timer for 5 minutes: 7"),
+        ("add another 30 seconds to the timer", "Added 30 seconds to the timer for 5 minutes: 5"),
+        ("add a minute and a half to the timer", "Added 1 minute and 30 seconds to the timer"),
+        ("add 2.5 minutes to the timer", "Added 2 minutes and 30 seconds to the timer"),
+        ("add half an hour", "Added 30 minutes to the timer for 5 minutes: 35 minutes"),
+        ("extend the timer by 5 minutes", "Added 5 minutes to the timer for 5 minutes: 10"),
+        ("take a minute off", "Took 1 minute off the timer for 5 minutes: 4 minutes"),
+        ("take 30 seconds off the timer", "Took 30 seconds off the timer for 5 minutes: 4 minutes"),
+        ("knock 2 minutes off", "Took 2 minutes off the timer for 5 minutes: 3 minutes"),
+        ("shorten the timer by a minute", "Took 1 minute off the timer for 5 minutes: 4 minutes"),
+    ],
+)
+def test_time_is_added_and_taken_as_people_say_it(
+    ask: Ask, timers: Timers, text: str, answer: str
+) -> None:
+    timers.start(300)
+    assert ask(text).startswith(answer), text
+
+
 def test_taking_more_than_is_left_ends_the_timer_without_an_announcement(
     ask: Ask, timers: Timers, announced: list[str]
 ) -> None:

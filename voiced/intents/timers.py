@@ -47,16 +47,17 @@ UNIT_WORDS = {
 ONE_OF_UNIT = {"hours": "timer_an_hour", "minutes": "timer_a_minute", "seconds": "timer_a_second"}
 
 
-def _duration(prefix: str) -> str:
+def _duration(prefix: str, more: str = "") -> str:
     """ "an hour and 15 minutes", "1 hour 20" (minutes after hours), "150 seconds", "two and a
-    half minutes", "2 hours and a half", "three quarters of an hour", "2.5 minutes"."""
+    half minutes", "2 hours and a half", "three quarters of an hour", "2.5 minutes"; `more`
+    is said between a number and its unit ("5 more minutes")."""
     slot = {unit: prefix + unit for unit in UNIT_SECONDS}
     number = {
         unit: f"({{timer_number:{name}}}|{{timer_hundred_and:{name}}}|{{timer_tenths:{name}}})"
         for unit, name in slot.items()
     }
     h, m, s = (
-        f"({number[unit]}( |-){UNIT_WORDS[unit]}|{{{ONE_OF_UNIT[unit]}:{slot[unit]}}})"
+        f"({number[unit]}{more}( |-){UNIT_WORDS[unit]}|{{{ONE_OF_UNIT[unit]}:{slot[unit]}}})"
         for unit in UNIT_SECONDS
     )
     # Parts of an hour are minutes, parts of a minute seconds.
@@ -106,7 +107,11 @@ DURATION_LISTS: dict[str, dict[str, Any]] = {
 }
 DURATION_RULES = {
     "timer_duration": _duration(""),
+    # Time added or taken: "add 5 more minutes".
+    "timer_amount": _duration("", more=" [more|extra]"),
     "timer_start_duration": _duration("start_"),
+    # The timer acted on: "the timer", "the 5 minute timer", "the timer for an hour".
+    "timer_which": "[the|my] (timer|<timer_start_duration> timer|timer for <timer_start_duration>)",
 }
 START_SENTENCES = [
     "<timer_set> [a|an|the|my] timer [for] <timer_duration>",
@@ -116,7 +121,7 @@ START_SENTENCES = [
 ]
 
 # What Home Assistant's sentences lack for the other timer intents: the question without
-# "on the timer", "unpause", and "a minute" / "an hour" said without a number.
+# "on the timer", "unpause", and time added or taken in any duration.
 OWN_SENTENCES: dict[str, list[dict[str, Any]]] = {
     "HassTimerStatus": [
         {
@@ -129,19 +134,23 @@ OWN_SENTENCES: dict[str, list[dict[str, Any]]] = {
     ],
     "HassUnpauseTimer": [{"sentences": ["unpause [the|my] timer"]}],
     "HassCancelAllTimers": [{"sentences": ["<timer_cancel> every timer"]}],
+    # Time added or taken as people say it, with no "to the timer" while one runs.
     "HassIncreaseTimer": [
-        {"sentences": ["add (a|one) minute to [the|my] timer"], "slots": {"minutes": 1}},
-        {"sentences": ["add (an|one) hour to [the|my] timer"], "slots": {"hours": 1}},
+        {
+            "sentences": [
+                "add [another|an extra] <timer_amount> [to <timer_which>]",
+                "(extend|increase|lengthen) <timer_which> by <timer_amount>",
+            ]
+        }
     ],
     "HassDecreaseTimer": [
         {
-            "sentences": ["<timer_remove> (a|one) minute (from|off) [the|my] timer"],
-            "slots": {"minutes": 1},
-        },
-        {
-            "sentences": ["<timer_remove> (an|one) hour (from|off) [the|my] timer"],
-            "slots": {"hours": 1},
-        },
+            "sentences": [
+                "(<timer_remove>|knock|subtract) [another] <timer_amount> "
+                "(off [<timer_which>]|from <timer_which>)",
+                "(decrease|reduce|shorten|cut) <timer_which> by <timer_amount>",
+            ]
+        }
     ],
 }
 
