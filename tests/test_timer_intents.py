@@ -424,6 +424,55 @@ def test_a_timer_said_with_a_name_starts_and_the_name_cancels_only_one(
     assert ask("stop the egg timer") == "There is no timer running."
 
 
+def test_the_only_timer_is_worked_by_the_name_it_was_set_with(
+    ask: Ask, timers: Timers, monotonic: FakeClock
+) -> None:
+    assert ask("set a pasta timer for 10 minutes") == "Timer set for 10 minutes."
+    monotonic.now += 60
+    assert ask("how long is left on the pasta timer", "HassTimerStatus") == (
+        "Your timer for 10 minutes has 9 minutes left."
+    )
+    assert ask("pasta timer status") == "Your timer for 10 minutes has 9 minutes left."
+    assert ask("pause the pasta timer", "HassPauseTimer") == (
+        "Paused the timer for 10 minutes, with 9 minutes left."
+    )
+    assert ask("resume the timer for the pasta", "HassUnpauseTimer") == (
+        "Resumed the timer for 10 minutes, with 9 minutes left."
+    )
+    assert ask("add 2 minutes to the pasta timer", "HassIncreaseTimer") == (
+        "Added 2 minutes to the timer for 10 minutes: 11 minutes left."
+    )
+    assert ask("take a minute off the pasta timer", "HassDecreaseTimer") == (
+        "Took 1 minute off the timer for 10 minutes: 10 minutes left."
+    )
+    assert ask("cancel the pasta timer") == "Cancelled the timer for 10 minutes."
+    assert ask("how long is left on the pasta timer") == "There is no timer running."
+
+
+@pytest.mark.parametrize(
+    "text, example",
+    [
+        ("how long is left on the pasta timer", "how long is left on the 5 minute timer"),
+        ("pause the pasta timer", "pause the 5 minute timer"),
+        ("resume the pasta timer", "resume the 5 minute timer"),
+        ("add 2 minutes to the pasta timer", "add a minute to the 5 minute timer"),
+        ("take a minute off the pasta timer", "take a minute off the 5 minute timer"),
+        ("cancel the pasta timer", "cancel the 5 minute timer"),
+    ],
+)
+def test_of_several_timers_a_name_works_none(
+    ask: Ask, timers: Timers, text: str, example: str
+) -> None:
+    ask("set a pasta timer for 10 minutes")
+    ask("set a timer for 5 minutes")
+    timers.pause(timers.timers()[0].timer_id)
+    before = timers.timers()
+    assert ask(text) == (
+        f"I don't keep names for timers. Say which one by its time, like: {example}."
+    )
+    assert timers.timers() == before
+
+
 def test_many_timers_are_summed_up(ask: Ask, monotonic: FakeClock) -> None:
     for text in ("an hour", "ten minutes", "five minutes", "ninety seconds"):
         ask(f"Set a timer for {text}.")

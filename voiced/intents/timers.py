@@ -110,14 +110,25 @@ DURATION_RULES = {
     # Time added or taken: "add 5 more minutes".
     "timer_amount": _duration("", more=" [more|extra]"),
     "timer_start_duration": _duration("start_"),
-    # The timer acted on: "the timer", "the 5 minute timer", "the timer for an hour".
-    "timer_which": "[the|my] (timer|<timer_start_duration> timer|timer for <timer_start_duration>)",
+    # The timer acted on: "the timer", "the 5 minute timer", "the timer for an hour", and
+    # by a name, which voiced does not keep: "the pasta timer", "the timer for the eggs".
+    "timer_which": (
+        "[the|my] (timer|<timer_start_duration> timer|timer for <timer_start_duration>"
+        "|{timer_name} timer|timer (named|called|for) {timer_name})"
+    ),
 }
 START_SENTENCES = [
     "<timer_set> [a|an|the|my] timer [for] <timer_duration>",
     "<timer_set> [a|an|the|my] <timer_duration> timer",
     "[a|an] <timer_duration> timer",
     "timer for <timer_duration>",
+    # With a name ("set a pasta timer for 10 minutes"): voiced keeps no names, but the
+    # words still start a timer rather than reach the model.
+    "<timer_set> [a|an|the|my] {timer_name} timer [for] <timer_duration>",
+    "<timer_set> [a|an|the|my] timer (named|called) {timer_name} [for] <timer_duration>",
+    "<timer_set> [a|an|the|my] <timer_duration> {timer_name} timer",
+    "<timer_set> [a|an|the|my] (timer [for] <timer_duration>|<timer_duration> timer) "
+    "(named|called|for) {timer_name}",
 ]
 
 # What Home Assistant's sentences lack for the other timer intents: the question without
@@ -132,7 +143,6 @@ OWN_SENTENCES: dict[str, list[dict[str, Any]]] = {
             ]
         }
     ],
-    "HassUnpauseTimer": [{"sentences": ["unpause [the|my] timer"]}],
     "HassCancelAllTimers": [{"sentences": ["<timer_cancel> every timer"]}],
     # Time added or taken as people say it, with no "to the timer" while one runs.
     "HassIncreaseTimer": [
@@ -155,51 +165,26 @@ OWN_SENTENCES: dict[str, list[dict[str, Any]]] = {
 }
 
 
-# A timer said with a name ("set a pasta timer for 10 minutes"): voiced keeps no names,
-# but the words still start (or cancel) a timer rather than reach the model.
-NAMED_SENTENCES: dict[str, list[dict[str, Any]]] = {
-    "HassStartTimer": [
-        {
-            "sentences": [
-                "<timer_set> [a|an|the|my] {timer_name} timer [for] <timer_duration>",
-                "<timer_set> [a|an|the|my] timer (named|called) {timer_name} [for] "
-                "<timer_duration>",
-                "<timer_set> [a|an|the|my] <timer_duration> {timer_name} timer",
-                "<timer_set> [a|an|the|my] (timer [for] <timer_duration>|<timer_duration> timer) "
-                "(named|called|for) {timer_name}",
-            ]
-        }
-    ],
-    "HassCancelTimer": [
-        {
-            "sentences": [
-                "<timer_cancel> [the|my] {timer_name} timer",
-                "<timer_cancel> [the|my] timer (named|called|for) {timer_name}",
-            ]
-        }
+# The intents that act on one timer, said of any: "pause the 5 minute timer", "resume
+# the pasta timer", "how long is left on the timer for an hour".
+ONE_TIMER_SENTENCES = {
+    "HassCancelTimer": ["<timer_cancel> <timer_which>"],
+    "HassPauseTimer": ["pause <timer_which>"],
+    "HassUnpauseTimer": ["(resume|continue|unpause) <timer_which>"],
+    "HassTimerStatus": [
+        "(how much time|how long) [is] left on <timer_which>",
+        "<timer_which> status",
+        "status of <timer_which>",
     ],
 }
-
-# How each intent that acts on one timer names it by its duration ("the 5 minute timer",
-# "the timer for an hour and a half", "the hour timer"): without these the name wildcard
-# took the duration for a timer's name.
-NAMING_SENTENCES = {
-    "HassCancelTimer": [
-        "<timer_cancel> [the|my] <timer_start_duration> timer",
-        "<timer_cancel> [the|my] timer for <timer_start_duration>",
-    ],
-    "HassPauseTimer": [
-        "pause [the|my] <timer_start_duration> timer",
-        "pause [the|my] timer for <timer_start_duration>",
-    ],
-    "HassUnpauseTimer": [
-        "(resume|continue|unpause) [the|my] <timer_start_duration> timer",
-        "(resume|continue|unpause) [the|my] timer for <timer_start_duration>",
-    ],
-    "HassTimerStatus": [
-        "(how much time|how long) [is] left on [the|my] <timer_start_duration> timer",
-        "(how much time|how long) [is] left on [the|my] timer for <timer_start_duration>",
-    ],
+# How to name one of several timers, for each intent that acts on one.
+BY_ITS_TIME = {
+    "HassCancelTimer": "cancel the 5 minute timer",
+    "HassTimerStatus": "how long is left on the 5 minute timer",
+    "HassPauseTimer": "pause the 5 minute timer",
+    "HassUnpauseTimer": "resume the 5 minute timer",
+    "HassIncreaseTimer": "add a minute to the 5 minute timer",
+    "HassDecreaseTimer": "take a minute off the 5 minute timer",
 }
 # Whisper writes "point five" as ".5", and hassil reads it as 5 without its point: the
 # words say which of the numbers heard were so written.
@@ -223,12 +208,10 @@ def plugin() -> Plugin:
     sentences["lists"]["timer_name"] = {"wildcard": True}
     sentences["expansion_rules"].update(DURATION_RULES)
     sentences["intents"]["HassStartTimer"]["data"].append({"sentences": START_SENTENCES})
-    for intent, blocks in NAMED_SENTENCES.items():
-        sentences["intents"][intent]["data"].extend(blocks)
     for intent, blocks in OWN_SENTENCES.items():
         sentences["intents"][intent]["data"].extend(blocks)
-    for intent, naming in NAMING_SENTENCES.items():
-        sentences["intents"][intent]["data"].append({"sentences": naming})
+    for intent, one_timer in ONE_TIMER_SENTENCES.items():
+        sentences["intents"][intent]["data"].append({"sentences": one_timer})
     return Plugin(
         name="timers",
         description="timers that are announced when they end",
@@ -263,20 +246,6 @@ def start_timer(match: IntentMatch, context: IntentContext) -> Action:
 
 
 def cancel_timer(match: IntentMatch, context: IntentContext) -> str:
-    name = str(match.slots.get("timer_name", ""))
-    if DURATION_WORDS.search(name):
-        # A duration no sentence reads: which timer it names is not known, and none is
-        # cancelled on a guess.
-        raise IntentError(
-            "I can't tell which timer that is. Say one by its time, like: "
-            "cancel the 5 minute timer."
-        )
-    if "timer_name" in match.slots and len(context.timers.timers()) > 1:
-        # voiced keeps no names: of one timer, the name can mean only it.
-        raise IntentError(
-            "I don't keep names for timers. Say which one by its time, like: "
-            "cancel the 5 minute timer."
-        )
     timer = _chosen(match, context, lambda timer: True)
     if context.timers.cancel(timer.timer_id) is None:
         return f"Your timer for {timer.description} has just ended."
@@ -378,6 +347,8 @@ def _named(match: IntentMatch, context: IntentContext) -> list[TimerState]:
     """The timers the words name: "the 5 minute timer" names those set for 5 minutes,
     "the timer" names every one. None named by a duration: an IntentError says so."""
     timers = context.timers.timers()
+    if "timer_name" in match.slots:
+        return _by_name(match, timers)
     if not any(f"start_{unit}" in match.slots for unit in UNIT_SECONDS):
         return timers
     description = describe_duration(_seconds(match, "start_"))
@@ -385,6 +356,22 @@ def _named(match: IntentMatch, context: IntentContext) -> list[TimerState]:
     if not named:
         raise IntentError(f"There is no timer for {description}.")
     return named
+
+
+def _by_name(match: IntentMatch, timers: list[TimerState]) -> list[TimerState]:
+    """voiced keeps no names: of one timer, a name can mean only it; of several, it names
+    none, and none is acted on by a guess (an IntentError says how to name one)."""
+    example = BY_ITS_TIME.get(match.name, BY_ITS_TIME["HassCancelTimer"])
+    if DURATION_WORDS.search(str(match.slots["timer_name"])):
+        # A duration no sentence reads: which timer it names is not known.
+        raise IntentError(
+            f"I can't tell which timer that is. Say one by its time, like: {example}."
+        )
+    if len(timers) > 1:
+        raise IntentError(
+            f"I don't keep names for timers. Say which one by its time, like: {example}."
+        )
+    return timers
 
 
 def _chosen(
