@@ -95,6 +95,11 @@ NOT_TIMER_COMMANDS = [
     "How long do I boil an egg?",
     "Add milk to the shopping list.",
     "Take a minute to relax.",
+    "How long is left of the year?",
+    "How much time is left in the game?",
+    "How long have I got to live?",
+    "What's left to do?",
+    "How long until Christmas?",
 ]
 
 
@@ -177,6 +182,29 @@ def test_time_is_added_and_taken_as_people_say_it(
 ) -> None:
     timers.start(300)
     assert ask(text).startswith(answer), text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "How much time's left?",
+        "how long do I have left",
+        "how long have I got left",
+        "what's left on the timer",
+        "how much time is remaining on my timer",
+        "how much longer on the timer",
+        "how long until the timer goes off",
+        "how much time is on the timer",
+        "check the timer",
+        "check on the pasta timer",
+        # Not a device called "timer": the timer sentence has more literal words.
+        "Is the timer still running?",
+    ],
+)
+def test_the_time_left_is_asked_as_people_ask_it(ask: Ask, timers: Timers, text: str) -> None:
+    assert ask(text, "HassTimerStatus") == "There is no timer running."
+    timers.start(300)
+    assert ask(text, "HassTimerStatus") == "Your timer for 5 minutes has 5 minutes left."
 
 
 def test_taking_more_than_is_left_ends_the_timer_without_an_announcement(

@@ -110,6 +110,7 @@ DURATION_RULES = {
     # Time added or taken: "add 5 more minutes".
     "timer_amount": _duration("", more=" [more|extra]"),
     "timer_start_duration": _duration("start_"),
+    "timer_left": "(left|remaining)",
     # The timer acted on: "the timer", "the 5 minute timer", "the timer for an hour", and
     # by a name, which voiced does not keep: "the pasta timer", "the timer for the eggs".
     "timer_which": (
@@ -131,15 +132,19 @@ START_SENTENCES = [
     "(named|called|for) {timer_name}",
 ]
 
-# What Home Assistant's sentences lack for the other timer intents: the question without
-# "on the timer", "unpause", and time added or taken in any duration.
+# What Home Assistant's sentences lack for the other timer intents: the question as
+# people ask it, with or without "on the timer", and time added or taken in any duration.
 OWN_SENTENCES: dict[str, list[dict[str, Any]]] = {
     "HassTimerStatus": [
         {
             "sentences": [
-                "how much time [is|do i have|have i got] left",
-                "how long [is] left",
-                "how much time [do i have|have i got] left on [the|my] timer[s]",
+                "how (much time|long) [is|do i have|have i got] <timer_left> [on <timer_which>]",
+                "how much time's <timer_left> [on <timer_which>]",
+                "(what's|what is) <timer_left> on <timer_which>",
+                "how much (longer|time) [is] (on|for) <timer_which>",
+                "how long (until|till|before) <timer_which> (goes off|rings|ends|is done)",
+                "check [on] <timer_which>",
+                "is <timer_which> [still] (running|going|on)",
             ]
         }
     ],
