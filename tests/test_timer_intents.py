@@ -328,6 +328,53 @@ def test_cancelling_all_timers_cancels_every_one(ask: Ask, timers: Timers) -> No
 
 
 @pytest.mark.parametrize(
+    "text",
+    [
+        "turn off the timer",
+        "turn the timer off",
+        "switch off the timer",
+        "stop the timer",
+        "delete the timer",
+        "remove the timer",
+        "clear the timer",
+        "turn off the 5 minute timer",
+        "turn the pasta timer off",
+    ],
+)
+def test_a_timer_is_cancelled_as_people_say_it(ask: Ask, timers: Timers, text: str) -> None:
+    # Not a device called "timer": the timer sentence has more literal words.
+    assert ask(text, "HassCancelTimer").startswith("There is no timer")
+    timers.start(300)
+    assert ask(text, "HassCancelTimer") == "Cancelled the timer for 5 minutes."
+    assert timers.timers() == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["cancel my timers", "cancel both timers", "turn off all the timers", "delete every timer"],
+)
+def test_every_timer_is_cancelled_as_people_say_it(ask: Ask, timers: Timers, text: str) -> None:
+    timers.start(300)
+    timers.start(600)
+    assert ask(text, "HassCancelAllTimers") == "Cancelled all 2 timers."
+    assert timers.timers() == []
+
+
+def test_every_timer_is_paused_and_resumed_at_once(ask: Ask, timers: Timers) -> None:
+    for seconds in (300, 600, 900):
+        timers.start(seconds)
+    timers.pause(timers.timers()[0].timer_id)
+    assert ask("pause all timers", "HassPauseTimer") == "Paused 2 timers."
+    assert [timer.paused for timer in timers.timers()] == [True, True, True]
+    assert ask("pause both timers") == "Your 3 timers are all already paused."
+    assert ask("resume all the timers", "HassUnpauseTimer") == "Resumed 3 timers."
+    assert [timer.paused for timer in timers.timers()] == [False, False, False]
+    # With one to change, the answer names it, as for one timer.
+    timers.pause(timers.timers()[1].timer_id)
+    assert ask("resume my timers") == "Resumed the timer for 10 minutes, with 10 minutes left."
+
+
+@pytest.mark.parametrize(
     "text, said",
     [
         ("set a timer for an hour and fifteen minutes", "1 hour and 15 minutes"),

@@ -7,6 +7,7 @@ minutes, whatever is done to it. voiced's timers all run on this one device: an 
 
 from __future__ import annotations
 
+import contextlib
 import math
 import re
 from collections.abc import Callable
@@ -111,6 +112,8 @@ DURATION_RULES = {
     "timer_amount": _duration("", more=" [more|extra]"),
     "timer_start_duration": _duration("start_"),
     "timer_left": "(left|remaining)",
+    "timer_stop": "(<timer_cancel>|delete|remove|clear|end|kill|(turn|switch|shut) off)",
+    "timer_all": "(every timer|[all|both] [[of] (the|my)] timers)",
     # The timer acted on: "the timer", "the 5 minute timer", "the timer for an hour", and
     # by a name, which voiced does not keep: "the pasta timer", "the timer for the eggs".
     "timer_which": (
@@ -144,11 +147,20 @@ OWN_SENTENCES: dict[str, list[dict[str, Any]]] = {
                 "how much (longer|time) [is] (on|for) <timer_which>",
                 "how long (until|till|before) <timer_which> (goes off|rings|ends|is done)",
                 "check [on] <timer_which>",
-                "is <timer_which> [still] (running|going|on)",
+                "(is <timer_which>|are <timer_all>) [still] (running|going|on)",
             ]
         }
     ],
-    "HassCancelAllTimers": [{"sentences": ["<timer_cancel> every timer"]}],
+    "HassCancelAllTimers": [
+        {"sentences": ["<timer_stop> <timer_all>", "(turn|switch|shut) <timer_all> off"]}
+    ],
+    # "Pause all timers", "resume both timers".
+    "HassPauseTimer": [
+        {"sentences": ["(pause|hold) <timer_all>"], "slots": {"all_timers": True}},
+    ],
+    "HassUnpauseTimer": [
+        {"sentences": ["(resume|continue|unpause) <timer_all>"], "slots": {"all_timers": True}}
+    ],
     # Time added or taken as people say it, with no "to the timer" while one runs.
     "HassIncreaseTimer": [
         {
@@ -173,8 +185,8 @@ OWN_SENTENCES: dict[str, list[dict[str, Any]]] = {
 # The intents that act on one timer, said of any: "pause the 5 minute timer", "resume
 # the pasta timer", "how long is left on the timer for an hour".
 ONE_TIMER_SENTENCES = {
-    "HassCancelTimer": ["<timer_cancel> <timer_which>"],
-    "HassPauseTimer": ["pause <timer_which>"],
+    "HassCancelTimer": ["<timer_stop> <timer_which>", "(turn|switch|shut) <timer_which> off"],
+    "HassPauseTimer": ["(pause|hold) <timer_which>"],
     "HassUnpauseTimer": ["(resume|continue|unpause) <timer_which>"],
     "HassTimerStatus": [
         "(how much time|how long) [is] left on <timer_which>",
@@ -286,6 +298,9 @@ def timer_status(match: IntentMatch, context: IntentContext) -> str:
 
 
 def pause_timer(match: IntentMatch, context: IntentContext) -> Action:
+    every = _all_at_once(match, context, pause=True)
+    if every is not None:
+        return every
     timer = _chosen(match, context, lambda timer: not timer.paused)
     left = describe_left(timer.left_seconds)
     return Action(
@@ -295,12 +310,36 @@ def pause_timer(match: IntentMatch, context: IntentContext) -> Action:
 
 
 def unpause_timer(match: IntentMatch, context: IntentContext) -> Action:
+    every = _all_at_once(match, context, pause=False)
+    if every is not None:
+        return every
     timer = _chosen(match, context, lambda timer: timer.paused)
     left = describe_left(timer.left_seconds)
     return Action(
         f"Resumed the timer for {timer.description}, with {left} left.",
         _acting(lambda: context.timers.resume(timer.timer_id)),
     )
+
+
+def _all_at_once(match: IntentMatch, context: IntentContext, pause: bool) -> Action | None:
+    """ "Pause all timers" ("resume ..."): every timer that runs (is paused), when several
+    are said; None when the words act as they do on one timer (one, or one to change)."""
+    timers = context.timers.timers()
+    changing = [timer for timer in timers if timer.paused != pause]
+    if not match.slots.get("all_timers") or len(timers) <= 1 or len(changing) == 1:
+        return None
+    if not changing:
+        state = "already paused" if pause else "running"
+        raise IntentError(f"Your {len(timers)} timers are all {state}.")
+    change = context.timers.pause if pause else context.timers.resume
+
+    def act() -> None:
+        for timer in changing:
+            # One that ends meanwhile is announced as it ends; the others change.
+            with contextlib.suppress(TimerError):
+                change(timer.timer_id)
+
+    return Action(f"{'Paused' if pause else 'Resumed'} {len(changing)} timers.", act)
 
 
 def increase_timer(match: IntentMatch, context: IntentContext) -> Action:
