@@ -375,6 +375,22 @@ def test_every_timer_is_paused_and_resumed_at_once(ask: Ask, timers: Timers) -> 
 
 
 @pytest.mark.parametrize(
+    "text", ["stop the timer for a moment", "stop the timer for now", "hold the timer for a bit"]
+)
+def test_stopping_a_timer_for_a_while_pauses_it(ask: Ask, timers: Timers, text: str) -> None:
+    timers.start(300)
+    assert ask(text, "HassPauseTimer") == "Paused the timer for 5 minutes, with 5 minutes left."
+    [timer] = timers.timers()
+    assert timer.paused
+
+
+def test_a_while_is_no_timer_name_to_cancel_by(ask: Ask, timers: Timers) -> None:
+    timers.start(300)
+    assert ask("cancel the timer for a while").startswith("I can't tell which timer that is.")
+    assert timers.running() == ["5 minutes"]
+
+
+@pytest.mark.parametrize(
     "text, said",
     [
         ("set a timer for an hour and fifteen minutes", "1 hour and 15 minutes"),

@@ -157,6 +157,12 @@ OWN_SENTENCES: dict[str, list[dict[str, Any]]] = {
     # "Pause all timers", "resume both timers".
     "HassPauseTimer": [
         {"sentences": ["(pause|hold) <timer_all>"], "slots": {"all_timers": True}},
+        # A pause, not a cancel: "stop the timer for a moment".
+        {
+            "sentences": [
+                "(stop|pause|hold) <timer_which> for (a (moment|bit|while|sec|second)|now)"
+            ]
+        },
     ],
     "HassUnpauseTimer": [
         {"sentences": ["(resume|continue|unpause) <timer_all>"], "slots": {"all_timers": True}}
@@ -214,9 +220,12 @@ UNIT_OF_WORD = {
     "second": "seconds",
     "sec": "seconds",
 }
-# Words of a duration: a timer "name" that holds one is a duration said in a form no
-# sentence knows ("the 5 minute and the 10 minute timer"), never a name.
-DURATION_WORDS = re.compile(r"\d|\b(hour|minute|second|half)s?\b", re.IGNORECASE)
+# Words of time: a timer "name" that holds one is a duration said in a form no sentence
+# knows ("the 5 minute and the 10 minute timer"), or for how long ("stop the timer for a
+# while"), never a name.
+TIME_WORDS = re.compile(
+    r"\d|\b(hour|hr|minute|min|second|sec|half|moment|while|bit|now)s?\b", re.IGNORECASE
+)
 
 
 def plugin() -> Plugin:
@@ -406,8 +415,8 @@ def _by_name(match: IntentMatch, timers: list[TimerState]) -> list[TimerState]:
     """voiced keeps no names: of one timer, a name can mean only it; of several, it names
     none, and none is acted on by a guess (an IntentError says how to name one)."""
     example = BY_ITS_TIME.get(match.name, BY_ITS_TIME["HassCancelTimer"])
-    if DURATION_WORDS.search(str(match.slots["timer_name"])):
-        # A duration no sentence reads: which timer it names is not known.
+    if TIME_WORDS.search(str(match.slots["timer_name"])):
+        # A time no sentence reads: which timer it names is not known.
         raise IntentError(
             f"I can't tell which timer that is. Say one by its time, like: {example}."
         )
