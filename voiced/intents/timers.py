@@ -2,8 +2,9 @@
 HassTimerStatus, HassPauseTimer, HassUnpauseTimer, HassIncreaseTimer, HassDecreaseTimer).
 
 "The timer" is the newest one that fits; "the 5 minute timer" is the newest set for 5
-minutes, whatever is done to it. voiced's timers all run on this one device: an area named
-("the kitchen timer") changes nothing."""
+minutes, whatever is done to it. voiced keeps no names: of one timer, "the pasta timer"
+means it; of several, it names none. voiced's timers all run on this one device: an area
+named ("the kitchen timer") changes nothing."""
 
 from __future__ import annotations
 
@@ -106,7 +107,8 @@ DURATION_LISTS: dict[str, dict[str, Any]] = {
         ]
     },
 }
-DURATION_RULES = {
+# The expansion rules voiced's sentences are built on.
+RULES = {
     "timer_duration": _duration(""),
     # Time added or taken: "add 5 more minutes".
     "timer_amount": _duration("", more=" [more|extra]"),
@@ -232,7 +234,7 @@ def plugin() -> Plugin:
     sentences = ha_sentences(INTENTS)
     sentences["lists"].update(DURATION_LISTS)
     sentences["lists"]["timer_name"] = {"wildcard": True}
-    sentences["expansion_rules"].update(DURATION_RULES)
+    sentences["expansion_rules"].update(RULES)
     sentences["intents"]["HassStartTimer"]["data"].append({"sentences": START_SENTENCES})
     for intent, blocks in OWN_SENTENCES.items():
         sentences["intents"][intent]["data"].extend(blocks)
