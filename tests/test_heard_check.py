@@ -58,6 +58,15 @@ def test_one_word_misheard_as_a_sound_alike_is_the_same_command() -> None:
     assert "'turn' heard as 'pern'" in heard.reason
 
 
+def test_a_name_of_one_word_heard_as_another_word_is_asked_about() -> None:
+    """ "Turn on the theater." is another thing than the heater: no word before the name
+    confirms it, however alike the two words are."""
+    heater_on = ("HassTurnOn", {"name": "heater"})
+    theater = ("HassTurnOn", {"unknown_device": "theater"})
+    heard = judge(heater_on, "Turn on the theater.", theater, device_names=["heater"])
+    assert heard.decision == ASK
+
+
 @pytest.mark.parametrize(
     "unbiased_text",
     [

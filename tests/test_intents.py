@@ -95,6 +95,13 @@ def test_a_slip_between_two_alike_devices_is_never_guessed() -> None:
     assert match is None or "name" not in match.slots
 
 
+def test_a_name_of_one_word_is_never_corrected() -> None:
+    """No word before it confirms the device: "theater" is no slip of "heater"."""
+    matcher = IntentMatcher(load_registry(), [DeviceConfig(id="heater", name="heater")])
+    match = matcher.match("Turn on the theater.")
+    assert match is not None and match.slots == {"unknown_device": "theater"}
+
+
 def test_a_device_s_own_name_is_no_slip_of_another() -> None:
     devices = [
         DeviceConfig(id="desk_lamp", name="desk lamp"),

@@ -51,8 +51,9 @@ def last_word_differs(heard: Sequence[str], name: Sequence[str]) -> tuple[str, s
     """(heard word, name's word) when `heard` is `name` with only its last word heard
     differently; None otherwise. The words before the last tell one device from another
     ("living" room light, "dining" room light), so they must be the same: one heard
-    differently names another device, or none."""
-    if len(heard) != len(name) or not name or list(heard[:-1]) != list(name[:-1]):
+    differently names another device, or none. A name of one word has none to confirm
+    it: "theater" is another thing than the "heater", however alike."""
+    if len(heard) != len(name) or len(name) < 2 or list(heard[:-1]) != list(name[:-1]):
         return None
     if heard[-1] == name[-1]:
         return None
