@@ -321,6 +321,14 @@ class FakeSink:
         self.closed = True
 
 
+class PacedFakeSink(FakeSink):
+    """A FakeSink that takes as long to play what it is given as a speaker would."""
+
+    def write(self, samples: np.ndarray, sample_rate: int) -> None:
+        super().write(samples, sample_rate)
+        time.sleep(len(samples) / sample_rate)
+
+
 @dataclass
 class FakeEngines:
     wake: FakeWake = field(default_factory=FakeWake)

@@ -3,14 +3,17 @@ answered. Fed at real pace to a speaker that takes as long as a real one."""
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from dataclasses import replace
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pytest
 
+from tests.fakes import FakeLlm
 from tests.helpers import recording, repeatable_config
 from voiced.asr.whisper_engine import WhisperRecognizer
 from voiced.config import Config
@@ -18,6 +21,7 @@ from voiced.llm import LlmWorker
 from voiced.models import Models, llm_path
 from voiced.replay import replay
 from voiced.sources import WavFileSource
+from voiced.wavio import WavWriter, to_heard_format
 
 # Every test here loads the real models.
 pytestmark = pytest.mark.slow
@@ -92,3 +96,39 @@ def test_a_wake_word_before_the_turn_has_begun_still_cuts_it(
     assert story["reply_audio_seconds"] == 0
     assert time_now["intent"]["name"] == "HassGetCurrentTime"
     assert time_now["reply_audio_seconds"] > 0
+
+
+def test_voiced_saying_its_own_name_does_not_cut_its_reply(
+    config: Config, models: Models, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """ "Who are you?" answered "I am Jarvis, ...": Piper saying it, heard back through a
+    simulated room after echo cancellation, scores 0.96-0.99 on hey_jarvis. The sentence
+    names the wake word, so the detection is voiced's own and the reply is spoken whole."""
+
+    def said(text: str) -> np.ndarray:
+        audio = np.concatenate(list(models.tts.synthesize(text)))
+        return to_heard_format(audio / 32768.0, models.tts.sample_rate)
+
+    def quiet(seconds: float) -> np.ndarray:
+        return np.zeros(int(16_000 * seconds), np.int16)
+
+    path = tmp_path / "who-are-you.wav"
+    writer = WavWriter(path)
+    writer.write(
+        np.concatenate(
+            [quiet(0.5), said("Hey Jarvis!"), quiet(0.3), said("Who are you?"), quiet(8.0)]
+        ),
+        16_000,
+    )
+    writer.close()
+    answer = "I am Jarvis, a voice assistant in a home."
+    in_a_room = repeatable_config(echo={"simulate_db": 0.0}, state_file=config.state_file)
+    source = WavFileSource([path], realtime=True)
+
+    caplog.set_level(logging.INFO, logger="voiced.listener")
+    [who] = replay(in_a_room, replace(models, llm=FakeLlm([answer])), source)["turns"]
+
+    assert who["response"] == answer
+    assert not who["interrupted"]
+    # The wake word was heard in the reply's echo, and taken for voiced's own.
+    assert any("while voiced says its name: ignored" in m for m in caplog.messages)

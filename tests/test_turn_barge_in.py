@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -17,6 +18,7 @@ from tests.fakes import (
     FakeRecognizer,
     FakeSink,
     FakeTts,
+    PacedFakeSink,
     ScriptedSource,
     Wait,
     command,
@@ -211,4 +213,58 @@ def test_a_barge_in_cuts_an_answer_begun_in_the_silence(tmp_path: Path) -> None:
     assert story.speculation == "used"
     assert story.interrupted and story.llm_finish_reason == "cancelled"
     assert engines.llm.asked[0] == ("Tell me a long story", True)
+    assert time_now.intent is not None and time_now.intent["name"] == "HassGetCurrentTime"
+
+
+@pytest.mark.parametrize(
+    ("answer", "cut"),
+    [("I am Jarvis, a voice assistant.", False), ("I am a voice assistant.", True)],
+)
+def test_voiceds_own_voice_saying_the_wake_word_does_not_cut_its_reply(
+    tmp_path: Path, answer: str, cut: bool, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The wake word heard while voiced says its name is voiced's own voice coming back
+    (the sentence names it), not the person: the reply goes on. The same wake word over
+    a sentence that does not name it is the person's, and cuts the reply."""
+    caplog.set_level(logging.INFO, logger="voiced.listener")
+    sink = PacedFakeSink()
+    engines = FakeEngines(
+        recognizer=FakeRecognizer(["Who are you?"]),
+        llm=FakeLlm([answer]),
+        tts=FakeTts(seconds_per_sentence=1.0),
+    )
+    script = [*command(), Wait(sink.played), *AFTER_REFRACTORY, *wake(), *silence(0.5)]
+
+    [reply] = run(fake_config(tmp_path, endpoint=PLAIN_ENDPOINT), engines, script, False, sink)
+
+    assert reply.interrupted is cut
+    assert engines.recognizer.sessions == (2 if cut else 1)
+    ignored = [m for m in caplog.messages if "while voiced says its name: ignored" in m]
+    assert len(ignored) == (0 if cut else 1)
+
+
+def test_the_person_still_cuts_a_reply_once_the_name_has_been_said(tmp_path: Path) -> None:
+    """Only the sentence naming the wake word (and a moment after it) is guarded."""
+    sink = PacedFakeSink()
+    engines = FakeEngines(
+        recognizer=FakeRecognizer(["Who are you?", "What time is it?"]),
+        llm=FakeLlm(["I am Jarvis. ", *STORY[:20]]),
+        tts=FakeTts(seconds_per_sentence=0.5),
+    )
+    script = [
+        *command(),
+        Wait(sink.played),
+        *wake(),  # over "I am Jarvis.": voiced's own
+        Do(lambda: time.sleep(2.5)),  # the name and the guard after it are over
+        *AFTER_REFRACTORY,
+        *command(),
+        *silence(0.5),
+    ]
+
+    who, time_now = run(
+        fake_config(tmp_path, endpoint=PLAIN_ENDPOINT), engines, script, False, sink
+    )
+
+    assert who.interrupted
+    assert who.response is not None and who.response.startswith("I am Jarvis. Once")
     assert time_now.intent is not None and time_now.intent["name"] == "HassGetCurrentTime"

@@ -17,7 +17,7 @@ from voiced.endpoint import Endpointer, EndpointTimes, Event
 from voiced.engines import Vad, WakeWord
 from voiced.messages import AudioChunk, WakeDetected
 from voiced.vad import SECONDS_PER_VAD_FRAME
-from voiced.wake import WakeGate
+from voiced.wake import OwnVoice, WakeGate
 
 log = logging.getLogger(__name__)
 
@@ -69,9 +69,12 @@ class Listener:
         wake_config: WakeConfig,
         endpoint_config: EndpointConfig,
         vocabulary: list[str] | None = None,
+        own_voice: OwnVoice | None = None,
     ) -> None:
         # Phrases the recogniser is steered toward (commands and device names).
         self.vocabulary = vocabulary
+        # When voiced itself says the wake word's name (voiced.wake.OwnVoice).
+        self.own_voice = own_voice
         self.wake = wake
         self.vad = vad
         self.recognizer = recognizer
@@ -157,6 +160,17 @@ class Listener:
         """Score the chunk for the wake word; heard, a command begins (True)."""
         score = self.wake.score(chunk.samples)
         self.preroll.push(chunk.samples)
+        own_voice = self.own_voice
+        if score >= self.gate.threshold and own_voice and own_voice.heard_at(chunk.received_at):
+            log.info(
+                "wake word %s (score %.2f) at %.2f s while voiced says its name: ignored",
+                self.wake.name,
+                score,
+                chunk.end_s,
+            )
+            # Its buffers would still hold the name when the guard ends.
+            self.wake.reset()
+            return False
         if not self.gate.fires(score, chunk.end_s):
             return False
         wake = WakeDetected(self.wake.name, score, round(chunk.end_s, 3))

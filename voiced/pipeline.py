@@ -29,6 +29,7 @@ from voiced.turn.loop import TurnLoop, start_speaker, start_speculator
 from voiced.turn.ports import Engines
 from voiced.turn.router import Router
 from voiced.turn.speculate import SpeculativeWork
+from voiced.wake import OwnVoice
 
 __all__ = ["Pipeline", "strip_wake_phrase"]
 
@@ -52,7 +53,9 @@ class Pipeline:
         self.health = health or Health()
         # The played audio is the echo canceller's reference (voiced/echo.py).
         self.echo = Echo(config.echo)
-        self.speaker = start_speaker(models.tts, self.echo.tap(sink), self.health)
+        # voiced saying the wake word's name ("I am Jarvis") must not cut its own reply.
+        self.own_voice = OwnVoice(models.wake.name)
+        self.speaker = start_speaker(models.tts, self.echo.tap(sink), self.health, self.own_voice)
         try:
             self._build(config, models, intents, timers)
         except BaseException:
@@ -74,7 +77,13 @@ class Pipeline:
         vocabulary = self.intents.matcher.vocabulary() if config.asr.command_bias else None
         endpoint = listening_endpoint(config.endpoint, config.turn_end)
         self.listener = Listener(
-            models.wake, models.vad, models.recognizer, config.wake, endpoint, vocabulary
+            models.wake,
+            models.vad,
+            models.recognizer,
+            config.wake,
+            endpoint,
+            vocabulary,
+            self.own_voice,
         )
         # Whether a pause ends the command: the voice and the words (voiced/turn_end.py).
         self.pause_judge = PauseJudge(config.turn_end, config.endpoint, models.smart_turn)

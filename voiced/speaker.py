@@ -23,6 +23,7 @@ from voiced.messages import Stop
 from voiced.sentences import SentenceSplitter
 from voiced.tts import AudioSink, TtsError
 from voiced.turn.ports import Voice
+from voiced.wake import OwnVoice
 
 log = logging.getLogger(__name__)
 
@@ -92,6 +93,8 @@ class Audio:
 
     reply: Reply
     samples: np.ndarray
+    # Its sentence names the wake word: heard back, it is voiced's own (OwnVoice).
+    names_wake_word: bool = False
 
 
 @dataclass(frozen=True)
@@ -110,12 +113,21 @@ class EndReply:
 
 
 class Speaker:
-    """Owns the voice (on the synthesis thread) and the sink (on the playback thread)."""
+    """Owns the voice (on the synthesis thread) and the sink (on the playback thread).
+    `own_voice` is told when a sentence naming the wake word plays (the listening thread
+    then takes a wake word heard for voiced's own)."""
 
-    def __init__(self, tts: Voice, sink: AudioSink, health: Health | None = None) -> None:
+    def __init__(
+        self,
+        tts: Voice,
+        sink: AudioSink,
+        health: Health | None = None,
+        own_voice: OwnVoice | None = None,
+    ) -> None:
         self.health = health or Health()
         self.tts = tts
         self.sink = sink
+        self.own_voice = own_voice
         self._sentences: queue.Queue[Say | Prepare | EndReply | Stop] = queue.Queue()
         self._audio: queue.Queue[Audio | Failed | EndReply | Stop] = queue.Queue()
         # Started by voiced.turn.loop.start_speaker, joined on close.
@@ -170,12 +182,13 @@ class Speaker:
         reply = say.reply
         if reply.cancelled.is_set() or reply.synthesis_failed:
             return
+        names_wake_word = self.own_voice is not None and self.own_voice.names(say.text)
         try:
             with self.health.busy("tts", SYNTHESIS_DEADLINE_SECONDS):
                 for samples in self.tts.synthesize(say.text, say.cached):
                     if reply.cancelled.is_set():
                         break
-                    self._audio.put(Audio(reply, samples))
+                    self._audio.put(Audio(reply, samples, names_wake_word))
         except TtsError as err:
             log.error("%s", err)
             reply.synthesis_failed = True
@@ -198,9 +211,11 @@ class Speaker:
                 if item.reply.error is None:
                     item.reply.error = item.error
             else:
-                self._play(item.reply, item.samples)
+                self._play(item)
 
-    def _play(self, reply: Reply, samples: np.ndarray) -> None:
+    def _play(self, audio: Audio) -> None:
+        reply, samples = audio.reply, audio.samples
+        own_voice = self.own_voice if audio.names_wake_word else None
         if not reply.wait_until_released():
             return
         if reply.first_audio_at is None:
@@ -214,7 +229,11 @@ class Speaker:
             piece = samples[start : start + step]
             try:
                 with self.health.busy("playback", PLAYBACK_DEADLINE_SECONDS):
+                    if own_voice is not None:
+                        own_voice.playing()
                     self.sink.write(piece, self.tts.sample_rate)
+                    if own_voice is not None:  # a blocking write returns as it plays
+                        own_voice.playing()
             except Exception as err:  # a failing speaker ends this reply, not the daemon
                 log.error("audio output failed: %s", err)
                 if reply.error is None:

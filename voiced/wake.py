@@ -8,6 +8,11 @@ every 80 ms into a 96-value speech embedding (embedding_model.onnx, over the las
 from __future__ import annotations
 
 import logging
+import math
+import re
+import threading
+import time
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -26,6 +31,14 @@ EMBEDDING_SIZE = 96
 MEL_CONTEXT_SAMPLES = 160 * 3
 # Scores of the first chunks after a reset are unreliable: the buffers hold padding.
 WARMUP_CHUNKS = 5
+# Words of a wake phrase that are no name: voiced saying "hey" does not say the wake word.
+CALLS = frozenset({"hey", "hi", "hello", "ok", "okay"})
+# How long after voiced last wrote audio of a sentence naming the wake word a detection
+# may still be its own voice: the speaker's buffer and the slice playing (0.3 s), the way
+# back through the room (0.1-0.2 s), the chunk's way in (50-100 ms), and the model's score
+# staying up after the word ends (up to 0.55 s after the speech, Piper's voice on
+# hey_jarvis), with room for a listening thread running behind.
+OWN_VOICE_TAIL_SECONDS = 1.5
 
 
 class WakeWordDetector:
@@ -73,6 +86,52 @@ class WakeWordDetector:
     def _embed_window(self, mel_frames: np.ndarray) -> np.ndarray:
         window = mel_frames[-MEL_FRAMES_PER_EMBEDDING:].astype(np.float32)[None, :, :, None]
         return np.squeeze(self._embed.run(None, {"input_1": window})[0]).astype(np.float32)
+
+
+def wake_phrase_words(wake_word: str) -> list[str]:
+    """The words of a wake model's phrase: its name without the version ("hey_jarvis",
+    "hey_jarvis_v0.1": hey, jarvis)."""
+    return re.sub(r"_v\d+(?:\.\d+)*$", "", wake_word.lower()).split("_")
+
+
+class OwnVoice:
+    """voiced's own voice saying the wake word's name ("I am Jarvis, ...") comes back
+    through the room and scores as high as the person saying it (0.96-0.99 on hey_jarvis,
+    after echo cancellation too): it would cut its own reply. So while a sentence whose
+    words name the wake word is played, and OWN_VOICE_TAIL_SECONDS after its last audio
+    is written, a wake detection is taken for voiced's own and ignored. Other sentences
+    leave the wake word alone: the person can still cut them.
+
+    Threads: the synthesis thread asks `names`; the playback thread calls `playing`; the
+    listening thread asks `heard_at`. The moment they share is under a lock."""
+
+    def __init__(self, wake_word: str, clock: Callable[[], float] = time.monotonic) -> None:
+        words = wake_phrase_words(wake_word)
+        # The name in the phrase ("jarvis" of "hey jarvis"); a phrase of calls alone, whole.
+        self.words = frozenset(word for word in words if word not in CALLS) or frozenset(words)
+        self._clock = clock
+        self._lock = threading.Lock()
+        # From the first write of the name to OWN_VOICE_TAIL_SECONDS after its last.
+        self._since = self._until = -math.inf
+
+    def names(self, text: str) -> bool:
+        """Whether voiced saying `text` says a word of the wake word's name."""
+        said = {re.sub(r"'s$", "", word) for word in re.findall(r"[\w']+", text.lower())}
+        return not self.words.isdisjoint(said)
+
+    def playing(self) -> None:
+        """Audio of a sentence naming the wake word is being written to the speaker now."""
+        now = self._clock()
+        with self._lock:
+            if now > self._until:
+                self._since = now
+            self._until = now + OWN_VOICE_TAIL_SECONDS
+
+    def heard_at(self, received_at: float) -> bool:
+        """Whether audio that entered at `received_at` (time.monotonic) may hold voiced
+        saying the wake word."""
+        with self._lock:
+            return self._since <= received_at <= self._until
 
 
 class WakeGate:

@@ -12,6 +12,7 @@ from voiced.health import Health
 from voiced.intents import IntentMatch
 from voiced.intents.engine import Ahead, IntentEngine
 from voiced.turn.turn import Turn
+from voiced.wake import wake_phrase_words
 
 # Far longer than one command takes to decode: past it, recognition is stuck.
 RECOGNITION_DEADLINE_SECONDS = 30.0
@@ -21,7 +22,7 @@ def strip_wake_phrase(text: str, wake_word: str) -> str:
     """Drop the wake phrase (or its tail) that the pre-roll lets into the transcript.
     `wake_word` is the wake model's name, with or without its version ("hey_jarvis",
     "hey_jarvis_v0.1"): the phrase is its words before the version."""
-    phrase = re.sub(r"_v\d+(?:\.\d+)*$", "", wake_word.lower()).split("_")
+    phrase = wake_phrase_words(wake_word)
     words = text.split()
     heard = [re.sub(r"\W", "", word.lower()) for word in words[: len(phrase)]]
     # The whole phrase, or its tail when the pre-roll caught only the end of it.

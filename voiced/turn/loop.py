@@ -7,7 +7,8 @@ Whoever starts a thread owns it. The threads of a running pipeline:
 | listening: the caller of    | the Listener (wake word, VAD, the | the speculation queue        |
 | `TurnLoop.run` (the daemon's| recogniser's sessions), the       | (Speculation, Stop);         |
 | main thread, replay)        | Speculator, the turn thread       | CurrentTurn's lock (a cut);  |
-|                             |                                   | Questions' lock              |
+|                             |                                   | Questions' lock; OwnVoice's  |
+|                             |                                   | lock (voiced says the name)  |
 | turn: `TurnLoop.run`, one a | its Turn and report, the intent   | Speculation events (ready,   |
 | command (HeardCommand,      | engine's calls for it             | checked, done); the speaker's|
 | Taken)                      |                                   | sentence queue               |
@@ -18,6 +19,7 @@ Whoever starts a thread owns it. The threads of a running pipeline:
 |                             |                                   | EndReply, Stop); audio out   |
 | playback: `start_speaker`   | the sink; every Reply's figures   | audio in (Audio, Failed,     |
 |                             |                                   | EndReply, Stop); Reply events|
+|                             |                                   | OwnVoice's lock              |
 | llm: `LlmWorker`            | the language model                | requests in (Generation,     |
 | (voiced/llm.py)             |                                   | Stop); each Generation's     |
 |                             |                                   | pieces out (Piece,           |
@@ -51,6 +53,7 @@ from voiced.tts import AudioSink
 from voiced.turn.intent import Questions
 from voiced.turn.ports import Voice
 from voiced.turn.turn import CurrentTurn
+from voiced.wake import OwnVoice
 
 log = logging.getLogger(__name__)
 
@@ -75,9 +78,11 @@ def start(
     return thread
 
 
-def start_speaker(tts: Voice, sink: AudioSink, health: Health | None = None) -> Speaker:
+def start_speaker(
+    tts: Voice, sink: AudioSink, health: Health | None = None, own_voice: OwnVoice | None = None
+) -> Speaker:
     """A speaker with its synthesis and playback threads running."""
-    speaker = Speaker(tts, sink, health)
+    speaker = Speaker(tts, sink, health, own_voice)
     speaker.threads = [start("tts", speaker.synthesize_loop), start("playback", speaker.play_loop)]
     return speaker
 
