@@ -3,12 +3,14 @@ a held reply played only once released, a cut one never."""
 
 from __future__ import annotations
 
+import threading
+import time
 from collections.abc import Iterator
 
 import pytest
 
-from tests.fakes import WAIT_SECONDS, FakeSink, FakeTts
-from voiced.speaker import Speaker
+from tests.fakes import WAIT_SECONDS, FakeSink, FakeTts, PacedFakeSink
+from voiced.speaker import Reply, Speaker
 from voiced.turn.loop import start_speaker
 
 
@@ -88,3 +90,79 @@ def test_a_failing_voice_ends_only_its_reply(sink: FakeSink) -> None:
 
     assert failed.error is not None and failed.samples_spoken == 0
     assert good.error is None and good.samples_spoken == samples(0.1)
+
+
+def announce(speaker: Speaker, text: str) -> tuple[threading.Thread, list[Reply]]:
+    """`speaker.speak(text)` on a thread of its own, as the timers thread calls it."""
+    replies: list[Reply] = []
+    thread = threading.Thread(target=lambda: replies.append(speaker.speak(text)), daemon=True)
+    thread.start()
+    return thread, replies
+
+
+def test_an_announcement_waits_for_the_reply_in_progress() -> None:
+    """A timer ending while an answer streams is spoken after the answer, not inside it."""
+    tts = FakeTts()
+    speaker = start_speaker(tts, FakeSink())
+    try:
+        reply = speaker.begin()
+        speaker.say(reply, "Paris is the capital of France.")
+        thread, _ = announce(speaker, "Your timer is done.")
+        time.sleep(0.2)
+        speaker.say(reply, "It lies on the Seine.")
+        speaker.end(reply)
+        assert reply.wait(WAIT_SECONDS)
+        thread.join(WAIT_SECONDS)
+    finally:
+        speaker.close()
+
+    assert [text for text, _cached in tts.synthesized] == [
+        "Paris is the capital of France.",
+        "It lies on the Seine.",
+        "Your timer is done.",
+    ]
+
+
+def test_a_reply_cut_and_never_ended_holds_no_announcement(sink: FakeSink) -> None:
+    speaker = start_speaker(FakeTts(), sink)
+    try:
+        held = speaker.begin(held=True)  # a speculation's answer, then discarded
+        thread, _ = announce(speaker, "Your timer is done.")
+        time.sleep(0.1)
+        assert thread.is_alive()
+        held.cancelled.set()
+        thread.join(WAIT_SECONDS)
+        assert not thread.is_alive()
+    finally:
+        speaker.close()
+    assert sink.samples == samples(0.1)
+
+
+def test_the_floor_holds_announcements_and_taking_it_cuts_them() -> None:
+    sink = PacedFakeSink()
+    speaker = start_speaker(FakeTts(seconds_per_sentence=1.0), sink)
+    try:
+        speaker.floor(True)  # a command is being heard
+        waiting, replies = announce(speaker, "Your timer is done.")
+        time.sleep(0.2)
+        assert sink.samples == 0 and waiting.is_alive()
+        speaker.floor(False)
+        assert sink.played.wait(WAIT_SECONDS)
+        speaker.floor(True)  # the wake word, over the announcement
+        waiting.join(WAIT_SECONDS)
+        [cut] = replies
+        assert cut.cancelled.is_set()
+        assert 0 < cut.samples_spoken < samples(1.0)
+    finally:
+        speaker.close()
+
+
+def test_an_announcement_waiting_when_the_speaker_closes_is_dropped(sink: FakeSink) -> None:
+    speaker = start_speaker(FakeTts(), sink)
+    speaker.floor(True)
+    waiting, replies = announce(speaker, "Your timer is done.")
+    time.sleep(0.1)
+    speaker.close()
+    waiting.join(WAIT_SECONDS)
+    assert not waiting.is_alive()
+    assert replies[0].cancelled.is_set() and sink.samples == 0

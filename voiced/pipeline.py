@@ -124,6 +124,7 @@ class Pipeline:
             self.pause_judge,
             self.echo,
             self.follow_up,
+            self.speaker.floor,
         )
 
     @property

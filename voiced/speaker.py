@@ -5,7 +5,15 @@ What goes between the threads is one small message per kind, on two queues:
 
     turn ─Say/Prepare/EndReply/Stop─▶ synthesis ─Audio/Failed/EndReply/Stop─▶ playback
 
-The threads themselves are started by voiced.turn.loop.start_speaker.
+An announcement (a timer ending, an MQTT say) is spoken between turns, never inside one:
+`speak` waits while a turn's reply is open (begun, not yet ended) or while the listening
+thread holds the floor (a command is heard or answered: `floor`), then queues its
+sentences whole. The person taking the floor (the wake word) cuts the announcement.
+
+Threads: the synthesis and playback threads (started by voiced.turn.loop.start_speaker)
+own the voice and the sink. A turn's thread calls begin/say/end; an announcer's thread
+(timers, presence) `speak`; the listening thread `floor`. What they share (the open
+replies, the announcements, the floor) is under one condition, `_turns`.
 """
 
 from __future__ import annotations
@@ -34,6 +42,9 @@ PLAYBACK_DEADLINE_SECONDS = 10.0
 PLAYBACK_SLICE_SECONDS = 0.1
 # How often a held reply looks whether it was cut while it waits to be released.
 HOLD_POLL_SECONDS = 0.005
+# How often a waiting announcement looks whether the replies it waits for were cut (a cut
+# sets the reply's event, which the speaker does not hear of).
+ANNOUNCE_POLL_SECONDS = 0.05
 
 
 @dataclass
@@ -132,11 +143,21 @@ class Speaker:
         self._audio: queue.Queue[Audio | Failed | EndReply | Stop] = queue.Queue()
         # Started by voiced.turn.loop.start_speaker, joined on close.
         self.threads: list[threading.Thread] = []
+        # Turns' replies begun and not ended; announcements queued or playing; whether the
+        # listening thread holds the floor. An announcement waits on it.
+        self._turns = threading.Condition()
+        self._open: list[Reply] = []
+        self._announcing: list[Reply] = []
+        self._floor_taken = False
+        self._closed = False
 
     def begin(self, held: bool = False) -> Reply:
+        """A turn's reply: announcements wait until it has ended (or was cut)."""
         reply = Reply()
         if held:
             reply.released.clear()
+        with self._turns:
+            self._open = [*self._still_open(), reply]
         return reply
 
     def say(self, reply: Reply, text: str, cached: bool = False) -> None:
@@ -150,18 +171,57 @@ class Speaker:
     def end(self, reply: Reply) -> None:
         """No more sentences for this reply; `reply.done` is set once all is played."""
         self._sentences.put(EndReply(reply))
+        with self._turns:
+            self._open = [open_ for open_ in self._still_open() if open_ is not reply]
+            self._turns.notify_all()
 
     def speak(self, text: str, cached: bool = False) -> Reply:
-        """Speak a whole text, sentence by sentence, and wait until it is played."""
+        """Announce a whole text, sentence by sentence, between turns (see the module's
+        text), and wait until it is played or cut."""
         splitter = SentenceSplitter()
-        reply = self.begin()
-        for sentence in [*splitter.feed(text + " "), *splitter.flush()]:
-            self.say(reply, sentence, cached)
-        self.end(reply)
-        reply.wait()
+        sentences = [*splitter.feed(text + " "), *splitter.flush()]
+        reply = Reply()
+        with self._turns:
+            while (self._floor_taken or self._still_open()) and not self._closed:
+                self._turns.wait(ANNOUNCE_POLL_SECONDS)
+            if self._closed:  # the pipeline closes: nobody is left to say it
+                reply.cancelled.set()
+                reply.done.set()
+                return reply
+            # Queued whole: a reply begun from now on is spoken after it.
+            for sentence in sentences:
+                self.say(reply, sentence, cached)
+            self._sentences.put(EndReply(reply))
+            self._announcing.append(reply)
+        try:
+            reply.wait()
+        finally:
+            with self._turns:
+                self._announcing.remove(reply)
         return reply
 
+    def floor(self, taken: bool) -> None:
+        """The listening thread: a command is being heard or answered (True), or voiced
+        is between turns (False). Taken, it cuts the announcements queued or playing:
+        the person spoke over them."""
+        with self._turns:
+            if taken and not self._floor_taken:
+                for reply in self._announcing:
+                    if not reply.cancelled.is_set():
+                        log.info("announcement cut: a command is being heard")
+                        reply.cancelled.set()
+            self._floor_taken = taken
+            self._turns.notify_all()
+
+    def _still_open(self) -> list[Reply]:
+        """The turns' open replies, less those cut (a cut reply may never be ended)."""
+        self._open = [reply for reply in self._open if not reply.cancelled.is_set()]
+        return self._open
+
     def close(self) -> None:
+        with self._turns:
+            self._closed = True
+            self._turns.notify_all()
         self._sentences.put(Stop())
         for thread in self.threads:
             thread.join(timeout=2)

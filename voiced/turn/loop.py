@@ -25,10 +25,13 @@ Whoever starts a thread owns it. The threads of a running pipeline:
 |                             |                                   | pieces out (Piece,           |
 |                             |                                   | GenerationFailed, Ended)     |
 | timers: `Timers`            | the wait for the next timer's end | the table's lock; `announce` |
-| (voiced/timers.py)          |                                   | → Speaker.speak              |
+| (voiced/timers.py)          |                                   | → Speaker.speak, which waits |
+|                             |                                   | on the speaker's condition   |
 
 A turn is cut (barge-in, stop) from the listening thread through `CurrentTurn`: the
-`Turn` guards what a cut touches with its own lock.
+`Turn` guards what a cut touches with its own lock. The listening thread also tells the
+speaker whether it holds the floor (`Speaker.floor`: a command heard or answered), so
+that an announcement waits for the turn to end, and is cut when a command begins.
 """
 
 from __future__ import annotations
@@ -112,6 +115,7 @@ class TurnLoop:
         pause_judge: PauseJudge,
         echo: Echo,
         follow_up: FollowUp,
+        floor: Callable[[bool], None] = lambda taken: None,
     ) -> None:
         self.config = config
         self.pause_judge = pause_judge
@@ -124,6 +128,9 @@ class TurnLoop:
         self.questions = questions
         self.health = health
         self.status = status
+        # Told whether a command is being heard or answered (Speaker.floor).
+        self.floor = floor
+        self._floor_taken = False
         self._turn_thread: threading.Thread | None = None
 
     @property
@@ -149,6 +156,20 @@ class TurnLoop:
 
         self.status("listening")
         self.current.expect(threading.current_thread())  # replays answer on this thread
+        try:
+            return self._run(source, stop, answer, turns)
+        finally:
+            # Nobody is heard any more (the input ended, or the microphone is lost):
+            # announcements go on.
+            self._hold_floor(False)
+
+    def _run(
+        self,
+        source: AudioSource,
+        stop: threading.Event | None,
+        answer: Callable[[HeardCommand, Taken], None],
+        turns: list[TurnReport],
+    ) -> list[TurnReport]:
         # What voiced plays is taken out of what the microphone hears (voiced/echo.py).
         chunks = self.echo.around(source).chunks()
         stopped = False
@@ -164,6 +185,8 @@ class TurnLoop:
                 self._listen_afresh(chunk.start_s)
             with self.health.busy("listening", LISTENING_DEADLINE_SECONDS):
                 command = self.listener.feed(chunk) or self._follow_pause(source)
+            # Held from the wake word (or a follow-up heard) until the answer has ended.
+            self._hold_floor(command is not None or self.listener.capturing)
             if command is None:
                 continue
             taken = self.speculator.take(command.speech_end_at_s)
@@ -182,10 +205,18 @@ class TurnLoop:
         if not stopped and (last := self.listener.end_of_input()) is not None:
             # A cut that came as the turn before was ending is not this one's.
             self.current.expect(threading.current_thread())
+            self._hold_floor(True)
             answer(last, self.speculator.take(last.speech_end_at_s))
         self.speculator.reset()
         self.listener.reset()
         return turns
+
+    def _hold_floor(self, taken: bool) -> None:
+        """Tell the speaker when a command begins to be heard, and when its answer is
+        over: announcements wait for it (voiced/speaker.py)."""
+        if taken != self._floor_taken:
+            self._floor_taken = taken
+            self.floor(taken)
 
     def _follow_pause(self, source: AudioSource) -> HeardCommand | None:
         """Speculate at a pause in the command being heard; end it there when it is a
