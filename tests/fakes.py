@@ -312,10 +312,15 @@ class FakeSink:
         self.samples = 0
         self.played = threading.Event()
         self.closed = False
+        # Each reply's end, in order: True where it was cut.
+        self.ends: list[bool] = []
 
     def write(self, samples: np.ndarray, sample_rate: int) -> None:
         self.samples += len(samples)
         self.played.set()
+
+    def end_reply(self, cut: bool) -> None:
+        self.ends.append(cut)
 
     def close(self) -> None:
         self.closed = True

@@ -62,6 +62,9 @@ class Recorder:
     def write(self, samples: np.ndarray, sample_rate: int) -> None:
         self.written.append(samples)
 
+    def end_reply(self, cut: bool) -> None:
+        pass
+
     def close(self) -> None:
         pass
 

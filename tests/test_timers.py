@@ -154,6 +154,9 @@ class RecordingSink:
             self.samples += len(samples)
             self.sample_rate = sample_rate
 
+    def end_reply(self, cut: bool) -> None:
+        self.wav.end_reply(cut)
+
     def seconds(self) -> float:
         with self._lock:
             return self.samples / self.sample_rate if self.sample_rate else 0.0

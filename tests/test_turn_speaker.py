@@ -166,3 +166,19 @@ def test_an_announcement_waiting_when_the_speaker_closes_is_dropped(sink: FakeSi
     waiting.join(WAIT_SECONDS)
     assert not waiting.is_alive()
     assert replies[0].cancelled.is_set() and sink.samples == 0
+
+
+def test_the_sink_is_told_where_each_reply_ends_and_whether_it_was_cut(
+    speaker: Speaker, sink: FakeSink
+) -> None:
+    whole = speaker.begin()
+    speaker.say(whole, "One.")
+    speaker.end(whole)
+    assert whole.wait(WAIT_SECONDS)
+    cut = speaker.begin()
+    speaker.say(cut, "Two.")
+    cut.cancelled.set()
+    speaker.end(cut)
+    assert cut.wait(WAIT_SECONDS)
+
+    assert sink.ends == [False, True]

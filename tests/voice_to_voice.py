@@ -56,6 +56,9 @@ class SoundClock:
             self._free_at = plays_at + len(samples) / sample_rate
         self.inner.write(samples, sample_rate)
 
+    def end_reply(self, cut: bool) -> None:
+        self.inner.end_reply(cut)
+
     def close(self) -> None:
         self.inner.close()
 

@@ -305,6 +305,9 @@ class TappedSink:
             listener.played(samples, sample_rate)
         self.inner.write(samples, sample_rate)
 
+    def end_reply(self, cut: bool) -> None:
+        self.inner.end_reply(cut)
+
     def close(self) -> None:
         self.inner.close()
 

@@ -39,6 +39,9 @@ class WavSink:
     def write(self, samples: np.ndarray, sample_rate: int) -> None:
         self._writer.write(samples, sample_rate)
 
+    def end_reply(self, cut: bool) -> None:
+        pass  # nothing converted, nothing held
+
     def close(self) -> None:
         self._writer.close()
 
@@ -47,6 +50,9 @@ class NullSink:
     """Discards audio (replay without --out)."""
 
     def write(self, samples: np.ndarray, sample_rate: int) -> None:
+        pass
+
+    def end_reply(self, cut: bool) -> None:
         pass
 
     def close(self) -> None:
@@ -67,13 +73,17 @@ class PacedSink:
         self._free_at = max(self._free_at, now) + len(samples) / sample_rate
         time.sleep(max(0.0, self._free_at - now - PACED_LEAD_SECONDS))
 
+    def end_reply(self, cut: bool) -> None:
+        self.inner.end_reply(cut)
+
     def close(self) -> None:
         self.inner.close()
 
 
 class SpeakerSink:
     """A blocking sounddevice output stream, opened on the first write at the voice's rate
-    when the device takes it, else at the device's own rate (converted here, once).
+    when the device takes it, else at the device's own rate (converted here, once, by a
+    streaming converter: it holds back ~33 ms of each reply until `end_reply`).
 
     A write that fails (the speaker unplugged, the audio server gone) closes the stream,
     and the next write opens it again: the reply is lost, not the speaker."""
@@ -97,6 +107,23 @@ class SpeakerSink:
                 data = self._resampler.resample_chunk(data)
             try:
                 self._stream.write(data.reshape(-1, 1))
+            except sounddevice.PortAudioError as err:
+                self._close_quietly()
+                raise AudioOutputError(f"speaker {self.device!r} failed: {err}") from err
+
+    def end_reply(self, cut: bool) -> None:
+        import sounddevice
+
+        with self._lock:
+            resampler = self._resampler
+            if resampler is None:
+                return
+            tail = None if cut else resampler.resample_chunk(np.zeros(0, np.float32), last=True)
+            resampler.clear()  # ready for the next reply
+            if tail is None or len(tail) == 0 or self._stream is None:
+                return
+            try:
+                self._stream.write(np.asarray(tail, np.float32).reshape(-1, 1))
             except sounddevice.PortAudioError as err:
                 self._close_quietly()
                 raise AudioOutputError(f"speaker {self.device!r} failed: {err}") from err

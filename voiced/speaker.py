@@ -266,12 +266,24 @@ class Speaker:
         """The playback thread: audio in, to the sink."""
         while not isinstance(item := self._audio.get(), Stop):
             if isinstance(item, EndReply):
-                item.reply.done.set()
+                self._end(item.reply)
             elif isinstance(item, Failed):
                 if item.reply.error is None:
                     item.reply.error = item.error
             else:
                 self._play(item)
+
+    def _end(self, reply: Reply) -> None:
+        """The reply's audio is all written: the sink plays out what it holds back of it,
+        or drops it if the reply was cut; then the reply is done."""
+        try:
+            with self.health.busy("playback", PLAYBACK_DEADLINE_SECONDS):
+                self.sink.end_reply(cut=reply.cancelled.is_set())
+        except Exception as err:  # a failing speaker ends this reply, not the daemon
+            log.error("audio output failed: %s", err)
+            if reply.error is None:
+                reply.error = err
+        reply.done.set()
 
     def _play(self, audio: Audio) -> None:
         reply, samples = audio.reply, audio.samples

@@ -29,6 +29,11 @@ class AudioSink(Protocol):
 
     def write(self, samples: np.ndarray, sample_rate: int) -> None: ...
 
+    def end_reply(self, cut: bool) -> None:
+        """A reply's last audio was written: what a converter holds back of it is played
+        now (`cut`: dropped), so that none of it starts the next reply."""
+        ...
+
     def close(self) -> None: ...
 
 

@@ -1,0 +1,93 @@
+"""The speaker's sink on a device that refuses the voice's rate: PortAudio replaced by a
+stream that keeps what is written to it."""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+import numpy as np
+import pytest
+import sounddevice
+
+from voiced.sinks import SpeakerSink
+
+VOICE_RATE = 22_050
+DEVICE_RATE = 48_000
+
+
+class Stream:
+    """A sounddevice output stream that keeps every write."""
+
+    opened: ClassVar[list[Stream]] = []
+
+    def __init__(self, **settings: Any) -> None:
+        self.settings = settings
+        self.written: list[np.ndarray] = []
+        self.closed = False
+        Stream.opened.append(self)
+
+    def start(self) -> None:
+        pass
+
+    def write(self, data: np.ndarray) -> None:
+        self.written.append(data[:, 0].copy())
+
+    def stop(self) -> None:
+        pass
+
+    def close(self, ignore_errors: bool = False) -> None:
+        self.closed = True
+
+    def take(self) -> np.ndarray:
+        out = np.concatenate(self.written) if self.written else np.zeros(0, np.float32)
+        self.written.clear()
+        return out
+
+
+@pytest.fixture
+def device(monkeypatch: pytest.MonkeyPatch) -> list[Stream]:
+    """A speaker at 48 kHz only (a USB speaker on bare ALSA)."""
+
+    def refuse(*_args: object, **_kwargs: object) -> None:
+        raise sounddevice.PortAudioError("Invalid sample rate")
+
+    info = {"index": 0, "name": "USB speaker", "default_samplerate": float(DEVICE_RATE)}
+    monkeypatch.setattr(sounddevice, "query_devices", lambda _device, kind: info)
+    monkeypatch.setattr(sounddevice, "check_output_settings", refuse)
+    monkeypatch.setattr(sounddevice, "OutputStream", Stream)
+    Stream.opened = []
+    return Stream.opened
+
+
+def tone(seconds: float) -> np.ndarray:
+    t = np.arange(round(VOICE_RATE * seconds)) / VOICE_RATE
+    return (0.8 * 32767 * np.sin(2 * np.pi * 1000 * t)).astype(np.int16)
+
+
+def speak(sink: SpeakerSink, samples: np.ndarray) -> None:
+    """Written in 0.1 s slices, as the speaker's playback thread writes."""
+    step = VOICE_RATE // 10
+    for start in range(0, len(samples), step):
+        sink.write(samples[start : start + step], VOICE_RATE)
+
+
+def test_a_reply_is_played_to_its_end(device: list[Stream]) -> None:
+    sink = SpeakerSink(None)
+    speak(sink, tone(1.0))
+    sink.end_reply(cut=False)
+    [stream] = device
+    played = stream.take()
+    # All of it, at the device's rate: soxr held back ~33 ms until the reply ended.
+    assert abs(len(played) - DEVICE_RATE) <= 2
+    speak(sink, np.zeros(VOICE_RATE // 10, np.int16))
+    assert np.abs(stream.take()).max() < 0.01  # the next reply starts with its own audio
+
+
+def test_a_cut_reply_leaves_nothing_for_the_next(device: list[Stream]) -> None:
+    sink = SpeakerSink(None)
+    speak(sink, tone(1.0))
+    sink.end_reply(cut=True)
+    [stream] = device
+    stream.take()
+    speak(sink, np.zeros(VOICE_RATE // 10, np.int16))
+    assert np.abs(stream.take()).max() < 0.01
