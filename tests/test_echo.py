@@ -174,12 +174,62 @@ def test_the_simulated_room_delays_high_passes_and_sets_the_level() -> None:
     assert not raw[: seconds_to_samples(BULK_DELAY_SECONDS) - 1].any()
 
 
+VOICE_RATE = 22_050
+
+
+def marked_reply(seconds: float, seed: int) -> np.ndarray:
+    """Noise at the voice's rate, its first sample a click that marks where it begins."""
+    rng = np.random.default_rng(seed)
+    reply = (rng.standard_normal(round(VOICE_RATE * seconds)) * 2000).astype(np.int16)
+    reply[0], reply[1:40] = 32767, 0
+    return reply
+
+
+def played_in_slices(queue: ReferenceQueue, reply: np.ndarray) -> None:
+    """As the playback thread writes: 0.1 s at a time."""
+    for start in range(0, len(reply), VOICE_RATE // 10):
+        queue.push(reply[start : start + VOICE_RATE // 10], VOICE_RATE)
+
+
+@pytest.mark.parametrize("cut", [False, True])
+def test_each_reply_begins_the_reference_where_its_first_write_is_queued(cut: bool) -> None:
+    """The converter to 16 kHz holds back the end of each reply: it is queued as the reply
+    ends (or dropped, if it was cut), not at the front of the next reply, which would
+    shift that reply's reference by 7-37 ms."""
+    queue = ReferenceQueue()
+    for seed in range(4):
+        reply = marked_reply(0.77 + 0.13 * seed, seed)
+        played_in_slices(queue, reply)
+        queue.end_reply(cut)
+        expected = round(len(reply) * SAMPLE_RATE / VOICE_RATE)
+        held = queue.take(expected + SAMPLES_PER_CHUNK)
+        end = int(np.flatnonzero(held)[-1]) + 1
+        if cut:
+            assert end < expected - 100  # its last 7-37 ms were never played
+        else:
+            assert abs(end - expected) <= 2  # the whole reply, to its end
+        # The click comes out at the reference's first samples, never later.
+        assert int(np.argmax(held[:1000])) <= 3
+        assert not queue.take(SAMPLES_PER_CHUNK).any()  # the queue ran dry before the next
+
+
+def test_the_tap_tells_every_step_where_a_reply_ends() -> None:
+    step = Recorded()
+    sink = TappedSink(NullSink(), [step])
+    sink.end_reply(cut=True)
+    assert step.ends == [True]
+
+
 class Recorded:
     def __init__(self) -> None:
         self.heard: list[int] = []
+        self.ends: list[bool] = []
 
     def played(self, samples: np.ndarray, sample_rate: int) -> None:
         self.heard.append(len(samples))
+
+    def end_reply(self, cut: bool) -> None:
+        self.ends.append(cut)
 
     def process(self, samples: np.ndarray) -> np.ndarray:
         return samples + 1

@@ -6,13 +6,19 @@ queued; each heard chunk takes as many reference samples from the queue as it ho
 (silence when voiced is quiet). Taking them at the capture's pace keeps the reference in
 step with the capture however the writes are timed; what is left is the bulk delay of
 the device buffers and the room, estimated by cross-correlation while voiced speaks, and
-the filter's tail. The filter is never reset between replies: it keeps what it learned
-of the room and goes on adapting at the next reply. When a new delay resets it, it first
-learns from the audio already held, so the first reply is cancelled from its first
-seconds.
+the filter's tail. The filter is reset only when a new delay is found: it keeps what it
+learned of the room and goes on adapting at the next reply. When a new delay resets it,
+it first learns from the audio already held, so the first reply is cancelled from its
+first seconds.
 
-Threads: the playback thread calls `played`; the listening thread calls `clean`. The
-queue between them is under a lock; everything else belongs to the listening thread.
+Between replies the queue runs dry, so each reply's reference starts at the first chunk
+taken after its first write: up to a chunk (80 ms) from where its echo starts, by a
+different amount each reply (not mended yet). The converter to 16 kHz is flushed as each
+reply ends (`end_reply`), so that the 7-37 ms it holds back do not shift the next reply.
+
+Threads: the playback thread calls `played` and `end_reply` (and owns the converter);
+the listening thread calls `process`. The queue between them is under a lock; everything
+else belongs to the listening thread.
 """
 
 from __future__ import annotations
@@ -117,6 +123,21 @@ class ToHeardRate:
             self._resamplers[sample_rate] = resampler
         return np.asarray(resampler.resample_chunk(data), dtype=np.float32)
 
+    def flush(self) -> np.ndarray:
+        """What the converters hold back of the audio given so far (soxr: 7-37 ms), at
+        16 kHz; they start afresh. Called as a reply ends: left in, it would come out at
+        the front of the next reply, and shift it by that much."""
+        tails = []
+        for resampler in self._resamplers.values():
+            tails.append(resampler.resample_chunk(np.zeros(0, np.float32), last=True))
+            resampler.clear()
+        return np.concatenate(tails).astype(np.float32) if tails else np.zeros(0, np.float32)
+
+    def clear(self) -> None:
+        """Drop what the converters hold back (a reply cut: the speaker drops it too)."""
+        for resampler in self._resamplers.values():
+            resampler.clear()
+
 
 class ReferenceQueue:
     """What was played, at 16 kHz, waiting to be matched with what is heard."""
@@ -129,7 +150,19 @@ class ReferenceQueue:
 
     def push(self, samples: np.ndarray, sample_rate: int) -> None:
         """Called by the playback thread with each write (int16, at the voice's rate)."""
-        reference = float32_to_int16(self._to_heard_rate(samples, sample_rate))
+        self._queue(float32_to_int16(self._to_heard_rate(samples, sample_rate)))
+
+    def end_reply(self, cut: bool) -> None:
+        """Called by the playback thread as a reply ends: the end of it the converter held
+        back is queued (a cut reply's is dropped, as the speaker drops it)."""
+        if cut:
+            self._to_heard_rate.clear()
+            return
+        tail = self._to_heard_rate.flush()
+        if len(tail):
+            self._queue(float32_to_int16(tail))
+
+    def _queue(self, reference: np.ndarray) -> None:
         with self._lock:
             self._pieces.append(reference)
             self._queued += len(reference)
@@ -226,6 +259,9 @@ class EchoCanceller:
     def played(self, samples: np.ndarray, sample_rate: int) -> None:
         self.reference.push(samples, sample_rate)
 
+    def end_reply(self, cut: bool) -> None:
+        self.reference.end_reply(cut)
+
     def process(self, samples: np.ndarray) -> np.ndarray:
         """A heard chunk without the echo of what was played."""
         started = time.thread_time()
@@ -289,6 +325,8 @@ class Step(Protocol):
 
     def played(self, samples: np.ndarray, sample_rate: int) -> None: ...
 
+    def end_reply(self, cut: bool) -> None: ...
+
     def process(self, samples: np.ndarray) -> np.ndarray: ...
 
 
@@ -306,6 +344,8 @@ class TappedSink:
         self.inner.write(samples, sample_rate)
 
     def end_reply(self, cut: bool) -> None:
+        for listener in self.listeners:
+            listener.end_reply(cut)
         self.inner.end_reply(cut)
 
     def close(self) -> None:

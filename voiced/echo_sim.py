@@ -24,7 +24,6 @@ of the reference the canceller holds.
 from __future__ import annotations
 
 import threading
-from typing import Any
 
 import numpy as np
 
@@ -98,13 +97,13 @@ def convolve(signal: np.ndarray, kernel: np.ndarray) -> np.ndarray:
     return out[:size]
 
 
-class DriftedRate:
+class DriftedRate(ToHeardRate):
     """Played audio (int16) as float32 at 16 kHz as a microphone on another clock hears
     it: resampled in a stream from the voice's rate times (1 + ppm·1e-6)."""
 
     def __init__(self, drift_ppm: float) -> None:
+        super().__init__()
         self.factor = 1.0 + drift_ppm * 1e-6
-        self._resamplers: dict[int, Any] = {}
 
     def __call__(self, samples: np.ndarray, sample_rate: int) -> np.ndarray:
         resampler = self._resamplers.get(sample_rate)
@@ -164,7 +163,19 @@ class SimulatedRoom:
     def played(self, samples: np.ndarray, sample_rate: int) -> None:
         if not self.active:
             return
-        audio = self._to_heard_rate(samples, sample_rate).astype(np.float64)
+        self._sound(self._to_heard_rate(samples, sample_rate).astype(np.float64))
+
+    def end_reply(self, cut: bool) -> None:
+        """The speaker plays the end of a reply its converter held back (drops it, cut)."""
+        if not self.active:
+            return
+        if cut:
+            self._to_heard_rate.clear()
+        elif len(tail := self._to_heard_rate.flush()):
+            self._sound(tail.astype(np.float64))
+
+    def _sound(self, audio: np.ndarray) -> None:
+        """Audio played (at 16 kHz), its echo laid into the input's future."""
         sound = self.loudspeaker(audio)
         echo = convolve(sound, self.room)
         # The room's energy gain times the sound's level: the echo's level, before its
