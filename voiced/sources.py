@@ -142,6 +142,7 @@ class MicrophoneSource:
         )
         position = 0
         name = info["name"]
+        stream = None
         try:
             stream = sounddevice.InputStream(
                 device=info["index"],
@@ -152,10 +153,15 @@ class MicrophoneSource:
                 latency=INPUT_LATENCY,
                 callback=on_audio,
             )
+            # Pa_StartStream fails now and then on Pi audio HATs ("Wait timed out",
+            # -9987): a lost microphone, retried, not the daemon's end.
+            stream.start()
         except sounddevice.PortAudioError as err:
+            if stream is not None:
+                stream.close(ignore_errors=True)
             raise AudioInputError(f"microphone {name!r} cannot be opened: {err}") from err
         log.info("listening on %r at %d Hz", name, native_rate)
-        with stream:
+        try:
             silent_since = time.monotonic()
             allowed_seconds = FIRST_AUDIO_SECONDS
             while True:
@@ -176,6 +182,11 @@ class MicrophoneSource:
                 for chunk in frames.push(to_heard_format(heard, SAMPLE_RATE)):
                     yield AudioChunk(chunk, position / SAMPLE_RATE, time.monotonic())
                     position += SAMPLES_PER_CHUNK
+        except sounddevice.PortAudioError as err:
+            raise AudioInputError(f"microphone {name!r} failed: {err}") from err
+        finally:
+            stream.stop(ignore_errors=True)
+            stream.close(ignore_errors=True)
 
     def _report_overflows(self) -> None:
         """Log lost audio at most every OVERFLOW_REPORT_SECONDS."""

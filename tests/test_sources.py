@@ -1,0 +1,102 @@
+"""The microphone source on a fake PortAudio: its failures become AudioInputError, the
+error the daemon waits out and retries."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+from typing import Any, ClassVar
+
+import numpy as np
+import pytest
+import sounddevice
+
+from tests.fakes import WAIT_SECONDS, FakeEngines, fake_config, fake_pipeline
+from voiced.daemon import Daemon
+from voiced.sources import AudioInputError, MicrophoneSource
+
+START_TIMED_OUT = "Error starting stream: Wait timed out [PaErrorCode -9987]"
+
+
+class FlakyStream:
+    """An input stream whose first start fails as Pa_StartStream's race does on Pi audio
+    HATs; later ones start, and hand over 20 ms blocks of silence."""
+
+    started: ClassVar[list[FlakyStream]] = []
+
+    def __init__(self, callback: Any, blocksize: int, **_settings: object) -> None:
+        self.callback = callback
+        self.blocksize = blocksize
+        self.active = False
+        self.closed = False
+        self._stop = threading.Event()
+
+    def start(self) -> None:
+        FlakyStream.started.append(self)
+        if len(FlakyStream.started) == 1:
+            raise sounddevice.PortAudioError(START_TIMED_OUT)
+        self.active = True
+        threading.Thread(target=self._feed, daemon=True).start()
+
+    def _feed(self) -> None:
+        status = type("Status", (), {"input_overflow": False})()
+        while not self._stop.wait(0.02):
+            self.callback(np.zeros((self.blocksize, 1), np.float32), self.blocksize, None, status)
+
+    def stop(self, ignore_errors: bool = True) -> None:
+        self._stop.set()
+        self.active = False
+
+    def close(self, ignore_errors: bool = True) -> None:
+        self.stop()
+        self.closed = True
+
+    def __enter__(self) -> FlakyStream:
+        self.start()
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
+
+
+@pytest.fixture
+def flaky_microphone(monkeypatch: pytest.MonkeyPatch) -> list[FlakyStream]:
+    info = {"index": 1, "name": "IQaudIOCODEC", "default_samplerate": 48_000.0}
+    monkeypatch.setattr(sounddevice, "query_devices", lambda _device, kind: info)
+    monkeypatch.setattr(sounddevice, "InputStream", FlakyStream)
+    FlakyStream.started = []
+    return FlakyStream.started
+
+
+def test_a_stream_that_fails_to_start_is_a_lost_microphone(
+    flaky_microphone: list[FlakyStream],
+) -> None:
+    with pytest.raises(AudioInputError, match="Wait timed out"):
+        next(MicrophoneSource(None).chunks())
+    [failed] = flaky_microphone
+    assert failed.closed
+    # The next try opens it.
+    chunks = MicrophoneSource(None).chunks()
+    assert len(next(chunks).samples) > 0
+    chunks.close()
+    assert flaky_microphone[1].closed
+
+
+def test_the_daemon_retries_a_microphone_that_failed_to_start(
+    flaky_microphone: list[FlakyStream], tmp_path: Path
+) -> None:
+    config = fake_config(tmp_path)
+    with fake_pipeline(config, FakeEngines()) as pipeline:
+        daemon = Daemon(config, None, refresh_devices=lambda: None)
+        heard = threading.Event()
+        daemon._microphone_heard = heard.set  # type: ignore[method-assign]
+
+        def stop_once_heard() -> None:
+            heard.wait(WAIT_SECONDS)
+            daemon.signals.stop = True
+            daemon.signals.wake.set()
+
+        threading.Thread(target=stop_once_heard, daemon=True).start()
+        daemon._listen(pipeline)  # returns on the stop, having raised nothing
+
+    assert heard.is_set() and len(flaky_microphone) == 2
