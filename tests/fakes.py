@@ -316,6 +316,8 @@ class FakeSink:
         self.ends: list[bool] = []
 
     def write(self, samples: np.ndarray, sample_rate: int) -> None:
+        if self.closed:
+            raise AssertionError("written to after it was closed")
         self.samples += len(samples)
         self.played.set()
 

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 import sounddevice
 
-from voiced.sinks import SpeakerSink
+from voiced.sinks import AudioOutputError, SpeakerSink
 
 VOICE_RATE = 22_050
 DEVICE_RATE = 48_000
@@ -91,3 +91,15 @@ def test_a_cut_reply_leaves_nothing_for_the_next(device: list[Stream]) -> None:
     stream.take()
     speak(sink, np.zeros(VOICE_RATE // 10, np.int16))
     assert np.abs(stream.take()).max() < 0.01
+
+
+def test_a_closed_sink_opens_nothing_again(device: list[Stream]) -> None:
+    """A reload closes the old speaker: a write coming late from its playback thread must
+    not reopen the device (a hw: card takes one stream: the new speaker's)."""
+    sink = SpeakerSink(None)
+    speak(sink, tone(0.2))
+    sink.close()
+    with pytest.raises(AudioOutputError, match="closed"):
+        speak(sink, tone(0.1))
+    [stream] = device
+    assert stream.closed

@@ -120,3 +120,17 @@ def test_an_announcement_waiting_for_a_cut_answer_waits_for_the_next_too(
     said = spoken(engines)
     assert said[-1] == ANNOUNCEMENT and said.count(ANNOUNCEMENT) == 1
     assert time_now.response is not None and said[-2] == time_now.response
+
+
+def test_the_pipeline_is_not_idle_while_it_announces(tmp_path: Path) -> None:
+    """A reload waits for an idle pipeline: closing the speaker would drop the rest."""
+    sink = PacedFakeSink()
+    engines = FakeEngines(tts=FakeTts(seconds_per_sentence=1.0))
+    with fake_pipeline(fake_config(tmp_path), engines, sink) as pipeline:
+        assert pipeline.idle
+        speaking = threading.Thread(target=pipeline.announce, args=(ANNOUNCEMENT,))
+        speaking.start()
+        assert sink.played.wait(WAIT_SECONDS)
+        assert not pipeline.idle
+        speaking.join(WAIT_SECONDS)
+        assert pipeline.idle

@@ -182,3 +182,21 @@ def test_the_sink_is_told_where_each_reply_ends_and_whether_it_was_cut(
     assert cut.wait(WAIT_SECONDS)
 
     assert sink.ends == [False, True]
+
+
+def test_closing_drops_what_is_playing_and_the_sink_is_never_written_again() -> None:
+    """A reload closes the old speaker during a long announcement: it stops within a
+    slice, not at the announcement's end, and its thread writes no more."""
+    sink = PacedFakeSink()
+    speaker = start_speaker(FakeTts(seconds_per_sentence=4.0), sink)
+    speaking, replies = announce(speaker, "The washing machine is done. Please empty it.")
+    assert sink.played.wait(WAIT_SECONDS)
+    started = time.monotonic()
+    speaker.close()  # FakeSink refuses any write after this
+    speaking.join(WAIT_SECONDS)
+
+    assert time.monotonic() - started < 1.0
+    assert not any(thread.is_alive() for thread in speaker.threads)
+    [dropped] = replies
+    assert dropped.cancelled.is_set() and dropped.samples_spoken < samples(1.0)
+    assert sink.closed

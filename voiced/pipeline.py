@@ -129,9 +129,12 @@ class Pipeline:
 
     @property
     def idle(self) -> bool:
-        """No command is being heard (nor an answer or a follow-up awaited) and no turn
-        is being answered. Asked on the listening thread, between chunks."""
-        return not self.listener.capturing and not self.loop.answering
+        """No command is being heard (nor an answer or a follow-up awaited), no turn is
+        being answered, and nothing is being announced (closing the speaker for a reload
+        would drop it). Asked on the listening thread, between chunks."""
+        return (
+            not self.listener.capturing and not self.loop.answering and not self.speaker.announcing
+        )
 
     @property
     def check_heard(self) -> bool:

@@ -86,7 +86,8 @@ class SpeakerSink:
     streaming converter: it holds back ~33 ms of each reply until `end_reply`).
 
     A write that fails (the speaker unplugged, the audio server gone) closes the stream,
-    and the next write opens it again: the reply is lost, not the speaker."""
+    and the next write opens it again: the reply is lost, not the speaker. Once `close`d
+    it opens nothing again (a reload's new sink may need the device)."""
 
     def __init__(self, device: str | int | None) -> None:
         self.device = device
@@ -95,11 +96,14 @@ class SpeakerSink:
         self._resampler: Any = None
         # Held by each write and while PortAudio restarts: a restart closes every stream.
         self._lock = threading.Lock()
+        self._closed = False
 
     def write(self, samples: np.ndarray, sample_rate: int) -> None:
         import sounddevice
 
         with self._lock:
+            if self._closed:
+                raise AudioOutputError(f"speaker {self.device!r} is closed")
             if self._stream is None:
                 self._open(sample_rate)
             data = int16_to_float32(samples)
@@ -171,6 +175,7 @@ class SpeakerSink:
         import sounddevice
 
         with self._lock:
+            self._closed = True
             if self._stream is not None:
                 try:
                     self._stream.stop()  # lets the last audio play out

@@ -149,7 +149,8 @@ class Speaker:
         self._open: list[Reply] = []
         self._announcing: list[Reply] = []
         self._floor_taken = False
-        self._closed = False
+        # Set by close: nothing more is synthesised or played, and nothing is waited for.
+        self._closing = threading.Event()
 
     def begin(self, held: bool = False) -> Reply:
         """A turn's reply: announcements wait until it has ended (or was cut)."""
@@ -182,9 +183,9 @@ class Speaker:
         sentences = [*splitter.feed(text + " "), *splitter.flush()]
         reply = Reply()
         with self._turns:
-            while (self._floor_taken or self._still_open()) and not self._closed:
+            while (self._floor_taken or self._still_open()) and not self._closing.is_set():
                 self._turns.wait(ANNOUNCE_POLL_SECONDS)
-            if self._closed:  # the pipeline closes: nobody is left to say it
+            if self._closing.is_set():  # the pipeline closes: nobody is left to say it
                 reply.cancelled.set()
                 reply.done.set()
                 return reply
@@ -213,14 +214,24 @@ class Speaker:
             self._floor_taken = taken
             self._turns.notify_all()
 
+    @property
+    def announcing(self) -> bool:
+        """An announcement is queued or being played."""
+        with self._turns:
+            return any(not reply.cancelled.is_set() for reply in self._announcing)
+
     def _still_open(self) -> list[Reply]:
         """The turns' open replies, less those cut (a cut reply may never be ended)."""
         self._open = [reply for reply in self._open if not reply.cancelled.is_set()]
         return self._open
 
     def close(self) -> None:
+        """What is queued or playing is dropped (within one slice), the threads end, and
+        the sink is closed for good: a reload's old speaker must not hold the device."""
         with self._turns:
-            self._closed = True
+            self._closing.set()
+            for reply in [*self._open, *self._announcing]:
+                reply.cancelled.set()
             self._turns.notify_all()
         self._sentences.put(Stop())
         for thread in self.threads:
@@ -240,7 +251,7 @@ class Speaker:
 
     def _synthesize(self, say: Say) -> None:
         reply = say.reply
-        if reply.cancelled.is_set() or reply.synthesis_failed:
+        if reply.cancelled.is_set() or reply.synthesis_failed or self._closing.is_set():
             return
         names_wake_word = self.own_voice is not None and self.own_voice.names(say.text)
         try:
@@ -278,7 +289,7 @@ class Speaker:
         or drops it if the reply was cut; then the reply is done."""
         try:
             with self.health.busy("playback", PLAYBACK_DEADLINE_SECONDS):
-                self.sink.end_reply(cut=reply.cancelled.is_set())
+                self.sink.end_reply(cut=reply.cancelled.is_set() or self._closing.is_set())
         except Exception as err:  # a failing speaker ends this reply, not the daemon
             log.error("audio output failed: %s", err)
             if reply.error is None:
@@ -296,7 +307,7 @@ class Speaker:
         # end of the sentence.
         step = max(1, int(self.tts.sample_rate * PLAYBACK_SLICE_SECONDS))
         for start in range(0, len(samples), step):
-            if reply.cancelled.is_set():
+            if reply.cancelled.is_set() or self._closing.is_set():
                 break
             piece = samples[start : start + step]
             try:
