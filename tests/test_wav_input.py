@@ -84,6 +84,32 @@ def test_broken_files_are_a_wav_error_naming_the_file(tmp_path: Path, content: b
     assert "\n" not in str(caught.value)
 
 
+@pytest.mark.parametrize(
+    ("rate", "data_bytes", "says"),
+    [
+        (1, 200_000, "1 Hz"),  # upsampled whole: a MemoryError before
+        (100, 2_000_000, "100 Hz"),  # 2.8 h of audio at 16 kHz, 1.9 GB to make it
+        (3_999, 64, "3999 Hz"),
+        (192_001, 64, "192001 Hz"),
+        (4_000, 4_000 * 2 * 3_601, "1.0 hours"),  # a little over an hour
+    ],
+)
+def test_absurd_rates_and_lengths_are_a_wav_error(
+    tmp_path: Path, rate: int, data_bytes: int, says: str
+) -> None:
+    path = tmp_path / "odd.wav"
+    path.write_bytes(wav_header(1, rate, 2, data=bytes(data_bytes)))
+    with pytest.raises(WavError, match=says):
+        read_wav(path)
+
+
+@pytest.mark.parametrize("rate", [4_000, 192_000])
+def test_the_edge_rates_are_read(tmp_path: Path, rate: int) -> None:
+    path = tmp_path / "edge.wav"
+    path.write_bytes(wav_header(1, rate, 2, data=bytes(rate * 2)))
+    assert len(read_wav(path)) == pytest.approx(16_000, abs=40)
+
+
 SEED_WAV = wav_header(1, 16000, 2, data=np.arange(-800, 800, 4, dtype="<i2").tobytes())
 
 

@@ -14,6 +14,13 @@ from voiced.audio import SAMPLE_RATE, float32_to_int16
 
 log = logging.getLogger(__name__)
 
+# The rates a recording may have: below, or above, no microphone records speech (a header
+# of 1 Hz would be upsampled 16,000 times, in memory).
+MIN_RATE_HZ = 4_000
+MAX_RATE_HZ = 192_000
+# The longest recording read: all of it is held in memory, at its own rate and at 16 kHz.
+MAX_SECONDS = 3600.0
+
 
 class WavError(Exception):
     """A WAV file cannot be read; the message names the file and the reason."""
@@ -53,14 +60,30 @@ def read_wav(path: Path) -> np.ndarray:
         raise WavError(
             f"{path}: impossible header ({info.samplerate} Hz, {info.channels} channels)"
         )
+    if not MIN_RATE_HZ <= info.samplerate <= MAX_RATE_HZ:
+        raise WavError(
+            f"{path}: a sample rate of {info.samplerate} Hz is not a recording's"
+            f" ({MIN_RATE_HZ}-{MAX_RATE_HZ} Hz are read)"
+        )
+    # libsndfile counts the frames the file holds, not those its header promises.
+    if info.frames / info.samplerate > MAX_SECONDS:
+        raise WavError(
+            f"{path}: {info.frames / info.samplerate / 3600:.1f} hours of audio; at most"
+            f" {MAX_SECONDS / 3600:g} hour is read at once: cut it into parts"
+        )
     try:
         audio, sample_rate = soundfile.read(str(path), dtype="float32", always_2d=True)
     except (soundfile.LibsndfileError, RuntimeError, OSError) as err:
         raise WavError(f"{path}: cannot read the audio data ({_reason(err)})") from err
+    except MemoryError as err:  # many channels at a high rate: too large to hold
+        raise WavError(f"{path}: too large to read into memory") from err
     if len(audio) == 0:
         raise WavError(f"{path}: holds no audio")
     _warn_if_cut(path, header, len(audio) * info.channels * _bytes_per_sample(info.subtype))
-    return to_heard_format(audio, sample_rate)
+    try:
+        return to_heard_format(audio, sample_rate)
+    except MemoryError as err:
+        raise WavError(f"{path}: too large to convert in memory") from err
 
 
 def _bytes_per_sample(subtype: str) -> int:
