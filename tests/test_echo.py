@@ -24,6 +24,7 @@ from voiced.echo_sim import (
     BULK_DELAY_SECONDS,
     ECHO_RMS,
     HIGH_PASS_TAPS,
+    PERSON_PEAK,
     SimulatedRoom,
     active_rms,
     high_pass,
@@ -310,3 +311,49 @@ def test_a_recording_is_cancelled_only_with_the_simulated_room() -> None:
     assert isinstance(echo.around(Microphone()), CleanedSource)
     assert not echo.canceller.reference.take(SAMPLES_PER_CHUNK).any()
     echo.close()
+
+
+def room_for(level_db: float) -> SimulatedRoom:
+    room = SimulatedRoom(level_db)
+    room.match_speech_of(WavFileSource([recording("ask-capital")]))
+    return room
+
+
+def person_heard(level_db: float) -> np.ndarray:
+    person = read_wav(recording("ask-capital"))
+    room = room_for(level_db)
+    chunks = range(0, len(person) - SAMPLES_PER_CHUNK, SAMPLES_PER_CHUNK)
+    return np.concatenate([room.process(person[i : i + SAMPLES_PER_CHUNK]) for i in chunks])
+
+
+@pytest.mark.parametrize("level_db", [10.0, 20.0, 40.0])
+def test_a_loud_person_is_not_clipped(level_db: float) -> None:
+    """`--echo 20`: turned up to 20 dB above the echo at its fixed level, the person
+    clipped (a third of the speech at full scale); the mix is turned down instead."""
+    loudest = np.abs(person_heard(level_db).astype(np.int32)).max() / 32768
+    assert loudest == pytest.approx(PERSON_PEAK, abs=0.01)
+
+
+def test_turned_down_the_person_stays_that_far_above_the_echo() -> None:
+    level_db = 10.0
+    room = room_for(level_db)
+    reply = reply_audio()
+    echo = []
+    for start in range(0, len(reply), SAMPLES_PER_CHUNK):
+        room.played(reply[start : start + SAMPLES_PER_CHUNK], SAMPLE_RATE)
+        echo.append(room.process(np.zeros(SAMPLES_PER_CHUNK, np.int16)))
+    person_level = active_rms(person_heard(level_db).astype(np.float32) / 32768)
+    echo_level = active_rms(np.concatenate(echo).astype(np.float32) / 32768)
+    assert person_level is not None and echo_level is not None
+    assert echo_level < ECHO_RMS * 0.9  # the echo was turned down with the person
+    assert 20 * np.log10(person_level / echo_level) == pytest.approx(level_db, abs=1.0)
+
+
+def test_a_quiet_person_is_mixed_as_before() -> None:
+    """At the levels of the barge-in figures nothing is turned down: the echo stays at
+    -20 dBFS and the person is only scaled."""
+    person = read_wav(recording("ask-capital"))[:SAMPLES_PER_CHUNK]
+    room = room_for(-5.0)
+    gain = ECHO_RMS * 10 ** (-5.0 / 20) / room.speech_rms
+    expected = np.clip(np.round(person / 32768 * gain * 32767), -32768, 32767)
+    assert np.abs(room.process(person).astype(np.int32) - expected).max() <= 1

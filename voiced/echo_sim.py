@@ -10,8 +10,11 @@ The reply goes through:
   4. a gain that brings the echo to ECHO_RMS (-20 dBFS, active level: RMS of the 20 ms
      frames louder than ACTIVE_RMS), and the recording is scaled to put the person's speech
      `level_db` above it (-10: the echo 10 dB louder) before the two are added. The echo
-     keeps one level, as a loudspeaker at a fixed volume would, and nothing clips: a
-     clipped microphone would add a distortion no linear canceller can follow.
+     keeps one level, as a loudspeaker at a fixed volume would. Where the person's
+     loudest sample would pass PERSON_PEAK that way (from +0.4 to +2 dB up on the
+     barge-in recordings), both are turned down together instead: the person stays
+     `level_db` above the echo and is not clipped (a clipped microphone would add a
+     distortion no linear canceller can follow).
 The echo of each write is laid into the future of the input from where the input stands
 when the write comes, so it keeps its place however the writes are timed, its tail too.
 
@@ -42,6 +45,8 @@ SEED = 25
 FRAME_SAMPLES = 320  # 20 ms
 ACTIVE_RMS = 300 / 32768
 ECHO_RMS = 0.1
+# The loudest the person's speech is made (-0.9 dBFS): above it the whole mix is turned down.
+PERSON_PEAK = 0.9
 
 
 def high_pass(taps: int = HIGH_PASS_TAPS, cutoff_hz: float = HIGH_PASS_HZ) -> np.ndarray:
@@ -135,8 +140,10 @@ class SimulatedRoom:
         self._written = 0
         # The high-pass runs on the stream: its tail carries into the next write.
         self._high_pass_tail = np.zeros(len(self.high_pass) - 1)
-        # The person's active level, and the echo's so far (sum of squares, samples).
+        # The person's active level and loudest sample; the echo's so far (sum of squares,
+        # samples).
         self.speech_rms = ECHO_RMS
+        self.speech_peak = 0.0
         self._echo_energy = 0.0
         self._echo_samples = 0
 
@@ -147,10 +154,11 @@ class SimulatedRoom:
         if not recordings:
             self.active = False
             return False
-        audio = np.concatenate([samples for _path, samples in recordings])
-        level = active_rms(int16_to_float32(audio))
+        audio = int16_to_float32(np.concatenate([samples for _path, samples in recordings]))
+        level = active_rms(audio)
         if level is not None:
             self.speech_rms = level
+        self.speech_peak = float(np.max(np.abs(audio))) if len(audio) else 0.0
         return True
 
     def loudspeaker(self, audio: np.ndarray) -> np.ndarray:
@@ -206,4 +214,7 @@ class SimulatedRoom:
             self._future = self._future[count:]
             self._written = max(0, self._written - count)
         person = ECHO_RMS * 10 ** (self.level_db / 20) / self.speech_rms
-        return float32_to_int16(samples.astype(np.float64) / 32768.0 * person + echo)
+        # The person no louder than PERSON_PEAK: the echo is turned down with it.
+        loudest = person * self.speech_peak
+        mix = PERSON_PEAK / loudest if loudest > PERSON_PEAK else 1.0
+        return float32_to_int16(mix * (samples.astype(np.float64) / 32768.0 * person + echo))
