@@ -3,7 +3,10 @@ error the daemon waits out and retries."""
 
 from __future__ import annotations
 
+import logging
 import threading
+import time
+from collections.abc import Generator
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -11,9 +14,12 @@ import numpy as np
 import pytest
 import sounddevice
 
-from tests.fakes import WAIT_SECONDS, FakeEngines, fake_config, fake_pipeline
+from tests.fakes import WAIT_SECONDS, FakeEngines, fake_config, fake_pipeline, silence
+from voiced import sources
 from voiced.daemon import Daemon
-from voiced.sources import AudioInputError, MicrophoneSource
+from voiced.health import Health
+from voiced.messages import AudioChunk
+from voiced.sources import CHUNK_DEADLINE_SECONDS, AudioInputError, MicrophoneSource
 
 START_TIMED_OUT = "Error starting stream: Wait timed out [PaErrorCode -9987]"
 
@@ -100,3 +106,89 @@ def test_the_daemon_retries_a_microphone_that_failed_to_start(
         daemon._listen(pipeline)  # returns on the stop, having raised nothing
 
     assert heard.is_set() and len(flaky_microphone) == 2
+
+
+class SilentStream(FlakyStream):
+    """Starts, then sends nothing (a sound server that stopped answering)."""
+
+    def start(self) -> None:
+        FlakyStream.started.append(self)
+        self.active = True
+
+
+def test_a_stalled_microphone_is_logged_before_its_stream_is_closed(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Closing waits on the sound server: if it hangs there, the log already says why."""
+    info = {"index": 1, "name": "USB mic", "default_samplerate": 48_000.0}
+    monkeypatch.setattr(sounddevice, "query_devices", lambda _device, kind: info)
+    monkeypatch.setattr(sounddevice, "InputStream", SilentStream)
+    monkeypatch.setattr(sources, "FIRST_AUDIO_SECONDS", 0.2)
+    said_at_stop: list[list[str]] = []
+    monkeypatch.setattr(
+        SilentStream,
+        "stop",
+        lambda self, ignore_errors=True: said_at_stop.append(caplog.messages[:]),
+    )
+    caplog.set_level(logging.INFO, logger="voiced.sources")
+
+    with pytest.raises(AudioInputError, match="stopped sending audio"):
+        next(MicrophoneSource(None).chunks())
+
+    assert any("closing microphone 'USB mic'" in message for message in said_at_stop[0])
+
+
+class WedgedSource:
+    """Hears a little, then is lost, and its close never returns until `released` (a
+    Pa_StopStream waiting on a sound server that stopped answering)."""
+
+    waits_for_replies = False
+
+    def __init__(self) -> None:
+        self.released = threading.Event()
+        self.closing = threading.Event()
+
+    def chunks(self) -> Generator[AudioChunk, None, None]:
+        try:
+            for position in range(3):
+                yield AudioChunk(silence(0.08)[0], position * 0.08, time.monotonic())
+            raise AudioInputError("microphone 'USB mic' stopped sending audio")
+        finally:
+            self.closing.set()
+            self.released.wait(WAIT_SECONDS)
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_a_listening_thread_frozen_in_the_audio_stack_is_a_stuck_stage(tmp_path: Path) -> None:
+    clock = Clock()
+    health = Health(clock=clock)
+    source = WedgedSource()
+    errors: list[BaseException] = []
+    with fake_pipeline(fake_config(tmp_path), FakeEngines()) as pipeline:
+        pipeline.loop.health = health
+
+        def listen() -> None:
+            try:
+                pipeline.run(source)
+            except AudioInputError as err:
+                errors.append(err)
+
+        listening = threading.Thread(target=listen, daemon=True)
+        listening.start()
+        assert source.closing.wait(WAIT_SECONDS)
+        clock.now += CHUNK_DEADLINE_SECONDS - 1
+        assert health.stuck() == []
+        clock.now += 2  # the supervisor withholds the watchdog's pings from here
+        assert health.stuck() == ["microphone"]
+        source.released.set()
+        listening.join(WAIT_SECONDS)
+
+    assert [str(err) for err in errors] == ["microphone 'USB mic' stopped sending audio"]
+    assert health.stuck() == []

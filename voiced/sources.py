@@ -43,6 +43,11 @@ STALLED_SECONDS = 1.0
 FIRST_AUDIO_SECONDS = 5.0
 # Audio held for a listener that falls behind, before blocks are dropped.
 BUFFERED_SECONDS = 16.0
+# Longer than a healthy source keeps its reader waiting for one chunk (the first audio of
+# a new stream: FIRST_AUDIO_SECONDS), with opening and closing the stream: past it, the
+# listening thread is frozen in the audio stack (a sound server that stopped answering
+# holds Pa_StopStream), and the health supervisor says so (voiced/turn/loop.py).
+CHUNK_DEADLINE_SECONDS = 15.0
 
 
 class AudioInputError(VoicedError):
@@ -135,12 +140,10 @@ class MicrophoneSource:
             except queue.Full:
                 self.overflows += 1
 
-        frames = FrameBuffer(SAMPLES_PER_CHUNK)
         # A streaming resampler keeps its state across blocks: no clicks at block edges.
         resampler = soxr.ResampleStream(
             native_rate, SAMPLE_RATE, 1, dtype="float32", quality=RESAMPLE_QUALITY
         )
-        position = 0
         name = info["name"]
         stream = None
         try:
@@ -162,8 +165,27 @@ class MicrophoneSource:
             raise AudioInputError(f"microphone {name!r} cannot be opened: {err}") from err
         log.info("listening on %r at %d Hz", name, native_rate)
         try:
-            silent_since = time.monotonic()
-            allowed_seconds = FIRST_AUDIO_SECONDS
+            yield from self._read(stream, blocks, resampler, name)
+        except AudioInputError as err:
+            # Said before closing: a sound server that stopped answering holds the close.
+            log.info("closing microphone %r (%s)", name, err)
+            raise
+        finally:
+            stream.stop(ignore_errors=True)
+            stream.close(ignore_errors=True)
+            log.debug("microphone %r closed", name)
+
+    def _read(
+        self, stream: Any, blocks: queue.Queue[np.ndarray], resampler: Any, name: str
+    ) -> Generator[AudioChunk, None, None]:
+        """The running stream's audio, in chunks; AudioInputError when it is lost."""
+        import sounddevice
+
+        frames = FrameBuffer(SAMPLES_PER_CHUNK)
+        position = 0
+        silent_since = time.monotonic()
+        allowed_seconds = FIRST_AUDIO_SECONDS
+        try:
             while True:
                 try:
                     block = blocks.get(timeout=POLL_SECONDS)
@@ -184,9 +206,6 @@ class MicrophoneSource:
                     position += SAMPLES_PER_CHUNK
         except sounddevice.PortAudioError as err:
             raise AudioInputError(f"microphone {name!r} failed: {err}") from err
-        finally:
-            stream.stop(ignore_errors=True)
-            stream.close(ignore_errors=True)
 
     def _report_overflows(self) -> None:
         """Log lost audio at most every OVERFLOW_REPORT_SECONDS."""

@@ -39,7 +39,7 @@ from __future__ import annotations
 import functools
 import logging
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Generator
 
 from voiced.config import Config, EndpointConfig
 from voiced.echo import Echo
@@ -49,7 +49,7 @@ from voiced.listener import HeardCommand, Listener
 from voiced.messages import AudioChunk
 from voiced.pause_judge import PauseJudge
 from voiced.report import TurnReport
-from voiced.sources import AudioSource
+from voiced.sources import CHUNK_DEADLINE_SECONDS, AudioSource
 from voiced.speaker import Speaker
 from voiced.speculation import Speculation, Speculator, Taken
 from voiced.tts import AudioSink
@@ -173,7 +173,7 @@ class TurnLoop:
         # What voiced plays is taken out of what the microphone hears (voiced/echo.py).
         chunks = self.echo.around(source).chunks()
         stopped = False
-        for chunk in chunks:
+        while (chunk := self._next_chunk(chunks)) is not None:
             if stop is not None and stop.is_set():
                 stopped = True
                 break
@@ -196,7 +196,8 @@ class TurnLoop:
             else:
                 turn = functools.partial(answer, command, taken)
                 self._turn_thread = start("turn", turn, announce=self.current.expect)
-        chunks.close()  # releases the microphone now, not when collected
+        with self.health.busy("microphone", CHUNK_DEADLINE_SECONDS):
+            chunks.close()  # releases the microphone now, not when collected
         if self._turn_thread is not None:
             if stopped:
                 self.current.cut()
@@ -210,6 +211,13 @@ class TurnLoop:
         self.speculator.reset()
         self.listener.reset()
         return turns
+
+    def _next_chunk(self, chunks: Generator[AudioChunk, None, None]) -> AudioChunk | None:
+        """The next chunk heard; None when the input ends. Opening, reading and closing
+        the microphone happen in here: a thread frozen there (a sound server that stopped
+        answering) is a stage stuck past its deadline, and the watchdog is no longer fed."""
+        with self.health.busy("microphone", CHUNK_DEADLINE_SECONDS):
+            return next(chunks, None)
 
     def _hold_floor(self, taken: bool) -> None:
         """Tell the speaker when a command begins to be heard, and when its answer is
