@@ -164,7 +164,8 @@ class Pipeline:
         return self.router.answer(command, input_name, speculation, discarded)
 
     def announce(self, text: str) -> None:
-        """Speak something nobody asked for just now (a timer ending)."""
+        """Speak something nobody asked for just now (a timer ending, an MQTT say): between
+        turns, so the caller's thread waits for the turn in progress (Speaker.speak)."""
         log.info("announcing: %s", text)
         self.speaker.speak(text)
 
