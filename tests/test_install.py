@@ -118,7 +118,7 @@ def test_install_twice_then_uninstall_twice(target: Path, mirror: Path) -> None:
     second = install(target, mirror)
     check_installed(target)
     assert config.read_bytes() == SHIPPED_CONFIG.read_bytes()
-    assert "keeping the configuration" in second.stdout
+    assert "is this release's, unedited" in second.stdout
     assert "copied 0 file(s)" in second.stderr
 
     # pip builds from a copy: the install leaves no build/ in the source tree.
@@ -160,6 +160,81 @@ def test_an_edited_configuration_survives_install_and_uninstall(target: Path, mi
     assert "keeping the configuration" in second.stdout
     assert files(target) == {"etc/voiced/voiced.yaml"}
     assert config.read_text() == edited
+
+
+def an_older_release(text: str) -> str:
+    """The shipped configuration as an older release had it: another default."""
+    older = text.replace("threshold: 0.5", "threshold: 0.45", 1)
+    assert older != text
+    return older
+
+
+def test_an_unedited_configuration_is_replaced_by_the_new_release(
+    target: Path, mirror: Path
+) -> None:
+    """Re-running install is the upgrade: a configuration nobody edited gets the new
+    defaults, and the copy of what was shipped follows."""
+    install(target, mirror)
+    config = target / "etc/voiced/voiced.yaml"
+    shipped = target / "opt/voiced/voiced.yaml.orig"
+    older = an_older_release(config.read_text())
+    config.write_text(older)
+    shipped.write_text(older)
+
+    upgrade = install(target, mirror)
+    assert "replacing the unedited configuration" in upgrade.stdout
+    assert config.read_bytes() == SHIPPED_CONFIG.read_bytes()
+    assert shipped.read_bytes() == SHIPPED_CONFIG.read_bytes()
+    check_installed(target)  # and no voiced.yaml.new
+
+    again = install(target, mirror)
+    assert "is this release's, unedited" in again.stdout
+    check_installed(target)
+
+
+def test_an_edited_configuration_is_kept_with_the_new_one_beside_it(
+    target: Path, mirror: Path
+) -> None:
+    install(target, mirror)
+    config = target / "etc/voiced/voiced.yaml"
+    new = target / "etc/voiced/voiced.yaml.new"
+    shipped = target / "opt/voiced/voiced.yaml.orig"
+    older = an_older_release(config.read_text())
+    edited = older.replace("refractory_seconds: 2.0", "refractory_seconds: 3.0", 1)
+    assert edited != older
+    config.write_text(edited)
+    shipped.write_text(older)
+
+    upgrade = install(target, mirror)
+    assert config.read_text() == edited
+    assert new.read_bytes() == SHIPPED_CONFIG.read_bytes()
+    assert shipped.read_bytes() == SHIPPED_CONFIG.read_bytes()
+    assert f"keeping the edited configuration {config}; this release's is {new}" in (upgrade.stdout)
+    # Said again by the next install, as long as it is there.
+    again = install(target, mirror)
+    assert config.read_text() == edited and f"this release's is {new}" in again.stdout
+
+    # The new one taken in whole: voiced.yaml.new is not needed any more.
+    new.replace(config)
+    taken = install(target, mirror)
+    assert "is this release's, unedited" in taken.stdout
+    check_installed(target)
+
+
+def test_uninstall_removes_the_new_release_configuration_beside_an_edited_one(
+    target: Path, mirror: Path
+) -> None:
+    install(target, mirror)
+    config = target / "etc/voiced/voiced.yaml"
+    older = an_older_release(config.read_text())
+    config.write_text(older + "# mine\n")
+    (target / "opt/voiced/voiced.yaml.orig").write_text(older)
+    install(target, mirror)
+    assert (target / "etc/voiced/voiced.yaml.new").is_file()
+
+    removed = uninstall(target)
+    assert "keeping the configuration" in removed.stdout
+    assert files(target) == {"etc/voiced/voiced.yaml"}
 
 
 def test_unknown_argument_fails(target: Path) -> None:
