@@ -3,6 +3,7 @@ import re
 from pathlib import Path
 
 import pytest
+import yaml
 
 from voiced.config import EX_CONFIG, Config, ConfigError, load_config, parse_config
 
@@ -120,6 +121,37 @@ def test_the_shipped_config_gives_each_mqtt_connection_its_own_id() -> None:
 
     mqtt = load_config(REPO_CONFIG).mqtt
     assert session_id(mqtt) != session_id(mqtt)
+
+
+def test_the_shipped_config_gives_way_to_imported_devices(monkeypatch) -> None:
+    """Installed as it is with importing switched on, voiced has the home's devices
+    only: no demo device on the state file shadows a real one of the same name."""
+    from voiced.device_settings import HomeAssistantDevice
+    from voiced.devices.imported import DeviceImports
+
+    data = yaml.safe_load(REPO_CONFIG.read_text(encoding="utf-8"))
+    data["homeassistant"]["import"] = True
+    home = [
+        HomeAssistantDevice(
+            id="ha_light_kitchen", name="Kitchen Light", kind="light", entity_id="light.kitchen"
+        )
+    ]
+    monkeypatch.setattr("voiced.devices.ha_import.import_from_home_assistant", lambda _config: home)
+    devices = DeviceImports().apply(parse_config(data)).devices
+    assert [(device.id, device.backend) for device in devices] == [
+        ("ha_light_kitchen", "homeassistant")
+    ]
+
+
+def test_the_shipped_configs_commented_devices_are_the_demo_devices() -> None:
+    """What the file says: uncommented, its device list is what voiced has without one."""
+    text = REPO_CONFIG.read_text(encoding="utf-8")
+    commented = re.search(r"^# devices:\n(?:#.*\n)+", text, re.MULTILINE)
+    assert commented is not None
+    uncommented = re.sub(r"^# ?", "", commented.group(0), flags=re.MULTILINE)
+    config = parse_config(yaml.safe_load(uncommented))
+    assert "devices" in config.model_fields_set
+    assert config.devices == Config().devices
 
 
 # Hostile files: each stops with a ConfigError (exit 78) that names the problem.
