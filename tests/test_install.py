@@ -13,6 +13,8 @@ from pathlib import Path
 
 import pytest
 
+from voiced.config import Config, StateFileConfig, load_config
+
 # Every test here loads the real models.
 pytestmark = pytest.mark.slow
 
@@ -21,6 +23,13 @@ INSTALL = ROOT / "scripts" / "install"
 UNINSTALL = ROOT / "scripts" / "uninstall"
 SHIPPED_CONFIG = ROOT / "config" / "voiced.yaml"
 SHIPPED_UNIT = ROOT / "systemd" / "voiced.service"
+# The shipped configuration as install writes it: with the service's paths.
+INSTALLED_CONFIG = (
+    SHIPPED_CONFIG.read_text(encoding="utf-8")
+    .replace("\nmodels_dir: models\n", "\nmodels_dir: /var/lib/voiced/models\n", 1)
+    .replace("\n  path: state.json\n", "\n  path: /var/lib/voiced/state.json\n", 1)
+    .encode()
+)
 
 MIRROR_FILES = {
     "llm/fake-model.gguf": b"not a real GGUF\n",
@@ -110,14 +119,19 @@ def test_install_twice_then_uninstall_twice(target: Path, mirror: Path) -> None:
     first = install(target, mirror)
     check_installed(target)
     config = target / "etc/voiced/voiced.yaml"
-    assert config.read_bytes() == SHIPPED_CONFIG.read_bytes()
+    assert config.read_bytes() == INSTALLED_CONFIG
+    # The service's paths, whatever directory `voiced check` is run from; else the defaults.
+    assert load_config(config) == Config(
+        models_dir=Path("/var/lib/voiced/models"),
+        state_file=StateFileConfig(path=Path("/var/lib/voiced/state.json")),
+    )
     assert "installing the configuration" in first.stdout
     assert "skipping the system user" in first.stdout
     assert "skipping systemctl" in first.stdout
 
     second = install(target, mirror)
     check_installed(target)
-    assert config.read_bytes() == SHIPPED_CONFIG.read_bytes()
+    assert config.read_bytes() == INSTALLED_CONFIG
     assert "is this release's, unedited" in second.stdout
     assert "copied 0 file(s)" in second.stderr
 
@@ -143,8 +157,8 @@ def test_an_edited_configuration_survives_install_and_uninstall(target: Path, mi
     assert earlier.read_bytes() == b"fetched earlier\n"
     earlier.unlink()
     config = target / "etc/voiced/voiced.yaml"
-    edited = SHIPPED_CONFIG.read_text().replace("threshold: 0.5", "threshold: 0.6", 1)
-    assert edited != SHIPPED_CONFIG.read_text()
+    edited = INSTALLED_CONFIG.decode().replace("threshold: 0.5", "threshold: 0.6", 1)
+    assert edited != INSTALLED_CONFIG.decode()
     config.write_text(edited)
 
     install(target, mirror)
@@ -183,8 +197,8 @@ def test_an_unedited_configuration_is_replaced_by_the_new_release(
 
     upgrade = install(target, mirror)
     assert "replacing the unedited configuration" in upgrade.stdout
-    assert config.read_bytes() == SHIPPED_CONFIG.read_bytes()
-    assert shipped.read_bytes() == SHIPPED_CONFIG.read_bytes()
+    assert config.read_bytes() == INSTALLED_CONFIG
+    assert shipped.read_bytes() == INSTALLED_CONFIG
     check_installed(target)  # and no voiced.yaml.new
 
     again = install(target, mirror)
@@ -207,8 +221,8 @@ def test_an_edited_configuration_is_kept_with_the_new_one_beside_it(
 
     upgrade = install(target, mirror)
     assert config.read_text() == edited
-    assert new.read_bytes() == SHIPPED_CONFIG.read_bytes()
-    assert shipped.read_bytes() == SHIPPED_CONFIG.read_bytes()
+    assert new.read_bytes() == INSTALLED_CONFIG
+    assert shipped.read_bytes() == INSTALLED_CONFIG
     assert f"keeping the edited configuration {config}; this release's is {new}" in (upgrade.stdout)
     # Said again by the next install, as long as it is there.
     again = install(target, mirror)

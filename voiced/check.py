@@ -20,7 +20,7 @@ EX_MISSING = 1
 def run_checks(config: Config, config_path: Path | None, out: Any = sys.stdout) -> int:
     """Load each model for real, each in a child process (a library that crashes is named
     with its fix instead of killing the check); print what works and what does not."""
-    print(f"ok       configuration: valid; models in {config.models_dir.resolve()}", file=out)
+    print(f"ok       configuration: valid; models in {_models_dir(config)}", file=out)
     for deprecated in config.deprecated_keys:
         print(f"warning  configuration: {deprecated}", file=out)
     engine = choose_engine(config.models_dir, config.asr)
@@ -43,8 +43,23 @@ def run_checks(config: Config, config_path: Path | None, out: Any = sys.stdout) 
     for note in notes:
         if note is not None:
             print(f"warning  {note}", file=out)
+    if failures and not config.models_dir.is_absolute():
+        print(
+            f"note     models_dir {str(config.models_dir)!r} is taken from the current "
+            "directory: run `voiced check` in the directory voiced runs in (the service's: "
+            "/var/lib/voiced), or make models_dir absolute",
+            file=out,
+        )
     print("all good" if not failures else f"{failures} problem(s)", file=out)
     return EX_OK if not failures else EX_MISSING
+
+
+def _models_dir(config: Config) -> str:
+    """Where the models are looked for, and against what a relative path was resolved."""
+    models_dir = config.models_dir
+    if models_dir.is_absolute():
+        return str(models_dir)
+    return f"{models_dir.resolve()} (relative to the current directory, {Path.cwd()})"
 
 
 def _devices(config: Config) -> str:
