@@ -60,3 +60,73 @@ def test_an_absolute_models_dir_is_named_as_it_is(
     _code, lines = checked(parse_config({"models_dir": str(tmp_path)}), monkeypatch, [missing])
     assert lines[0] == f"ok       configuration: valid; models in {tmp_path}"
     assert not [line for line in lines if line.startswith("note")]
+
+
+DEVICES = [
+    {"name": "USB PnP Sound Device", "max_input_channels": 1, "max_output_channels": 0},
+    {"name": "bcm2835 Headphones", "max_input_channels": 0, "max_output_channels": 2},
+]
+
+
+def query_devices(device: str | int | None = None, kind: str | None = None) -> object:
+    """PortAudio's devices as sounddevice looks them up: by index, or by part of a name."""
+    if device is None:
+        return DEVICES
+    found = [
+        info
+        for index, info in enumerate(DEVICES)
+        if (device == index or str(device).lower() in info["name"].lower())  # type: ignore[attr-defined]
+        and info[f"max_{kind}_channels"] > 0
+    ]
+    if not found:
+        raise ValueError(f"No {kind} device matching {device!r}")
+    return found[0]
+
+
+@pytest.mark.parametrize(
+    "audio, problems",
+    [
+        ({"input_device": "usb pnp", "output_device": "Headphones"}, []),
+        ({"input_device": 0, "output_device": 1}, []),
+        (
+            {"input_device": "No Such Mic", "output_device": "No Such Speaker"},
+            [
+                "PROBLEM  microphone: audio.input_device 'No Such Mic' matches no input device"
+                " here (No input device matching 'No Such Mic')",
+                "PROBLEM  speaker: audio.output_device 'No Such Speaker' matches no output"
+                " device here (No output device matching 'No Such Speaker')",
+            ],
+        ),
+        # The headphones have no microphone: an index of the wrong kind is named too.
+        ({"input_device": 1}, ["PROBLEM  microphone: audio.input_device 1 matches no input"]),
+        # A WAV file stands where the microphone stands: the microphone is not opened.
+        ({"input_device": "No Such Mic", "input_file": "{wav}"}, []),
+    ],
+)
+def test_the_configured_microphone_and_speaker_are_looked_up(
+    audio: dict[str, object],
+    problems: list[str],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import sounddevice
+
+    from tests.helpers import recording
+
+    monkeypatch.setattr(sounddevice, "query_devices", query_devices)
+    audio = {k: str(recording("silence")) if v == "{wav}" else v for k, v in audio.items()}
+    config = parse_config({"audio": audio})
+    out = io.StringIO()
+    monkeypatch.setattr(check, "probe_all", lambda _args, _report: [])
+    code = check.run_checks(config, None, out)
+    lines = out.getvalue().splitlines()
+    assert "ok       audio devices: inputs: USB PnP Sound Device; outputs: bcm2835 Headphones" in (
+        lines
+    )
+    found = [line for line in lines if line.startswith("PROBLEM")]
+    assert len(found) == len(problems)
+    for line, start in zip(found, problems, strict=True):
+        assert line.startswith(start)
+        assert "fix: a name (or part of one) from the audio devices above" in line
+    assert lines[-1] == ("all good" if not problems else f"{len(problems)} problem(s)")
+    assert code == (check.EX_MISSING if problems else check.EX_OK)

@@ -36,6 +36,10 @@ def run_checks(config: Config, config_path: Path | None, out: Any = sys.stdout) 
     except VoicedError as err:
         # The daemon waits for a missing microphone; replay needs none.
         print(f"warning  audio devices: {err}", file=out)
+    else:
+        for problem in _configured_devices(config):
+            print(f"PROBLEM  {problem}", file=out)
+            failures += 1
     notes = (
         state_file.check_note(config.state_file.path),
         timers.check_note(config.state_file.timers_file),
@@ -77,3 +81,27 @@ def _devices(config: Config) -> str:
             "`voiced replay` works without one"
         )
     return f"inputs: {', '.join(inputs)}; outputs: {', '.join(outputs) or 'none'}"
+
+
+def _configured_devices(config: Config) -> list[str]:
+    """The configured microphone and speaker that PortAudio cannot find, as the daemon looks
+    them up: one line each, naming the key and its value. The daemon would wait for such a
+    microphone forever, and fail every reply on such a speaker."""
+    import sounddevice
+
+    wanted = [("output", "speaker", "audio.output_device", config.audio.output_device)]
+    if config.audio.input_file is None:  # else the microphone is not opened
+        wanted.insert(0, ("input", "microphone", "audio.input_device", config.audio.input_device))
+    problems = []
+    for kind, what, key, value in wanted:
+        if value is None:  # the system default: listed above, or warned about
+            continue
+        try:
+            sounddevice.query_devices(value, kind=kind)
+        except (ValueError, sounddevice.PortAudioError) as err:
+            why = " ".join(str(err).split())
+            problems.append(
+                f"{what}: {key} {value!r} matches no {kind} device here ({why}); fix: a name "
+                "(or part of one) from the audio devices above, or null for the default"
+            )
+    return problems
