@@ -130,3 +130,54 @@ def test_the_configured_microphone_and_speaker_are_looked_up(
         assert "fix: a name (or part of one) from the audio devices above" in line
     assert lines[-1] == ("all good" if not problems else f"{len(problems)} problem(s)")
     assert code == (check.EX_MISSING if problems else check.EX_OK)
+
+
+def test_an_unreachable_llm_server_without_a_fallback_is_a_problem(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from tests.servers import free_port
+
+    url = f"http://127.0.0.1:{free_port()}/v1"
+    code, lines = checked(parse_config({"llm": {"engine": "openai", "url": url}}), monkeypatch)
+    [server] = [line for line in lines if "language model server" in line]
+    assert server.startswith(f"PROBLEM  language model server: server {url[:-3]} unreachable")
+    assert "llm.fallback is null: no question is answered" in server
+    assert (code, lines[-1]) == (check.EX_MISSING, "1 problem(s)")
+
+
+def test_an_unreachable_llm_server_with_a_fallback_is_a_warning(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from tests.servers import free_port
+
+    llm = {
+        "engine": "openai",
+        "url": f"http://127.0.0.1:{free_port()}/v1",
+        "fallback": {"model": "SmolLM2-135M-Instruct.Q4_1.gguf"},
+    }
+    code, lines = checked(parse_config({"llm": llm}), monkeypatch)
+    [server] = [line for line in lines if "language model server" in line]
+    assert server.startswith("warning  language model server: server http://127.0.0.1:")
+    assert server.endswith("the local fallback answers meanwhile")
+    assert (code, lines[-1]) == (check.EX_OK, "no problems; 1 warning(s) above")
+
+
+def test_an_llm_token_file_that_cannot_be_read_is_a_problem(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Whether or not the server is up, and with a fallback: it will not mend itself."""
+    from tests.servers import free_port
+
+    token_file = tmp_path / "llm-token"
+    llm = {
+        "engine": "openai",
+        "url": f"http://127.0.0.1:{free_port()}/v1",
+        "token_file": str(token_file),
+    }
+    code, lines = checked(parse_config({"llm": llm}), monkeypatch)
+    [server] = [line for line in lines if "language model server" in line]
+    assert server.startswith(
+        f"PROBLEM  language model server: cannot read the LLM token_file {token_file}: "
+        "No such file or directory"
+    )
+    assert code == check.EX_MISSING

@@ -38,7 +38,7 @@ from voiced.config import parse_config
 from voiced.engines import Llm
 from voiced.generation import TOKENS_PER_MESSAGE, Generation, LlmError
 from voiced.llm_config import LocalLlmConfig, OpenAiLlmConfig
-from voiced.llm_openai import OpenAiLlm, estimate_tokens, server_note
+from voiced.llm_openai import OpenAiLlm, estimate_tokens, server_state
 
 pytestmark = pytest.mark.slow
 
@@ -206,11 +206,13 @@ def test_voiced_answers_a_question_through_the_server(server: LlmServer, tmp_pat
 
 
 def test_check_says_whether_the_server_answers(server: LlmServer) -> None:
-    def note(url: str) -> str:
-        return server_note(OpenAiLlmConfig(engine="openai", url=url))
+    def state(url: str) -> tuple[bool, str]:
+        answer = server_state(OpenAiLlmConfig(engine="openai", url=url))
+        return answer.answers, answer.note
 
-    assert note(server.url) == f"server http://127.0.0.1:{server.port} answers"
-    assert "unreachable now" in note(f"http://127.0.0.1:{free_port()}/v1")
+    assert state(server.url) == (True, f"server http://127.0.0.1:{server.port} answers")
+    answers, note = state(f"http://127.0.0.1:{free_port()}/v1")
+    assert not answers and "unreachable now" in note
 
 
 LOCAL_ANSWERS = "the local model answers"

@@ -11,6 +11,7 @@ from voiced.asr import choose_engine
 from voiced.config import Config
 from voiced.devices import state_file
 from voiced.errors import VoicedError
+from voiced.llm_config import OpenAiLlmConfig
 from voiced.probes import Outcome, child_args_of, print_outcome, probe_all
 
 EX_OK = 0
@@ -20,9 +21,15 @@ EX_MISSING = 1
 def run_checks(config: Config, config_path: Path | None, out: Any = sys.stdout) -> int:
     """Load each model for real, each in a child process (a library that crashes is named
     with its fix instead of killing the check); print what works and what does not."""
-    print(f"ok       configuration: valid; models in {_models_dir(config)}", file=out)
+    said = {"ok": 0, "warning": 0, "PROBLEM": 0}
+
+    def say(mark: str, text: str) -> None:
+        said[mark] += 1
+        print(f"{mark:8} {text}", file=out)
+
+    say("ok", f"configuration: valid; models in {_models_dir(config)}")
     for deprecated in config.deprecated_keys:
-        print(f"warning  configuration: {deprecated}", file=out)
+        say("warning", f"configuration: {deprecated}")
     engine = choose_engine(config.models_dir, config.asr)
 
     def report(outcome: Outcome) -> None:
@@ -30,23 +37,25 @@ def run_checks(config: Config, config_path: Path | None, out: Any = sys.stdout) 
         print_outcome(outcome, out, f"{outcome.probe.title} ({engine})" if asr else None)
 
     outcomes = probe_all(child_args_of(config_path, None), report)
-    failures = sum(not outcome.ok for outcome in outcomes)
+    said["PROBLEM"] += sum(not outcome.ok for outcome in outcomes)
+    if (server := _llm_server(config)) is not None:
+        say(*server)
     try:
-        print(f"ok       audio devices: {_devices(config)}", file=out)
+        say("ok", f"audio devices: {_devices(config)}")
     except VoicedError as err:
         # The daemon waits for a missing microphone; replay needs none.
-        print(f"warning  audio devices: {err}", file=out)
+        say("warning", f"audio devices: {err}")
     else:
         for problem in _configured_devices(config):
-            print(f"PROBLEM  {problem}", file=out)
-            failures += 1
+            say("PROBLEM", problem)
     notes = (
         state_file.check_note(config.state_file.path),
         timers.check_note(config.state_file.timers_file),
     )
     for note in notes:
         if note is not None:
-            print(f"warning  {note}", file=out)
+            say("warning", note)
+    failures, warnings = said["PROBLEM"], said["warning"]
     if failures and not config.models_dir.is_absolute():
         print(
             f"note     models_dir {str(config.models_dir)!r} is taken from the current "
@@ -54,8 +63,37 @@ def run_checks(config: Config, config_path: Path | None, out: Any = sys.stdout) 
             "/var/lib/voiced), or make models_dir absolute",
             file=out,
         )
-    print("all good" if not failures else f"{failures} problem(s)", file=out)
+    if failures:
+        print(f"{failures} problem(s)", file=out)
+    elif warnings:
+        print(f"no problems; {warnings} warning(s) above", file=out)
+    else:
+        print("all good", file=out)
     return EX_OK if not failures else EX_MISSING
+
+
+def _llm_server(config: Config) -> tuple[str, str] | None:
+    """With llm.engine openai: whether the server answers now. Down, it is a warning when
+    the local fallback answers meanwhile, and a problem when nothing does; a token that
+    cannot be read is a problem of the configuration, whatever the server does."""
+    if not isinstance(config.llm, OpenAiLlmConfig):
+        return None
+    from voiced.llm_openai import server_state
+
+    title = "language model server"
+    try:
+        state = server_state(config.llm)
+    except VoicedError as err:
+        return "PROBLEM", f"{title}: {err}; fix: the token file (or variable) the server wants"
+    if state.answers:
+        return "ok", f"{title}: {state.note}"
+    if config.llm.local() is not None:
+        return "warning", f"{title}: {state.note}; the local fallback answers meanwhile"
+    return "PROBLEM", (
+        f"{title}: {state.note}, and llm.fallback is null: no question is answered until it "
+        "answers; fix: start it (under systemd, allow its address: IPAddressAllow=), or set "
+        "llm.fallback"
+    )
 
 
 def _models_dir(config: Config) -> str:

@@ -23,6 +23,7 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -278,21 +279,31 @@ class OpenAiLlm:
         return response
 
 
-def server_note(config: OpenAiLlmConfig) -> str:
+@dataclass(frozen=True)
+class ServerState:
     """What `voiced check` says of the server: whether it answers its model list now."""
+
+    answers: bool
+    note: str
+
+
+def server_state(config: OpenAiLlmConfig) -> ServerState:
+    """Ask the server for its model list. A token that cannot be read raises VoicedError:
+    a fault of the configuration, which no waiting mends."""
     server = Server(config, "/models")
+    token = server.token()
     connection = server.connection()
     try:
-        headers = {"Authorization": f"Bearer {token}"} if (token := server.token()) else {}
+        headers = {"Authorization": f"Bearer {token}"} if token else {}
         connection.request("GET", server.url.path, headers=headers)
         status = connection.getresponse().status
-    except (OSError, http.client.HTTPException, VoicedError) as err:
-        return f"server {server.where()} unreachable now ({server.quote(err)})"
+    except (OSError, http.client.HTTPException) as err:
+        return ServerState(False, f"server {server.where()} unreachable now ({server.quote(err)})")
     finally:
         connection.close()
     if status != 200:
-        return f"server {server.where()} answered {status}"
-    return f"server {server.where()} answers"
+        return ServerState(False, f"server {server.where()} answered {status}")
+    return ServerState(True, f"server {server.where()} answers")
 
 
 class Server:

@@ -80,14 +80,12 @@ def run_probe(config: Config, name: str) -> str:
     noise = np.random.default_rng(0).normal(0, 30, SAMPLE_RATE).astype(np.int16)
     if name == "llm":
         from voiced.llm import LlmWorker
-        from voiced.llm_config import OpenAiLlmConfig
-        from voiced.llm_openai import server_note
         from voiced.models import llm_path
 
-        server = server_note(config.llm) if isinstance(config.llm, OpenAiLlmConfig) else ""
+        # A server (llm.engine openai) is no native library: `voiced check` asks it.
         local = config.llm.local()
-        if local is None:  # only a server answers
-            return server or f"llm.engine {config.llm.engine}"
+        if local is None:
+            return f"no local model (llm.engine {config.llm.engine}, no fallback)"
         # Loading ends with the system prompt evaluated and one token generated.
         worker = LlmWorker(llm_path(config), local)
         try:
@@ -96,7 +94,7 @@ def run_probe(config: Config, name: str) -> str:
             worker.close()
         cores = "all cores" if worker.cpus is None else f"cores {worker.cpus}"
         answer = f"{llm_path(config)} ({worker.threads} threads, {cores})"
-        return f"{server}; fallback {answer}" if server else answer
+        return answer if local is config.llm else f"fallback {answer}"
     if name == "asr":
         from voiced.asr import load_recognizer
 
