@@ -51,9 +51,10 @@ def voiced(models: Path, *args: str) -> subprocess.CompletedProcess[str]:
         ("wakeword/silero_vad.onnx", None, "voice activity", "model missing"),
         ("whisper/whisper-tiny.en/model.bin", None, "speech recognition", "incomplete"),
         ("piper/en_US-joe-medium.onnx.json", None, "voice", "Piper voice file missing"),
+        ("smart-turn/smart-turn-v3.2-cpu.onnx", None, "end of turn", "end-of-turn model missing"),
     ],
     ids=["llm-missing", "llm-not-gguf", "llm-truncated", "onnx-garbage", "vad-missing",
-         "whisper-incomplete", "voice-config-missing"],
+         "whisper-incomplete", "voice-config-missing", "end-of-turn-missing"],
 )  # fmt: skip
 def test_check_and_start_up_name_the_file_and_the_fix(
     tmp_path: Path, broken: str, content: bytes | None, problem: str, needle: str

@@ -181,3 +181,46 @@ def test_an_llm_token_file_that_cannot_be_read_is_a_problem(
         "No such file or directory"
     )
     assert code == check.EX_MISSING
+
+
+def test_the_end_of_turn_model_is_tried_when_the_turn_end_is_on(tmp_path: Path) -> None:
+    """`voiced run` loads it at start: a models directory without it must not pass."""
+    from voiced.errors import ModelError
+    from voiced.probes import run_probe
+
+    with pytest.raises(ModelError, match=r"end-of-turn model missing: .*smart-turn"):
+        run_probe(parse_config({"models_dir": str(tmp_path)}), "turn")
+    off = parse_config({"models_dir": str(tmp_path), "turn_end": {"enabled": False}})
+    assert run_probe(off, "turn") == "off (turn_end.enabled: false)"
+
+
+def test_the_echo_canceller_is_tried_when_echo_cancelling_is_on(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from voiced import speex
+    from voiced.probes import run_probe
+
+    assert run_probe(parse_config({}), "echo") == "libspeexdsp, a 0.128 s filter"
+
+    def missing() -> None:
+        raise speex.SpeexUnavailable("libspeexdsp not found: install Debian's libspeexdsp1")
+
+    monkeypatch.setattr(speex, "_load", missing)
+    with pytest.raises(speex.SpeexUnavailable, match="libspeexdsp1"):
+        run_probe(parse_config({}), "echo")
+    assert run_probe(parse_config({"echo": {"cancel": False}}), "echo") == (
+        "off (echo.cancel: false)"
+    )
+
+
+def test_a_crash_in_libspeexdsp_is_named_with_its_fix(monkeypatch: pytest.MonkeyPatch) -> None:
+    from voiced.probes import FAULT_ENV, probe_in_child
+
+    monkeypatch.setenv(FAULT_ENV, "echo")
+    [echo] = [probe for probe in PROBES if probe.name == "echo"]
+    outcome = probe_in_child(echo, [])
+    assert not outcome.ok
+    assert outcome.detail == (
+        "libspeexdsp (Speex) crashed with SIGSEGV during one echo-cancelled chunk; fix: "
+        "reinstall Debian's libspeexdsp1, or set echo.cancel: false"
+    )

@@ -1,9 +1,11 @@
 """Smoke tests of the native libraries, each in a child process of its own.
 
-A segfault inside llama.cpp, CTranslate2, Vosk or onnxruntime kills the process before any
-Python handler runs: the daemon would die with no word of why. So `scripts/setup` and
-`voiced check` first let each library do one small real inference in a child, and a child
-that dies by a signal is reported by name: which library, which signal, and the fix.
+A segfault inside llama.cpp, CTranslate2, Vosk, onnxruntime or libspeexdsp kills the process
+before any Python handler runs: the daemon would die with no word of why. So `scripts/setup`,
+`scripts/install` and `voiced check` first let each library do one small real inference in a
+child, as the configuration uses it (the end-of-turn model and the echo canceller only when
+they are on), and a child that dies by a signal is reported by name: which library, which
+signal, and the fix.
 
     python -m voiced.probes [--config FILE] [--models-dir DIR]    # every probe, a line each
     python -m voiced.probes --child NAME ...                       # one probe, in this process
@@ -56,7 +58,11 @@ PROBES = (
           "one decode", REINSTALL),
     Probe("llm", "language model", "llama.cpp (llama-cpp-python)",
           "one token of the language model", REBUILD_LLAMA),
+    Probe("turn", "end of turn", "onnxruntime (Smart Turn)", "one end-of-turn inference",
+          REINSTALL),
     Probe("tts", "voice", "onnxruntime (Piper)", "one spoken sentence", REINSTALL),
+    Probe("echo", "echo cancelling", "libspeexdsp (Speex)", "one echo-cancelled chunk",
+          "reinstall Debian's libspeexdsp1, or set echo.cancel: false"),
 )  # fmt: skip
 
 
@@ -113,6 +119,32 @@ def run_probe(config: Config, name: str) -> str:
         for start in range(0, SAMPLE_RATE - SAMPLES_PER_CHUNK + 1, SAMPLES_PER_CHUNK):
             detector.score(noise[start : start + SAMPLES_PER_CHUNK])
         return str(getattr(detector, "path", config.wake.model))
+    if name == "turn":
+        if not config.turn_end.enabled:
+            return "off (turn_end.enabled: false)"
+        from voiced.smart_turn import MODEL_FILE, SmartTurn
+
+        SmartTurn(models_dir).probability(noise)
+        return str(models_dir / MODEL_FILE)
+    if name == "echo":
+        if not config.echo.cancel:
+            return "off (echo.cancel: false)"
+        from voiced.audio import seconds_to_samples
+        from voiced.echo import SPEEX_FRAME_SAMPLES
+        from voiced.speex import SpeexEcho
+
+        speex = SpeexEcho(
+            SPEEX_FRAME_SAMPLES,
+            seconds_to_samples(config.echo.filter_seconds),
+            SAMPLE_RATE,
+            config.echo.suppress_db,
+        )
+        try:
+            chunk = noise[:SAMPLES_PER_CHUNK]
+            speex.process(chunk, chunk)
+        finally:
+            speex.close()
+        return f"libspeexdsp, a {config.echo.filter_seconds:g} s filter"
     if name == "vad":
         vad = config.vad.load(models_dir, config.endpoint.vad_threshold)
         vad.probabilities(noise)
