@@ -154,6 +154,27 @@ def test_the_shipped_configs_commented_devices_are_the_demo_devices() -> None:
     assert config.devices == Config().devices
 
 
+def test_an_input_file_is_read_with_the_configuration(tmp_path, monkeypatch):
+    """A WAV file that is not there, or is no WAV, stops the daemon before any model loads
+    (exit 78, not restarted), and a reload to it is refused, instead of killing the daemon
+    after it said it was ready."""
+    from tests.helpers import recording
+
+    missing = write(tmp_path, f"audio:\n  input_file: {tmp_path / 'doorbell.wav'}\n")
+    with pytest.raises(ConfigError, match=r"audio\.input_file: .*doorbell\.wav: no such file$"):
+        load_config(missing)
+    (tmp_path / "notes.wav").write_text("not audio\n")
+    monkeypatch.chdir(tmp_path)
+    text = write(tmp_path, "audio:\n  input_file: notes.wav\n")
+    with pytest.raises(
+        ConfigError,
+        match=rf"audio\.input_file: notes\.wav: not a readable WAV .*\(relative to {tmp_path}\)",
+    ):
+        load_config(text)
+    good = write(tmp_path, f"audio:\n  input_file: {recording('silence')}\n")
+    assert load_config(good).audio.input_file == recording("silence")
+
+
 # Hostile files: each stops with a ConfigError (exit 78) that names the problem.
 
 

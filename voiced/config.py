@@ -372,6 +372,7 @@ def load_config(path: Path | None) -> Config:
     _check_strings(data, str(path))
     config = parse_config(data, str(path))
     _check_machine(config, str(path))
+    _check_input_file(config, str(path))
     return config
 
 
@@ -398,3 +399,18 @@ def _check_machine(config: Config, source: str) -> None:
                 f"{source}: {key}.cpus = {_quote(local.cpus)}: names no core this process "
                 f"may use (it may use {available})"
             )
+
+
+def _check_input_file(config: Config, source: str) -> None:
+    """audio.input_file is read as the daemon will read it: a file that is not there, or
+    not a WAV, stops the daemon before any model loads, and a reload to it is refused."""
+    path = config.audio.input_file
+    if path is None:
+        return
+    from voiced.wavio import WavError, read_wav
+
+    try:
+        read_wav(path)
+    except WavError as err:
+        where = "" if path.is_absolute() else f" (relative to {Path.cwd()})"
+        raise ConfigError(f"{source}: audio.input_file: {err}{where}") from None

@@ -28,6 +28,7 @@ from voiced.presence import Presence, node_id
 from voiced.sinks import SpeakerSink
 from voiced.sources import AudioInputError, AudioSource, MicrophoneSource, WavFileSource
 from voiced.timers import Timers
+from voiced.wavio import WavError
 
 log = logging.getLogger(__name__)
 
@@ -94,7 +95,12 @@ class _Heard:
 
 def default_source(config: Config) -> AudioSource:
     if config.audio.input_file is not None:
-        return WavFileSource([config.audio.input_file], realtime=True, silence_after=True)
+        # Checked when the configuration was read, but it may have gone since: a source
+        # that cannot be opened, waited for as a missing microphone is.
+        try:
+            return WavFileSource([config.audio.input_file], realtime=True, silence_after=True)
+        except WavError as err:
+            raise AudioInputError(f"audio.input_file: {err}") from err
     return MicrophoneSource(config.audio.input_device)
 
 
