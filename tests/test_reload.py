@@ -3,14 +3,27 @@
 from __future__ import annotations
 
 import logging
+import os
+import signal
 from pathlib import Path
 
+import numpy as np
 import pytest
 
-from tests.fakes import FakeEngines, FakeSink
+from tests.fakes import (
+    Do,
+    FakeEngines,
+    FakeLlm,
+    FakeRecognizer,
+    FakeSink,
+    ScriptedSource,
+    command,
+    silence,
+)
 from tests.helpers import recording
 from voiced.config import Config
 from voiced.daemon import Daemon, default_source
+from voiced.models import Models
 from voiced.pipeline import Pipeline
 from voiced.sources import AudioInputError
 from voiced.timers import Timers
@@ -85,3 +98,121 @@ def test_an_input_file_gone_since_it_was_read_is_a_source_that_cannot_be_opened(
     gone.unlink()
     with pytest.raises(AudioInputError, match=r"audio\.input_file: .*doorbell\.wav: no such file"):
         default_source(config)
+
+
+# The real Daemon.run on the fakes, its signals sent to this process.
+
+CONFIG = STATE + "turn_end:\n  enabled: false\necho:\n  cancel: false\n"
+CHANGED = CONFIG + "conversation:\n  follow_up_seconds: 3.0\n"
+STORY = [f"Sentence number {n}. " for n in range(1, 9)]
+
+
+def signal_self(signum: int) -> Do:
+    return Do(lambda: os.kill(os.getpid(), signum))
+
+
+def run_daemon(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+    scripts: list[list[np.ndarray | Do]],
+    llm: FakeLlm,
+    reload_text: str | None = None,
+) -> tuple[Daemon, list[str], int]:
+    """The daemon on CONFIG, rewritten to `reload_text` once it runs; each time it opens
+    its microphone it hears the next script (as a microphone, not waiting for replies).
+    Returns the daemon, its log and how many times it opened the microphone."""
+    path = write(tmp_path / "voiced.yaml", CONFIG)
+    engines = FakeEngines(recognizer=FakeRecognizer(["Tell me a long story."]), llm=llm)
+    models = Models(engines.wake, engines.vad, engines.recognizer, llm, engines.tts, None)  # type: ignore[arg-type]
+    monkeypatch.setattr(llm, "close", lambda: None, raising=False)
+    monkeypatch.setattr("voiced.daemon.load_models", lambda *_args, **_kwargs: models)
+    monkeypatch.setattr("voiced.daemon.SpeakerSink", lambda _device: FakeSink())
+    opened: list[int] = []
+
+    def microphone(_config: Config) -> ScriptedSource:
+        opened.append(1)
+        if len(opened) > len(scripts):
+            return ScriptedSource([signal_self(signal.SIGTERM)], waits_for_replies=False)
+        return ScriptedSource(scripts[len(opened) - 1], waits_for_replies=False)
+
+    from voiced.config import load_config
+
+    daemon = Daemon(
+        load_config(path), path, source_factory=microphone, refresh_devices=lambda: None
+    )
+    if reload_text is not None:
+        write(path, reload_text)
+    handlers = {
+        sig: signal.getsignal(sig) for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP)
+    }
+    try:
+        with caplog.at_level(logging.INFO, logger="voiced"):
+            daemon.run()
+    finally:
+        for sig, handler in handlers.items():
+            signal.signal(sig, handler)
+    return daemon, caplog.messages, len(opened)
+
+
+def story_told_with_a_sighup(after_sighup: list[np.ndarray | Do]) -> list[np.ndarray | Do]:
+    """A question whose answer is eight sentences; SIGHUP while it is spoken."""
+    return [*silence(1), *command(0.8, 1.0), *silence(1.0), signal_self(signal.SIGHUP),
+            *after_sighup]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    "reload_text, said",
+    [(CONFIG, "configuration unchanged"), (CONFIG + "endpoint:\n  silence_seconds: -1\n",
+      "reload rejected, keeping the running configuration")],
+    ids=["unchanged", "rejected"],
+)  # fmt: skip
+def test_a_sighup_that_changes_nothing_interrupts_nothing(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+    reload_text: str,
+    said: str,
+) -> None:
+    llm = FakeLlm(STORY, seconds_per_piece=0.05)
+    ended = []
+    script = story_told_with_a_sighup([*silence(0.5), Do(lambda: ended.append(1))])
+    _daemon, messages, opened = run_daemon(
+        tmp_path, monkeypatch, caplog, [script], llm, reload_text
+    )
+    assert any(message.startswith(said) for message in messages)
+    [story] = llm.generations
+    assert (story.completion_tokens, story.finish_reason) == (8, "stop")
+    # The microphone was listened to to its end, not stopped for the reload.
+    assert ended == [1] and opened == 2
+    assert "configuration reloaded" not in " ".join(messages)
+
+
+def test_a_sighup_that_changes_the_file_reloads_once_the_reply_is_spoken(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    llm = FakeLlm(STORY, seconds_per_piece=0.05)
+    ended = []
+    # Heard long after the reply: the reload stops listening before the end of it.
+    script = story_told_with_a_sighup([*silence(400), Do(lambda: ended.append(1))])
+    daemon, messages, opened = run_daemon(tmp_path, monkeypatch, caplog, [script], llm, CHANGED)
+    [story] = llm.generations
+    assert (story.completion_tokens, story.finish_reason) == (8, "stop")
+    assert "configuration changed: reloading once this turn is over" in messages
+    assert any(message.startswith("configuration reloaded from") for message in messages)
+    assert ended == [] and opened == 2
+    assert daemon.config.conversation.follow_up_seconds == 3.0
+
+
+def test_a_sighup_wakes_the_daemon_only_while_it_does_not_listen(tmp_path: Path) -> None:
+    """While it listens the file is read between chunks; while it waits (for a missing
+    microphone, muted) the wait is cut short so that the file is read at once."""
+    from voiced.config import parse_config
+
+    signals = Daemon(parse_config({}), None).signals
+    signals.listening = True
+    signals._reread()
+    assert signals.reread and not signals.wake.is_set()
+    signals.listening = False
+    signals._reread()
+    assert signals.wake.is_set()

@@ -1,8 +1,9 @@
 """`voiced run`: the pipeline on the microphone as a systemd service.
 
 Readiness, status and watchdog go to systemd; SIGTERM stops, SIGHUP reloads the
-configuration (a bad one is rejected and the old one kept); a lost or missing
-microphone is waited for with back-off, and the watchdog keeps being fed meanwhile.
+configuration (a bad one is rejected and the old one kept; a changed one is loaded once no
+turn is under way, so a reload never cuts a reply); a lost or missing microphone is waited
+for with back-off, and the watchdog keeps being fed meanwhile.
 """
 
 from __future__ import annotations
@@ -46,20 +47,33 @@ DEFAULT_SUPERVISION_SECONDS = 5.0
 
 @dataclass
 class Signals:
-    """What the signal handlers asked for; `wake` interrupts listening and waiting."""
+    """What the signal handlers asked for; `wake` interrupts listening and waiting.
+
+    SIGHUP only asks for the file to be read again (`reread`): the listening thread reads
+    it between chunks, and stops listening (`reload`) only when something must change and
+    no turn is under way. So it interrupts listening only while nothing is listened to
+    (a wait for the microphone, mute, a start still loading). The handlers run on the
+    main thread, which is the listening thread: `listening` is its own flag."""
 
     stop: bool = False
     reload: bool = False
+    reread: bool = False
+    listening: bool = False
     wake: threading.Event = field(default_factory=threading.Event)
 
     def install(self) -> None:
         signal.signal(signal.SIGTERM, lambda *_: self._set("stop"))
         signal.signal(signal.SIGINT, lambda *_: self._set("stop"))
-        signal.signal(signal.SIGHUP, lambda *_: self._set("reload"))
+        signal.signal(signal.SIGHUP, lambda *_: self._reread())
 
     def _set(self, what: str) -> None:
         setattr(self, what, True)
         self.wake.set()
+
+    def _reread(self) -> None:
+        self.reread = True
+        if not self.listening:
+            self.wake.set()
 
 
 def refresh_audio_devices() -> None:
@@ -130,6 +144,9 @@ class Daemon:
         self.imports = DeviceImports(self._devices_changed, skip_node=node_id(config.mqtt))
         # voiced's own entities over MQTT (mqtt.entities); its mute closes the microphone.
         self.presence: Presence | None = None
+        # A file read after a SIGHUP that differs from the running configuration: loaded
+        # once no turn is under way (listening thread only).
+        self._pending: Config | None = None
 
     def run(self) -> None:
         self.signals.install()
@@ -211,6 +228,9 @@ class Daemon:
         last_logged: tuple[str, float] = ("", 0.0)
         while not (self.signals.stop or self.signals.reload):
             self.signals.wake.clear()
+            self._reread_if_asked(idle=True)  # nothing is listened to here
+            if self.signals.reload:
+                break
             if self.presence is not None and self.presence.muted:
                 # Muted: the microphone stays closed until unmuted (or a signal).
                 self._status("muted")
@@ -223,7 +243,11 @@ class Daemon:
                     self._microphone_heard,
                     self._after_chunk(pipeline),
                 )
-                pipeline.run(source, stop=self.signals.wake)
+                self.signals.listening = True
+                try:
+                    pipeline.run(source, stop=self.signals.wake)
+                finally:
+                    self.signals.listening = False
                 retry_seconds = RETRY_FIRST_SECONDS
             except AudioInputError as err:
                 self._microphone_missing = True
@@ -249,10 +273,50 @@ class Daemon:
             # After each chunk the listener has taken: is a command being heard?
             if presence is not None:
                 presence.capturing(pipeline.listener.capturing)
-            if pipeline.idle:
+            idle = pipeline.idle
+            self._reread_if_asked(idle)
+            if idle:
                 self._reload_stale_devices()
 
         return after_chunk
+
+    def _reread_if_asked(self, idle: bool) -> None:
+        """After a SIGHUP, read the file at once; a file that differs is loaded once `idle`
+        (no command heard, answered or awaited): a reload never cuts a reply, and an
+        unchanged or rejected file interrupts nothing."""
+        if self.signals.reread:
+            self.signals.reread = False
+            self._pending = self._read_again(idle)
+        if self._pending is not None and idle and not self.signals.reload:
+            self.signals.reload = True
+            self.signals.wake.set()
+
+    def _read_again(self, idle: bool) -> Config | None:
+        """The file as it is now, if the daemon must reload for it; else None, said."""
+        try:
+            new = load_config(self.config_path)
+        except ConfigError as err:
+            self.notifier.reloading()
+            log.error("reload rejected, keeping the running configuration: %s", err)
+            self._ready()
+            return None
+        if new == self.config and not imports_devices(new):
+            self.notifier.reloading()
+            log.info("configuration unchanged")
+            self._ready()
+            return None
+        if not idle:
+            log.info("configuration changed: reloading once this turn is over")
+        return new
+
+    def _ready(self) -> None:
+        """READY=1 after a reload, with the status it had before."""
+        if self._microphone_missing:
+            self.notifier.ready("waiting for microphone")
+        elif self.presence is not None and self.presence.muted:
+            self.notifier.ready("muted")
+        else:
+            self.notifier.ready("listening")
 
     def _refresh_devices(self, pipeline: Pipeline) -> None:
         """Restart PortAudio to see devices that came back; it closes every stream, so the
@@ -266,15 +330,18 @@ class Daemon:
 
     def _reload(self, models: Models, pipeline: Pipeline) -> tuple[Models, Pipeline]:
         self.notifier.reloading()
-        try:
-            new = load_config(self.config_path)
-        except ConfigError as err:
-            log.error("reload rejected, keeping the running configuration: %s", err)
-            self.notifier.ready("listening")
-            return models, pipeline
+        # The file read after a SIGHUP; for a change of the imported devices, read now.
+        new, self._pending = self._pending, None
+        if new is None:
+            try:
+                new = load_config(self.config_path)
+            except ConfigError as err:
+                log.error("reload rejected, keeping the running configuration: %s", err)
+                self._ready()
+                return models, pipeline
         if new == self.config and not imports_devices(new):
             log.info("configuration unchanged")
-            self.notifier.ready("listening")
+            self._ready()
             return models, pipeline
         # Only the imported devices may have changed: the models stay.
         same_models = models if new == self.config else None
@@ -288,7 +355,7 @@ class Daemon:
             new_models, new_pipeline = self._start(new, same_models, timers)
         except VoicedError as err:
             log.error("reload rejected, keeping the running configuration: %s", err)
-            self.notifier.ready("listening")
+            self._ready()
             return models, pipeline
         if timers is not None:
             new_pipeline.intents.take_timers_from(pipeline.intents)
@@ -297,7 +364,7 @@ class Daemon:
             models.close()
         self.config = new
         log.info("configuration reloaded from %s", self.config_path)
-        self.notifier.ready("listening")
+        self._ready()
         return new_models, new_pipeline
 
 
