@@ -216,3 +216,61 @@ def test_a_sighup_wakes_the_daemon_only_while_it_does_not_listen(tmp_path: Path)
     signals.listening = False
     signals._reread()
     assert signals.wake.is_set()
+
+
+# A missing microphone: PortAudio is restarted to see it come back, never over a reply.
+
+
+def test_the_speaker_counts_as_busy_until_its_buffer_has_played() -> None:
+    from voiced.health import Health
+
+    now = [100.0]
+    health = Health(clock=lambda: now[0])
+    assert not health.active(("playback",), 0.5)
+    with health.busy("playback", 10):
+        assert health.active(("tts", "playback"), 0.5)
+        assert not health.active(("tts",), 0.5)
+    now[0] += 0.4
+    assert health.active(("playback",), 0.5)
+    now[0] += 0.2
+    assert not health.active(("playback",), 0.5)
+
+
+def test_portaudio_is_not_restarted_while_an_announcement_is_spoken(tmp_path: Path) -> None:
+    """Each restart closes the speaker's stream, and what its buffer held is lost: a timer
+    said while the microphone is unplugged lost 0.2 s every 2 s."""
+    import threading
+    import time
+
+    from tests.fakes import FakeTts, fake_config, fake_pipeline
+    from voiced.daemon import SPEAKER_QUIET_SECONDS
+    from voiced.sinks import NullSink, PacedSink
+
+    def no_microphone(_config: Config) -> ScriptedSource:
+        raise AudioInputError("microphone 'usb' not found")
+
+    restarts: list[float] = []
+    engines = FakeEngines(tts=FakeTts(seconds_per_sentence=2.0))
+    with fake_pipeline(fake_config(tmp_path), engines, PacedSink(NullSink())) as pipeline:  # type: ignore[arg-type]
+        daemon = Daemon(
+            pipeline.config,
+            None,
+            source_factory=no_microphone,
+            refresh_devices=lambda: restarts.append(time.monotonic()),
+        )
+        started = time.monotonic()
+        announcer = threading.Thread(target=pipeline.announce, args=("Your timer is done.",))
+        announcer.start()
+
+        def stop() -> None:
+            daemon.signals.stop = True
+            daemon.signals.wake.set()
+
+        threading.Timer(4.0, stop).start()
+        daemon._listen(pipeline)
+        announcer.join()
+    # Looks at 0.5 s and 1.5 s fell within the 2 s said: PortAudio was restarted after.
+    assert restarts, "PortAudio was never restarted"
+    assert all(at - started >= 2.0 + SPEAKER_QUIET_SECONDS - 0.2 for at in restarts), [
+        round(at - started, 2) for at in restarts
+    ]

@@ -26,7 +26,7 @@ from voiced.models import Models, load_models
 from voiced.notify import Notifier
 from voiced.pipeline import Pipeline
 from voiced.presence import Presence, node_id
-from voiced.sinks import SpeakerSink
+from voiced.sinks import SPEAKER_BUFFER_SECONDS, SpeakerSink
 from voiced.sources import AudioInputError, AudioSource, MicrophoneSource, WavFileSource
 from voiced.timers import Timers
 from voiced.wavio import WavError
@@ -39,6 +39,10 @@ RETRY_FIRST_SECONDS = 0.5
 RETRY_MAX_SECONDS = 2.0
 # The same failure is logged again only after this long.
 RETRY_LOG_SECONDS = 60.0
+# Restarting PortAudio closes the speaker's stream and drops what its buffer holds: not
+# while a reply or an announcement is synthesised or played, nor until the last audio
+# written has played out of the device's buffer.
+SPEAKER_QUIET_SECONDS = SPEAKER_BUFFER_SECONDS + 0.3
 # Asked of systemd before each model loads: a slow SD card must not fail the start.
 LOAD_STEP_TIMEOUT_SECONDS = 60.0
 # Without a systemd watchdog the supervisor still logs stuck stages this often.
@@ -320,7 +324,11 @@ class Daemon:
 
     def _refresh_devices(self, pipeline: Pipeline) -> None:
         """Restart PortAudio to see devices that came back; it closes every stream, so the
-        speaker's is closed first and no reply is written meanwhile."""
+        speaker's is closed first and no reply is written meanwhile. Skipped while the
+        speaker speaks (tried again at the next look): closing it would cut what it says."""
+        if pipeline.health.active(("tts", "playback"), SPEAKER_QUIET_SECONDS):
+            log.debug("PortAudio not restarted while the speaker speaks")
+            return
         sink = pipeline.speaker.sink
         if isinstance(sink := getattr(sink, "inner", sink), SpeakerSink):
             with sink.closed():

@@ -26,6 +26,8 @@ class Health:
         self._lock = threading.Lock()
         self._busy: dict[int, tuple[str, float]] = {}
         self._next_token = 0
+        # When each stage last left a call.
+        self._left: dict[str, float] = {}
 
     @contextmanager
     def busy(self, stage: str, deadline_seconds: float) -> Iterator[None]:
@@ -41,6 +43,18 @@ class Health:
         finally:
             with self._lock:
                 del self._busy[token]
+                self._left[stage] = self._clock()
+
+    def active(self, stages: tuple[str, ...], within_seconds: float) -> bool:
+        """Whether one of `stages` is inside a call, or left one less than `within_seconds`
+        ago (the speaker still plays what its last write left in the device's buffer)."""
+        now = self._clock()
+        with self._lock:
+            if any(stage in stages for stage, _ in self._busy.values()):
+                return True
+            return any(
+                now - self._left.get(stage, -within_seconds) < within_seconds for stage in stages
+            )
 
     def stuck(self) -> list[str]:
         """The stages inside a call past its deadline."""
