@@ -251,6 +251,21 @@ def test_uninstall_removes_the_new_release_configuration_beside_an_edited_one(
     assert files(target) == {"etc/voiced/voiced.yaml"}
 
 
+def test_uninstall_removes_the_units_drop_ins_and_shows_them(target: Path, mirror: Path) -> None:
+    """What `systemctl edit voiced` wrote (the LAN allowed, say) goes with the unit: a later
+    install would otherwise inherit it unseen."""
+    install(target, mirror)
+    dropins = target / "etc/systemd/system/voiced.service.d"
+    dropins.mkdir()
+    (dropins / "override.conf").write_text("[Service]\nIPAddressAllow=192.168.1.0/24\n")
+
+    removed = uninstall(target)
+    assert f"the drop-in {dropins / 'override.conf'} held:" in removed.stdout
+    assert "    IPAddressAllow=192.168.1.0/24" in removed.stdout
+    assert f"removing the unit's drop-ins {dropins}" in removed.stdout
+    assert not dropins.exists() and files(target) == set()
+
+
 def test_unknown_argument_fails(target: Path) -> None:
     for script in (INSTALL, UNINSTALL):
         result = subprocess.run(
