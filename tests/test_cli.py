@@ -102,6 +102,19 @@ def test_wav_cut_inside_its_header_is_a_one_line_error(tmp_path: Path) -> None:
     assert_one_line_error(voiced("replay", cut), str(cut))
 
 
+@pytest.mark.parametrize("command", [["ask", "what time is it"], ["replay", "{silence}"]])
+def test_a_report_into_a_missing_directory_is_a_one_line_error_before_any_work(
+    tmp_path: Path, command: list[str]
+) -> None:
+    """Said at once: the whole turn was done (every model loaded), then a traceback, and
+    the report was lost."""
+    command = [str(recording("silence")) if arg == "{silence}" else arg for arg in command]
+    report, out = tmp_path / "no-such-dir" / "report.json", tmp_path / "reply.wav"
+    result = voiced(*command, "--out", out, "--report", report)
+    assert_one_line_error(result, f"--report {report}: there is no directory {report.parent}")
+    assert not out.exists()
+
+
 def test_missing_wav_is_a_one_line_error(tmp_path: Path) -> None:
     assert_one_line_error(voiced("replay", tmp_path / "nowhere.wav"), "no such file")
 

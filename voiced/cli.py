@@ -26,6 +26,10 @@ EX_FAILURE = 1
 DEFAULT_CONFIG_PATHS = (Path("/etc/voiced/voiced.yaml"),)
 
 
+class UsageError(Exception):
+    """An argument that cannot be used; said in one line, before any work (exit code 2)."""
+
+
 def main(argv: list[str] | None = None) -> int:
     # A crash inside a native library (a segfault in llama.cpp, say) kills the process
     # before any Python handler runs; this prints every thread's Python stack to stderr
@@ -42,7 +46,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         result: int = args.handler(args, config)
         return result
-    except WavError as err:
+    except (WavError, UsageError) as err:
         print(f"voiced: {err}", file=sys.stderr)
         return EX_USAGE
     except VoicedError as err:
@@ -143,7 +147,8 @@ def _replay(args: argparse.Namespace, config: Config) -> int:
     from voiced.replay import replay
     from voiced.sources import WavFileSource
 
-    # Read first: a bad file is reported before any model loads.
+    # Read first: a bad file or report path is reported before any model loads.
+    _check_report_path(args.report)
     if args.echo is not None:
         echo = config.echo.model_copy(update={"simulate_db": args.echo})
         config = config.model_copy(update={"echo": echo})
@@ -165,6 +170,7 @@ def _ask(args: argparse.Namespace, config: Config) -> int:
     from voiced.sinks import SpeakerSink, WavSink
     from voiced.tts import AudioSink
 
+    _check_report_path(args.report)
     config = with_imported_devices(config)
     sink: AudioSink = WavSink(args.out) if args.out else SpeakerSink(config.audio.output_device)
     models = load_models(config)
@@ -176,12 +182,31 @@ def _ask(args: argparse.Namespace, config: Config) -> int:
     return EX_OK
 
 
+def _check_report_path(destination: str | None) -> None:
+    """The report's file must be writable where it is asked for, before the work is done
+    (which loads every model) and lost."""
+    if destination in (None, "-"):
+        return
+    path = Path(destination)
+    if path.is_dir():
+        raise UsageError(f"--report {destination}: is a directory")
+    if not path.parent.is_dir():
+        raise UsageError(f"--report {destination}: there is no directory {path.parent}")
+    if not os.access(path.parent, os.W_OK | os.X_OK) or (
+        path.exists() and not os.access(path, os.W_OK)
+    ):
+        raise UsageError(f"--report {destination}: not writable here")
+
+
 def _write_report(report: dict[str, Any], destination: str | None) -> None:
     text = json.dumps(report, indent=2, ensure_ascii=False)
     if destination == "-":
         print(text)
     elif destination:
-        Path(destination).write_text(text + "\n", encoding="utf-8")
+        try:
+            Path(destination).write_text(text + "\n", encoding="utf-8")
+        except OSError as err:
+            raise VoicedError(f"--report {destination}: {err.strerror or err}") from err
     else:
         for turn in report["turns"]:
             print(f"{turn['transcript']!r} -> {turn['response']!r}")
