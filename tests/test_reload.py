@@ -274,3 +274,54 @@ def test_portaudio_is_not_restarted_while_an_announcement_is_spoken(tmp_path: Pa
     assert all(at - started >= 2.0 + SPEAKER_QUIET_SECONDS - 0.2 for at in restarts), [
         round(at - started, 2) for at in restarts
     ]
+
+
+# The log level: applied by a reload; alone, it reloads nothing.
+
+
+@pytest.fixture
+def root_level():  # type: ignore[no-untyped-def]
+    root = logging.getLogger()
+    before = root.level
+    root.setLevel(logging.INFO)
+    yield root
+    root.setLevel(before)
+
+
+def test_a_change_of_the_log_level_alone_is_applied_without_a_reload(
+    harness, root_level: logging.Logger, caplog: pytest.LogCaptureFixture
+) -> None:  # type: ignore[no-untyped-def]
+    running = harness(STATE)
+    write(running.path, STATE + "logging:\n  level: debug\n")
+    running.daemon.signals.reread = True
+    with caplog.at_level(logging.INFO, logger="voiced.daemon"):
+        running.daemon._reread_if_asked(idle=True)
+    assert root_level.level == logging.DEBUG
+    assert running.daemon.config.logging.level == "debug"
+    assert "logging level set to debug" in caplog.messages
+    # Neither the pipeline nor the models were touched; nothing waits to be reloaded.
+    assert not running.daemon.signals.reload and len(running.built) == 1
+
+
+def test_a_reload_applies_the_log_level_with_the_rest(harness, root_level: logging.Logger) -> None:  # type: ignore[no-untyped-def]
+    running = harness(STATE)
+    write(running.path, STATE + "logging:\n  level: warning\nconfirm:\n  timeout_seconds: 5\n")
+    running.daemon.signals.reread = True
+    running.daemon._reread_if_asked(idle=True)
+    assert running.daemon.signals.reload
+    running.daemon._reload(running.models, running.pipeline)
+    assert len(running.built) == 2 and root_level.level == logging.WARNING
+
+
+def test_with_v_the_log_level_stays_debug(
+    harness, root_level: logging.Logger, caplog: pytest.LogCaptureFixture
+) -> None:  # type: ignore[no-untyped-def]
+    running = harness(STATE)
+    running.daemon.verbose = True
+    root_level.setLevel(logging.DEBUG)
+    write(running.path, STATE + "logging:\n  level: error\n")
+    running.daemon.signals.reread = True
+    with caplog.at_level(logging.INFO, logger="voiced.daemon"):
+        running.daemon._reread_if_asked(idle=True)
+    assert root_level.level == logging.DEBUG
+    assert "logging.level error not applied: -v logs everything" in caplog.messages

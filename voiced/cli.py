@@ -217,7 +217,8 @@ def _run(args: argparse.Namespace, config: Config) -> int:
 
     # Test-only: make the named stage hang, to prove the watchdog notices.
     hang_stage = os.environ.get("VOICED_TEST_HANG_STAGE") or None
-    run_daemon(config, _config_path(getattr(args, "config", None)), hang_stage)
+    verbose = getattr(args, "verbose", False)
+    run_daemon(config, _config_path(getattr(args, "config", None)), hang_stage, verbose)
     return EX_OK
 
 

@@ -131,8 +131,11 @@ class Daemon:
         hang_stage: str | None = None,
         source_factory: Callable[[Config], AudioSource] | None = None,
         refresh_devices: Callable[[], None] = refresh_audio_devices,
+        verbose: bool = False,
     ) -> None:
         self.config = config
+        # `-v`: debug logging whatever logging.level says, reloads included.
+        self.verbose = verbose
         # Where audio comes from: tests stand a failing source where the microphone stands.
         self.source_factory = source_factory or default_source
         self.refresh_devices = refresh_devices
@@ -304,9 +307,14 @@ class Daemon:
             log.error("reload rejected, keeping the running configuration: %s", err)
             self._ready()
             return None
-        if new == self.config and not imports_devices(new):
+        if self._same_but_logging(new) and not imports_devices(new):
+            # Nothing is reloaded for the log level alone: it is applied here.
             self.notifier.reloading()
-            log.info("configuration unchanged")
+            if new.logging != self.config.logging:
+                self._apply_logging(new)
+                self.config = new
+            else:
+                log.info("configuration unchanged")
             self._ready()
             return None
         if not idle:
@@ -351,8 +359,8 @@ class Daemon:
             log.info("configuration unchanged")
             self._ready()
             return models, pipeline
-        # Only the imported devices may have changed: the models stay.
-        same_models = models if new == self.config else None
+        # Only the imported devices (or the log level) may have changed: the models stay.
+        same_models = models if self._same_but_logging(new) else None
         # The timers run on through a reload, on their own clock: read back from the file
         # beside the running ones, one that ended meanwhile rang twice, and a wall-clock
         # step (a Pi setting its time from the network) ended or lengthened them.
@@ -370,11 +378,33 @@ class Daemon:
         pipeline.close()
         if new_models is not models:
             models.close()
+        self._apply_logging(new)
         self.config = new
         log.info("configuration reloaded from %s", self.config_path)
         self._ready()
         return new_models, new_pipeline
 
+    def _same_but_logging(self, new: Config) -> bool:
+        """`new` is the running configuration but for `logging`, which needs no reload."""
+        return new.model_copy(update={"logging": self.config.logging}) == self.config
 
-def run_daemon(config: Config, config_path: Path | None, hang_stage: str | None = None) -> None:
-    Daemon(config, config_path, hang_stage=hang_stage).run()
+    def _apply_logging(self, new: Config) -> None:
+        """The log level of `new`, set at once (unless `-v` asked for debug)."""
+        if new.logging == self.config.logging:
+            return
+        if self.verbose:
+            log.info("logging.level %s not applied: -v logs everything", new.logging.level)
+            return
+        level = getattr(logging, new.logging.level.upper())
+        # Said while info is still (or already) logged, whichever way the level moves.
+        if level > logging.INFO:
+            log.info("logging level set to %s", new.logging.level)
+        logging.getLogger().setLevel(level)
+        if level <= logging.INFO:
+            log.info("logging level set to %s", new.logging.level)
+
+
+def run_daemon(
+    config: Config, config_path: Path | None, hang_stage: str | None = None, verbose: bool = False
+) -> None:
+    Daemon(config, config_path, hang_stage=hang_stage, verbose=verbose).run()
