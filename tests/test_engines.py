@@ -83,6 +83,32 @@ def test_a_flat_asr_section_of_an_older_file_loads_as_it_meant(tmp_path: Path) -
     )
 
 
+@pytest.mark.parametrize(
+    "section, message",
+    [
+        ({"whisper": {"command_bias": False}},
+         "asr.whisper: command_bias is not read here: with asr.engine auto it is "
+         "asr.command_bias, for whichever engine runs"),
+        ({"engine": "auto", "vosk": {"command_bias": True}},
+         "asr.vosk: command_bias is not read here"),
+        ({"whisper": {"engine": "vosk"}},
+         "asr.whisper: engine is not read here: asr.engine chooses the engine"),
+    ],
+)  # fmt: skip
+def test_the_auto_sections_own_keys_under_an_engines_name_are_refused(
+    section: dict[str, object], message: str
+) -> None:
+    """They were accepted, then the auto section's value overrode them."""
+    with pytest.raises(ConfigError, match=re.escape(message)):
+        parse_config({"asr": section})
+
+
+def test_a_dumped_auto_section_loads_again() -> None:
+    config = parse_config({"asr": {"command_bias": False, "whisper": {"threads": 3}}})
+    assert Config.model_validate(config.model_dump()) == config
+    assert Config.model_validate_json(config.model_dump_json()) == config
+
+
 def test_a_flat_whisper_section_with_the_vosk_model_loads_as_it_meant() -> None:
     """The old template named both models; Whisper chosen, its model left at the default."""
     config = parse_config({"asr": {"engine": "whisper", "vosk_model": "v", "threads": 3}})

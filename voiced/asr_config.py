@@ -16,7 +16,7 @@ import logging
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
-from pydantic import Field
+from pydantic import Field, SerializerFunctionWrapHandler, field_serializer, field_validator
 
 from voiced.sections import Section
 
@@ -88,6 +88,30 @@ class AutoAsrConfig(AsrSettings):
     engine: Literal["auto"] = "auto"
     whisper: WhisperAsrConfig = WhisperAsrConfig()
     vosk: VoskAsrConfig = VoskAsrConfig()
+
+    @field_validator("whisper", "vosk", mode="before")
+    @classmethod
+    def _own_keys_only(cls, section: Any) -> Any:
+        """The engine and the command bias are this section's, for whichever engine runs:
+        written under an engine's name they would be read and then ignored."""
+        if isinstance(section, dict):
+            if "command_bias" in section:
+                raise ValueError(
+                    "command_bias is not read here: with asr.engine auto it is "
+                    "asr.command_bias, for whichever engine runs"
+                )
+            if "engine" in section:
+                raise ValueError("engine is not read here: asr.engine chooses the engine")
+        return section
+
+    @field_serializer("whisper", "vosk", mode="wrap")
+    def _dump_own_keys_only(self, section: AsrSettings, dump: SerializerFunctionWrapHandler) -> Any:
+        """Dumped as it is written, so that it loads again."""
+        data = dump(section)
+        if isinstance(data, dict):
+            data.pop("engine", None)
+            data.pop("command_bias", None)
+        return data
 
     def chosen(self, models_dir: Path) -> AsrSettings:
         engine = self.vosk if (self.vosk.model_path(models_dir) / "am").is_dir() else self.whisper
