@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -38,11 +39,13 @@ MIRROR_FILES = {
 }
 
 
-def run(script: Path, *args: str | Path) -> subprocess.CompletedProcess[str]:
+def run(
+    script: Path, *args: str | Path, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
     result = subprocess.run(
         ["bash", str(script), *map(str, args)],
         cwd=ROOT,
-        env={**os.environ, "PIP_DISABLE_PIP_VERSION_CHECK": "1"},
+        env={**os.environ, "PIP_DISABLE_PIP_VERSION_CHECK": "1", **(env or {})},
         capture_output=True,
         text=True,
         timeout=300,
@@ -264,6 +267,40 @@ def test_uninstall_removes_the_units_drop_ins_and_shows_them(target: Path, mirro
     assert "    IPAddressAllow=192.168.1.0/24" in removed.stdout
     assert f"removing the unit's drop-ins {dropins}" in removed.stdout
     assert not dropins.exists() and files(target) == set()
+
+
+def test_the_venv_gets_the_systemd_extra_or_install_says_why_not(
+    target: Path, mirror: Path, tmp_path: Path
+) -> None:
+    """As scripts/setup does: the journal handler needs systemd-python, built from source.
+    The venv's pip is stood in for, to see what it is asked; when the extra cannot be
+    built, voiced is installed without it and install says what that costs."""
+    python = target / "opt/voiced/venv/bin/python"
+    python.parent.mkdir(parents=True)
+    asked = tmp_path / "pip-asked"
+    python.write_text(
+        "#!/bin/sh\n"
+        'if [ "$1 $2" = "-m pip" ]; then\n'
+        f'    echo "$*" >> {asked}\n'
+        '    case "$*" in *"[systemd]"*) [ -z "$FAIL_SYSTEMD" ] || exit 1 ;; esac\n'
+        "    exit 0\n"
+        "fi\n"
+        f'exec {sys.executable} "$@"\n'
+    )
+    python.chmod(0o755)
+
+    install(target, mirror)
+    [with_extra] = asked.read_text().splitlines()
+    assert with_extra.endswith("[systemd]")
+
+    asked.unlink()
+    failed = run(
+        INSTALL, "--root", target, "--pip-args", "--no-deps", "--models-from", mirror,
+        env={"FAIL_SYSTEMD": "1"},
+    )  # fmt: skip
+    assert "systemd-python did not build" in failed.stdout
+    [tried, plain] = asked.read_text().splitlines()
+    assert tried.endswith("[systemd]") and plain == tried.removesuffix("[systemd]")
 
 
 def test_unknown_argument_fails(target: Path) -> None:
