@@ -52,9 +52,8 @@ class Health:
         with self._lock:
             if any(stage in stages for stage, _ in self._busy.values()):
                 return True
-            return any(
-                now - self._left.get(stage, -within_seconds) < within_seconds for stage in stages
-            )
+            left = [self._left[stage] for stage in stages if stage in self._left]
+        return any(now - at < within_seconds for at in left)
 
     def stuck(self) -> list[str]:
         """The stages inside a call past its deadline."""
