@@ -53,6 +53,20 @@ def test_a_relative_models_dir_is_said_to_be_taken_from_the_current_directory(
     assert "/var/lib/voiced" in note
 
 
+def test_no_note_on_the_models_dir_when_every_model_loads(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import sounddevice
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(sounddevice, "query_devices", query_devices)
+    config = parse_config({"audio": {"input_device": "No Such Mic"}})
+    monkeypatch.setattr(check, "probe_all", lambda _args, _report: [Outcome(WAKE, True, "ok")])
+    out = io.StringIO()
+    assert check.run_checks(config, None, out) == check.EX_MISSING
+    assert not [line for line in out.getvalue().splitlines() if line.startswith("note")]
+
+
 def test_an_absolute_models_dir_is_named_as_it_is(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -56,7 +56,7 @@ def run_checks(config: Config, config_path: Path | None, out: Any = sys.stdout) 
         if note is not None:
             say("warning", note)
     failures, warnings = said["PROBLEM"], said["warning"]
-    if failures and not config.models_dir.is_absolute():
+    if not all(outcome.ok for outcome in outcomes) and not config.models_dir.is_absolute():
         print(
             f"note     models_dir {str(config.models_dir)!r} is taken from the current "
             "directory: run `voiced check` in the directory voiced runs in (the service's: "
