@@ -276,6 +276,22 @@ def test_portaudio_is_not_restarted_while_an_announcement_is_spoken(tmp_path: Pa
     ]
 
 
+def test_a_portaudio_restart_is_watched_as_the_microphone_is(tmp_path: Path) -> None:
+    """A sound server that stopped answering holds the restart: the health supervisor
+    sees it as a frozen microphone, not a daemon listening."""
+    from tests.fakes import fake_config, fake_pipeline
+
+    inside: list[bool] = []
+    with fake_pipeline(fake_config(tmp_path), FakeEngines()) as pipeline:
+        daemon = Daemon(
+            pipeline.config,
+            None,
+            refresh_devices=lambda: inside.append(pipeline.health.active(("microphone",), 0)),
+        )
+        daemon._refresh_devices(pipeline)
+    assert inside == [True]
+
+
 # The log level: applied by a reload; alone, it reloads nothing.
 
 

@@ -27,7 +27,13 @@ from voiced.notify import Notifier
 from voiced.pipeline import Pipeline
 from voiced.presence import Presence, node_id
 from voiced.sinks import SPEAKER_BUFFER_SECONDS, SpeakerSink
-from voiced.sources import AudioInputError, AudioSource, MicrophoneSource, WavFileSource
+from voiced.sources import (
+    CHUNK_DEADLINE_SECONDS,
+    AudioInputError,
+    AudioSource,
+    MicrophoneSource,
+    WavFileSource,
+)
 from voiced.timers import Timers
 from voiced.wavio import WavError
 
@@ -338,11 +344,14 @@ class Daemon:
             log.debug("PortAudio not restarted while the speaker speaks")
             return
         sink = pipeline.speaker.sink
-        if isinstance(sink := getattr(sink, "inner", sink), SpeakerSink):
-            with sink.closed():
+        # Restarting PortAudio waits on the sound server: one that stopped answering holds
+        # it, and the health supervisor must see that as it sees a frozen microphone.
+        with pipeline.health.busy("microphone", CHUNK_DEADLINE_SECONDS):
+            if isinstance(sink := getattr(sink, "inner", sink), SpeakerSink):
+                with sink.closed():
+                    self.refresh_devices()
+            else:
                 self.refresh_devices()
-        else:
-            self.refresh_devices()
 
     def _reload(self, models: Models, pipeline: Pipeline) -> tuple[Models, Pipeline]:
         self.notifier.reloading()
