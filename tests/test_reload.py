@@ -292,6 +292,36 @@ def test_a_portaudio_restart_is_watched_as_the_microphone_is(tmp_path: Path) -> 
     assert inside == [True]
 
 
+def test_a_reload_waits_for_a_turn_the_lost_microphone_left_answering(
+    tmp_path: Path,
+) -> None:
+    """The microphone lost mid-answer stops the loop, not the turn: a reload pending
+    since the SIGHUP must not close the pipeline under it."""
+    import threading
+    import time
+
+    from tests.fakes import fake_config, fake_pipeline
+
+    def no_microphone(_config: Config) -> ScriptedSource:
+        raise AudioInputError("microphone 'usb' not found")
+
+    with fake_pipeline(fake_config(tmp_path), FakeEngines()) as pipeline:
+        daemon = Daemon(
+            pipeline.config, None, source_factory=no_microphone, refresh_devices=lambda: None
+        )
+        daemon._pending = fake_config(tmp_path, conversation={"follow_up_seconds": 3.0})
+        answered = threading.Event()
+        turn = threading.Thread(target=answered.wait, args=(5,))
+        turn.start()
+        pipeline.loop._turn_thread = turn
+        threading.Timer(1.0, answered.set).start()
+        started = time.monotonic()
+        daemon._listen(pipeline)  # returns once the reload is asked for
+        waited = time.monotonic() - started
+        turn.join()
+    assert daemon.signals.reload and waited >= 1.0, waited
+
+
 # The log level: applied by a reload; alone, it reloads nothing.
 
 

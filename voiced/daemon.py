@@ -241,7 +241,9 @@ class Daemon:
         last_logged: tuple[str, float] = ("", 0.0)
         while not (self.signals.stop or self.signals.reload):
             self.signals.wake.clear()
-            self._reread_if_asked(idle=True)  # nothing is listened to here
+            # Nothing is listened to here, but a turn begun before the microphone was lost
+            # may still be answered: a reload waits for it (the next look comes within 2 s).
+            self._reread_if_asked(pipeline.quiet)
             if self.signals.reload:
                 break
             if self.presence is not None and self.presence.muted:

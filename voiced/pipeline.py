@@ -137,6 +137,12 @@ class Pipeline:
         )
 
     @property
+    def quiet(self) -> bool:
+        """Between two runs of the loop (the microphone lost or the loop stopped): no turn
+        is still being answered and nothing is announced. A reload may close it now."""
+        return not self.loop.turn_running and not self.speaker.announcing
+
+    @property
     def check_heard(self) -> bool:
         return self.checker.enabled
 

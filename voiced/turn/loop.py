@@ -140,6 +140,13 @@ class TurnLoop:
         listening thread's own view, which changes only on that thread."""
         return self._turn_thread is not None
 
+    @property
+    def turn_running(self) -> bool:
+        """A turn's thread is still answering: true even after the loop has stopped (the
+        microphone lost mid-turn), which `answering` cannot tell from a turn just ended."""
+        thread = self._turn_thread
+        return thread is not None and thread.is_alive()
+
     def run(
         self,
         source: AudioSource,
