@@ -8,7 +8,15 @@ from types import SimpleNamespace
 
 import pytest
 
-from tests.fakes import FakeEngines, FakeRecognizer, FakeSink, fake_config, fake_pipeline
+from tests.fakes import (
+    FakeEngines,
+    FakeRecognizer,
+    FakeSink,
+    FakeTts,
+    PacedFakeSink,
+    fake_config,
+    fake_pipeline,
+)
 from voiced.config import Config
 from voiced.daemon import Daemon
 from voiced.errors import VoicedError
@@ -99,3 +107,23 @@ def test_a_reload_hands_the_running_timers_over(
     assert [timer.description for timer in timers.timers()] == ["10 minutes"]
     reloaded.close()
     assert timers.timers() == []  # its owner closed them
+
+
+def test_an_announcement_cut_by_a_reload_is_said_by_the_new_pipeline(tmp_path: Path) -> None:
+    """A timer taken off the table as the reload closes the old speaker would never
+    ring: the pipeline that took the timers over says it."""
+    config = fake_config(tmp_path)
+    old_sink, new_sink = PacedFakeSink(), PacedFakeSink()
+    old = Pipeline(config, FakeEngines(tts=FakeTts(seconds_per_sentence=3.0)), old_sink)
+    new = Pipeline(config, FakeEngines(), new_sink, timers=old.intents.timers)
+    try:
+        ringing = threading.Thread(target=old.announce, args=("Your timer is done.",))
+        ringing.start()
+        assert old_sink.played.wait(5)
+        new.intents.take_timers_from(old.intents)
+        old.close()  # as the reload does, mid-announcement
+        ringing.join(10)
+        assert not ringing.is_alive()
+        assert new_sink.played.is_set() and new_sink.ends == [False]
+    finally:
+        new.close()

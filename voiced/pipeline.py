@@ -173,7 +173,13 @@ class Pipeline:
         """Speak something nobody asked for just now (a timer ending, an MQTT say): between
         turns, so the caller's thread waits for the turn in progress (Speaker.speak)."""
         log.info("announcing: %s", text)
-        self.speaker.speak(text)
+        reply = self.speaker.speak(text)
+        # Closed for a reload that took the timers over: the new pipeline says it (a timer
+        # already taken off the table would otherwise never ring).
+        successor = self.intents.timers.announce
+        if reply.cancelled.is_set() and self.speaker.closing and successor != self.announce:
+            log.info("announcement handed to the reloaded pipeline")
+            successor(text)
 
     def close(self) -> None:
         # Also called on a half-built pipeline: only what exists is closed.

@@ -215,6 +215,11 @@ class Speaker:
             self._turns.notify_all()
 
     @property
+    def closing(self) -> bool:
+        """Closed, or closing: nothing more is said."""
+        return self._closing.is_set()
+
+    @property
     def announcing(self) -> bool:
         """An announcement is queued or being played."""
         with self._turns:
