@@ -254,6 +254,24 @@ def test_uninstall_removes_the_new_release_configuration_beside_an_edited_one(
     assert files(target) == {"etc/voiced/voiced.yaml"}
 
 
+def test_uninstall_keeps_a_new_release_configuration_being_merged(
+    target: Path, mirror: Path
+) -> None:
+    """Edited, voiced.yaml.new is a merge in progress: kept, as an edited configuration."""
+    install(target, mirror)
+    config = target / "etc/voiced/voiced.yaml"
+    older = an_older_release(config.read_text())
+    config.write_text(older + "# mine\n")
+    (target / "opt/voiced/voiced.yaml.orig").write_text(older)
+    install(target, mirror)
+    new = target / "etc/voiced/voiced.yaml.new"
+    new.write_text(new.read_text() + "# merging\n")
+
+    removed = uninstall(target)
+    assert f"keeping {new}: it was edited" in removed.stdout
+    assert files(target) == {"etc/voiced/voiced.yaml", "etc/voiced/voiced.yaml.new"}
+
+
 def test_uninstall_removes_the_units_drop_ins_and_shows_them(target: Path, mirror: Path) -> None:
     """What `systemctl edit voiced` wrote (the LAN allowed, say) goes with the unit: a later
     install would otherwise inherit it unseen."""
