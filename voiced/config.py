@@ -402,15 +402,16 @@ def _check_machine(config: Config, source: str) -> None:
 
 
 def _check_input_file(config: Config, source: str) -> None:
-    """audio.input_file is read as the daemon will read it: a file that is not there, or
-    not a WAV, stops the daemon before any model loads, and a reload to it is refused."""
+    """audio.input_file is checked as the daemon will read it, by its header: a file that
+    is not there, or not a WAV, stops the daemon before any model loads, and a reload to
+    it is refused. Its audio (up to an hour) is not read here: each load would."""
     path = config.audio.input_file
     if path is None:
         return
-    from voiced.wavio import WavError, read_wav
+    from voiced.wavio import WavError, check_wav
 
     try:
-        read_wav(path)
+        check_wav(path)
     except WavError as err:
         where = "" if path.is_absolute() else f" (relative to {Path.cwd()})"
         raise ConfigError(f"{source}: audio.input_file: {err}{where}") from None

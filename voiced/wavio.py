@@ -7,6 +7,7 @@ import struct
 import wave
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -42,6 +43,34 @@ def read_wav(path: Path) -> np.ndarray:
     """Read a WAV file of any common kind as 16 kHz mono int16 samples."""
     import soundfile
 
+    header, info = _described(path)
+    try:
+        audio, sample_rate = soundfile.read(str(path), dtype="float32", always_2d=True)
+    except (soundfile.LibsndfileError, RuntimeError, OSError) as err:
+        raise WavError(f"{path}: cannot read the audio data ({_reason(err)})") from err
+    except MemoryError as err:  # many channels at a high rate: too large to hold
+        raise WavError(f"{path}: too large to read into memory") from err
+    if len(audio) == 0:
+        raise WavError(f"{path}: holds no audio")
+    _warn_if_cut(path, header, len(audio) * info.channels * _bytes_per_sample(info.subtype))
+    try:
+        return to_heard_format(audio, sample_rate)
+    except MemoryError as err:
+        raise WavError(f"{path}: too large to convert in memory") from err
+
+
+def check_wav(path: Path) -> None:
+    """What read_wav would refuse by the file's header alone (not there, not a WAV, an
+    absurd rate, too long, empty), without reading its audio: a WavError naming it."""
+    _, info = _described(path)
+    if info.frames == 0:
+        raise WavError(f"{path}: holds no audio")
+
+
+def _described(path: Path) -> tuple[RiffHeader | None, Any]:
+    """The file's RIFF header (when it has one) and libsndfile's description of it."""
+    import soundfile
+
     if not path.exists():
         raise WavError(f"{path}: no such file")
     if not path.is_file():
@@ -71,19 +100,7 @@ def read_wav(path: Path) -> np.ndarray:
             f"{path}: {info.frames / info.samplerate / 3600:.1f} hours of audio; at most"
             f" {MAX_SECONDS / 3600:g} hour is read at once: cut it into parts"
         )
-    try:
-        audio, sample_rate = soundfile.read(str(path), dtype="float32", always_2d=True)
-    except (soundfile.LibsndfileError, RuntimeError, OSError) as err:
-        raise WavError(f"{path}: cannot read the audio data ({_reason(err)})") from err
-    except MemoryError as err:  # many channels at a high rate: too large to hold
-        raise WavError(f"{path}: too large to read into memory") from err
-    if len(audio) == 0:
-        raise WavError(f"{path}: holds no audio")
-    _warn_if_cut(path, header, len(audio) * info.channels * _bytes_per_sample(info.subtype))
-    try:
-        return to_heard_format(audio, sample_rate)
-    except MemoryError as err:
-        raise WavError(f"{path}: too large to convert in memory") from err
+    return header, info
 
 
 def _bytes_per_sample(subtype: str) -> int:
