@@ -238,16 +238,24 @@ def test_an_edited_configuration_is_kept_with_the_new_one_beside_it(
     check_installed(target)
 
 
-def test_uninstall_removes_the_new_release_configuration_beside_an_edited_one(
-    target: Path, mirror: Path
-) -> None:
+def upgraded_over_an_edited_configuration(target: Path, mirror: Path) -> Path:
+    """An install, then the next release's over a configuration the user edited: the new
+    release's voiced.yaml.new, put beside it."""
     install(target, mirror)
     config = target / "etc/voiced/voiced.yaml"
     older = an_older_release(config.read_text())
     config.write_text(older + "# mine\n")
     (target / "opt/voiced/voiced.yaml.orig").write_text(older)
     install(target, mirror)
-    assert (target / "etc/voiced/voiced.yaml.new").is_file()
+    new = target / "etc/voiced/voiced.yaml.new"
+    assert new.is_file()
+    return new
+
+
+def test_uninstall_removes_the_new_release_configuration_beside_an_edited_one(
+    target: Path, mirror: Path
+) -> None:
+    upgraded_over_an_edited_configuration(target, mirror)
 
     removed = uninstall(target)
     assert "keeping the configuration" in removed.stdout
@@ -258,13 +266,7 @@ def test_uninstall_keeps_a_new_release_configuration_being_merged(
     target: Path, mirror: Path
 ) -> None:
     """Edited, voiced.yaml.new is a merge in progress: kept, as an edited configuration."""
-    install(target, mirror)
-    config = target / "etc/voiced/voiced.yaml"
-    older = an_older_release(config.read_text())
-    config.write_text(older + "# mine\n")
-    (target / "opt/voiced/voiced.yaml.orig").write_text(older)
-    install(target, mirror)
-    new = target / "etc/voiced/voiced.yaml.new"
+    new = upgraded_over_an_edited_configuration(target, mirror)
     new.write_text(new.read_text() + "# merging\n")
 
     removed = uninstall(target)
