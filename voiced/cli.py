@@ -122,7 +122,7 @@ def _config_path(given: Path | None) -> Path | None:
 
 
 def _setup_logging(config: Config, verbose: bool) -> None:
-    level = logging.DEBUG if verbose else getattr(logging, config.logging.level.upper())
+    level = logging.DEBUG if verbose else config.logging.level_number
     handler = _journal_handler() if os.environ.get("JOURNAL_STREAM") else None
     if handler is None:
         handler = logging.StreamHandler(sys.stderr)

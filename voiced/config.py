@@ -6,6 +6,7 @@ key, the value and what is allowed (exit code 78, sysexits' EX_CONFIG).
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
@@ -175,6 +176,11 @@ class ConfirmConfig(Section):
 
 class LoggingConfig(Section):
     level: Literal["debug", "info", "warning", "error"] = "info"
+
+    @property
+    def level_number(self) -> int:
+        """The level as the logging module numbers it."""
+        return int(getattr(logging, self.level.upper()))
 
 
 class Config(Section):

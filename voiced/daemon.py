@@ -406,7 +406,7 @@ class Daemon:
         if self.verbose:
             log.info("logging.level %s not applied: -v logs everything", new.logging.level)
             return
-        level = getattr(logging, new.logging.level.upper())
+        level = new.logging.level_number
         # Said while info is still (or already) logged, whichever way the level moves.
         if level > logging.INFO:
             log.info("logging level set to %s", new.logging.level)
