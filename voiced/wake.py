@@ -20,6 +20,7 @@ import numpy as np
 from voiced.audio import SAMPLES_PER_CHUNK
 from voiced.errors import ModelError
 from voiced.onnx import load_session
+from voiced.words import words
 
 log = logging.getLogger(__name__)
 
@@ -106,9 +107,9 @@ class OwnVoice:
     listening thread asks `heard_at`. The moment they share is under a lock."""
 
     def __init__(self, wake_word: str, clock: Callable[[], float] = time.monotonic) -> None:
-        words = wake_phrase_words(wake_word)
+        phrase = wake_phrase_words(wake_word)
         # The name in the phrase ("jarvis" of "hey jarvis"); a phrase of calls alone, whole.
-        self.words = frozenset(word for word in words if word not in CALLS) or frozenset(words)
+        self.words = frozenset(word for word in phrase if word not in CALLS) or frozenset(phrase)
         self._clock = clock
         self._lock = threading.Lock()
         # From the first write of the name to OWN_VOICE_TAIL_SECONDS after its last.
@@ -116,7 +117,7 @@ class OwnVoice:
 
     def names(self, text: str) -> bool:
         """Whether voiced saying `text` says a word of the wake word's name."""
-        said = {re.sub(r"'s$", "", word) for word in re.findall(r"[\w']+", text.lower())}
+        said = {re.sub(r"'s$", "", word) for word in words(text)}
         return not self.words.isdisjoint(said)
 
     def playing(self) -> None:
