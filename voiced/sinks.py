@@ -99,8 +99,6 @@ class SpeakerSink:
         self._closed = False
 
     def write(self, samples: np.ndarray, sample_rate: int) -> None:
-        import sounddevice
-
         with self._lock:
             if self._closed:
                 raise AudioOutputError(f"speaker {self.device!r} is closed")
@@ -109,15 +107,9 @@ class SpeakerSink:
             data = int16_to_float32(samples)
             if self._resampler is not None:
                 data = self._resampler.resample_chunk(data)
-            try:
-                self._stream.write(data.reshape(-1, 1))
-            except sounddevice.PortAudioError as err:
-                self._close_quietly()
-                raise AudioOutputError(f"speaker {self.device!r} failed: {err}") from err
+            self._write_stream(data)
 
     def end_reply(self, cut: bool) -> None:
-        import sounddevice
-
         with self._lock:
             resampler = self._resampler
             if resampler is None:
@@ -126,11 +118,18 @@ class SpeakerSink:
             resampler.clear()  # ready for the next reply
             if tail is None or len(tail) == 0 or self._stream is None:
                 return
-            try:
-                self._stream.write(np.asarray(tail, np.float32).reshape(-1, 1))
-            except sounddevice.PortAudioError as err:
-                self._close_quietly()
-                raise AudioOutputError(f"speaker {self.device!r} failed: {err}") from err
+            self._write_stream(np.asarray(tail, np.float32))
+
+    def _write_stream(self, data: np.ndarray) -> None:
+        """Play `data` (float32 at the stream's rate); a failure closes the stream, and the
+        next write opens it again. Under the lock."""
+        import sounddevice
+
+        try:
+            self._stream.write(data.reshape(-1, 1))
+        except sounddevice.PortAudioError as err:
+            self._close_quietly()
+            raise AudioOutputError(f"speaker {self.device!r} failed: {err}") from err
 
     def _open(self, sample_rate: int) -> None:
         import sounddevice
