@@ -476,6 +476,10 @@ def test_a_timer_named_by_a_number_written_from_its_point_is_not_the_whole_one(
     ask("set a timer for 5 minutes")
     assert ask("cancel the .5 minute timer") == "There is no timer for 30 seconds."
     assert timers.running() == ["5 minutes"]
+    # Each number as it is written: the half minute added, the 5 minute timer named.
+    assert ask("add .5 minutes to the 5 minute timer").startswith(
+        "Added 30 seconds to the timer for 5 minutes"
+    )
 
 
 @pytest.mark.parametrize(

@@ -36,6 +36,9 @@ CORRECTION = re.compile(
     r"the\s+(?P<meant>[\w' ]+?)[.,!?]*$",
     re.IGNORECASE,
 )
+# A number written from its point: Whisper writes "point five" as ".5", which hassil reads
+# as 5 (".5 hours" started a 5-hour timer). Matched with its zero: "0.5".
+POINT_FIRST = re.compile(r"(?<![\w.])\.(?=\d)")
 # Words that name no device on their own.
 ARTICLES = {"the", "a", "an", "my", "our"}
 # Words that say to do something. "Kitchen light on?" has none: a question about the
@@ -146,7 +149,11 @@ class IntentMatcher:
         if self._intents is None:
             return None
         result = recognize_best(
-            text, self._intents, slot_lists=self._slot_lists, language="en", best_slot_name="name"
+            POINT_FIRST.sub("0.", text),
+            self._intents,
+            slot_lists=self._slot_lists,
+            language="en",
+            best_slot_name="name",
         )
         if result is None or result.intent.name not in self._plugin_of:
             return None

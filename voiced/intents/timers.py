@@ -211,17 +211,6 @@ BY_ITS_TIME = {
     "HassIncreaseTimer": "add a minute to the 5 minute timer",
     "HassDecreaseTimer": "take a minute off the 5 minute timer",
 }
-# Whisper writes "point five" as ".5", and hassil reads it as 5 without its point: the
-# words say which of the numbers heard were so written.
-POINT_FIGURES = re.compile(r"(?<![\w.])\.(\d+)[ -]?(hour|hr|minute|min|second|sec)", re.I)
-UNIT_OF_WORD = {
-    "hour": "hours",
-    "hr": "hours",
-    "minute": "minutes",
-    "min": "minutes",
-    "second": "seconds",
-    "sec": "seconds",
-}
 # Words of time: a timer "name" that holds one is a duration said in a form no sentence
 # knows ("the 5 minute and the 10 minute timer"), or for how long ("stop the timer for a
 # while"), never a name.
@@ -391,9 +380,6 @@ def _seconds(match: IntentMatch, prefix: str = "") -> float:
             number = math.nan
         if not math.isfinite(number) or number < 0:
             raise IntentError(f"I can't use {value} {unit} as a time.")
-        for point in POINT_FIGURES.finditer(match.text):
-            if UNIT_OF_WORD[point[2].lower()] == unit and number == int(point[1]):
-                number = float("0." + point[1])  # ".5 hours" is half an hour
         total += number * size
     return total
 
