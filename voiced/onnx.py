@@ -2,21 +2,49 @@
 
 from __future__ import annotations
 
+import functools
+import platform
 from pathlib import Path
 from typing import Any
 
+from voiced.buildflags import CPUINFO, cpu_flags, read_or_empty
 from voiced.errors import ModelError
+
+# x86-64 instructions that multiply 8-bit integers into 32-bit sums.
+VNNI_FLAGS = frozenset({"avx512_vnni", "avx_vnni"})
+
+
+def int8_products_saturate(machine: str, flags: set[str]) -> bool:
+    """Whether onnxruntime's fused int8 matrix products are inexact on this CPU. On x86-64
+    without VNNI they add each pair of 8-bit products into 16 bits (VPMADDUBSW), which
+    saturates: the end-of-turn model then said 0.06 where its own arithmetic says 0.61
+    (an AVX2 AMD EPYC, 2026-12-06). Elsewhere the sums are exact."""
+    return machine in ("x86_64", "AMD64") and not flags & VNNI_FLAGS
+
+
+@functools.cache
+def this_cpu_saturates_int8() -> bool:
+    cpuinfo = read_or_empty(CPUINFO).decode("utf-8", errors="replace")
+    return int8_products_saturate(platform.machine(), cpu_flags(cpuinfo))
 
 
 def load_session(
-    path: Path, role: str, threads: int = 1, varied_shapes: bool = False, pattern: bool = True
+    path: Path,
+    role: str,
+    threads: int = 1,
+    varied_shapes: bool = False,
+    pattern: bool = True,
+    quantized: bool = False,
 ) -> Any:
     """`threads` 0: onnxruntime's default, one per core. A model whose inputs vary in
     shape from run to run (`varied_shapes`) gets no memory pattern: onnxruntime would
     plan one block per input shape it meets, and keep each. Without a memory `pattern`
     a run takes its tensors from the arena as it needs them, reusing what earlier nodes
     freed, instead of one block planned for every tensor of the run: the end-of-turn
-    model's arena is 10 MB smaller that way, and no slower."""
+    model's arena is 10 MB smaller that way, and no slower. A `quantized` model (int8,
+    quantize/dequantize pairs) runs unfused where the fused int8 kernels saturate: its
+    weights are dequantized once at load and multiplied in float, as the model's own
+    arithmetic says (the end-of-turn model: 121 instead of 75 ms a call, 23 MB more)."""
     import onnxruntime
 
     if not path.is_file():
@@ -27,6 +55,8 @@ def load_session(
     options.inter_op_num_threads = 1
     options.log_severity_level = 3
     options.enable_mem_pattern = pattern and not varied_shapes
+    if quantized and this_cpu_saturates_int8():
+        options.add_session_config_entry("session.disable_quant_qdq", "1")
     try:
         return onnxruntime.InferenceSession(
             str(path), sess_options=options, providers=["CPUExecutionProvider"]

@@ -84,12 +84,12 @@ def features(samples: np.ndarray) -> np.ndarray:
 
 
 class SmartTurn:
-    """Owned by the listening thread. One call takes 40-75 ms on one core here."""
+    """Owned by the listening thread. One call takes 40-150 ms on one core (docs/endpoint.md)."""
 
     def __init__(self, models_dir: Path, threads: int = 1) -> None:
         # No memory pattern: 10 MB less at the process's peak, no slower (docs/memory.md).
         self._session: Any = load_session(
-            models_dir / MODEL_FILE, "end-of-turn", threads, pattern=False
+            models_dir / MODEL_FILE, "end-of-turn", threads, pattern=False, quantized=True
         )
 
     def probability(self, samples: np.ndarray) -> float:
