@@ -29,24 +29,23 @@ _malloc_trim = _glibc_function("malloc_trim")
 _mallopt = _glibc_function("mallopt")
 
 # mallopt's parameters (malloc.h).
-_M_MMAP_THRESHOLD = -3
 _M_ARENA_MAX = -8
-# Blocks at least this large are mapped on their own and unmapped when freed. glibc
-# otherwise raises the threshold after every large free, so a Whisper decode's or a
-# synthesis run's buffers land in the heap and stay resident beside the next ones.
-MMAP_THRESHOLD_BYTES = 128 * 1024
 # One heap per thread that allocates (up to 8 a core) keeps what each frees apart from
 # the others; two are enough for the few threads that allocate at once.
 ARENA_MAX = 2
 
 
 def limit_heap_growth() -> None:
-    """Set glibc's allocator for a long-running process with a few busy threads: the
-    peak RSS of a `voiced replay` of the bench's nine recordings went from 1,085 to
-    1,032 MB (2026-12-05). Call it before any thread starts; a no-op off glibc."""
+    """Set glibc's allocator for a long-running process with a few busy threads: two heaps
+    instead of up to 16 here. Call it before any thread starts; a no-op off glibc.
+
+    glibc's mmap threshold is left to glibc: fixed at 128 KiB (until 2026-12-06), every
+    large buffer of a Whisper decode or an end-of-turn call was mapped and faulted in
+    afresh, and a decode took 0.27-0.34 s instead of 0.18-0.23 s (an AVX2 AMD EPYC, one
+    process each way, interleaved), for 26 MB less at the peak of the bench's nine
+    recordings (926 against 952 MB); malloc_trim after each turn gives the heap back."""
     if _mallopt is not None:
         _mallopt(_M_ARENA_MAX, ARENA_MAX)
-        _mallopt(_M_MMAP_THRESHOLD, MMAP_THRESHOLD_BYTES)
 
 
 # What else lets go of memory as each turn ends, by what it releases.
