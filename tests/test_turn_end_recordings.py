@@ -110,7 +110,9 @@ def test_speech_resuming_after_the_voice_said_finished_discards_the_guess(
 
     assert turn["speculations_discarded"] >= 1, turn
     assert heard_to_the_end(turn, "and-sky-0.7"), turn
-    assert "sunsets" in turn["transcript"].lower(), turn
+    # The words after the pause: "... and why are sunsets red?" (heard "... and white or
+    # since it's red?" on one AVX2 machine).
+    assert turn["transcript"].lower().rstrip("?.! ").endswith("red"), turn
     asked = [exchange.user for exchange in models.llm.conversation.exchanges]
     assert asked == [turn["transcript"]], asked  # the guess never joined the history
 

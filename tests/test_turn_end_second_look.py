@@ -24,6 +24,7 @@ from voiced.turn_end import (
     TurnEndConfig,
     clean_command,
     ends_turn,
+    judge_decodings,
     judge_voice,
     pause_needed,
 )
@@ -54,6 +55,20 @@ def test_a_clean_command_is_heard_the_same_without_the_bias_and_ends_a_sentence(
     assert not clean_command("Turn on the kitchen light.", ["Turn on the kitchen light and..."])
     assert not clean_command("Turn on the kitchen light.", ["Turn on the kitchen light..."])
     assert not clean_command("Turn on the kitchen light.", [])
+
+
+def test_a_command_said_twice_without_the_bias_is_a_loop_not_a_clean_command() -> None:
+    """On an AVX2 machine Whisper wrote Piper's and espeak-ng's "Turn off the kitchen light
+    and ... the ceiling fan." as the command twice at the pause: it looped on the silence
+    after the "and", so nothing says the sentence ended."""
+    looped = "Turn off the kitchen light and turn off the kitchen light."
+    assert not clean_command("Turn off the kitchen light.", [looped])
+    assert not clean_command("Turn off the kitchen light.", ["Turn off the kitchen light. " * 2])
+    complete = Judgement.COMPLETE
+    assert judge_decodings(complete, [looped], "Turn off the kitchen light.") is not complete
+    # Said twice with nothing dangling between: a loop, but nothing says it goes on.
+    twice = "Turn off the kitchen light. Turn off the kitchen light."
+    assert judge_decodings(complete, [twice], "Turn off the kitchen light.") is complete
 
 
 def test_a_clean_command_may_be_written_with_digits_or_without_punctuation() -> None:

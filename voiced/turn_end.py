@@ -235,7 +235,20 @@ def judge_decodings(biased: Judgement, others: Sequence[str], command: str = "")
         words = words_with_digits(text)
         if heard and words[:-1][-len(heard) :] == heard and words[-1] in AND_MISHEARD:
             return Judgement.INCOMPLETE
+        if _looped_after_a_dangling_word(words, heard):
+            return Judgement.INCOMPLETE
     return biased
+
+
+def _looped_after_a_dangling_word(words: Sequence[str], command: Sequence[str]) -> bool:
+    """ "Turn off the kitchen light and turn off the kitchen light.": the command, a word
+    that dangles, then the command again, which Whisper wrote into the silence after it
+    (seen on an AVX2 machine, where the same audio decoded elsewhere as "... light and...")."""
+    places = _places(words, command)
+    return len(places) > 1 and any(
+        (after := i + len(command)) not in places and words[after] in DANGLING_WORDS
+        for i in places[:-1]
+    )
 
 
 def clean_command(biased: str, unbiased: Sequence[str]) -> bool:
@@ -243,11 +256,26 @@ def clean_command(biased: str, unbiased: Sequence[str]) -> bool:
     as the one with it (the wake phrase may come before them; "five" and "5" are the same
     word) and either ends a sentence or has no punctuation at all at its end (Whisper tiny
     often writes a short command in lower case without any): nothing in the audio says
-    more is coming. A comma, a dash or "..." at the end says it may be."""
+    more is coming. A comma, a dash or "..." at the end says it may be, and so does a
+    decoding that says the command twice: Whisper looped on the silence after it ("Turn
+    off the kitchen light and turn off the kitchen light." for "... light and")."""
     heard = words_with_digits(biased)
     return bool(heard and unbiased) and all(
-        words_with_digits(text)[-len(heard) :] == heard and _ends_cleanly(text) for text in unbiased
+        (words := words_with_digits(text))[-len(heard) :] == heard
+        and not _said_twice(words, heard)
+        and _ends_cleanly(text)
+        for text in unbiased
     )
+
+
+def _said_twice(words: Sequence[str], phrase: Sequence[str]) -> bool:
+    return len(_places(words, phrase)) > 1
+
+
+def _places(words: Sequence[str], phrase: Sequence[str]) -> list[int]:
+    """Where `phrase` begins in `words`, every time."""
+    n = len(phrase)
+    return [i for i in range(len(words) - n + 1) if n and list(words[i : i + n]) == list(phrase)]
 
 
 def _ends_cleanly(text: str) -> bool:
