@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import functools
+import logging
 import platform
 from pathlib import Path
 from typing import Any
 
 from voiced.buildflags import CPUINFO, cpu_flags, read_or_empty
 from voiced.errors import ModelError
+
+log = logging.getLogger(__name__)
 
 # x86-64 instructions that multiply 8-bit integers into 32-bit sums.
 VNNI_FLAGS = frozenset({"avx512_vnni", "avx_vnni"})
@@ -56,6 +59,7 @@ def load_session(
     options.log_severity_level = 3
     options.enable_mem_pattern = pattern and not varied_shapes
     if quantized and this_cpu_saturates_int8():
+        log.info("%s model computed unfused: this CPU's int8 kernels saturate (no VNNI)", role)
         options.add_session_config_entry("session.disable_quant_qdq", "1")
     try:
         return onnxruntime.InferenceSession(
