@@ -133,4 +133,5 @@ def test_the_model_is_computed_as_its_own_arithmetic_says_on_this_cpu() -> None:
     for pause_s in (0.2, 0.28):
         heard = command[: last_loud - int(1.4 * SAMPLE_RATE) + int(pause_s * SAMPLE_RATE)]
         written = as_written.run(None, {"input_features": features(heard)[None]})[0]
-        assert model.probability(heard) == pytest.approx(float(np.ravel(written)[0]), abs=0.05)
+        # Other fusions (layer norms, GELU) move it by up to 0.035 here; saturation by 0.55.
+        assert model.probability(heard) == pytest.approx(float(np.ravel(written)[0]), abs=0.1)
