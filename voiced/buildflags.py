@@ -23,6 +23,8 @@ import sys
 from pathlib import Path
 
 CPUINFO = Path("/proc/cpuinfo")
+# What platform.machine() says on x86-64.
+X86_MACHINES = ("x86_64", "AMD64")
 AUXV = Path("/proc/self/auxv")
 
 # llama.cpp option → the /proc/cpuinfo flags it compiles for (all must be present).
@@ -106,7 +108,7 @@ def arm_args(flags: set[str]) -> list[str]:
 def cmake_args(machine: str, cpuinfo: str, auxv: bytes = b"") -> list[str]:
     """The CMake options for this machine; other architectures keep llama.cpp's defaults.
     On aarch64 the auxiliary vector, when given, is believed before /proc/cpuinfo."""
-    if machine in ("x86_64", "AMD64"):
+    if machine in X86_MACHINES:
         return x86_args(cpu_flags(cpuinfo, "flags"))
     if machine in ("aarch64", "arm64"):
         flags = hwcap_flags(auxv)
@@ -122,9 +124,13 @@ def read_or_empty(path: Path) -> bytes:
         return b""
 
 
+def this_cpuinfo() -> str:
+    """This machine's /proc/cpuinfo; empty where it cannot be read."""
+    return read_or_empty(CPUINFO).decode("utf-8", errors="replace")
+
+
 def this_machine() -> list[str]:
-    cpuinfo = read_or_empty(CPUINFO).decode("utf-8", errors="replace")
-    return cmake_args(platform.machine(), cpuinfo, read_or_empty(AUXV))
+    return cmake_args(platform.machine(), this_cpuinfo(), read_or_empty(AUXV))
 
 
 if __name__ == "__main__":

@@ -8,7 +8,7 @@ import platform
 from pathlib import Path
 from typing import Any
 
-from voiced.buildflags import CPUINFO, cpu_flags, read_or_empty
+from voiced.buildflags import X86_MACHINES, cpu_flags, this_cpuinfo
 from voiced.errors import ModelError
 
 log = logging.getLogger(__name__)
@@ -22,13 +22,12 @@ def int8_products_saturate(machine: str, flags: set[str]) -> bool:
     without VNNI they add each pair of 8-bit products into 16 bits (VPMADDUBSW), which
     saturates: the end-of-turn model then said 0.06 where its own arithmetic says 0.61
     (an AVX2 AMD EPYC, 2026-12-06). Elsewhere the sums are exact."""
-    return machine in ("x86_64", "AMD64") and not flags & VNNI_FLAGS
+    return machine in X86_MACHINES and not flags & VNNI_FLAGS
 
 
 @functools.cache
 def this_cpu_saturates_int8() -> bool:
-    cpuinfo = read_or_empty(CPUINFO).decode("utf-8", errors="replace")
-    return int8_products_saturate(platform.machine(), cpu_flags(cpuinfo))
+    return int8_products_saturate(platform.machine(), cpu_flags(this_cpuinfo()))
 
 
 def load_session(
