@@ -123,20 +123,16 @@ class ToHeardRate:
             self._resamplers[sample_rate] = resampler
         return np.asarray(resampler.resample_chunk(data), dtype=np.float32)
 
-    def flush(self) -> np.ndarray:
-        """What the converters hold back of the audio given so far (soxr: 7-37 ms), at
-        16 kHz; they start afresh. Called as a reply ends: left in, it would come out at
-        the front of the next reply, and shift it by that much."""
+    def end_reply(self, cut: bool) -> np.ndarray:
+        """Called as a reply ends: what the converters hold back of it (soxr: 7-37 ms), at
+        16 kHz, or nothing when it was `cut` (the speaker drops it too); they start afresh.
+        Left in, it would come out at the front of the next reply, and shift it."""
         tails = []
         for resampler in self._resamplers.values():
-            tails.append(resampler.resample_chunk(np.zeros(0, np.float32), last=True))
+            if not cut:
+                tails.append(resampler.resample_chunk(np.zeros(0, np.float32), last=True))
             resampler.clear()
         return np.concatenate(tails).astype(np.float32) if tails else np.zeros(0, np.float32)
-
-    def clear(self) -> None:
-        """Drop what the converters hold back (a reply cut: the speaker drops it too)."""
-        for resampler in self._resamplers.values():
-            resampler.clear()
 
 
 class ReferenceQueue:
@@ -155,11 +151,7 @@ class ReferenceQueue:
     def end_reply(self, cut: bool) -> None:
         """Called by the playback thread as a reply ends: the end of it the converter held
         back is queued (a cut reply's is dropped, as the speaker drops it)."""
-        if cut:
-            self._to_heard_rate.clear()
-            return
-        tail = self._to_heard_rate.flush()
-        if len(tail):
+        if len(tail := self._to_heard_rate.end_reply(cut)):
             self._queue(float32_to_int16(tail))
 
     def _queue(self, reference: np.ndarray) -> None:

@@ -177,9 +177,7 @@ class SimulatedRoom:
         """The speaker plays the end of a reply its converter held back (drops it, cut)."""
         if not self.active:
             return
-        if cut:
-            self._to_heard_rate.clear()
-        elif len(tail := self._to_heard_rate.flush()):
+        if len(tail := self._to_heard_rate.end_reply(cut)):
             self._sound(tail.astype(np.float64))
 
     def _sound(self, audio: np.ndarray) -> None:
