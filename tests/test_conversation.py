@@ -1,4 +1,4 @@
-from voiced.generation import Conversation, Exchange
+from voiced.generation import Conversation, Exchange, Generation
 
 SYSTEM = "You are Jarvis."
 
@@ -71,3 +71,46 @@ def test_zero_budget_keeps_no_history():
         {"role": "system", "content": SYSTEM},
         {"role": "user", "content": "again"},
     ]
+
+
+def answered(user: str, assistant: str) -> Generation:
+    generation = Generation(user)
+    generation.exchange = Exchange(user, assistant, tokens=10)
+    return generation
+
+
+def count_words(text: str) -> int:
+    return len(text.split())
+
+
+def test_what_was_heard_of_a_kept_answer_takes_its_place():
+    conversation = Conversation(SYSTEM, budget_tokens=100)
+    conversation.add(exchange(1))
+    mars = answered("Tell me about Mars", "Mars is red. It is cold. It has two moons.")
+    conversation.add(mars.exchange)  # kept whole by the engine as it ended
+    conversation.add(exchange(1))  # the same words as the first, later
+
+    conversation.remember(mars, "Mars is red.", count_words)
+
+    assert [e.assistant for e in conversation.exchanges] == ["answer 1", "Mars is red.", "answer 1"]
+    assert conversation.exchanges[1].tokens == 7  # the question's words and the answer's
+
+
+def test_an_answer_nobody_heard_leaves_its_question_unanswered():
+    conversation = Conversation(SYSTEM, budget_tokens=100)
+    conversation.add(exchange(1))
+    mars = answered("Tell me about Mars", "Mars is red.")
+    conversation.add(mars.exchange)
+
+    conversation.remember(mars, "", count_words)
+
+    assert conversation.exchanges == [exchange(1)]
+
+
+def test_what_was_heard_of_an_answer_not_kept_yet_is_added():
+    conversation = Conversation(SYSTEM, budget_tokens=100)
+    mars = answered("Tell me about Mars", "Mars is red. It is cold.")
+
+    conversation.remember(mars, "Mars is red.", count_words)
+
+    assert [e.assistant for e in conversation.exchanges] == ["Mars is red."]

@@ -268,3 +268,27 @@ def test_the_person_still_cuts_a_reply_once_the_name_has_been_said(tmp_path: Pat
     assert who.interrupted
     assert who.response is not None and who.response.startswith("I am Jarvis. Once")
     assert time_now.intent is not None and time_now.intent["name"] == "HassGetCurrentTime"
+
+
+def test_a_cut_after_the_model_finished_keeps_only_what_was_heard(tmp_path: Path) -> None:
+    """The model writes its whole answer long before it is spoken: a barge-in during
+    the second sentence leaves the history with the sentences that began to play, not
+    the third that nobody heard."""
+    sink = PacedFakeSink()
+    engines = FakeEngines(
+        recognizer=FakeRecognizer(["Tell me about Mars", "What time is it?"]),
+        llm=FakeLlm(["Mars is red. ", "It is cold. ", "It has two moons."]),
+        tts=FakeTts(seconds_per_sentence=0.6),
+    )
+    script = [*command(), Wait(sink.played), *AFTER_REFRACTORY, *command(), *silence(0.5)]
+
+    mars, _time_now = run(
+        fake_config(tmp_path, endpoint=PLAIN_ENDPOINT), engines, script, False, sink
+    )
+
+    assert mars.interrupted
+    assert mars.llm_finish_reason == "stop"  # the model had finished
+    [generation] = engines.llm.remembered
+    assert generation.user == "Tell me about Mars"
+    [said] = engines.llm.said
+    assert said in ("Mars is red.", "Mars is red. It is cold.")

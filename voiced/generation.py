@@ -59,13 +59,26 @@ class Conversation:
     def remember(
         self, generation: Generation, said: str | None, count_tokens: Callable[[str], int]
     ) -> None:
-        """Keep a speculative answer, adopted after all, or `said`: what a cut answer
-        (Generation.cut) said, in its place, counted by the engine's `count_tokens`."""
-        if said is not None:
-            tokens = count_tokens(generation.user) + count_tokens(said)
-            self.add(Exchange(generation.user, said, tokens))
-        elif generation.exchange is not None:
-            self.add(generation.exchange)
+        """Keep a speculative answer, adopted after all, or `said`: what was heard of a
+        cut answer, in its place (instead of the whole answer, where the engine kept
+        that already), counted by the engine's `count_tokens`."""
+        if said is None:
+            if generation.exchange is not None:
+                self.add(generation.exchange)
+            return
+        tokens = count_tokens(generation.user) + count_tokens(said)
+        heard = Exchange(generation.user, said, tokens)
+        # By identity: an earlier exchange may hold the same words.
+        if not any(exchange is generation.exchange for exchange in self.exchanges):
+            self.add(heard)
+            return
+        # A new list in one assignment: the engine's thread may be reading the old one.
+        # Nothing heard: the question stays unanswered.
+        self.exchanges = [
+            heard if exchange is generation.exchange else exchange
+            for exchange in self.exchanges
+            if said or exchange is not generation.exchange
+        ]
 
     def history_tokens(self) -> int:
         return sum(exchange.tokens for exchange in self.exchanges)

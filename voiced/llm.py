@@ -200,9 +200,9 @@ class LlmWorker:
             log.exception("evaluating the next prompt's start failed")
 
     def remember(self, generation: Generation, said: str | None = None) -> None:
-        """Keep a speculative answer, adopted after all, in the history, or `said`: what a
-        cut answer (Generation.cut) said, in its place; a discarded one is simply never
-        kept. Called between turns, on the turn thread: the worker may be reading the
+        """Keep a speculative answer, adopted after all, in the history, or `said`: what
+        was heard of a cut answer, in its place; a discarded one is simply never kept.
+        Called after a turn's reply, on the turn thread: the worker may be reading the
         history for an idle evaluation then, which at worst evaluates a prefix the next
         prompt does not share (the next turn evaluates what differs)."""
         self.conversation.remember(generation, said, self._answer.count_tokens)

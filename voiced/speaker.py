@@ -57,6 +57,9 @@ class Reply:
 
     first_audio_at: float | None = None
     samples_spoken: int = 0
+    # The sentences whose audio began to play, in order: what the person heard of it
+    # (the last perhaps cut).
+    heard: list[str] = field(default_factory=list)
     error: BaseException | None = None
     done: threading.Event = field(default_factory=threading.Event)
     cancelled: threading.Event = field(default_factory=threading.Event)
@@ -106,6 +109,8 @@ class Audio:
     samples: np.ndarray
     # Its sentence names the wake word: heard back, it is voiced's own (OwnVoice).
     names_wake_word: bool = False
+    # The sentence, on its first audio only: once that plays, the sentence is heard.
+    opens: str | None = None
 
 
 @dataclass(frozen=True)
@@ -261,10 +266,12 @@ class Speaker:
         names_wake_word = self.own_voice is not None and self.own_voice.names(say.text)
         try:
             with self.health.busy("tts", SYNTHESIS_DEADLINE_SECONDS):
+                opens: str | None = say.text
                 for samples in self.tts.synthesize(say.text, say.cached):
                     if reply.cancelled.is_set():
                         break
-                    self._audio.put(Audio(reply, samples, names_wake_word))
+                    self._audio.put(Audio(reply, samples, names_wake_word, opens))
+                    opens = None
         except TtsError as err:
             log.error("%s", err)
             reply.synthesis_failed = True
@@ -328,4 +335,6 @@ class Speaker:
                     reply.error = err
                 reply.cancelled.set()
                 break
+            if start == 0 and audio.opens is not None:
+                reply.heard.append(audio.opens)
             reply.samples_spoken += len(piece)

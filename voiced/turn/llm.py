@@ -9,7 +9,6 @@ import time
 from collections.abc import Callable
 
 from voiced.config import Config
-from voiced.generation import Generation
 from voiced.intents import IntentMatch
 from voiced.intents.tools import ToolCallRefused, ToolCallSniffer, ToolGate
 from voiced.sentences import SentenceSplitter
@@ -47,10 +46,8 @@ class LlmResponder:
 
     def adopt(self, turn: Turn, held: HeldAnswer) -> None:
         """Take the answer begun during the silence, streamed to its end (`held` is how
-        it ended): kept in the history, a tool call carried out, an error raised."""
-        generation = turn.generation
-        if generation is not None:
-            self.llm.remember(generation, self._said(turn, generation))
+        it ended): a tool call carried out, an error raised. The history gets it once
+        it has been heard (`keep`)."""
         if held.error is not None:
             raise held.error
         self.act_on(turn, held.said or ToolCallSniffer())
@@ -75,8 +72,6 @@ class LlmResponder:
             # spoken (unless it is all there is), a whole one is.
             if not generation.cut or not turn.spoken or _WHOLE_SENTENCE.search(sentence):
                 self._speak(turn, sentence)
-        if generation.cut and not speculative:
-            self.llm.remember(generation, self._said(turn, generation))
         turn.reached("llm_first_token_s", generation.first_token_at)
         turn.reached("llm_done_s", generation.done_at or time.monotonic())
         record_generation(turn.report, generation)
@@ -91,16 +86,26 @@ class LlmResponder:
         elif not turn.spoken:
             turn.speak(NO_ANSWER, cached=True)
 
-    @staticmethod
-    def _said(turn: Turn, generation: Generation) -> str | None:
-        """What the history keeps of a cut answer: the sentences given to the voice (a
-        barge-in may stop the last one), not the words the model wrote after them."""
-        return " ".join(turn.spoken) if generation.cut else None
+    def keep(self, turn: Turn) -> None:
+        """Once the reply has played or was cut: the history keeps what the person heard
+        of the answer. An answer cut short, or cut while it was spoken (a barge-in after
+        the model had finished, too), is kept as far as its sentences began to play (the
+        last perhaps cut), not as the model wrote it; an answer begun during the silence
+        is kept whole once adopted; any other was kept whole by the engine itself."""
+        generation = turn.generation
+        if generation is None or turn.report.answered_by != "llm":
+            return
+        if generation.cut or turn.cancelled:
+            heard = turn.reply.heard if turn.reply is not None else []
+            self.llm.remember(generation, " ".join(heard[: turn.model_sentences]))
+        elif generation.speculative:
+            self.llm.remember(generation)
 
     def _speak(self, turn: Turn, sentence: str) -> None:
         """Speak a sentence of the model's, without its markdown, emoji and URLs."""
         spoken = speakable(sentence)
         if spoken:
+            turn.model_sentences += 1
             turn.speak(spoken)
 
     def _act_on_tool_call(self, turn: Turn, output: str) -> None:

@@ -22,8 +22,8 @@ class Llm(Protocol):
         """Begin answering `user`; the pieces stream out of the generation."""
 
     def remember(self, generation: Generation, said: str | None = None) -> None:
-        """Keep an adopted speculative answer in the conversation, or `said` in place of
-        an answer cut short."""
+        """Keep an adopted speculative answer in the conversation, or `said`: what was
+        heard of an answer cut short or cut while it was spoken, in its place."""
 
 
 class Voice(Protocol):

@@ -176,6 +176,7 @@ class Router:
             reply.wait()
             self.current.end(turn)
             record_reply(turn, reply, self.engines.tts.sample_rate, command)
+        self.llm.keep(turn)
         report = close_report(turn, command, [] if decoder is None else decoder.decodings)
         turn.log(
             "answered by %s, first audio after %s s",

@@ -39,6 +39,8 @@ class Turn:
         # voiced.turn.record derives the report's timings from them.
         self.marks: dict[str, float | None] = {}
         self.spoken: list[str] = []
+        # How many of `spoken` are the model's answer (they come first).
+        self.model_sentences = 0
 
     @property
     def cancelled(self) -> bool:
