@@ -12,7 +12,8 @@ from pathlib import Path
 import pytest
 
 from tests.helpers import ROOT
-from tests.test_service import NotifySocket, start, wait_for_log, write_config
+from tests.notify_socket import NotifySocket
+from tests.test_service import start, wait_for_log, write_config
 from voiced.probes import FAULT_ENV, PROBES, probe_in_child
 
 # The cache setup keeps llama-cpp-python's wheel in, as it was before the tests gave the
