@@ -43,6 +43,24 @@ def test_notifier_sends_datagrams_to_the_socket(tmp_path: Path) -> None:
         listener.close()
 
 
+def test_a_reload_is_announced_with_its_monotonic_time_then_ready(tmp_path: Path) -> None:
+    """RELOADING=1 with MONOTONIC_USEC= (systemd 253+ matches reloads by it), then READY=1."""
+    listener = NotifySocket(tmp_path / "notify")
+    try:
+        notifier = Notifier({"NOTIFY_SOCKET": str(listener.path)})
+        before_usec = time.clock_gettime_ns(time.CLOCK_MONOTONIC) // 1000
+        notifier.reloading()
+        after_usec = time.clock_gettime_ns(time.CLOCK_MONOTONIC) // 1000
+        notifier.ready("listening")
+        listener.wait_for("STATUS=listening", 2)
+        reloading, monotonic, status, *rest = listener.lines()
+        assert (reloading, status) == ("RELOADING=1", "STATUS=reloading the configuration")
+        assert before_usec <= int(monotonic.removeprefix("MONOTONIC_USEC=")) <= after_usec
+        assert rest == ["READY=1", "STATUS=listening"]
+    finally:
+        listener.close()
+
+
 def test_notifier_is_silent_without_systemd_and_ignores_another_pids_watchdog() -> None:
     assert not Notifier({}).enabled
     Notifier({}).ready("listening")  # no socket: nothing to send, no error

@@ -1,4 +1,4 @@
-"""systemd's notify protocol: readiness, status, watchdog and stopping, sent to NOTIFY_SOCKET.
+"""systemd's notify protocol: readiness, reloads, status, watchdog, stopping (NOTIFY_SOCKET).
 
 systemd-python's `daemon.notify` is used where it is installed; otherwise the datagram
 is sent here, which is all that protocol is.
@@ -10,6 +10,7 @@ import importlib
 import logging
 import os
 import socket
+import time
 
 log = logging.getLogger(__name__)
 
@@ -52,7 +53,11 @@ class Notifier:
         self.send(f"EXTEND_TIMEOUT_USEC={int(seconds * 1_000_000)}")
 
     def reloading(self) -> None:
-        self.send("RELOADING=1", "STATUS=reloading the configuration")
+        """To be followed by ready() once the reload is done. The monotonic time lets
+        systemd 253+ tell this reload from an earlier one (Type=notify-reload); older
+        releases ignore the field."""
+        now_usec = time.clock_gettime_ns(time.CLOCK_MONOTONIC) // 1000
+        self.send("RELOADING=1", f"MONOTONIC_USEC={now_usec}", "STATUS=reloading the configuration")
 
     def stopping(self) -> None:
         self.send("STOPPING=1", "STATUS=stopping")
