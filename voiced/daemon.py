@@ -2,8 +2,9 @@
 
 Readiness, status and watchdog go to systemd; SIGTERM stops, SIGHUP reloads the
 configuration (a bad one is rejected and the old one kept; a changed one is loaded once no
-turn is under way, so a reload never cuts a reply); a lost or missing microphone is waited
-for with back-off, and the watchdog keeps being fed meanwhile.
+turn is under way, so a reload never cuts a reply) and says what came of it in the reload
+answer file (`voiced reload` waits on it); a lost or missing microphone is waited for with
+back-off, and the watchdog keeps being fed meanwhile.
 """
 
 from __future__ import annotations
@@ -26,6 +27,16 @@ from voiced.models import Models, load_models
 from voiced.notify import Notifier
 from voiced.pipeline import Pipeline
 from voiced.presence import Presence, node_id
+from voiced.reload_answer import (
+    APPLIED,
+    LOADING,
+    REJECTED,
+    RELOADED,
+    UNCHANGED,
+    WAITING,
+    ReloadAnswers,
+    answer_path,
+)
 from voiced.sinks import SPEAKER_BUFFER_SECONDS, SpeakerSink
 from voiced.sources import (
     CHUNK_DEADLINE_SECONDS,
@@ -53,6 +64,8 @@ SPEAKER_QUIET_SECONDS = SPEAKER_BUFFER_SECONDS + 0.3
 LOAD_STEP_TIMEOUT_SECONDS = 60.0
 # Without a systemd watchdog the supervisor still logs stuck stages this often.
 DEFAULT_SUPERVISION_SECONDS = 5.0
+REJECTED_SAYING = "reload rejected, keeping the running configuration"
+WAITING_SAYING = "configuration changed: reloading once this turn is over"
 
 
 @dataclass
@@ -138,6 +151,7 @@ class Daemon:
         source_factory: Callable[[Config], AudioSource] | None = None,
         refresh_devices: Callable[[], None] = refresh_audio_devices,
         verbose: bool = False,
+        reload_answers: ReloadAnswers | None = None,
     ) -> None:
         self.config = config
         # `-v`: debug logging whatever logging.level says, reloads included.
@@ -147,6 +161,8 @@ class Daemon:
         self.refresh_devices = refresh_devices
         self.config_path = config_path
         self.notifier = notifier or Notifier()
+        # What came of each SIGHUP, for `voiced reload` (written by the listening thread).
+        self.reload_answers = reload_answers or ReloadAnswers(None)
         self.health = Health(hang_stage)
         self.signals = Signals()
         # Set while the microphone is missing: "listening" is not claimed until it hears.
@@ -163,6 +179,7 @@ class Daemon:
 
     def run(self) -> None:
         self.signals.install()
+        self.reload_answers.started()
         interval = (self.notifier.watchdog_seconds or DEFAULT_SUPERVISION_SECONDS * 2) / 2
         supervisor = Supervisor(self.health, self.notifier.watchdog, interval)
         supervisor.start()
@@ -194,6 +211,7 @@ class Daemon:
         def loading(what: str) -> None:
             self.notifier.extend_timeout(LOAD_STEP_TIMEOUT_SECONDS)
             self.notifier.status(f"loading {what}")
+            self.reload_answers.loading(what)
 
         config = self.imports.apply(config)
         models = models or load_models(config, progress=loading, health=self.health)
@@ -312,21 +330,27 @@ class Daemon:
             new = load_config(self.config_path)
         except ConfigError as err:
             self.notifier.reloading()
-            log.error("reload rejected, keeping the running configuration: %s", err)
+            log.error("%s: %s", REJECTED_SAYING, err)
             self._ready()
+            self.reload_answers.after_read(REJECTED, f"{REJECTED_SAYING}: {err}")
             return None
         if self._same_but_logging(new) and not imports_devices(new):
             # Nothing is reloaded for the log level alone: it is applied here.
             self.notifier.reloading()
             if new.logging != self.config.logging:
-                self._apply_logging(new)
+                outcome, said = APPLIED, self._apply_logging(new)
                 self.config = new
             else:
-                log.info("configuration unchanged")
+                outcome, said = UNCHANGED, "configuration unchanged"
+                log.info("%s", said)
             self._ready()
+            self.reload_answers.after_read(outcome, said)
             return None
-        if not idle:
-            log.info("configuration changed: reloading once this turn is over")
+        if idle:
+            self.reload_answers.after_read(LOADING, "configuration changed: reloading")
+        else:
+            log.info("%s", WAITING_SAYING)
+            self.reload_answers.after_read(WAITING, WAITING_SAYING)
         return new
 
     def _ready(self) -> None:
@@ -363,12 +387,11 @@ class Daemon:
             try:
                 new = load_config(self.config_path)
             except ConfigError as err:
-                log.error("reload rejected, keeping the running configuration: %s", err)
-                self._ready()
-                return models, pipeline
+                return self._keep(models, pipeline, f"{REJECTED_SAYING}: {err}")
         if new == self.config and not imports_devices(new):
             log.info("configuration unchanged")
             self._ready()
+            self.reload_answers.after_load(UNCHANGED, "configuration unchanged")
             return models, pipeline
         # Only the imported devices (or the log level) may have changed: the models stay.
         same_models = models if self._same_but_logging(new) else None
@@ -377,13 +400,12 @@ class Daemon:
         # step (a Pi setting its time from the network) ended or lengthened them.
         kept = [(c.state_file.timers_file, c.state_file.max_timers) for c in (new, self.config)]
         timers = pipeline.intents.timers if kept[0] == kept[1] else None
+        self.reload_answers.after_load(LOADING, "configuration changed: reloading")
         try:
             # The new models load beside the old ones: a failure leaves the old ones running.
             new_models, new_pipeline = self._start(new, same_models, timers)
         except VoicedError as err:
-            log.error("reload rejected, keeping the running configuration: %s", err)
-            self._ready()
-            return models, pipeline
+            return self._keep(models, pipeline, f"{REJECTED_SAYING}: {err}")
         if timers is not None:
             new_pipeline.intents.take_timers_from(pipeline.intents)
         pipeline.close()
@@ -391,31 +413,47 @@ class Daemon:
             models.close()
         self._apply_logging(new)
         self.config = new
-        log.info("configuration reloaded from %s", self.config_path)
+        reloaded = f"configuration reloaded from {self.config_path}"
+        log.info("%s", reloaded)
         self._ready()
+        self.reload_answers.after_load(RELOADED, reloaded)
         return new_models, new_pipeline
+
+    def _keep(self, models: Models, pipeline: Pipeline, reason: str) -> tuple[Models, Pipeline]:
+        """A reload that failed: the running configuration, models and pipeline stay."""
+        log.error("%s", reason)
+        self._ready()
+        self.reload_answers.after_load(REJECTED, reason)
+        return models, pipeline
 
     def _same_but_logging(self, new: Config) -> bool:
         """`new` is the running configuration but for `logging`, which needs no reload."""
         return new.model_copy(update={"logging": self.config.logging}) == self.config
 
-    def _apply_logging(self, new: Config) -> None:
-        """The log level of `new`, set at once (unless `-v` asked for debug)."""
+    def _apply_logging(self, new: Config) -> str:
+        """The log level of `new`, set at once (unless `-v` asked for debug); says what
+        was done."""
         if new.logging == self.config.logging:
-            return
+            return "logging level unchanged"
         if self.verbose:
-            log.info("logging.level %s not applied: -v logs everything", new.logging.level)
-            return
+            said = f"logging.level {new.logging.level} not applied: -v logs everything"
+            log.info("%s", said)
+            return said
+        said = f"logging level set to {new.logging.level}"
         level = new.logging.level_number
         # Said while info is still (or already) logged, whichever way the level moves.
         if level > logging.INFO:
-            log.info("logging level set to %s", new.logging.level)
+            log.info("%s", said)
         logging.getLogger().setLevel(level)
         if level <= logging.INFO:
-            log.info("logging level set to %s", new.logging.level)
+            log.info("%s", said)
+        return said
 
 
 def run_daemon(
     config: Config, config_path: Path | None, hang_stage: str | None = None, verbose: bool = False
 ) -> None:
-    Daemon(config, config_path, hang_stage=hang_stage, verbose=verbose).run()
+    answers = ReloadAnswers(answer_path())
+    Daemon(
+        config, config_path, hang_stage=hang_stage, verbose=verbose, reload_answers=answers
+    ).run()
