@@ -1,4 +1,4 @@
-"""The `voiced` command: run, replay, ask, say, check."""
+"""The `voiced` command: run, reload, replay, ask, say, check."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import argparse
 import faulthandler
 import json
 import logging
+import math
 import os
 import sys
 from pathlib import Path
@@ -16,6 +17,7 @@ from voiced.config import EX_CONFIG, Config, ConfigError, load_config
 from voiced.echo import simulate_db
 from voiced.errors import VoicedError
 from voiced.memory import limit_heap_growth
+from voiced.reload_command import ANSWER_TIMEOUT_SECONDS
 from voiced.wavio import WavError
 
 log = logging.getLogger("voiced")
@@ -37,6 +39,9 @@ def main(argv: list[str] | None = None) -> int:
     faulthandler.enable()
     limit_heap_growth()
     args = _parser().parse_args(argv)
+    if args.command == "reload":
+        # The daemon's reading of the file is what counts, not this process's.
+        return _reload(args)
     try:
         config = load_config(_config_path(getattr(args, "config", None)))
     except ConfigError as err:
@@ -105,12 +110,45 @@ def _parser() -> argparse.ArgumentParser:
     say.add_argument("--out", type=Path, help="write to this WAV file instead of the speaker")
     say.set_defaults(handler=_say)
 
+    reload = commands.add_parser(
+        "reload",
+        help="have the daemon read its configuration again, and wait for what came of it"
+        " (the service's ExecReload=)",
+    )
+    reload.add_argument("--pid", type=_pid, required=True, help="the daemon's process ID")
+    reload.add_argument(
+        "--timeout-seconds",
+        type=_seconds,
+        default=ANSWER_TIMEOUT_SECONDS,
+        help="how long the daemon may be silent (default %(default)g)",
+    )
+
     check = command("check", "check the configuration, models and devices")
     check.set_defaults(handler=_check)
 
     intents = command("intents", "list the intent plugins, their intents and sentences")
     intents.set_defaults(handler=_intents)
     return parser
+
+
+def _pid(text: str) -> int:
+    try:
+        pid = int(text)
+    except ValueError:
+        pid = 0
+    if pid <= 0:
+        raise argparse.ArgumentTypeError(f"not a process ID: {text!r}")
+    return pid
+
+
+def _seconds(text: str) -> float:
+    try:
+        seconds = float(text)
+    except ValueError:
+        seconds = math.nan
+    if not (0 < seconds < math.inf):
+        raise argparse.ArgumentTypeError(f"not a number of seconds above 0: {text!r}")
+    return seconds
 
 
 def _config_path(given: Path | None) -> Path | None:
@@ -219,6 +257,31 @@ def _run(args: argparse.Namespace, config: Config) -> int:
     hang_stage = os.environ.get("VOICED_TEST_HANG_STAGE") or None
     verbose = getattr(args, "verbose", False)
     run_daemon(config, _config_path(getattr(args, "config", None)), hang_stage, verbose)
+    return EX_OK
+
+
+def _reload(args: argparse.Namespace) -> int:
+    from voiced.reload_answer import REJECTED, answer_path
+    from voiced.reload_command import ReloadFailed, request_reload
+
+    path = answer_path()
+    if path is None:
+        print(
+            "voiced: reload: RUNTIME_DIRECTORY is not set, so there is no answer to wait for:"
+            " this is the service's ExecReload= (systemctl reload voiced); kill -HUP asks"
+            " any voiced run for a reload without waiting",
+            file=sys.stderr,
+        )
+        return EX_FAILURE
+    try:
+        answer = request_reload(args.pid, path, args.timeout_seconds)
+    except ReloadFailed as err:
+        print(f"voiced: reload: {err}", file=sys.stderr)
+        return EX_FAILURE
+    if answer.outcome == REJECTED:
+        print(f"voiced: {answer.message}", file=sys.stderr)
+        return EX_FAILURE
+    print(answer.message)
     return EX_OK
 
 
