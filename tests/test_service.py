@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers import MODELS_DIR, ROOT, TEST_LLM_MODEL, recording
+from tests.helpers import MODELS_DIR, ROOT, TEST_LLM_MODEL, recording, run_voiced
 from tests.notify_socket import NotifySocket
 from voiced.config import Config
 from voiced.daemon import Daemon
@@ -107,10 +107,12 @@ def test_supervisor_pings_only_while_no_stage_is_stuck() -> None:
         supervisor.stop()
 
 
-def write_config(path: Path, wake_threshold: float = 0.5, extra: str = "") -> None:
+def write_config(
+    path: Path, wake_threshold: float = 0.5, extra: str = "", heard: str = "ask-capital"
+) -> None:
     path.write_text(
         f"models_dir: {MODELS_DIR}\n"
-        f"audio:\n  input_file: {recording('ask-capital')}\n"
+        f"audio:\n  input_file: {recording(heard)}\n"
         f"wake:\n  threshold: {wake_threshold}\n"
         f"llm:\n  model: {TEST_LLM_MODEL}\n  temperature: 0.0\n  turn_timeout_seconds: 3.0\n{extra}"
     )
@@ -124,10 +126,17 @@ def service(tmp_path: Path) -> Iterator[tuple[NotifySocket, Path, list[str]]]:
 
 
 def start(
-    config: Path, notify: NotifySocket, log: list[str], hang: str | None = None
+    config: Path,
+    notify: NotifySocket,
+    log: list[str],
+    hang: str | None = None,
+    runtime_directory: Path | None = None,
 ) -> subprocess.Popen[str]:
     env = {**os.environ, "NOTIFY_SOCKET": str(notify.path), "WATCHDOG_USEC": "1000000"}
     env.pop("JOURNAL_STREAM", None)
+    env.pop("RUNTIME_DIRECTORY", None)
+    if runtime_directory is not None:
+        env["RUNTIME_DIRECTORY"] = str(runtime_directory)
     if hang:
         env["VOICED_TEST_HANG_STAGE"] = hang
     process = subprocess.Popen(
@@ -209,6 +218,56 @@ def test_sighup_reloads_a_good_config_and_keeps_the_old_one_on_a_bad_one(
     finally:
         code = stop(process)
     assert code == 0
+
+
+@pytest.mark.slow
+def test_voiced_reload_returns_with_the_real_daemons_answer(
+    service,  # type: ignore[no-untyped-def]
+) -> None:
+    """The service's ExecReload=, on the real models: back once the file was read, and
+    once a change was loaded while nothing was heard; exit 1 with the reason for a file
+    rejected, a model that does not load, and a daemon that is gone."""
+    notify, config, log = service
+    write_config(config, heard="silence")
+    runtime_directory = config.parent / "run"
+    runtime_directory.mkdir()
+    process = start(config, notify, log, runtime_directory=runtime_directory)
+
+    def reload() -> subprocess.CompletedProcess[str]:
+        pid = str(process.pid)
+        return run_voiced("reload", "--pid", pid, env={"RUNTIME_DIRECTORY": str(runtime_directory)})
+
+    try:
+        notify.wait_for("READY=1", 120)
+        result = reload()
+        assert (result.returncode, result.stdout) == (0, "configuration unchanged\n")
+
+        config.write_text(config.read_text() + "endpoint:\n  silence_seconds: -1\n")
+        result = reload()
+        assert result.returncode == 1 and result.stdout == ""
+        assert result.stderr.startswith("voiced: reload rejected, keeping the running")
+        assert "endpoint.silence_seconds = -1" in result.stderr
+
+        # A model's name mistyped: the file reads well, and the load fails.
+        write_config(config, heard="silence")
+        named = f"  model: {TEST_LLM_MODEL}\n"
+        mistyped = "  model: SmolLM2-135M-Instruct.Q4_1.ggfu\n  fallback_model: null\n"
+        config.write_text(config.read_text().replace(named, mistyped))
+        result = reload()
+        assert result.returncode == 1, result.stdout
+        assert "LLM model missing: " in result.stderr and ".ggfu" in result.stderr
+
+        write_config(config, wake_threshold=0.6, heard="silence")
+        result = reload()
+        assert (result.returncode, result.stderr) == (0, "")
+        assert result.stdout == f"configuration reloaded from {config}\n"
+        assert process.poll() is None
+    finally:
+        code = stop(process)
+    assert code == 0
+    result = reload()
+    assert result.returncode == 1
+    assert f"there is no process {process.pid}" in result.stderr
 
 
 @pytest.mark.slow

@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import re
+import shlex
 import shutil
 import subprocess
 from pathlib import Path
@@ -14,7 +15,9 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 UNIT = ROOT / "systemd" / "voiced.service"
-EXEC_START = "ExecStart=/opt/voiced/venv/bin/voiced run --config /etc/voiced/voiced.yaml"
+VOICED = "/opt/voiced/venv/bin/voiced"
+EXEC_START = f"ExecStart={VOICED} run --config /etc/voiced/voiced.yaml"
+EXEC_RELOAD = f"ExecReload={VOICED} reload --pid $MAINPID"
 MAX_EXPOSURE = 2.0
 
 ANALYZE = shutil.which("systemd-analyze") or (
@@ -49,17 +52,19 @@ def values(key: str) -> list[str]:
 
 
 def verify(unit_text: str, tmp_path: Path) -> str:
-    """`systemd-analyze verify` on a copy of the unit whose ExecStart= runs /bin/true.
+    """`systemd-analyze verify` on a copy of the unit whose ExecStart= and ExecReload= run
+    /bin/true.
 
-    verify checks that ExecStart='s program exists and is executable, and the venv exists only
-    on an installed machine; everything else is verified as shipped. It prints its findings
+    verify checks that their programs exist and are executable, and the venv exists only on
+    an installed machine; everything else is verified as shipped. It prints its findings
     (unknown keys, bad values, missing programs) and often still exits 0, so what it prints
     is the result. The copy keeps the name voiced.service: verify derives the unit's type
     and name from the file name.
     """
     assert EXEC_START in unit_text
     copy = tmp_path / "voiced.service"
-    copy.write_text(unit_text.replace(EXEC_START, "ExecStart=/bin/true"))
+    runs_true = unit_text.replace(EXEC_START, "ExecStart=/bin/true")
+    copy.write_text(runs_true.replace(f"ExecReload={VOICED} ", "ExecReload=/bin/true "))
     result = analyze("verify", copy)
     return (result.stdout + result.stderr).strip()
 
@@ -85,7 +90,7 @@ def test_verify_prints_nothing_for_the_shipped_unit(tmp_path: Path) -> None:
         (("ProtectHome=yes", "ProtectHomes=yes"), "Unknown key"),
         (("ProtectSystem=strict", "ProtectSystem=strict # read-only"), "Failed to parse"),
         (("RestartSec=5", "RestartSec=5 # pause"), "Failed to parse"),
-        (("ExecReload=/bin/kill", "ExecReload=/no/such/kill"), "/no/such/kill"),
+        ((f"ExecReload={VOICED}", "ExecReload=/no/such/voiced"), "/no/such/voiced"),
     ],
     ids=["misspelled-key", "trailing-comment", "trailing-comment-on-a-time", "missing-program"],
 )
@@ -111,13 +116,14 @@ def test_service_contract() -> None:
         "RestartSec": "5",
         "RestartPreventExitStatus": "78",
         "ExecStart": EXEC_START.partition("=")[2],
-        "ExecReload": "/bin/kill -HUP $MAINPID",
+        "ExecReload": EXEC_RELOAD.partition("=")[2],
         "User": "voiced",
         "Group": "voiced",
         "SupplementaryGroups": "audio",
         "WorkingDirectory": "/var/lib/voiced",
         "StateDirectory": "voiced",
         "CacheDirectory": "voiced",
+        "RuntimeDirectory": "voiced",
         "ConfigurationDirectory": "voiced",
         "UMask": "0077",
         "ProtectSystem": "strict",
@@ -138,6 +144,30 @@ def test_service_contract() -> None:
         assert values(key) == [value], key
     assert "PYTHONUNBUFFERED=1" in values("Environment")
     assert "@system-service" in values("SystemCallFilter")
+
+
+def test_execreload_is_a_command_voiced_knows() -> None:
+    """`voiced reload --pid $MAINPID`, as systemd runs it ($MAINPID set)."""
+    from voiced.cli import _parser
+
+    [command] = values("ExecReload")
+    program, *args = shlex.split(command.replace("$MAINPID", "4242"))
+    assert program == VOICED
+    parsed = _parser().parse_args(args)
+    assert (parsed.command, parsed.pid) == ("reload", 4242)
+
+
+def test_a_reload_that_hangs_ends_with_voiced_saying_so() -> None:
+    """systemd bounds ExecReload= by TimeoutStartSec= (service_enter_reload in v252's
+    src/core/service.c), which each load step pushes to 60 s away (EXTEND_TIMEOUT_USEC=):
+    `voiced reload` must give up before either, or systemd kills it before it can say why."""
+    from voiced.daemon import LOAD_STEP_TIMEOUT_SECONDS
+    from voiced.reload_command import ANSWER_TIMEOUT_SECONDS
+
+    [timeout_start] = values("TimeoutStartSec")
+    systemd_waits_seconds = min(float(timeout_start), LOAD_STEP_TIMEOUT_SECONDS)
+    # The margin: Python's start, the polling.
+    assert systemd_waits_seconds - ANSWER_TIMEOUT_SECONDS >= 5
 
 
 def test_a_crash_loop_ends_at_the_start_limit() -> None:
