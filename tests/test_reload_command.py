@@ -308,3 +308,17 @@ def test_a_pid_that_is_no_process_id_is_refused_before_any_signal(pid: str) -> N
 def test_request_reload_refuses_a_pid_below_one(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="not a process ID"):
         request_reload(0, tmp_path / "reload.json")
+
+
+def test_an_interrupted_wait_says_the_reload_is_unknown(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capfd: pytest.CaptureFixture[str]
+) -> None:
+    from voiced import cli
+
+    def interrupted(*_args: object) -> ReloadAnswer:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(cli, "request_reload", interrupted)
+    monkeypatch.setenv("RUNTIME_DIRECTORY", str(tmp_path))
+    assert cli.main(["reload", "--pid", "4242"]) == 1
+    assert capfd.readouterr().err == "voiced: reload: interrupted before the daemon answered\n"

@@ -17,7 +17,8 @@ from voiced.config import EX_CONFIG, Config, ConfigError, load_config
 from voiced.echo import simulate_db
 from voiced.errors import VoicedError
 from voiced.memory import limit_heap_growth
-from voiced.reload_command import ANSWER_TIMEOUT_SECONDS
+from voiced.reload_answer import REJECTED, answer_path
+from voiced.reload_command import ANSWER_TIMEOUT_SECONDS, ReloadFailed, request_reload
 from voiced.wavio import WavError
 
 log = logging.getLogger("voiced")
@@ -261,9 +262,6 @@ def _run(args: argparse.Namespace, config: Config) -> int:
 
 
 def _reload(args: argparse.Namespace) -> int:
-    from voiced.reload_answer import REJECTED, answer_path
-    from voiced.reload_command import ReloadFailed, request_reload
-
     path = answer_path()
     if path is None:
         print(
@@ -277,6 +275,9 @@ def _reload(args: argparse.Namespace) -> int:
         answer = request_reload(args.pid, path, args.timeout_seconds)
     except ReloadFailed as err:
         print(f"voiced: reload: {err}", file=sys.stderr)
+        return EX_FAILURE
+    except KeyboardInterrupt:
+        print("voiced: reload: interrupted before the daemon answered", file=sys.stderr)
         return EX_FAILURE
     if answer.outcome == REJECTED:
         print(f"voiced: {answer.message}", file=sys.stderr)
