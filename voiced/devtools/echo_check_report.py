@@ -1,5 +1,6 @@
 """How scripts/echo-check prints its figures: heard and false wakes per level, raw and
-cancelled, for the mixes and the replays; the drift cases; the canceller's CPU."""
+cancelled, for the mixes and the replays; the drift cases; each reply's first seconds;
+the canceller's CPU."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from typing import Any
 import numpy as np
 
 from voiced.devtools.echo_check_mixes import DRIFT_LEVEL_DB, DRIFT_OFFSETS_SECONDS, DRIFT_PPM
+from voiced.devtools.echo_check_replies import PLACES, REPLY_GAP_SECONDS, SECONDS_MEASURED
 
 
 def counts(kind: str, figures: dict[str, Any]) -> tuple[int, int, int]:
@@ -66,5 +68,23 @@ def show(results: dict[str, Any]) -> None:
                 + ", ".join(f"{e:.1f}" for e in by_offset)
                 + ")"
             )
+    if "replies" in results:
+        show_replies(results["replies"])
     cpu_ms = results["cpu_seconds_per_audio_second"] * 1000
     print(f"canceller CPU per second of audio: {cpu_ms:.1f} ms")
+
+
+def show_replies(replies: dict[str, Any]) -> None:
+    count = replies["replies"]
+    print(
+        f"{count} replies {REPLY_GAP_SECONDS:g} s apart, echo cancelled in their first"
+        f" {SECONDS_MEASURED} seconds (mean of replies 2-{count}):"
+    )
+    for place in PLACES:
+        row = replies[place]
+        print(f"  replies starting {place} (at {row['phase_samples']} of a chunk):")
+        for way, figures in row.items():
+            if way == "phase_samples":
+                continue
+            seconds = "  ".join(f"{x:>5.1f} dB" for x in figures["mean_after_first"])
+            print(f"    reference placed {way:<24} {seconds}")
