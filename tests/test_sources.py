@@ -15,11 +15,18 @@ import pytest
 import sounddevice
 
 from tests.fakes import WAIT_SECONDS, FakeEngines, fake_config, fake_pipeline, silence
+from tests.helpers import recording
 from voiced import sources
+from voiced.audio import SAMPLES_PER_CHUNK
 from voiced.daemon import Daemon
 from voiced.health import Health
 from voiced.messages import AudioChunk
-from voiced.sources import CHUNK_DEADLINE_SECONDS, AudioInputError, MicrophoneSource
+from voiced.sources import (
+    CHUNK_DEADLINE_SECONDS,
+    AudioInputError,
+    MicrophoneSource,
+    WavFileSource,
+)
 
 START_TIMED_OUT = "Error starting stream: Wait timed out [PaErrorCode -9987]"
 
@@ -192,3 +199,30 @@ def test_a_listening_thread_frozen_in_the_audio_stack_is_a_stuck_stage(tmp_path:
 
     assert [str(err) for err in errors] == ["microphone 'USB mic' stopped sending audio"]
     assert health.stuck() == []
+
+
+def test_the_microphone_clock_runs_from_its_soonest_block() -> None:
+    """Where the capture stands between blocks: a block that came late (a busy CPU) does
+    not put the capture back; the clock runs on at the heard rate."""
+    clock = sources.CaptureClock()
+    assert clock.position() is None
+    # 20 ms blocks (320 heard samples), the capture begun at t=100 s: the second block
+    # came 5 ms late.
+    clock.counted(320, 100.020)
+    clock.counted(320, 100.045)
+    clock.counted(320, 100.060)
+    assert clock.position(100.060) == 960
+    assert clock.position(100.0625) == 1000  # between blocks, to the sample
+
+
+def test_a_recording_at_real_pace_keeps_a_clock_and_a_fast_one_none() -> None:
+    fast = WavFileSource([recording("silence")])
+    next(fast.chunks())
+    assert fast.capture_position() is None
+    paced = WavFileSource([recording("silence")], realtime=True)
+    assert paced.capture_position() is None  # not started
+    chunks = paced.chunks()
+    next(chunks)  # due once the first chunk has filled: 80 ms
+    position = paced.capture_position()
+    assert position is not None and SAMPLES_PER_CHUNK <= position < 3 * SAMPLES_PER_CHUNK
+    chunks.close()

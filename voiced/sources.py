@@ -1,11 +1,16 @@
 """Where heard audio comes from: a WAV file or a microphone, both as 80 ms chunks of
-16 kHz mono int16."""
+16 kHz mono int16.
+
+A source that keeps a clock also says where its capture stands at any moment
+(`capture_position`: samples heard since its first chunk began, in a chunk yet or not):
+the echo canceller places what is played on it (voiced/echo.py)."""
 
 from __future__ import annotations
 
 import logging
 import queue
 import time
+from collections import deque
 from collections.abc import Generator, Iterator
 from pathlib import Path
 from typing import Any, Protocol
@@ -48,6 +53,8 @@ BUFFERED_SECONDS = 16.0
 # listening thread is frozen in the audio stack (a sound server that stopped answering
 # holds Pa_StopStream), and the health supervisor says so (voiced/turn/loop.py).
 CHUNK_DEADLINE_SECONDS = 15.0
+# The microphone's clock follows the soonest of this many last blocks (a second's worth).
+CLOCK_BLOCKS = 50
 
 
 class AudioInputError(VoicedError):
@@ -83,6 +90,13 @@ class WavFileSource:
     def audio_seconds(self) -> float:
         return sum(len(samples) for _, samples in self.recordings) / SAMPLE_RATE
 
+    def capture_position(self) -> int | None:
+        """With realtime, where the recording's clock stands now (samples since its first
+        chunk began); None without a clock (fast replay) or before it starts."""
+        if not self.realtime or self.started_at is None:
+            return None
+        return int((time.monotonic() - self.started_at) * SAMPLE_RATE)
+
     def chunks(self) -> Generator[AudioChunk, None, None]:
         start = self.started_at = time.monotonic()
         position = 0
@@ -105,6 +119,33 @@ class WavFileSource:
             yield None, silence
 
 
+class CaptureClock:
+    """Where a microphone's capture stands at any moment, in heard samples (counted as its
+    chunks are), between the blocks PortAudio hands over every 20 ms. Every sample of a
+    block was captured by the time the block comes; a block that comes late (a busy CPU)
+    would put the capture too far back, so the clock runs at the heard rate from the
+    block of the last CLOCK_BLOCKS that came soonest. The reader counts each block
+    (`counted`); any thread reads `position` (one float is swapped, no lock)."""
+
+    def __init__(self) -> None:
+        self._heard = 0.0
+        # Each block's moment less its samples' time: when the capture would have begun.
+        self._began: deque[float] = deque(maxlen=CLOCK_BLOCKS)
+        self._began_at: float | None = None
+
+    def counted(self, heard_samples: float, came_at: float) -> None:
+        self._heard += heard_samples
+        self._began.append(came_at - self._heard / SAMPLE_RATE)
+        self._began_at = min(self._began)
+
+    def position(self, now: float | None = None) -> int | None:
+        """Where the capture stands at `now` (time.monotonic(); default: now)."""
+        began_at = self._began_at
+        if began_at is None:
+            return None
+        return int(((time.monotonic() if now is None else now) - began_at) * SAMPLE_RATE)
+
+
 class MicrophoneSource:
     """A sounddevice input stream at the device's native rate, converted once here."""
 
@@ -117,6 +158,13 @@ class MicrophoneSource:
         self.overflows = 0
         self._overflows_reported = 0
         self._next_report_at = 0.0
+        # The open stream's clock (it knows nothing before the stream's first block).
+        self._clock = CaptureClock()
+
+    def capture_position(self) -> int | None:
+        """Where the capture stands now: samples heard since the stream's first chunk
+        began, in a chunk yet or not; None before its first block."""
+        return self._clock.position()
 
     def chunks(self) -> Generator[AudioChunk, None, None]:
         import sounddevice
@@ -127,16 +175,17 @@ class MicrophoneSource:
         except (ValueError, sounddevice.PortAudioError) as err:
             raise AudioInputError(f"{self.name} not found ({err})") from err
         native_rate = int(info["default_samplerate"])
-        blocks: queue.Queue[np.ndarray] = queue.Queue(
+        blocks: queue.Queue[tuple[np.ndarray, float]] = queue.Queue(
             maxsize=int(BUFFERED_SECONDS / SECONDS_PER_BLOCK)
         )
 
         def on_audio(data: np.ndarray, _frames: int, _time: Any, status: Any) -> None:
-            # The PortAudio callback only hands the block on and counts losses: no work here.
+            # The PortAudio callback only hands the block on, with when it came, and counts
+            # losses: no work here.
             if status.input_overflow:
                 self.overflows += 1
             try:
-                blocks.put_nowait(data.copy())
+                blocks.put_nowait((data.copy(), time.monotonic()))
             except queue.Full:
                 self.overflows += 1
 
@@ -164,8 +213,9 @@ class MicrophoneSource:
                 stream.close(ignore_errors=True)
             raise AudioInputError(f"microphone {name!r} cannot be opened: {err}") from err
         log.info("listening on %r at %d Hz", name, native_rate)
+        self._clock = CaptureClock()
         try:
-            yield from self._read(stream, blocks, resampler, name)
+            yield from self._read(stream, blocks, resampler, name, native_rate)
         except AudioInputError as err:
             # Said before closing: a sound server that stopped answering holds the close.
             log.info("closing microphone %r (%s)", name, err)
@@ -176,7 +226,12 @@ class MicrophoneSource:
             log.debug("microphone %r closed", name)
 
     def _read(
-        self, stream: Any, blocks: queue.Queue[np.ndarray], resampler: Any, name: str
+        self,
+        stream: Any,
+        blocks: queue.Queue[tuple[np.ndarray, float]],
+        resampler: Any,
+        name: str,
+        native_rate: int,
     ) -> Generator[AudioChunk, None, None]:
         """The running stream's audio, in chunks; AudioInputError when it is lost."""
         import sounddevice
@@ -188,7 +243,7 @@ class MicrophoneSource:
         try:
             while True:
                 try:
-                    block = blocks.get(timeout=POLL_SECONDS)
+                    block, came_at = blocks.get(timeout=POLL_SECONDS)
                 except queue.Empty:
                     if not stream.active:
                         raise AudioInputError(f"microphone {name!r} went away") from None
@@ -200,6 +255,7 @@ class MicrophoneSource:
                 silent_since = time.monotonic()
                 allowed_seconds = STALLED_SECONDS
                 self._report_overflows()
+                self._clock.counted(len(block) * SAMPLE_RATE / native_rate, came_at)
                 heard = resampler.resample_chunk(block[:, 0])
                 for chunk in frames.push(to_heard_format(heard, SAMPLE_RATE)):
                     yield AudioChunk(chunk, position / SAMPLE_RATE, time.monotonic())
