@@ -214,6 +214,44 @@ def test_each_reply_begins_the_reference_where_its_first_write_is_queued(cut: bo
         assert not queue.take(SAMPLES_PER_CHUNK).any()  # the queue ran dry before the next
 
 
+def test_a_reply_starting_mid_chunk_is_placed_to_the_sample_on_the_capture_clock() -> None:
+    """Each reply's reference begins where the capture stood as its first write came,
+    anywhere within a chunk, with silence before it: not at the next chunk taken (up to
+    a chunk off, a different amount each reply, so the filter met each reply shifted)."""
+    queue = ReferenceQueue()
+    capture = [0]
+    queue.listen_to(lambda: capture[0])
+    heard = 0
+    for seed, phase in enumerate([517, 1203, 0, 77]):
+        # The listener has taken every chunk up to `heard`; the capture is `phase` further
+        # on (and a chunk more: a chunk reaches the listener after it has filled).
+        capture[0] = heard + SAMPLES_PER_CHUNK + phase
+        reply = marked_reply(0.5 + 0.1 * seed, seed)
+        played_in_slices(queue, reply)
+        queue.end_reply(cut=False)
+        held = np.concatenate([queue.take(SAMPLES_PER_CHUNK) for _ in range(20)])
+        assert int(np.argmax(held)) == SAMPLES_PER_CHUNK + phase
+        assert not held[: SAMPLES_PER_CHUNK + phase].any()
+        heard += len(held)
+
+
+def test_a_write_while_the_speaker_still_plays_follows_the_audio_before_it() -> None:
+    """A write plays after what the speaker still holds, wherever the capture stands; once
+    the speaker has run dry, the next starts where the capture is, silence before it."""
+    queue = ReferenceQueue()
+    capture = [300]
+    queue.listen_to(lambda: capture[0])
+    queue.push(np.full(1600, 1000, np.int16), SAMPLE_RATE)
+    capture[0] = 1000  # before the first write's end (1900): it still plays
+    queue.push(np.full(1600, 2000, np.int16), SAMPLE_RATE)
+    capture[0] = 5000  # after the second's end (3500): the speaker ran dry
+    queue.push(np.full(1600, 3000, np.int16), SAMPLE_RATE)
+    held = queue.take(7000)
+    expected = np.zeros(7000, np.int16)
+    expected[300:1900], expected[1900:3500], expected[5000:6600] = 1000, 2000, 3000
+    assert np.array_equal(held, expected)
+
+
 def test_the_tap_tells_every_step_where_a_reply_ends() -> None:
     step = Recorded()
     sink = TappedSink(NullSink(), [step])

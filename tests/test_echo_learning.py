@@ -9,6 +9,7 @@ import pytest
 from tests.test_echo import level_db, reply_audio, through_room
 from voiced import echo
 from voiced.audio import SAMPLE_RATE, SAMPLES_PER_CHUNK, seconds_to_samples
+from voiced.devtools import echo_check_replies
 from voiced.echo import Echo, EchoCanceller, EchoConfig
 from voiced.echo_sim import SimulatedRoom
 from voiced.sinks import NullSink
@@ -34,6 +35,30 @@ def test_the_filter_learns_a_new_delay_from_the_audio_held(monkeypatch: pytest.M
         canceller.close()
     assert figures[echo.TRAIN_PASSES] > 10.0, figures
     assert figures[echo.TRAIN_PASSES] > figures[0] + 4.0, figures
+
+
+def test_the_filter_carries_over_to_replies_that_start_mid_chunk() -> None:
+    """Three replies 3 s apart, each starting anywhere within a chunk, on a loudspeaker
+    that plays them at its own clock's place (scripts/echo-check --replies): placed on
+    the capture's clock, the second and third are cancelled from their first second by
+    what the filter learned on the first; placed at the next chunk taken, they were not."""
+    replies = echo_check_replies.replies()[:3]
+    lengths = [round(len(reply) * SAMPLE_RATE / echo_check_replies.VOICE_RATE) for reply in replies]
+    starts = echo_check_replies.reply_starts(lengths, anywhere=True)
+    assert all(start % SAMPLES_PER_CHUNK for start in starts[1:])  # mid-chunk
+    ways = ("on the capture's clock", "at the next chunk")
+    figures = {
+        way: np.mean(
+            echo_check_replies.run(replies, starts, echo_check_replies.WAYS[way])[1:], axis=0
+        )
+        for way in ways
+    }
+    on_the_clock, at_the_next_chunk = (
+        figures["on the capture's clock"],
+        figures["at the next chunk"],
+    )
+    assert on_the_clock[0] > 12.0, figures
+    assert on_the_clock[0] > at_the_next_chunk[0] + 8.0, figures
 
 
 def echo_of_a_burst(drift_ppm: float, at_s: float) -> np.ndarray:

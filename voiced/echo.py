@@ -2,23 +2,29 @@
 word (barge-in) and the VAD hear the person, not the loudspeaker.
 
 The audio written to the speaker is the reference. Each write is resampled to 16 kHz and
-queued; each heard chunk takes as many reference samples from the queue as it holds
-(silence when voiced is quiet). Taking them at the capture's pace keeps the reference in
-step with the capture however the writes are timed; what is left is the bulk delay of
-the device buffers and the room, estimated by cross-correlation while voiced speaks, and
-the filter's tail. The filter is reset only when a new delay is found: it keeps what it
-learned of the room and goes on adapting at the next reply. When a new delay resets it,
-it first learns from the audio already held, so the first reply is cancelled from its
-first seconds.
+placed where the loudspeaker plays it on the capture's clock (`SpeakerTimeline`): right
+after the audio before it while that still plays, or, once the speaker has run dry (a new
+reply, a pause between sentences), where the capture stands as it is written, to the
+sample. Each heard chunk takes the reference of its own samples (silence where nothing
+played). What is left is the bulk delay of the device buffers and the room, the same for
+every write, estimated by cross-correlation while voiced speaks, and the filter's tail.
+The filter is reset only when a new delay is found: it keeps what it learned of the room
+and goes on adapting at the next reply, which starts where its echo starts. When a new
+delay resets it, it first learns from the audio already held, so the first reply is
+cancelled from its first seconds.
 
-Between replies the queue runs dry, so each reply's reference starts at the first chunk
-taken after its first write: up to a chunk (80 ms) from where its echo starts, by a
-different amount each reply (not mended yet). The converter to 16 kHz is flushed as each
-reply ends (`end_reply`), so that the 7-37 ms it holds back do not shift the next reply.
+Where the capture stands comes from the source (`capture_position`: samples heard since
+its first chunk began, chunked or not). A source without it (a test's) places a write
+that finds the speaker dry at the next chunk taken: up to a chunk (80 ms) from where its
+echo starts, by a different amount each reply. The converter to 16 kHz is flushed as each
+reply ends (`end_reply`) and when the speaker runs dry, so that the 7-37 ms it holds back
+do not shift what comes next.
 
-Threads: the playback thread calls `played` and `end_reply` (and owns the converter);
-the listening thread calls `process`. The queue between them is under a lock; everything
-else belongs to the listening thread.
+Threads: the playback thread calls `played` and `end_reply`; the listening thread calls
+`process` and, as a capture begins (`Echo.around`), `ReferenceQueue.listen_to`. The
+reference queue (its pieces, its timeline with the converter, the capture's position
+read at each write) is under the queue's lock; everything else belongs to the listening
+thread.
 """
 
 from __future__ import annotations
@@ -26,7 +32,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Generator
+from collections.abc import Callable, Generator
 from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
@@ -108,6 +114,9 @@ class ToHeardRate:
     """Played audio (int16 at the voice's rate) as float32 at 16 kHz, resampled in a
     stream (no clicks at the edges of the writes)."""
 
+    # The loudspeaker's clock against the microphone's (echo_sim.DriftedRate: not 1).
+    factor = 1.0
+
     def __init__(self) -> None:
         self._resamplers: dict[int, Any] = {}
 
@@ -135,53 +144,141 @@ class ToHeardRate:
         return np.concatenate(tails).astype(np.float32) if tails else np.zeros(0, np.float32)
 
 
+# Played audio (float32, 16 kHz), each piece with where it begins on the capture's clock.
+Pieces = list[tuple[int, np.ndarray]]
+
+
+class SpeakerTimeline:
+    """What a loudspeaker plays, at 16 kHz, each piece with the place where it begins on
+    the capture's clock (samples since the capture's first chunk began). A write plays
+    right after the audio written before it while that still plays; once the speaker has
+    run dry, it starts where the capture stands as it is written (`now`). The device's own
+    latency from a write to its sound is the same every time: the delay search finds it.
+    Used by one thread at a time (the owner's lock)."""
+
+    def __init__(self, to_heard_rate: ToHeardRate) -> None:
+        self._to_heard_rate = to_heard_rate
+        # Where the converted audio ends; and where the audio written ends, at the
+        # loudspeaker's pace (the converter holds some of it back).
+        self._converted_end = 0
+        self._written_end = 0.0
+
+    def write(self, samples: np.ndarray, sample_rate: int, now: int) -> Pieces:
+        """The pieces (place, float32 audio) that a write of `samples` plays, `now` being
+        where the capture stands as it is written."""
+        pieces = []
+        if now > self._written_end:
+            # The speaker ran dry: the end of what it played before (held back by the
+            # converter) follows that audio, and this write starts where the capture is.
+            pieces = self.end_reply(cut=False)
+            self._converted_end = max(now, self._converted_end)
+            self._written_end = float(self._converted_end)
+        pieces.append(self._piece(self._to_heard_rate(samples, sample_rate)))
+        speaker_rate = sample_rate * self._to_heard_rate.factor
+        self._written_end += len(samples) * SAMPLE_RATE / speaker_rate
+        return pieces
+
+    def end_reply(self, cut: bool) -> Pieces:
+        """As a reply ends: the end of it the converter held back (none if `cut`)."""
+        tail = self._to_heard_rate.end_reply(cut)
+        return [self._piece(tail)] if len(tail) else []
+
+    def restart(self) -> None:
+        """A new capture, its clock at 0: nothing played so far plays in it."""
+        self._to_heard_rate.end_reply(cut=True)
+        self._converted_end = 0
+        self._written_end = 0.0
+
+    def _piece(self, audio: np.ndarray) -> tuple[int, np.ndarray]:
+        at = self._converted_end
+        self._converted_end += len(audio)
+        return at, audio
+
+
+def capture_now(capture_position: Callable[[], int | None] | None, taken: int) -> int:
+    """Where the capture stands as a write comes: never before `taken`, the next sample
+    the listener takes (what is before it was heard already); there when unknown."""
+    position = capture_position() if capture_position is not None else None
+    return taken if position is None else max(position, taken)
+
+
 class ReferenceQueue:
-    """What was played, at 16 kHz, waiting to be matched with what is heard."""
+    """What was played, at 16 kHz, each piece where it plays on the capture's clock,
+    waiting for the heard chunk of the same samples; silence between."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._pieces: list[np.ndarray] = []
         self._queued = 0
-        self._to_heard_rate = ToHeardRate()
+        # Where the first queued sample plays, and where the next take begins.
+        self._start = 0
+        self._taken = 0
+        self._capture_position: Callable[[], int | None] | None = None
+        self._timeline = SpeakerTimeline(ToHeardRate())
+
+    def listen_to(self, capture_position: Callable[[], int | None] | None) -> None:
+        """A capture begins, its chunks counted from 0: what was played before it is no
+        echo of it. `capture_position` says where it stands at any moment (samples heard
+        so far, chunked or not; None or returning None: unknown, and a write that finds
+        the speaker dry starts at the next chunk taken)."""
+        with self._lock:
+            self._pieces.clear()
+            self._queued = self._start = self._taken = 0
+            self._timeline.restart()
+            self._capture_position = capture_position
 
     def push(self, samples: np.ndarray, sample_rate: int) -> None:
-        """Called by the playback thread with each write (int16, at the voice's rate)."""
-        self._queue(float32_to_int16(self._to_heard_rate(samples, sample_rate)))
+        """Called by the playback thread with each write (int16, at the voice's rate), as
+        it is handed to the speaker."""
+        with self._lock:
+            now = capture_now(self._capture_position, self._taken)
+            for at, piece in self._timeline.write(samples, sample_rate, now):
+                self._queue(at, float32_to_int16(piece))
 
     def end_reply(self, cut: bool) -> None:
         """Called by the playback thread as a reply ends: the end of it the converter held
         back is queued (a cut reply's is dropped, as the speaker drops it)."""
-        if len(tail := self._to_heard_rate.end_reply(cut)):
-            self._queue(float32_to_int16(tail))
-
-    def _queue(self, reference: np.ndarray) -> None:
         with self._lock:
-            self._pieces.append(reference)
-            self._queued += len(reference)
-            while self._queued > seconds_to_samples(QUEUE_SECONDS) and self._pieces:
-                self._queued -= len(self._pieces.pop(0))
+            for at, piece in self._timeline.end_reply(cut):
+                self._queue(at, float32_to_int16(piece))
 
-    def clear(self) -> None:
-        """Forget what was played: none of it is an echo of what is heard from now on."""
-        with self._lock:
-            self._pieces.clear()
-            self._queued = 0
+    def _queue(self, at: int, reference: np.ndarray) -> None:
+        """`reference` played from `at` on the capture's clock. Locked."""
+        end = self._start + self._queued if self._queued else self._taken
+        if at < end:  # its beginning was heard already (the listener took silence there)
+            reference, at = reference[end - at :], end
+        if not len(reference):
+            return
+        if not self._queued:
+            self._start = at
+        elif at > end:
+            self._pieces.append(np.zeros(at - end, dtype=np.int16))
+            self._queued += at - end
+        self._pieces.append(reference)
+        self._queued += len(reference)
+        # A listener this far behind: the oldest is dropped, the rest keeps its place.
+        while self._queued > seconds_to_samples(QUEUE_SECONDS) and self._pieces:
+            dropped = len(self._pieces.pop(0))
+            self._queued -= dropped
+            self._start += dropped
 
     def take(self, count: int) -> np.ndarray:
-        """The next `count` samples played, silence where nothing was."""
+        """The reference of the next `count` samples heard, silence where nothing played."""
         out = np.zeros(count, dtype=np.int16)
-        filled = 0
         with self._lock:
+            filled = min(count, self._start - self._taken) if self._queued else count
             while filled < count and self._pieces:
                 piece = self._pieces[0]
                 used = min(count - filled, len(piece))
                 out[filled : filled + used] = piece[:used]
                 filled += used
+                self._start += used
+                self._queued -= used
                 if used == len(piece):
                     self._pieces.pop(0)
                 else:
                     self._pieces[0] = piece[used:]
-            self._queued -= filled
+            self._taken += count
         return out
 
 
@@ -323,8 +420,10 @@ class Step(Protocol):
 
 
 class TappedSink:
-    """A sink that also hands everything written to it to `listeners` (as it starts to
-    play: a blocking write returns only when its audio is in the device's buffer)."""
+    """A sink that also hands everything written to it to `listeners`, as it is handed to
+    the sink: a write that finds the speaker dry plays from about then (a blocking write
+    has room at once), any other after what the speaker still holds, however long the
+    write then blocks (PortAudio) or not (a file, the paced sink of a replay)."""
 
     def __init__(self, inner: AudioSink, listeners: list[Step]) -> None:
         self.inner = inner
@@ -391,10 +490,13 @@ class Echo:
         return TappedSink(sink, listeners) if listeners else sink
 
     def around(self, source: AudioSource) -> AudioSource:
-        """The source, with the room's echo mixed in and then cancelled."""
+        """The source, with the room's echo mixed in and then cancelled. Both place what is
+        played on the source's own clock (`capture_position`), when it has one."""
+        capture_position = getattr(source, "capture_position", None)
         steps: list[Step] = []
         if self.room is not None:
             if self.room.match_speech_of(source):
+                self.room.listen_to(capture_position)
                 steps.append(self.room)
             else:
                 log.warning("echo.simulate_db is for recordings (voiced replay): ignored")
@@ -402,7 +504,7 @@ class Echo:
         recorded = bool(getattr(source, "recordings", None))
         if self.canceller is not None and (self.room in steps or not recorded):
             # What was played before this source began (while muted, say) is no echo of it.
-            self.canceller.reference.clear()
+            self.canceller.reference.listen_to(capture_position)
             steps.append(self.canceller)
         return CleanedSource(source, steps) if steps else source
 

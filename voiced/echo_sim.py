@@ -15,8 +15,11 @@ The reply goes through:
      barge-in recordings), both are turned down together instead: the person stays
      `level_db` above the echo and is not clipped (a clipped microphone would add a
      distortion no linear canceller can follow).
-The echo of each write is laid into the future of the input from where the input stands
-when the write comes, so it keeps its place however the writes are timed, its tail too.
+The loudspeaker plays each write where a real one would (voiced.echo.SpeakerTimeline):
+right after what it still plays, or, once it has run dry, where the recording's clock
+stands as the write comes (`WavFileSource.capture_position`: to the sample, anywhere in
+a chunk); without that clock, at the next chunk heard. Its echo is laid into the future
+of the input from there, its tail too.
 
 With `drift_ppm`, the loudspeaker's clock runs that many parts per million faster than
 the microphone's (a speaker and a microphone on two USB devices: ~50-200 ppm): each
@@ -27,11 +30,12 @@ of the reference the canceller holds.
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 
 import numpy as np
 
 from voiced.audio import SAMPLE_RATE, float32_to_int16, int16_to_float32, seconds_to_samples
-from voiced.echo import ToHeardRate
+from voiced.echo import SpeakerTimeline, ToHeardRate, capture_now
 
 HIGH_PASS_HZ = 200.0
 HIGH_PASS_TAPS = 255
@@ -124,7 +128,10 @@ class DriftedRate(ToHeardRate):
 
 class SimulatedRoom:
     """Played audio in, its echo mixed into each heard chunk. The playback thread calls
-    `played`, the listening thread `process`; the echo to come is under a lock."""
+    `played` and `end_reply` (and owns the loudspeaker's filter and level), the listening
+    thread `process` and, as the recording begins, `listen_to`; the echo to come, the
+    input's place, the recording's clock and where the loudspeaker plays (its timeline)
+    are under a lock."""
 
     def __init__(self, level_db: float, drift_ppm: float = 0.0) -> None:
         self.level_db = level_db
@@ -134,10 +141,12 @@ class SimulatedRoom:
         self._to_heard_rate: ToHeardRate | DriftedRate = (
             DriftedRate(drift_ppm) if drift_ppm else ToHeardRate()
         )
+        self._timeline = SpeakerTimeline(self._to_heard_rate)
         self._lock = threading.Lock()
-        # Echo from the input's present on; and how much of it was written, not yet heard.
+        # Echo from the input's present on, and where that present is (samples heard).
         self._future = np.zeros(0)
-        self._written = 0
+        self._heard = 0
+        self._capture_position: Callable[[], int | None] | None = None
         # The high-pass runs on the stream: its tail carries into the next write.
         self._high_pass_tail = np.zeros(len(self.high_pass) - 1)
         # The person's active level and loudest sample; the echo's so far (sum of squares,
@@ -168,20 +177,35 @@ class SimulatedRoom:
         self._high_pass_tail = filtered[len(audio) :].copy()
         return soft_clip(np.clip(filtered[: len(audio)], -1.0, 1.0))
 
+    def listen_to(self, capture_position: Callable[[], int | None] | None) -> None:
+        """The recording begins: where its clock stands at any moment (None: unknown)."""
+        with self._lock:
+            self._capture_position = capture_position
+            self._future = np.zeros(0)
+            self._heard = 0
+            self._timeline.restart()
+
     def played(self, samples: np.ndarray, sample_rate: int) -> None:
         if not self.active:
             return
-        self._sound(self._to_heard_rate(samples, sample_rate).astype(np.float64))
+        with self._lock:
+            now = capture_now(self._capture_position, self._heard)
+            pieces = self._timeline.write(samples, sample_rate, now)
+        for at, audio in pieces:
+            self._sound(at, audio.astype(np.float64))
 
     def end_reply(self, cut: bool) -> None:
         """The speaker plays the end of a reply its converter held back (drops it, cut)."""
         if not self.active:
             return
-        if len(tail := self._to_heard_rate.end_reply(cut)):
-            self._sound(tail.astype(np.float64))
+        with self._lock:
+            pieces = self._timeline.end_reply(cut)
+        for at, tail in pieces:
+            self._sound(at, tail.astype(np.float64))
 
-    def _sound(self, audio: np.ndarray) -> None:
-        """Audio played (at 16 kHz), its echo laid into the input's future."""
+    def _sound(self, at: int, audio: np.ndarray) -> None:
+        """Audio played (at 16 kHz) from `at` on the input's clock, its echo laid into the
+        input's future."""
         sound = self.loudspeaker(audio)
         echo = convolve(sound, self.room)
         # The room's energy gain times the sound's level: the echo's level, before its
@@ -196,11 +220,13 @@ class SimulatedRoom:
             echo_rms = np.sqrt(self._echo_energy / self._echo_samples)
             gain = ECHO_RMS / echo_rms
         with self._lock:
-            end = self._written + len(echo)
+            offset = at - self._heard
+            if offset < 0:  # its beginning was heard already, without it
+                echo, offset = echo[-offset:], 0
+            end = offset + len(echo)
             if len(self._future) < end:
                 self._future = np.concatenate([self._future, np.zeros(end - len(self._future))])
-            self._future[self._written : end] += gain * echo
-            self._written += len(audio)
+            self._future[offset:end] += gain * echo
 
     def process(self, samples: np.ndarray) -> np.ndarray:
         """The heard chunk with the echo that reaches the microphone meanwhile."""
@@ -210,7 +236,7 @@ class SimulatedRoom:
             now = self._future[:count]
             echo[: len(now)] = now
             self._future = self._future[count:]
-            self._written = max(0, self._written - count)
+            self._heard += count
         person = ECHO_RMS * 10 ** (self.level_db / 20) / self.speech_rms
         # The person no louder than PERSON_PEAK: the echo is turned down with it.
         loudest = person * self.speech_peak

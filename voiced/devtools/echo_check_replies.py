@@ -47,6 +47,8 @@ SECONDS_MEASURED = 3
 SEED = 6
 # Where the replies begin within a chunk.
 PLACES = ("on a chunk boundary", "anywhere in a chunk")
+# Tells a canceller where the capture stands (a reading of the simulated capture's clock).
+Clocked = Callable[[EchoCanceller, Callable[[], int]], None]
 
 
 def replies() -> list[np.ndarray]:
@@ -87,7 +89,7 @@ def echo_of(played: np.ndarray) -> np.ndarray:
 def run(
     voiced_replies: list[np.ndarray],
     starts: list[int],
-    clocked: Callable[[EchoCanceller, Callable[[], int]], None] | None = None,
+    clocked: Clocked | None = None,
 ) -> list[list[float]]:
     """The echo cancelled (dB) in each of the first SECONDS_MEASURED seconds of each reply.
     `clocked`, if given, tells the canceller where the capture stands (the mend measured)."""
@@ -168,7 +170,22 @@ def reply_cases() -> dict[str, Any]:
     return out
 
 
-# How the reference is placed: as the canceller does it with no capture clock.
-WAYS: dict[str, Callable[[EchoCanceller, Callable[[], int]], None] | None] = {
+def clock_read_within(samples: int) -> Clocked:
+    """The capture's clock read off by up to `samples` either way at each write, as a
+    device's timing may be (a fixed seed)."""
+
+    def listen(canceller: EchoCanceller, clock: Callable[[], int]) -> None:
+        rng = np.random.default_rng(SEED)
+        canceller.reference.listen_to(lambda: clock() + int(rng.integers(-samples, samples + 1)))
+
+    return listen
+
+
+# How the reference is placed: as the canceller does it with no capture clock (as before
+# 2026-12-06, and for a source without one), on the capture's clock, and on that clock
+# read less exactly.
+WAYS: dict[str, Clocked | None] = {
     "at the next chunk": None,
+    "on the capture's clock": lambda canceller, clock: canceller.reference.listen_to(clock),
+    **{f"on the clock read to ±{n}": clock_read_within(n) for n in (1, 4, 16)},
 }

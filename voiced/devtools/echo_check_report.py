@@ -82,9 +82,10 @@ def show_replies(replies: dict[str, Any]) -> None:
     )
     for place in PLACES:
         row = replies[place]
-        print(f"  replies starting {place} (at {row['phase_samples']} of a chunk):")
+        print(f"  replies starting {place} (at {row['phase_samples']} of a chunk),")
+        print("  reference placed (the clock read to ± samples):")
         for way, figures in row.items():
             if way == "phase_samples":
                 continue
             seconds = "  ".join(f"{x:>5.1f} dB" for x in figures["mean_after_first"])
-            print(f"    reference placed {way:<24} {seconds}")
+            print(f"    {way:<26} {seconds}")

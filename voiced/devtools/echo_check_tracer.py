@@ -10,7 +10,7 @@ import numpy as np
 
 import voiced.echo as echo_module
 from voiced.devtools.echo_check_setup import HEARD_WITHIN_SECONDS
-from voiced.echo import EchoCanceller
+from voiced.echo import EchoCanceller, Pieces, SpeakerTimeline
 from voiced.echo_sim import ECHO_RMS, SimulatedRoom
 from voiced.models import Models
 from voiced.speex import SpeexEcho
@@ -36,6 +36,7 @@ class Tracer:
         room_process, room_played = SimulatedRoom.process, SimulatedRoom.played
         cancel, estimate = EchoCanceller.process, echo_module.estimate_delay
         canceller_played = EchoCanceller.played
+        timeline_write = SpeakerTimeline.write
         reset = SpeexEcho.reset
         score = models.wake.score
 
@@ -43,26 +44,30 @@ class Tracer:
             gain = ECHO_RMS * 10 ** (room.level_db / 20) / room.speech_rms
             person = samples.astype(np.float64) / 32768.0 * gain
             out = room_process(room, samples)
-            tracer._room_heard += len(samples)
             tracer._parts = (person, out.astype(np.float64) / 32768.0 - person)
             return out
+
+        def traced_placed(
+            timeline: SpeakerTimeline, samples: np.ndarray, rate: int, now: int
+        ) -> Pieces:
+            pieces = timeline_write(timeline, samples, rate, now)
+            tracer._placed = pieces[-1][0]  # the write's own piece (a held-back end first)
+            return pieces
 
         def traced_played(room: SimulatedRoom, samples: np.ndarray, rate: int) -> None:
             if tracer._first_write is None:
                 tracer._first_write = tracer._at
             tracer.events.append((tracer._at, f"write {len(samples) / rate:.2f} s"))
-            tracer._room_at = tracer._room_heard + room._written
             room_played(room, samples, rate)
+            tracer._room_at = tracer._placed
 
         def traced_reference(canceller: EchoCanceller, samples: np.ndarray, rate: int) -> None:
-            at = tracer._heard + canceller.reference._queued
-            tracer.offsets.append((round(tracer._at, 2), at - tracer._room_at))
             canceller_played(canceller, samples, rate)
+            tracer.offsets.append((round(tracer._at, 2), tracer._placed - tracer._room_at))
 
         def traced_cancel(canceller: EchoCanceller, samples: np.ndarray) -> np.ndarray:
             tracer._at = canceller.audio_seconds
             out = cancel(canceller, samples)
-            tracer._heard += len(samples)
             person, echo = tracer._parts if tracer._parts is not None else (samples * 0.0,) * 2
             residual = out.astype(np.float64) / 32768.0 - person
             tracer.rows.append(
@@ -94,6 +99,7 @@ class Tracer:
             return value
 
         SimulatedRoom.process = traced_room  # type: ignore[method-assign, assignment]
+        SpeakerTimeline.write = traced_placed  # type: ignore[method-assign, assignment]
         SimulatedRoom.played = traced_played  # type: ignore[method-assign, assignment]
         EchoCanceller.played = traced_reference  # type: ignore[method-assign, assignment]
         EchoCanceller.process = traced_cancel  # type: ignore[method-assign, assignment]
@@ -104,7 +110,7 @@ class Tracer:
     def start(self) -> None:
         self.rows, self.events, self._parts, self._at, self._first_write = [], [], None, 0.0, None
         self.offsets: list[tuple[float, int]] = []
-        self._room_heard = self._heard = self._room_at = 0
+        self._room_at = self._placed = 0
 
     def summary(self, said_at: float) -> dict[str, Any]:
         """At the second wake word: where the reply was, the delay, the filter's age, the
