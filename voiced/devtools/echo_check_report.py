@@ -1,6 +1,6 @@
 """How scripts/echo-check prints its figures: heard and false wakes per level, raw and
 cancelled, for the mixes and the replays; the drift cases; each reply's first seconds;
-the canceller's CPU."""
+where echoes land on a live audio stack; the canceller's CPU."""
 
 from __future__ import annotations
 
@@ -70,6 +70,8 @@ def show(results: dict[str, Any]) -> None:
             )
     if "replies" in results:
         show_replies(results["replies"])
+    if "live" in results:
+        show_live(results["live"])
     cpu_ms = results["cpu_seconds_per_audio_second"] * 1000
     print(f"canceller CPU per second of audio: {cpu_ms:.1f} ms")
 
@@ -89,3 +91,15 @@ def show_replies(replies: dict[str, Any]) -> None:
                 continue
             seconds = "  ".join(f"{x:>5.1f} dB" for x in figures["mean_after_first"])
             print(f"    {way:<26} {seconds}")
+
+
+def show_live(live: dict[str, Any]) -> None:
+    if "skipped" in live:
+        print(f"live placement skipped: {live['skipped']}")
+        return
+    print("where each burst's echo lands against its reference, private PulseAudio (samples):")
+    for kind, figures in live.items():
+        print(
+            f"  {kind:<28} spread {figures['spread_samples']:>5}"
+            f"  std {figures['std_samples']:>6.1f}  {figures['offsets_samples']}"
+        )
