@@ -6,12 +6,13 @@ placed where the loudspeaker plays it on the capture's clock (`SpeakerTimeline`)
 after the audio before it while that still plays, or, once the speaker has run dry (a new
 reply, a pause between sentences), where the capture stands as it is written, to the
 sample. Each heard chunk takes the reference of its own samples (silence where nothing
-played). What is left is the bulk delay of the device buffers and the room, the same for
-every write, estimated by cross-correlation while voiced speaks, and the filter's tail.
-The filter is reset only when a new delay is found: it keeps what it learned of the room
-and goes on adapting at the next reply, which starts where its echo starts. When a new
-delay resets it, it first learns from the audio already held, so the first reply is
-cancelled from its first seconds.
+played). What is left is the bulk delay of the device buffers and the room, estimated
+by cross-correlation while voiced speaks, and the filter's tail. The filter is reset
+only when a new delay is found: it keeps what it learned of the room and goes on
+adapting at the next reply, which starts where its echo starts (if the device starts a
+dry speaker as steadily as its clock says: docs/audio.md). When a new delay resets it,
+it first learns from the audio already held, so the first reply is cancelled from its
+first seconds.
 
 Where the capture stands comes from the source (`capture_position`: samples heard since
 its first chunk began, chunked or not). A source without it (a test's) places a write
@@ -153,7 +154,8 @@ class SpeakerTimeline:
     the capture's clock (samples since the capture's first chunk began). A write plays
     right after the audio written before it while that still plays; once the speaker has
     run dry, it starts where the capture stands as it is written (`now`). The device's own
-    latency from a write to its sound is the same every time: the delay search finds it.
+    latency from a write to its sound is taken to be the same every time: the delay search
+    finds it (a dry speaker on PulseAudio starts within a few ms of it: docs/audio.md).
     Used by one thread at a time (the owner's lock)."""
 
     def __init__(self, to_heard_rate: ToHeardRate) -> None:
