@@ -220,7 +220,7 @@ def test_a_reply_starting_mid_chunk_is_placed_to_the_sample_on_the_capture_clock
     a chunk off, a different amount each reply, so the filter met each reply shifted)."""
     queue = ReferenceQueue()
     capture = [0]
-    queue.listen_to(lambda: capture[0])
+    queue.listen_to(lambda _at: capture[0])
     heard = 0
     for seed, phase in enumerate([517, 1203, 0, 77]):
         # The listener has taken every chunk up to `heard`; the capture is `phase` further
@@ -240,7 +240,7 @@ def test_a_write_while_the_speaker_still_plays_follows_the_audio_before_it() -> 
     the speaker has run dry, the next starts where the capture is, silence before it."""
     queue = ReferenceQueue()
     capture = [300]
-    queue.listen_to(lambda: capture[0])
+    queue.listen_to(lambda _at: capture[0])
     queue.push(np.full(1600, 1000, np.int16), SAMPLE_RATE)
     capture[0] = 1000  # before the first write's end (1900): it still plays
     queue.push(np.full(1600, 2000, np.int16), SAMPLE_RATE)
@@ -259,13 +259,27 @@ def test_the_tap_tells_every_step_where_a_reply_ends() -> None:
     assert step.ends == [True]
 
 
+def test_the_tap_gives_every_step_one_moment_for_a_write() -> None:
+    """The simulated room and the reference read the capture's clock for the same moment,
+    so they place a write at the same sample (read one after the other, they were 16-24
+    samples apart in a replay: the room's convolution between the two readings)."""
+    room, reference = Recorded(), Recorded()
+    sink = TappedSink(NullSink(), [room, reference])
+    sink.write(np.zeros(220, np.int16), 22050)
+    assert room.moments == reference.moments and None not in room.moments
+
+
 class Recorded:
     def __init__(self) -> None:
         self.heard: list[int] = []
+        self.moments: list[float | None] = []
         self.ends: list[bool] = []
 
-    def played(self, samples: np.ndarray, sample_rate: int) -> None:
+    def played(
+        self, samples: np.ndarray, sample_rate: int, written_at: float | None = None
+    ) -> None:
         self.heard.append(len(samples))
+        self.moments.append(written_at)
 
     def end_reply(self, cut: bool) -> None:
         self.ends.append(cut)

@@ -121,10 +121,10 @@ class _Heard:
         self.on_first_chunk = on_first_chunk
         self.after_chunk = after_chunk
 
-    def capture_position(self) -> int | None:
+    def capture_position(self, at: float | None = None) -> int | None:
         """The source's own clock (the echo canceller places what is played on it)."""
         position = getattr(self.source, "capture_position", None)
-        return position() if position is not None else None
+        return position(at) if position is not None else None
 
     def chunks(self) -> Generator[AudioChunk, None, None]:
         with closing(self.source.chunks()) as chunks:

@@ -15,7 +15,8 @@ it first learns from the audio already held, so the first reply is cancelled fro
 first seconds.
 
 Where the capture stands comes from the source (`capture_position`: samples heard since
-its first chunk began, chunked or not). A source without it (a test's) places a write
+its first chunk began, chunked or not, at the moment the write was handed to the sink;
+the room of a replay reads it for the same moment). A source without it (a test's) places a write
 that finds the speaker dry at the next chunk taken: up to a chunk (80 ms) from where its
 echo starts, by a different amount each reply. The converter to 16 kHz is flushed as each
 reply ends (`end_reply`) and when the speaker runs dry, so that the 7-37 ms it holds back
@@ -147,6 +148,9 @@ class ToHeardRate:
 
 # Played audio (float32, 16 kHz), each piece with where it begins on the capture's clock.
 Pieces = list[tuple[int, np.ndarray]]
+# Where a capture stood at a moment (time.monotonic()): samples heard since its first
+# chunk began, in a chunk yet or not; None when unknown (sources.py, `capture_position`).
+CapturePosition = Callable[[float], "int | None"]
 
 
 class SpeakerTimeline:
@@ -197,10 +201,11 @@ class SpeakerTimeline:
         return at, audio
 
 
-def capture_now(capture_position: Callable[[], int | None] | None, taken: int) -> int:
-    """Where the capture stands as a write comes: never before `taken`, the next sample
-    the listener takes (what is before it was heard already); there when unknown."""
-    position = capture_position() if capture_position is not None else None
+def capture_at(capture_position: CapturePosition | None, written_at: float, taken: int) -> int:
+    """Where the capture stood as a write was handed to the sink: never before `taken`, the
+    next sample the listener takes (what is before it was heard already); there when
+    unknown."""
+    position = capture_position(written_at) if capture_position is not None else None
     return taken if position is None else max(position, taken)
 
 
@@ -215,25 +220,27 @@ class ReferenceQueue:
         # Where the first queued sample plays, and where the next take begins.
         self._start = 0
         self._taken = 0
-        self._capture_position: Callable[[], int | None] | None = None
+        self._capture_position: CapturePosition | None = None
         self._timeline = SpeakerTimeline(ToHeardRate())
 
-    def listen_to(self, capture_position: Callable[[], int | None] | None) -> None:
+    def listen_to(self, capture_position: CapturePosition | None) -> None:
         """A capture begins, its chunks counted from 0: what was played before it is no
-        echo of it. `capture_position` says where it stands at any moment (samples heard
-        so far, chunked or not; None or returning None: unknown, and a write that finds
-        the speaker dry starts at the next chunk taken)."""
+        echo of it. `capture_position` says where it stood at any moment (None, or
+        returning None: unknown, and a write that finds the speaker dry starts at the next
+        chunk taken)."""
         with self._lock:
             self._pieces.clear()
             self._queued = self._start = self._taken = 0
             self._timeline.restart()
             self._capture_position = capture_position
 
-    def push(self, samples: np.ndarray, sample_rate: int) -> None:
-        """Called by the playback thread with each write (int16, at the voice's rate), as
-        it is handed to the speaker."""
+    def push(self, samples: np.ndarray, sample_rate: int, written_at: float | None = None) -> None:
+        """Called by the playback thread with each write (int16, at the voice's rate),
+        handed to the speaker at `written_at` (time.monotonic(); default: now)."""
+        if written_at is None:
+            written_at = time.monotonic()
         with self._lock:
-            now = capture_now(self._capture_position, self._taken)
+            now = capture_at(self._capture_position, written_at, self._taken)
             for at, piece in self._timeline.write(samples, sample_rate, now):
                 self._queue(at, float32_to_int16(piece))
 
@@ -347,8 +354,10 @@ class EchoCanceller:
         self.cpu_seconds = 0.0
         self.audio_seconds = 0.0
 
-    def played(self, samples: np.ndarray, sample_rate: int) -> None:
-        self.reference.push(samples, sample_rate)
+    def played(
+        self, samples: np.ndarray, sample_rate: int, written_at: float | None = None
+    ) -> None:
+        self.reference.push(samples, sample_rate, written_at)
 
     def end_reply(self, cut: bool) -> None:
         self.reference.end_reply(cut)
@@ -414,7 +423,9 @@ class EchoCanceller:
 class Step(Protocol):
     """Something that hears what is played and changes what is heard."""
 
-    def played(self, samples: np.ndarray, sample_rate: int) -> None: ...
+    def played(
+        self, samples: np.ndarray, sample_rate: int, written_at: float | None = None
+    ) -> None: ...
 
     def end_reply(self, cut: bool) -> None: ...
 
@@ -432,8 +443,11 @@ class TappedSink:
         self.listeners = listeners
 
     def write(self, samples: np.ndarray, sample_rate: int) -> None:
+        # One moment for every listener: the simulated room and the reference place the
+        # write at the same sample.
+        written_at = time.monotonic()
         for listener in self.listeners:
-            listener.played(samples, sample_rate)
+            listener.played(samples, sample_rate, written_at)
         self.inner.write(samples, sample_rate)
 
     def end_reply(self, cut: bool) -> None:

@@ -30,12 +30,12 @@ of the reference the canceller holds.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
+import time
 
 import numpy as np
 
 from voiced.audio import SAMPLE_RATE, float32_to_int16, int16_to_float32, seconds_to_samples
-from voiced.echo import SpeakerTimeline, ToHeardRate, capture_now
+from voiced.echo import CapturePosition, SpeakerTimeline, ToHeardRate, capture_at
 
 HIGH_PASS_HZ = 200.0
 HIGH_PASS_TAPS = 255
@@ -146,7 +146,7 @@ class SimulatedRoom:
         # Echo from the input's present on, and where that present is (samples heard).
         self._future = np.zeros(0)
         self._heard = 0
-        self._capture_position: Callable[[], int | None] | None = None
+        self._capture_position: CapturePosition | None = None
         # The high-pass runs on the stream: its tail carries into the next write.
         self._high_pass_tail = np.zeros(len(self.high_pass) - 1)
         # The person's active level and loudest sample; the echo's so far (sum of squares,
@@ -177,7 +177,7 @@ class SimulatedRoom:
         self._high_pass_tail = filtered[len(audio) :].copy()
         return soft_clip(np.clip(filtered[: len(audio)], -1.0, 1.0))
 
-    def listen_to(self, capture_position: Callable[[], int | None] | None) -> None:
+    def listen_to(self, capture_position: CapturePosition | None) -> None:
         """The recording begins: where its clock stands at any moment (None: unknown)."""
         with self._lock:
             self._capture_position = capture_position
@@ -185,11 +185,16 @@ class SimulatedRoom:
             self._heard = 0
             self._timeline.restart()
 
-    def played(self, samples: np.ndarray, sample_rate: int) -> None:
+    def played(
+        self, samples: np.ndarray, sample_rate: int, written_at: float | None = None
+    ) -> None:
+        """A write, handed to the speaker at `written_at` (time.monotonic(); default: now)."""
         if not self.active:
             return
+        if written_at is None:
+            written_at = time.monotonic()
         with self._lock:
-            now = capture_now(self._capture_position, self._heard)
+            now = capture_at(self._capture_position, written_at, self._heard)
             pieces = self._timeline.write(samples, sample_rate, now)
         for at, audio in pieces:
             self._sound(at, audio.astype(np.float64))

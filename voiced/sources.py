@@ -1,7 +1,7 @@
 """Where heard audio comes from: a WAV file or a microphone, both as 80 ms chunks of
 16 kHz mono int16.
 
-A source that keeps a clock also says where its capture stands at any moment
+A source that keeps a clock also says where its capture stood at any moment
 (`capture_position`: samples heard since its first chunk began, in a chunk yet or not):
 the echo canceller places what is played on it (voiced/echo.py)."""
 
@@ -90,12 +90,13 @@ class WavFileSource:
     def audio_seconds(self) -> float:
         return sum(len(samples) for _, samples in self.recordings) / SAMPLE_RATE
 
-    def capture_position(self) -> int | None:
-        """With realtime, where the recording's clock stands now (samples since its first
-        chunk began); None without a clock (fast replay) or before it starts."""
+    def capture_position(self, at: float | None = None) -> int | None:
+        """With realtime, where the recording's clock stood at `at` (time.monotonic();
+        default: now), in samples since its first chunk began; None without a clock (fast
+        replay) or before it starts."""
         if not self.realtime or self.started_at is None:
             return None
-        return int((time.monotonic() - self.started_at) * SAMPLE_RATE)
+        return int(((time.monotonic() if at is None else at) - self.started_at) * SAMPLE_RATE)
 
     def chunks(self) -> Generator[AudioChunk, None, None]:
         start = self.started_at = time.monotonic()
@@ -161,10 +162,11 @@ class MicrophoneSource:
         # The open stream's clock (it knows nothing before the stream's first block).
         self._clock = CaptureClock()
 
-    def capture_position(self) -> int | None:
-        """Where the capture stands now: samples heard since the stream's first chunk
-        began, in a chunk yet or not; None before its first block."""
-        return self._clock.position()
+    def capture_position(self, at: float | None = None) -> int | None:
+        """Where the capture stood at `at` (time.monotonic(); default: now): samples heard
+        since the stream's first chunk began, in a chunk yet or not; None before its first
+        block."""
+        return self._clock.position(at)
 
     def chunks(self) -> Generator[AudioChunk, None, None]:
         import sounddevice

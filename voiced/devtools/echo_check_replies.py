@@ -23,7 +23,7 @@ import numpy as np
 
 from voiced.audio import SAMPLE_RATE, SAMPLES_PER_CHUNK, float32_to_int16, seconds_to_samples
 from voiced.devtools.echo_check_setup import ROOT
-from voiced.echo import EchoCanceller, EchoConfig
+from voiced.echo import CapturePosition, EchoCanceller, EchoConfig
 from voiced.echo_sim import (
     ECHO_RMS,
     active_rms,
@@ -48,7 +48,7 @@ SEED = 6
 # Where the replies begin within a chunk.
 PLACES = ("on a chunk boundary", "anywhere in a chunk")
 # Tells a canceller where the capture stands (a reading of the simulated capture's clock).
-Clocked = Callable[[EchoCanceller, Callable[[], int]], None]
+Clocked = Callable[[EchoCanceller, CapturePosition], None]
 
 
 def replies() -> list[np.ndarray]:
@@ -120,7 +120,7 @@ def run(
     canceller = EchoCanceller(EchoConfig())
     now = [0]
     if clocked is not None:
-        clocked(canceller, lambda: now[0])
+        clocked(canceller, lambda _at: now[0])
     latency = seconds_to_samples(CAPTURE_LATENCY_SECONDS)
     cleaned = np.zeros(total, np.int16)
     pending = iter(writes)
@@ -174,9 +174,14 @@ def clock_read_within(samples: int) -> Clocked:
     """The capture's clock read off by up to `samples` either way at each write, as a
     device's timing may be (a fixed seed)."""
 
-    def listen(canceller: EchoCanceller, clock: Callable[[], int]) -> None:
+    def listen(canceller: EchoCanceller, clock: CapturePosition) -> None:
         rng = np.random.default_rng(SEED)
-        canceller.reference.listen_to(lambda: clock() + int(rng.integers(-samples, samples + 1)))
+
+        def read(at: float) -> int | None:
+            position = clock(at)
+            return None if position is None else position + int(rng.integers(-samples, samples + 1))
+
+        canceller.reference.listen_to(read)
 
     return listen
 

@@ -54,15 +54,22 @@ class Tracer:
             tracer._placed = pieces[-1][0]  # the write's own piece (a held-back end first)
             return pieces
 
-        def traced_played(room: SimulatedRoom, samples: np.ndarray, rate: int) -> None:
+        def traced_played(
+            room: SimulatedRoom, samples: np.ndarray, rate: int, written_at: float | None = None
+        ) -> None:
             if tracer._first_write is None:
                 tracer._first_write = tracer._at
             tracer.events.append((tracer._at, f"write {len(samples) / rate:.2f} s"))
-            room_played(room, samples, rate)
+            room_played(room, samples, rate, written_at)
             tracer._room_at = tracer._placed
 
-        def traced_reference(canceller: EchoCanceller, samples: np.ndarray, rate: int) -> None:
-            canceller_played(canceller, samples, rate)
+        def traced_reference(
+            canceller: EchoCanceller,
+            samples: np.ndarray,
+            rate: int,
+            written_at: float | None = None,
+        ) -> None:
+            canceller_played(canceller, samples, rate, written_at)
             tracer.offsets.append((round(tracer._at, 2), tracer._placed - tracer._room_at))
 
         def traced_cancel(canceller: EchoCanceller, samples: np.ndarray) -> np.ndarray:
