@@ -150,7 +150,7 @@ class ToHeardRate:
 Pieces = list[tuple[int, np.ndarray]]
 # Where a capture stood at a moment (time.monotonic()): samples heard since its first
 # chunk began, in a chunk yet or not; None when unknown (sources.py, `capture_position`).
-CapturePosition = Callable[[float], "int | None"]
+CapturePosition = Callable[[float], int | None]
 
 
 class SpeakerTimeline:
