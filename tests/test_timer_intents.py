@@ -444,13 +444,58 @@ def test_a_timer_for_no_time_is_refused_by_the_timers(ask: Ask, timers: Timers, 
         ("Set a 2.5 minute timer.", "Timer set for 2 minutes and 30 seconds."),
         ("set a timer for 2.5 hours", "Timer set for 2 hours and 30 minutes."),
         ("set a timer for 1.2 minutes", "Timer set for 1 minute and 12 seconds."),
+        # Any one or two decimals, as Whisper writes "one point two five".
+        ("Set a timer for 1.25 hours.", "Timer set for 1 hour and 15 minutes."),
+        ("a timer for 2.5 minutes", "Timer set for 2 minutes and 30 seconds."),
+        ("set a timer for 0.75 hours", "Timer set for 45 minutes."),
+        ("set a timer for 1.75 minutes", "Timer set for 1 minute and 45 seconds."),
+        ("set a timer for 1.05 hours", "Timer set for 1 hour and 3 minutes."),
+        ("set a timer for 150.5 minutes", "Timer set for 2 hours, 30 minutes and 30 seconds."),
+        ("set a 1.25 hour timer", "Timer set for 1 hour and 15 minutes."),
+        # A timer runs whole seconds: 2.33 minutes is 139.8 seconds.
+        ("set a timer for 2.33 minutes", "Timer set for 2 minutes and 20 seconds."),
     ],
 )
 def test_durations_written_with_a_decimal_point_start_a_timer(
     ask: Ask, timers: Timers, text: str, said: str
 ) -> None:
     assert ask(text, "HassStartTimer") == said
-    assert len(timers.timers()) == 1
+    [timer] = timers.timers()
+    assert f"Timer set for {timer.description}." == said
+
+
+@pytest.mark.parametrize(
+    "text, said",
+    [
+        ("set a timer for 0.0 minutes", "That is no time at all: no timer set."),
+        ("set a timer for 0.4 seconds", "That is no time at all: no timer set."),
+        ("set a timer for 999.99 hours", "A timer can run for at most a week."),
+    ],
+)
+def test_a_decimal_duration_that_is_no_timer_is_refused(
+    ask: Ask, timers: Timers, text: str, said: str
+) -> None:
+    assert ask(text, "HassStartTimer") == said
+    assert timers.timers() == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # "1,000" is a thousand, never 1.0 (a decimal comma), and above what is read.
+        "set a timer for 1,000 minutes",
+        # Three decimals are not read: never as two.
+        "set a timer for 1.333 hours",
+        "set a timer for 1.5",
+        "what is 1.25 hours in minutes",
+        "how long is 1.5 hours",
+        "is 2.5 minutes enough",
+    ],
+)
+def test_decimals_not_read_as_a_timer_are_left_to_the_model(
+    matcher: IntentMatcher, text: str
+) -> None:
+    assert matcher.match(text) is None
 
 
 @pytest.mark.parametrize(
@@ -669,6 +714,10 @@ def test_cancel_that_just_after_a_timer_was_set_cancels_it(
         ('"HassStartTimer", "arguments": {"minutes": -5}', "I can't use -5 minutes as a time."),
         ('"HassStartTimer", "arguments": {"minutes": "ten"}', "I can't use ten minutes as a time."),
         ('"HassStartTimer", "arguments": {"hours": true}', "I can't use True hours as a time."),
+        (
+            '"HassStartTimer", "arguments": {"hours": 1, "hours_decimals": "5e3"}',
+            "I can't use 1.5e3 hours as a time.",
+        ),
         (
             '"HassIncreaseTimer", "arguments": {"seconds": 0}',
             "That is no time at all: nothing changed.",

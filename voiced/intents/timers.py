@@ -36,6 +36,8 @@ INTENTS = [
     "HassDecreaseTimer",
 ]
 UNIT_SECONDS = {"hours": 3600, "minutes": 60, "seconds": 1}
+# The slot that holds the digits after a unit's decimal point: "hours_decimals".
+DECIMALS = "_decimals"
 
 # A duration as people say it, in any sentence, into the slots hours, minutes and seconds
 # (with a prefix: "start_" for the duration that names a timer). How a unit is said after a
@@ -54,8 +56,13 @@ def _duration(prefix: str, more: str = "") -> str:
     half minutes", "2 hours and a half", "three quarters of an hour", "2.5 minutes"; `more`
     is said between a number and its unit ("5 more minutes")."""
     slot = {unit: prefix + unit for unit in UNIT_SECONDS}
+    # A decimal as Whisper writes it ("1.25 hours"): the digits after the point in a slot
+    # of their own, so that "1.05" is not "1.5".
     number = {
-        unit: f"({{timer_number:{name}}}|{{timer_hundred_and:{name}}}|{{timer_tenths:{name}}})"
+        unit: (
+            f"({{timer_number:{name}}}[.{{timer_decimals:{name}{DECIMALS}}}]"
+            f"|{{timer_hundred_and:{name}}})"
+        )
         for unit, name in slot.items()
     }
     h, m, s = (
@@ -93,9 +100,8 @@ DURATION_LISTS: dict[str, dict[str, Any]] = {
     # handler refuses rather than leave the words to the model.
     "timer_number": {"range": {"from": 0, "to": 999}},
     "timer_hundred_and": {"values": _hundreds_with_and()},
-    # Whisper writes "2.5 minutes": a tenth of a minute or an hour is a whole number of
-    # seconds.
-    "timer_tenths": {"range": {"from": 0, "to": 100, "fractions": "tenths", "words": False}},
+    # The digits after a decimal point, one or two, as written: "5" of "2.5", "05" of "1.05".
+    "timer_decimals": {"values": [str(n) for n in range(10)] + [f"{n:02}" for n in range(100)]},
     "timer_an_hour": {"values": [{"in": "[a|an] (hour|hr)", "out": 1}]},
     "timer_a_minute": {"values": [{"in": "[a] (minute|min)", "out": 1}]},
     "timer_a_second": {"values": [{"in": "[a] (second|sec)", "out": 1}]},
@@ -127,7 +133,7 @@ START_SENTENCES = [
     "<timer_set> [a|an|the|my] timer [for] <timer_duration>",
     "<timer_set> [a|an|the|my] <timer_duration> timer",
     "[a|an] <timer_duration> timer",
-    "timer for <timer_duration>",
+    "[a|an] timer for <timer_duration>",
     # With a name ("set a pasta timer for 10 minutes"): voiced keeps no names, but the
     # words still start a timer rather than reach the model.
     "<timer_set> [a|an|the|my] {timer_name} timer [for] <timer_duration>",
@@ -366,22 +372,27 @@ def _add_time(match: IntentMatch, context: IntentContext, seconds: float) -> Act
     return Action(f"{said}: {describe_left(left)} left.", change)
 
 
-def _seconds(match: IntentMatch, prefix: str = "") -> float:
-    """The duration the slots say. A model's tool call may give anything: what is not a
-    number of hours, minutes or seconds is refused (IntentError), as is a negative one."""
+def _seconds(match: IntentMatch, prefix: str = "") -> int:
+    """The duration the slots say, in whole seconds (a timer runs no shorter: "1.33
+    minutes" is 80). A model's tool call may give anything: what is not a number of hours,
+    minutes or seconds is refused (IntentError), as is a negative one."""
     total = 0.0
     for unit, size in UNIT_SECONDS.items():
         value = match.slots.get(prefix + unit)
         if value is None:
             continue
+        decimals = match.slots.get(prefix + unit + DECIMALS)
+        said = value if decimals is None else f"{value}.{decimals}"
+        # Only digits after the point: a tool call's "5e3" is no decimal.
+        readable = not isinstance(value, bool) and (decimals is None or str(decimals).isdecimal())
         try:
-            number = float(value) if not isinstance(value, bool) else math.nan
+            number = float(said) if readable else math.nan
         except (TypeError, ValueError):
             number = math.nan
         if not math.isfinite(number) or number < 0:
-            raise IntentError(f"I can't use {value} {unit} as a time.")
+            raise IntentError(f"I can't use {said} {unit} as a time.")
         total += number * size
-    return total
+    return math.floor(total + 0.5)
 
 
 def _named(match: IntentMatch, context: IntentContext) -> list[TimerState]:
