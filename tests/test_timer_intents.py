@@ -530,6 +530,51 @@ def test_a_timer_named_by_a_number_written_from_its_point_is_not_the_whole_one(
 @pytest.mark.parametrize(
     "text, said",
     [
+        ("Set a timer for 20 minutes in the kitchen.", "20 minutes"),
+        ("Start a 5 minute timer in the living room.", "5 minutes"),
+        ("set a timer in the kitchen for 20 minutes", "20 minutes"),
+        ("a 10 minute timer in the bedroom please", "10 minutes"),
+        ("set a timer for 1.25 hours in the kitchen", "1 hour and 15 minutes"),
+        ("set a pasta timer for 10 minutes in the garden", "10 minutes"),
+    ],
+)
+def test_a_timer_said_to_be_in_a_room_rings_here(
+    ask: Ask, timers: Timers, text: str, said: str
+) -> None:
+    """voiced has one speaker: the timer starts, and the answer says where it rings."""
+    assert ask(text, "HassStartTimer") == f"Timer set for {said}. It will ring here."
+    assert timers.running() == [said]
+
+
+def test_a_configured_area_is_a_place_for_a_timer() -> None:
+    devices = [{"id": "saw", "name": "saw", "area": "workshop", "kind": "switch"}]
+    matcher = IntentMatcher(load_registry(), repeatable_config(devices=devices).devices)
+    match = matcher.match("set a timer for 5 minutes in the workshop")
+    assert match is not None
+    assert (match.name, match.slots) == ("HassStartTimer", {"minutes": 5, "area": "workshop"})
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # Only a place after the duration: anything else is more than a timer.
+        "set a timer for 20 minutes and turn off the light",
+        "set a timer for 20 minutes in the kitchen and turn off the light",
+        "set a timer for 20 minutes in the morning",
+        "set a timer for 20 minutes in an hour",
+        "set a timer for 20 minutes in the oven",
+        "set a timer for 20 minutes on the stove",
+    ],
+)
+def test_words_after_a_timer_that_name_no_place_are_left_to_the_model(
+    matcher: IntentMatcher, text: str
+) -> None:
+    assert matcher.match(text) is None
+
+
+@pytest.mark.parametrize(
+    "text, said",
+    [
         ("set a pasta timer for an hour and a half", "1 hour and 30 minutes"),
         ("set a pasta timer for a minute", "1 minute"),
         ("set a pasta timer for half an hour", "30 minutes"),

@@ -122,6 +122,9 @@ RULES = {
     "timer_left": "(left|remaining)",
     "timer_stop": "(<timer_cancel>|delete|remove|clear|end|kill|(turn|switch|shut) off)",
     "timer_all": "(every timer|[all|both] [[of] (the|my)] timers)",
+    # Where a timer is started: "in the kitchen", a configured area or a room, and nothing
+    # else ("set a timer for 20 minutes and turn off the light" is no timer sentence).
+    "timer_where": "(in|on) [the|my] ({area}|{timer_room:area})",
     # The timer acted on: "the timer", "the 5 minute timer", "the timer for an hour", and
     # by a name, which voiced does not keep: "the pasta timer", "the timer for the eggs".
     "timer_which": (
@@ -129,16 +132,24 @@ RULES = {
         "|{timer_name} timer|timer (named|called|for) {timer_name})"
     ),
 }
+# Rooms a timer may be said to be in, besides the configured areas.
+ROOMS = [
+    "kitchen", "living room", "lounge", "sitting room", "family room", "dining room",
+    "bedroom", "guest room", "spare room", "nursery", "playroom", "bathroom", "office",
+    "study", "den", "hall", "hallway", "landing", "garage", "basement", "cellar", "attic",
+    "loft", "utility room", "laundry room", "pantry", "garden", "patio", "conservatory",
+]  # fmt: skip
 START_SENTENCES = [
-    "<timer_set> [a|an|the|my] timer [for] <timer_duration>",
-    "<timer_set> [a|an|the|my] <timer_duration> timer",
-    "[a|an] <timer_duration> timer",
-    "[a|an] timer for <timer_duration>",
+    "<timer_set> [a|an|the|my] timer [for] <timer_duration> [<timer_where>]",
+    "<timer_set> [a|an|the|my] timer <timer_where> [for] <timer_duration>",
+    "<timer_set> [a|an|the|my] <timer_duration> timer [<timer_where>]",
+    "[a|an] <timer_duration> timer [<timer_where>]",
+    "[a|an] timer for <timer_duration> [<timer_where>]",
     # With a name ("set a pasta timer for 10 minutes"): voiced keeps no names, but the
     # words still start a timer rather than reach the model.
-    "<timer_set> [a|an|the|my] {timer_name} timer [for] <timer_duration>",
+    "<timer_set> [a|an|the|my] {timer_name} timer [for] <timer_duration> [<timer_where>]",
     "<timer_set> [a|an|the|my] timer (named|called) {timer_name} [for] <timer_duration>",
-    "<timer_set> [a|an|the|my] <timer_duration> {timer_name} timer",
+    "<timer_set> [a|an|the|my] <timer_duration> {timer_name} timer [<timer_where>]",
     "<timer_set> [a|an|the|my] (timer [for] <timer_duration>|<timer_duration> timer) "
     "(named|called|for) {timer_name}",
 ]
@@ -229,6 +240,7 @@ def plugin() -> Plugin:
     sentences = ha_sentences(INTENTS)
     sentences["lists"].update(DURATION_LISTS)
     sentences["lists"]["timer_name"] = {"wildcard": True}
+    sentences["lists"]["timer_room"] = {"values": ROOMS}
     sentences["expansion_rules"].update(RULES)
     sentences["intents"]["HassStartTimer"]["data"].append({"sentences": START_SENTENCES})
     for intent, blocks in OWN_SENTENCES.items():
@@ -255,9 +267,12 @@ def plugin() -> Plugin:
 
 
 def start_timer(match: IntentMatch, context: IntentContext) -> Action:
+    """A timer said to be somewhere ("in the kitchen") runs here all the same: voiced has
+    one speaker, and the answer says where it rings."""
     seconds = _seconds(match)
     if seconds <= 0:
         raise IntentError("That is no time at all: no timer set.")
+    where = " It will ring here." if "area" in match.slots else ""
 
     def start() -> None:
         try:
@@ -265,7 +280,7 @@ def start_timer(match: IntentMatch, context: IntentContext) -> Action:
         except TimerError as err:
             raise IntentError(str(err)) from err
 
-    return Action(f"Timer set for {describe_duration(seconds)}.", start)
+    return Action(f"Timer set for {describe_duration(seconds)}.{where}", start)
 
 
 def cancel_timer(match: IntentMatch, context: IntentContext) -> str:
