@@ -283,6 +283,8 @@ def test_cancelling_takes_the_timer_the_words_name(ask: Ask, timers: Timers) -> 
         ),
         ("for 2.5 minutes", "cancel the two and a half minute timer", "2 minutes and 30 seconds"),
         ("for 90 minutes", "stop the timer for an hour and a half", "1 hour and 30 minutes"),
+        ("for 1:30:00", "cancel the 1:30 hour timer", "1 hour and 30 minutes"),
+        ("for 1:30 minutes", "cancel the 90 second timer", "1 minute and 30 seconds"),
     ],
 )
 def test_a_duration_in_any_form_a_timer_starts_with_names_the_timer_cancelled(
@@ -462,6 +464,46 @@ def test_durations_written_with_a_decimal_point_start_a_timer(
     assert ask(text, "HassStartTimer") == said
     [timer] = timers.timers()
     assert f"Timer set for {timer.description}." == said
+
+
+@pytest.mark.parametrize(
+    "text, said",
+    [
+        # Whisper writes "one thirty" as "1:30": three parts are hours, minutes and
+        # seconds; of two, the unit after them says which.
+        ("Set a timer for 1:30:00.", "1 hour and 30 minutes"),
+        ("set a timer for 0:01:30", "1 minute and 30 seconds"),
+        ("set a timer for 2:05:30", "2 hours, 5 minutes and 30 seconds"),
+        ("set a timer for 1:30 hours", "1 hour and 30 minutes"),
+        ("set a timer for 1:30 minutes", "1 minute and 30 seconds"),
+        ("set a 1:30 minute timer", "1 minute and 30 seconds"),
+        # Said as people say it, it is no clock.
+        ("set a timer for 1 minute 30", "1 minute and 30 seconds"),
+        ("set a timer for one and a half minutes", "1 minute and 30 seconds"),
+    ],
+)
+def test_a_duration_written_as_a_clock_with_its_unit_starts_a_timer(
+    ask: Ask, timers: Timers, text: str, said: str
+) -> None:
+    assert ask(text, "HassStartTimer") == f"Timer set for {said}."
+    assert timers.running() == [said]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "what is 1:30 in minutes",
+        "what is 1:30 hours in minutes",
+        "set an alarm for 7:30",
+        "set a timer for 1:30 pm",
+        "wake me at 6:45",
+        "is it 1:30 yet",
+    ],
+)
+def test_a_clock_that_starts_no_timer_is_left_to_the_model(
+    matcher: IntentMatcher, text: str
+) -> None:
+    assert matcher.match(text) is None
 
 
 @pytest.mark.parametrize(

@@ -82,8 +82,19 @@ def _duration(prefix: str, more: str = "") -> str:
         f"{number['minutes']} and {minute_part}( |-)minute[s]",
         f"{hour_part} [of] [a|an] hour",
         f"{minute_part} [of] [a|an] minute",
+        # A clock's form, as Whisper writes "one thirty": of three parts, hours, minutes
+        # and seconds; of two, the unit after it says which ("1:30 hours"). Two alone are
+        # no duration (TimerWithoutUnit asks which).
+        f"{_clock(slot['hours'], slot['minutes'])}:{{timer_sixty:{slot['seconds']}}}",
+        f"{_clock(slot['hours'], slot['minutes'])}( |-){UNIT_WORDS['hours']}",
+        f"{_clock(slot['minutes'], slot['seconds'])}( |-){UNIT_WORDS['minutes']}",
     ]
     return "(" + "|".join(forms) + ")"
+
+
+def _clock(whole: str, sixtieths: str) -> str:
+    """ "1:30" into two slots."""
+    return f"{{timer_number:{whole}}}:{{timer_sixty:{sixtieths}}}"
 
 
 def _hundreds_with_and() -> list[dict[str, Any]]:
@@ -102,6 +113,8 @@ DURATION_LISTS: dict[str, dict[str, Any]] = {
     "timer_hundred_and": {"values": _hundreds_with_and()},
     # The digits after a decimal point, one or two, as written: "5" of "2.5", "05" of "1.05".
     "timer_decimals": {"values": [str(n) for n in range(10)] + [f"{n:02}" for n in range(100)]},
+    # After a clock's colon: two digits, "00" to "59".
+    "timer_sixty": {"values": [{"in": f"{n:02}", "out": n} for n in range(60)]},
     "timer_an_hour": {"values": [{"in": "[a|an] (hour|hr)", "out": 1}]},
     "timer_a_minute": {"values": [{"in": "[a] (minute|min)", "out": 1}]},
     "timer_a_second": {"values": [{"in": "[a] (second|sec)", "out": 1}]},
