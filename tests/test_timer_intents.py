@@ -11,8 +11,8 @@ import pytest
 
 from tests.helpers import repeatable_config
 from voiced.config import Config
-from voiced.intents import Action, IntentContext, IntentError
-from voiced.intents.engine import IntentEngine
+from voiced.intents import Action, Choice, IntentContext, IntentError
+from voiced.intents.engine import Ahead, IntentEngine
 from voiced.intents.matcher import IntentMatcher
 from voiced.intents.registry import load_registry
 from voiced.intents.tools import ToolGate
@@ -773,6 +773,85 @@ def test_the_engine_carries_out_timer_intents(engine: IntentEngine) -> None:
     assert answer("resume the timer").startswith("Resumed the timer for 5 minutes")
     assert answer("add two minutes to the timer").startswith("Added 2 minutes")
     assert 400 < engine.timers.timers()[0].left_seconds <= 420
+
+
+@pytest.mark.parametrize(
+    "text, question",
+    [
+        ("Set a timer for 1:30.", "1 hour 30, or 1 minute 30?"),
+        ("a 2:00 timer", "2 hours, or 2 minutes?"),
+        ("set a timer for 0:45", "45 minutes, or 45 seconds?"),
+        ("start a 12:05 timer in the kitchen", "12 hours 5, or 12 minutes 5?"),
+    ],
+)
+def test_a_clock_of_two_parts_is_asked_about_never_guessed(
+    engine: IntentEngine, text: str, question: str
+) -> None:
+    """Whisper writes "one thirty" as "1:30": an hour and 30 minutes, or a minute and
+    30 seconds. No timer starts until the answer says which."""
+    match = engine.match(text)
+    assert match is not None and match.name == "TimerWithoutUnit"
+    assert not match.complete  # the turn does not end early on it
+    assert engine.ahead(match) == Ahead(words=question, acts=False)
+    asked = engine.answer(match)
+    assert (asked.response, asked.done) == (question, False)
+    assert isinstance(asked.confirmation, Choice)
+    assert engine.timers.running() == []
+
+
+@pytest.mark.parametrize(
+    "reply, said",
+    [
+        ("One minute.", "1 minute and 30 seconds"),
+        ("minutes", "1 minute and 30 seconds"),
+        ("A minute thirty.", "1 minute and 30 seconds"),
+        ("a minute and a half please", "1 minute and 30 seconds"),
+        ("Ninety seconds.", "1 minute and 30 seconds"),
+        ("Hours.", "1 hour and 30 minutes"),
+        ("An hour and a half.", "1 hour and 30 minutes"),
+        ("one hour thirty", "1 hour and 30 minutes"),
+        ("It's 90 minutes.", "1 hour and 30 minutes"),
+        ("the hour one", "1 hour and 30 minutes"),
+    ],
+)
+def test_the_answer_starts_the_timer_it_names(engine: IntentEngine, reply: str, said: str) -> None:
+    match = engine.match("Set a timer for 1:30.")
+    assert match is not None
+    done = engine.reply(engine.answer(match), reply)
+    assert done is not None and done.done
+    assert done.response == f"Timer set for {said}."
+    assert engine.timers.running() == [said]
+
+
+@pytest.mark.parametrize(
+    "reply",
+    [
+        "No.",
+        "No, one minute.",
+        "Yes.",
+        "Two hours.",  # neither
+        "half an hour",
+        "seconds",  # of neither "1 hour 30" nor "1 minute 30"
+        "Set a timer for 5 minutes.",
+        "What time is it?",
+    ],
+)
+def test_an_answer_that_names_neither_starts_nothing(engine: IntentEngine, reply: str) -> None:
+    match = engine.match("Set a timer for 1:30.")
+    assert match is not None
+    assert engine.reply(engine.answer(match), reply) is None
+    assert engine.timers.running() == []
+
+
+def test_a_clock_asked_about_keeps_its_place_and_refuses_no_time(engine: IntentEngine) -> None:
+    asked = engine.match("set a timer for 1:30 in the kitchen")
+    assert asked is not None
+    done = engine.reply(engine.answer(asked), "minutes")
+    assert done is not None
+    assert done.response == "Timer set for 1 minute and 30 seconds. It will ring here."
+    nothing = engine.match("set a timer for 0:00")
+    assert nothing is not None
+    assert engine.answer(nothing).response == "That is no time at all: no timer set."
 
 
 def test_cancel_that_just_after_a_timer_was_set_cancels_it(

@@ -3,6 +3,7 @@ and the answer heard next without the wake word, on fake engines."""
 
 from __future__ import annotations
 
+import json
 import threading
 from pathlib import Path
 
@@ -77,6 +78,24 @@ def test_no_answer_in_time_does_nothing(tmp_path: Path) -> None:
 
     assert asked.confirmation == "asked"
     assert saved_devices(config.state_file.path) == {}
+
+
+def test_a_timer_said_as_a_clock_is_asked_about_and_started_by_the_answer(
+    tmp_path: Path,
+) -> None:
+    """Whisper writes "one thirty" as "1:30": which is meant is asked, and the answer,
+    heard without the wake word, starts that timer."""
+    config = fake_config(tmp_path)
+    engines = FakeEngines(recognizer=FakeRecognizer(["Set a timer for 1:30.", "One minute."]))
+
+    asked, answered = run(config, engines, [*command(), *answer()])
+
+    assert asked.confirmation == "asked" and asked.response == "1 hour 30, or 1 minute 30?"
+    assert answered.confirmation == "confirmed"
+    assert answered.response == "Timer set for 1 minute and 30 seconds."
+    assert answered.wake_at_s > asked.speech_end_at_s  # heard without a wake word
+    saved = json.loads(config.state_file.timers_file.read_text())["timers"]
+    assert [timer["description"] for timer in saved] == ["1 minute and 30 seconds"]
 
 
 def test_a_command_heard_otherwise_without_the_bias_is_asked_about(tmp_path: Path) -> None:

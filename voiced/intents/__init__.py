@@ -25,8 +25,9 @@ SWITCH_VERBS = ("turn on", "turn off")
 OPENING_VERBS = frozenset({"unlock", "open"})
 
 
-# Intents matched on words that lack what a command needs: they ask what is meant.
-ASKING_INTENTS = frozenset({"DeviceWithoutAction"})
+# Intents matched on words that lack what a command needs: they ask what is meant ("the
+# kitchen light": on or off? "a timer for 1:30": hours or minutes?).
+ASKING_INTENTS = frozenset({"DeviceWithoutAction", "TimerWithoutUnit"})
 
 
 def verbs_of(domain: str) -> tuple[str, str]:

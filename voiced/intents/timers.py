@@ -1,5 +1,6 @@
 """Built-in plugin: timers (HassStartTimer, HassCancelTimer, HassCancelAllTimers,
-HassTimerStatus, HassPauseTimer, HassUnpauseTimer, HassIncreaseTimer, HassDecreaseTimer).
+HassTimerStatus, HassPauseTimer, HassUnpauseTimer, HassIncreaseTimer, HassDecreaseTimer),
+and TimerWithoutUnit: "set a timer for 1:30" asks which is meant.
 
 "The timer" is the newest one that fits; "the 5 minute timer" is the newest set for 5
 minutes, whatever is done to it. voiced keeps no names: of one timer, "the pasta timer"
@@ -11,11 +12,16 @@ from __future__ import annotations
 import contextlib
 import math
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from functools import cache, partial
 from typing import Any
 
-from voiced.intents import Action, IntentContext, IntentError, IntentMatch, Plugin
+from hassil import Intents, recognize_all
+
+from voiced.intents import Action, Choice, IntentContext, IntentError, IntentMatch, Plugin
 from voiced.intents.ha_sentences import ha_sentences
+from voiced.intents.matcher import whole
 from voiced.numbers import in_words
 from voiced.timers import (
     MAX_NAMED_TIMERS,
@@ -135,6 +141,8 @@ RULES = {
     "timer_left": "(left|remaining)",
     "timer_stop": "(<timer_cancel>|delete|remove|clear|end|kill|(turn|switch|shut) off)",
     "timer_all": "(every timer|[all|both] [[of] (the|my)] timers)",
+    # "1:30", which Whisper writes for "one thirty": which units is not said.
+    "timer_clock": _clock("clock_whole", "clock_sixtieths"),
     # Where a timer is started: "in the kitchen", a configured area or a room, and nothing
     # else ("set a timer for 20 minutes and turn off the light" is no timer sentence).
     "timer_where": "(in|on) [the|my] ({area}|{timer_room:area})",
@@ -166,6 +174,27 @@ START_SENTENCES = [
     "<timer_set> [a|an|the|my] (timer [for] <timer_duration>|<timer_duration> timer) "
     "(named|called|for) {timer_name}",
 ]
+# "Set a timer for 1:30": an hour and 30 minutes, or a minute and 30 seconds? Asked.
+CLOCK_SENTENCES = [
+    "<timer_set> [a|an|the|my] timer [for] <timer_clock> [<timer_where>]",
+    "<timer_set> [a|an|the|my] <timer_clock> timer [<timer_where>]",
+    "[a|an] <timer_clock> timer [<timer_where>]",
+    "[a|an] timer for <timer_clock> [<timer_where>]",
+]
+# The answer to that question: a duration ("an hour and a half", "one minute", "ninety
+# seconds") or a unit ("hours", "the minutes one"), with a few words said along with it.
+ANSWER_SENTENCES = [
+    "[<timer_answer_lead>] [the] <timer_duration> [one|timer]",
+    "[<timer_answer_lead>] [in] [the] {timer_unit:unit} [one]",
+]
+ANSWER_RULES = {
+    "timer_duration": RULES["timer_duration"],
+    "timer_answer_lead": "(it's|it is|make it|i mean|i meant|i said)",
+}
+ANSWER_LISTS = {
+    **DURATION_LISTS,
+    "timer_unit": {"values": [{"in": said, "out": unit} for unit, said in UNIT_WORDS.items()]},
+}
 
 # What Home Assistant's sentences lack for the other timer intents: the question as
 # people ask it, with or without "on the timer", and time added or taken in any duration.
@@ -260,6 +289,7 @@ def plugin() -> Plugin:
         sentences["intents"][intent]["data"].extend(blocks)
     for intent, one_timer in ONE_TIMER_SENTENCES.items():
         sentences["intents"][intent]["data"].append({"sentences": one_timer})
+    sentences["intents"]["TimerWithoutUnit"] = {"data": [{"sentences": CLOCK_SENTENCES}]}
     return Plugin(
         name="timers",
         description="timers that are announced when they end",
@@ -273,16 +303,22 @@ def plugin() -> Plugin:
             "HassUnpauseTimer": unpause_timer,
             "HassIncreaseTimer": increase_timer,
             "HassDecreaseTimer": decrease_timer,
+            "TimerWithoutUnit": ask_which_unit,
         },
-        # Every handler but cancelling only reads the timers, or returns an Action.
-        side_effect_free=frozenset(INTENTS) - {"HassCancelTimer", "HassCancelAllTimers"},
+        # Every handler but cancelling only reads the timers, or returns an Action or a
+        # Choice.
+        side_effect_free=frozenset([*INTENTS, "TimerWithoutUnit"])
+        - {"HassCancelTimer", "HassCancelAllTimers"},
     )
 
 
 def start_timer(match: IntentMatch, context: IntentContext) -> Action:
+    return _starting(_seconds(match.slots), match, context)
+
+
+def _starting(seconds: int, match: IntentMatch, context: IntentContext) -> Action:
     """A timer said to be somewhere ("in the kitchen") runs here all the same: voiced has
     one speaker, and the answer says where it rings."""
-    seconds = _seconds(match)
     if seconds <= 0:
         raise IntentError("That is no time at all: no timer set.")
     where = " It will ring here." if "area" in match.slots else ""
@@ -294,6 +330,82 @@ def start_timer(match: IntentMatch, context: IntentContext) -> Action:
             raise IntentError(str(err)) from err
 
     return Action(f"Timer set for {describe_duration(seconds)}.{where}", start)
+
+
+def ask_which_unit(match: IntentMatch, context: IntentContext) -> DurationChoice:
+    """ "Set a timer for 1:30" (Whisper's "one thirty") is an hour and 30 minutes or a
+    minute and 30 seconds; no timer starts on a guess. Asked as it was said ("1 hour 30, or
+    1 minute 30?"): the answer that names one reading starts it, by its duration ("an hour
+    and a half", "ninety seconds"), its first part ("one minute") or its unit ("hours")."""
+    before, after = (
+        _seconds({"seconds": match.slots.get(slot)}) for slot in ("clock_whole", "clock_sixtieths")
+    )
+    # "0:30" is 30 minutes or 30 seconds.
+    first, rest = (before, after) if before else (after, 0)
+    if not first:
+        raise IntentError("That is no time at all: no timer set.")
+    units = ("hours", "minutes") if before else ("minutes", "seconds")
+    _answer_grammar()  # compiled while the question is said, not when it is answered
+    # The part after the colon is of the unit below: sixty of it make one.
+    readings = {
+        unit: first * UNIT_SECONDS[unit] + rest * UNIT_SECONDS[unit] // 60 for unit in units
+    }
+    return DurationChoice(
+        ", or ".join(_clock_said(first, unit, rest) for unit in units) + "?",
+        {unit: partial(_starting, seconds, match, context) for unit, seconds in readings.items()},
+        {
+            unit: frozenset({seconds, unit, first * UNIT_SECONDS[unit]})
+            for unit, seconds in readings.items()
+        },
+    )
+
+
+def _clock_said(number: int, unit: str, rest: int) -> str:
+    """A reading of a clock's form as it is said: "1 hour 30", "2 minutes"."""
+    said = f"{number} {unit.removesuffix('s') if number == 1 else unit}"
+    return f"{said} {rest}" if rest else said
+
+
+@dataclass(frozen=True)
+class DurationChoice(Choice):
+    """A Choice between durations, answered by one: each option is chosen by what `names`
+    holds for it, durations (in seconds) and a unit ("hours"). An answer that names
+    neither ("two hours", "no") or both chooses nothing."""
+
+    names: Mapping[str, frozenset[int | str]]
+
+    def chosen(self, answer: str) -> Callable[[], str | Action] | None:
+        said = _durations_said(answer)
+        named = [option for option, names in self.names.items() if names & said]
+        return self.options[named[0]] if len(named) == 1 else None
+
+
+def _durations_said(answer: str) -> set[int | str]:
+    """Every way the answer reads as a duration (in seconds) or a unit alone ("minutes");
+    "minute" is either."""
+    said: set[int | str] = set()
+    for result in recognize_all(answer, _answer_grammar(), language="en"):
+        slots = {name: whole(entity.value) for name, entity in result.entities.items()}
+        if "unit" in slots:
+            said.add(str(slots["unit"]))
+            continue
+        with contextlib.suppress(IntentError):
+            said.add(_seconds(slots))
+    return said
+
+
+@cache
+def _answer_grammar() -> Intents:
+    """Compiled when first asked for: the question is seldom asked."""
+    return Intents.from_dict(
+        {
+            "language": "en",
+            "intents": {"TimerAnswer": {"data": [{"sentences": ANSWER_SENTENCES}]}},
+            "lists": ANSWER_LISTS,
+            "expansion_rules": ANSWER_RULES,
+            "skip_words": ha_sentences([])["skip_words"],
+        }
+    )
 
 
 def cancel_timer(match: IntentMatch, context: IntentContext) -> str:
@@ -377,11 +489,11 @@ def _all_at_once(match: IntentMatch, context: IntentContext, pause: bool) -> Act
 
 
 def increase_timer(match: IntentMatch, context: IntentContext) -> Action:
-    return _add_time(match, context, _seconds(match))
+    return _add_time(match, context, _seconds(match.slots))
 
 
 def decrease_timer(match: IntentMatch, context: IntentContext) -> Action:
-    return _add_time(match, context, -_seconds(match))
+    return _add_time(match, context, -_seconds(match.slots))
 
 
 def _add_time(match: IntentMatch, context: IntentContext, seconds: float) -> Action:
@@ -400,16 +512,16 @@ def _add_time(match: IntentMatch, context: IntentContext, seconds: float) -> Act
     return Action(f"{said}: {describe_left(left)} left.", change)
 
 
-def _seconds(match: IntentMatch, prefix: str = "") -> int:
+def _seconds(slots: Mapping[str, Any], prefix: str = "") -> int:
     """The duration the slots say, in whole seconds (a timer runs no shorter: "1.33
     minutes" is 80). A model's tool call may give anything: what is not a number of hours,
     minutes or seconds is refused (IntentError), as is a negative one."""
     total = 0.0
     for unit, size in UNIT_SECONDS.items():
-        value = match.slots.get(prefix + unit)
+        value = slots.get(prefix + unit)
         if value is None:
             continue
-        decimals = match.slots.get(prefix + unit + DECIMALS)
+        decimals = slots.get(prefix + unit + DECIMALS)
         said = value if decimals is None else f"{value}.{decimals}"
         # Only digits after the point: a tool call's "5e3" is no decimal.
         readable = not isinstance(value, bool) and (decimals is None or str(decimals).isdecimal())
@@ -431,7 +543,7 @@ def _named(match: IntentMatch, context: IntentContext) -> list[TimerState]:
         return _by_name(match, timers)
     if not any(f"start_{unit}" in match.slots for unit in UNIT_SECONDS):
         return timers
-    description = describe_duration(_seconds(match, "start_"))
+    description = describe_duration(_seconds(match.slots, "start_"))
     named = [timer for timer in timers if timer.description == description]
     if not named:
         raise IntentError(f"There is no timer for {description}.")
