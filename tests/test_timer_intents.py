@@ -490,10 +490,29 @@ def test_a_duration_written_as_a_clock_with_its_unit_starts_a_timer(
 
 
 @pytest.mark.parametrize(
+    "text, intent",
+    [
+        ("what is 1.25 times 4", "Arithmetic"),
+        ("what is 1.30 times 2", "Arithmetic"),
+        ("What time is it?", "HassGetCurrentTime"),
+    ],
+)
+def test_numbers_of_a_sum_or_the_time_are_no_timer(
+    matcher: IntentMatcher, text: str, intent: str
+) -> None:
+    match = matcher.match(text)
+    assert match is not None and match.name == intent
+
+
+@pytest.mark.parametrize(
     "text",
     [
         "what is 1:30 in minutes",
+        "what is one thirty in minutes",
         "what is 1:30 hours in minutes",
+        # 1.3 hours, or an hour and 30 minutes written as a clock: not read.
+        "set a timer for 1.30 hours",
+        "set a timer for one thirty minutes",
         "set an alarm for 7:30",
         "set a timer for 1:30 pm",
         "wake me at 6:45",
@@ -779,6 +798,12 @@ def test_the_engine_carries_out_timer_intents(engine: IntentEngine) -> None:
     "text, question",
     [
         ("Set a timer for 1:30.", "1 hour 30, or 1 minute 30?"),
+        # Whisper writes "one thirty" in other ways too.
+        ("Set a timer for one thirty.", "1 hour 30, or 1 minute 30?"),
+        ("Set a timer for 1.30.", "1 hour 30, or 1 minute 30?"),
+        ("set a timer for one 30", "1 hour 30, or 1 minute 30?"),
+        ("set a timer for one oh five", "1 hour 5, or 1 minute 5?"),
+        ("set a timer for twelve fifteen", "12 hours 15, or 12 minutes 15?"),
         ("a 2:00 timer", "2 hours, or 2 minutes?"),
         ("set a timer for 0:45", "45 minutes, or 45 seconds?"),
         ("start a 12:05 timer in the kitchen", "12 hours 5, or 12 minutes 5?"),

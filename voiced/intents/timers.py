@@ -112,13 +112,23 @@ def _hundreds_with_and() -> list[dict[str, Any]]:
     ]
 
 
+def _said_after_the_hour(number: int) -> str:
+    """ "oh five", "thirty", "twenty five" (or "twenty-five"): of "one oh five", ..."""
+    if number < 10:
+        return f"oh {in_words(str(number))}"
+    return in_words(str(number)).replace(" ", "( |-)")
+
+
 DURATION_LISTS: dict[str, dict[str, Any]] = {
     # Figures or words: above Home Assistant's 100 ("120 minutes"), and 0, which a
     # handler refuses rather than leave the words to the model.
     "timer_number": {"range": {"from": 0, "to": 999}},
     "timer_hundred_and": {"values": _hundreds_with_and()},
     # The digits after a decimal point, one or two, as written: "5" of "2.5", "05" of "1.05".
-    "timer_decimals": {"values": [str(n) for n in range(10)] + [f"{n:02}" for n in range(100)]},
+    # Not "30" of "1.30": Whisper writes "one thirty" so, and 1.3 is written "1.3".
+    "timer_decimals": {
+        "values": [str(n) for n in range(10)] + [f"{n:02}" for n in range(100) if n % 10 or not n]
+    },
     # After a clock's colon: two digits, "00" to "59".
     "timer_sixty": {"values": [{"in": f"{n:02}", "out": n} for n in range(60)]},
     "timer_an_hour": {"values": [{"in": "[a|an] (hour|hr)", "out": 1}]},
@@ -132,6 +142,13 @@ DURATION_LISTS: dict[str, dict[str, Any]] = {
         ]
     },
 }
+# How a clock's form is said: "one" of "one thirty", "thirty" and "oh five".
+CLOCK_LISTS: dict[str, dict[str, Any]] = {
+    "timer_clock_hour": {"range": {"from": 1, "to": 23}},
+    "timer_sixty_said": {
+        "values": [{"in": _said_after_the_hour(n), "out": n} for n in range(1, 60)]
+    },
+}
 # The expansion rules voiced's sentences are built on.
 RULES = {
     "timer_duration": _duration(""),
@@ -142,7 +159,13 @@ RULES = {
     "timer_stop": "(<timer_cancel>|delete|remove|clear|end|kill|(turn|switch|shut) off)",
     "timer_all": "(every timer|[all|both] [[of] (the|my)] timers)",
     # "1:30", which Whisper writes for "one thirty": which units is not said.
-    "timer_clock": _clock("clock_whole", "clock_sixtieths"),
+    "timer_clock": (
+        f"({_clock('clock_whole', 'clock_sixtieths')}"
+        # Whisper writes "one thirty" so too: "1.30", "1 30", "one thirty", "one oh five".
+        "|{timer_clock_hour:clock_whole}.{timer_sixty:clock_sixtieths}"
+        "|{timer_clock_hour:clock_whole} ({timer_sixty:clock_sixtieths}"
+        "|{timer_sixty_said:clock_sixtieths}))"
+    ),
     # Where a timer is started: "in the kitchen", a configured area or a room, and nothing
     # else ("set a timer for 20 minutes and turn off the light" is no timer sentence).
     "timer_where": "(in|on) [the|my] ({area}|{timer_room:area})",
@@ -281,6 +304,7 @@ TIME_WORDS = re.compile(
 def plugin() -> Plugin:
     sentences = ha_sentences(INTENTS)
     sentences["lists"].update(DURATION_LISTS)
+    sentences["lists"].update(CLOCK_LISTS)
     sentences["lists"]["timer_name"] = {"wildcard": True}
     sentences["lists"]["timer_room"] = {"values": ROOMS}
     sentences["expansion_rules"].update(RULES)
