@@ -517,6 +517,9 @@ def test_numbers_of_a_sum_or_the_time_are_no_timer(
         "set a timer for 1:30 pm",
         "wake me at 6:45",
         "is it 1:30 yet",
+        "what is 130",
+        # A number without "for" may be no duration ("start timer 2").
+        "start timer 2",
     ],
 )
 def test_a_clock_that_starts_no_timer_is_left_to_the_model(
@@ -807,9 +810,17 @@ def test_the_engine_carries_out_timer_intents(engine: IntentEngine) -> None:
         ("a 2:00 timer", "2 hours, or 2 minutes?"),
         ("set a timer for 0:45", "45 minutes, or 45 seconds?"),
         ("start a 12:05 timer in the kitchen", "12 hours 5, or 12 minutes 5?"),
+        # As Whisper writes "one thirty" too, and a hundred and thirty: the clock is asked.
+        ("Set a timer for 130.", "1 hour 30, or 1 minute 30?"),
+        # A number alone: in which unit, up to a week.
+        ("set a timer for 5", "5 hours, 5 minutes, or 5 seconds?"),
+        ("a 5 timer", "5 hours, 5 minutes, or 5 seconds?"),
+        ("set a timer for twenty five", "25 hours, 25 minutes, or 25 seconds?"),
+        ("set a timer for one hundred and thirty", "130 hours, 130 minutes, or 130 seconds?"),
+        ("set a timer for 9999", "9999 minutes, or 9999 seconds?"),
     ],
 )
-def test_a_clock_of_two_parts_is_asked_about_never_guessed(
+def test_a_duration_without_its_unit_is_asked_about_never_guessed(
     engine: IntentEngine, text: str, question: str
 ) -> None:
     """Whisper writes "one thirty" as "1:30": an hour and 30 minutes, or a minute and
@@ -849,6 +860,34 @@ def test_the_answer_starts_the_timer_it_names(engine: IntentEngine, reply: str, 
 
 
 @pytest.mark.parametrize(
+    "text, reply, said",
+    [
+        ("Set a timer for 130.", "minutes", "1 minute and 30 seconds"),
+        # Not asked, but what "130" says: a hundred and thirty minutes.
+        ("Set a timer for 130.", "130 minutes.", "2 hours and 10 minutes"),
+        ("set a timer for 5", "Minutes.", "5 minutes"),
+        ("set a timer for 5", "five seconds", "5 seconds"),
+        ("set a timer for twenty five", "hours", "25 hours"),
+    ],
+)
+def test_the_answer_gives_a_number_its_unit(
+    engine: IntentEngine, text: str, reply: str, said: str
+) -> None:
+    match = engine.match(text)
+    assert match is not None
+    done = engine.reply(engine.answer(match), reply)
+    assert done is not None and done.response == f"Timer set for {said}."
+    assert engine.timers.running() == [said]
+
+
+def test_a_number_answered_with_another_number_starts_nothing(engine: IntentEngine) -> None:
+    match = engine.match("set a timer for 5")
+    assert match is not None
+    assert engine.reply(engine.answer(match), "ten minutes") is None
+    assert engine.timers.running() == []
+
+
+@pytest.mark.parametrize(
     "reply",
     [
         "No.",
@@ -874,9 +913,10 @@ def test_a_clock_asked_about_keeps_its_place_and_refuses_no_time(engine: IntentE
     done = engine.reply(engine.answer(asked), "minutes")
     assert done is not None
     assert done.response == "Timer set for 1 minute and 30 seconds. It will ring here."
-    nothing = engine.match("set a timer for 0:00")
-    assert nothing is not None
-    assert engine.answer(nothing).response == "That is no time at all: no timer set."
+    for text in ("set a timer for 0:00", "set a timer for 0"):
+        nothing = engine.match(text)
+        assert nothing is not None
+        assert engine.answer(nothing).response == "That is no time at all: no timer set."
 
 
 def test_cancel_that_just_after_a_timer_was_set_cancels_it(

@@ -15,7 +15,7 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import cache, partial
-from typing import Any
+from typing import Any, NamedTuple
 
 from hassil import Intents, recognize_all
 
@@ -25,6 +25,7 @@ from voiced.intents.matcher import whole
 from voiced.numbers import in_words
 from voiced.timers import (
     MAX_NAMED_TIMERS,
+    MAX_TIMER_SECONDS,
     TimerError,
     TimerState,
     describe_duration,
@@ -142,9 +143,13 @@ DURATION_LISTS: dict[str, dict[str, Any]] = {
         ]
     },
 }
-# How a clock's form is said: "one" of "one thirty", "thirty" and "oh five".
-CLOCK_LISTS: dict[str, dict[str, Any]] = {
+# A duration said without its unit: a clock's form ("one" of "one thirty", "thirty" and
+# "oh five"), or a number alone.
+UNITLESS_LISTS: dict[str, dict[str, Any]] = {
     "timer_clock_hour": {"range": {"from": 1, "to": 23}},
+    # A number alone, in figures ("130" may be a clock's) or in words (never a clock's).
+    "timer_digits": {"range": {"from": 0, "to": 9999, "words": False}},
+    "timer_number_said": {"range": {"from": 0, "to": 999, "digits": False}},
     "timer_sixty_said": {
         "values": [{"in": _said_after_the_hour(n), "out": n} for n in range(1, 60)]
     },
@@ -165,6 +170,11 @@ RULES = {
         "|{timer_clock_hour:clock_whole}.{timer_sixty:clock_sixtieths}"
         "|{timer_clock_hour:clock_whole} ({timer_sixty:clock_sixtieths}"
         "|{timer_sixty_said:clock_sixtieths}))"
+    ),
+    # A number said without a unit: a clock's form, or a number alone ("5", "130").
+    "timer_unitless": (
+        "(<timer_clock>|{timer_digits:unitless_digits}"
+        "|{timer_number_said:unitless_number}|{timer_hundred_and:unitless_number})"
     ),
     # Where a timer is started: "in the kitchen", a configured area or a room, and nothing
     # else ("set a timer for 20 minutes and turn off the light" is no timer sentence).
@@ -197,12 +207,13 @@ START_SENTENCES = [
     "<timer_set> [a|an|the|my] (timer [for] <timer_duration>|<timer_duration> timer) "
     "(named|called|for) {timer_name}",
 ]
-# "Set a timer for 1:30": an hour and 30 minutes, or a minute and 30 seconds? Asked.
-CLOCK_SENTENCES = [
-    "<timer_set> [a|an|the|my] timer [for] <timer_clock> [<timer_where>]",
-    "<timer_set> [a|an|the|my] <timer_clock> timer [<timer_where>]",
-    "[a|an] <timer_clock> timer [<timer_where>]",
-    "[a|an] timer for <timer_clock> [<timer_where>]",
+# "Set a timer for 1:30": an hour and 30 minutes, or a minute and 30 seconds? "Set a timer
+# for 5": hours, minutes or seconds? Asked.
+UNITLESS_SENTENCES = [
+    "<timer_set> [a|an|the|my] timer for <timer_unitless> [<timer_where>]",
+    "<timer_set> [a|an|the|my] <timer_unitless> timer [<timer_where>]",
+    "[a|an] <timer_unitless> timer [<timer_where>]",
+    "[a|an] timer for <timer_unitless> [<timer_where>]",
 ]
 # The answer to that question: a duration ("an hour and a half", "one minute", "ninety
 # seconds") or a unit ("hours", "the minutes one"), with a few words said along with it.
@@ -304,7 +315,7 @@ TIME_WORDS = re.compile(
 def plugin() -> Plugin:
     sentences = ha_sentences(INTENTS)
     sentences["lists"].update(DURATION_LISTS)
-    sentences["lists"].update(CLOCK_LISTS)
+    sentences["lists"].update(UNITLESS_LISTS)
     sentences["lists"]["timer_name"] = {"wildcard": True}
     sentences["lists"]["timer_room"] = {"values": ROOMS}
     sentences["expansion_rules"].update(RULES)
@@ -313,7 +324,7 @@ def plugin() -> Plugin:
         sentences["intents"][intent]["data"].extend(blocks)
     for intent, one_timer in ONE_TIMER_SENTENCES.items():
         sentences["intents"][intent]["data"].append({"sentences": one_timer})
-    sentences["intents"]["TimerWithoutUnit"] = {"data": [{"sentences": CLOCK_SENTENCES}]}
+    sentences["intents"]["TimerWithoutUnit"] = {"data": [{"sentences": UNITLESS_SENTENCES}]}
     return Plugin(
         name="timers",
         description="timers that are announced when they end",
@@ -356,32 +367,84 @@ def _starting(seconds: int, match: IntentMatch, context: IntentContext) -> Actio
     return Action(f"Timer set for {describe_duration(seconds)}.{where}", start)
 
 
+class Reading(NamedTuple):
+    """A duration that words without a unit may mean: as the question says it (None: not
+    said, though an answer may name it), and what names it in an answer: its duration in
+    seconds, and its unit or its first part ("hours", "one hour")."""
+
+    said: str | None
+    seconds: int
+    names: frozenset[int | str]
+
+
 def ask_which_unit(match: IntentMatch, context: IntentContext) -> DurationChoice:
     """ "Set a timer for 1:30" (Whisper's "one thirty") is an hour and 30 minutes or a
-    minute and 30 seconds; no timer starts on a guess. Asked as it was said ("1 hour 30, or
-    1 minute 30?"): the answer that names one reading starts it, by its duration ("an hour
-    and a half", "ninety seconds"), its first part ("one minute") or its unit ("hours")."""
-    before, after = (
-        _seconds({"seconds": match.slots.get(slot)}) for slot in ("clock_whole", "clock_sixtieths")
+    minute and 30 seconds, "set a timer for 5" 5 hours, minutes or seconds; no timer
+    starts on a guess. Asked as it was said ("1 hour 30, or 1 minute 30?"): the answer that
+    names one reading starts it, by its duration ("an hour and a half", "ninety seconds"),
+    its first part ("one minute") or its unit ("hours")."""
+    readings = _readings(match.slots)
+    _answer_grammar()  # compiled while the question is said, not when it is answered
+    asked = [reading.said for reading in readings if reading.said]
+    return DurationChoice(
+        ", ".join(asked[:-1]) + f", or {asked[-1]}?",
+        {
+            describe_duration(reading.seconds): partial(_starting, reading.seconds, match, context)
+            for reading in readings
+        },
+        {describe_duration(reading.seconds): reading.names for reading in readings},
     )
-    # "0:30" is 30 minutes or 30 seconds.
+
+
+def _readings(slots: Mapping[str, Any]) -> list[Reading]:
+    """What a duration said without a unit may mean, in the order asked. "130" is how
+    Whisper writes "one thirty", and a hundred and thirty: the clock's readings are asked
+    about, and an answer may name the number's ("130 minutes")."""
+    if "clock_whole" in slots:
+        return _clock_readings(_count(slots["clock_whole"]), _count(slots.get("clock_sixtieths")))
+    if "unitless_digits" not in slots:
+        return _plain_readings(_count(slots.get("unitless_number")))
+    number = _count(slots["unitless_digits"])
+    hour, minutes = divmod(number, 100)
+    if not hour or not 0 < minutes < 60:
+        return _plain_readings(number)
+    unsaid = [
+        Reading(None, reading.seconds, frozenset({reading.seconds}))
+        for reading in _plain_readings(number)
+    ]
+    return _clock_readings(hour, minutes) + unsaid
+
+
+def _clock_readings(before: int, after: int) -> list[Reading]:
+    """ "1:30": an hour and 30 minutes, or a minute and 30 seconds; "0:30": 30 minutes or
+    30 seconds."""
     first, rest = (before, after) if before else (after, 0)
     if not first:
         raise IntentError("That is no time at all: no timer set.")
-    units = ("hours", "minutes") if before else ("minutes", "seconds")
-    _answer_grammar()  # compiled while the question is said, not when it is answered
-    # The part after the colon is of the unit below: sixty of it make one.
-    readings = {
-        unit: first * UNIT_SECONDS[unit] + rest * UNIT_SECONDS[unit] // 60 for unit in units
-    }
-    return DurationChoice(
-        ", or ".join(_clock_said(first, unit, rest) for unit in units) + "?",
-        {unit: partial(_starting, seconds, match, context) for unit, seconds in readings.items()},
-        {
-            unit: frozenset({seconds, unit, first * UNIT_SECONDS[unit]})
-            for unit, seconds in readings.items()
-        },
-    )
+    readings = []
+    for unit in ("hours", "minutes") if before else ("minutes", "seconds"):
+        size = UNIT_SECONDS[unit]
+        # The part after the colon is of the unit below: sixty of it make one.
+        seconds = first * size + rest * size // 60
+        names = frozenset({seconds, unit, first * size})
+        readings.append(Reading(_clock_said(first, unit, rest), seconds, names))
+    return readings
+
+
+def _plain_readings(number: int) -> list[Reading]:
+    """ "5": 5 hours, 5 minutes or 5 seconds, each at most a week."""
+    if not number:
+        raise IntentError("That is no time at all: no timer set.")
+    return [
+        Reading(_clock_said(number, unit, 0), number * size, frozenset({number * size, unit}))
+        for unit, size in UNIT_SECONDS.items()
+        if number * size <= MAX_TIMER_SECONDS
+    ]
+
+
+def _count(value: object) -> int:
+    """A slot's whole number; what is none (a model's tool call) is refused as a time."""
+    return _seconds({"seconds": value})
 
 
 def _clock_said(number: int, unit: str, rest: int) -> str:
