@@ -949,6 +949,15 @@ def test_cancel_that_just_after_a_timer_was_set_cancels_it(
             '"HassStartTimer", "arguments": {"hours": 1, "hours_decimals": "5e3"}',
             "I can't use 1.5e3 hours as a time.",
         ),
+        # Too large for a float: refused as no number.
+        (
+            f'"HassStartTimer", "arguments": {{"seconds": 1{"0" * 400}}}',
+            f"I can't use 1{'0' * 400} seconds as a time.",
+        ),
+        (
+            '"TimerWithoutUnit", "arguments": {"clock_whole": 1, "clock_sixtieths": "thirty"}',
+            "I can't use thirty seconds as a time.",
+        ),
         (
             '"HassIncreaseTimer", "arguments": {"seconds": 0}',
             "That is no time at all: nothing changed.",

@@ -1,6 +1,7 @@
 """Built-in plugin: timers (HassStartTimer, HassCancelTimer, HassCancelAllTimers,
 HassTimerStatus, HassPauseTimer, HassUnpauseTimer, HassIncreaseTimer, HassDecreaseTimer),
-and TimerWithoutUnit: "set a timer for 1:30" asks which is meant.
+and TimerWithoutUnit: a duration said without its unit ("set a timer for 1:30", "... for
+5") is asked about.
 
 "The timer" is the newest one that fits; "the 5 minute timer" is the newest set for 5
 minutes, whatever is done to it. voiced keeps no names: of one timer, "the pasta timer"
@@ -427,7 +428,7 @@ def _clock_readings(before: int, after: int) -> list[Reading]:
         # The part after the colon is of the unit below: sixty of it make one.
         seconds = first * size + rest * size // 60
         names = frozenset({seconds, unit, first * size})
-        readings.append(Reading(_clock_said(first, unit, rest), seconds, names))
+        readings.append(Reading(_as_asked(first, unit, rest), seconds, names))
     return readings
 
 
@@ -436,7 +437,7 @@ def _plain_readings(number: int) -> list[Reading]:
     if not number:
         raise IntentError("That is no time at all: no timer set.")
     return [
-        Reading(_clock_said(number, unit, 0), number * size, frozenset({number * size, unit}))
+        Reading(_as_asked(number, unit, 0), number * size, frozenset({number * size, unit}))
         for unit, size in UNIT_SECONDS.items()
         if number * size <= MAX_TIMER_SECONDS
     ]
@@ -447,8 +448,8 @@ def _count(value: object) -> int:
     return _seconds({"seconds": value})
 
 
-def _clock_said(number: int, unit: str, rest: int) -> str:
-    """A reading of a clock's form as it is said: "1 hour 30", "2 minutes"."""
+def _as_asked(number: int, unit: str, rest: int) -> str:
+    """A reading as the question says it: "1 hour 30", "2 minutes"."""
     said = f"{number} {unit.removesuffix('s') if number == 1 else unit}"
     return f"{said} {rest}" if rest else said
 
@@ -456,8 +457,8 @@ def _clock_said(number: int, unit: str, rest: int) -> str:
 @dataclass(frozen=True)
 class DurationChoice(Choice):
     """A Choice between durations, answered by one: each option is chosen by what `names`
-    holds for it, durations (in seconds) and a unit ("hours"). An answer that names
-    neither ("two hours", "no") or both chooses nothing."""
+    holds for it, durations (in seconds) and a unit ("hours"). An answer that names none
+    ("two hours", "no") or more than one chooses nothing."""
 
     names: Mapping[str, frozenset[int | str]]
 
@@ -614,7 +615,7 @@ def _seconds(slots: Mapping[str, Any], prefix: str = "") -> int:
         readable = not isinstance(value, bool) and (decimals is None or str(decimals).isdecimal())
         try:
             number = float(said) if readable else math.nan
-        except (TypeError, ValueError):
+        except (TypeError, ValueError, OverflowError):  # OverflowError: an int of 400 digits
             number = math.nan
         if not math.isfinite(number) or number < 0:
             raise IntentError(f"I can't use {said} {unit} as a time.")
