@@ -48,6 +48,23 @@ def test_timers_ending_together_end_in_one_batch_soonest_first() -> None:
     assert ended_sentence(ended) == "3 timers are done."
 
 
+def test_moving_an_end_follows_a_wall_clock_step_within_a_week() -> None:
+    table = TimerTable()
+    timer = add(table, T0, 300)
+    paused = add(table, T0, 600)
+    table.pause(paused.timer_id, T0)
+    moved = table.move_end(timer.timer_id, -60, T0)
+    assert moved is not None and moved.left_seconds == 240
+    assert table.move_end(paused.timer_id, -60, T0) is None  # a paused one keeps its time
+    assert table.move_end(99, -60, T0) is None
+    # Set back by years, it is held to a week from now, never refused.
+    held = table.move_end(timer.timer_id, 10 * 365 * 86400, T0)
+    assert held is not None and held.left_seconds == MAX_TIMER_SECONDS
+    # Moved past now, it has ended, and is taken as any ended timer is.
+    table.move_end(timer.timer_id, -2 * MAX_TIMER_SECONDS, T0)
+    assert [t.timer_id for t in table.pop_due(T0)] == [timer.timer_id]
+
+
 def test_a_paused_timer_keeps_what_it_had_left_and_never_ends() -> None:
     table = TimerTable()
     timer = add(table, T0, 300)

@@ -8,12 +8,13 @@ import logging
 import threading
 import time
 import wave
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import numpy as np
 import pytest
 
+from voiced import timers as timers_module
 from voiced.config import Config
 from voiced.models import Models
 from voiced.pipeline import Pipeline
@@ -412,3 +413,198 @@ def test_close_ends_the_scheduler_thread(announced: Announcements) -> None:
     threads_before = threading.active_count()
     timers.close()
     assert threading.active_count() == threads_before - 1
+
+
+class UnsetWallClock:
+    """A wall clock `error` seconds off the true time (behind when negative), running at
+    the monotonic clock's pace until the test sets it, as the network does at boot."""
+
+    def __init__(self, error: float) -> None:
+        self.error = error
+        self.synchronised = False
+
+    def true_time(self) -> float:
+        return 1_800_000_000.0 + time.monotonic()
+
+    def __call__(self) -> float:
+        return self.true_time() + self.error
+
+    def set(self) -> None:
+        self.error = 0.0
+        self.synchronised = True
+
+
+def saved_timers(path: Path, ends_in: dict[str, float], clock: UnsetWallClock) -> None:
+    """timers.json as the last run left it: each timer ending `ends_in` seconds from now
+    on the true clock."""
+    entries = [
+        {"description": name, "ends_at": clock.true_time() + seconds}
+        for name, seconds in ends_in.items()
+    ]
+    path.write_text(json.dumps({"timers": entries}))
+
+
+def wait_for(condition: Callable[[], bool], seconds: float = 5.0) -> bool:
+    deadline = time.monotonic() + seconds
+    while not condition() and time.monotonic() < deadline:
+        time.sleep(0.01)
+    return condition()
+
+
+@pytest.fixture
+def looked_at_often(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The scheduler looks at the wall clock every 20 ms, not every few seconds."""
+    monkeypatch.setattr(timers_module, "WALL_CLOCK_LOOK_SECONDS", 0.02)
+
+
+@pytest.mark.usefixtures("looked_at_often")
+def test_a_timer_restored_on_a_clock_behind_rings_when_the_clock_is_set(
+    tmp_path: Path, announced: Announcements
+) -> None:
+    """Set before a 5-minute reboot, with 1.5 s left: the clock, still at the shutdown
+    time, says 301.5 s; once set, it rings at its time, not 5 minutes late."""
+    path = tmp_path / "timers.json"
+    clock = UnsetWallClock(-300)
+    saved_timers(path, {"20 minutes": 1.5}, clock)
+    timers = Timers(announced, path, clock, synchronised=lambda: clock.synchronised)
+    try:
+        [restored] = timers.timers()
+        assert restored.left_seconds > 300
+        time.sleep(0.2)  # looked at, no step: nothing moves
+        [still] = timers.timers()
+        assert still.left_seconds > 300
+        set_at = time.monotonic()
+        clock.set()
+        assert announced.first.wait(5)
+        assert announced.texts == ["Your timer for 20 minutes is done."]
+        assert 1.0 < announced.at[0] - set_at < 1.5 + SETTLE_SECONDS
+        assert timers.running() == []
+    finally:
+        timers.close()
+
+
+@pytest.mark.usefixtures("looked_at_often")
+def test_a_timer_that_ended_during_the_downtime_is_said_once_when_the_clock_is_set(
+    tmp_path: Path, announced: Announcements
+) -> None:
+    path = tmp_path / "timers.json"
+    clock = UnsetWallClock(-300)
+    # Ended a minute before the start; ends during this run; ends long after.
+    saved_timers(path, {"5 minutes": -60, "2 minutes": 0.3, "1 hour": 3000}, clock)
+    timers = Timers(announced, path, clock, synchronised=lambda: clock.synchronised)
+    try:
+        assert timers.running() == ["5 minutes", "2 minutes", "1 hour"]
+        time.sleep(0.5)
+        clock.set()
+        assert wait_for(lambda: len(announced.texts) >= 2)
+        time.sleep(0.2)
+        assert announced.texts == [
+            "Your timer for 5 minutes ended while I was off.",
+            "Your timer for 2 minutes is done.",
+        ]
+        [hour] = timers.timers()
+        assert 2990 < hour.left_seconds < 3000
+        [saved] = json.loads(path.read_text())["timers"]
+        assert saved["description"] == "1 hour"
+        assert abs(saved["ends_at"] - (clock.true_time() + hour.left_seconds)) < 0.5
+    finally:
+        timers.close()
+
+
+@pytest.mark.usefixtures("looked_at_often")
+def test_a_timer_started_on_a_clock_behind_is_not_moved_and_its_file_is_corrected(
+    tmp_path: Path, announced: Announcements
+) -> None:
+    path = tmp_path / "timers.json"
+    clock = UnsetWallClock(-300)
+    timers = Timers(announced, path, clock, synchronised=lambda: False)
+    try:
+        timers.start(600)
+        [written] = json.loads(path.read_text())["timers"]
+        assert abs(written["ends_at"] - (clock.true_time() + 300)) < 0.5  # wrong by the step
+        clock.error = 0.0  # set, though nothing says so: the step alone tells
+        assert wait_for(
+            lambda: (
+                abs(
+                    json.loads(path.read_text())["timers"][0]["ends_at"] - (clock.true_time() + 600)
+                )
+                < 0.5
+            )
+        )
+        [running] = timers.timers()
+        assert 595 < running.left_seconds <= 600
+    finally:
+        timers.close()
+    assert announced.texts == []
+
+
+@pytest.mark.usefixtures("looked_at_often")
+def test_a_clock_set_back_moves_a_restored_timer_later_but_not_a_new_one(
+    tmp_path: Path, announced: Announcements
+) -> None:
+    path = tmp_path / "timers.json"
+    clock = UnsetWallClock(+300)  # ahead: the restored timer seemed to have 100 s left
+    saved_timers(path, {"10 minutes": 400}, clock)
+    timers = Timers(announced, path, clock, synchronised=lambda: clock.synchronised)
+    try:
+        timers.start(60)
+        [restored, new] = timers.timers()
+        assert 99 < restored.left_seconds <= 100
+        clock.set()
+        assert wait_for(lambda: timers.timers()[0].left_seconds > 300)
+        [restored, new] = timers.timers()
+        assert 395 < restored.left_seconds <= 400
+        assert 55 < new.left_seconds <= 60
+    finally:
+        timers.close()
+    assert announced.texts == []
+
+
+@pytest.mark.usefixtures("looked_at_often")
+def test_restored_timers_stop_following_the_clock_once_it_is_known_set(
+    tmp_path: Path, announced: Announcements
+) -> None:
+    """Once known set, or after its first step, a later step (the clock set by hand)
+    moves no timer, restored or not; and a clock known set at start moves none."""
+    path = tmp_path / "timers.json"
+    clock = UnsetWallClock(0.0)
+    saved_timers(path, {"10 minutes": 400}, clock)
+    timers = Timers(announced, path, clock, synchronised=lambda: clock.synchronised)
+    try:
+        clock.synchronised = True
+        time.sleep(0.2)  # looked at: known set
+        clock.error = 3600
+        time.sleep(0.2)
+        [restored] = timers.timers()
+        assert 395 < restored.left_seconds <= 400
+    finally:
+        timers.close()
+    clock = UnsetWallClock(-300)
+    saved_timers(path, {"10 minutes": 400}, clock)
+    timers = Timers(announced, path, clock, synchronised=lambda: True)
+    try:
+        clock.error = 0.0
+        time.sleep(0.2)
+        [restored] = timers.timers()
+        assert restored.left_seconds > 695
+    finally:
+        timers.close()
+    assert announced.texts == []
+
+
+def test_a_paused_restored_timer_keeps_what_it_was_said_to_have(
+    tmp_path: Path, announced: Announcements, looked_at_often: None
+) -> None:
+    path = tmp_path / "timers.json"
+    clock = UnsetWallClock(-300)
+    saved_timers(path, {"10 minutes": 400}, clock)
+    timers = Timers(announced, path, clock, synchronised=lambda: clock.synchronised)
+    try:
+        [restored] = timers.timers()
+        paused = timers.pause(restored.timer_id)
+        clock.set()
+        time.sleep(0.2)
+        [still] = timers.timers()
+        assert still.paused and still.left_seconds == paused.left_seconds
+    finally:
+        timers.close()

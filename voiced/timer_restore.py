@@ -28,6 +28,8 @@ class Restored:
     persist: bool
     # The file no longer says what the table holds: it is written again.
     rewrite: bool
+    # The running timers restored, whose ends were read on the wall clock.
+    running_ids: tuple[int, ...] = ()
 
 
 def restore_timers(path: Path, table: TimerTable, wall: float, now: float) -> Restored:
@@ -55,9 +57,12 @@ def restore_timers(path: Path, table: TimerTable, wall: float, now: float) -> Re
         by_end = sorted(range(len(waiting)), key=lambda index: waiting[index][0])
         waiting = [waiting[index] for index in sorted(by_end[: table.max_timers])]
     # In the file's order, oldest first: "the timer" is the newest set, as before.
+    running_ids: list[int] = []
     for left, saved in waiting:
         paused = saved.ends_at is None
-        table.add(now, left, saved.description, saved.seconds, paused=paused)
+        state = table.add(now, left, saved.description, saved.seconds, paused=paused)
+        if not paused:
+            running_ids.append(state.timer_id)
     if left_behind:
         log.info(
             "%d timer(s) ended over %.0f s ago, while voiced was not running: not announced",
@@ -74,6 +79,7 @@ def restore_timers(path: Path, table: TimerTable, wall: float, now: float) -> Re
         missed_sentence(missed) if missed else None,
         persist,
         bool(missed or left_behind or read.problems),
+        tuple(running_ids),
     )
 
 

@@ -163,6 +163,16 @@ class TimerTable:
             entry.deadline = now + left
         return entry.state(now)
 
+    def move_end(self, timer_id: int, seconds: float, now: float) -> TimerState | None:
+        """Move a running timer's end by `seconds` (earlier when negative), to at most a
+        week from `now`; it may end by it (then pop_due takes it). None when it is not
+        running: ended, cancelled or paused."""
+        entry = self._entries.get(timer_id)
+        if entry is None or entry.deadline is None:
+            return None
+        entry.deadline = min(entry.deadline + seconds, now + MAX_TIMER_SECONDS)
+        return entry.state(now)
+
     def pop_due(self, now: float) -> list[TimerState]:
         """Remove and return the running timers that have ended by `now`, soonest first."""
         due = sorted(

@@ -5,12 +5,17 @@ the file voiced/timer_file.py, reading it back at start voiced/timer_restore.py.
 | thread                        | owns                              | joined by              |
 |-------------------------------|-----------------------------------|------------------------|
 | the caller's (the pipeline's) | nothing: it calls Timers' methods | `_changed`, a lock and |
-| "timers", started by `Timers` | the wait for the next end, and    | condition around the   |
-|                               | the `announce` calls              | table, that wakes it   |
+| "timers", started by `Timers` | the wait for the next end, the    | condition around the   |
+|                               | look at the wall clock (`_watch`, | table (and `_watch`,   |
+|                               | `_following_wall`), and the       | `_following_wall`),    |
+|                               | `announce` calls                  | that wakes it          |
 
 A running timer ends on the monotonic clock, so a wall-clock step (a Raspberry Pi without
 a real-time clock setting its time from the network) neither fires it early nor holds it;
-only the file speaks wall-clock time, which is what lasts across a restart.
+only the file speaks wall-clock time, which is what lasts across a restart. The timers
+restored from the file are the exception while the wall clock is not known to be set
+(voiced/wall_clock.py): their ends were read on it, so they follow its first step, and
+the file is written again on the new clock.
 """
 
 from __future__ import annotations
@@ -44,6 +49,11 @@ from voiced.timer_table import (
     ended_sentence,
     missed_sentence,
 )
+from voiced.wall_clock import StepWatch, clock_known_synchronised
+
+# How often the scheduler looks at the wall clock while it may still step and a timer
+# runs: a restored timer rings at most this late after the clock is set.
+WALL_CLOCK_LOOK_SECONDS = 5.0
 
 # What the rest of voiced (and its tests) import from here.
 __all__ = [
@@ -74,7 +84,7 @@ class Timers:
     """Running timers; when some end, `announce` is called (on the scheduler thread) with
     one sentence to speak. With a `path`, they are kept there (written atomically) and
     survive a restart. `clock` is the wall clock (the file's time), `monotonic` the clock
-    timers run on."""
+    timers run on, `synchronised` says whether the wall clock is known to be set."""
 
     def __init__(
         self,
@@ -83,11 +93,13 @@ class Timers:
         clock: Callable[[], float] = time.time,
         max_timers: int = DEFAULT_MAX_TIMERS,
         monotonic: Callable[[], float] = time.monotonic,
+        synchronised: Callable[[], bool] = clock_known_synchronised,
     ) -> None:
         self.announce = announce
         self.path = path
         self._clock = clock
         self._monotonic = monotonic
+        self._synchronised = synchronised
         self._table = TimerTable(max_timers)
         self._changed = threading.Condition()
         self._write_lock = threading.Lock()
@@ -96,9 +108,24 @@ class Timers:
         self._missed: str | None = None
         # False when an unusable file could not be kept aside: it must not be replaced.
         self._persist = path is not None
+        wall, now = self._clock(), self._monotonic()
+        # While the wall clock may still be stepped: what it was against the monotonic one,
+        # and the restored timers whose ends were read on it, which follow its first step.
+        self._watch: StepWatch | None = None
+        self._following_wall: set[int] = set()
+        self._restored_at = now
+        if path is not None and not self._synchronised():
+            self._watch = StepWatch(wall, now)
         if path is not None and path.exists():  # not a link to nothing either
-            restored = restore_timers(path, self._table, self._clock(), self._monotonic())
+            restored = restore_timers(path, self._table, wall, now)
             self._missed, self._persist = restored.missed, restored.persist
+            if self._watch is not None and restored.running_ids:
+                self._following_wall.update(restored.running_ids)
+                log.info(
+                    "the wall clock is not known to be set: %d restored timer(s) follow it"
+                    " until it is",
+                    len(restored.running_ids),
+                )
             if restored.rewrite:
                 self._write()
         self._thread = threading.Thread(target=self._run, name="timers", daemon=True)
@@ -143,7 +170,13 @@ class Timers:
             return self._table.states(self._monotonic())
 
     def pause(self, timer_id: int) -> TimerState:
-        return self._change("paused", lambda now: self._table.pause(timer_id, now))
+        def pause(now: float) -> TimerState:
+            state = self._table.pause(timer_id, now)
+            # Paused, it keeps the time it was said to have, whatever the wall clock does.
+            self._following_wall.discard(timer_id)
+            return state
+
+        return self._change("paused", pause)
 
     def resume(self, timer_id: int) -> TimerState:
         return self._change("resumed", lambda now: self._table.resume(timer_id, now))
@@ -172,7 +205,8 @@ class Timers:
         return state
 
     def _run(self) -> None:
-        """The scheduler: sleeps until the next timer ends or the timers change."""
+        """The scheduler: sleeps until the next timer ends or the timers change, and, while
+        the wall clock may still step, looks at it every WALL_CLOCK_LOOK_SECONDS."""
         if self._missed is not None:
             self._say(self._missed)
         while True:
@@ -180,15 +214,74 @@ class Timers:
                 if self._closed:
                     return
                 now = self._monotonic()
+                stepped, missed = self._follow_wall_clock(now)
                 ended = self._table.pop_due(now)
-                if not ended:
-                    deadline = self._table.next_deadline()
-                    self._changed.wait(None if deadline is None else deadline - now)
+                if not (stepped or ended):
+                    self._changed.wait(self._sleep_seconds(now))
                     continue
+            # After a step the file is written on the new clock, for every timer.
             self._write()
+            if missed:
+                self._say(missed_sentence(missed))
             for state in ended:
                 log.info("timer done: %s", state.description)
-            self._say(ended_sentence(ended))
+            if ended:
+                self._say(ended_sentence(ended))
+
+    def _sleep_seconds(self, now: float) -> float | None:
+        deadline = self._table.next_deadline()
+        if deadline is None:
+            return None  # nothing runs: a change wakes the scheduler
+        if self._watch is not None:
+            return min(deadline - now, WALL_CLOCK_LOOK_SECONDS)
+        return deadline - now
+
+    def _follow_wall_clock(self, now: float) -> tuple[bool, list[str]]:
+        """On the scheduler thread, under the lock: whether the wall clock stepped, and the
+        descriptions of the restored timers that the step shows ended while voiced was off.
+        Once it stepped, or is known to be set, the monotonic clock is as good."""
+        if self._watch is None:
+            return False, []
+        step = self._watch.step(self._clock(), now)
+        missed: list[str] = []
+        if step:
+            log.info(
+                "the wall clock stepped by %+.1f s: %d restored timer(s) move with it",
+                step,
+                len(self._following_wall),
+            )
+            missed = self._move_restored(step, now)
+        if step or self._synchronised():
+            self._watch = None
+            self._following_wall.clear()
+        return bool(step), missed
+
+    def _move_restored(self, step: float, now: float) -> list[str]:
+        """Move each restored timer's end as the wall clock stepped, so that it ends when
+        its `ends_at` says on the new clock. Those that ended before they were restored are
+        taken out, and returned to be said as having ended while voiced was off (within
+        LATE_ANNOUNCE_SECONDS, as at start); those that ended since are left to ring."""
+        missed: list[str] = []
+        left_behind = 0
+        for timer_id in sorted(self._following_wall):
+            # The clock jumped forward: the same `ends_at` is that much sooner.
+            state = self._table.move_end(timer_id, -step, now)
+            if state is None:  # ended, cancelled or paused meanwhile
+                continue
+            ended_at = now + state.left_seconds
+            if ended_at >= self._restored_at:
+                continue
+            self._table.remove(timer_id, now)
+            if self._restored_at - ended_at <= LATE_ANNOUNCE_SECONDS:
+                missed.append(state.description)
+            else:
+                left_behind += 1
+        if missed or left_behind:
+            log.info(
+                "%d timer(s) ended while voiced was not running, as the set clock shows",
+                len(missed) + left_behind,
+            )
+        return missed
 
     def _say(self, text: str) -> None:
         try:
