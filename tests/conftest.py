@@ -9,6 +9,7 @@ import pytest
 
 from tests import helpers
 from tests.helpers import MODELS_DIR, repeatable_config
+from voiced import wall_clock
 from voiced.config import Config
 from voiced.models import Models, load_models
 
@@ -24,6 +25,14 @@ def private_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
         del os.environ["XDG_CACHE_HOME"]
     else:
         os.environ["XDG_CACHE_HOME"] = saved
+
+
+@pytest.fixture(autouse=True)
+def wall_clock_set(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The wall clock is taken to be set: tests freeze it against the real monotonic
+    clock, which would look like a step to timers restored from a file. The tests of a
+    clock not yet set say so (`Timers(synchronised=...)`)."""
+    monkeypatch.setattr(wall_clock, "clock_known_synchronised", lambda: True)
 
 
 @pytest.fixture(scope="session")

@@ -26,6 +26,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from voiced import wall_clock
 from voiced.files import write_atomically
 from voiced.timer_file import (
     EARLIEST_END,
@@ -49,7 +50,7 @@ from voiced.timer_table import (
     ended_sentence,
     missed_sentence,
 )
-from voiced.wall_clock import StepWatch, clock_known_synchronised
+from voiced.wall_clock import StepWatch
 
 # How often the scheduler looks at the wall clock while it may still step and a timer
 # runs: a restored timer rings at most this late after the clock is set.
@@ -93,13 +94,14 @@ class Timers:
         clock: Callable[[], float] = time.time,
         max_timers: int = DEFAULT_MAX_TIMERS,
         monotonic: Callable[[], float] = time.monotonic,
-        synchronised: Callable[[], bool] = clock_known_synchronised,
+        synchronised: Callable[[], bool] | None = None,
     ) -> None:
         self.announce = announce
         self.path = path
         self._clock = clock
         self._monotonic = monotonic
-        self._synchronised = synchronised
+        # Looked up when made, not when this module was read (the tests set it).
+        self._synchronised = synchronised or wall_clock.clock_known_synchronised
         self._table = TimerTable(max_timers)
         self._changed = threading.Condition()
         self._write_lock = threading.Lock()
