@@ -292,3 +292,24 @@ def test_a_cut_after_the_model_finished_keeps_only_what_was_heard(tmp_path: Path
     assert generation.user == "Tell me about Mars"
     [said] = engines.llm.said
     assert said in ("Mars is red.", "Mars is red. It is cold.")
+
+
+def test_a_cut_confirmation_of_a_tool_call_leaves_its_exchange_kept(tmp_path: Path) -> None:
+    """A tool call says none of the model's words: "hey jarvis" over the confirmation that
+    follows it does not take the call, carried out, out of the history."""
+    sink = PacedFakeSink()
+    call = '<tool_call>{"name": "HassTurnOn", "arguments": {"name": "kitchen_light"}}'
+    engines = FakeEngines(
+        recognizer=FakeRecognizer(["Could you make it bright in the kitchen", "What time is it?"]),
+        llm=FakeLlm([call, "</tool_call>"]),
+        tts=FakeTts(seconds_per_sentence=1.5),
+    )
+    config = fake_config(tmp_path, endpoint=PLAIN_ENDPOINT)
+    script = [*command(), Wait(sink.played), *AFTER_REFRACTORY, *command(), *silence(0.5)]
+
+    bright, _time_now = run(config, engines, script, False, sink)
+
+    assert bright.interrupted
+    assert bright.response == "Turned on the kitchen light."
+    assert saved_devices(config.state_file.path)["kitchen_light"]["on"] is True
+    assert engines.llm.remembered == []  # kept whole by the engine, as the model ended it

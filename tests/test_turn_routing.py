@@ -94,6 +94,21 @@ def test_an_answer_cut_short_says_and_keeps_only_its_whole_sentences(
     assert engines.llm.said == [" ".join(said)]
 
 
+def test_an_answer_the_voice_failed_to_say_whole_is_kept_as_far_as_heard(
+    tmp_path: Path,
+) -> None:
+    engines = FakeEngines(
+        recognizer=FakeRecognizer(["Tell me about Mars"]),
+        llm=FakeLlm(["Mars is red. ", "It is cold. ", "It has two moons."]),
+        tts=FakeTts(fail_on="It is cold."),
+    )
+
+    [turn] = run(plain_config(tmp_path), engines, command())
+
+    assert turn.llm_finish_reason == "stop"
+    assert engines.llm.said == ["Mars is red."]
+
+
 def test_a_whole_answer_is_kept_by_the_engine_itself(tmp_path: Path) -> None:
     engines = FakeEngines(
         recognizer=FakeRecognizer(["What is the capital of France?"]),

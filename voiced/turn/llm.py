@@ -88,16 +88,18 @@ class LlmResponder:
 
     def keep(self, turn: Turn) -> None:
         """Once the reply has played or was cut: the history keeps what the person heard
-        of the answer. An answer cut short, or cut while it was spoken (a barge-in after
-        the model had finished, too), is kept as far as its sentences began to play (the
-        last perhaps cut), not as the model wrote it; an answer begun during the silence
-        is kept whole once adopted; any other was kept whole by the engine itself."""
+        of the answer. An answer cut short, or not heard to its end (a barge-in after the
+        model had finished, a speaker or voice failing), is kept as far as its sentences
+        began to play (the last perhaps cut), not as the model wrote it; an answer begun
+        during the silence is kept whole once adopted; any other was kept whole by the
+        engine itself. A tool call says none of the model's words: its exchange stays
+        whatever cut the confirmation after it."""
         generation = turn.generation
         if generation is None or turn.report.answered_by != "llm":
             return
-        if generation.cut or turn.cancelled:
-            heard = turn.reply.heard if turn.reply is not None else []
-            self.llm.remember(generation, " ".join(heard[: turn.model_sentences]))
+        heard = (turn.reply.heard if turn.reply is not None else [])[: turn.model_sentences]
+        if generation.cut or len(heard) < turn.model_sentences:
+            self.llm.remember(generation, " ".join(heard))
         elif generation.speculative:
             self.llm.remember(generation)
 
