@@ -46,6 +46,12 @@ def test_a_file_that_is_no_answer_is_said_so(tmp_path: Path, content: str) -> No
         read_answer(path)
 
 
+def test_keys_a_later_version_adds_are_left_alone(tmp_path: Path) -> None:
+    path = tmp_path / "reload.json"
+    path.write_text('{"pid": 7, "reads": 2, "outcome": "reloaded", "message": "ok", "new": 1}')
+    assert read_answer(path) == ReloadAnswer(7, 2, RELOADED, "ok")
+
+
 def test_an_answer_that_cannot_be_written_is_logged_once_and_the_daemon_goes_on(
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:

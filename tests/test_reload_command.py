@@ -287,6 +287,32 @@ def test_a_process_that_never_answers_is_given_up_on(tmp_path: Path) -> None:
     assert 1.0 <= waited < 10.0
 
 
+def test_an_unreadable_answer_does_not_keep_the_daemon_from_being_asked(
+    tmp_path: Path,
+) -> None:
+    """What a running daemon of another version wrote may not read: the reload is asked
+    for all the same, and its answer taken."""
+    path = tmp_path / "reload.json"
+    path.write_text("not an answer")
+    answering = (
+        "import json, os, signal, time\n"
+        "def answer(*_):\n"
+        f"    with open({str(path)!r}, 'w') as file:\n"
+        "        json.dump({'pid': os.getpid(), 'reads': 1, 'outcome': 'unchanged',"
+        " 'message': 'configuration unchanged'}, file)\n"
+        "signal.signal(signal.SIGHUP, answer)\n"
+        "print(flush=True)\n"
+        "time.sleep(60)\n"
+    )
+    daemon = reaped(subprocess.Popen([sys.executable, "-c", answering], stdout=subprocess.PIPE))
+    try:
+        assert daemon.stdout is not None and daemon.stdout.readline()  # SIGHUP is handled now
+        answer = request_reload(daemon.pid, path, timeout_seconds=10)
+    finally:
+        daemon.kill()
+    assert (answer.outcome, answer.message) == ("unchanged", "configuration unchanged")
+
+
 def test_without_a_runtime_directory_there_is_nothing_to_wait_on() -> None:
     result = run_reload("--pid", str(os.getpid()), runtime_directory=None)
     assert result.returncode == 1

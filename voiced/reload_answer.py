@@ -70,14 +70,16 @@ def read_answer(path: Path) -> ReloadAnswer | None:
         reason = err.strerror if isinstance(err, OSError) and err.strerror else err
         raise AnswerError(f"{path}: cannot read it: {reason}") from err
     fields = {"pid": int, "reads": int, "outcome": str, "message": str}
+    # Keys beyond these are left to the version that wrote them (an upgrade under a
+    # running daemon).
     if not (
         isinstance(data, dict)
-        and data.keys() == fields.keys()
+        and data.keys() >= fields.keys()
         and all(type(data[key]) is kind for key, kind in fields.items())
         and data["outcome"] in OUTCOMES
     ):
         raise AnswerError(f"{path}: not a reload answer")
-    return ReloadAnswer(**data)
+    return ReloadAnswer(**{key: data[key] for key in fields})
 
 
 class ReloadAnswers:

@@ -38,7 +38,9 @@ def request_reload(
     if pid <= 0:
         # kill(0) and kill(-1) would signal a whole process group, or every process.
         raise ValueError(f"not a process ID: {pid}")
-    before = _answer_of(pid, path)
+    # A file that does not read (another version's) is no answer: the daemon is asked
+    # all the same, and its next answer waited for.
+    before, _unread = _answer_of(pid, path)
     reads_before = before.reads if before is not None else 0
     try:
         os.kill(pid, signal.SIGHUP)
@@ -51,7 +53,7 @@ def request_reload(
     seen = before
     deadline = time.monotonic() + timeout_seconds
     while True:
-        answer = _answer_of(pid, path)
+        answer, unread = _answer_of(pid, path)
         if answer != seen:
             # Something new: the daemon is at work, and has as long again.
             seen = answer
@@ -64,18 +66,20 @@ def request_reload(
         if time.monotonic() >= deadline:
             raise ReloadFailed(
                 f"no answer from voiced (process {pid}) in {path} within "
-                f"{timeout_seconds:g} s{_said(ours)}; its log says what came of the reload"
+                f"{timeout_seconds:g} s{_said(ours)}{f' ({unread})' if unread else ''}; its"
+                " log says what came of the reload"
             )
         time.sleep(poll_seconds)
 
 
-def _answer_of(pid: int, path: Path) -> ReloadAnswer | None:
-    """The answer in `path` if the daemon `pid` wrote it: one left by another is none."""
+def _answer_of(pid: int, path: Path) -> tuple[ReloadAnswer | None, str | None]:
+    """The answer in `path` if the daemon `pid` wrote it (one left by another is none),
+    and why the file does not read, when it does not."""
     try:
         answer = read_answer(path)
     except AnswerError as err:
-        raise ReloadFailed(str(err)) from err
-    return answer if answer is not None and answer.pid == pid else None
+        return None, str(err)
+    return (answer if answer is not None and answer.pid == pid else None), None
 
 
 def _alive(pid: int) -> bool:
