@@ -66,6 +66,7 @@ LOAD_STEP_TIMEOUT_SECONDS = 60.0
 DEFAULT_SUPERVISION_SECONDS = 5.0
 REJECTED_SAYING = "reload rejected, keeping the running configuration"
 WAITING_SAYING = "configuration changed: reloading once this turn is over"
+UNCHANGED_SAYING = "configuration unchanged"
 
 
 @dataclass
@@ -346,7 +347,7 @@ class Daemon:
                 outcome, said = APPLIED, self._apply_logging(new)
                 self.config = new
             else:
-                outcome, said = UNCHANGED, "configuration unchanged"
+                outcome, said = UNCHANGED, UNCHANGED_SAYING
                 log.info("%s", said)
             self._ready()
             self.reload_answers.after_read(outcome, said)
@@ -394,9 +395,9 @@ class Daemon:
             except ConfigError as err:
                 return self._keep(models, pipeline, f"{REJECTED_SAYING}: {err}")
         if new == self.config and not imports_devices(new):
-            log.info("configuration unchanged")
+            log.info("%s", UNCHANGED_SAYING)
             self._ready()
-            self.reload_answers.after_load(UNCHANGED, "configuration unchanged")
+            self.reload_answers.after_load(UNCHANGED, UNCHANGED_SAYING)
             return models, pipeline
         # Only the imported devices (or the log level) may have changed: the models stay.
         same_models = models if self._same_but_logging(new) else None
