@@ -226,3 +226,50 @@ def test_a_recording_at_real_pace_keeps_a_clock_and_a_fast_one_none() -> None:
     position = paced.capture_position()
     assert position is not None and SAMPLES_PER_CHUNK <= position < 3 * SAMPLES_PER_CHUNK
     chunks.close()
+
+
+class LossyStream(FlakyStream):
+    """20 ms blocks at the capture's pace; before the 11th, 100 ms of audio is lost, as
+    PortAudio reports an overflow. Each block's moment is kept."""
+
+    def start(self) -> None:
+        self.active = True
+        self.fed: list[float] = []
+        threading.Thread(target=self._feed, daemon=True).start()
+
+    def _feed(self) -> None:
+        started = time.monotonic()
+        for index in range(30):
+            lost = index >= 10
+            due = started + (index + 1) * 0.02 + (0.1 if lost else 0.0)
+            time.sleep(max(0.0, due - time.monotonic()))
+            status = type("Status", (), {"input_overflow": index == 10})()
+            self.fed.append(time.monotonic())
+            block = np.zeros((self.blocksize, 1), np.float32)
+            self.callback(block, self.blocksize, None, status)
+        self.active = False
+
+
+def test_a_lost_block_does_not_put_the_microphone_clock_ahead(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The blocks before a loss began 100 ms sooner than the capture of those after it
+    says: the clock runs from the blocks after it."""
+    info = {"index": 1, "name": "USB mic", "default_samplerate": 16_000.0}
+    streams: list[LossyStream] = []
+
+    def open_stream(**settings: Any) -> LossyStream:
+        streams.append(LossyStream(**settings))
+        return streams[-1]
+
+    monkeypatch.setattr(sounddevice, "query_devices", lambda _device, kind: info)
+    monkeypatch.setattr(sounddevice, "InputStream", open_stream)
+    source = MicrophoneSource(None)
+    with pytest.raises(AudioInputError, match="went away"):
+        for _chunk in source.chunks():
+            pass
+    assert source.overflows == 1
+    [stream] = streams
+    # 30 blocks of 320 samples heard by the last one's moment (give or take the callback).
+    position = source.capture_position(stream.fed[-1])
+    assert position is not None and abs(position - 30 * 320) < 80

@@ -126,7 +126,9 @@ class CaptureClock:
     block was captured by the time the block comes; a block that comes late (a busy CPU)
     would put the capture too far back, so the clock runs at the heard rate from the
     block of the last CLOCK_BLOCKS that came soonest. The reader counts each block
-    (`counted`); any thread reads `position` (one float is swapped, no lock)."""
+    (`counted`), and tells it when audio was lost before one (`lost`: the blocks before
+    the loss would put the capture ahead by the time lost); any thread reads `position`
+    (one float is swapped, no lock)."""
 
     def __init__(self) -> None:
         self._heard = 0.0
@@ -138,6 +140,10 @@ class CaptureClock:
         self._heard += heard_samples
         self._began.append(came_at - self._heard / SAMPLE_RATE)
         self._began_at = min(self._began)
+
+    def lost(self) -> None:
+        """Audio was lost before the next block: the clock runs from the blocks after it."""
+        self._began.clear()
 
     def position(self, now: float | None = None) -> int | None:
         """Where the capture stands at `now` (time.monotonic(); default: now)."""
@@ -177,19 +183,25 @@ class MicrophoneSource:
         except (ValueError, sounddevice.PortAudioError) as err:
             raise AudioInputError(f"{self.name} not found ({err})") from err
         native_rate = int(info["default_samplerate"])
-        blocks: queue.Queue[tuple[np.ndarray, float]] = queue.Queue(
+        blocks: queue.Queue[tuple[np.ndarray, float, bool]] = queue.Queue(
             maxsize=int(BUFFERED_SECONDS / SECONDS_PER_BLOCK)
         )
+        # A block was dropped since the last one handed on.
+        dropped = False
 
         def on_audio(data: np.ndarray, _frames: int, _time: Any, status: Any) -> None:
-            # The PortAudio callback only hands the block on, with when it came, and counts
-            # losses: no work here.
+            # The PortAudio callback only hands the block on, with when it came and whether
+            # audio was lost before it, and counts losses: no work here.
+            nonlocal dropped
             if status.input_overflow:
                 self.overflows += 1
             try:
-                blocks.put_nowait((data.copy(), time.monotonic()))
+                lost = bool(dropped or status.input_overflow)
+                blocks.put_nowait((data.copy(), time.monotonic(), lost))
+                dropped = False
             except queue.Full:
                 self.overflows += 1
+                dropped = True
 
         # A streaming resampler keeps its state across blocks: no clicks at block edges.
         resampler = soxr.ResampleStream(
@@ -230,7 +242,7 @@ class MicrophoneSource:
     def _read(
         self,
         stream: Any,
-        blocks: queue.Queue[tuple[np.ndarray, float]],
+        blocks: queue.Queue[tuple[np.ndarray, float, bool]],
         resampler: Any,
         name: str,
         native_rate: int,
@@ -245,7 +257,7 @@ class MicrophoneSource:
         try:
             while True:
                 try:
-                    block, came_at = blocks.get(timeout=POLL_SECONDS)
+                    block, came_at, lost_before = blocks.get(timeout=POLL_SECONDS)
                 except queue.Empty:
                     if not stream.active:
                         raise AudioInputError(f"microphone {name!r} went away") from None
@@ -257,6 +269,8 @@ class MicrophoneSource:
                 silent_since = time.monotonic()
                 allowed_seconds = STALLED_SECONDS
                 self._report_overflows()
+                if lost_before:
+                    self._clock.lost()
                 self._clock.counted(len(block) * SAMPLE_RATE / native_rate, came_at)
                 heard = resampler.resample_chunk(block[:, 0])
                 for chunk in frames.push(to_heard_format(heard, SAMPLE_RATE)):
