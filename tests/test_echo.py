@@ -3,6 +3,7 @@ the delay found by cross-correlation, the reference kept in step with the captur
 
 from __future__ import annotations
 
+import tracemalloc
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -250,6 +251,63 @@ def test_a_write_while_the_speaker_still_plays_follows_the_audio_before_it() -> 
     expected = np.zeros(7000, np.int16)
     expected[300:1900], expected[1900:3500], expected[5000:6600] = 1000, 2000, 3000
     assert np.array_equal(held, expected)
+
+
+def test_a_reply_long_after_the_last_one_nobody_heard_starts_the_queue_afresh() -> None:
+    """A closed capture's clock runs on and nothing takes the reference: a reply an hour
+    after the last one is queued on its own, not behind an hour of silence (115 MB)."""
+    queue = ReferenceQueue()
+    capture = [0]
+    queue.listen_to(lambda _at: capture[0])
+    queue.push(np.full(1600, 1000, np.int16), SAMPLE_RATE)
+    capture[0] = 3600 * SAMPLE_RATE
+    tracemalloc.start()
+    try:
+        queue.push(np.full(1600, 2000, np.int16), SAMPLE_RATE)
+        _size, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak < 1_000_000
+    queue.take(capture[0] - SAMPLES_PER_CHUNK)
+    held = queue.take(1600 + 2 * SAMPLES_PER_CHUNK)
+    expected = np.zeros(len(held), np.int16)
+    expected[SAMPLES_PER_CHUNK : SAMPLES_PER_CHUNK + 1600] = 2000
+    assert np.array_equal(held, expected)
+
+
+class ClockedSource:
+    """A recording with a clock that runs on after its chunks end, as a closed
+    microphone's does."""
+
+    waits_for_replies = False
+
+    def __init__(self) -> None:
+        self.clock = 0
+
+    def capture_position(self, _at: float | None = None) -> int:
+        return self.clock
+
+    def chunks(self) -> Iterator[AudioChunk]:
+        for index in range(3):
+            self.clock += SAMPLES_PER_CHUNK
+            yield AudioChunk(np.zeros(SAMPLES_PER_CHUNK, np.int16), index * 0.08, 0.0)
+
+
+def test_a_capture_that_ends_no_longer_places_what_is_played() -> None:
+    """Muted, the source is gone: its clock no longer places the replies (nothing hears
+    them), so the queue does not grow with the time it keeps running."""
+    echo = Echo(EchoConfig())
+    sink = echo.tap(NullSink())
+    source = ClockedSource()
+    for _chunk in echo.around(source).chunks():
+        pass
+    assert echo.canceller is not None
+    queue = echo.canceller.reference
+    for hours in (1, 2):
+        source.clock = hours * 3600 * SAMPLE_RATE
+        sink.write(np.full(1600, 1000, np.int16), SAMPLE_RATE)
+    assert queue._queued <= 2 * 1600
+    assert queue._capture_position is None
 
 
 def test_the_tap_tells_every_step_where_a_reply_ends() -> None:

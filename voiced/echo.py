@@ -258,6 +258,11 @@ class ReferenceQueue:
             reference, at = reference[end - at :], end
         if not len(reference):
             return
+        if self._queued and at - end > seconds_to_samples(QUEUE_SECONDS):
+            # Nobody took the audio queued (a capture closed, its clock running on): what
+            # comes this long after it starts the queue afresh, not behind its silence.
+            self._pieces.clear()
+            self._queued = 0
         if not self._queued:
             self._start = at
         elif at > end:
@@ -466,10 +471,17 @@ class TappedSink:
 class CleanedSource:
     """A source whose chunks pass through the simulated room (replay) and the canceller."""
 
-    def __init__(self, inner: AudioSource, steps: list[Step]) -> None:
+    def __init__(
+        self,
+        inner: AudioSource,
+        steps: list[Step],
+        ended: Callable[[], None] | None = None,
+    ) -> None:
         self.inner = inner
         self.steps = steps
         self.waits_for_replies = inner.waits_for_replies
+        # Called as the source's chunks end (muted, the microphone lost, the recording over).
+        self._ended = ended
 
     def chunks(self) -> Generator[AudioChunk, None, None]:
         chunks = self.inner.chunks()
@@ -481,6 +493,8 @@ class CleanedSource:
                 yield AudioChunk(samples, chunk.start_s, chunk.received_at)
         finally:
             chunks.close()
+            if self._ended is not None:
+                self._ended()
 
     def __getattr__(self, name: str) -> object:
         # A recording's name (`current`) and the like, for the report.
@@ -522,7 +536,13 @@ class Echo:
             # What was played before this source began (while muted, say) is no echo of it.
             self.canceller.reference.listen_to(capture_position)
             steps.append(self.canceller)
-        return CleanedSource(source, steps) if steps else source
+        return CleanedSource(source, steps, self._capture_ended) if steps else source
+
+    def _capture_ended(self) -> None:
+        """The source's chunks ended: its clock (which may run on, a closed microphone's
+        does) no longer places what is played, and nothing queued is heard."""
+        if self.canceller is not None:
+            self.canceller.reference.listen_to(None)
 
     def close(self) -> None:
         if self.canceller is not None:
