@@ -3,6 +3,8 @@ the delay found by cross-correlation, the reference kept in step with the captur
 
 from __future__ import annotations
 
+import threading
+import time
 import tracemalloc
 from collections.abc import Iterator
 from pathlib import Path
@@ -467,3 +469,36 @@ def test_a_quiet_person_is_mixed_as_before() -> None:
     gain = ECHO_RMS * 10 ** (-5.0 / 20) / room.speech_rms
     expected = np.clip(np.round(person / 32768 * gain * 32767), -32768, 32767)
     assert np.abs(room.process(person).astype(np.int32) - expected).max() <= 1
+
+
+def test_the_simulated_echo_is_laid_before_the_listener_takes_its_start(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The listening thread takes chunks while a write's echo is worked out: it waits for
+    the echo to be laid, and hears it from its start (taken in between, the start was
+    lost: those samples held the reference and no echo)."""
+    from voiced import echo_sim
+
+    room = room_for(0.0)
+    room.listen_to(None)
+    heard: list[np.ndarray] = []
+    real_convolve = echo_sim.convolve
+
+    def convolve_while_listening(signal: np.ndarray, kernel: np.ndarray) -> np.ndarray:
+        if kernel is room.room:  # the room's response: the listener takes the echo's time
+            silence = np.zeros(SAMPLES_PER_CHUNK, np.int16)
+            listener = threading.Thread(
+                target=lambda: heard.extend(room.process(silence) for _ in range(4))
+            )
+            listener.start()
+            listener.join(0.3)
+        return real_convolve(signal, kernel)
+
+    monkeypatch.setattr(echo_sim, "convolve", convolve_while_listening)
+    room.played(np.full(SAMPLE_RATE // 2, 8000, np.int16), SAMPLE_RATE)
+    deadline = time.monotonic() + 5
+    while len(heard) < 4 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    echo = np.concatenate(heard)
+    direct = round(TRUE_DELAY_SECONDS * SAMPLE_RATE)
+    assert np.abs(echo[direct : direct + 100]).max() > 1000

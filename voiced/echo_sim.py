@@ -131,7 +131,7 @@ class SimulatedRoom:
     `played` and `end_reply` (and owns the loudspeaker's filter and level), the listening
     thread `process` and, as the recording begins, `listen_to`; the echo to come, the
     input's place, the recording's clock and where the loudspeaker plays (its timeline)
-    are under a lock."""
+    are under a lock, held from placing a write to laying its echo."""
 
     def __init__(self, level_db: float, drift_ppm: float = 0.0) -> None:
         self.level_db = level_db
@@ -193,24 +193,24 @@ class SimulatedRoom:
             return
         if written_at is None:
             written_at = time.monotonic()
+        # Placed and laid under one hold of the lock: the listening thread cannot take the
+        # chunk where the echo begins in between (it waits, as it would for a real room).
         with self._lock:
             now = capture_at(self._capture_position, written_at, self._heard)
-            pieces = self._timeline.write(samples, sample_rate, now)
-        for at, audio in pieces:
-            self._sound(at, audio.astype(np.float64))
+            for at, audio in self._timeline.write(samples, sample_rate, now):
+                self._sound(at, audio.astype(np.float64))
 
     def end_reply(self, cut: bool) -> None:
         """The speaker plays the end of a reply its converter held back (drops it, cut)."""
         if not self.active:
             return
         with self._lock:
-            pieces = self._timeline.end_reply(cut)
-        for at, tail in pieces:
-            self._sound(at, tail.astype(np.float64))
+            for at, tail in self._timeline.end_reply(cut):
+                self._sound(at, tail.astype(np.float64))
 
     def _sound(self, at: int, audio: np.ndarray) -> None:
         """Audio played (at 16 kHz) from `at` on the input's clock, its echo laid into the
-        input's future."""
+        input's future. Locked."""
         sound = self.loudspeaker(audio)
         echo = convolve(sound, self.room)
         # The room's energy gain times the sound's level: the echo's level, before its
@@ -224,14 +224,13 @@ class SimulatedRoom:
         if self._echo_samples:
             echo_rms = np.sqrt(self._echo_energy / self._echo_samples)
             gain = ECHO_RMS / echo_rms
-        with self._lock:
-            offset = at - self._heard
-            if offset < 0:  # its beginning was heard already, without it
-                echo, offset = echo[-offset:], 0
-            end = offset + len(echo)
-            if len(self._future) < end:
-                self._future = np.concatenate([self._future, np.zeros(end - len(self._future))])
-            self._future[offset:end] += gain * echo
+        offset = at - self._heard
+        if offset < 0:  # its beginning was heard already, without it
+            echo, offset = echo[-offset:], 0
+        end = offset + len(echo)
+        if len(self._future) < end:
+            self._future = np.concatenate([self._future, np.zeros(end - len(self._future))])
+        self._future[offset:end] += gain * echo
 
     def process(self, samples: np.ndarray) -> np.ndarray:
         """The heard chunk with the echo that reaches the microphone meanwhile."""
