@@ -9,6 +9,9 @@ import numpy as np
 import pytest
 import sounddevice
 
+from voiced import echo
+from voiced.audio import SAMPLE_RATE, int16_to_float32
+from voiced.echo import EchoCanceller, EchoConfig, TappedSink
 from voiced.sinks import AudioOutputError, SpeakerSink
 
 VOICE_RATE = 22_050
@@ -103,3 +106,45 @@ def test_a_closed_sink_opens_nothing_again(device: list[Stream]) -> None:
         speak(sink, tone(0.1))
     [stream] = device
     assert stream.closed
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def monotonic(self) -> float:
+        return self.now
+
+
+def onset(audio: np.ndarray, rate: int, after: float) -> float:
+    """When (seconds) the first sound after `after` s begins that follows 30 ms of quiet."""
+    loud = np.abs(audio) > 0.1 * np.abs(audio).max()
+    quiet = round(0.03 * rate)
+    for index in np.flatnonzero(loud):
+        if index >= after * rate + quiet and not loud[index - quiet : index].any():
+            return float(index / rate)
+    raise AssertionError("no onset")
+
+
+def test_after_a_pause_between_sentences_the_reference_starts_where_the_speaker_does(
+    device: list[Stream], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The sink's converter holds back the end of a sentence (13-37 ms at 48 kHz) and
+    plays it in front of the next write: after a pause (the speaker dry), the next
+    sentence is heard that much after it was written, and its reference is placed there."""
+    clock = Clock()
+    monkeypatch.setattr(echo, "time", clock)
+    canceller = EchoCanceller(EchoConfig())
+    canceller.reference.listen_to(lambda at: round(at * SAMPLE_RATE))
+    sink = TappedSink(SpeakerSink(None), [canceller])
+    [first, second] = tone(0.47), np.concatenate([np.zeros(VOICE_RATE // 20, np.int16), tone(0.5)])
+    speak(sink, first)
+    [stream] = device
+    stream.take()
+    clock.now = 2.0  # the speaker ran dry long ago; the stream plays from now on
+    speak(sink, second)
+    played = stream.take()
+    sink.end_reply(cut=False)
+    reference = int16_to_float32(canceller.reference.take(3 * SAMPLE_RATE))
+    heard_at = 2.0 + onset(played, DEVICE_RATE, 0.0)
+    assert abs(onset(reference, SAMPLE_RATE, 1.0) - heard_at) <= 2 / SAMPLE_RATE

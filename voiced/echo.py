@@ -3,16 +3,17 @@ word (barge-in) and the VAD hear the person, not the loudspeaker.
 
 The audio written to the speaker is the reference. Each write is resampled to 16 kHz and
 placed where the loudspeaker plays it on the capture's clock (`SpeakerTimeline`): right
-after the audio before it while that still plays, or, once the speaker has run dry (a new
-reply, a pause between sentences), where the capture stands as it is written, to the
-sample. Each heard chunk takes the reference of its own samples (silence where nothing
-played). What is left is the bulk delay of the device buffers and the room, estimated
-by cross-correlation while voiced speaks, and the filter's tail. The filter is reset
-only when a new delay is found: it keeps what it learned of the room and goes on
-adapting at the next reply, which starts where its echo starts (if the device starts a
-dry speaker as steadily as its clock says: docs/audio.md). When a new delay resets it,
-it first learns from the audio already held, so the first reply is cancelled from its
-first seconds.
+after the audio before it while that still plays, or, once the speaker has run dry (a
+new reply, a pause between sentences), where the capture stands as it is written (plus
+what a converting sink holds back and plays first: `TappedSink`), to the sample. Each
+heard chunk takes the reference of its own samples (silence where nothing played). What
+is left is the bulk delay of the device buffers and the room, estimated by
+cross-correlation while voiced speaks, and the filter's tail. The filter is reset only
+when a new delay is found: it keeps what it learned of the room and goes on adapting at
+the next reply, which starts where its echo starts (if the device starts a dry speaker
+as steadily as its clock says: docs/audio.md). When a new delay resets it, it first
+learns from the audio already held, so the first reply is cancelled from its first
+seconds.
 
 Where the capture stands comes from the source (`capture_position`: samples heard since
 its first chunk began, chunked or not, at the moment the write was handed to the sink;
@@ -441,7 +442,13 @@ class TappedSink:
     """A sink that also hands everything written to it to `listeners`, as it is handed to
     the sink: a write that finds the speaker dry plays from about then (a blocking write
     has room at once), any other after what the speaker still holds, however long the
-    write then blocks (PortAudio) or not (a file, the paced sink of a replay)."""
+    write then blocks (PortAudio) or not (a file, the paced sink of a replay).
+
+    A sink that converts to the device's rate (SpeakerSink) holds back the end of what was
+    written, and plays it in front of the next write: a write after a pause between
+    sentences comes out that much later than it was handed over. Such a sink says how
+    much (`held_back_seconds`, optional), and the listeners take the write as handed over
+    that much later: the reference and the echo start at the same sample."""
 
     def __init__(self, inner: AudioSink, listeners: list[Step]) -> None:
         self.inner = inner
@@ -451,6 +458,9 @@ class TappedSink:
         # One moment for every listener: the simulated room and the reference place the
         # write at the same sample.
         written_at = time.monotonic()
+        held_back = getattr(self.inner, "held_back_seconds", None)
+        if held_back is not None:
+            written_at += held_back()
         for listener in self.listeners:
             listener.played(samples, sample_rate, written_at)
         self.inner.write(samples, sample_rate)

@@ -92,8 +92,12 @@ class SpeakerSink:
     def __init__(self, device: str | int | None) -> None:
         self.device = device
         self._stream: Any = None
-        self._device_rate = 0
         self._resampler: Any = None
+        # What went into the converter since it last started afresh (at the voice's rate,
+        # `_voice_rate`) and what came out (at the device's): the difference it holds back.
+        self._voice_rate = self._device_rate = 0
+        self._converted_in = 0
+        self._converted_out = 0
         # Held by each write and while PortAudio restarts: a restart closes every stream.
         self._lock = threading.Lock()
         self._closed = False
@@ -107,7 +111,20 @@ class SpeakerSink:
             data = int16_to_float32(samples)
             if self._resampler is not None:
                 data = self._resampler.resample_chunk(data)
+                self._converted_in += len(samples)
+                self._converted_out += len(data)
             self._write_stream(data)
+
+    def held_back_seconds(self) -> float:
+        """How much of what was written the converter still holds back: played in front of
+        the next write (7-37 ms with soxr; 0 when the device takes the voice's rate). The
+        echo reference places a write that finds the speaker dry that much later
+        (`voiced.echo.TappedSink`)."""
+        with self._lock:
+            if self._resampler is None or self._stream is None:
+                return 0.0
+            held = self._converted_in / self._voice_rate - self._converted_out / self._device_rate
+            return max(0.0, held)
 
     def end_reply(self, cut: bool) -> None:
         with self._lock:
@@ -116,6 +133,7 @@ class SpeakerSink:
                 return
             tail = None if cut else resampler.resample_chunk(np.zeros(0, np.float32), last=True)
             resampler.clear()  # ready for the next reply
+            self._converted_in = self._converted_out = 0
             if tail is None or len(tail) == 0 or self._stream is None:
                 return
             self._write_stream(np.asarray(tail, np.float32))
@@ -136,6 +154,8 @@ class SpeakerSink:
         import soxr
 
         self._resampler = None
+        self._voice_rate = sample_rate
+        self._converted_in = self._converted_out = 0
         try:
             info: Any = sounddevice.query_devices(self.device, kind="output")
             rate = sample_rate
@@ -144,6 +164,7 @@ class SpeakerSink:
             except sounddevice.PortAudioError:
                 rate = int(info["default_samplerate"])
                 self._resampler = soxr.ResampleStream(sample_rate, rate, 1, dtype="float32")
+            self._device_rate = rate
             self._stream = sounddevice.OutputStream(
                 device=info["index"],
                 channels=1,
