@@ -8,6 +8,7 @@ few constants.
 from __future__ import annotations
 
 from collections import deque
+from typing import Any
 
 import numpy as np
 
@@ -36,6 +37,16 @@ def int16_to_float32(samples: np.ndarray) -> np.ndarray:
 def float32_to_int16(samples: np.ndarray) -> np.ndarray:
     """Scale float audio in [-1, 1] to int16 PCM, rounded, out-of-range values clipped."""
     return np.clip(np.round(samples * 32768.0), -32768, 32767).astype(np.int16)
+
+
+def end_conversion(resampler: Any, cut: bool) -> np.ndarray:
+    """What a streaming converter (soxr.ResampleStream) still holds back of a reply, as
+    float32 (nothing when the reply was `cut`); the converter starts afresh after it."""
+    tail = np.zeros(0, np.float32)
+    if not cut:
+        tail = np.asarray(resampler.resample_chunk(tail, last=True), np.float32)
+    resampler.clear()
+    return tail
 
 
 class FrameBuffer:

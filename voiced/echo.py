@@ -41,7 +41,13 @@ from typing import TYPE_CHECKING, Any, Protocol
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
-from voiced.audio import SAMPLE_RATE, float32_to_int16, int16_to_float32, seconds_to_samples
+from voiced.audio import (
+    SAMPLE_RATE,
+    end_conversion,
+    float32_to_int16,
+    int16_to_float32,
+    seconds_to_samples,
+)
 from voiced.messages import AudioChunk
 
 if TYPE_CHECKING:
@@ -139,12 +145,8 @@ class ToHeardRate:
         """Called as a reply ends: what the converters hold back of it (soxr: 7-37 ms), at
         16 kHz, or nothing when it was `cut` (the speaker drops it too); they start afresh.
         Left in, it would come out at the front of the next reply, and shift it."""
-        tails = []
-        for resampler in self._resamplers.values():
-            if not cut:
-                tails.append(resampler.resample_chunk(np.zeros(0, np.float32), last=True))
-            resampler.clear()
-        return np.concatenate(tails).astype(np.float32) if tails else np.zeros(0, np.float32)
+        tails = [end_conversion(resampler, cut) for resampler in self._resamplers.values()]
+        return np.concatenate(tails) if tails else np.zeros(0, np.float32)
 
 
 # Played audio (float32, 16 kHz), each piece with where it begins on the capture's clock.

@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from voiced.audio import int16_to_float32
+from voiced.audio import end_conversion, int16_to_float32
 from voiced.errors import VoicedError
 from voiced.wavio import WavWriter
 
@@ -131,12 +131,11 @@ class SpeakerSink:
             resampler = self._resampler
             if resampler is None:
                 return
-            tail = None if cut else resampler.resample_chunk(np.zeros(0, np.float32), last=True)
-            resampler.clear()  # ready for the next reply
+            tail = end_conversion(resampler, cut)  # and ready for the next reply
             self._converted_in = self._converted_out = 0
-            if tail is None or len(tail) == 0 or self._stream is None:
+            if len(tail) == 0 or self._stream is None:
                 return
-            self._write_stream(np.asarray(tail, np.float32))
+            self._write_stream(tail)
 
     def _write_stream(self, data: np.ndarray) -> None:
         """Play `data` (float32 at the stream's rate); a failure closes the stream, and the
