@@ -11,7 +11,7 @@ import pytest
 
 from tests.helpers import repeatable_config
 from voiced.config import Config
-from voiced.intents import Action, Choice, IntentContext, IntentError
+from voiced.intents import Action, Choice, Confirmation, IntentContext, IntentError
 from voiced.intents.engine import Ahead, IntentEngine
 from voiced.intents.matcher import IntentMatcher
 from voiced.intents.registry import load_registry
@@ -919,6 +919,23 @@ def test_a_clock_asked_about_keeps_its_place_and_refuses_no_time(engine: IntentE
         assert engine.answer(nothing).response == "That is no time at all: no timer set."
 
 
+def test_a_clock_of_which_one_reading_is_at_most_a_week_is_asked_as_a_yes(
+    engine: IntentEngine,
+) -> None:
+    """ "999:59" as hours is over a week: only the minutes are asked about, and only a yes
+    starts them."""
+    match = engine.match("set a timer for 999:59")
+    assert match is not None and match.name == "TimerWithoutUnit"
+    asked = engine.answer(match)
+    assert asked.response == "Set a timer for 999 minutes 59?"
+    assert isinstance(asked.confirmation, Confirmation)
+    assert engine.reply(asked, "hours") is None
+    done = engine.reply(asked, "Yes.")
+    assert done is not None
+    assert done.response == "Timer set for 16 hours, 39 minutes and 59 seconds."
+    assert engine.timers.running() == ["16 hours, 39 minutes and 59 seconds"]
+
+
 def test_cancel_that_just_after_a_timer_was_set_cancels_it(
     ask: Ask, timers: Timers, monotonic: FakeClock
 ) -> None:
@@ -961,6 +978,23 @@ def test_cancel_that_just_after_a_timer_was_set_cancels_it(
         (
             '"HassIncreaseTimer", "arguments": {"seconds": 0}',
             "That is no time at all: nothing changed.",
+        ),
+        # No reading of at most a week: refused; of one, asked as a yes or no.
+        (
+            '"TimerWithoutUnit", "arguments": {"unitless_number": 700000}',
+            "A timer can run for at most a week.",
+        ),
+        (
+            '"TimerWithoutUnit", "arguments": {"clock_whole": 20000, "clock_sixtieths": 5}',
+            "A timer can run for at most a week.",
+        ),
+        (
+            '"TimerWithoutUnit", "arguments": {"unitless_number": 200000}',
+            "Set a timer for 200000 seconds?",
+        ),
+        (
+            '"TimerWithoutUnit", "arguments": {"unitless_digits": 1000030}',
+            "Set a timer for 10000 minutes 30?",
         ),
     ],
 )

@@ -20,7 +20,15 @@ from typing import Any, NamedTuple
 
 from hassil import Intents, recognize_all
 
-from voiced.intents import Action, Choice, IntentContext, IntentError, IntentMatch, Plugin
+from voiced.intents import (
+    Action,
+    Choice,
+    Confirmation,
+    IntentContext,
+    IntentError,
+    IntentMatch,
+    Plugin,
+)
 from voiced.intents.ha_sentences import ha_sentences
 from voiced.intents.matcher import whole
 from voiced.numbers import in_words
@@ -378,15 +386,25 @@ class Reading(NamedTuple):
     names: frozenset[int | str]
 
 
-def ask_which_unit(match: IntentMatch, context: IntentContext) -> DurationChoice:
+def ask_which_unit(match: IntentMatch, context: IntentContext) -> DurationChoice | Confirmation:
     """ "Set a timer for 1:30" (Whisper's "one thirty") is an hour and 30 minutes or a
     minute and 30 seconds, "set a timer for 5" 5 hours, minutes or seconds; no timer
     starts on a guess. Asked as it was said ("1 hour 30, or 1 minute 30?"): the answer that
     names one reading starts it, by its duration ("an hour and a half", "ninety seconds"),
-    its first part ("one minute") or its unit ("hours")."""
-    readings = _readings(match.slots)
-    _answer_grammar()  # compiled while the question is said, not when it is answered
+    its first part ("one minute") or its unit ("hours"). Only readings of at most a week
+    are asked; of one, a yes starts it ("Set a timer for 999 minutes 59?")."""
+    readings = [
+        reading for reading in _readings(match.slots) if reading.seconds <= MAX_TIMER_SECONDS
+    ]
     asked = [reading.said for reading in readings if reading.said]
+    if not asked:
+        raise IntentError("A timer can run for at most a week.")
+    if len(asked) == 1:
+        [only] = [reading for reading in readings if reading.said]
+        return Confirmation(
+            f"Set a timer for {only.said}?", partial(_starting, only.seconds, match, context)
+        )
+    _answer_grammar()  # compiled while the question is said, not when it is answered
     return DurationChoice(
         ", ".join(asked[:-1]) + f", or {asked[-1]}?",
         {
@@ -433,13 +451,12 @@ def _clock_readings(before: int, after: int) -> list[Reading]:
 
 
 def _plain_readings(number: int) -> list[Reading]:
-    """ "5": 5 hours, 5 minutes or 5 seconds, each at most a week."""
+    """ "5": 5 hours, 5 minutes or 5 seconds."""
     if not number:
         raise IntentError("That is no time at all: no timer set.")
     return [
         Reading(_as_asked(number, unit, 0), number * size, frozenset({number * size, unit}))
         for unit, size in UNIT_SECONDS.items()
-        if number * size <= MAX_TIMER_SECONDS
     ]
 
 
