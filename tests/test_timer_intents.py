@@ -307,6 +307,9 @@ def test_a_duration_in_any_form_a_timer_starts_with_names_the_timer_cancelled(
         ("pause the 1 hour 30 minute timer", "There is no timer for 1 hour and 30 minutes."),
         # Durations no sentence reads are no timer's name either.
         ("cancel the 5 minute and the 10 minute timer", "I can't tell which timer that is."),
+        # A clock's form may be 1 hour 30 or 1 minute 30: no timer's name either.
+        ("cancel the 1:30 timer", "I can't tell which timer that is."),
+        ("pause the 130 timer", "I can't tell which timer that is."),
     ],
 )
 def test_a_duration_no_timer_has_changes_nothing(

@@ -45,6 +45,23 @@ def test_a_call_by_area_and_a_timer_are_allowed(gate: ToolGate) -> None:
     assert timer.slots == {"minutes": 5}
 
 
+def test_a_timer_in_a_room_is_allowed_as_the_same_words_spoken(gate: ToolGate) -> None:
+    """ "Set a timer for 20 minutes in the garden" is a timer sentence, though no device is
+    in the garden: the call for it is too. The room is a place only for a timer."""
+    timer = gate.check(
+        call('{"name": "HassStartTimer", "arguments": {"minutes": 20, "area": "garden"}}')
+    )
+    assert timer.slots == {"minutes": 20, "area": "garden"}
+    asked = gate.check(
+        call('{"name": "TimerWithoutUnit", "arguments": {"unitless_number": 5, "area": "garage"}}')
+    )
+    assert asked.slots == {"unitless_number": 5, "area": "garage"}
+    with pytest.raises(ToolCallRefused, match="has no devices"):
+        gate.check(call('{"name": "HassTurnOn", "arguments": {"area": "garden"}}'))
+    with pytest.raises(ToolCallRefused, match="has no devices"):
+        gate.check(call('{"name": "HassStartTimer", "arguments": {"minutes": 5, "area": "oven"}}'))
+
+
 @pytest.mark.parametrize(
     "output, reason",
     [

@@ -88,6 +88,31 @@ def declared_slots(plugin: Plugin) -> dict[str, frozenset[str]]:
     return declared
 
 
+def listed_values(plugin: Plugin) -> dict[str, dict[str, frozenset[str]]]:
+    """The fixed values each intent's sentences give a slot from a list of its plugin
+    ("kitchen" of the timers' rooms, `{timer_room:area}`), by intent and slot."""
+    rules = plugin.sentences.get("expansion_rules", {})
+    lists = plugin.sentences.get("lists", {})
+    found: dict[str, dict[str, frozenset[str]]] = {}
+    for intent, data in plugin.sentences.get("intents", {}).items():
+        pending = [sentence for block in data.get("data", []) for sentence in block["sentences"]]
+        expanded: set[str] = set()
+        values: dict[str, set[str]] = {}
+        while pending:
+            text = pending.pop()
+            for name, alias in TEMPLATE_SLOT.findall(text):
+                listed = lists.get(name, {}).get("values", [])
+                values.setdefault(alias or name, set()).update(
+                    str(value["out"] if isinstance(value, dict) else value) for value in listed
+                )
+            for rule in set(TEMPLATE_RULE.findall(text)) - expanded:
+                expanded.add(rule)
+                if isinstance(rules.get(rule), str):
+                    pending.append(rules[rule])
+        found[intent] = {slot: frozenset(given) for slot, given in values.items() if given}
+    return found
+
+
 class ToolGate:
     def __init__(self, registry: Registry, devices: list[DeviceConfig]) -> None:
         self.registry = registry
@@ -101,6 +126,12 @@ class ToolGate:
             for spoken in [device.id, device.name, *device.aliases]
         }  # fmt: skip
         self._areas = {device.area for device in devices if device.area}
+        # Areas an intent's own sentences name besides the configured ones: the rooms a
+        # timer may be said to be in.
+        self._listed_areas = {
+            intent: slots.get("area", frozenset()) for plugin in registry.plugins
+            for intent, slots in listed_values(plugin).items()
+        }  # fmt: skip
 
     def check(self, output: str) -> IntentMatch:
         """The intent a model's tool call asks for, or ToolCallRefused saying why not."""
@@ -121,9 +152,14 @@ class ToolGate:
             if device is None:
                 raise ToolCallRefused(f"{name} names {slots['name']!r}, which is not configured")
             slots["name"] = device.id
-        if "area" in slots and slots["area"] not in self._areas:
+        if "area" in slots and not self._is_area(str(name), slots["area"]):
             raise ToolCallRefused(f"{name} names the area {slots['area']!r}, which has no devices")
         return IntentMatch(str(name), slots, found[0].name, output)
+
+    def _is_area(self, intent: str, area: object) -> bool:
+        """A configured area, or one the intent's sentences take ("set a timer for 20
+        minutes in the kitchen"): what the same words spoken would be matched with."""
+        return area in self._areas or area in self._listed_areas.get(intent, frozenset())
 
 
 def _parse(output: str) -> dict[str, Any]:
