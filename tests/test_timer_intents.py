@@ -513,8 +513,6 @@ def test_numbers_of_a_sum_or_the_time_are_no_timer(
         "what is 1:30 in minutes",
         "what is one thirty in minutes",
         "what is 1:30 hours in minutes",
-        # 1.3 hours, or an hour and 30 minutes written as a clock: not read.
-        "set a timer for 1.30 hours",
         "set a timer for one thirty minutes",
         "set an alarm for 7:30",
         "set a timer for 1:30 pm",
@@ -553,7 +551,7 @@ def test_a_decimal_duration_that_is_no_timer_is_refused(
         "set a timer for 1,000 minutes",
         # Three decimals are not read: never as two.
         "set a timer for 1.333 hours",
-        "set a timer for 1.5",
+        "set a timer for 1.333",
         "what is 1.25 hours in minutes",
         "how long is 1.5 hours",
         "is 2.5 minutes enough",
@@ -821,6 +819,18 @@ def test_the_engine_carries_out_timer_intents(engine: IntentEngine) -> None:
         ("set a timer for twenty five", "25 hours, 25 minutes, or 25 seconds?"),
         ("set a timer for one hundred and thirty", "130 hours, 130 minutes, or 130 seconds?"),
         ("set a timer for 9999", "9999 minutes, or 9999 seconds?"),
+        # A decimal alone (not a clock: its last digit is no 0), as Whisper writes "one
+        # point two five"; "1.25 hours" is an hour and a quarter, so is "1.25" in hours.
+        ("set a timer for 1.25", "1.25 hours, or 1.25 minutes?"),
+        ("set a timer for 1.05", "1.05 hours, or 1.05 minutes?"),
+        ("set a timer for 1.5", "1.5 hours, or 1.5 minutes?"),
+        ("a 2.5 timer", "2.5 hours, or 2.5 minutes?"),
+        ("set a timer for .5", "0.5 hours, or 0.5 minutes?"),
+        ("set a timer for 1.0", "1 hour, 1 minute, or 1 second?"),
+        # "1.30 hours": "one thirty hours" as a clock, or 1.3 hours.
+        ("set a timer for 1.30 hours", "1 hour 30, or 1.3 hours?"),
+        ("set a timer for 1.50 minutes", "1 minute 50, or 1.5 minutes?"),
+        ("set a timer for 0.30 hours", "30 minutes, or 0.3 hours?"),
     ],
 )
 def test_a_duration_without_its_unit_is_asked_about_never_guessed(
@@ -871,6 +881,18 @@ def test_the_answer_starts_the_timer_it_names(engine: IntentEngine, reply: str, 
         ("set a timer for 5", "Minutes.", "5 minutes"),
         ("set a timer for 5", "five seconds", "5 seconds"),
         ("set a timer for twenty five", "hours", "25 hours"),
+        ("set a timer for 1.25", "hours", "1 hour and 15 minutes"),
+        ("set a timer for 1.25", "An hour and a quarter.", "1 hour and 15 minutes"),
+        ("set a timer for 1.25", "one minute", "1 minute and 15 seconds"),
+        ("set a timer for 1.05", "hours", "1 hour and 3 minutes"),
+        ("set a timer for 1.5", "minutes", "1 minute and 30 seconds"),
+        ("set a timer for .5", "half an hour", "30 minutes"),
+        ("set a timer for 1.30 hours", "an hour and a half", "1 hour and 30 minutes"),
+        ("set a timer for 1.30 hours", "1 hour 30", "1 hour and 30 minutes"),
+        ("set a timer for 1.30 hours", "1.3 hours", "1 hour and 18 minutes"),
+        ("set a timer for 1.50 minutes", "1.5 minutes", "1 minute and 30 seconds"),
+        # "1.30" alone is still Whisper's "one thirty".
+        ("set a timer for 1.30", "hours", "1 hour and 30 minutes"),
     ],
 )
 def test_the_answer_gives_a_number_its_unit(
@@ -881,6 +903,26 @@ def test_the_answer_gives_a_number_its_unit(
     done = engine.reply(engine.answer(match), reply)
     assert done is not None and done.response == f"Timer set for {said}."
     assert engine.timers.running() == [said]
+
+
+@pytest.mark.parametrize(
+    "text, reply",
+    [
+        # What "1.25" read as a clock would be: neither 1.25 hours nor 1.25 minutes.
+        ("set a timer for 1.25", "1 hour 25"),
+        ("set a timer for 1.25", "an hour and 25 minutes"),
+        ("set a timer for 1.25", "seconds"),  # not asked: a timer runs whole seconds
+        ("set a timer for 1.30 hours", "hours"),  # both are hours
+        ("set a timer for 1.50 minutes", "minutes"),
+    ],
+)
+def test_an_answer_that_names_no_reading_of_a_decimal_starts_nothing(
+    engine: IntentEngine, text: str, reply: str
+) -> None:
+    match = engine.match(text)
+    assert match is not None
+    assert engine.reply(engine.answer(match), reply) is None
+    assert engine.timers.running() == []
 
 
 def test_a_number_answered_with_another_number_starts_nothing(engine: IntentEngine) -> None:
@@ -981,6 +1023,16 @@ def test_cancel_that_just_after_a_timer_was_set_cancels_it(
         (
             '"HassIncreaseTimer", "arguments": {"seconds": 0}',
             "That is no time at all: nothing changed.",
+        ),
+        (
+            '"TimerWithoutUnit", "arguments": {"unitless_number": 1, '
+            '"unitless_number_decimals": "5e3"}',
+            "I can't use 1.5e3 hours as a time.",
+        ),
+        (
+            '"TimerWithoutUnit", "arguments": {"clock_whole": 1, "clock_sixtieths": 30, '
+            '"clock_unit": "days"}',
+            "I can't use 1.30 days as a time.",
         ),
         # No reading of at most a week: refused; of one, asked as a yes or no.
         (

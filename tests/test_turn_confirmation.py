@@ -98,6 +98,25 @@ def test_a_timer_said_as_a_clock_is_asked_about_and_started_by_the_answer(
     assert [timer["description"] for timer in saved] == ["1 minute and 30 seconds"]
 
 
+def test_a_decimal_without_its_unit_is_asked_about_and_started_by_the_answer(
+    tmp_path: Path,
+) -> None:
+    """ "One point two five" is 1.25 hours or 1.25 minutes: asked, never read as a clock
+    ("1 hour 25"), and the answer naming one starts it."""
+    config = fake_config(tmp_path)
+    engines = FakeEngines(
+        recognizer=FakeRecognizer(["Set a timer for 1.25.", "An hour and a quarter."])
+    )
+
+    asked, answered = run(config, engines, [*command(), *answer()])
+
+    assert asked.confirmation == "asked" and asked.response == "1.25 hours, or 1.25 minutes?"
+    assert answered.confirmation == "confirmed"
+    assert answered.response == "Timer set for 1 hour and 15 minutes."
+    saved = json.loads(config.state_file.timers_file.read_text())["timers"]
+    assert [timer["description"] for timer in saved] == ["1 hour and 15 minutes"]
+
+
 def test_a_command_heard_otherwise_without_the_bias_is_asked_about(tmp_path: Path) -> None:
     config = fake_config(tmp_path)
     heard = Said("Turn on the kitchen light.", unbiased="Turn off the bedroom lamp.")

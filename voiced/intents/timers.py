@@ -1,7 +1,7 @@
 """Built-in plugin: timers (HassStartTimer, HassCancelTimer, HassCancelAllTimers,
 HassTimerStatus, HassPauseTimer, HassUnpauseTimer, HassIncreaseTimer, HassDecreaseTimer),
 and TimerWithoutUnit: a duration said without its unit ("set a timer for 1:30", "... for
-5") is asked about.
+5", "... for 1.25"), or as a clock or a decimal ("... for 1.30 hours"), is asked about.
 
 "The timer" is the newest one that fits; "the 5 minute timer" is the newest set for 5
 minutes, whatever is done to it. voiced keeps no names: of one timer, "the pasta timer"
@@ -162,6 +162,18 @@ UNITLESS_LISTS: dict[str, dict[str, Any]] = {
     "timer_sixty_said": {
         "values": [{"in": _said_after_the_hour(n), "out": n} for n in range(1, 60)]
     },
+    # After the point of "1.30", as Whisper writes "one thirty": two digits ending in 0.
+    # Others ("1.25", "1.05", "1.5") are decimals.
+    "timer_tens": {"values": [{"in": f"{n:02}", "out": n} for n in range(0, 60, 10)]},
+    "timer_tens_but_none": {"values": [{"in": f"{n:02}", "out": n} for n in range(10, 60, 10)]},
+    # The digits after a point that make no clock: one, or two not ending in 0.
+    "timer_unitless_decimals": {
+        "values": [str(n) for n in range(10)] + [f"{n:02}" for n in range(100) if n % 10]
+    },
+    # The unit after "1.30": a clock's (an hour and 30 minutes) or a decimal's (1.3 hours).
+    "timer_clock_unit": {
+        "values": [{"in": UNIT_WORDS[unit], "out": unit} for unit in ("hours", "minutes")]
+    },
 }
 # The expansion rules voiced's sentences are built on.
 RULES = {
@@ -176,14 +188,18 @@ RULES = {
     "timer_clock": (
         f"({_clock('clock_whole', 'clock_sixtieths')}"
         # Whisper writes "one thirty" so too: "1.30", "1 30", "one thirty", "one oh five".
-        "|{timer_clock_hour:clock_whole}.{timer_sixty:clock_sixtieths}"
+        "|{timer_clock_hour:clock_whole}.{timer_tens:clock_sixtieths}"
         "|{timer_clock_hour:clock_whole} ({timer_sixty:clock_sixtieths}"
         "|{timer_sixty_said:clock_sixtieths}))"
     ),
-    # A number said without a unit: a clock's form, or a number alone ("5", "130").
+    # A number said without a unit: a clock's form, a number alone ("5", "130") or with
+    # decimals ("1.25", "2.5"); and "1.30 hours", which is a clock's or a decimal's.
     "timer_unitless": (
         "(<timer_clock>|{timer_digits:unitless_digits}"
-        "|{timer_number_said:unitless_number}|{timer_hundred_and:unitless_number})"
+        "|{timer_number_said:unitless_number}|{timer_hundred_and:unitless_number}"
+        f"|{{timer_number:unitless_number}}.{{timer_unitless_decimals:unitless_number{DECIMALS}}}"
+        "|{timer_number:clock_whole}.{timer_tens_but_none:clock_sixtieths}( |-)"
+        "{timer_clock_unit:clock_unit})"
     ),
     # Where a timer is started: "in the kitchen", a configured area or a room, and nothing
     # else ("set a timer for 20 minutes and turn off the light" is no timer sentence).
@@ -388,11 +404,12 @@ class Reading(NamedTuple):
 
 def ask_which_unit(match: IntentMatch, context: IntentContext) -> DurationChoice | Confirmation:
     """ "Set a timer for 1:30" (Whisper's "one thirty") is an hour and 30 minutes or a
-    minute and 30 seconds, "set a timer for 5" 5 hours, minutes or seconds; no timer
-    starts on a guess. Asked as it was said ("1 hour 30, or 1 minute 30?"): the answer that
-    names one reading starts it, by its duration ("an hour and a half", "ninety seconds"),
-    its first part ("one minute") or its unit ("hours"). Only readings of at most a week
-    are asked; of one, a yes starts it ("Set a timer for 999 minutes 59?")."""
+    minute and 30 seconds, "set a timer for 5" 5 hours, minutes or seconds, "... for
+    1.25" 1.25 hours or minutes; no timer starts on a guess. Asked as it was said ("1 hour
+    30, or 1 minute 30?"): the answer that names one reading starts it, by its duration
+    ("an hour and a half", "ninety seconds"), its first part ("one minute") or its unit
+    ("hours"). Only readings of at most a week are asked; of one, a yes starts it ("Set a
+    timer for 999 minutes 59?")."""
     readings = [
         reading for reading in _readings(match.slots) if reading.seconds <= MAX_TIMER_SECONDS
     ]
@@ -419,8 +436,12 @@ def _readings(slots: Mapping[str, Any]) -> list[Reading]:
     """What a duration said without a unit may mean, in the order asked. "130" is how
     Whisper writes "one thirty", and a hundred and thirty: the clock's readings are asked
     about, and an answer may name the number's ("130 minutes")."""
+    if "clock_unit" in slots:
+        return _clock_or_decimal(slots)
     if "clock_whole" in slots:
         return _clock_readings(_count(slots["clock_whole"]), _count(slots.get("clock_sixtieths")))
+    if "unitless_number" + DECIMALS in slots:
+        return _decimal_readings(slots)
     if "unitless_digits" not in slots:
         return _plain_readings(_count(slots.get("unitless_number")))
     number = _count(slots["unitless_digits"])
@@ -448,6 +469,45 @@ def _clock_readings(before: int, after: int) -> list[Reading]:
         names = frozenset({seconds, unit, first * size})
         readings.append(Reading(_as_asked(first, unit, rest), seconds, names))
     return readings
+
+
+def _decimal_readings(slots: Mapping[str, Any]) -> list[Reading]:
+    """ "1.25": 1.25 hours or 1.25 minutes, named in an answer by the unit or the whole
+    part ("one hour"). Never seconds: a timer runs whole seconds, not 1.25 of them."""
+    whole, decimals = slots.get("unitless_number"), slots.get("unitless_number" + DECIMALS)
+    if str(decimals).isdecimal() and not int(str(decimals)):
+        return _plain_readings(_count(whole))  # "1.0" is 1
+    readings = []
+    for unit in ("hours", "minutes"):
+        seconds = _seconds({unit: whole, unit + DECIMALS: decimals})
+        first = _count(whole) * UNIT_SECONDS[unit]
+        names = frozenset({seconds, unit} | ({first} if first else set()))
+        readings.append(Reading(f"{whole}.{decimals} {unit}", seconds, names))
+    if not any(reading.seconds for reading in readings):
+        raise IntentError("That is no time at all: no timer set.")
+    return [reading for reading in readings if reading.seconds]
+
+
+def _clock_or_decimal(slots: Mapping[str, Any]) -> list[Reading]:
+    """ "1.30 hours": an hour and 30 minutes as Whisper writes "one thirty hours", or 1.3
+    hours; both of the unit said, so an answer names one by its duration ("an hour and a
+    half", "1.3 hours")."""
+    unit, whole = str(slots["clock_unit"]), _count(slots["clock_whole"])
+    after = _count(slots.get("clock_sixtieths"))
+    if unit not in ("hours", "minutes") or not 0 < after < 60:
+        raise IntentError(f"I can't use {whole}.{after:02} {unit} as a time.")
+    size = UNIT_SECONDS[unit]
+    below = "minutes" if unit == "hours" else "seconds"
+    clock = whole * size + after * size // 60
+    decimal = _seconds({unit: whole, unit + DECIMALS: str(after).rstrip("0")})
+    return [
+        Reading(
+            _as_asked(whole, unit, after) if whole else _as_asked(after, below, 0),
+            clock,
+            frozenset({clock}),
+        ),
+        Reading(f"{whole}.{str(after).rstrip('0')} {unit}", decimal, frozenset({decimal})),
+    ]
 
 
 def _plain_readings(number: int) -> list[Reading]:
