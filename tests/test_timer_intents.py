@@ -824,6 +824,9 @@ def test_the_engine_carries_out_timer_intents(engine: IntentEngine) -> None:
         ("set a timer for 1.25", "1.25 hours, or 1.25 minutes?"),
         ("set a timer for 1.05", "1.05 hours, or 1.05 minutes?"),
         ("set a timer for 1.5", "1.5 hours, or 1.5 minutes?"),
+        # With the sentence's own full stop, as Whisper ends it.
+        ("Set a timer for 1.5.", "1.5 hours, or 1.5 minutes?"),
+        ("Set a timer for 1.0.", "1 hour, 1 minute, or 1 second?"),
         ("a 2.5 timer", "2.5 hours, or 2.5 minutes?"),
         ("set a timer for .5", "0.5 hours, or 0.5 minutes?"),
         ("set a timer for 1.0", "1 hour, 1 minute, or 1 second?"),
@@ -1033,6 +1036,10 @@ def test_cancel_that_just_after_a_timer_was_set_cancels_it(
             '"TimerWithoutUnit", "arguments": {"clock_whole": 1, "clock_sixtieths": 30, '
             '"clock_unit": "days"}',
             "I can't use 1.30 days as a time.",
+        ),
+        (
+            '"TimerWithoutUnit", "arguments": {"clock_unit": "hours"}',
+            "I can't use 0.00 hours as a time.",
         ),
         # No reading of at most a week: refused; of one, asked as a yes or no.
         (

@@ -608,3 +608,29 @@ def test_a_paused_restored_timer_keeps_what_it_was_said_to_have(
         assert still.paused and still.left_seconds == paused.left_seconds
     finally:
         timers.close()
+
+
+@pytest.mark.usefixtures("looked_at_often")
+def test_ends_written_on_a_clock_not_yet_set_follow_no_step(
+    tmp_path: Path, announced: Announcements
+) -> None:
+    """voiced restarted before the clock was set (or an offline Pi): the file's ends were
+    written on the clock of now, not on the true one, and must not move when it is set."""
+    path = tmp_path / "timers.json"
+    clock = UnsetWallClock(-300)
+    first = Timers(announced, path, clock, synchronised=lambda: clock.synchronised)
+    try:
+        first.start(600)
+    finally:
+        first.close()
+    assert json.loads(path.read_text())["clock_set"] is False
+    timers = Timers(announced, path, clock, synchronised=lambda: clock.synchronised)
+    try:
+        clock.set()
+        assert wait_for(lambda: json.loads(path.read_text()).get("clock_set", True))
+        [restored] = timers.timers()
+        assert 590 < restored.left_seconds <= 600  # not 300 s sooner
+    finally:
+        timers.close()
+    assert announced.texts == []
+    assert "clock_set" not in json.loads(path.read_text())  # written on a set clock now

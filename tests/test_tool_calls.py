@@ -52,6 +52,10 @@ def test_a_timer_in_a_room_is_allowed_as_the_same_words_spoken(gate: ToolGate) -
         call('{"name": "HassStartTimer", "arguments": {"minutes": 20, "area": "garden"}}')
     )
     assert timer.slots == {"minutes": 20, "area": "garden"}
+    kitchen = gate.check(
+        call('{"name": "HassStartTimer", "arguments": {"minutes": 5, "area": "Kitchen"}}')
+    )
+    assert kitchen.slots == {"minutes": 5, "area": "Kitchen"}
     asked = gate.check(
         call('{"name": "TimerWithoutUnit", "arguments": {"unitless_number": 5, "area": "garage"}}')
     )

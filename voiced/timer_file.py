@@ -39,6 +39,9 @@ class TimersFile:
 
     timers: list[SavedTimer] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
+    # The wall clock was known set when the file was written (files written before this
+    # was kept say nothing, and were taken to be so).
+    clock_set: bool = True
 
 
 def read_timers_file(path: Path, now: float) -> TimersFile:
@@ -56,6 +59,7 @@ def read_timers_file(path: Path, now: float) -> TimersFile:
     except OSError as err:
         read.problems.append(f"cannot be read ({err.strerror or err})")
         return read
+    read.clock_set = not (isinstance(data, dict) and data.get("clock_set") is False)
     entries = data.get("timers") if isinstance(data, dict) else None
     if not isinstance(entries, list):
         read.problems.append('has no "timers" list')
@@ -129,7 +133,9 @@ def listed(problems: list[str]) -> str:
     return "; ".join(problems[:5]) + more
 
 
-def timers_json(timers: Iterable[SavedTimer]) -> str:
+def timers_json(timers: Iterable[SavedTimer], clock_set: bool = True) -> str:
+    """The file's text; `clock_set` False: the wall clock was not known set, so the
+    ends were written on a clock that may still step."""
     entries: list[dict[str, object]] = []
     for timer in timers:
         entry: dict[str, object] = {"description": timer.description}
@@ -140,4 +146,7 @@ def timers_json(timers: Iterable[SavedTimer]) -> str:
         else:
             entry["paused_left_seconds"] = timer.paused_left_seconds
         entries.append(entry)
-    return json.dumps({"timers": entries}, indent=2) + "\n"
+    kept: dict[str, object] = {"timers": entries}
+    if not clock_set:
+        kept["clock_set"] = False
+    return json.dumps(kept, indent=2) + "\n"

@@ -28,7 +28,8 @@ class Restored:
     persist: bool
     # The file no longer says what the table holds: it is written again.
     rewrite: bool
-    # The running timers restored, whose ends were read on the wall clock.
+    # The running timers restored whose ends were written on a set wall clock: read on
+    # this one, they follow its first step.
     running_ids: tuple[int, ...] = ()
 
 
@@ -61,7 +62,9 @@ def restore_timers(path: Path, table: TimerTable, wall: float, now: float) -> Re
     for left, saved in waiting:
         paused = saved.ends_at is None
         state = table.add(now, left, saved.description, saved.seconds, paused=paused)
-        if not paused:
+        # Ends written on a clock not known set are on the clock of now, whatever step
+        # comes (a restart before the clock was set, an offline Pi): they follow no step.
+        if not paused and read.clock_set:
             running_ids.append(state.timer_id)
     if left_behind:
         log.info(

@@ -244,6 +244,8 @@ class Timers:
         Once it stepped, or is known to be set, the monotonic clock is as good."""
         if self._watch is None:
             return False, []
+        # The flag first: a clock set between the two is then still seen to step.
+        synchronised = self._synchronised()
         step = self._watch.step(self._clock(), now)
         missed: list[str] = []
         if step:
@@ -253,7 +255,7 @@ class Timers:
                 len(self._following_wall),
             )
             missed = self._move_restored(step, now)
-        if step or self._synchronised():
+        if step or synchronised:
             self._watch = None
             self._following_wall.clear()
         return bool(step), missed
@@ -300,6 +302,7 @@ class Timers:
                 if self._closed:
                     return
                 wall, now = self._clock(), self._monotonic()
+                clock_set = self._watch is None
                 saved = [
                     SavedTimer(
                         state.description,
@@ -310,7 +313,7 @@ class Timers:
                     for state in self._table.states(now)
                 ]
             try:
-                write_atomically(self.path, timers_json(saved))
+                write_atomically(self.path, timers_json(saved, clock_set))
             except OSError as err:
                 # The timers still run in this process; only a restart would forget them.
                 log.error("cannot keep the timers in %s: %s", self.path, err)

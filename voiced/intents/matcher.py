@@ -149,7 +149,9 @@ class IntentMatcher:
         if self._intents is None:
             return None
         result = recognize_best(
-            POINT_FIRST.sub("0.", text),
+            # A sentence's own full stop after a decimal ("1.5.") kept hassil from
+            # reading the number.
+            POINT_FIRST.sub("0.", text.rstrip().rstrip(".")),
             self._intents,
             slot_lists=self._slot_lists,
             language="en",

@@ -492,7 +492,7 @@ def _clock_or_decimal(slots: Mapping[str, Any]) -> list[Reading]:
     """ "1.30 hours": an hour and 30 minutes as Whisper writes "one thirty hours", or 1.3
     hours; both of the unit said, so an answer names one by its duration ("an hour and a
     half", "1.3 hours")."""
-    unit, whole = str(slots["clock_unit"]), _count(slots["clock_whole"])
+    unit, whole = str(slots["clock_unit"]), _count(slots.get("clock_whole"))
     after = _count(slots.get("clock_sixtieths"))
     if unit not in ("hours", "minutes") or not 0 < after < 60:
         raise IntentError(f"I can't use {whole}.{after:02} {unit} as a time.")

@@ -159,7 +159,8 @@ class ToolGate:
     def _is_area(self, intent: str, area: object) -> bool:
         """A configured area, or one the intent's sentences take ("set a timer for 20
         minutes in the kitchen"): what the same words spoken would be matched with."""
-        return area in self._areas or area in self._listed_areas.get(intent, frozenset())
+        listed = self._listed_areas.get(intent, frozenset())
+        return area in self._areas or str(area).lower() in listed
 
 
 def _parse(output: str) -> dict[str, Any]:
