@@ -10,8 +10,10 @@ known good.
 from __future__ import annotations
 
 import ctypes
+import functools
 import logging
 from pathlib import Path
+from typing import Any
 
 log = logging.getLogger(__name__)
 
@@ -64,16 +66,26 @@ class _Timex(ctypes.Structure):
     ]
 
 
-def kernel_maxerror_us() -> int | None:
-    """The kernel's maximum error of the wall clock in microseconds (adjtimex() with
-    modes 0 only reads); None where it cannot be read."""
+@functools.cache
+def _adjtimex() -> Any:
+    """libc's adjtimex, or None: not Linux, or refused (ProtectClock= refuses it for the
+    life of the process, so it is asked once: the scheduler looks every few seconds)."""
     try:
         adjtimex = ctypes.CDLL(None, use_errno=True).adjtimex
     except (OSError, AttributeError):  # not Linux
         return None
-    timex = _Timex()
-    if adjtimex(ctypes.byref(timex)) < 0:
+    if adjtimex(ctypes.byref(_Timex())) < 0:
         log.debug("adjtimex() refused: errno %d", ctypes.get_errno())
+        return None
+    return adjtimex
+
+
+def kernel_maxerror_us() -> int | None:
+    """The kernel's maximum error of the wall clock in microseconds (adjtimex() with
+    modes 0 only reads); None where it cannot be read."""
+    adjtimex = _adjtimex()
+    timex = _Timex()
+    if adjtimex is None or adjtimex(ctypes.byref(timex)) < 0:
         return None
     return int(timex.maxerror)
 
