@@ -67,48 +67,50 @@ class ToolCallSniffer:
         return self._head
 
 
-def declared_slots(plugin: Plugin) -> dict[str, frozenset[str]]:
-    """The slots each intent of a plugin can be matched with: those its sentences name
-    (through expansion rules too) and those its sentence blocks fix."""
+def _named_lists(plugin: Plugin) -> dict[str, set[tuple[str, str]]]:
+    """The `{list:slot}` references each intent's sentences hold, through expansion rules
+    too, as (list, slot) pairs (the slot is the list's name where no alias is given)."""
     rules = plugin.sentences.get("expansion_rules", {})
-    declared = {}
+    named: dict[str, set[tuple[str, str]]] = {}
     for intent, data in plugin.sentences.get("intents", {}).items():
-        blocks = data.get("data", [])
-        slots = {slot for block in blocks for slot in block.get("slots") or {}}
-        pending = [sentence for block in blocks for sentence in block["sentences"]]
+        pending = [sentence for block in data.get("data", []) for sentence in block["sentences"]]
         expanded: set[str] = set()
+        found = named[intent] = set()
         while pending:
             text = pending.pop()
-            slots |= {alias or name for name, alias in TEMPLATE_SLOT.findall(text)}
+            found |= {(name, alias or name) for name, alias in TEMPLATE_SLOT.findall(text)}
             for rule in set(TEMPLATE_RULE.findall(text)) - expanded:
                 expanded.add(rule)
                 if isinstance(rules.get(rule), str):
                     pending.append(rules[rule])
-        declared[intent] = frozenset(slots)
-    return declared
+    return named
+
+
+def declared_slots(plugin: Plugin) -> dict[str, frozenset[str]]:
+    """The slots each intent of a plugin can be matched with: those its sentences name
+    (through expansion rules too) and those its sentence blocks fix."""
+    intents = plugin.sentences.get("intents", {})
+    return {
+        intent: frozenset(
+            {slot for block in intents[intent].get("data", []) for slot in block.get("slots") or {}}
+            | {slot for _list, slot in references}
+        )
+        for intent, references in _named_lists(plugin).items()
+    }
 
 
 def listed_values(plugin: Plugin) -> dict[str, dict[str, frozenset[str]]]:
     """The fixed values each intent's sentences give a slot from a list of its plugin
     ("kitchen" of the timers' rooms, `{timer_room:area}`), by intent and slot."""
-    rules = plugin.sentences.get("expansion_rules", {})
     lists = plugin.sentences.get("lists", {})
     found: dict[str, dict[str, frozenset[str]]] = {}
-    for intent, data in plugin.sentences.get("intents", {}).items():
-        pending = [sentence for block in data.get("data", []) for sentence in block["sentences"]]
-        expanded: set[str] = set()
+    for intent, references in _named_lists(plugin).items():
         values: dict[str, set[str]] = {}
-        while pending:
-            text = pending.pop()
-            for name, alias in TEMPLATE_SLOT.findall(text):
-                listed = lists.get(name, {}).get("values", [])
-                values.setdefault(alias or name, set()).update(
-                    str(value["out"] if isinstance(value, dict) else value) for value in listed
-                )
-            for rule in set(TEMPLATE_RULE.findall(text)) - expanded:
-                expanded.add(rule)
-                if isinstance(rules.get(rule), str):
-                    pending.append(rules[rule])
+        for name, slot in references:
+            listed = lists.get(name, {}).get("values", [])
+            values.setdefault(slot, set()).update(
+                str(value["out"] if isinstance(value, dict) else value) for value in listed
+            )
         found[intent] = {slot: frozenset(given) for slot, given in values.items() if given}
     return found
 
