@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from voiced.audio import FrameBuffer, PrerollBuffer
+from voiced.audio import FrameBuffer, PrerollBuffer, without_leading_silence
 
 
 def samples(start: int, stop: int) -> np.ndarray:
@@ -83,3 +83,16 @@ def test_preroll_of_zero_size_keeps_nothing():
     preroll = PrerollBuffer(0)
     preroll.push(samples(0, 5))
     assert len(preroll.take()) == 0
+
+
+def test_leading_silence_is_cut_to_what_is_kept_before_the_first_loud_sample():
+    samples = np.concatenate([np.full(1000, 50, np.int16), np.full(500, -4000, np.int16)])
+    kept = without_leading_silence(samples, 16_000, level=100, keep_seconds=0.01)
+    assert len(kept) == 160 + 500 and kept[160] == -4000
+
+
+def test_leading_silence_left_alone_when_there_is_no_sound_or_it_begins_at_once():
+    quiet = np.zeros(800, np.int16)
+    assert without_leading_silence(quiet, 16_000, 100, 0.01) is quiet
+    soon = np.concatenate([np.zeros(100, np.int16), np.full(100, 900, np.int16)])
+    assert without_leading_silence(soon, 16_000, 100, 0.01) is soon

@@ -7,6 +7,7 @@ import threading
 import time
 from collections.abc import Iterator
 
+import numpy as np
 import pytest
 
 from tests.fakes import WAIT_SECONDS, FakeSink, FakeTts, PacedFakeSink
@@ -200,3 +201,42 @@ def test_closing_drops_what_is_playing_and_the_sink_is_never_written_again() -> 
     [dropped] = replies
     assert dropped.cancelled.is_set() and dropped.samples_spoken < samples(1.0)
     assert sink.closed
+
+
+class LeadingSilenceTts(FakeTts):
+    """Each sentence: 50 ms of silence, then 50 ms of sound."""
+
+    def synthesize(self, text: str, cached: bool = False) -> Iterator[np.ndarray]:
+        self.synthesized.append((text, cached))
+        silence, sound = np.zeros(samples(0.05), np.int16), np.full(samples(0.05), 3000, np.int16)
+        yield np.concatenate([silence, sound])
+
+
+class WritesSink(FakeSink):
+    def __init__(self) -> None:
+        super().__init__()
+        self.writes: list[np.ndarray] = []
+
+    def write(self, samples: np.ndarray, sample_rate: int) -> None:
+        super().write(samples, sample_rate)
+        self.writes.append(samples)
+
+
+def test_the_first_sound_of_a_reply_is_not_kept_waiting_by_the_voices_silence() -> None:
+    sink = WritesSink()
+    speaker = start_speaker(LeadingSilenceTts(), sink)
+    try:
+        reply = speaker.begin()
+        speaker.say(reply, "One.")
+        speaker.say(reply, "Two.")
+        speaker.end(reply)
+        assert reply.wait(WAIT_SECONDS)
+    finally:
+        speaker.close()
+
+    first, second = sink.writes
+    # 10 ms of the silence kept before the sound; a later sentence's pause left whole.
+    assert len(first) == samples(0.01) + samples(0.05)
+    assert np.count_nonzero(first) == samples(0.05)
+    assert len(second) == 2 * samples(0.05)
+    assert reply.samples_spoken == len(first) + len(second)

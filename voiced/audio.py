@@ -39,6 +39,18 @@ def float32_to_int16(samples: np.ndarray) -> np.ndarray:
     return np.clip(np.round(samples * 32768.0), -32768, 32767).astype(np.int16)
 
 
+def without_leading_silence(
+    samples: np.ndarray, sample_rate: int, level: int, keep_seconds: float
+) -> np.ndarray:
+    """`samples` (int16) from `keep_seconds` before the first sample louder than `level`;
+    all of them when none is, or when the sound begins sooner than that."""
+    loud = np.flatnonzero(np.abs(samples.astype(np.int32)) > level)
+    if not len(loud):
+        return samples
+    start = int(loud[0]) - round(keep_seconds * sample_rate)
+    return samples[start:] if start > 0 else samples
+
+
 def end_conversion(resampler: Any, cut: bool) -> np.ndarray:
     """What a streaming converter (soxr.ResampleStream) still holds back of a reply, as
     float32 (nothing when the reply was `cut`); the converter starts afresh after it."""

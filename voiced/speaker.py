@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from voiced.audio import without_leading_silence
 from voiced.health import Health
 from voiced.messages import Stop
 from voiced.sentences import SentenceSplitter
@@ -40,6 +41,11 @@ SYNTHESIS_DEADLINE_SECONDS = 30.0
 PLAYBACK_DEADLINE_SECONDS = 10.0
 # Audio written to the sink at a time.
 PLAYBACK_SLICE_SECONDS = 0.1
+# The voice begins a sentence with up to 60 ms of silence; before a reply's first sound
+# that is only a wait. Cut to this much before the first sample above the level, which a
+# soft onset ("she", "f") passes within its first milliseconds.
+LEAD_SILENCE_LEVEL = 100
+LEAD_SILENCE_KEPT_SECONDS = 0.01
 # How often a held reply looks whether it was cut while it waits to be released.
 HOLD_POLL_SECONDS = 0.005
 # How often a waiting announcement looks whether the replies it waits for were cut (a cut
@@ -315,6 +321,9 @@ class Speaker:
             return
         if reply.first_audio_at is None:
             reply.first_audio_at = time.monotonic()
+            samples = without_leading_silence(
+                samples, self.tts.sample_rate, LEAD_SILENCE_LEVEL, LEAD_SILENCE_KEPT_SECONDS
+            )
         # Played in short slices: a cut (barge-in) stops within one slice, not at the
         # end of the sentence.
         step = max(1, int(self.tts.sample_rate * PLAYBACK_SLICE_SECONDS))
