@@ -129,6 +129,29 @@ def test_a_complete_command_whose_voice_doubts_at_first_still_ends_promptly() ->
     assert voice.lengths == [pytest.approx(2.2 * 16000, abs=2), pytest.approx(2.28 * 16000, abs=2)]
 
 
+def test_the_second_look_is_taken_while_the_words_are_still_coming() -> None:
+    """On a 2-core Zen 3 the command's check came 0.45 s into the pause: the second look
+    waited for it, then took its own 0.11 s. Taken at 0.28 s, it is ready when they come;
+    it changes when the turn ends, never whether (the words still decide)."""
+    policy = TurnEndConfig()
+    for unbiased, ends_at in (
+        ("Turn on the kitchen light.", 0.448),  # the first step once the words have come
+        ("Turn on the kitchen light and", None),  # dangling: the long limit, past 1 s
+    ):
+        voice = SwingingVoice(0.14, 0.96)
+        judge = PauseJudge(policy, ENDPOINT, voice)  # type: ignore[arg-type]
+        pause, ended, calls_at = 0.0, None, {}
+        while ended is None and pause < 1.0:
+            pause = round(pause + 0.032, 3)
+            at = progress(2.0, pause)
+            heard = command_on(at, "Turn on the kitchen light.", unbiased, checked=pause >= 0.44)
+            if judge.ends(at, heard, audio):
+                ended = pause
+            calls_at[pause] = voice.calls
+        assert calls_at[0.288] == 2  # the first step at or past voice_again_after_seconds
+        assert ended == ends_at
+
+
 def test_a_complete_command_whose_voice_doubts_twice_waits_the_fixed_silence() -> None:
     judge = PauseJudge(TurnEndConfig(), ENDPOINT, SwingingVoice(0.05, 0.1))  # type: ignore[arg-type]
     ended = walk_command(judge, 2.0, "Turn on the kitchen light.", 2.0)

@@ -1,6 +1,6 @@
 """Following the pauses of the command being heard with the end-of-turn policy
 (voiced/turn_end.py): the voice is judged by Smart Turn once per pause (twice where the
-words are complete and it first says the sentence goes on), the words by the
+words are complete, or still coming, and it first says the sentence goes on), the words by the
 speculation begun at the pause, and the policy says when the turn ends.
 
 Ending the turn is all it does: what follows is what follows any confirmed endpoint.
@@ -129,6 +129,22 @@ class PauseJudge:
         )
         return True
 
+    def words_awaited(
+        self, progress: CaptureProgress | None, speculation: Speculation | None
+    ) -> bool:
+        """Whether the turn, not ended at this pause, waits only for its words: they are
+        still being recognised (or checked), and the pause heard is already as long as the
+        shortest that words can earn. Worth waiting for them before the next chunk: the
+        pause heard so far is judged again the moment they come."""
+        return (
+            progress is not None
+            and speculation is not None
+            and not speculation.checked.is_set()
+            and speculation.progress.last_speech_end_s == progress.last_speech_end_s
+            and progress.pause_s + 1e-9
+            >= min(self.config.command_pause_seconds, self.config.short_pause_seconds)
+        )
+
     def _forget_voice(self) -> None:
         self._probability, self._asked = None, False
         self._again, self._asked_again = None, False
@@ -138,11 +154,14 @@ class PauseJudge:
     ) -> float | None:
         """Where the voice said the sentence goes on and the words say it is complete, the
         voice judged once more on the audio as it was `voice_again_after_seconds` into the
-        pause: Smart Turn's probability swings with the silence it is given."""
+        pause: Smart Turn's probability swings with the silence it is given. Taken while
+        the words are still coming too (it counts only if they say complete: pause_for):
+        on a slow machine they come after that point, and a look taken only then kept the
+        turn 0.06-0.12 s more (a 2-core Zen 3, docs/endpoint.md)."""
         again_s = self.config.voice_again_after_seconds
         if (
             not self._asked_again
-            and wants_second_look(words, self._probability, self.config)
+            and wants_second_look(words or Judgement.COMPLETE, self._probability, self.config)
             and pause_s + 1e-9 >= again_s
             and self.smart_turn is not None
         ):
