@@ -4,17 +4,20 @@ when speech goes on, and a complete command ended early."""
 from __future__ import annotations
 
 import logging
+import threading
 from pathlib import Path
 
 import pytest
 
 from tests.fakes import (
+    Do,
     FakeDecoder,
     FakeEngines,
     FakeLlm,
     FakeRecognizer,
     FakeSink,
     FakeTts,
+    Wait,
     command,
     fake_config,
     run,
@@ -23,6 +26,7 @@ from tests.fakes import (
     wake,
 )
 from tests.helpers import saved_devices
+from tests.test_turn_end import FakeVoice
 
 
 def test_a_question_s_answer_begun_in_the_silence_is_adopted(tmp_path: Path) -> None:
@@ -195,3 +199,28 @@ def test_a_failing_decoding_for_the_end_of_turn_never_fails_the_command(
     assert turn.answered_by == "intent" and turn.heard_check is None
     assert turn.intent is not None and turn.intent["name"] == "HassGetCurrentTime"
     assert "catch" not in turn.response
+
+
+def test_words_that_come_between_chunks_end_the_turn_before_the_next(tmp_path: Path) -> None:
+    """Recognition slower than the pause: the words come after the chunk whose silence is
+    already long enough to end the turn. They are waited for there, not at the next chunk
+    (which here never comes until the reply has played)."""
+    gate, sink = threading.Event(), FakeSink()
+    engines = FakeEngines(
+        recognizer=FakeRecognizer(["Turn on the kitchen light."], gate=gate),
+        smart_turn=FakeVoice(0.95),  # type: ignore[arg-type]  # sure: the command pause
+    )
+    words_come_soon = Do(lambda: threading.Timer(0.01, gate.set).start())
+    script = [
+        *wake(),
+        *speech(0.5),
+        *silence(0.32),  # heard as 0.30 s of pause: short of the command pause (0.32 s)
+        words_come_soon,
+        *silence(0.08),  # 0.39 s: long enough, the words not yet come
+        Wait(sink.played),
+        *silence(1.0),
+    ]
+
+    [turn] = run(fake_config(tmp_path), engines, script, waits_for_replies=False, sink=sink)
+
+    assert turn.ended_early and turn.answered_by == "intent"

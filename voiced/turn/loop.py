@@ -39,8 +39,10 @@ from __future__ import annotations
 import functools
 import logging
 import threading
+import time
 from collections.abc import Callable, Generator
 
+from voiced.audio import SECONDS_PER_CHUNK
 from voiced.config import Config, EndpointConfig
 from voiced.echo import Echo
 from voiced.follow_up import FollowUp
@@ -191,7 +193,7 @@ class TurnLoop:
                 self._turn_thread = None
                 self._listen_afresh(chunk.start_s)
             with self.health.busy("listening", LISTENING_DEADLINE_SECONDS):
-                command = self.listener.feed(chunk) or self._follow_pause(source)
+                command = self.listener.feed(chunk) or self._follow_pause(source, chunk)
             # Held from the wake word (or a follow-up heard) until the answer has ended.
             self._hold_floor(command is not None or self.listener.capturing)
             if command is None:
@@ -233,7 +235,7 @@ class TurnLoop:
             self._floor_taken = taken
             self.floor(taken)
 
-    def _follow_pause(self, source: AudioSource) -> HeardCommand | None:
+    def _follow_pause(self, source: AudioSource, chunk: AudioChunk) -> HeardCommand | None:
         """Speculate at a pause in the command being heard; end it there when it is a
         complete command (early end)."""
         progress = self.listener.progress
@@ -247,6 +249,17 @@ class TurnLoop:
         current = self.speculator.current
         if self.config.turn_end.enabled:
             ended = self.pause_judge.ends(progress, current, self.listener.heard_so_far)
+            if (
+                not ended
+                and current is not None
+                and self.pause_judge.words_awaited(progress, current)
+            ):
+                # Where recognition is slower than the pause (a 2-core Zen 3: the words of
+                # a command came 0.4-0.5 s into it), the turn would wait for the next chunk
+                # after them, up to 80 ms more: they are waited for until it is due.
+                next_chunk_due = chunk.received_at + SECONDS_PER_CHUNK
+                if current.checked.wait(max(0.0, next_chunk_due - time.monotonic())):
+                    ended = self.pause_judge.ends(progress, current, self.listener.heard_so_far)
             return self.listener.end_now() if ended else None
         early_end_s = self.config.endpoint.early_end_seconds
         if (
