@@ -1,7 +1,7 @@
 """Following the pauses of the command being heard with the end-of-turn policy
 (voiced/turn_end.py): the voice is judged by Smart Turn once per pause (twice where the
-words are complete, or still coming, and it first says the sentence goes on), the words by the
-speculation begun at the pause, and the policy says when the turn ends.
+words are complete, or still coming, and it first says the sentence goes on), the words
+by the speculation begun at the pause, and the policy says when the turn ends.
 
 Ending the turn is all it does: what follows is what follows any confirmed endpoint.
 """
