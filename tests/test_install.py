@@ -3,6 +3,15 @@
 voiced is pip-installed with --no-deps (the libraries would take minutes) and the models come
 from a tiny mirror of fake files, so a run takes seconds. Under --root the scripts neither
 create the user nor run systemctl.
+
+Most tests are about the configuration, the models, the unit and uninstall, not the venv,
+yet the venv is most of an install's time: ensurepip, and pip's build of voiced in a fresh
+isolated environment each time. Their `target` holds a copy of one venv made once per session with
+`python3 -m venv` and given pyproject's build requirements: install says the venv exists,
+and pip builds voiced in it (--no-build-isolation). test_install_twice_then_uninstall_twice
+lets install make the venv and build voiced as on a user's machine (`empty_target`);
+test_the_venv_gets_the_systemd_extra_or_install_says_why_not and test_unknown_argument_fails
+need no venv.
 """
 
 from __future__ import annotations
@@ -10,6 +19,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
 
 import pytest
@@ -31,6 +41,10 @@ INSTALLED_CONFIG = (
     .replace("\n  path: state.json\n", "\n  path: /var/lib/voiced/state.json\n", 1)
     .encode()
 )
+
+BUILD_REQUIRES = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))[
+    "build-system"
+]["requires"]
 
 MIRROR_FILES = {
     "llm/fake-model.gguf": b"not a real GGUF\n",
@@ -78,14 +92,44 @@ def mirror(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def target(tmp_path: Path) -> Path:
+def empty_target(tmp_path: Path) -> Path:
     root = tmp_path / "root"
     root.mkdir()
     return root
 
 
-def install(target: Path, mirror: Path) -> subprocess.CompletedProcess[str]:
-    return run(INSTALL, "--root", target, "--pip-args", "--no-deps", "--models-from", mirror)
+@pytest.fixture(scope="session")
+def venv_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A venv as install makes it (scripts/install runs `python3 -m venv`)."""
+    venv = tmp_path_factory.mktemp("venv-template") / "venv"
+    subprocess.run(["python3", "-m", "venv", venv], timeout=300, check=True)
+    # What pyproject's build-system asks for, installed once: the installs into a copy then
+    # build voiced in the venv (--no-build-isolation) instead of in a fresh one each time.
+    subprocess.run(
+        [venv / "bin/python", "-m", "pip", "install", "--quiet", *BUILD_REQUIRES],
+        env={**os.environ, "PIP_DISABLE_PIP_VERSION_CHECK": "1"},
+        timeout=300,
+        check=True,
+    )
+    return venv
+
+
+@pytest.fixture
+def target(empty_target: Path, venv_template: Path) -> Path:
+    """An empty root but for the venv, copied: install only pip-installs into it."""
+    venv = empty_target / "opt/voiced/venv"
+    venv.parent.mkdir(parents=True)
+    # -a keeps the venv's symlinks to the interpreter.
+    subprocess.run(["cp", "-a", venv_template, venv], timeout=60, check=True)
+    return empty_target
+
+
+def install(
+    target: Path, mirror: Path, pip_args: str = "--no-deps --no-build-isolation"
+) -> subprocess.CompletedProcess[str]:
+    """Into a copy of the template venv by default; a venv install made itself has no
+    setuptools new enough to build without isolation, so it is given --no-deps only."""
+    return run(INSTALL, "--root", target, "--pip-args", pip_args, "--models-from", mirror)
 
 
 def uninstall(target: Path) -> subprocess.CompletedProcess[str]:
@@ -96,6 +140,8 @@ def check_installed(target: Path) -> None:
     venv = target / "opt/voiced/venv"
     assert (venv / "bin/python").is_file()
     assert os.access(venv / "bin/voiced", os.X_OK)
+    # Written by pip at install time, for this venv (not the one it was copied from).
+    assert (venv / "bin/voiced").read_text().splitlines()[0] == f"#!{venv}/bin/python"
     # The console script works: voiced is importable from the venv (no deps needed for this).
     version = subprocess.run(
         [venv / "bin/python", "-c", "import importlib.metadata as m; print(m.version('voiced'))"],
@@ -117,9 +163,11 @@ def check_installed(target: Path) -> None:
     }
 
 
-def test_install_twice_then_uninstall_twice(target: Path, mirror: Path) -> None:
+def test_install_twice_then_uninstall_twice(empty_target: Path, mirror: Path) -> None:
+    target = empty_target
     build_dir_before = (ROOT / "build").exists()
-    first = install(target, mirror)
+    first = install(target, mirror, "--no-deps")
+    assert "creating the virtual environment" in first.stdout
     check_installed(target)
     config = target / "etc/voiced/voiced.yaml"
     assert config.read_bytes() == INSTALLED_CONFIG
@@ -132,9 +180,10 @@ def test_install_twice_then_uninstall_twice(target: Path, mirror: Path) -> None:
     assert "skipping the system user" in first.stdout
     assert "skipping systemctl" in first.stdout
 
-    second = install(target, mirror)
+    second = install(target, mirror, "--no-deps")
     check_installed(target)
     assert config.read_bytes() == INSTALLED_CONFIG
+    assert f"virtual environment {target / 'opt/voiced/venv'} exists" in second.stdout
     assert "is this release's, unedited" in second.stdout
     assert "copied 0 file(s)" in second.stderr
 
@@ -290,11 +339,12 @@ def test_uninstall_removes_the_units_drop_ins_and_shows_them(target: Path, mirro
 
 
 def test_the_venv_gets_the_systemd_extra_or_install_says_why_not(
-    target: Path, mirror: Path, tmp_path: Path
+    empty_target: Path, mirror: Path, tmp_path: Path
 ) -> None:
     """As scripts/setup does: the journal handler needs systemd-python, built from source.
     The venv's pip is stood in for, to see what it is asked; when the extra cannot be
     built, voiced is installed without it and install says what that costs."""
+    target = empty_target
     python = target / "opt/voiced/venv/bin/python"
     python.parent.mkdir(parents=True)
     asked = tmp_path / "pip-asked"
@@ -309,7 +359,7 @@ def test_the_venv_gets_the_systemd_extra_or_install_says_why_not(
     )
     python.chmod(0o755)
 
-    install(target, mirror)
+    install(target, mirror, "--no-deps")
     [with_extra] = asked.read_text().splitlines()
     assert with_extra.endswith("[systemd]")
 
@@ -323,7 +373,8 @@ def test_the_venv_gets_the_systemd_extra_or_install_says_why_not(
     assert tried.endswith("[systemd]") and plain == tried.removesuffix("[systemd]")
 
 
-def test_unknown_argument_fails(target: Path) -> None:
+def test_unknown_argument_fails(empty_target: Path) -> None:
+    target = empty_target
     for script in (INSTALL, UNINSTALL):
         result = subprocess.run(
             ["bash", str(script), "--root", str(target), "--no-such-option"],
