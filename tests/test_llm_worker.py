@@ -248,3 +248,23 @@ def test_no_core_this_process_may_use_is_a_model_error() -> None:
     unusable = repeatable_config().llm.model_copy(update={"cpus": [4000]})
     with pytest.raises(ModelError, match=r"llm.cpus \[4000\] names no core"):
         LlmWorker(llm_path(repeatable_config()), unusable)
+
+
+def test_closing_during_the_system_prompt_stops_it_and_keeps_nothing_of_it() -> None:
+    """Start-up failing after the model is read (another model missing) closes the worker
+    while it evaluates the system prompt. It used to run on past the close: the process
+    then exited with llama.cpp still working in that thread, and crashed (SIGSEGV)."""
+    prompt = "You are a test assistant, closed early. " + LONG_QUESTION * 2
+    config = repeatable_config(llm={"system_prompt": prompt})
+    worker = LlmWorker(llm_path(config), config.llm)
+    worker.wait_constructed()
+    started = time.monotonic()
+    worker.close()
+
+    assert not worker._thread.is_alive()
+    assert time.monotonic() - started < 5
+    # Nothing half-evaluated is kept for the next start.
+    assert worker.system_prompt_source == ""
+    assert worker.prompt_cache_path is None or not worker.prompt_cache_path.exists()
+    with pytest.raises(ModelError, match="closed while its system prompt"):
+        worker.wait_ready(1)

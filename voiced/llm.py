@@ -18,7 +18,7 @@ from typing import Any
 from voiced import prompt_cache
 from voiced.cores import lower_this_thread, resolve_cpus
 from voiced.errors import ModelError
-from voiced.generation import Conversation, Generation
+from voiced.generation import Conversation, Generation, LlmError
 from voiced.gguf_tensors import GGUF_MAGIC
 from voiced.health import Health
 from voiced.llama_answer import PROMPT_SLICE_TOKENS, LlamaAnswer
@@ -28,6 +28,10 @@ from voiced.messages import Stop
 from voiced.next_prompt import next_prompt_prefix
 
 log = logging.getLogger(__name__)
+
+# How long close() waits for the worker's model call to stop (one slice of a prompt, or a
+# token, on a slow machine at the worker's low priority).
+CLOSE_WAIT_SECONDS = 10.0
 
 
 def check_gguf(path: Path) -> None:
@@ -63,6 +67,8 @@ class LlmWorker:
         self._requests: queue.Queue[Generation | Stop] = queue.Queue()
         # The next prompt's start, evaluated while idle; a request stops it.
         self._preparing = Generation("")
+        # The system prompt's evaluation and the warm-up answer at load; close() stops them.
+        self._warming = Generation("")
         self._constructed = threading.Event()
         self._loaded = threading.Event()
         self._load_error: BaseException | None = None
@@ -97,8 +103,11 @@ class LlmWorker:
     def close(self) -> None:
         self._requests.put(Stop())
         self._preparing.cancel()
-        # A worker stuck in a model call is abandoned: it is a daemon thread.
-        self._thread.join(timeout=2)
+        self._warming.cancel()
+        # Every model call stops within a slice of its prompt or a token. A worker still in
+        # one when the process exits crashes it (SIGSEGV) as the interpreter shuts down,
+        # so it is waited for; one stuck past that is abandoned (a daemon thread).
+        self._thread.join(timeout=CLOSE_WAIT_SECONDS)
 
     def _run(self) -> None:
         self.native_thread_id = threading.get_native_id()
@@ -164,7 +173,8 @@ class LlmWorker:
         if cache is not None and prompt_cache.load(self._llama, cache, system):
             self.system_prompt_source = "loaded"
         else:
-            self._answer.evaluate(system, Generation(""))
+            if not self._answer.evaluate(system, self._warming):
+                raise LlmError("closed while its system prompt was being evaluated")
             self.system_prompt_source = "evaluated"
             if cache is not None:
                 try:
@@ -172,9 +182,8 @@ class LlmWorker:
                 except OSError as err:
                     log.warning("cannot keep the evaluated system prompt: %s", err)
         log.info("system prompt of %d tokens %s", len(system), self.system_prompt_source)
-        warm = Generation("Hello.")
         for _token in self._answer.tokens(
-            self._answer.template.tokens(self.conversation.messages("Hello.")), warm
+            self._answer.template.tokens(self.conversation.messages("Hello.")), self._warming
         ):
             break
         # Forget the warm-up turn: the next prompt reuses only the system prompt's cells.
