@@ -6,11 +6,11 @@ from __future__ import annotations
 import logging
 import threading
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from tests.fakes import (
-    Do,
     FakeDecoder,
     FakeEngines,
     FakeLlm,
@@ -26,7 +26,10 @@ from tests.fakes import (
     wake,
 )
 from tests.helpers import saved_devices
-from tests.test_turn_end import FakeVoice
+from tests.test_turn_end import FakeVoice, progress, speculation_on
+from voiced.config import EndpointConfig
+from voiced.pause_judge import PauseJudge
+from voiced.turn_end import TurnEndConfig
 
 
 def test_a_question_s_answer_begun_in_the_silence_is_adopted(tmp_path: Path) -> None:
@@ -201,7 +204,9 @@ def test_a_failing_decoding_for_the_end_of_turn_never_fails_the_command(
     assert "catch" not in turn.response
 
 
-def test_words_that_come_between_chunks_end_the_turn_before_the_next(tmp_path: Path) -> None:
+def test_words_that_come_between_chunks_end_the_turn_before_the_next(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """Recognition slower than the pause: the words come after the chunk whose silence is
     already long enough to end the turn. They are waited for there, not at the next chunk
     (which here never comes until the reply has played)."""
@@ -210,17 +215,31 @@ def test_words_that_come_between_chunks_end_the_turn_before_the_next(tmp_path: P
         recognizer=FakeRecognizer(["Turn on the kitchen light."], gate=gate),
         smart_turn=FakeVoice(0.95),  # type: ignore[arg-type]  # sure: the command pause
     )
-    words_come_soon = Do(lambda: threading.Timer(0.01, gate.set).start())
-    script = [
-        *wake(),
-        *speech(0.5),
-        *silence(0.32),  # heard as 0.30 s of pause: short of the command pause (0.32 s)
-        words_come_soon,
-        *silence(0.08),  # 0.39 s: long enough, the words not yet come
-        Wait(sink.played),
-        *silence(1.0),
-    ]
+    awaited = PauseJudge.words_awaited
+
+    def words_come_once_awaited(judge: PauseJudge, *args: Any) -> bool:
+        # The decoding is let go only once the listening thread is about to wait for it.
+        if result := awaited(judge, *args):
+            gate.set()
+        return result
+
+    monkeypatch.setattr(PauseJudge, "words_awaited", words_come_once_awaited)
+    script = [*wake(), *speech(0.5), *silence(0.4), Wait(sink.played), *silence(1.0)]
 
     [turn] = run(fake_config(tmp_path), engines, script, waits_for_replies=False, sink=sink)
 
     assert turn.ended_early and turn.answered_by == "intent"
+
+
+def test_nothing_is_awaited_where_the_words_cannot_end_the_turn() -> None:
+    """The listening thread waits only in a pause long enough, for words still coming."""
+    judge = PauseJudge(TurnEndConfig(), EndpointConfig(), FakeVoice(0.95))  # type: ignore[arg-type]
+    at = progress(2.0, 0.39)
+    assert judge.words_awaited(at, speculation_on(at, None))
+    assert not judge.words_awaited(at, None)  # speculation off, or none begun
+    assert not judge.words_awaited(progress(2.0, 0.3), speculation_on(progress(2.0, 0.3), None))
+    earlier = speculation_on(progress(1.5, 0.39), None)  # speech went on after it
+    assert not judge.words_awaited(at, earlier)
+    came = speculation_on(at, None)
+    came.settle_check(None)  # the words and their check are in (fast replay waits for them)
+    assert not judge.words_awaited(at, came)

@@ -1,7 +1,8 @@
 """Following the pauses of the command being heard with the end-of-turn policy
 (voiced/turn_end.py): the voice is judged by Smart Turn once per pause (twice where the
-words are complete, or still coming, and it first says the sentence goes on), the words
-by the speculation begun at the pause, and the policy says when the turn ends.
+words are complete, or a whole command still being checked, and it first says the
+sentence goes on), the words by the speculation begun at the pause, and the policy says
+when the turn ends.
 
 Ending the turn is all it does: what follows is what follows any confirmed endpoint.
 """
@@ -114,7 +115,10 @@ class PauseJudge:
         command = clean = False
         if words is Judgement.COMPLETE and speculation is not None and speculation.complete_command:
             command, words, clean = self._checked_words(speculation)
-        again = self._voice_again(words, pause_s, audio)
+        # A whole command whose check is still coming is looked at again meanwhile.
+        again = self._voice_again(
+            Judgement.COMPLETE if command and words is None else words, pause_s, audio
+        )
         if not ends_turn(pause_s, self._probability, words, self.config, command, clean, again):
             return False
         log.info(
@@ -132,10 +136,10 @@ class PauseJudge:
     def words_awaited(
         self, progress: CaptureProgress | None, speculation: Speculation | None
     ) -> bool:
-        """Whether the turn, not ended at this pause, waits only for its words: they are
-        still being recognised (or checked), and the pause heard is already as long as the
-        shortest that words can earn. Worth waiting for them before the next chunk: the
-        pause heard so far is judged again the moment they come."""
+        """Whether the turn, not ended at this pause, may end at it once the speculation's
+        words (and a command's check without the bias) come: they are still being made,
+        and the pause heard is as long as the shortest that words can earn. Worth waiting
+        for before the next chunk: the pause heard so far is judged again when they come."""
         return (
             progress is not None
             and speculation is not None
@@ -154,14 +158,15 @@ class PauseJudge:
     ) -> float | None:
         """Where the voice said the sentence goes on and the words say it is complete, the
         voice judged once more on the audio as it was `voice_again_after_seconds` into the
-        pause: Smart Turn's probability swings with the silence it is given. Taken while
-        the words are still coming too (it counts only if they say complete: pause_for):
-        on a slow machine they come after that point, and a look taken only then kept the
-        turn 0.06-0.12 s more (a 2-core Zen 3, docs/endpoint.md)."""
+        pause: Smart Turn's probability swings with the silence it is given. `words` is
+        COMPLETE for a whole command whose check without the bias is still coming: the
+        look is taken meanwhile, and counts only if the check leaves the words complete
+        (pause_for). On a slow machine the check came after that point, and a look taken
+        only then kept the turn 0.06-0.12 s more (a 2-core Zen 3, docs/endpoint.md)."""
         again_s = self.config.voice_again_after_seconds
         if (
             not self._asked_again
-            and wants_second_look(words or Judgement.COMPLETE, self._probability, self.config)
+            and wants_second_look(words, self._probability, self.config)
             and pause_s + 1e-9 >= again_s
             and self.smart_turn is not None
         ):

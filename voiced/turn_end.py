@@ -14,7 +14,8 @@ fed (pause seconds, probability, words): testable with numbers, no audio needed.
   `fallback_pause_seconds`.
 - Smart Turn's probability swings with where the chunks fall: where the words are complete
   and the voice says the sentence goes on, the voice is judged once more a chunk later
-  (`voice_again_after_seconds`), and a whole command heard the same without the bias
+  (`voice_again_after_seconds`; for a whole command, while its check without the bias is
+  still coming, voiced/pause_judge.py), and a whole command heard the same without the bias
   counts a voice that still doubts as unsure (`clean_command_over_voice`).
 - While the words are still being recognised they count as unsure: a slow recognition
   never makes a turn wait longer than the fixed silence did when the voice says finished.

@@ -42,7 +42,7 @@ import threading
 import time
 from collections.abc import Callable, Generator
 
-from voiced.audio import SECONDS_PER_CHUNK
+from voiced.audio import SAMPLE_RATE, SAMPLES_PER_CHUNK, SECONDS_PER_CHUNK, seconds_to_samples
 from voiced.config import Config, EndpointConfig
 from voiced.echo import Echo
 from voiced.follow_up import FollowUp
@@ -97,6 +97,18 @@ def start_speculator(config: EndpointConfig, run: Callable[[Speculation], None])
     speculator = Speculator(config, run)
     speculator.threads = [start("speculation", speculator.work)]
     return speculator
+
+
+def next_chunk_in(source: AudioSource, chunk: AudioChunk) -> float:
+    """Seconds until the chunk after `chunk` is heard whole, on the source's own clock
+    (`capture_position`) where it has one: none when it is already (the listening thread
+    is behind). Without a clock, a chunk's length after `chunk` was taken."""
+    capture_position = getattr(source, "capture_position", None)
+    heard = capture_position(time.monotonic()) if capture_position is not None else None
+    if heard is None:
+        return max(0.0, chunk.received_at + SECONDS_PER_CHUNK - time.monotonic())
+    due = seconds_to_samples(chunk.end_s) + SAMPLES_PER_CHUNK
+    return max(0.0, (due - heard) / SAMPLE_RATE)
 
 
 class TurnLoop:
@@ -249,17 +261,16 @@ class TurnLoop:
         current = self.speculator.current
         if self.config.turn_end.enabled:
             ended = self.pause_judge.ends(progress, current, self.listener.heard_so_far)
+            # Where recognition is slower than the pause (a 2-core Zen 3: the words of a
+            # command came 0.4-0.5 s into it), the turn would wait for the next chunk after
+            # them, up to 80 ms more: they are waited for until it is heard.
             if (
                 not ended
                 and current is not None
                 and self.pause_judge.words_awaited(progress, current)
+                and current.checked.wait(next_chunk_in(source, chunk))
             ):
-                # Where recognition is slower than the pause (a 2-core Zen 3: the words of
-                # a command came 0.4-0.5 s into it), the turn would wait for the next chunk
-                # after them, up to 80 ms more: they are waited for until it is due.
-                next_chunk_due = chunk.received_at + SECONDS_PER_CHUNK
-                if current.checked.wait(max(0.0, next_chunk_due - time.monotonic())):
-                    ended = self.pause_judge.ends(progress, current, self.listener.heard_so_far)
+                ended = self.pause_judge.ends(progress, current, self.listener.heard_so_far)
             return self.listener.end_now() if ended else None
         early_end_s = self.config.endpoint.early_end_seconds
         if (
