@@ -266,5 +266,5 @@ def test_closing_during_the_system_prompt_stops_it_and_keeps_nothing_of_it() -> 
     # Nothing half-evaluated is kept for the next start.
     assert worker.system_prompt_source == ""
     assert worker.prompt_cache_path is None or not worker.prompt_cache_path.exists()
-    with pytest.raises(ModelError, match="closed while its system prompt"):
+    with pytest.raises(ModelError, match="closed before it was ready"):
         worker.wait_ready(1)

@@ -18,7 +18,7 @@ from typing import Any
 from voiced import prompt_cache
 from voiced.cores import lower_this_thread, resolve_cpus
 from voiced.errors import ModelError
-from voiced.generation import Conversation, Generation, LlmError
+from voiced.generation import Conversation, Generation
 from voiced.gguf_tensors import GGUF_MAGIC
 from voiced.health import Health
 from voiced.llama_answer import PROMPT_SLICE_TOKENS, LlamaAnswer
@@ -174,7 +174,7 @@ class LlmWorker:
             self.system_prompt_source = "loaded"
         else:
             if not self._answer.evaluate(system, self._warming):
-                raise LlmError("closed while its system prompt was being evaluated")
+                raise ModelError(f"LLM model {self.model_path} closed before it was ready")
             self.system_prompt_source = "evaluated"
             if cache is not None:
                 try:
