@@ -41,9 +41,10 @@ SYNTHESIS_DEADLINE_SECONDS = 30.0
 PLAYBACK_DEADLINE_SECONDS = 10.0
 # Audio written to the sink at a time.
 PLAYBACK_SLICE_SECONDS = 0.1
-# The voice begins a sentence with up to 60 ms of silence; before a reply's first sound
-# that is only a wait. Cut to this much before the first sample above the level, which a
-# soft onset ("she", "f") passes within its first milliseconds.
+# The voice begins a sentence with tens of milliseconds of silence (24-51 ms on the
+# confirmations measured); before a reply's first sound that is only a wait. Cut to this
+# much before the first sample above the level, which a soft onset ("she", "f") passes
+# within its first milliseconds.
 LEAD_SILENCE_LEVEL = 100
 LEAD_SILENCE_KEPT_SECONDS = 0.01
 # How often a held reply looks whether it was cut while it waits to be released.
