@@ -29,9 +29,11 @@ from voiced.next_prompt import next_prompt_prefix
 
 log = logging.getLogger(__name__)
 
-# How long close() waits for the worker's model call to stop (one slice of a prompt, or a
-# token, on a slow machine at the worker's low priority).
-CLOSE_WAIT_SECONDS = 10.0
+# How long close() waits for the worker: while it loads, for the system prompt's
+# evaluation to stop (a slice of it, on a slow machine at the worker's low priority);
+# after, for a model call to stop, or to give up on a worker stuck in one.
+LOAD_CLOSE_WAIT_SECONDS = 10.0
+CLOSE_WAIT_SECONDS = 2.0
 
 
 def check_gguf(path: Path) -> None:
@@ -104,10 +106,13 @@ class LlmWorker:
         self._requests.put(Stop())
         self._preparing.cancel()
         self._warming.cancel()
-        # Every model call stops within a slice of its prompt or a token. A worker still in
-        # one when the process exits crashes it (SIGSEGV) as the interpreter shuts down,
-        # so it is waited for; one stuck past that is abandoned (a daemon thread).
-        self._thread.join(timeout=CLOSE_WAIT_SECONDS)
+        # A cancelled model call stops within a slice of its prompt or a token. A worker
+        # still in one when the process exits crashes it (SIGSEGV) as the interpreter
+        # shuts down: a failed start-up closes it mid-load, so that is waited for; one
+        # stuck in a turn is abandoned after a while (a daemon thread), so that a stop
+        # is not held by it.
+        loading = not self._loaded.is_set()
+        self._thread.join(timeout=LOAD_CLOSE_WAIT_SECONDS if loading else CLOSE_WAIT_SECONDS)
 
     def _run(self) -> None:
         self.native_thread_id = threading.get_native_id()
