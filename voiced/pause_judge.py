@@ -145,8 +145,7 @@ class PauseJudge:
             and speculation is not None
             and not speculation.checked.is_set()
             and speculation.progress.last_speech_end_s == progress.last_speech_end_s
-            and progress.pause_s + 1e-9
-            >= min(self.config.command_pause_seconds, self.config.short_pause_seconds)
+            and progress.pause_s + 1e-9 >= self.config.shortest_pause_seconds
         )
 
     def _forget_voice(self) -> None:

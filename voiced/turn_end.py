@@ -87,13 +87,18 @@ class TurnEndConfig(BaseModel):
     # that a slow decoding does not hold the voice back a chunk (docs/endpoint.md).
     voice_waits_for_words: bool = False
 
+    @property
+    def shortest_pause_seconds(self) -> float:
+        """The shortest silence any words and voice can end a turn after."""
+        return min(self.short_pause_seconds, self.command_pause_seconds)
+
     @model_validator(mode="after")
     def _ordered(self) -> TurnEndConfig:
         if not (self.short_pause_seconds <= self.fallback_pause_seconds <= self.long_pause_seconds):
             raise ValueError(
                 "needs short_pause_seconds <= fallback_pause_seconds <= long_pause_seconds"
             )
-        if self.voice_after_seconds > min(self.short_pause_seconds, self.command_pause_seconds):
+        if self.voice_after_seconds > self.shortest_pause_seconds:
             raise ValueError(
                 "voice_after_seconds must not exceed short_pause_seconds or command_pause_seconds"
             )
@@ -322,7 +327,7 @@ def pause_needed(
         return config.long_pause_seconds
     if voice is Judgement.COMPLETE and words in (Judgement.COMPLETE, Judgement.CLOSED):
         if command and clean and sure:
-            return min(config.command_pause_seconds, config.short_pause_seconds)
+            return config.shortest_pause_seconds
         return config.short_pause_seconds
     return config.fallback_pause_seconds
 
