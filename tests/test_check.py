@@ -8,9 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from voiced import check
+from voiced import check, wall_clock
 from voiced.config import Config, parse_config
 from voiced.probes import PROBES, Outcome
+from voiced.wall_clock import UNSYNCED_MAXERROR_US, clock_known_synchronised
 
 WAKE = next(probe for probe in PROBES if probe.name == "wake")
 
@@ -238,3 +239,31 @@ def test_a_crash_in_libspeexdsp_is_named_with_its_fix(monkeypatch: pytest.Monkey
         "libspeexdsp (Speex) crashed with SIGSEGV during one echo-cancelled chunk; fix: "
         "reinstall Debian's libspeexdsp1, or set echo.cancel: false"
     )
+
+
+@pytest.mark.parametrize(
+    "flag, maxerror_us, line",
+    [
+        (False, UNSYNCED_MAXERROR_US, "warning  clock: not known to be set from a time source"),
+        (True, UNSYNCED_MAXERROR_US, "ok       clock: set from a time source"),
+        (False, 20_000, "ok       clock: set from a time source"),
+    ],
+)
+def test_a_clock_no_time_source_has_set_is_a_warning(
+    flag: bool, maxerror_us: int, line: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Set by timesyncd (its flag file) or by any other daemon (the kernel's maximum
+    error): ok. Neither: a Pi's clock after a reboot, which the time told follows."""
+    synchronized = tmp_path / "synchronized"
+    if flag:
+        synchronized.touch()
+    monkeypatch.setattr(wall_clock, "kernel_maxerror_us", lambda: maxerror_us)
+    monkeypatch.setattr(
+        wall_clock, "clock_known_synchronised", lambda: clock_known_synchronised(synchronized)
+    )
+    code, lines = checked(parse_config({}), monkeypatch)
+    [clock] = [said for said in lines if " clock: " in said]
+    assert clock.startswith(line)
+    assert code == check.EX_OK
+    if line.startswith("warning"):
+        assert "fix: enable systemd-timesyncd or chrony" in clock

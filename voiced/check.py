@@ -6,7 +6,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from voiced import timers
+from voiced import timers, wall_clock
 from voiced.asr import choose_engine
 from voiced.config import Config
 from voiced.devices import state_file
@@ -55,6 +55,7 @@ def run_checks(config: Config, config_path: Path | None, out: Any = sys.stdout) 
     for note in notes:
         if note is not None:
             say("warning", note)
+    say(*_clock())
     failures, warnings = said["PROBLEM"], said["warning"]
     if not all(outcome.ok for outcome in outcomes) and not config.models_dir.is_absolute():
         print(
@@ -93,6 +94,20 @@ def _llm_server(config: Config) -> tuple[str, str] | None:
         f"{title}: {state.note}, and llm.fallback is null: no question is answered until it "
         "answers; fix: start it (under systemd, allow its address: IPAddressAllow=), or set "
         "llm.fallback"
+    )
+
+
+def _clock() -> tuple[str, str]:
+    """Whether the wall clock has been set from a time source since boot. A Raspberry Pi
+    has no clock of its own: until it is set, the time and date voiced tells, and the ends
+    of timers restored at start, follow a clock that may be hours or days behind."""
+    if wall_clock.clock_known_synchronised():
+        return "ok", "clock: set from a time source"
+    return "warning", (
+        "clock: not known to be set from a time source since boot (no sync by "
+        "systemd-timesyncd, chrony or ntpd seen): the time and date voiced tells, and "
+        "restored timers, follow it; fix: enable systemd-timesyncd or chrony (on a board "
+        "with a battery-backed clock that is set, this can be ignored)"
     )
 
 
