@@ -819,11 +819,21 @@ def test_the_engine_carries_out_timer_intents(engine: IntentEngine) -> None:
         ("set a timer for twenty five", "25 hours, 25 minutes, or 25 seconds?"),
         ("set a timer for one hundred and thirty", "130 hours, 130 minutes, or 130 seconds?"),
         ("set a timer for 9999", "9999 minutes, or 9999 seconds?"),
-        # A decimal alone (not a clock: its last digit is no 0), as Whisper writes "one
-        # point two five"; "1.25 hours" is an hour and a quarter, so is "1.25" in hours.
-        ("set a timer for 1.25", "1.25 hours, or 1.25 minutes?"),
-        ("set a timer for 1.05", "1.05 hours, or 1.05 minutes?"),
+        # Two digits from 00 to 59 after an hour of a clock: Whisper writes "one fifteen"
+        # so, and "one thirty".
+        ("set a timer for 1.15", "1 hour 15, or 1 minute 15?"),
+        ("Set a timer for 1.15.", "1 hour 15, or 1 minute 15?"),
+        ("set a timer for 2.30", "2 hours 30, or 2 minutes 30?"),
+        ("set a timer for 10.45", "10 hours 45, or 10 minutes 45?"),
+        ("set a timer for 1.25", "1 hour 25, or 1 minute 25?"),
+        ("set a timer for 1.05", "1 hour 5, or 1 minute 5?"),
+        ("set a timer for 1.00", "1 hour, or 1 minute?"),
+        # A decimal alone, as Whisper writes "one point five": one digit, two above 59, or
+        # after no hour of a clock (".45", "0.45", "30.15").
         ("set a timer for 1.5", "1.5 hours, or 1.5 minutes?"),
+        ("set a timer for 1.75", "1.75 hours, or 1.75 minutes?"),
+        ("set a timer for .45", "0.45 hours, or 0.45 minutes?"),
+        ("set a timer for 30.15", "30.15 hours, or 30.15 minutes?"),
         # With the sentence's own full stop, as Whisper ends it.
         ("Set a timer for 1.5.", "1.5 hours, or 1.5 minutes?"),
         ("Set a timer for 1.0.", "1 hour, 1 minute, or 1 second?"),
@@ -884,11 +894,18 @@ def test_the_answer_starts_the_timer_it_names(engine: IntentEngine, reply: str, 
         ("set a timer for 5", "Minutes.", "5 minutes"),
         ("set a timer for 5", "five seconds", "5 seconds"),
         ("set a timer for twenty five", "hours", "25 hours"),
-        ("set a timer for 1.25", "hours", "1 hour and 15 minutes"),
+        ("set a timer for 1.15", "hours", "1 hour and 15 minutes"),
+        ("set a timer for 1.15", "One minute.", "1 minute and 15 seconds"),
+        ("set a timer for 1.15", "an hour and a quarter", "1 hour and 15 minutes"),
+        ("set a timer for 1.05", "hours", "1 hour and 5 minutes"),
+        # Not asked, but what "1.25" says as a decimal: an hour and a quarter.
         ("set a timer for 1.25", "An hour and a quarter.", "1 hour and 15 minutes"),
-        ("set a timer for 1.25", "one minute", "1 minute and 15 seconds"),
-        ("set a timer for 1.05", "hours", "1 hour and 3 minutes"),
+        ("set a timer for 1.25", "1.25 hours", "1 hour and 15 minutes"),
+        ("set a timer for 1.25", "one minute", "1 minute and 25 seconds"),
         ("set a timer for 1.5", "minutes", "1 minute and 30 seconds"),
+        ("set a timer for 1.5", "hours", "1 hour and 30 minutes"),
+        ("set a timer for 1.75", "hours", "1 hour and 45 minutes"),
+        ("set a timer for 1.75", "one minute", "1 minute and 45 seconds"),
         ("set a timer for .5", "half an hour", "30 minutes"),
         ("set a timer for 1.30 hours", "an hour and a half", "1 hour and 30 minutes"),
         ("set a timer for 1.30 hours", "1 hour 30", "1 hour and 30 minutes"),
@@ -911,10 +928,11 @@ def test_the_answer_gives_a_number_its_unit(
 @pytest.mark.parametrize(
     "text, reply",
     [
-        # What "1.25" read as a clock would be: neither 1.25 hours nor 1.25 minutes.
-        ("set a timer for 1.25", "1 hour 25"),
-        ("set a timer for 1.25", "an hour and 25 minutes"),
-        ("set a timer for 1.25", "seconds"),  # not asked: a timer runs whole seconds
+        # What "1.5" read as a clock would be: neither 1.5 hours nor 1.5 minutes.
+        ("set a timer for 1.5", "1 hour 5"),
+        ("set a timer for 1.5", "an hour and 5 minutes"),
+        ("set a timer for 1.5", "seconds"),  # not asked: a timer runs whole seconds
+        ("set a timer for 1.15", "seconds"),  # of neither "1 hour 15" nor "1 minute 15"
         ("set a timer for 1.30 hours", "hours"),  # both are hours
         ("set a timer for 1.50 minutes", "minutes"),
     ],

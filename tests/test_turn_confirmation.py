@@ -7,6 +7,8 @@ import json
 import threading
 from pathlib import Path
 
+import pytest
+
 from tests.fakes import (
     FakeEngines,
     FakeRecognizer,
@@ -80,41 +82,48 @@ def test_no_answer_in_time_does_nothing(tmp_path: Path) -> None:
     assert saved_devices(config.state_file.path) == {}
 
 
+@pytest.mark.parametrize(
+    "heard, question, said",
+    [
+        ("Set a timer for 1:30.", "1 hour 30, or 1 minute 30?", "1 minute and 30 seconds"),
+        ("Set a timer for 1.15.", "1 hour 15, or 1 minute 15?", "1 minute and 15 seconds"),
+    ],
+)
 def test_a_timer_said_as_a_clock_is_asked_about_and_started_by_the_answer(
-    tmp_path: Path,
+    tmp_path: Path, heard: str, question: str, said: str
 ) -> None:
-    """Whisper writes "one thirty" as "1:30": which is meant is asked, and the answer,
-    heard without the wake word, starts that timer."""
+    """Whisper writes "one thirty" as "1:30", "one fifteen" as "1.15": which is meant is
+    asked, and the answer, heard without the wake word, starts that timer."""
     config = fake_config(tmp_path)
-    engines = FakeEngines(recognizer=FakeRecognizer(["Set a timer for 1:30.", "One minute."]))
+    engines = FakeEngines(recognizer=FakeRecognizer([heard, "One minute."]))
 
     asked, answered = run(config, engines, [*command(), *answer()])
 
-    assert asked.confirmation == "asked" and asked.response == "1 hour 30, or 1 minute 30?"
+    assert asked.confirmation == "asked" and asked.response == question
     assert answered.confirmation == "confirmed"
-    assert answered.response == "Timer set for 1 minute and 30 seconds."
+    assert answered.response == f"Timer set for {said}."
     assert answered.wake_at_s > asked.speech_end_at_s  # heard without a wake word
     saved = json.loads(config.state_file.timers_file.read_text())["timers"]
-    assert [timer["description"] for timer in saved] == ["1 minute and 30 seconds"]
+    assert [timer["description"] for timer in saved] == [said]
 
 
 def test_a_decimal_without_its_unit_is_asked_about_and_started_by_the_answer(
     tmp_path: Path,
 ) -> None:
-    """ "One point two five" is 1.25 hours or 1.25 minutes: asked, never read as a clock
-    ("1 hour 25"), and the answer naming one starts it."""
+    """ "One point five" is 1.5 hours or 1.5 minutes: asked, never read as a clock ("1
+    hour 5"), and the answer naming one starts it."""
     config = fake_config(tmp_path)
     engines = FakeEngines(
-        recognizer=FakeRecognizer(["Set a timer for 1.25.", "An hour and a quarter."])
+        recognizer=FakeRecognizer(["Set a timer for 1.5.", "An hour and a half."])
     )
 
     asked, answered = run(config, engines, [*command(), *answer()])
 
-    assert asked.confirmation == "asked" and asked.response == "1.25 hours, or 1.25 minutes?"
+    assert asked.confirmation == "asked" and asked.response == "1.5 hours, or 1.5 minutes?"
     assert answered.confirmation == "confirmed"
-    assert answered.response == "Timer set for 1 hour and 15 minutes."
+    assert answered.response == "Timer set for 1 hour and 30 minutes."
     saved = json.loads(config.state_file.timers_file.read_text())["timers"]
-    assert [timer["description"] for timer in saved] == ["1 hour and 15 minutes"]
+    assert [timer["description"] for timer in saved] == ["1 hour and 30 minutes"]
 
 
 def test_a_command_heard_otherwise_without_the_bias_is_asked_about(tmp_path: Path) -> None:

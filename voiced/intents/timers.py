@@ -1,7 +1,7 @@
 """Built-in plugin: timers (HassStartTimer, HassCancelTimer, HassCancelAllTimers,
 HassTimerStatus, HassPauseTimer, HassUnpauseTimer, HassIncreaseTimer, HassDecreaseTimer),
 and TimerWithoutUnit: a duration said without its unit ("set a timer for 1:30", "... for
-5", "... for 1.25"), or as a clock or a decimal ("... for 1.30 hours"), is asked about.
+5", "... for 1.15"), or as a clock or a decimal ("... for 1.30 hours"), is asked about.
 
 "The timer" is the newest one that fits; "the 5 minute timer" is the newest set for 5
 minutes, whatever is done to it. voiced keeps no names: of one timer, "the pasta timer"
@@ -152,23 +152,24 @@ DURATION_LISTS: dict[str, dict[str, Any]] = {
         ]
     },
 }
+# The hours of a clock: "one" of "one thirty", "1" of "1.15" (not "0" of "0.15", which
+# the matcher writes for Whisper's ".15").
+CLOCK_HOURS = range(1, 24)
 # A duration said without its unit: a clock's form ("one" of "one thirty", "thirty" and
 # "oh five"), or a number alone.
 UNITLESS_LISTS: dict[str, dict[str, Any]] = {
-    "timer_clock_hour": {"range": {"from": 1, "to": 23}},
+    "timer_clock_hour": {"range": {"from": CLOCK_HOURS.start, "to": CLOCK_HOURS.stop - 1}},
     # A number alone, in figures ("130" may be a clock's) or in words (never a clock's).
     "timer_digits": {"range": {"from": 0, "to": 9999, "words": False}},
     "timer_number_said": {"range": {"from": 0, "to": 999, "digits": False}},
     "timer_sixty_said": {
         "values": [{"in": _said_after_the_hour(n), "out": n} for n in range(1, 60)]
     },
-    # After the point of "1.30", as Whisper writes "one thirty": two digits ending in 0.
-    # Others ("1.25", "1.05", "1.5") are decimals.
-    "timer_tens": {"values": [{"in": f"{n:02}", "out": n} for n in range(0, 60, 10)]},
     "timer_tens_but_none": {"values": [{"in": f"{n:02}", "out": n} for n in range(10, 60, 10)]},
-    # The digits after a point that make no clock: one, or two not ending in 0.
+    # The digits after a point, one or two: "1.5" is a decimal, "1.15" and "1.30" how
+    # Whisper writes "one fifteen" and "one thirty" (told apart by _decimal_readings).
     "timer_unitless_decimals": {
-        "values": [str(n) for n in range(10)] + [f"{n:02}" for n in range(100) if n % 10]
+        "values": [str(n) for n in range(10)] + [f"{n:02}" for n in range(100)]
     },
     # The unit after "1.30": a clock's (an hour and 30 minutes) or a decimal's (1.3 hours).
     "timer_clock_unit": {
@@ -187,13 +188,13 @@ RULES = {
     # "1:30", which Whisper writes for "one thirty": which units is not said.
     "timer_clock": (
         f"({_clock('clock_whole', 'clock_sixtieths')}"
-        # Whisper writes "one thirty" so too: "1.30", "1 30", "one thirty", "one oh five".
-        "|{timer_clock_hour:clock_whole}.{timer_tens:clock_sixtieths}"
+        # Whisper writes "one thirty" so too: "1 30", "one thirty", "one oh five"; and
+        # "1.30", read with the decimals (below) and told from them by its digits.
         "|{timer_clock_hour:clock_whole} ({timer_sixty:clock_sixtieths}"
         "|{timer_sixty_said:clock_sixtieths}))"
     ),
     # A number said without a unit: a clock's form, a number alone ("5", "130") or with
-    # decimals ("1.25", "2.5"); and "1.30 hours", which is a clock's or a decimal's.
+    # decimals ("1.5", "1.15"); and "1.30 hours", which is a clock's or a decimal's.
     "timer_unitless": (
         "(<timer_clock>|{timer_digits:unitless_digits}"
         "|{timer_number_said:unitless_number}|{timer_hundred_and:unitless_number}"
@@ -405,7 +406,7 @@ class Reading(NamedTuple):
 def ask_which_unit(match: IntentMatch, context: IntentContext) -> DurationChoice | Confirmation:
     """ "Set a timer for 1:30" (Whisper's "one thirty") is an hour and 30 minutes or a
     minute and 30 seconds, "set a timer for 5" 5 hours, minutes or seconds, "... for
-    1.25" 1.25 hours or minutes; no timer starts on a guess. Asked as it was said ("1 hour
+    1.5" 1.5 hours or minutes; no timer starts on a guess. Asked as it was said ("1 hour
     30, or 1 minute 30?"): the answer that names one reading starts it, by its duration
     ("an hour and a half", "ninety seconds"), its first part ("one minute") or its unit
     ("hours"). Only readings of at most a week are asked; of one, a yes starts it ("Set a
@@ -448,11 +449,18 @@ def _readings(slots: Mapping[str, Any]) -> list[Reading]:
     hour, minutes = divmod(number, 100)
     if not hour or not 0 < minutes < 60:
         return _plain_readings(number)
-    unsaid = [
+    return _with_unsaid(_clock_readings(hour, minutes), _plain_readings(number))
+
+
+def _with_unsaid(asked: list[Reading], unsaid: list[Reading]) -> list[Reading]:
+    """The readings asked about, and others not asked that an answer may name by their
+    duration alone ("130 minutes" of "130"), but for one of an asked reading's."""
+    durations = {reading.seconds for reading in asked}
+    return asked + [
         Reading(None, reading.seconds, frozenset({reading.seconds}))
-        for reading in _plain_readings(number)
+        for reading in unsaid
+        if reading.seconds not in durations
     ]
-    return _clock_readings(hour, minutes) + unsaid
 
 
 def _clock_readings(before: int, after: int) -> list[Reading]:
@@ -472,17 +480,23 @@ def _clock_readings(before: int, after: int) -> list[Reading]:
 
 
 def _decimal_readings(slots: Mapping[str, Any]) -> list[Reading]:
-    """ "1.25": 1.25 hours or 1.25 minutes, named in an answer by the unit or the whole
-    part ("one hour"). Never seconds: a timer runs whole seconds, not 1.25 of them."""
+    """ "1.5": 1.5 hours or 1.5 minutes, named in an answer by the unit or the whole part
+    ("one hour"). Never seconds: a timer runs whole seconds, not 1.5 of them. Two digits
+    from 00 to 59 after an hour of a clock ("1.15", "2.30", "10.45") are how Whisper
+    writes "one fifteen": asked as "1:15" is, and the decimal named only by an answer
+    ("1.15 hours")."""
     whole, decimals = slots.get("unitless_number"), slots.get("unitless_number" + DECIMALS)
-    if str(decimals).isdecimal() and not int(str(decimals)):
-        return _plain_readings(_count(whole))  # "1.0" is 1
     readings = []
     for unit in ("hours", "minutes"):
         seconds = _seconds({unit: whole, unit + DECIMALS: decimals})
         first = _count(whole) * UNIT_SECONDS[unit]
         names = frozenset({seconds, unit} | ({first} if first else set()))
         readings.append(Reading(f"{whole}.{decimals} {unit}", seconds, names))
+    digits = str(decimals)
+    if digits.isdecimal() and len(digits) == 2 and int(digits) < 60 and whole in CLOCK_HOURS:
+        return _with_unsaid(_clock_readings(_count(whole), int(digits)), readings)
+    if digits.isdecimal() and not int(digits):
+        return _plain_readings(_count(whole))  # "1.0" is 1
     if not any(reading.seconds for reading in readings):
         raise IntentError("That is no time at all: no timer set.")
     return [reading for reading in readings if reading.seconds]
