@@ -521,6 +521,11 @@ def test_numbers_of_a_sum_or_the_time_are_no_timer(
         "what is 130",
         # A number without "for" may be no duration ("start timer 2").
         "start timer 2",
+        # Nor one added or taken without the timer named.
+        "add 1:30",
+        "add 5",
+        "take 1:30 off",
+        "add 5 to the shopping list",
     ],
 )
 def test_a_clock_that_starts_no_timer_is_left_to_the_model(
@@ -946,6 +951,115 @@ def test_an_answer_that_names_no_reading_of_a_decimal_starts_nothing(
     assert engine.timers.running() == []
 
 
+@pytest.mark.parametrize(
+    "text, question, reply, said",
+    [
+        (
+            "add 1:30 to the timer",
+            "1 hour 30, or 1 minute 30?",
+            "One minute.",
+            "Added 1 minute and 30 seconds to the timer for 5 minutes: 6 minutes and 30 seconds",
+        ),
+        (
+            "add 1:30 to the pasta timer",
+            "1 hour 30, or 1 minute 30?",
+            "an hour and a half",
+            "Added 1 hour and 30 minutes to the timer for 5 minutes: 1 hour and 35 minutes",
+        ),
+        (
+            "take 1:30 off the timer",
+            "1 hour 30, or 1 minute 30?",
+            "minutes",
+            "Took 1 minute and 30 seconds off the timer for 5 minutes: 3 minutes and 30 seconds",
+        ),
+        (
+            "add 1.15 to the timer",
+            "1 hour 15, or 1 minute 15?",
+            "one minute",
+            "Added 1 minute and 15 seconds to the timer for 5 minutes: 6 minutes and 15 seconds",
+        ),
+        (
+            "Add 1:30 to the 5 minute timer.",
+            "1 hour 30, or 1 minute 30?",
+            "ninety seconds",
+            "Added 1 minute and 30 seconds to the timer for 5 minutes: 6 minutes and 30 seconds",
+        ),
+        (
+            "extend the timer by 1:30",
+            "1 hour 30, or 1 minute 30?",
+            "hours",
+            "Added 1 hour and 30 minutes to the timer for 5 minutes: 1 hour and 35 minutes",
+        ),
+        (
+            "knock 1.15 off the timer",
+            "1 hour 15, or 1 minute 15?",
+            "one minute",
+            "Took 1 minute and 15 seconds off the timer for 5 minutes: 3 minutes and 45 seconds",
+        ),
+        (
+            "add 5 to the timer",
+            "5 hours, 5 minutes, or 5 seconds?",
+            "minutes",
+            "Added 5 minutes to the timer for 5 minutes: 10 minutes",
+        ),
+        (
+            "add 1.5 to the timer",
+            "1.5 hours, or 1.5 minutes?",
+            "minutes",
+            "Added 1 minute and 30 seconds to the timer for 5 minutes: 6 minutes and 30 seconds",
+        ),
+    ],
+)
+def test_time_added_without_its_unit_is_asked_about_and_the_answer_adds_it(
+    engine: IntentEngine, text: str, question: str, reply: str, said: str
+) -> None:
+    """ "Add 1:30 to the timer" reached the model ("I cannot add 1:30 to the timer."): it is
+    asked about as a timer for 1:30 is, and nothing changes until the answer says which."""
+    engine.timers.start(300)
+    match = engine.match(text)
+    assert match is not None and match.name == "TimerWithoutUnit"
+    assert not match.complete
+    assert engine.ahead(match) == Ahead(words=question, acts=False)
+    asked = engine.answer(match)
+    assert (asked.response, asked.done) == (question, False)
+    assert engine.reply(asked, "Two hours.") is None  # names neither: nothing changes
+    assert [timer.left_seconds for timer in engine.timers.timers()] == [pytest.approx(300, abs=5)]
+    done = engine.reply(asked, reply)
+    assert done is not None and done.done
+    assert done.response == f"{said} left."
+
+
+def test_time_added_without_its_unit_to_no_timer_is_not_asked_about(
+    engine: IntentEngine,
+) -> None:
+    def answer(text: str) -> str:
+        match = engine.match(text)
+        assert match is not None and match.name == "TimerWithoutUnit", text
+        return engine.answer(match).response
+
+    assert answer("add 1:30 to the timer") == "There is no timer running."
+    assert answer("take 1.15 off the pasta timer") == "There is no timer running."
+    engine.timers.start(300)
+    engine.timers.start(600)
+    assert answer("add 1:30 to the pasta timer") == (
+        "I don't keep names for timers. Say which one by its time, like: add a minute to "
+        "the 5 minute timer."
+    )
+    assert answer("add 1:30 to the 3 minute timer") == "There is no timer for 3 minutes."
+    assert answer("add 0:00 to the timer") == "That is no time at all: nothing changed."
+    # Of one reading of at most a week, a yes takes it.
+    taking = engine.match("take 999:59 off the timer")
+    assert taking is not None
+    asked = engine.answer(taking)
+    assert asked.response == "Take 999 minutes 59 off the timer?"
+    done = engine.reply(asked, "Yes.")
+    assert done is not None
+    assert done.response == (
+        "Took 16 hours, 39 minutes and 59 seconds off the timer for 10 minutes, which ends it."
+    )
+    assert engine.timers.running() == ["5 minutes"]
+
+
 def test_a_number_answered_with_another_number_starts_nothing(engine: IntentEngine) -> None:
     match = engine.match("set a timer for 5")
     assert match is not None
@@ -1058,6 +1172,14 @@ def test_cancel_that_just_after_a_timer_was_set_cancels_it(
         (
             '"TimerWithoutUnit", "arguments": {"clock_unit": "hours"}',
             "I can't use 0.00 hours as a time.",
+        ),
+        (
+            '"TimerWithoutUnit", "arguments": {"unitless_number": 5, "change": "double"}',
+            "I can only add time to a timer or take it off.",
+        ),
+        (
+            '"TimerWithoutUnit", "arguments": {"unitless_number": 5, "change": ["add"]}',
+            "I can only add time to a timer or take it off.",
         ),
         # No reading of at most a week: refused; of one, asked as a yes or no.
         (

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -124,6 +125,28 @@ def test_a_decimal_without_its_unit_is_asked_about_and_started_by_the_answer(
     assert answered.response == "Timer set for 1 hour and 30 minutes."
     saved = json.loads(config.state_file.timers_file.read_text())["timers"]
     assert [timer["description"] for timer in saved] == ["1 hour and 30 minutes"]
+
+
+def test_time_added_as_a_clock_is_asked_about_and_added_by_the_answer(
+    tmp_path: Path,
+) -> None:
+    """ "Add one thirty to the timer", as Whisper writes it, reached the model: which is
+    meant is asked, and the answer, heard without the wake word, adds that."""
+    config = fake_config(tmp_path)
+    heard = ["Set a timer for 5 minutes.", "Add 1:30 to the timer.", "One minute."]
+    engines = FakeEngines(recognizer=FakeRecognizer(heard))
+
+    _set, asked, answered = run(config, engines, [*command(), *command(), *answer()])
+
+    assert asked.confirmation == "asked" and asked.response == "1 hour 30, or 1 minute 30?"
+    assert answered.confirmation == "confirmed"
+    assert answered.response.startswith(
+        "Added 1 minute and 30 seconds to the timer for 5 minutes: 6 minutes"
+    )
+    assert answered.wake_at_s > asked.speech_end_at_s  # heard without a wake word
+    [saved] = json.loads(config.state_file.timers_file.read_text())["timers"]
+    assert saved["description"] == "5 minutes"
+    assert saved["ends_at"] - time.time() == pytest.approx(390, abs=30)
 
 
 def test_a_command_heard_otherwise_without_the_bias_is_asked_about(tmp_path: Path) -> None:

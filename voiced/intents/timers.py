@@ -1,7 +1,8 @@
 """Built-in plugin: timers (HassStartTimer, HassCancelTimer, HassCancelAllTimers,
 HassTimerStatus, HassPauseTimer, HassUnpauseTimer, HassIncreaseTimer, HassDecreaseTimer),
 and TimerWithoutUnit: a duration said without its unit ("set a timer for 1:30", "... for
-5", "... for 1.15"), or as a clock or a decimal ("... for 1.30 hours"), is asked about.
+5", "... for 1.15", "add 1:30 to the timer"), or as a clock or a decimal ("... for 1.30
+hours"), is asked about.
 
 "The timer" is the newest one that fits; "the 5 minute timer" is the newest set for 5
 minutes, whatever is done to it. voiced keeps no names: of one timer, "the pasta timer"
@@ -11,6 +12,7 @@ named ("the kitchen timer") changes nothing."""
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import math
 import re
 from collections.abc import Callable, Mapping
@@ -241,6 +243,19 @@ UNITLESS_SENTENCES = [
     "[a|an] <timer_unitless> timer [<timer_where>]",
     "[a|an] timer for <timer_unitless> [<timer_where>]",
 ]
+# "Add 1:30 to the timer", "take 1.15 off the pasta timer": time added or taken, asked
+# about likewise, by the fixed slot "change". The timer is named: "add 5" alone may be
+# anything.
+UNITLESS_CHANGE_SENTENCES = {
+    "add": [
+        "add [another|an extra] <timer_unitless> to <timer_which>",
+        "(extend|increase|lengthen) <timer_which> by <timer_unitless>",
+    ],
+    "take": [
+        "(<timer_remove>|knock|subtract) [another] <timer_unitless> (off|from) <timer_which>",
+        "(decrease|reduce|shorten|cut) <timer_which> by <timer_unitless>",
+    ],
+}
 # The answer to that question: a duration ("an hour and a half", "one minute", "ninety
 # seconds") or a unit ("hours", "the minutes one"), with a few words said along with it.
 ANSWER_SENTENCES = [
@@ -350,7 +365,15 @@ def plugin() -> Plugin:
         sentences["intents"][intent]["data"].extend(blocks)
     for intent, one_timer in ONE_TIMER_SENTENCES.items():
         sentences["intents"][intent]["data"].append({"sentences": one_timer})
-    sentences["intents"]["TimerWithoutUnit"] = {"data": [{"sentences": UNITLESS_SENTENCES}]}
+    sentences["intents"]["TimerWithoutUnit"] = {
+        "data": [
+            {"sentences": UNITLESS_SENTENCES},
+            *(
+                {"sentences": said, "slots": {"change": change}}
+                for change, said in UNITLESS_CHANGE_SENTENCES.items()
+            ),
+        ]
+    }
     return Plugin(
         name="timers",
         description="timers that are announced when they end",
@@ -403,34 +426,60 @@ class Reading(NamedTuple):
     names: frozenset[int | str]
 
 
+# What a duration said without its unit is for, by the slot "change": a timer started,
+# or time added to the timer or taken off it. The intent it is once its unit is known, the
+# question when one reading is left, and what a duration of no time leaves.
+UNITLESS_CHANGES = {
+    None: ("HassStartTimer", "Set a timer for {}?", "no timer set"),
+    "add": ("HassIncreaseTimer", "Add {} to the timer?", "nothing changed"),
+    "take": ("HassDecreaseTimer", "Take {} off the timer?", "nothing changed"),
+}
+
+
 def ask_which_unit(match: IntentMatch, context: IntentContext) -> DurationChoice | Confirmation:
     """ "Set a timer for 1:30" (Whisper's "one thirty") is an hour and 30 minutes or a
     minute and 30 seconds, "set a timer for 5" 5 hours, minutes or seconds, "... for
-    1.5" 1.5 hours or minutes; no timer starts on a guess. Asked as it was said ("1 hour
-    30, or 1 minute 30?"): the answer that names one reading starts it, by its duration
-    ("an hour and a half", "ninety seconds"), its first part ("one minute") or its unit
-    ("hours"). Only readings of at most a week are asked; of one, a yes starts it ("Set a
-    timer for 999 minutes 59?")."""
-    readings = [
-        reading for reading in _readings(match.slots) if reading.seconds <= MAX_TIMER_SECONDS
-    ]
+    1.5" 1.5 hours or minutes; no timer starts on a guess, and no time is added or taken
+    on one ("add 1:30 to the timer"). Asked as it was said ("1 hour 30, or 1 minute
+    30?"): the answer that names one reading starts it (adds it, takes it), by its
+    duration ("an hour and a half", "ninety seconds"), its first part ("one minute") or
+    its unit ("hours"). Only readings of at most a week are asked; of one, a yes starts
+    it ("Set a timer for 999 minutes 59?")."""
+    change = match.slots.get("change")
+    # A model's tool call may give anything, a list too (no key of a dict).
+    if not isinstance(change, str | None) or change not in UNITLESS_CHANGES:
+        raise IntentError("I can only add time to a timer or take it off.")
+    intent, question_of_one, nothing = UNITLESS_CHANGES[change]
+    # As that intent: "add a minute to the 5 minute timer" names one of several.
+    acting = dataclasses.replace(match, name=intent)
+    if change is not None:
+        _chosen(acting, context, lambda timer: True)  # no timer to change: said at once
+    readings = [reading for reading in _readings(match.slots) if reading.seconds]
+    if not readings:
+        raise IntentError(f"That is no time at all: {nothing}.")
+    readings = [reading for reading in readings if reading.seconds <= MAX_TIMER_SECONDS]
     asked = [reading.said for reading in readings if reading.said]
     if not asked:
         raise IntentError("A timer can run for at most a week.")
+    act = partial(_act_unitless, acting, context)
     if len(asked) == 1:
         [only] = [reading for reading in readings if reading.said]
-        return Confirmation(
-            f"Set a timer for {only.said}?", partial(_starting, only.seconds, match, context)
-        )
+        return Confirmation(question_of_one.format(only.said), partial(act, only.seconds))
     _answer_grammar()  # compiled while the question is said, not when it is answered
     return DurationChoice(
         ", ".join(asked[:-1]) + f", or {asked[-1]}?",
-        {
-            describe_duration(reading.seconds): partial(_starting, reading.seconds, match, context)
-            for reading in readings
-        },
+        {describe_duration(reading.seconds): partial(act, reading.seconds) for reading in readings},
         {describe_duration(reading.seconds): reading.names for reading in readings},
     )
+
+
+def _act_unitless(match: IntentMatch, context: IntentContext, seconds: int) -> Action:
+    """The reading chosen, started, added or taken, as `match`'s intent."""
+    if match.name == "HassIncreaseTimer":
+        return _add_time(match, context, seconds)
+    if match.name == "HassDecreaseTimer":
+        return _add_time(match, context, -seconds)
+    return _starting(seconds, match, context)
 
 
 def _readings(slots: Mapping[str, Any]) -> list[Reading]:
@@ -467,8 +516,6 @@ def _clock_readings(before: int, after: int) -> list[Reading]:
     """ "1:30": an hour and 30 minutes, or a minute and 30 seconds; "0:30": 30 minutes or
     30 seconds."""
     first, rest = (before, after) if before else (after, 0)
-    if not first:
-        raise IntentError("That is no time at all: no timer set.")
     readings = []
     for unit in ("hours", "minutes") if before else ("minutes", "seconds"):
         size = UNIT_SECONDS[unit]
@@ -497,9 +544,7 @@ def _decimal_readings(slots: Mapping[str, Any]) -> list[Reading]:
         return _with_unsaid(_clock_readings(_count(whole), int(digits)), readings)
     if digits.isdecimal() and not int(digits):
         return _plain_readings(_count(whole))  # "1.0" is 1
-    if not any(reading.seconds for reading in readings):
-        raise IntentError("That is no time at all: no timer set.")
-    return [reading for reading in readings if reading.seconds]
+    return readings
 
 
 def _clock_or_decimal(slots: Mapping[str, Any]) -> list[Reading]:
@@ -526,8 +571,6 @@ def _clock_or_decimal(slots: Mapping[str, Any]) -> list[Reading]:
 
 def _plain_readings(number: int) -> list[Reading]:
     """ "5": 5 hours, 5 minutes or 5 seconds."""
-    if not number:
-        raise IntentError("That is no time at all: no timer set.")
     return [
         Reading(_as_asked(number, unit, 0), number * size, frozenset({number * size, unit}))
         for unit, size in UNIT_SECONDS.items()
