@@ -11,7 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers import ROOT
+from tests.helpers import MODELS_DIR, ROOT, TEST_LLM_MODEL
+from tests.llm_left_running import QUESTION, TORN_DOWN
 from tests.notify_socket import NotifySocket
 from tests.test_service import start, wait_for_log, write_config
 from voiced.probes import FAULT_ENV, PROBES, probe_in_child
@@ -94,3 +95,26 @@ def test_a_signal_without_a_name_is_reported_by_number(monkeypatch: pytest.Monke
     monkeypatch.setattr(subprocess, "run", lambda *args, **kwargs: done)
     outcome = probe_in_child(PROBES[0], [])
     assert not outcome.ok and "crashed with signal 35" in outcome.detail
+
+
+@pytest.mark.slow
+def test_a_process_ending_with_the_llm_in_a_model_call_exits_with_its_code(
+    tmp_path: Path,
+) -> None:
+    """`voiced ask` interrupted while llama.cpp reads the question, on a machine slower
+    than close()'s wait: the worker is left in its call. The process was torn down under
+    it and died of SIGSEGV (in ggml's graph computation, as exit() destroyed its static
+    objects) more often than not; it now ends at once with its code (0 after Ctrl-C)."""
+    config = tmp_path / "voiced.yaml"
+    config.write_text(f"models_dir: {MODELS_DIR}\nllm:\n  model: {TEST_LLM_MODEL}\n")
+    command = ["ask", "--config", str(config), "--out", str(tmp_path / "reply.wav"), QUESTION]
+    result = subprocess.run(
+        [sys.executable, "-m", "tests.llm_left_running", *command],
+        cwd=ROOT, capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    said = "\n".join(line[:200] for line in result.stderr.splitlines()[-8:])
+    assert result.returncode == 0, said
+    # The worker was indeed still in its call as the process ended, and nothing was torn
+    # down under it.
+    assert "exiting with the llm thread still in a native call" in result.stderr
+    assert TORN_DOWN not in result.stderr

@@ -9,6 +9,7 @@ import logging
 import math
 import os
 import sys
+import traceback
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +18,7 @@ from voiced.config import EX_CONFIG, Config, ConfigError, load_config
 from voiced.echo import simulate_db
 from voiced.errors import VoicedError
 from voiced.memory import limit_heap_growth
+from voiced.native_threads import end_process, still_running
 from voiced.reload_answer import REJECTED, answer_path
 from voiced.reload_command import ANSWER_TIMEOUT_SECONDS, ReloadFailed, request_reload
 from voiced.wavio import WavError
@@ -39,6 +41,19 @@ def main(argv: list[str] | None = None) -> int:
     # first (the journal, under systemd), so the log names the stage that was running.
     faulthandler.enable()
     limit_heap_growth()
+    try:
+        code = _command(argv)
+    except Exception:
+        if not still_running():
+            raise
+        # As the interpreter would say it, without its teardown (end_process).
+        traceback.print_exc()
+        code = EX_FAILURE
+    # A model's worker left in a native call (LlmWorker.close) ends the process here.
+    return end_process(code)
+
+
+def _command(argv: list[str] | None) -> int:
     args = _parser().parse_args(argv)
     if args.command == "reload":
         # The daemon's reading of the file is what counts, not this process's.

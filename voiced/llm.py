@@ -25,6 +25,7 @@ from voiced.llama_answer import PROMPT_SLICE_TOKENS, LlamaAnswer
 from voiced.llm_config import LocalLlmConfig
 from voiced.mapped_pages import release_unread_pages
 from voiced.messages import Stop
+from voiced.native_threads import leave_running
 from voiced.next_prompt import next_prompt_prefix
 
 log = logging.getLogger(__name__)
@@ -106,13 +107,21 @@ class LlmWorker:
         self._requests.put(Stop())
         self._preparing.cancel()
         self._warming.cancel()
-        # A cancelled model call stops within a slice of its prompt or a token. A worker
-        # still in one when the process exits crashes it (SIGSEGV) as the interpreter
-        # shuts down: a failed start-up closes it mid-load, so that is waited for; one
-        # stuck in a turn is abandoned after a while (a daemon thread), so that a stop
-        # is not held by it.
-        loading = not self._loaded.is_set()
-        self._thread.join(timeout=LOAD_CLOSE_WAIT_SECONDS if loading else CLOSE_WAIT_SECONDS)
+        # A cancelled model call stops within a slice of its prompt or a token; a failed
+        # start-up closes the worker mid-load, where that slice may be slow, so it is
+        # waited for longer. A worker still in a call after the wait (a turn on a starved
+        # machine, a prompt cache read from a stalled card, which nothing can cancel) is
+        # left to finish it, so that a stop is not held by it. Its thread holds the
+        # worker: the model is freed when the thread ends, never under it (a reload
+        # drops the old one meanwhile), and a process that exits before then ends
+        # without tearing down under it (voiced/native_threads.py).
+        wait_seconds = CLOSE_WAIT_SECONDS if self._loaded.is_set() else LOAD_CLOSE_WAIT_SECONDS
+        self._thread.join(timeout=wait_seconds)
+        if self._thread.is_alive():
+            log.warning(
+                "the LLM worker is still in a model call after %g s: left to end it", wait_seconds
+            )
+            leave_running(self._thread)
 
     def _run(self) -> None:
         self.native_thread_id = threading.get_native_id()

@@ -20,10 +20,10 @@ Whoever starts a thread owns it. The threads of a running pipeline:
 | playback: `start_speaker`   | the sink; every Reply's figures   | audio in (Audio, Failed,     |
 |                             |                                   | EndReply, Stop); Reply events|
 |                             |                                   | OwnVoice's lock              |
-| llm: `LlmWorker`            | the language model                | requests in (Generation,     |
-| (voiced/llm.py)             |                                   | Stop); each Generation's     |
-|                             |                                   | pieces out (Piece,           |
-|                             |                                   | GenerationFailed, Ended)     |
+| llm: `LlmWorker`            | the language model, freed as the  | requests in (Generation,     |
+| (voiced/llm.py)             | thread ends (close() may leave it | Stop); each Generation's     |
+|                             | in a model call: it ends later,   | pieces out (Piece,           |
+|                             | voiced/native_threads.py)         | GenerationFailed, Ended)     |
 | timers: `Timers`            | the wait for the next timer's end | the table's lock; `announce` |
 | (voiced/timers.py)          |                                   | → Speaker.speak, which waits |
 |                             |                                   | on the speaker's condition   |
