@@ -3,17 +3,21 @@ prompt, and the system prompt kept on disk across restarts."""
 
 from __future__ import annotations
 
+import gc
 import os
 import time
+import weakref
 
 import pytest
 
+import voiced.llm
 from tests.helpers import repeatable_config
 from voiced.config import Config
 from voiced.errors import ModelError
 from voiced.generation import Generation, LlmError
 from voiced.llm import LlmWorker
 from voiced.models import Models, llm_path
+from voiced.native_threads import still_running
 
 # Every test here loads the real models.
 pytestmark = pytest.mark.slow
@@ -268,3 +272,32 @@ def test_closing_during_the_system_prompt_stops_it_and_keeps_nothing_of_it() -> 
     assert worker.prompt_cache_path is None or not worker.prompt_cache_path.exists()
     with pytest.raises(ModelError, match="closed before it was ready"):
         worker.wait_ready(1)
+
+
+def test_a_worker_left_in_a_model_call_keeps_its_model_until_the_call_ends(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """close() gives up on a worker still in llama.cpp after its wait (here at once: a
+    machine slower than the wait), and a reload then drops every reference to it. The
+    model is freed when the worker's thread ends, not under its call; the process knows
+    the thread is left running until then."""
+    worker = start_worker(repeatable_config())
+    generation = worker.ask(LONG_QUESTION)
+    while generation.prompt_tokens == 0 and generation.done_at is None:
+        time.sleep(0.001)
+    monkeypatch.setattr(voiced.llm, "CLOSE_WAIT_SECONDS", 0.0)
+    worker.close()
+    thread, model = worker._thread, weakref.ref(worker._llama)
+    del worker
+    gc.collect()
+    assert thread.is_alive()
+    llama = model()
+    assert llama is not None and llama._ctx.ctx is not None  # nor its native context
+    del llama
+    assert thread.name in still_running()
+
+    generation.cancel()
+    thread.join(10)
+    gc.collect()
+    assert not thread.is_alive()
+    assert model() is None
