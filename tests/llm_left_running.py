@@ -17,7 +17,7 @@ import sys
 import time
 
 import voiced.llm
-from voiced.cli import main
+from voiced.cli import run
 from voiced.generation import Generation
 from voiced.llm import LlmWorker
 
@@ -28,7 +28,7 @@ QUESTION = "Please remember these words: " + " ".join(
 )
 
 
-def run_interrupted(argv: list[str]) -> int:
+def run_interrupted(argv: list[str]) -> None:
     asked: list[LlmWorker] = []
     real_ask = LlmWorker.ask
 
@@ -47,8 +47,8 @@ def run_interrupted(argv: list[str]) -> int:
     LlmWorker.ask = ask_then_interrupt  # type: ignore[method-assign]
     voiced.llm.CLOSE_WAIT_SECONDS = 0.0
     atexit.register(report_teardown)
-    return main(argv)
+    run(argv)
 
 
 if __name__ == "__main__":
-    sys.exit(run_interrupted(sys.argv[1:]))
+    run_interrupted(sys.argv[1:])

@@ -11,7 +11,7 @@ import os
 import sys
 import traceback
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 from voiced import __version__
 from voiced.config import EX_CONFIG, Config, ConfigError, load_config
@@ -35,25 +35,27 @@ class UsageError(Exception):
     """An argument that cannot be used; said in one line, before any work (exit code 2)."""
 
 
-def main(argv: list[str] | None = None) -> int:
-    # A crash inside a native library (a segfault in llama.cpp, say) kills the process
-    # before any Python handler runs; this prints every thread's Python stack to stderr
-    # first (the journal, under systemd), so the log names the stage that was running.
-    faulthandler.enable()
-    limit_heap_growth()
+def run(argv: list[str] | None = None) -> NoReturn:
+    """The `voiced` command: main, then the process's end. A model's worker left in a
+    native call (LlmWorker.close) ends it without the teardown that would crash it
+    (voiced/native_threads.py); tests call main, which returns."""
     try:
-        code = _command(argv)
+        code = main(argv)
     except Exception:
         if not still_running():
             raise
         # As the interpreter would say it, without its teardown (end_process).
         traceback.print_exc()
         code = EX_FAILURE
-    # A model's worker left in a native call (LlmWorker.close) ends the process here.
-    return end_process(code)
+    sys.exit(end_process(code))
 
 
-def _command(argv: list[str] | None) -> int:
+def main(argv: list[str] | None = None) -> int:
+    # A crash inside a native library (a segfault in llama.cpp, say) kills the process
+    # before any Python handler runs; this prints every thread's Python stack to stderr
+    # first (the journal, under systemd), so the log names the stage that was running.
+    faulthandler.enable()
+    limit_heap_growth()
     args = _parser().parse_args(argv)
     if args.command == "reload":
         # The daemon's reading of the file is what counts, not this process's.
@@ -340,4 +342,4 @@ def _check(args: argparse.Namespace, config: Config) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    run()
