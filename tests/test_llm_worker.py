@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import gc
 import os
+import threading
 import time
 import weakref
 
@@ -12,6 +13,7 @@ import pytest
 
 import voiced.llm
 from tests.helpers import repeatable_config
+from voiced import native_threads
 from voiced.config import Config
 from voiced.errors import ModelError
 from voiced.generation import Generation, LlmError
@@ -288,16 +290,23 @@ def test_a_worker_left_in_a_model_call_keeps_its_model_until_the_call_ends(
     monkeypatch.setattr(voiced.llm, "CLOSE_WAIT_SECONDS", 0.0)
     worker.close()
     thread, model = worker._thread, weakref.ref(worker._llama)
+    worker_ended = worker._ended
     del worker
     gc.collect()
     assert thread.is_alive()
     llama = model()
     assert llama is not None and llama._ctx.ctx is not None  # nor its native context
     del llama
-    assert thread.name in still_running()
+    # This worker noted, by its own event (every worker thread is named "llm").
+    assert not worker_ended.is_set() and worker_ended in noted_events()
+    assert "llm" in still_running()
 
     generation.cancel()
     thread.join(10)
     gc.collect()
-    assert not thread.is_alive()
+    assert not thread.is_alive() and worker_ended.is_set()
     assert model() is None
+
+
+def noted_events() -> list[threading.Event]:
+    return [ended for _name, ended in native_threads._workers]

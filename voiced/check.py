@@ -103,11 +103,16 @@ def _clock() -> tuple[str, str]:
     of timers restored at start, follow a clock that may be hours or days behind."""
     if wall_clock.clock_known_synchronised():
         return "ok", "clock: set from a time source"
+    kernel = (
+        "the kernel could not be asked"
+        if wall_clock.kernel_maxerror_us() is None
+        else "nor does the kernel say so"
+    )
     return "warning", (
-        "clock: not known to be set from a time source since boot (no sync by "
-        "systemd-timesyncd, chrony or ntpd seen): the time and date voiced tells, and "
-        "restored timers, follow it; fix: enable systemd-timesyncd or chrony (on a board "
-        "with a battery-backed clock that is set, this can be ignored)"
+        f"clock: not known to be set from a time source since boot (no systemd-timesyncd "
+        f"flag, {kernel}): the time and date voiced tells, and restored timers, follow it; "
+        "fix: a time service (systemd-timesyncd or chrony) that reaches a time source (on "
+        "a board with a battery-backed clock that is set, this can be ignored)"
     )
 
 

@@ -25,7 +25,7 @@ from voiced.llama_answer import PROMPT_SLICE_TOKENS, LlamaAnswer
 from voiced.llm_config import LocalLlmConfig
 from voiced.mapped_pages import release_unread_pages
 from voiced.messages import Stop
-from voiced.native_threads import leave_running
+from voiced.native_threads import may_be_left
 from voiced.next_prompt import next_prompt_prefix
 
 log = logging.getLogger(__name__)
@@ -75,6 +75,8 @@ class LlmWorker:
         self._constructed = threading.Event()
         self._loaded = threading.Event()
         self._load_error: BaseException | None = None
+        # Set by the worker's thread once it has made its last model call.
+        self._ended = threading.Event()
         self._thread = threading.Thread(target=self._run, name="llm", daemon=True)
         self._thread.start()
 
@@ -116,14 +118,19 @@ class LlmWorker:
         # drops the old one meanwhile), and a process that exits before then ends
         # without tearing down under it (voiced/native_threads.py).
         wait_seconds = CLOSE_WAIT_SECONDS if self._loaded.is_set() else LOAD_CLOSE_WAIT_SECONDS
-        self._thread.join(timeout=wait_seconds)
-        if self._thread.is_alive():
+        may_be_left(self._thread.name, self._ended)
+        if not self._ended.wait(wait_seconds):
             log.warning(
                 "the LLM worker is still in a model call after %g s: left to end it", wait_seconds
             )
-            leave_running(self._thread)
 
     def _run(self) -> None:
+        try:
+            self._serve()
+        finally:
+            self._ended.set()
+
+    def _serve(self) -> None:
         self.native_thread_id = threading.get_native_id()
         try:
             if self.cpus is not None:

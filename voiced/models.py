@@ -55,8 +55,10 @@ def load_models(
     step("the language model")
     # The LLM is read in on its own thread, then evaluates its prompt while the others load.
     llm = config.llm.load(models_dir, health)
-    llm.wait_constructed()
     try:
+        # Inside: a Ctrl-C while the file is read closes the worker too (noted, if the
+        # read outlasts close()'s wait: voiced/native_threads.py).
+        llm.wait_constructed()
         step("the wake word model")
         wake = config.wake.load(models_dir)
         step("the voice activity model")

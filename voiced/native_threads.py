@@ -15,25 +15,33 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
+import signal
 import sys
 import threading
 
 log = logging.getLogger(__name__)
 
 _lock = threading.Lock()
-_left: list[threading.Thread] = []
+# Each worker that may be left in a native call: its thread's name, and the event its
+# thread sets once it is out of the library for good. Not Thread.is_alive(): on Python
+# 3.11 a join() cut by Ctrl-C marks a thread stopped that still runs (bpo-45274's branch).
+_workers: list[tuple[str, threading.Event]] = []
 
 
-def leave_running(thread: threading.Thread) -> None:
-    """Note that `thread` was given up on while inside a native call."""
+def may_be_left(name: str, ended: threading.Event) -> None:
+    """Note a worker that close() is about to wait for: until `ended` is set, the process
+    ends without tearing down under it. Noted before the wait, which a Ctrl-C may cut."""
     with _lock:
-        _left[:] = [*(left for left in _left if left.is_alive()), thread]
+        _workers[:] = [
+            *((held, done) for held, done in _workers if not done.is_set() and done is not ended),
+            (name, ended),
+        ]
 
 
 def still_running() -> list[str]:
-    """The names of the threads left running that have not ended yet."""
+    """The names of the noted workers that are not out of their native calls yet."""
     with _lock:
-        return [thread.name for thread in _left if thread.is_alive()]
+        return [name for name, ended in _workers if not ended.is_set()]
 
 
 def end_process(code: int) -> int:
@@ -42,6 +50,9 @@ def end_process(code: int) -> int:
     running = still_running()
     if not running:
         return code
+    # A Ctrl-C now would leave through the teardown after all.
+    with contextlib.suppress(ValueError):  # not the main thread: it cannot be had there
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
     log.warning(
         "exiting with the %s thread still in a native call: without tearing down under it",
         ", ".join(running),
