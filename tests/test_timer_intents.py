@@ -1060,6 +1060,30 @@ def test_time_added_without_its_unit_to_no_timer_is_not_asked_about(
     assert engine.timers.running() == ["5 minutes"]
 
 
+@pytest.mark.parametrize(
+    "text, reply",
+    [
+        ("add 1:30 to the timer", "one minute"),
+        ("take 1:30 off the timer", "one minute"),
+        ("add 999:59 to the timer", "yes"),
+    ],
+)
+def test_time_added_without_its_unit_goes_to_the_timer_named_when_asked(
+    engine: IntentEngine, text: str, reply: str
+) -> None:
+    """ "The timer" is the newest when the question is asked; if it ends before the answer,
+    the answer changes no other timer, as "add 2 minutes to the timer" would not."""
+    engine.timers.start(600)
+    engine.timers.start(300)
+    match = engine.match(text)
+    assert match is not None and match.name == "TimerWithoutUnit"
+    asked = engine.answer(match)
+    engine.timers.cancel()  # the 5 minute timer ends during the question
+    done = engine.reply(asked, reply)
+    assert done is not None and done.response == "That timer has just ended."
+    assert [timer.left_seconds for timer in engine.timers.timers()] == [pytest.approx(600, abs=5)]
+
+
 def test_a_number_answered_with_another_number_starts_nothing(engine: IntentEngine) -> None:
     match = engine.match("set a timer for 5")
     assert match is not None

@@ -450,10 +450,16 @@ def ask_which_unit(match: IntentMatch, context: IntentContext) -> DurationChoice
     if not isinstance(change, str | None) or change not in UNITLESS_CHANGES:
         raise IntentError("I can only add time to a timer or take it off.")
     intent, question_of_one, nothing = UNITLESS_CHANGES[change]
-    # As that intent: "add a minute to the 5 minute timer" names one of several.
+    # As that intent: "add a minute to the 5 minute timer" names one of several. The
+    # timer is the one named when asked: no timer to change is said at once, and the
+    # answer changes this one, never one that is newest by then.
     acting = dataclasses.replace(match, name=intent)
-    if change is not None:
-        _chosen(acting, context, lambda timer: True)  # no timer to change: said at once
+    act: Callable[[int], Action]
+    if change is None:
+        act = partial(_starting, match=acting, context=context)
+    else:
+        timer = _chosen(acting, context, lambda timer: True)
+        act = partial(_changing, timer.timer_id, 1 if change == "add" else -1, context)
     readings = [reading for reading in _readings(match.slots) if reading.seconds]
     if not readings:
         raise IntentError(f"That is no time at all: {nothing}.")
@@ -461,7 +467,6 @@ def ask_which_unit(match: IntentMatch, context: IntentContext) -> DurationChoice
     asked = [reading.said for reading in readings if reading.said]
     if not asked:
         raise IntentError("A timer can run for at most a week.")
-    act = partial(_act_unitless, acting, context)
     if len(asked) == 1:
         [only] = [reading for reading in readings if reading.said]
         return Confirmation(question_of_one.format(only.said), partial(act, only.seconds))
@@ -473,13 +478,13 @@ def ask_which_unit(match: IntentMatch, context: IntentContext) -> DurationChoice
     )
 
 
-def _act_unitless(match: IntentMatch, context: IntentContext, seconds: int) -> Action:
-    """The reading chosen, started, added or taken, as `match`'s intent."""
-    if match.name == "HassIncreaseTimer":
-        return _add_time(match, context, seconds)
-    if match.name == "HassDecreaseTimer":
-        return _add_time(match, context, -seconds)
-    return _starting(seconds, match, context)
+def _changing(timer_id: int, sign: int, context: IntentContext, seconds: int) -> Action:
+    """Time added to (`sign` -1: taken off) the timer chosen when the question was asked,
+    if it still runs when the answer comes."""
+    timer = next((timer for timer in context.timers.timers() if timer.timer_id == timer_id), None)
+    if timer is None:
+        raise IntentError("That timer has just ended.")
+    return _adding(timer, context, sign * seconds)
 
 
 def _readings(slots: Mapping[str, Any]) -> list[Reading]:
@@ -721,7 +726,10 @@ def decrease_timer(match: IntentMatch, context: IntentContext) -> Action:
 def _add_time(match: IntentMatch, context: IntentContext, seconds: float) -> Action:
     if seconds == 0:
         raise IntentError("That is no time at all: nothing changed.")
-    timer = _chosen(match, context, lambda timer: True)
+    return _adding(_chosen(match, context, lambda timer: True), context, seconds)
+
+
+def _adding(timer: TimerState, context: IntentContext, seconds: float) -> Action:
     left = timer.left_seconds + seconds
     change = _acting(lambda: context.timers.add_time(timer.timer_id, seconds))
     amount = describe_duration(abs(seconds))
