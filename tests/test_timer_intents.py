@@ -997,6 +997,18 @@ def test_an_answer_that_names_no_reading_of_a_decimal_starts_nothing(
             "Took 1 minute and 15 seconds off the timer for 5 minutes: 3 minutes and 45 seconds",
         ),
         (
+            "add 5 more to the timer",
+            "5 hours, 5 minutes, or 5 seconds?",
+            "minutes",
+            "Added 5 minutes to the timer for 5 minutes: 10 minutes",
+        ),
+        (
+            "add 1:30 extra to the timer",
+            "1 hour 30, or 1 minute 30?",
+            "one minute",
+            "Added 1 minute and 30 seconds to the timer for 5 minutes: 6 minutes and 30 seconds",
+        ),
+        (
             "add 5 to the timer",
             "5 hours, 5 minutes, or 5 seconds?",
             "minutes",

@@ -248,7 +248,7 @@ UNITLESS_SENTENCES = [
 # anything.
 UNITLESS_CHANGE_SENTENCES = {
     "add": [
-        "add [another|an extra] <timer_unitless> to <timer_which>",
+        "add [another|an extra] <timer_unitless> [more|extra] to <timer_which>",
         "(extend|increase|lengthen) <timer_which> by <timer_unitless>",
     ],
     "take": [
