@@ -426,13 +426,20 @@ class Reading(NamedTuple):
     names: frozenset[int | str]
 
 
-# What a duration said without its unit is for, by the slot "change": a timer started,
-# or time added to the timer or taken off it. The intent it is once its unit is known, the
-# question when one reading is left, and what a duration of no time leaves.
+class UnitlessChange(NamedTuple):
+    """What a duration said without its unit is for: the intent it is once its unit is
+    known, the question when one reading is left, and what a duration of no time leaves."""
+
+    intent: str
+    question_of_one: str
+    nothing: str
+
+
+# By the slot "change": a timer started, or time added to the timer or taken off it.
 UNITLESS_CHANGES = {
-    None: ("HassStartTimer", "Set a timer for {}?", "no timer set"),
-    "add": ("HassIncreaseTimer", "Add {} to the timer?", "nothing changed"),
-    "take": ("HassDecreaseTimer", "Take {} off the timer?", "nothing changed"),
+    None: UnitlessChange("HassStartTimer", "Set a timer for {}?", "no timer set"),
+    "add": UnitlessChange("HassIncreaseTimer", "Add {} to the timer?", "nothing changed"),
+    "take": UnitlessChange("HassDecreaseTimer", "Take {} off the timer?", "nothing changed"),
 }
 
 
@@ -449,11 +456,11 @@ def ask_which_unit(match: IntentMatch, context: IntentContext) -> DurationChoice
     # A model's tool call may give anything, a list too (no key of a dict).
     if not isinstance(change, str | None) or change not in UNITLESS_CHANGES:
         raise IntentError("I can only add time to a timer or take it off.")
-    intent, question_of_one, nothing = UNITLESS_CHANGES[change]
+    meant = UNITLESS_CHANGES[change]
     # As that intent: "add a minute to the 5 minute timer" names one of several. The
     # timer is the one named when asked: no timer to change is said at once, and the
     # answer changes this one, never one that is newest by then.
-    acting = dataclasses.replace(match, name=intent)
+    acting = dataclasses.replace(match, name=meant.intent)
     act: Callable[[int], Action]
     if change is None:
         act = partial(_starting, match=acting, context=context)
@@ -462,14 +469,14 @@ def ask_which_unit(match: IntentMatch, context: IntentContext) -> DurationChoice
         act = partial(_changing, timer.timer_id, 1 if change == "add" else -1, context)
     readings = [reading for reading in _readings(match.slots) if reading.seconds]
     if not readings:
-        raise IntentError(f"That is no time at all: {nothing}.")
+        raise IntentError(f"That is no time at all: {meant.nothing}.")
     readings = [reading for reading in readings if reading.seconds <= MAX_TIMER_SECONDS]
     asked = [reading.said for reading in readings if reading.said]
     if not asked:
         raise IntentError("A timer can run for at most a week.")
     if len(asked) == 1:
         [only] = [reading for reading in readings if reading.said]
-        return Confirmation(question_of_one.format(only.said), partial(act, only.seconds))
+        return Confirmation(meant.question_of_one.format(only.said), partial(act, only.seconds))
     _answer_grammar()  # compiled while the question is said, not when it is answered
     return DurationChoice(
         ", ".join(asked[:-1]) + f", or {asked[-1]}?",
