@@ -824,19 +824,21 @@ def test_the_engine_carries_out_timer_intents(engine: IntentEngine) -> None:
         ("set a timer for twenty five", "25 hours, 25 minutes, or 25 seconds?"),
         ("set a timer for one hundred and thirty", "130 hours, 130 minutes, or 130 seconds?"),
         ("set a timer for 9999", "9999 minutes, or 9999 seconds?"),
-        # Two digits from 00 to 59 after an hour of a clock: Whisper writes "one fifteen"
-        # so, and "one thirty".
-        ("set a timer for 1.15", "1 hour 15, or 1 minute 15?"),
-        ("Set a timer for 1.15.", "1 hour 15, or 1 minute 15?"),
+        # Two digits ending in 0, below 60, after a whole number: Whisper writes "one
+        # thirty" so (and 1.3 as "1.3"); "45.30" as "45:30" is read.
         ("set a timer for 2.30", "2 hours 30, or 2 minutes 30?"),
-        ("set a timer for 10.45", "10 hours 45, or 10 minutes 45?"),
-        ("set a timer for 1.25", "1 hour 25, or 1 minute 25?"),
-        ("set a timer for 1.05", "1 hour 5, or 1 minute 5?"),
-        ("set a timer for 1.00", "1 hour, or 1 minute?"),
-        # A decimal alone, as Whisper writes "one point five": one digit, two above 59, or
-        # after no hour of a clock (".45", "0.45", "30.15").
+        ("set a timer for 10.50", "10 hours 50, or 10 minutes 50?"),
+        ("set a timer for 45.30", "45 hours 30, or 45 minutes 30?"),
+        ("set a timer for 1.00", "1 hour, 1 minute, or 1 second?"),
+        # A decimal alone, as Whisper writes "one point five" and "one point two five"
+        # ("one fifteen" it writes "115"): said without a trailing 0.
         ("set a timer for 1.5", "1.5 hours, or 1.5 minutes?"),
+        ("set a timer for 1.15", "1.15 hours, or 1.15 minutes?"),
+        ("Set a timer for 1.25.", "1.25 hours, or 1.25 minutes?"),
+        ("set a timer for 1.05", "1.05 hours, or 1.05 minutes?"),
         ("set a timer for 1.75", "1.75 hours, or 1.75 minutes?"),
+        ("set a timer for 1.60", "1.6 hours, or 1.6 minutes?"),
+        ("set a timer for 0.30", "0.3 hours, or 0.3 minutes?"),
         ("set a timer for .45", "0.45 hours, or 0.45 minutes?"),
         ("set a timer for 30.15", "30.15 hours, or 30.15 minutes?"),
         # With the sentence's own full stop, as Whisper ends it.
@@ -899,14 +901,11 @@ def test_the_answer_starts_the_timer_it_names(engine: IntentEngine, reply: str, 
         ("set a timer for 5", "Minutes.", "5 minutes"),
         ("set a timer for 5", "five seconds", "5 seconds"),
         ("set a timer for twenty five", "hours", "25 hours"),
-        ("set a timer for 1.15", "hours", "1 hour and 15 minutes"),
-        ("set a timer for 1.15", "One minute.", "1 minute and 15 seconds"),
-        ("set a timer for 1.15", "an hour and a quarter", "1 hour and 15 minutes"),
-        ("set a timer for 1.05", "hours", "1 hour and 5 minutes"),
-        # Not asked, but what "1.25" says as a decimal: an hour and a quarter.
+        ("set a timer for 1.25", "hours", "1 hour and 15 minutes"),
         ("set a timer for 1.25", "An hour and a quarter.", "1 hour and 15 minutes"),
-        ("set a timer for 1.25", "1.25 hours", "1 hour and 15 minutes"),
-        ("set a timer for 1.25", "one minute", "1 minute and 25 seconds"),
+        ("set a timer for 1.25", "one minute", "1 minute and 15 seconds"),
+        ("set a timer for 1.05", "hours", "1 hour and 3 minutes"),
+        ("set a timer for 45.30", "minutes", "45 minutes and 30 seconds"),
         ("set a timer for 1.5", "minutes", "1 minute and 30 seconds"),
         ("set a timer for 1.5", "hours", "1 hour and 30 minutes"),
         ("set a timer for 1.75", "hours", "1 hour and 45 minutes"),
@@ -937,7 +936,9 @@ def test_the_answer_gives_a_number_its_unit(
         ("set a timer for 1.5", "1 hour 5"),
         ("set a timer for 1.5", "an hour and 5 minutes"),
         ("set a timer for 1.5", "seconds"),  # not asked: a timer runs whole seconds
-        ("set a timer for 1.15", "seconds"),  # of neither "1 hour 15" nor "1 minute 15"
+        # What "1.25" read as a clock would be: neither 1.25 hours nor 1.25 minutes.
+        ("set a timer for 1.25", "1 hour 25"),
+        ("set a timer for 1.25", "seconds"),
         ("set a timer for 1.30 hours", "hours"),  # both are hours
         ("set a timer for 1.50 minutes", "minutes"),
     ],
@@ -973,10 +974,10 @@ def test_an_answer_that_names_no_reading_of_a_decimal_starts_nothing(
             "Took 1 minute and 30 seconds off the timer for 5 minutes: 3 minutes and 30 seconds",
         ),
         (
-            "add 1.15 to the timer",
-            "1 hour 15, or 1 minute 15?",
+            "add 1.30 to the timer",
+            "1 hour 30, or 1 minute 30?",
             "one minute",
-            "Added 1 minute and 15 seconds to the timer for 5 minutes: 6 minutes and 15 seconds",
+            "Added 1 minute and 30 seconds to the timer for 5 minutes: 6 minutes and 30 seconds",
         ),
         (
             "Add 1:30 to the 5 minute timer.",
@@ -991,9 +992,9 @@ def test_an_answer_that_names_no_reading_of_a_decimal_starts_nothing(
             "Added 1 hour and 30 minutes to the timer for 5 minutes: 1 hour and 35 minutes",
         ),
         (
-            "knock 1.15 off the timer",
-            "1 hour 15, or 1 minute 15?",
-            "one minute",
+            "knock 1.25 off the timer",
+            "1.25 hours, or 1.25 minutes?",
+            "minutes",
             "Took 1 minute and 15 seconds off the timer for 5 minutes: 3 minutes and 45 seconds",
         ),
         (

@@ -87,7 +87,7 @@ def test_no_answer_in_time_does_nothing(tmp_path: Path) -> None:
     "heard, question, said",
     [
         ("Set a timer for 1:30.", "1 hour 30, or 1 minute 30?", "1 minute and 30 seconds"),
-        ("Set a timer for 1.15.", "1 hour 15, or 1 minute 15?", "1 minute and 15 seconds"),
+        ("Set a timer for 1.30.", "1 hour 30, or 1 minute 30?", "1 minute and 30 seconds"),
     ],
 )
 def test_a_timer_said_as_a_clock_is_asked_about_and_started_by_the_answer(

@@ -154,8 +154,7 @@ DURATION_LISTS: dict[str, dict[str, Any]] = {
         ]
     },
 }
-# The hours of a clock: "one" of "one thirty", "1" of "1.15" (not "0" of "0.15", which
-# the matcher writes for Whisper's ".15").
+# The hours of a clock: "one" of "one thirty".
 CLOCK_HOURS = range(1, 24)
 # A duration said without its unit: a clock's form ("one" of "one thirty", "thirty" and
 # "oh five"), or a number alone.
@@ -168,8 +167,8 @@ UNITLESS_LISTS: dict[str, dict[str, Any]] = {
         "values": [{"in": _said_after_the_hour(n), "out": n} for n in range(1, 60)]
     },
     "timer_tens_but_none": {"values": [{"in": f"{n:02}", "out": n} for n in range(10, 60, 10)]},
-    # The digits after a point, one or two: "1.5" is a decimal, "1.15" and "1.30" how
-    # Whisper writes "one fifteen" and "one thirty" (told apart by _decimal_readings).
+    # The digits after a point, one or two: "1.5" and "1.25" are decimals, "1.30" how
+    # Whisper writes "one thirty" (told apart by _decimal_readings).
     "timer_unitless_decimals": {
         "values": [str(n) for n in range(10)] + [f"{n:02}" for n in range(100)]
     },
@@ -540,22 +539,25 @@ def _clock_readings(before: int, after: int) -> list[Reading]:
 
 def _decimal_readings(slots: Mapping[str, Any]) -> list[Reading]:
     """ "1.5": 1.5 hours or 1.5 minutes, named in an answer by the unit or the whole part
-    ("one hour"). Never seconds: a timer runs whole seconds, not 1.5 of them. Two digits
-    from 00 to 59 after an hour of a clock ("1.15", "2.30", "10.45") are how Whisper
-    writes "one fifteen": asked as "1:15" is, and the decimal named only by an answer
-    ("1.15 hours")."""
+    ("one hour"). Never seconds: a timer runs whole seconds, not 1.5 of them. Whisper
+    writes "one point two five" "1.25", "one fifteen" "115", but "one thirty" "1.30" (and
+    1.3 as "1.3"): two digits ending in 0, below 60, after a whole number are a clock's
+    ("45.30" as "45:30"), asked as "1:30" is, the decimal named only by an answer ("1.3
+    hours"). Measured in docs/timers.md."""
     whole, decimals = slots.get("unitless_number"), slots.get("unitless_number" + DECIMALS)
+    digits = str(decimals)
+    if digits.isdecimal() and not int(digits):
+        return _plain_readings(_count(whole))  # "1.0" is 1
     readings = []
     for unit in ("hours", "minutes"):
         seconds = _seconds({unit: whole, unit + DECIMALS: decimals})
         first = _count(whole) * UNIT_SECONDS[unit]
         names = frozenset({seconds, unit} | ({first} if first else set()))
-        readings.append(Reading(f"{whole}.{decimals} {unit}", seconds, names))
-    digits = str(decimals)
-    if digits.isdecimal() and len(digits) == 2 and int(digits) < 60 and whole in CLOCK_HOURS:
+        # Said as a decimal is written: "1.6 hours", not "1.60 hours".
+        readings.append(Reading(f"{whole}.{digits.rstrip('0')} {unit}", seconds, names))
+    clock = len(digits) == 2 and digits.endswith("0") and int(digits) < 60 and _count(whole)
+    if clock:
         return _with_unsaid(_clock_readings(_count(whole), int(digits)), readings)
-    if digits.isdecimal() and not int(digits):
-        return _plain_readings(_count(whole))  # "1.0" is 1
     return readings
 
 
