@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import logging
 import re
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -39,6 +40,25 @@ def turns_of(config: Config, models: Models, name: str) -> list[dict[str, Any]]:
     return list(replay(config, models, WavFileSource([PAUSES / f"{name}.wav"]))["turns"])
 
 
+Replayed = Callable[[str], tuple[list[dict[str, Any]], dict[str, Any]]]
+
+
+@pytest.fixture(scope="module")
+def replayed(models: Models, tmp_path_factory: pytest.TempPathFactory) -> Replayed:
+    """A recording through the pipeline with the default judgement, once for the module
+    (the same decoding each time): its turns, and the devices it left switched."""
+    done: dict[str, tuple[list[dict[str, Any]], dict[str, Any]]] = {}
+
+    def replay_once(name: str) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+        if name not in done:
+            config = config_for(tmp_path_factory.mktemp(name))
+            turns = turns_of(config, models, name)
+            done[name] = turns, saved_devices(config.state_file.path)
+        return done[name]
+
+    return replay_once
+
+
 def heard_to_the_end(turn: dict[str, Any], name: str) -> bool:
     return bool(turn["speech_end_at_s"] >= EXPECTED[name]["speech_end_seconds"] - 0.3)
 
@@ -56,9 +76,9 @@ def heard_to_the_end(turn: dict[str, Any], name: str) -> bool:
     ],
 )
 def test_a_dangling_sentence_is_held_open_through_a_one_second_pause(
-    models: Models, tmp_path: Path, name: str
+    replayed: Replayed, name: str
 ) -> None:
-    turns = turns_of(config_for(tmp_path), models, name)
+    turns, _devices = replayed(name)
 
     assert len(turns) == 1, turns
     assert heard_to_the_end(turns[0], name), turns[0]
@@ -66,13 +86,10 @@ def test_a_dangling_sentence_is_held_open_through_a_one_second_pause(
     assert turns[0]["speculations_discarded"] >= 1, turns[0]
 
 
-def test_the_whole_command_acts_once_the_pause_is_over(models: Models, tmp_path: Path) -> None:
-    config = config_for(tmp_path)
-
-    [turn] = turns_of(config, models, "um-lamp-1.0")
+def test_the_whole_command_acts_once_the_pause_is_over(replayed: Replayed) -> None:
+    [turn], devices = replayed("um-lamp-1.0")
 
     assert turn["transcript"].lower().rstrip(".").endswith("bedroom lamp"), turn
-    devices = saved_devices(config.state_file.path)
     assert {device for device, state in devices.items() if state["on"]} == {"bedroom_lamp"}
 
 
