@@ -8,7 +8,8 @@ from __future__ import annotations
 import json
 import logging
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +18,9 @@ import pytest
 from tests.helpers import RECORDINGS, repeatable_config, saved_devices
 from voiced.audio import SAMPLE_RATE, SAMPLES_PER_CHUNK
 from voiced.config import Config
-from voiced.models import Models
+from voiced.llm import LlmWorker
+from voiced.llm_config import LocalLlmConfig
+from voiced.models import Models, llm_path
 from voiced.replay import replay
 from voiced.sources import WavFileSource
 
@@ -33,6 +36,21 @@ def config_for(tmp_path: Path, **turn_end: object) -> Config:
         llm={"max_tokens": 8},
         turn_end=dict(turn_end),
     )
+
+
+@pytest.fixture(scope="module")
+def models(models: Models) -> Iterator[Models]:
+    """The session's models with the LLM this module's configuration asks for (answers
+    of 8 tokens): the session's LLM, loaded with its own (96), would answer the questions
+    heard here at length, and each replay waits for the whole reply."""
+    config = config_for(Path("unused"))
+    assert isinstance(config.llm, LocalLlmConfig)
+    llm = LlmWorker(llm_path(config), config.llm)
+    try:
+        llm.wait_ready(60)
+        yield replace(models, llm=llm)
+    finally:
+        llm.close()
 
 
 def turns_of(config: Config, models: Models, name: str) -> list[dict[str, Any]]:
