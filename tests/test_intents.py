@@ -3,6 +3,7 @@ voiced's own, device names and areas from the configuration."""
 
 from __future__ import annotations
 
+import copy
 import subprocess
 import sys
 from datetime import datetime
@@ -597,3 +598,18 @@ def test_voiced_intents_lists_the_new_intents() -> None:
         "DeviceWithoutAction",
     ):
         assert f"  {intent}\n" in listed
+
+
+def test_the_same_sentences_are_parsed_once_per_process() -> None:
+    """An engine built again (a reload, another engine) reads the sentences parsed before,
+    not parsed again; other sentences are parsed for themselves."""
+    from voiced.intents import matcher
+
+    said = {"language": "en", "intents": {"Greet": {"data": [{"sentences": ["hello"]}]}}}
+    other = {"language": "en", "intents": {"Greet": {"data": [{"sentences": ["good day"]}]}}}
+    first = matcher._parsed(said)
+    assert matcher._parsed(copy.deepcopy(said)) is first
+    assert matcher._parsed(other) is not first
+    # Only the latest two are kept: sentences replaced by a reload are not held for ever.
+    matcher._parsed({**other, "language": "en-GB"})
+    assert matcher._parsed(said) is not first
