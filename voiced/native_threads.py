@@ -32,10 +32,11 @@ def may_be_left(name: str, ended: threading.Event) -> None:
     """Note a worker that close() is about to wait for: until `ended` is set, the process
     ends without tearing down under it. Noted before the wait, which a Ctrl-C may cut."""
     with _lock:
+        # Those out of their calls are forgotten; this one is noted once.
         _workers[:] = [
-            *((held, done) for held, done in _workers if not done.is_set() and done is not ended),
-            (name, ended),
+            (held, done) for held, done in _workers if not (done.is_set() or done is ended)
         ]
+        _workers.append((name, ended))
 
 
 def still_running() -> list[str]:

@@ -12,11 +12,10 @@ named ("the kitchen timer") changes nothing."""
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import math
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache, partial
 from typing import Any, NamedTuple
 
@@ -154,12 +153,10 @@ DURATION_LISTS: dict[str, dict[str, Any]] = {
         ]
     },
 }
-# The hours of a clock: "one" of "one thirty".
-CLOCK_HOURS = range(1, 24)
 # A duration said without its unit: a clock's form ("one" of "one thirty", "thirty" and
 # "oh five"), or a number alone.
 UNITLESS_LISTS: dict[str, dict[str, Any]] = {
-    "timer_clock_hour": {"range": {"from": CLOCK_HOURS.start, "to": CLOCK_HOURS.stop - 1}},
+    "timer_clock_hour": {"range": {"from": 1, "to": 23}},
     # A number alone, in figures ("130" may be a clock's) or in words (never a clock's).
     "timer_digits": {"range": {"from": 0, "to": 9999, "words": False}},
     "timer_number_said": {"range": {"from": 0, "to": 999, "digits": False}},
@@ -459,7 +456,7 @@ def ask_which_unit(match: IntentMatch, context: IntentContext) -> DurationChoice
     # As that intent: "add a minute to the 5 minute timer" names one of several. The
     # timer is the one named when asked: no timer to change is said at once, and the
     # answer changes this one, never one that is newest by then.
-    acting = dataclasses.replace(match, name=meant.intent)
+    acting = replace(match, name=meant.intent)
     act: Callable[[int], Action]
     if change is None:
         act = partial(_starting, match=acting, context=context)
