@@ -356,4 +356,6 @@ def test_lost_microphone_is_waited_for_and_listening_resumes(config: Config) -> 
     statuses = [field for field in notifier.sent if field.startswith("STATUS=")]
     assert statuses.count("STATUS=waiting for microphone") == 2
     assert "STATUS=thinking" in statuses[statuses.index("STATUS=waiting for microphone") :]
-    assert notifier.sent[-2:] == ["STOPPING=1", "STATUS=stopping"]
+    # The watchdog is still fed while the models close, so a ping may come after.
+    said = [field for field in notifier.sent if field != "WATCHDOG=1"]
+    assert said[-2:] == ["STOPPING=1", "STATUS=stopping"]
