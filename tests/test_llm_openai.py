@@ -239,6 +239,19 @@ def test_a_stream_cut_off_before_its_first_word_is_answered_locally(
         assert text.strip() and LOCAL_ANSWERS in caplog.text
 
 
+def test_a_cut_answer_the_local_model_gave_is_remembered_as_heard() -> None:
+    """The fallback answers in the engine's one conversation: what was heard of its cut
+    answer replaces the whole answer there, as for the server's."""
+    with scripted([(0.0, CHUNKED + chunk(delta(role="assistant")))]) as llm:
+        text, generation = answer(llm)
+        assert text.strip() and generation.exchange is not None
+        assert llm.fallback is not None and llm.fallback.conversation is llm.conversation
+        heard = text.split()[0]
+        llm.remember(generation, heard)
+        [kept] = llm.conversation.exchanges
+        assert (kept.user, kept.assistant) == (QUESTION, heard)
+
+
 def test_an_error_event_before_the_first_word_is_answered_locally(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
