@@ -44,6 +44,7 @@ def summarise(
             "endpoint_wait_s": med("endpoint_wait_s"),
             **{stage: med(stage) for stage in STAGES},
             "prompt_tokens_evaluated": med("prompt_tokens_evaluated"),
+            "fixed_silence_prompt_tokens_evaluated": med("fixed_silence_prompt_tokens_evaluated"),
         }
         summary["voiced_over_naive"] = ratio(
             summary["voice_to_voice_s"], summary["naive_voice_to_voice_s"]
@@ -166,6 +167,7 @@ def show(result: dict[str, Any]) -> None:
         for stage in STAGES:
             row(f"{stage} (after endpoint)", summary[stage])
         row("prompt tokens evaluated per turn", summary["prompt_tokens_evaluated"])
+        row("  with a fixed silence", summary.get("fixed_silence_prompt_tokens_evaluated"))
         print("  per recording: voiced, naive, voiced / naive (stock Whisper; answer tokens)")
         for name, figures in summary["per_recording"].items():
             row(
