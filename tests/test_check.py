@@ -268,3 +268,33 @@ def test_a_clock_no_time_source_has_set_is_a_warning(
     if line.startswith("warning"):
         assert "nor does the kernel say so" in clock
         assert "fix: a time service (systemd-timesyncd or chrony)" in clock
+
+
+def test_probes_run_two_at_a_time_and_are_reported_in_order(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The later probes finish first here: each is still reported in the order of PROBES,
+    and never more than two children run at once."""
+    import threading
+    import time
+
+    from voiced import probes
+
+    lock = threading.Lock()
+    running, most = 0, 0
+
+    def child(probe: probes.Probe, _args: Sequence[str]) -> Outcome:
+        nonlocal running, most
+        with lock:
+            running += 1
+            most = max(most, running)
+        time.sleep(0.05 * (len(PROBES) - PROBES.index(probe)))
+        with lock:
+            running -= 1
+        return Outcome(probe, True, probe.name)
+
+    monkeypatch.setattr(probes, "probe_in_child", child)
+    reported: list[str] = []
+    outcomes = probes.probe_all([], lambda outcome: reported.append(outcome.detail))
+    assert reported == [outcome.detail for outcome in outcomes] == [p.name for p in PROBES]
+    assert most == probes.PROBES_AT_ONCE == 2

@@ -19,6 +19,7 @@ import signal
 import subprocess
 import sys
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TextIO
@@ -29,6 +30,9 @@ from voiced.errors import VoicedError
 # For tests: the probe named here kills its own child with SIGSEGV before it starts, as a
 # crashing library would, so the report can be seen without a broken build.
 FAULT_ENV = "VOICED_PROBE_FAULT"
+# Children run two at a time: each is mostly imports and one small inference, so two halve
+# the check on a machine of two cores or more, and memory holds two children, not seven.
+PROBES_AT_ONCE = 2
 # A probe that takes longer has hung; loading the LLM on a Pi is the slowest (~20 s).
 PROBE_TIMEOUT_SECONDS = 300.0
 
@@ -184,12 +188,16 @@ def probe_in_child(
 def probe_all(
     child_args: Sequence[str], report: Callable[[Outcome], None] | None = None
 ) -> list[Outcome]:
-    outcomes = []
-    for probe in PROBES:
-        outcome = probe_in_child(probe, child_args)
-        if report is not None:
-            report(outcome)
-        outcomes.append(outcome)
+    """Every probe, `PROBES_AT_ONCE` children at a time; each outcome is reported in the
+    order of PROBES as soon as it and those before it are known."""
+    with ThreadPoolExecutor(PROBES_AT_ONCE, thread_name_prefix="probe") as children:
+        running = [children.submit(probe_in_child, probe, child_args) for probe in PROBES]
+        outcomes = []
+        for child in running:
+            outcome = child.result()
+            if report is not None:
+                report(outcome)
+            outcomes.append(outcome)
     return outcomes
 
 
