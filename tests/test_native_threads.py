@@ -87,3 +87,15 @@ def test_a_command_failing_with_a_worker_left_says_so_and_exits_1() -> None:
     assert result.returncode == 1
     assert "RuntimeError: the command failed" in result.stderr
     assert "torn down" not in result.stderr
+
+
+def test_two_workers_of_one_name_left_are_named_once_with_their_count() -> None:
+    """After a reload, the old model's worker and the new one's may both be left."""
+    two = LEFT_RUNNING.replace(
+        'may_be_left("stuck", ended)',
+        'may_be_left("stuck", ended)\nmay_be_left("stuck", threading.Event())\n'
+        "import logging; logging.basicConfig()",
+    )
+    result = python(two)
+    assert result.returncode == 7
+    assert "exiting with the stuck (2) thread still in a native call" in result.stderr

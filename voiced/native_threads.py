@@ -54,9 +54,14 @@ def end_process(code: int) -> int:
     # A Ctrl-C now would leave through the teardown after all.
     with contextlib.suppress(ValueError):  # not the main thread: it cannot be had there
         signal.signal(signal.SIGINT, signal.SIG_IGN)
+    # After a reload two workers of one name may be left: "llm (2)", not "llm, llm".
+    named = [
+        name if (n := running.count(name)) == 1 else f"{name} ({n})"
+        for name in dict.fromkeys(running)
+    ]
     log.warning(
         "exiting with the %s thread still in a native call: without tearing down under it",
-        ", ".join(running),
+        ", ".join(named),
     )
     logging.shutdown()
     for stream in (sys.stdout, sys.stderr):
