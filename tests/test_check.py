@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import io
+import threading
+import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import pytest
 
-from voiced import check, wall_clock
+from voiced import check, probes, wall_clock
 from voiced.config import Config, parse_config
 from voiced.probes import PROBES, Outcome
 from voiced.wall_clock import UNSYNCED_MAXERROR_US, clock_known_synchronised
@@ -275,11 +277,6 @@ def test_probes_run_two_at_a_time_and_are_reported_in_order(
 ) -> None:
     """The later probes finish first here: each is still reported in the order of PROBES,
     and never more than two children run at once."""
-    import threading
-    import time
-
-    from voiced import probes
-
     lock = threading.Lock()
     running, most = 0, 0
 
@@ -298,3 +295,24 @@ def test_probes_run_two_at_a_time_and_are_reported_in_order(
     outcomes = probes.probe_all([], lambda outcome: reported.append(outcome.detail))
     assert reported == [outcome.detail for outcome in outcomes] == [p.name for p in PROBES]
     assert most == probes.PROBES_AT_ONCE == 2
+
+
+def test_a_check_interrupted_starts_no_more_probes(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Ctrl-C while the first outcome is reported: the probes queued are never started."""
+    started: list[str] = []
+
+    def child(probe: probes.Probe, _args: Sequence[str]) -> Outcome:
+        started.append(probe.name)
+        time.sleep(0.1)
+        return Outcome(probe, True, probe.name)
+
+    def interrupted(_outcome: Outcome) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(probes, "probe_in_child", child)
+    with pytest.raises(KeyboardInterrupt):
+        probes.probe_all([], interrupted)
+    time.sleep(0.5)
+    # The first two, and at most one more each that a free thread took before the interrupt.
+    assert 2 <= len(started) <= 2 * probes.PROBES_AT_ONCE < len(PROBES)
+    assert started == [probe.name for probe in PROBES[: len(started)]]

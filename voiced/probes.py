@@ -18,6 +18,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -30,11 +31,16 @@ from voiced.errors import VoicedError
 # For tests: the probe named here kills its own child with SIGSEGV before it starts, as a
 # crashing library would, so the report can be seen without a broken build.
 FAULT_ENV = "VOICED_PROBE_FAULT"
-# Children run two at a time: each is mostly imports and one small inference, so two halve
-# the check on a machine of two cores or more, and memory holds two children, not seven.
+# Children run two at a time: each is mostly imports and one small inference, so two take
+# about a third off the check on two cores. Two children hold less than the daemon, which
+# loads every model in one process: a machine that runs voiced runs two probes.
 PROBES_AT_ONCE = 2
 # A probe that takes longer has hung; loading the LLM on a Pi is the slowest (~20 s).
 PROBE_TIMEOUT_SECONDS = 300.0
+
+# The probes' child processes running now (probe_all's threads add and remove them).
+_children_lock = threading.Lock()
+_children: set[subprocess.Popen[str]] = set()
 
 REBUILD_LLAMA = (
     "rebuild llama-cpp-python for this CPU: `scripts/setup` chooses the features from "
@@ -161,26 +167,42 @@ def probe_in_child(
 ) -> Outcome:
     """Run one probe in a child process; a death by signal is named with its fix."""
     command = [sys.executable, "-m", "voiced.probes", "--child", probe.name, *child_args]
-    try:
-        done = subprocess.run(
-            command, capture_output=True, text=True, timeout=timeout_seconds, check=False
-        )
-    except subprocess.TimeoutExpired:
-        return Outcome(probe, False, f"{probe.library} hung for {timeout_seconds:.0f} s")
-    if done.returncode < 0:
+    with subprocess.Popen(
+        command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    ) as child:
+        with _children_lock:
+            _children.add(child)
         try:
-            name = signal.Signals(-done.returncode).name
+            stdout, stderr = child.communicate(timeout=timeout_seconds)
+        except subprocess.TimeoutExpired:
+            child.kill()
+            child.communicate()
+            return Outcome(probe, False, f"{probe.library} hung for {timeout_seconds:.0f} s")
+        finally:
+            with _children_lock:
+                _children.discard(child)
+    if child.returncode == -signal.SIGKILL:
+        # Not a crash of the library: the kernel's out-of-memory killer, most often.
+        return Outcome(
+            probe,
+            False,
+            f"{probe.library} was killed (SIGKILL) during {probe.work}, most often for want "
+            "of memory; fix: free memory or add swap (`journalctl -k` says what killed it)",
+        )
+    if child.returncode < 0:
+        try:
+            name = signal.Signals(-child.returncode).name
         except ValueError:  # a real-time signal has no name
-            name = f"signal {-done.returncode}"
+            name = f"signal {-child.returncode}"
         return Outcome(
             probe,
             False,
             f"{probe.library} crashed with {name} during {probe.work}; fix: {probe.fix}",
         )
-    lines = [line for line in done.stdout.splitlines() if line.strip()]
-    if done.returncode != 0:
-        errors = [line for line in done.stderr.splitlines() if line.strip()]
-        why = errors[-1] if errors else f"exit code {done.returncode}"
+    lines = [line for line in stdout.splitlines() if line.strip()]
+    if child.returncode != 0:
+        errors = [line for line in stderr.splitlines() if line.strip()]
+        why = errors[-1] if errors else f"exit code {child.returncode}"
         return Outcome(probe, False, f"{probe.library} failed during {probe.work}: {why}")
     return Outcome(probe, True, lines[-1] if lines else probe.work)
 
@@ -190,7 +212,8 @@ def probe_all(
 ) -> list[Outcome]:
     """Every probe, `PROBES_AT_ONCE` children at a time; each outcome is reported in the
     order of PROBES as soon as it and those before it are known."""
-    with ThreadPoolExecutor(PROBES_AT_ONCE, thread_name_prefix="probe") as children:
+    children = ThreadPoolExecutor(PROBES_AT_ONCE, thread_name_prefix="probe")
+    try:
         running = [children.submit(probe_in_child, probe, child_args) for probe in PROBES]
         outcomes = []
         for child in running:
@@ -198,6 +221,14 @@ def probe_all(
             if report is not None:
                 report(outcome)
             outcomes.append(outcome)
+    except BaseException:
+        # Ctrl-C, or a report that failed: no probe starts after it, and those running end.
+        children.shutdown(wait=False, cancel_futures=True)
+        with _children_lock:
+            for process in _children:
+                process.kill()
+        raise
+    children.shutdown()
     return outcomes
 
 
