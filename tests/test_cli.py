@@ -32,7 +32,8 @@ def repeatable(tmp_path: Path) -> Path:
     return write_config(
         tmp_path / "voiced.yaml",
         f"models_dir: {MODELS_DIR}\nllm: {{model: {TEST_LLM_MODEL}, temperature: 0.0}}\n"
-        "asr: {temperature: 0.0}\n",
+        "asr: {temperature: 0.0}\n"
+        f"state_file: {{path: {tmp_path / 'state.json'}}}\n",
     )
 
 

@@ -20,6 +20,7 @@ def start_daemon(tmp_path: Path, input_device: str) -> subprocess.Popen[str]:
     config = tmp_path / "voiced.yaml"
     config.write_text(
         f"models_dir: {MODELS_DIR}\nllm: {{model: {TEST_LLM_MODEL}}}\n"
+        f"state_file: {{path: {tmp_path / 'state.json'}}}\n"
         f"audio:\n  input_device: {input_device}\n"
     )
     return subprocess.Popen(

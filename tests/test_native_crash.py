@@ -89,12 +89,39 @@ def test_a_daemon_killed_by_a_signal_leaves_its_python_stack(tmp_path: Path) -> 
         notify.close()
 
 
+def died_of(signal_number: int) -> type:
+    """A Popen whose child died of that signal at once."""
+
+    class Died:
+        returncode = -signal_number
+
+        def __init__(self, *args: object, **kwargs: object) -> None: ...
+
+        def __enter__(self) -> Died:
+            return self
+
+        def __exit__(self, *exc: object) -> None: ...
+
+        def communicate(self, timeout: float | None = None) -> tuple[str, str]:
+            return "", ""
+
+    return Died
+
+
 def test_a_signal_without_a_name_is_reported_by_number(monkeypatch: pytest.MonkeyPatch) -> None:
     """A real-time signal (SIGRTMIN+1, 35 on Linux) has no name in Python's enum."""
-    done = subprocess.CompletedProcess(args=[], returncode=-35, stdout="", stderr="")
-    monkeypatch.setattr(subprocess, "run", lambda *args, **kwargs: done)
+    monkeypatch.setattr(subprocess, "Popen", died_of(35))
     outcome = probe_in_child(PROBES[0], [])
     assert not outcome.ok and "crashed with signal 35" in outcome.detail
+
+
+def test_a_child_killed_by_sigkill_is_said_to_lack_memory(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The kernel's out-of-memory killer, most often: no rebuild of the library helps."""
+    monkeypatch.setattr(subprocess, "Popen", died_of(9))
+    llm = next(probe for probe in PROBES if probe.name == "llm")
+    outcome = probe_in_child(llm, [])
+    assert not outcome.ok and "killed (SIGKILL)" in outcome.detail
+    assert "memory" in outcome.detail and "rebuild" not in outcome.detail
 
 
 @pytest.mark.slow
@@ -106,7 +133,10 @@ def test_a_process_ending_with_the_llm_in_a_model_call_exits_with_its_code(
     it and died of SIGSEGV (in ggml's graph computation, as exit() destroyed its static
     objects) more often than not; it now ends at once with its code (0 after Ctrl-C)."""
     config = tmp_path / "voiced.yaml"
-    config.write_text(f"models_dir: {MODELS_DIR}\nllm:\n  model: {TEST_LLM_MODEL}\n")
+    config.write_text(
+        f"models_dir: {MODELS_DIR}\nllm:\n  model: {TEST_LLM_MODEL}\n"
+        f"state_file: {{path: {tmp_path / 'state.json'}}}\n"
+    )
     command = ["ask", "--config", str(config), "--out", str(tmp_path / "reply.wav"), QUESTION]
     result = subprocess.run(
         [sys.executable, "-m", "tests.llm_left_running", *command],

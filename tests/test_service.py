@@ -112,6 +112,7 @@ def write_config(
 ) -> None:
     path.write_text(
         f"models_dir: {MODELS_DIR}\n"
+        f"state_file: {{path: {path.parent / 'state.json'}}}\n"
         f"audio:\n  input_file: {recording(heard)}\n"
         f"wake:\n  threshold: {wake_threshold}\n"
         f"llm:\n  model: {TEST_LLM_MODEL}\n  temperature: 0.0\n  turn_timeout_seconds: 3.0\n{extra}"
