@@ -247,6 +247,7 @@ def test_a_cut_answer_the_local_model_gave_is_remembered_as_heard() -> None:
         assert text.strip() and generation.exchange is not None
         assert llm.fallback is not None and llm.fallback.conversation is llm.conversation
         heard = text.split()[0]
+        assert heard != text.strip(), "an answer of one word: nothing of it was cut"
         llm.remember(generation, heard)
         [kept] = llm.conversation.exchanges
         assert (kept.user, kept.assistant) == (QUESTION, heard)

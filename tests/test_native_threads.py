@@ -98,4 +98,4 @@ def test_two_workers_of_one_name_left_are_named_once_with_their_count() -> None:
     )
     result = python(two)
     assert result.returncode == 7
-    assert "exiting with the stuck (2) thread still in a native call" in result.stderr
+    assert "exiting with the stuck (2) threads still in a native call" in result.stderr

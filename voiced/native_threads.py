@@ -60,8 +60,9 @@ def end_process(code: int) -> int:
         for name in dict.fromkeys(running)
     ]
     log.warning(
-        "exiting with the %s thread still in a native call: without tearing down under it",
+        "exiting with the %s %s still in a native call: without tearing down under it",
         ", ".join(named),
+        "thread" if len(running) == 1 else "threads",
     )
     logging.shutdown()
     for stream in (sys.stdout, sys.stderr):

@@ -139,7 +139,7 @@ UNITLESS_LISTS: dict[str, dict[str, Any]] = {
     },
     "timer_tens_but_none": {"values": [{"in": f"{n:02}", "out": n} for n in range(10, 60, 10)]},
     # The digits after a point, one or two: "1.5" and "1.25" are decimals, "1.30" how
-    # Whisper writes "one thirty" (told apart by _decimal_readings).
+    # Whisper writes "one thirty" (told apart in timer_readings).
     "timer_unitless_decimals": {
         "values": [str(n) for n in range(10)] + [f"{n:02}" for n in range(100)]
     },
