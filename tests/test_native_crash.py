@@ -131,7 +131,7 @@ def test_a_process_ending_with_the_llm_in_a_model_call_exits_with_its_code(
     """`voiced ask` interrupted while llama.cpp reads the question, on a machine slower
     than close()'s wait: the worker is left in its call. The process was torn down under
     it and died of SIGSEGV (in ggml's graph computation, as exit() destroyed its static
-    objects) more often than not; it now ends at once with its code (0 after Ctrl-C)."""
+    objects) more often than not; it now ends at once with its code (130 after Ctrl-C)."""
     config = tmp_path / "voiced.yaml"
     config.write_text(
         f"models_dir: {MODELS_DIR}\nllm:\n  model: {TEST_LLM_MODEL}\n"
@@ -143,7 +143,7 @@ def test_a_process_ending_with_the_llm_in_a_model_call_exits_with_its_code(
         cwd=ROOT, capture_output=True, text=True, timeout=120,
     )  # fmt: skip
     said = "\n".join(line[:200] for line in result.stderr.splitlines()[-8:])
-    assert result.returncode == 0, said
+    assert result.returncode == 130, said
     # The worker was indeed still in its call as the process ended, and nothing was torn
     # down under it.
     assert "exiting with the llm thread still in a native call" in result.stderr

@@ -28,6 +28,9 @@ log = logging.getLogger("voiced")
 EX_OK = 0
 EX_USAGE = 2
 EX_FAILURE = 1
+# 128 + SIGINT, as a shell reports a command that Ctrl-C ended: a script must not read an
+# interrupted check, ask or replay as done. (`voiced run` stops on SIGINT by itself, with 0.)
+EX_INTERRUPTED = 130
 DEFAULT_CONFIG_PATHS = (Path("/etc/voiced/voiced.yaml"),)
 
 
@@ -76,7 +79,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"voiced: {err}", file=sys.stderr)
         return EX_FAILURE
     except KeyboardInterrupt:
-        return EX_OK
+        return EX_INTERRUPTED
 
 
 def _parser() -> argparse.ArgumentParser:
