@@ -83,6 +83,15 @@ def test_a_flat_asr_section_of_an_older_file_loads_as_it_meant(tmp_path: Path) -
     )
 
 
+@pytest.mark.parametrize("cores, threads", [(1, 1), (2, 1), (3, 2), (8, 2)])
+def test_whisper_decodes_on_one_thread_on_two_cores_unless_told(
+    monkeypatch: pytest.MonkeyPatch, cores: int, threads: int
+) -> None:
+    monkeypatch.setattr(os, "sched_getaffinity", lambda _pid: set(range(cores)))
+    assert WhisperAsrConfig().thread_count() == threads
+    assert WhisperAsrConfig(threads=4).thread_count() == 4
+
+
 @pytest.mark.parametrize(
     "section, message",
     [

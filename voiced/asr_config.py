@@ -13,6 +13,7 @@ check` shows it. A value under both an old key and its new place is an error.
 from __future__ import annotations
 
 import logging
+import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
@@ -24,6 +25,9 @@ if TYPE_CHECKING:
     from voiced.asr import Recognizer
 
 log = logging.getLogger(__name__)
+
+# On this many cores or fewer Whisper decodes on one thread by default.
+SMALL_MACHINE_CORES = 2
 
 
 class AsrSettings(Section):
@@ -48,7 +52,8 @@ class WhisperAsrConfig(AsrSettings):
     # A CTranslate2 model in models/whisper.
     model: str = "whisper-tiny.en"
     language: str = "en"
-    threads: Annotated[int, Field(ge=1, le=64)] = 2
+    # None: one thread on a machine of two cores or fewer, two on more (thread_count).
+    threads: Annotated[int, Field(ge=1, le=64)] | None = None
     # Decoding temperature: 0 (greedy) makes the transcript repeatable.
     temperature: Annotated[float, Field(ge=0, le=1)] = 0.0
     beam_size: Annotated[int, Field(ge=1, le=10)] = 1
@@ -60,6 +65,14 @@ class WhisperAsrConfig(AsrSettings):
 
     def model_path(self, models_dir: Path) -> Path:
         return models_dir / "whisper" / self.model
+
+    def thread_count(self) -> int:
+        """The threads Whisper decodes on. On two cores one is quicker, alone and at a
+        pause beside Smart Turn (docs/performance.md, "Whisper on one thread"); two where
+        there are more cores, as before (not measured there)."""
+        if self.threads is not None:
+            return self.threads
+        return 1 if len(os.sched_getaffinity(0)) <= SMALL_MACHINE_CORES else 2
 
     def load(self, models_dir: Path) -> Recognizer:
         from voiced.asr.whisper_engine import WhisperRecognizer

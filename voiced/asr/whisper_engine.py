@@ -72,7 +72,7 @@ class WhisperRecognizer:
         self.model_path = model_path
         self.config = config
         self._model = WhisperModel(
-            str(model_path), device="cpu", compute_type="int8", cpu_threads=config.threads
+            str(model_path), device="cpu", compute_type="int8", cpu_threads=config.thread_count()
         )
         from faster_whisper.tokenizer import Tokenizer
         from faster_whisper.transcribe import get_suppressed_tokens
