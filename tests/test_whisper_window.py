@@ -13,6 +13,7 @@ from voiced.asr.whisper_engine import (
     LOOP_REPETITION_PENALTY,
     WhisperRecognizer,
     WindowCache,
+    generation_length,
     repeats_itself,
     said_before_the_loop,
     window_for,
@@ -174,6 +175,43 @@ def test_a_command_whisper_loops_on_is_heard_without_the_full_window() -> None:
     if looping.penalised_retries == 0:
         pytest.skip("Whisper did not loop on it with this CPU's kernels")
     assert (looping.penalised_retries, looping.full_window_retries) == (1, 0)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("prompted", [False, True])
+def test_a_decoding_writes_as_many_tokens_as_it_is_let(
+    short_window: WhisperRecognizer, prompted: bool
+) -> None:
+    """CTranslate2's Whisper writes at most min(max_length // 2, max_length - prompt + 1)
+    tokens: without a prompt, a max_length of prompt + wanted let it write half of them."""
+    samples = read_wav(recording("ask-sky")).astype(np.float32) / 32768
+    window = WindowCache()
+    short_window._decode_in_window(samples, None, 10, window)
+    tokens = short_window._prompt_tokens(" ".join(PHRASES * 4) if prompted else None)
+    for wanted in (3, 8, 11):
+        result = short_window._model.model.generate(
+            window.encoded,
+            [tokens],
+            max_length=generation_length(len(tokens), wanted, 448),
+            beam_size=1,
+        )[0]
+        assert len(result.sequences_ids[0]) == wanted
+
+
+@pytest.mark.slow
+def test_the_check_without_the_bias_of_a_command_whisper_loops_on_is_cut_and_heard() -> None:
+    """The living-room command's pause audio: its decoding without the bias, cut at about
+    twice the biased decoding's tokens, is still told a loop and decoded again in the
+    window with the penalty, to the command's words."""
+    looping = recognizer(10)
+    session = looping.start(["turn on the living room light", *PHRASES])
+    session.accept(read_wav(recording("whisper-loop-living-room")))
+    decoder = session.decoder()
+    assert "living room light" in decoder().lower()
+    unbiased = decoder.without_bias() or ""
+    assert unbiased.lower().count("living room") == 1
+    assert words(unbiased) >= {"turn", "on", "living", "room", "light"}
+    assert looping.full_window_retries == 0
 
 
 @pytest.mark.slow

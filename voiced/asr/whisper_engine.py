@@ -50,6 +50,10 @@ MAX_COMPRESSION_RATIO = 2.4
 # there instead of running to the decoder's 448 tokens (~1 s here), and decoded again.
 MAX_TOKENS_PER_SECOND = 8
 EXTRA_TOKENS = 16
+# The decoding without the bias (the heard check's) of audio whose biased decoding wrote
+# n tokens is cut after 2n plus these: the same audio says about as much either way, and
+# a loop is told by the second time it says something (repeats_itself).
+CHECK_EXTRA_TOKENS = 2
 # A run of this many words or more said twice in a row is a loop, not speech.
 MIN_REPEATED_WORDS = 3
 # A loop in the short window is decoded again in it first with the tokens already written
@@ -111,15 +115,22 @@ class WhisperRecognizer:
             return window
 
     def decode(
-        self, samples: np.ndarray, prompt: str | None = None, window: WindowCache | None = None
+        self,
+        samples: np.ndarray,
+        prompt: str | None = None,
+        window: WindowCache | None = None,
+        most_tokens: int | None = None,
     ) -> Decoding:
         """Decode `samples`; the encoder's output for the short window is kept in `window`
-        so that a second decoding of the same audio (without the prompt) only decodes."""
+        so that a second decoding of the same audio (without the prompt) only decodes.
+        `most_tokens` cuts the short window's decoding sooner than the audio's length
+        would (a loop in it is then decoded again, as any loop)."""
         audio = int16_to_float32(samples)
         seconds = window_for(len(audio), self.config.window_seconds)
         try:
             if seconds < FULL_WINDOW_SECONDS:
-                decoding = self._decode_short(audio, prompt, seconds, window or WindowCache())
+                cache = window or WindowCache()
+                decoding = self._decode_short(audio, prompt, seconds, cache, most_tokens)
                 if decoding is not None:
                     return decoding
                 with self._counts_lock:
@@ -129,18 +140,28 @@ class WhisperRecognizer:
             raise AsrError(f"Whisper failed on {len(samples)} samples: {err}") from err
 
     def _decode_short(
-        self, audio: np.ndarray, prompt: str | None, seconds: int, window: WindowCache
+        self,
+        audio: np.ndarray,
+        prompt: str | None,
+        seconds: int,
+        window: WindowCache,
+        most_tokens: int | None = None,
     ) -> Decoding | None:
         """The decoding in the short window; None when it loops, even penalised (Whisper
         loops more often in a short window; the full one rarely does)."""
         window.last = None
-        looped = self._decode_in_window(audio, prompt, seconds, window)
+        looped = self._decode_in_window(audio, prompt, seconds, window, most_tokens=most_tokens)
         if not repeats_itself(looped):
             return window.last or Decoding(looped, biased=bool(prompt))
         with self._counts_lock:
             self.penalised_retries += 1
         text = self._decode_in_window(
-            audio, prompt, seconds, window, repetition_penalty=LOOP_REPETITION_PENALTY
+            audio,
+            prompt,
+            seconds,
+            window,
+            repetition_penalty=LOOP_REPETITION_PENALTY,
+            most_tokens=most_tokens,
         )
         heard = words_of(text)
         said_once = said_before_the_loop(looped)
@@ -177,6 +198,7 @@ class WhisperRecognizer:
         seconds: int,
         window: WindowCache | None = None,
         repetition_penalty: float = 1.0,
+        most_tokens: int | None = None,
     ) -> str:
         """What faster-whisper's transcribe does for one segment, in a shorter window. The
         encoder's output, and the decoding with Whisper's confidence, are kept in `window`."""
@@ -197,10 +219,12 @@ class WhisperRecognizer:
         else:
             sampling = {"beam_size": self.config.beam_size}
         speech_tokens = EXTRA_TOKENS + int(MAX_TOKENS_PER_SECOND * len(audio) / SAMPLE_RATE)
+        if most_tokens is not None:
+            speech_tokens = min(speech_tokens, most_tokens)
         result = self._model.model.generate(
             window.encoded,
             [tokens],
-            max_length=min(self._model.max_length, len(tokens) + speech_tokens),
+            max_length=generation_length(len(tokens), speech_tokens, self._model.max_length),
             return_scores=True,
             return_no_speech_prob=True,
             suppress_blank=True,
@@ -220,6 +244,11 @@ class WhisperRecognizer:
         )
         return window.last.transcript
 
+    def check_tokens(self, biased: str) -> int:
+        """The most tokens the decoding without the bias writes, for audio whose biased
+        decoding was `biased` (CHECK_EXTRA_TOKENS)."""
+        return 2 * len(self._tokenizer.encode(" " + biased.strip())) + CHECK_EXTRA_TOKENS
+
     def _prompt_tokens(self, prompt: str | None) -> list[int]:
         tokens = []
         if prompt:
@@ -227,6 +256,15 @@ class WhisperRecognizer:
             words = self._tokenizer.encode(" " + prompt.strip())
             tokens = [self._tokenizer.sot_prev, *words[-(self._model.max_length // 2 - 1) :]]
         return [*tokens, *self._tokenizer.sot_sequence, self._tokenizer.no_timestamps]
+
+
+def generation_length(prompt_tokens: int, new_tokens: int, longest: int) -> int:
+    """The max_length to give CTranslate2's Whisper for the decoder to write up to
+    `new_tokens` after a prompt of `prompt_tokens`: it writes at most
+    min(max_length // 2, max_length - prompt_tokens + 1) (its src/models/whisper.cc), so
+    the sum alone let a decoding without a prompt write half as many. Whisper's own
+    `longest` (448) bounds it."""
+    return min(longest, max(2 * new_tokens, prompt_tokens - 1 + new_tokens))
 
 
 def window_for(samples: int, least: int) -> int:
@@ -351,6 +389,9 @@ class WhisperDecoder:
             heard = last if last is not None and last.transcript == text else Decoding(text, biased)
         else:
             window = self._recognizer.window_of(self._samples)
-            heard = self._recognizer.decode(self._samples, prompt, window)
+            # Cut at about twice what the biased decoding said, where it came first.
+            said = next((d.transcript for d in self.decodings if d.biased), None)
+            most = None if said is None else self._recognizer.check_tokens(said)
+            heard = self._recognizer.decode(self._samples, prompt, window, most)
         self.decodings.append(heard)
         return heard.transcript
