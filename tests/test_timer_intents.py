@@ -513,7 +513,6 @@ def test_numbers_of_a_sum_or_the_time_are_no_timer(
         "what is 1:30 in minutes",
         "what is one thirty in minutes",
         "what is 1:30 hours in minutes",
-        "set a timer for one thirty minutes",
         "set an alarm for 7:30",
         "set a timer for 1:30 pm",
         "wake me at 6:45",
@@ -851,6 +850,11 @@ def test_the_engine_carries_out_timer_intents(engine: IntentEngine) -> None:
         ("set a timer for 1.30 hours", "1 hour 30, or 1.3 hours?"),
         ("set a timer for 1.50 minutes", "1 minute 50, or 1.5 minutes?"),
         ("set a timer for 0.30 hours", "30 minutes, or 0.3 hours?"),
+        # "one thirty minutes": a clock's form with its unit, or a number said so.
+        ("set a timer for one thirty minutes", "1 minute 30, or 130 minutes?"),
+        ("Set a timer for one fifteen minutes.", "1 minute 15, or 115 minutes?"),
+        ("set a timer for one oh five hours", "1 hour 5, or 105 hours?"),
+        ("set a timer for two 45 minutes", "2 minutes 45, or 245 minutes?"),
     ],
 )
 def test_a_duration_without_its_unit_is_asked_about_never_guessed(
@@ -917,6 +921,11 @@ def test_the_answer_starts_the_timer_it_names(engine: IntentEngine, reply: str, 
         ("set a timer for 1.50 minutes", "1.5 minutes", "1 minute and 30 seconds"),
         # "1.30" alone is still Whisper's "one thirty".
         ("set a timer for 1.30", "hours", "1 hour and 30 minutes"),
+        # "one fifteen minutes": the clock's reading, or the number's.
+        ("set a timer for one fifteen minutes", "one minute", "1 minute and 15 seconds"),
+        ("set a timer for one fifteen minutes", "75 seconds", "1 minute and 15 seconds"),
+        ("set a timer for one fifteen minutes", "115 minutes", "1 hour and 55 minutes"),
+        ("set a timer for one thirty hours", "an hour and a half", "1 hour and 30 minutes"),
     ],
 )
 def test_the_answer_gives_a_number_its_unit(
@@ -972,6 +981,18 @@ def test_an_answer_that_names_no_reading_of_a_decimal_starts_nothing(
             "1 hour 30, or 1 minute 30?",
             "minutes",
             "Took 1 minute and 30 seconds off the timer for 5 minutes: 3 minutes and 30 seconds",
+        ),
+        (
+            "add one thirty minutes to the timer",
+            "1 minute 30, or 130 minutes?",
+            "one minute",
+            "Added 1 minute and 30 seconds to the timer for 5 minutes: 6 minutes and 30 seconds",
+        ),
+        (
+            "add one fifteen minutes to the timer",
+            "1 minute 15, or 115 minutes?",
+            "115 minutes",
+            "Added 1 hour and 55 minutes to the timer for 5 minutes: 2 hours",
         ),
         (
             "add 1.30 to the timer",

@@ -41,6 +41,8 @@ def unitless_readings(slots: Mapping[str, Any]) -> list[Reading]:
     about, and an answer may name the number's ("130 minutes")."""
     if "clock_unit" in slots:
         return _clock_or_decimal(slots)
+    if "said_unit" in slots:
+        return _clock_or_number(slots)
     if "clock_whole" in slots:
         return _clock_readings(_count(slots["clock_whole"]), _count(slots.get("clock_sixtieths")))
     if "unitless_number" + DECIMALS in slots:
@@ -122,6 +124,22 @@ def _clock_or_decimal(slots: Mapping[str, Any]) -> list[Reading]:
             frozenset({clock}),
         ),
         Reading(f"{whole}.{str(after).rstrip('0')} {unit}", decimal, frozenset({decimal})),
+    ]
+
+
+def _clock_or_number(slots: Mapping[str, Any]) -> list[Reading]:
+    """ "one thirty minutes": a minute and 30 seconds, as "1:30 minutes" is read, or a
+    hundred and thirty minutes said as people say it ("one oh five": 105). "one minute"
+    names the first, "130 minutes" the second."""
+    unit, whole = str(slots["said_unit"]), _count(slots.get("clock_whole"))
+    after = _count(slots.get("clock_sixtieths"))
+    if unit not in ("hours", "minutes") or not whole or not 0 <= after < 60:
+        raise IntentError(f"I can't use {whole} {after:02} {unit} as a time.")
+    size, number = UNIT_SECONDS[unit], whole * 100 + after
+    clock = whole * size + after * size // 60
+    return [
+        Reading(_as_asked(whole, unit, after), clock, frozenset({clock, whole * size})),
+        Reading(_as_asked(number, unit, 0), number * size, frozenset({number * size})),
     ]
 
 

@@ -166,13 +166,18 @@ RULES = {
         "|{timer_sixty_said:clock_sixtieths}))"
     ),
     # A number said without a unit: a clock's form, a number alone ("5", "130") or with
-    # decimals ("1.5", "1.15"); and "1.30 hours", which is a clock's or a decimal's.
+    # decimals ("1.5", "1.15"); "1.30 hours", which is a clock's or a decimal's; and "one
+    # thirty minutes", a clock's or a number's.
     "timer_unitless": (
         "(<timer_clock>|{timer_digits:unitless_digits}"
         "|{timer_number_said:unitless_number}|{timer_hundred_and:unitless_number}"
         f"|{{timer_number:unitless_number}}.{{timer_unitless_decimals:unitless_number{DECIMALS}}}"
         "|{timer_number:clock_whole}.{timer_tens_but_none:clock_sixtieths}( |-)"
-        "{timer_clock_unit:clock_unit})"
+        "{timer_clock_unit:clock_unit}"
+        # "one thirty minutes": a clock's form with its unit ("1:30 minutes" is read as
+        # a clock), or a hundred and thirty minutes said so.
+        "|{timer_clock_hour:clock_whole} ({timer_sixty:clock_sixtieths}"
+        "|{timer_sixty_said:clock_sixtieths})( |-){timer_clock_unit:said_unit})"
     ),
     # Where a timer is started: "in the kitchen", a configured area or a room, and nothing
     # else ("set a timer for 20 minutes and turn off the light" is no timer sentence).
