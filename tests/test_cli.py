@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import subprocess
 import sys
@@ -159,6 +160,7 @@ def test_check_passes_with_the_embedded_models(repeatable: Path) -> None:
     result = voiced("check", "--config", repeatable)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "speech recognition (whisper)" in result.stdout
+    assert re.search(r"whisper-tiny\.en \([12] threads?\)", result.stdout), result.stdout
 
 
 @pytest.mark.parametrize(

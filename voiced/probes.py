@@ -113,11 +113,16 @@ def run_probe(config: Config, name: str) -> str:
         return answer if local is config.llm else f"fallback {answer}"
     if name == "asr":
         from voiced.asr import load_recognizer
+        from voiced.asr_config import WhisperAsrConfig
 
         recognizer = load_recognizer(models_dir, config.asr)
         session = recognizer.start()
         session.accept(noise)
         session.finish()
+        chosen = config.asr.chosen(models_dir)
+        if isinstance(chosen, WhisperAsrConfig):
+            threads = chosen.thread_count()
+            return f"{recognizer.model_path} ({threads} thread{'' if threads == 1 else 's'})"
         return str(recognizer.model_path)
     if name == "tts":
         tts = config.tts.load(models_dir)

@@ -75,8 +75,9 @@ class WhisperRecognizer:
 
         self.model_path = model_path
         self.config = config
+        self.threads = config.thread_count()
         self._model = WhisperModel(
-            str(model_path), device="cpu", compute_type="int8", cpu_threads=config.thread_count()
+            str(model_path), device="cpu", compute_type="int8", cpu_threads=self.threads
         )
         from faster_whisper.tokenizer import Tokenizer
         from faster_whisper.transcribe import get_suppressed_tokens

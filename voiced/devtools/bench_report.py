@@ -94,6 +94,11 @@ def summarise(
         # The configured LLM (the default: Qwen2.5-Coder-0.5B), for voiced and the naive
         # pipeline alike.
         "model": models.llm.model_path.name,  # type: ignore[attr-defined]
+        # Vosk's recogniser has no threads of its own to count.
+        "asr": {
+            "engine": models.recognizer.name,
+            "threads": getattr(models.recognizer, "threads", None),
+        },
         "llm_path": path_summary(LLM_TURNS),
         "intent_path": path_summary(INTENT_TURNS),
         "tokens_per_second": {
@@ -127,6 +132,9 @@ def show(result: dict[str, Any]) -> None:
         print(f"  {name:<44} {'-' if value is None else value!s:>10}  {target}")
 
     print(f"model: {result['model']} (voiced and the naive pipeline)")
+    asr = result["asr"]
+    threads = "" if asr["threads"] is None else f", {asr['threads']} thread(s)"
+    print(f"speech recognition: {asr['engine']}{threads}")
     for key, title in (("llm_path", "LLM path"), ("intent_path", "intent path")):
         summary = result[key]
         places = summary.get("chunk_places")
