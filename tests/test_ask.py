@@ -53,31 +53,6 @@ def test_typed_requests_take_the_intent_and_the_model_path(tmp_path: Path) -> No
     assert len(read_wav(out)) / 16_000 == pytest.approx(spoken_seconds, abs=0.1)
 
 
-@pytest.mark.slow
-def test_a_typed_answer_to_a_question_answers_it(tmp_path: Path) -> None:
-    """ "1 hour 30, or 1 minute 30?", then "one minute": the timer it names, as when said."""
-    config = tmp_path / "voiced.yaml"
-    config.write_text(
-        f"models_dir: {MODELS_DIR}\n"
-        f"llm: {{model: {TEST_LLM_MODEL}, temperature: 0.0}}\n"
-        f"state_file: {{path: {tmp_path / 'state.json'}, timers_path: {tmp_path / 't.json'}}}\n",
-        encoding="utf-8",
-    )
-    texts = ["Set a timer for 1:30.", "One minute.", "How much time is left on the timer?"]
-    result = subprocess.run(
-        [sys.executable, "-m", "voiced.cli", "ask", "--config", str(config), *texts,
-         "--report", "-"],
-        cwd=ROOT, capture_output=True, text=True, timeout=300,
-    )  # fmt: skip
-
-    assert result.returncode == 0, result.stderr
-    asked, answered, status = json.loads(result.stdout)["turns"]
-    assert asked["response"] == "1 hour 30, or 1 minute 30?"
-    assert answered["response"] == "Timer set for 1 minute and 30 seconds."
-    assert status["answered_by"] == "intent"
-    assert "left" in status["response"]
-
-
 @pytest.mark.parametrize(
     "answer, verdict",
     [

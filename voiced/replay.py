@@ -86,9 +86,8 @@ class TypedSession:
         return self._decoder
 
 
-def typed_command(text: str, wake_word: str, follow_up: bool = False) -> HeardCommand:
-    """A command heard as `text`, its endpoint now: what the listener hands the pipeline.
-    `follow_up`: typed as the answer to the question voiced asked last."""
+def typed_command(text: str, wake_word: str) -> HeardCommand:
+    """A command heard as `text`, its endpoint now: what the listener hands the pipeline."""
     now = time.monotonic()
     return HeardCommand(
         wake=WakeDetected(wake_word=wake_word, score=1.0, at_s=0.0),
@@ -98,20 +97,14 @@ def typed_command(text: str, wake_word: str, follow_up: bool = False) -> HeardCo
         speech_end_received_at=now,
         endpoint_at=now,
         partials=[],
-        follow_up=follow_up,
     )
 
 
 def ask(config: Config, models: Models, texts: list[str], sink: AudioSink) -> dict[str, Any]:
-    """Answer typed requests, one turn each, as the pipeline answers spoken ones. A text
-    after a question voiced asked ("1 hour 30, or 1 minute 30?") answers it, as words
-    said then without the wake word do; "Hey Jarvis, ..." is a new command there too."""
+    """Answer typed requests, one turn each, as the pipeline answers spoken ones."""
     pipeline = Pipeline(config, models, sink)
     try:
-        turns = []
-        for text in texts:
-            waiting = pipeline.router.questions.waiting
-            turns.append(pipeline.answer(typed_command(text, config.wake.model, waiting)))
+        turns = [pipeline.answer(typed_command(text, config.wake.model)) for text in texts]
     finally:
         pipeline.close()
     return replay_report(texts, 0.0, turns)
