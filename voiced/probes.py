@@ -113,15 +113,14 @@ def run_probe(config: Config, name: str) -> str:
         return answer if local is config.llm else f"fallback {answer}"
     if name == "asr":
         from voiced.asr import load_recognizer
-        from voiced.asr_config import WhisperAsrConfig
+        from voiced.asr.whisper_engine import WhisperRecognizer
 
         recognizer = load_recognizer(models_dir, config.asr)
         session = recognizer.start()
         session.accept(noise)
         session.finish()
-        chosen = config.asr.chosen(models_dir)
-        if isinstance(chosen, WhisperAsrConfig):
-            threads = chosen.thread_count()
+        if isinstance(recognizer, WhisperRecognizer):
+            threads = recognizer.threads
             return f"{recognizer.model_path} ({threads} thread{'' if threads == 1 else 's'})"
         return str(recognizer.model_path)
     if name == "tts":
