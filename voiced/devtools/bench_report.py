@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
+from voiced.asr.whisper_engine import WhisperRecognizer
 from voiced.devtools.bench_end_of_turn import show_end_of_turn
 from voiced.devtools.bench_live import show_live_path
 from voiced.devtools.bench_turns import INTENT_TURNS, LLM_TURNS, STAGES, median, ratio
@@ -97,7 +98,11 @@ def summarise(
         # Vosk's recogniser has no threads of its own to count.
         "asr": {
             "engine": models.recognizer.name,
-            "threads": getattr(models.recognizer, "threads", None),
+            "threads": (
+                models.recognizer.threads
+                if isinstance(models.recognizer, WhisperRecognizer)
+                else None
+            ),
         },
         "llm_path": path_summary(LLM_TURNS),
         "intent_path": path_summary(INTENT_TURNS),
