@@ -53,6 +53,42 @@ def test_typed_requests_take_the_intent_and_the_model_path(tmp_path: Path) -> No
     assert len(read_wav(out)) / 16_000 == pytest.approx(spoken_seconds, abs=0.1)
 
 
+@pytest.mark.slow
+def test_a_typed_answer_to_a_question_answers_it_and_anything_else_is_asked(
+    tmp_path: Path,
+) -> None:
+    """ "1 hour 30, or 1 minute 30?", then "one minute": the timer it names, as when said.
+    A text that is no answer ("What time is it?") is a new request; the question is
+    dropped, and nothing it asked about is done."""
+    config = tmp_path / "voiced.yaml"
+    config.write_text(
+        f"models_dir: {MODELS_DIR}\n"
+        f"llm: {{model: {TEST_LLM_MODEL}, temperature: 0.0}}\n"
+        f"state_file: {{path: {tmp_path / 'state.json'}, timers_path: {tmp_path / 't.json'}}}\n",
+        encoding="utf-8",
+    )
+    texts = [
+        "Set a timer for 1:30.", "What time is it?", "How much time is left on the timer?",
+        "Set a timer for 1:30.", "One minute.", "How much time is left on the timer?",
+    ]  # fmt: skip
+    result = subprocess.run(
+        [sys.executable, "-m", "voiced.cli", "ask", "--config", str(config), *texts,
+         "--report", "-"],
+        cwd=ROOT, capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+
+    assert result.returncode == 0, result.stderr
+    turns = json.loads(result.stdout)["turns"]
+    assert [turn["answered_by"] for turn in turns] == ["intent"] * 6
+    asked, other, none_left, asked_again, answered, left = turns
+    assert asked["response"] == asked_again["response"] == "1 hour 30, or 1 minute 30?"
+    assert other["confirmation"] is None and other["intent"]["name"] != asked["intent"]["name"]
+    assert "no timer" in none_left["response"].lower()
+    assert answered["confirmation"] == "confirmed"
+    assert answered["response"] == "Timer set for 1 minute and 30 seconds."
+    assert "left" in left["response"]
+
+
 @pytest.mark.parametrize(
     "answer, verdict",
     [

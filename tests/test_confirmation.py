@@ -12,7 +12,7 @@ import pytest
 
 from tests.helpers import recording, repeatable_config, saved_devices
 from voiced.config import Config
-from voiced.intents import Confirmation, IntentMatch
+from voiced.intents import Choice, Confirmation, IntentMatch
 from voiced.intents.engine import IntentEngine, is_yes
 from voiced.intents.tools import ToolGate
 from voiced.models import Models
@@ -147,7 +147,7 @@ def engine(tmp_path: Path) -> Iterator[IntentEngine]:
     engine.close()
 
 
-def answer_to(engine: IntentEngine, text: str) -> tuple[str, Confirmation | None]:
+def answer_to(engine: IntentEngine, text: str) -> tuple[str, Confirmation | Choice | None]:
     match = engine.match(text)
     assert match is not None, text
     answer = engine.answer(match)
@@ -324,3 +324,32 @@ def test_a_yes_that_asks_for_something_else_leaves_the_door_locked(
     done = engine.reply(asked, "Yes, go ahead.")
     assert done is not None and done.response == "Unlocked the front door."
     assert engine.devices.state("front_door").on is False
+
+
+@pytest.mark.parametrize(
+    ("question", "text", "answers"),
+    [
+        ("unlock the front door", "Yes.", True),
+        ("unlock the front door", "Yes, unlock it.", True),
+        ("unlock the front door", "No thanks.", True),
+        ("unlock the front door", "Don't.", True),
+        ("unlock the front door", "Set the kitchen light to 40 percent.", False),
+        ("unlock the front door", "No, set the kitchen light to 40 percent.", False),
+        ("unlock the front door", "What time is it?", False),
+        ("the kitchen light", "Off.", True),
+        ("the kitchen light", "Turn it on please.", True),
+        ("the kitchen light", "Neither.", True),
+        ("the kitchen light", "What's on TV?", False),
+    ],
+)
+def test_whether_a_text_answers_a_question_is_known_without_acting(
+    engine: IntentEngine, question: str, text: str, answers: bool
+) -> None:
+    match = engine.match(question)
+    assert match is not None, question
+    asked = engine.answer(match)
+    assert asked.confirmation is not None, asked.response
+
+    assert engine.answers(asked, text) is answers
+    assert engine.devices.state("front_door").on is None
+    assert engine.devices.state("kitchen_light").on is None

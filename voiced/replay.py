@@ -86,8 +86,10 @@ class TypedSession:
         return self._decoder
 
 
-def typed_command(text: str, wake_word: str) -> HeardCommand:
-    """A command heard as `text`, its endpoint now: what the listener hands the pipeline."""
+def typed_command(text: str, wake_word: str, answer: bool = False) -> HeardCommand:
+    """A command heard as `text`, its endpoint now: what the listener hands the pipeline.
+    An `answer` to the question voiced asked last is handed over as words said after it
+    without the wake word are."""
     now = time.monotonic()
     return HeardCommand(
         wake=WakeDetected(wake_word=wake_word, score=1.0, at_s=0.0),
@@ -97,14 +99,22 @@ def typed_command(text: str, wake_word: str) -> HeardCommand:
         speech_end_received_at=now,
         endpoint_at=now,
         partials=[],
+        follow_up=answer,
     )
 
 
 def ask(config: Config, models: Models, texts: list[str], sink: AudioSink) -> dict[str, Any]:
-    """Answer typed requests, one turn each, as the pipeline answers spoken ones."""
+    """Answer typed requests, one turn each, as the pipeline answers spoken ones. A text
+    after a question voiced asked ("1 hour 30, or 1 minute 30?") that answers it (a yes, a
+    no, one of its choices) is taken as the answer; any other is a new request, and the
+    question is dropped, as when a new command is said instead of an answer."""
     pipeline = Pipeline(config, models, sink)
     try:
-        turns = [pipeline.answer(typed_command(text, config.wake.model)) for text in texts]
+        turns = []
+        for text in texts:
+            asked = pipeline.router.questions.asked()
+            answer = asked is not None and pipeline.intents.answers(asked, text)
+            turns.append(pipeline.answer(typed_command(text, config.wake.model, answer)))
     finally:
         pipeline.close()
     return replay_report(texts, 0.0, turns)

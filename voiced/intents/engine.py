@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from voiced.config import Config
 from voiced.devices import BackendError
 from voiced.intents import (
+    MAX_CHOICE_WORDS,
     OPENING_VERBS,
     REFUSALS,
     Action,
@@ -46,6 +47,13 @@ WITH_YES = frozenset(
 NOT_ASKED = frozenset({"did", "you", "mean"}) | REFUSALS
 # Verbs that ask for the same action: "yes, open it" to "Unlock the front door?".
 SAME_ACTION = (OPENING_VERBS, frozenset({"turn", "switch"}))
+
+
+def is_refusal(text: str) -> bool:
+    """A short no ("no", "no thanks", "don't", "cancel that"); a longer text with a no
+    in it says something else ("no, set the desk lamp to 40 percent")."""
+    said = words_of(text)
+    return 0 < len(said) <= MAX_CHOICE_WORDS and bool(set(said) & REFUSALS)
 
 
 def is_yes(text: str, question: str = "") -> bool:
@@ -166,6 +174,16 @@ class IntentEngine:
             raise ValueError("that answer asked for no confirmation")
         log.info("%s confirmed", asked.match.name)
         return self._run(asked.match, asked.confirmation.act)
+
+    def answers(self, asked: IntentAnswer, text: str) -> bool:
+        """Whether `text` answers the question `asked` asked at all, doing nothing: a yes,
+        a no, or one of its choices. A typed text that does not is a new request."""
+        question = asked.confirmation
+        if is_refusal(text):
+            return True
+        if isinstance(question, Choice):
+            return question.chosen(text) is not None
+        return is_yes(text, question.question if question is not None else asked.response)
 
     def reply(self, asked: IntentAnswer, text: str) -> IntentAnswer | None:
         """The words said after the question `asked` asked: the action they confirm or

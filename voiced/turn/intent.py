@@ -35,6 +35,11 @@ class Questions:
         with self._lock:
             return self._asked is not None
 
+    def asked(self) -> IntentAnswer | None:
+        """The question awaiting its answer, left waiting."""
+        with self._lock:
+            return self._asked
+
     def take(self) -> IntentAnswer | None:
         """The question asked, if any; it is answered (or dropped) by the next turn."""
         with self._lock:
