@@ -110,6 +110,18 @@ def test_numbers_are_said_plainly_rounded_to_four_places(
         ("Calculate 7 - 5", "7 minus 5 is 2."),
         ("What is one hundred and five and three?", "105 plus 3 is 108."),
         ("What is five divided by zero?", "You can't divide by zero."),
+        # Three or four numbers: times and divided by first, then left to right.
+        ("What is two plus two times three?", "2 plus 2 times 3 is 8."),
+        ("What is 2 + 3 * 4 - 1?", "2 plus 3 times 4 minus 1 is 13."),
+        ("2+2*3", "2 plus 2 times 3 is 8."),
+        ("What is ten minus five minus two?", "10 minus 5 minus 2 is 3."),
+        ("What is six divided by two times three?", "6 divided by 2 times 3 is 9."),
+        ("What is minus five times minus three plus one?", "Minus 5 times minus 3 plus 1 is 16."),
+        ("What is 7 x 8 x 9 x 10?", "7 times 8 times 9 times 10 is 5040."),
+        ("What is one plus two divided by zero?", "You can't divide by zero."),
+        ("What is one divided by three plus one?", "1 divided by 3 plus 1 is about 1.3333."),
+        # "and" inside a number is the number's: 105 times 2, not 100 plus 5 times 2.
+        ("What is one hundred and five times two plus one?", "105 times 2 plus 1 is 211."),
         ("What is the square root of minus four?", "Minus 4 has no real square root."),
         # The numbers asked are said as given; the answer, exact when it is.
         ("What is 123456.5 plus 1?", "123456.5 plus 1 is 123457.5."),
@@ -157,7 +169,9 @@ def engine(tmp_path_factory: pytest.TempPathFactory) -> Iterator[IntentEngine]:
     "question",
     ["What is 12 x 12?", "What's 7 + 8?", "12*12", "What is 2.5 times 4?",
      "what is twenty-five times four", "What is 3 + 4 equal?", "What is 7 plus 8 please?",
-     "Calculate 1,000 times 3.", "What is ten cubed?", "Square root of 16."],
+     "Calculate 1,000 times 3.", "What is ten cubed?", "Square root of 16.",
+     "What is two plus two times three?", "What is 2 + 3 * 4 - 1?", "2+2*3",
+     "What is one hundred and five plus two hundred and six minus seventy-five?"],
 )  # fmt: skip
 def test_sums_match_the_arithmetic_intent(engine: IntentEngine, question: str) -> None:
     match = engine.match(question)
@@ -173,7 +187,9 @@ def test_sums_match_the_arithmetic_intent(engine: IntentEngine, question: str) -
     ["What is the capital of France?", "What is love?", "What is one direction?",
      "What is rock and roll?", "One and two.", "What is the meaning of life?",
      "What is the square root of all evil?", "Set the kitchen light to 50 percent.",
-     "Set a timer for five minutes.", "What is five?", "Two times.", "What's up?"],
+     "Set a timer for five minutes.", "What is five?", "Two times.", "What's up?",
+     "What is two plus two times?", "One plus two and three plus four.",
+     "What is one plus one plus one plus one plus one?"],
 )  # fmt: skip
 def test_words_that_are_no_sum_do_not_match_it(engine: IntentEngine, question: str) -> None:
     match = engine.match(question)

@@ -1,6 +1,6 @@
 """Built-in plugin: sums asked in everyday English ("what is twelve times twelve", "what's
-7 + 8", "the square root of eighty-one", "15 percent of 80"), worked out exactly, never by
-the LLM, which a small model gets wrong (Arithmetic).
+7 + 8", "the square root of eighty-one", "15 percent of 80", "two plus two times three"),
+worked out exactly, never by the LLM, which a small model gets wrong (Arithmetic).
 
 The templates match only numbers where numbers go: "what is the capital of France" and
 "what is love" never reach the handler, which reads the numbers again from the words
@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from voiced.intents import IntentContext, IntentMatch, Plugin
 from voiced.intents.ha_sentences import ha_sentences
-from voiced.intents.sums import Sum, answer, read_sum
+from voiced.intents.sums import Chain, Sum, answer, read_sum
 from voiced.words import ONES, TENS
 
 INTENT = "Arithmetic"
@@ -53,9 +53,15 @@ RULES = {
 }
 SENTENCES = [
     "[<arith_ask>] <arith_number> <arith_operator> <arith_number> [<arith_equals>]",
+    # Three or four numbers ("two plus two times three"): sums.MAX_CHAINED.
+    (
+        "[<arith_ask>] <arith_number> <arith_operator> <arith_number> <arith_operator> "
+        "<arith_number> [<arith_operator> <arith_number>] [<arith_equals>]"
+    ),
     # Whisper's "12*12", with no spaces. Not "9/11" or "24/7": Whisper writes a spoken
     # "nine eleven" so, and a division said aloud has its words ("divided by", "over").
     "[<arith_ask>] {_arith_digits}(x|\\*|×|÷|\\+){_arith_digits} [<arith_equals>]",
+    "[<arith_ask>] {_arith_digits}(x|\\*|×|÷|\\+){_arith_digits}(x|\\*|×|÷|\\+){_arith_digits}",
     # "and" adds only in a question: "one and two" alone is no sum.
     "<arith_ask> <arith_number> and <arith_number> [<arith_equals>]",
     "[<arith_ask>] [the] square root of <arith_number>",
@@ -87,7 +93,7 @@ def plugin() -> Plugin:
 
 
 def arithmetic(match: IntentMatch, context: IntentContext) -> str:
-    asked: Sum | None = read_sum(match.text)
+    asked: Sum | Chain | None = read_sum(match.text)
     if asked is None:  # the templates let through words voiced.numbers cannot read
         return "Sorry, I didn't catch the numbers."
     return answer(asked)

@@ -1,5 +1,6 @@
-"""Sums read from a question ("what is twelve times twelve") and answered in a sentence
-("12 times 12 is 144."), exactly: fractions, not floats, so 0.1 + 0.2 is 0.3."""
+"""Sums read from a question ("what is twelve times twelve", "two plus two times three")
+and answered in a sentence ("12 times 12 is 144."), exactly: fractions, not floats, so
+0.1 + 0.2 is 0.3."""
 
 from __future__ import annotations
 
@@ -33,6 +34,13 @@ SAID = {
     "+": "plus", "-": "minus", "*": "times", "/": "divided by",
     "^": "to the power of", "%": "percent of",
 }  # fmt: skip
+# The operators a sum of more than two numbers may chain ("two plus two times three"),
+# worked out as arithmetic is taught: times and divided by first, then left to right.
+# Not "and" ("one hundred and five times two" is 105 times 2), nor powers or percents.
+CHAINED = frozenset({"+", "-", "*", "/"})
+NOT_CHAINING = frozenset({("and",)})
+# The most numbers in one sum: as many as the templates match.
+MAX_CHAINED = 4
 # Decimals said of a result: at most this many places ("1/3 is about 0.3333"). The
 # numbers of the question are said as they were given, every place of them.
 PLACES = 4
@@ -52,7 +60,15 @@ class Sum:
     right: Fraction | None = None
 
 
-def read_sum(text: str) -> Sum | None:
+@dataclass(frozen=True)
+class Chain:
+    """A sum of three or more numbers: numbers[0] operators[0] numbers[1] ..."""
+
+    numbers: tuple[Fraction, ...]
+    operators: tuple[str, ...]  # each in CHAINED
+
+
+def read_sum(text: str) -> Sum | Chain | None:
     """The sum a question asks for; None when its words are not one."""
     words = _without(tokens(text), SKIPS)
     for ask in ASKS:
@@ -78,7 +94,46 @@ def read_sum(text: str) -> Sum | None:
             left, right = parse_number(words[:at]), parse_number(words[at + len(said) :])
             if left is not None and right is not None:
                 return Sum(operator, left, right)
+    chained = _chained(words, MAX_CHAINED)
+    if chained is not None and len(chained.numbers) > 2:
+        return chained
     return None
+
+
+def _chained(words: list[str], most: int) -> Chain | None:
+    """`words` as numbers between chaining operators, at most `most` numbers; the first
+    operator that leaves a number before it and a chain after it splits them."""
+    for at in range(1, len(words)):
+        for said, operator in OPERATORS.items():
+            if operator not in CHAINED or said in NOT_CHAINING or most < 2:
+                continue
+            if tuple(words[at : at + len(said)]) != said:
+                continue
+            left = parse_number(words[:at])
+            rest = None if left is None else _chained(words[at + len(said) :], most - 1)
+            if left is not None and rest is not None:
+                return Chain((left, *rest.numbers), (operator, *rest.operators))
+    number = parse_number(words)
+    return None if number is None else Chain((number,), ())
+
+
+def chain_value(chain: Chain) -> Fraction | None:
+    """What the chain comes to, times and divided by first; None where it divides by 0."""
+    terms, signs = [chain.numbers[0]], []
+    for operator, number in zip(chain.operators, chain.numbers[1:], strict=True):
+        if operator == "/" and number == 0:
+            return None
+        if operator == "*":
+            terms[-1] *= number
+        elif operator == "/":
+            terms[-1] /= number
+        else:
+            terms.append(number)
+            signs.append(operator)
+    total = terms[0]
+    for sign, term in zip(signs, terms[1:], strict=True):
+        total = total + term if sign == "+" else total - term
+    return total
 
 
 def _without(words: list[str], phrases: list[list[str]]) -> list[str]:
@@ -92,8 +147,16 @@ def _without(words: list[str], phrases: list[list[str]]) -> list[str]:
     return out
 
 
-def answer(asked: Sum) -> str:
+def answer(asked: Sum | Chain) -> str:
     """The sentence that answers `asked`."""
+    if isinstance(asked, Chain):
+        value = chain_value(asked)
+        if value is None:
+            return "You can't divide by zero."
+        said = [_given(asked.numbers[0])]
+        for operator, number in zip(asked.operators, asked.numbers[1:], strict=True):
+            said += [SAID[operator], _given(number)]
+        return f"{_capital(' '.join(said))} is {spoken(value)}."
     left = _given(asked.left)
     if asked.operator == "sqrt":
         if asked.left < 0:
