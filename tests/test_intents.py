@@ -298,6 +298,108 @@ def test_timers_and_clock_answers(matcher: IntentMatcher, context: IntentContext
 
 
 @pytest.mark.parametrize(
+    ("asked", "said"),
+    [
+        ("What day is it tomorrow?", "Tomorrow is Tuesday, November twenty fourth, 2026."),
+        ("What's tomorrow's date?", "Tomorrow is Tuesday, November twenty fourth, 2026."),
+        ("What date will it be tomorrow?", "Tomorrow is Tuesday, November twenty fourth, 2026."),
+        ("What was the date yesterday?", "Yesterday was Sunday, November twenty second, 2026."),
+        ("What day was it yesterday?", "Yesterday was Sunday, November twenty second, 2026."),
+    ],
+)
+def test_tomorrow_s_and_yesterday_s_dates_are_said(
+    matcher: IntentMatcher, context: IntentContext, asked: str, said: str
+) -> None:
+    assert answer(matcher, context, asked) == said
+
+
+@pytest.mark.parametrize(
+    ("asked", "said"),
+    [
+        ("Thank you.", "You're welcome."),
+        ("Thanks a lot, Jarvis.", "You're welcome."),
+        ("Stop.", "Okay."),
+        ("Stop talking.", "Okay."),
+        ("Be quiet.", "Okay."),
+        ("That's enough.", "Okay."),
+    ],
+)
+def test_thanks_and_stop_get_a_short_answer_not_the_model_s(
+    matcher: IntentMatcher, context: IntentContext, asked: str, said: str
+) -> None:
+    assert answer(matcher, context, asked) == said
+
+
+@pytest.mark.parametrize("asked", ["Stop the timer.", "Thank you, what time is it?"])
+def test_more_than_thanks_or_stop_is_not_taken_for_it(matcher: IntentMatcher, asked: str) -> None:
+    match = matcher.match(asked)
+    assert match is None or match.name not in ("Thanks", "HassNevermind"), asked
+
+
+def test_what_voiced_can_do_names_only_the_devices_it_has(
+    matcher: IntentMatcher, context: IntentContext
+) -> None:
+    said = answer(matcher, context, "What can you do?")
+    assert said == (
+        "I can switch and dim the lights, switch your other devices, set timers, tell you "
+        "the time and the date, and work out sums. Anything else, just ask: I answer from "
+        "what I know, offline."
+    )
+    assert answer(matcher, context, "Help.") == said
+    bare = copy.copy(context)
+    bare.device_kinds = {}
+    assert answer(matcher, bare, "What can you do?").startswith(
+        "I can set timers, tell you the time and the date, and work out sums."
+    )
+    with_doors = copy.copy(context)
+    with_doors.device_kinds = {**context.device_kinds, "front_door": "lock"}
+    assert "lock the doors, and open them once you say yes" in answer(
+        matcher, with_doors, "What can you do?"
+    )
+
+
+@pytest.mark.parametrize(
+    ("command", "said", "switched"),
+    [
+        (
+            "Turn everything off.",
+            "Turned off everything.",
+            ["kitchen_light", "bedroom_lamp", "living_room_light", "coffee_maker", "ceiling_fan"],
+        ),
+        ("Turn off all devices.", "Turned off everything.", None),
+        (
+            "Switch off everything in the kitchen.",
+            "Turned off everything in the kitchen.",
+            ["kitchen_light", "coffee_maker"],
+        ),
+    ],
+)
+def test_everything_is_turned_off_but_locks_and_doors_are_left_alone(
+    command: str, said: str, switched: list[str] | None
+) -> None:
+    devices = [
+        *Config().devices,
+        DeviceConfig(id="front_door", name="front door", area="kitchen", kind="lock"),
+        DeviceConfig(id="garage_door", name="garage door", kind="garage_door"),
+    ]
+    recording = RecordingDevices()
+    context = IntentContext(
+        devices=recording,
+        device_names={d.id: d.name for d in devices},
+        device_kinds={d.id: d.kind for d in devices},
+        device_areas={d.id: d.area for d in devices},
+        timers=RecordingTimers(),
+    )
+    matcher = IntentMatcher(load_registry(), devices)
+
+    assert answer(matcher, context, command) == said
+    turned = [device_id for _command, device_id, on in recording.commands if on is False]
+    assert "front_door" not in turned and "garage_door" not in turned
+    if switched is not None:
+        assert sorted(turned) == sorted(switched)
+
+
+@pytest.mark.parametrize(
     "hour, minute, said",
     [
         (0, 0, "midnight"),

@@ -65,6 +65,17 @@ UNKNOWN_DEVICE_SENTENCES = {
     ],
 }
 UNKNOWN_STATE_RULE = "(on|off|open|closed|shut|locked|unlocked|running)"
+# Every device off at once, as people leave the house: "turn everything off". Locks and
+# garage doors are left as they are (targets_of), so nothing is unlocked or opened.
+EVERYTHING_OFF_SENTENCES = {
+    "sentences": [
+        "<turn> (off|out) everything [(<everywhere>|<in> [<the>] {area})]",
+        "<turn> everything [<in> [<the>] {area}] (off|out) [<everywhere>]",
+        "<turn> (off|out) <all> devices [(<everywhere>|<in> [<the>] {area})]",
+        "<turn> <all> devices [<in> [<the>] {area}] (off|out) [<everywhere>]",
+    ],
+    "slots": {"scope": "everything"},
+}
 
 
 # A device (or the lights of an area) named with no word of what to do to it.
@@ -152,6 +163,7 @@ def plugin() -> Plugin:
         intents[intent]["data"] = _with_action_words(intents[intent]["data"], rules)
     for intent, templates in UNKNOWN_DEVICE_SENTENCES.items():
         intents[intent]["data"].append({"sentences": templates})
+    intents["HassTurnOff"]["data"].append(EVERYTHING_OFF_SENTENCES)
     intents["HassLightSet"]["data"].append(AREA_BRIGHTNESS_SENTENCES)
     intents["HassGetState"]["data"].extend(
         [*STATE_QUESTION_SENTENCES, BRIGHTNESS_QUESTION_SENTENCES]
@@ -308,9 +320,11 @@ def unknown_device(named: str, context: IntentContext) -> str:
 def describe(targets: list[str], match: IntentMatch, context: IntentContext) -> str:
     if len(targets) == 1:
         return f"the {context.device_names[targets[0]]}"
-    kind = match.slots.get("domain", "device")
     area = match.slots.get("area")
-    return f"the {kind}s" + (f" in the {area}" if area else "")
+    where = f" in the {area}" if area else ""
+    if match.slots.get("scope") == "everything":
+        return "everything" + where
+    return f"the {match.slots.get('domain', 'device')}s{where}"
 
 
 def ask_what_to_do(match: IntentMatch, context: IntentContext) -> Choice | str:

@@ -1,5 +1,6 @@
-"""Built-in plugin: "never mind" (HassNevermind) ends the turn with a short acknowledgement,
-never an answer made up by the LLM. "Cancel that" just after a timer was set cancels it."""
+"""Built-in plugin: "never mind" and "stop" (HassNevermind) end the turn with a short
+acknowledgement, never an answer made up by the LLM; "cancel that" just after a timer was
+set cancels it. "Thank you" (Thanks, voiced's own) is answered "You're welcome."."""
 
 from __future__ import annotations
 
@@ -8,7 +9,9 @@ from voiced.intents.ha_sentences import ha_sentences
 from voiced.words import words
 
 INTENTS = ["HassNevermind"]
+THANKS = "Thanks"
 ACKNOWLEDGEMENT = "Okay."
+WELCOME = "You're welcome."
 # How long after a timer is set "cancel that" means it: the undo of a misheard "Timer set
 # for 50 minutes.", said as the next command.
 JUST_SET_SECONDS = 60.0
@@ -19,19 +22,36 @@ OWN_SENTENCES = [
     "cancel (that|it)",
     "(that's|that is) all",
     "nothing",
+    # The model answered "Stop." with "I'm sorry, but I can't assist with that."
+    "stop [it|that|talking|please]",
+    "(be|keep) quiet [please]",
+    "quiet [please]",
+    "(that's|that is) enough",
+    "enough",
+]
+# The model answered "Thank you." with "How can I assist you today?", a new question.
+THANKS_SENTENCES = [
+    "thank you [very much|so much|a lot] [jarvis]",
+    "thanks [a lot|so much|very much] [jarvis]",
+    "(cheers|much appreciated|great thanks|ok thanks|okay thanks|perfect thanks)",
 ]
 
 
 def plugin() -> Plugin:
     sentences = ha_sentences(INTENTS)
     sentences["intents"]["HassNevermind"]["data"].append({"sentences": OWN_SENTENCES})
+    sentences["intents"][THANKS] = {"data": [{"sentences": THANKS_SENTENCES}]}
     return Plugin(
         name="nevermind",
-        description='"never mind": the turn ends',
+        description='"never mind", "stop" and "thank you": a short answer, and the turn ends',
         sentences=sentences,
-        handlers={"HassNevermind": never_mind},
-        side_effect_free=frozenset(INTENTS),
+        handlers={"HassNevermind": never_mind, THANKS: thanks},
+        side_effect_free=frozenset([*INTENTS, THANKS]),
     )
+
+
+def thanks(match: IntentMatch, context: IntentContext) -> str:
+    return WELCOME
 
 
 def never_mind(match: IntentMatch, context: IntentContext) -> str | Action:
