@@ -51,6 +51,9 @@ COMMANDS: dict[str, tuple[str, str, bool]] = {
     # Near misses: the shape of a command, naming no configured device.
     "radio-on": ("piper", "Turn on the radio.", False),
     "garage-door-on": ("espeak", "Turn on the garage door.", False),
+    # A light moved by a step (LightStep): the command bias heard "Dim" as "Turn on".
+    "dim-kitchen-light": ("piper", "Dim the kitchen light.", False),
+    "brighten-bedroom-lamp": ("espeak", "Turn up the bedroom lamp by 10 percent.", False),
     # Sums, worked out by the arithmetic plugin, not the LLM.
     "arith-twelve-times-twelve": ("piper", "What is twelve times twelve?", False),
     "arith-square-root": ("piper", "What's the square root of eighty-one?", False),

@@ -25,6 +25,8 @@ log = logging.getLogger(__name__)
 # The built-in commands, for biasing recognition.
 COMMAND_SENTENCES = [
     "Set the brightness to 50 percent.",
+    # Without it the bias heard "Dim the kitchen light." as "Turn on the kitchen light."
+    "Dim the lights.",
     "Set a timer for five minutes.",
     "Cancel the timer.",
     "Pause the timer.",
