@@ -9,6 +9,7 @@ import sys
 from datetime import datetime
 from importlib.metadata import EntryPoint
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -22,7 +23,7 @@ from voiced.intents import (
     IntentMatch,
     home,
 )
-from voiced.intents.clock import time_in_words
+from voiced.intents.clock import city_zones, time_in_words
 from voiced.intents.matcher import IntentMatcher
 from voiced.intents.registry import Registry, load_registry
 from voiced.timers import TimerState, describe_duration
@@ -311,6 +312,39 @@ def test_tomorrow_s_and_yesterday_s_dates_are_said(
     matcher: IntentMatcher, context: IntentContext, asked: str, said: str
 ) -> None:
     assert answer(matcher, context, asked) == said
+
+
+def test_the_year_and_the_month_are_said(matcher: IntentMatcher, context: IntentContext) -> None:
+    assert answer(matcher, context, "What year is it?") == "It is 2026."
+    assert answer(matcher, context, "What month is it now?") == "It is November."
+
+
+@pytest.mark.parametrize(
+    ("asked", "said"),
+    [
+        ("What time is it in Tokyo?", "In Tokyo it is twelve oh five AM tomorrow."),
+        ("What's the time in New York?", "In New York it is ten oh five AM."),
+        ("What time is it in Beijing right now?", "In Beijing it is eleven oh five PM."),
+        ("What is the time in Los Angeles?", "In Los Angeles it is seven oh five AM."),
+        ("What time is it in London?", "In London it is three oh five PM."),
+    ],
+)
+def test_the_time_in_a_city_is_said_from_the_zone_database(
+    matcher: IntentMatcher, context: IntentContext, asked: str, said: str
+) -> None:
+    if not city_zones():
+        pytest.skip("this system has no time zone database")
+    in_utc = copy.copy(context)
+    in_utc.now = lambda: datetime(2026, 11, 23, 15, 5, tzinfo=ZoneInfo("UTC"))
+    assert answer(matcher, in_utc, asked) == said
+
+
+@pytest.mark.parametrize("asked", ["What time is it in France?", "What time is it in the oven?"])
+def test_a_place_that_is_no_city_of_a_zone_is_not_guessed(
+    matcher: IntentMatcher, asked: str
+) -> None:
+    match = matcher.match(asked)
+    assert match is None or "clock_place" not in match.slots, asked
 
 
 @pytest.mark.parametrize(
