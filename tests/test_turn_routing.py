@@ -209,3 +209,32 @@ def test_each_turn_s_report_is_told_as_it_ends(tmp_path: Path) -> None:
         reports = pipeline.run(ScriptedSource([*command(), *command()]))
 
     assert told == reports and len(told) == 2
+
+
+def test_a_sentence_reading_out_the_instructions_is_not_said(tmp_path: Path) -> None:
+    """What the default model answered "What time is it in the kitchen?" with."""
+    engines = FakeEngines(
+        recognizer=FakeRecognizer(["What time is it in the kitchen?"]),
+        llm=FakeLlm([
+            "I cannot. ",
+            "I do not know the weather, the news, the time or anything else that is "
+            "happening now. ",
+            "When asked to do or check such a thing, say that you cannot.",
+        ]),
+    )  # fmt: skip
+
+    [turn] = run(plain_config(tmp_path), engines, command())
+
+    assert [text for text, _cached in engines.tts.synthesized] == ["I cannot."]
+    assert turn.response == "I cannot."
+
+
+def test_an_answer_that_only_reads_out_the_instructions_is_no_answer(tmp_path: Path) -> None:
+    engines = FakeEngines(
+        recognizer=FakeRecognizer(["Who are you?"]),
+        llm=FakeLlm(["Answer in one to three short sentences of plain spoken English."]),
+    )
+
+    [turn] = run(plain_config(tmp_path), engines, command())
+
+    assert turn.response == NO_ANSWER

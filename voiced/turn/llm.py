@@ -9,6 +9,7 @@ import time
 from collections.abc import Callable
 
 from voiced.config import Config
+from voiced.instructions_echo import InstructionsEcho
 from voiced.intents import IntentMatch
 from voiced.intents.tools import ToolCallRefused, ToolCallSniffer, ToolGate
 from voiced.sentences import SentenceSplitter
@@ -38,6 +39,8 @@ class LlmResponder:
         self.config = config
         self.llm = llm
         self.tool_gate = tool_gate
+        # A sentence reading out the system prompt is not spoken (voiced/instructions_echo.py).
+        self.echo_of_prompt = InstructionsEcho(config.llm.system_prompt)
         # A tool call the gate lets through is carried out as a matched command.
         self.carry_out = carry_out
 
@@ -104,7 +107,11 @@ class LlmResponder:
             self.llm.remember(generation)
 
     def _speak(self, turn: Turn, sentence: str) -> None:
-        """Speak a sentence of the model's, without its markdown, emoji and URLs."""
+        """Speak a sentence of the model's, without its markdown, emoji and URLs; one that
+        reads out its instructions is left unsaid."""
+        if self.echo_of_prompt.quotes(sentence):
+            turn.log("not said, it reads out the instructions: %r", sentence, stage="llm")
+            return
         spoken = speakable(sentence)
         if spoken:
             turn.model_sentences += 1
