@@ -227,6 +227,8 @@ def test_a_sentence_reading_out_the_instructions_is_not_said(tmp_path: Path) -> 
 
     assert [text for text, _cached in engines.tts.synthesized] == ["I cannot."]
     assert turn.response == "I cannot."
+    # Kept in the history as it was heard, so that the model does not learn to say it.
+    assert engines.llm.said == ["I cannot."]
 
 
 def test_an_answer_that_only_reads_out_the_instructions_is_no_answer(tmp_path: Path) -> None:

@@ -95,13 +95,14 @@ class LlmResponder:
         model had finished, a speaker or voice failing), is kept as far as its sentences
         began to play (the last perhaps cut), not as the model wrote it; an answer begun
         during the silence is kept whole once adopted; any other was kept whole by the
-        engine itself. A tool call says none of the model's words: its exchange stays
-        whatever cut the confirmation after it."""
+        engine itself. A sentence left unsaid (it read out the instructions) is not kept
+        either. A tool call says none of the model's words: its exchange stays whatever
+        cut the confirmation after it."""
         generation = turn.generation
         if generation is None or turn.report.answered_by != "llm":
             return
         heard = (turn.reply.heard if turn.reply is not None else [])[: turn.model_sentences]
-        if generation.cut or len(heard) < turn.model_sentences:
+        if generation.cut or turn.model_unsaid or len(heard) < turn.model_sentences:
             self.llm.remember(generation, " ".join(heard))
         elif generation.speculative:
             self.llm.remember(generation)
@@ -111,6 +112,7 @@ class LlmResponder:
         reads out its instructions is left unsaid."""
         if self.echo_of_prompt.quotes(sentence):
             turn.log("not said, it reads out the instructions: %r", sentence, stage="llm")
+            turn.model_unsaid = True  # nor kept in the history, which would teach it
             return
         spoken = speakable(sentence)
         if spoken:

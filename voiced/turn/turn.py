@@ -41,6 +41,8 @@ class Turn:
         self.spoken: list[str] = []
         # How many of `spoken` are the model's answer (they come first).
         self.model_sentences = 0
+        # Whether a sentence of the model's was left unsaid (it read out its instructions).
+        self.model_unsaid = False
 
     @property
     def cancelled(self) -> bool:
