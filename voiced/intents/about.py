@@ -5,7 +5,7 @@ what is configured."""
 from __future__ import annotations
 
 from voiced.intents import IntentContext, IntentMatch, Plugin
-from voiced.intents.ha_sentences import ha_sentences
+from voiced.intents.ha_sentences import own_sentences
 
 INTENT = "WhatCanYouDo"
 SENTENCES = [
@@ -22,14 +22,7 @@ DOORS = frozenset({"lock", "garage_door"})
 
 
 def plugin() -> Plugin:
-    shared = ha_sentences([])
-    sentences = {
-        "language": "en",
-        "intents": {INTENT: {"data": [{"sentences": SENTENCES}]}},
-        "lists": {},
-        "expansion_rules": shared["expansion_rules"],
-        "skip_words": shared["skip_words"],
-    }
+    sentences = own_sentences({INTENT: {"data": [{"sentences": SENTENCES}]}})
     return Plugin(
         name="about",
         description='"what can you do?": what voiced can do here',

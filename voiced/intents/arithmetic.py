@@ -9,7 +9,7 @@ The templates match only numbers where numbers go: "what is the capital of Franc
 from __future__ import annotations
 
 from voiced.intents import IntentContext, IntentMatch, Plugin
-from voiced.intents.ha_sentences import ha_sentences
+from voiced.intents.ha_sentences import own_sentences
 from voiced.intents.sums import Chain, Sum, answer, read_sum
 from voiced.words import ONES, TENS
 
@@ -75,14 +75,9 @@ _DIGITS = {"range": {"from": -(10**15), "to": 10**15, "words": False}}
 
 
 def plugin() -> Plugin:
-    shared = ha_sentences([])  # the "<what_is>" rule and the skip words
-    sentences = {
-        "language": "en",
-        "intents": {INTENT: {"data": [{"sentences": SENTENCES}]}},
-        "lists": {"_arith_digits": _DIGITS},
-        "expansion_rules": {"what_is": shared["expansion_rules"]["what_is"], **RULES},
-        "skip_words": shared["skip_words"],
-    }
+    sentences = own_sentences(
+        {INTENT: {"data": [{"sentences": SENTENCES}]}}, {"_arith_digits": _DIGITS}, RULES
+    )
     return Plugin(
         name="arithmetic",
         description="sums: plus, minus, times, divided by, square roots, powers, percent",

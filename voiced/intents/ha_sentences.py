@@ -47,6 +47,23 @@ def ha_sentences(intent_names: list[str]) -> dict[str, Any]:
     }
 
 
+def own_sentences(
+    intents: dict[str, Any],
+    lists: dict[str, Any] | None = None,
+    rules: dict[str, str] | None = None,
+) -> dict[str, Any]:
+    """hassil data for a plugin's own intents ({name: {"data": [blocks]}}), written with
+    Home Assistant's expansion rules ("<the>", "<what_is>") and skip words beside its own."""
+    shared = ha_sentences([])
+    return {
+        "language": "en",
+        "intents": intents,
+        "lists": lists or {},
+        "expansion_rules": {**shared["expansion_rules"], **(rules or {})},
+        "skip_words": shared["skip_words"],
+    }
+
+
 def _supported(block: dict[str, Any]) -> bool:
     if any(slot in sentence for sentence in block["sentences"] for slot in UNSUPPORTED_SLOTS):
         return False

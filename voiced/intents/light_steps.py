@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from voiced.intents import Action, IntentContext, IntentError, IntentMatch, Plugin
-from voiced.intents.ha_sentences import ha_sentences
+from voiced.intents.ha_sentences import own_sentences
 from voiced.intents.home import describe, targets_of
 
 INTENT = "LightStep"
@@ -56,14 +56,8 @@ LISTS = {"light_step": {"range": {"from": 1, "to": 100}}}
 
 
 def plugin() -> Plugin:
-    shared = ha_sentences([])  # the "<the>", "<light>", "<in>" and "<all>" rules
-    sentences = {
-        "language": "en",
-        "intents": {INTENT: {"data": SENTENCES}},
-        "lists": LISTS,
-        "expansion_rules": shared["expansion_rules"],
-        "skip_words": shared["skip_words"],
-    }
+    # With Home Assistant's "<the>", "<light>", "<in>" and "<all>" rules.
+    sentences = own_sentences({INTENT: {"data": SENTENCES}}, LISTS)
     return Plugin(
         name="light_steps",
         description="lights made brighter or dimmer by a step",
