@@ -134,3 +134,13 @@ def test_the_pipeline_is_not_idle_while_it_announces(tmp_path: Path) -> None:
         assert not pipeline.idle
         speaking.join(WAIT_SECONDS)
         assert pipeline.idle
+
+
+def test_what_did_you_say_after_an_announcement_repeats_it(tmp_path: Path) -> None:
+    engines = FakeEngines(recognizer=FakeRecognizer(["What did you say?"]))
+    with fake_pipeline(fake_config(tmp_path), engines) as pipeline:
+        pipeline.announce(ANNOUNCEMENT)
+        [again] = pipeline.run(ScriptedSource(command()))
+
+    assert again.intent == {"name": "RepeatLast", "slots": {}}
+    assert again.response == ANNOUNCEMENT

@@ -211,3 +211,34 @@ def test_a_question_asked_while_listening_resumes_is_answered(tmp_path: Path) ->
     assert confirmed.confirmation == "confirmed"
     assert confirmed.response == "Unlocked the front door."
     assert saved_devices(config.state_file.path)["front_door"]["on"] is False
+
+
+def test_what_did_you_say_repeats_the_question_which_still_waits(tmp_path: Path) -> None:
+    """Asked without the wake word, as an answer would be: the question is said again,
+    and the yes after it still unlocks the door."""
+    config = with_a_lock(tmp_path)
+    engines = FakeEngines(
+        recognizer=FakeRecognizer(["Unlock the front door.", "What did you say?", "Yes."])
+    )
+
+    asked, again, answered = run(config, engines, [*command(), *answer(), *answer()])
+
+    assert asked.response == again.response == "Unlock the front door?"
+    assert again.intent == {"name": "RepeatLast", "slots": {}}
+    assert again.confirmation is None  # the repeat is no answer: nothing done on it
+    assert answered.confirmation == "confirmed"
+    assert saved_devices(config.state_file.path)["front_door"]["on"] is False
+
+
+def test_repeat_that_says_the_last_reply_again(tmp_path: Path) -> None:
+    engines = FakeEngines(
+        recognizer=FakeRecognizer(
+            ["Repeat that.", "Turn on the kitchen light.", "Hey Jarvis, say that again."]
+        )
+    )
+
+    first, switched, again = run(fake_config(tmp_path), engines, [*command()] * 3)
+
+    assert first.response == "I haven't said anything yet."
+    assert again.response == switched.response == "Turned on the kitchen light."
+    assert again.answered_by == "intent" and again.intent["name"] == "RepeatLast"

@@ -173,6 +173,7 @@ class Pipeline:
         """Speak something nobody asked for just now (a timer ending, an MQTT say): between
         turns, so the caller's thread waits for the turn in progress (Speaker.speak)."""
         log.info("announcing: %s", text)
+        self.intents.last_said = text  # for "what did you say?"
         reply = self.speaker.speak(text)
         # Closed for a reload that took the timers over: the new pipeline says it (a timer
         # already taken off the table would otherwise never ring).

@@ -28,6 +28,9 @@ OPENING_VERBS = frozenset({"unlock", "open"})
 # Intents matched on words that lack what a command needs: they ask what is meant ("the
 # kitchen light": on or off? "a timer for 1:30": hours or minutes?).
 ASKING_INTENTS = frozenset({"DeviceWithoutAction", "TimerWithoutUnit"})
+# "Repeat that", "what did you say?" (voiced/intents/nevermind.py): says voiced's last
+# words again; a question still waiting stays waiting (voiced/turn/router.py).
+REPEAT_INTENT = "RepeatLast"
 
 
 def verbs_of(domain: str) -> tuple[str, str]:
@@ -96,6 +99,8 @@ class IntentContext:
     device_areas: dict[str, str | None]
     timers: TimerControl
     now: Callable[[], datetime] = field(default=datetime.now)
+    # What voiced said last (a reply or an announcement), for "repeat that"; None before.
+    last_said: Callable[[], str | None] = field(default=lambda: None)
 
 
 @dataclass(frozen=True)

@@ -123,12 +123,16 @@ class IntentEngine:
             announce, config.state_file.timers_file, max_timers=config.state_file.max_timers
         )
         self.matcher = IntentMatcher(self.registry, config.devices)
+        # What voiced said last: set by the pipeline after each turn and announcement (one
+        # thread at a time: announcements wait for the turn in progress).
+        self.last_said: str | None = None
         self.context = IntentContext(
             devices=self.devices,
             device_names={device.id: device.name for device in config.devices},
             device_kinds={device.id: device.kind for device in config.devices},
             device_areas={device.id: device.area for device in config.devices},
             timers=self.timers,
+            last_said=lambda: self.last_said,
         )
 
     def match(self, text: str) -> IntentMatch | None:

@@ -1,10 +1,11 @@
 """Built-in plugin: "never mind" and "stop" (HassNevermind) end the turn with a short
 acknowledgement, never an answer made up by the LLM; "cancel that" just after a timer was
-set cancels it. "Thank you" (Thanks, voiced's own) is answered "You're welcome."."""
+set cancels it. "Thank you" (Thanks, voiced's own) is answered "You're welcome.", and
+"repeat that" (RepeatLast, voiced's own) with what voiced said last."""
 
 from __future__ import annotations
 
-from voiced.intents import Action, IntentContext, IntentMatch, Plugin
+from voiced.intents import REPEAT_INTENT, Action, IntentContext, IntentMatch, Plugin
 from voiced.intents.ha_sentences import ha_sentences
 from voiced.words import words
 
@@ -36,22 +37,40 @@ THANKS_SENTENCES = [
     "(cheers|much appreciated|great thanks|ok thanks|okay thanks|perfect thanks)",
 ]
 
+# The model answered "Repeat that." and "What did you say?" with "I cannot."
+REPEAT_SENTENCES = [
+    "[please] repeat (that|it|yourself|the answer|what you said) [again] [please]",
+    "[(can|could|would) you] (repeat|say) (that|it) again [please]",
+    "[(can|could|would) you] repeat (that|it) [please]",
+    "what did you [just] say",
+    "what was that [again]",
+    "come again",
+    "pardon [me]",
+    "[sorry] I (didn't|did not) (catch|hear) (that|it|you)",
+]
+NOTHING_SAID = "I haven't said anything yet."
+
 
 def plugin() -> Plugin:
     sentences = ha_sentences(INTENTS)
     sentences["intents"]["HassNevermind"]["data"].append({"sentences": OWN_SENTENCES})
     sentences["intents"][THANKS] = {"data": [{"sentences": THANKS_SENTENCES}]}
+    sentences["intents"][REPEAT_INTENT] = {"data": [{"sentences": REPEAT_SENTENCES}]}
     return Plugin(
         name="nevermind",
-        description='"never mind", "stop" and "thank you": a short answer, and the turn ends',
+        description='"never mind", "stop", "thank you" and "repeat that"',
         sentences=sentences,
-        handlers={"HassNevermind": never_mind, THANKS: thanks},
-        side_effect_free=frozenset([*INTENTS, THANKS]),
+        handlers={"HassNevermind": never_mind, THANKS: thanks, REPEAT_INTENT: repeat_last},
+        side_effect_free=frozenset([*INTENTS, THANKS, REPEAT_INTENT]),
     )
 
 
 def thanks(match: IntentMatch, context: IntentContext) -> str:
     return WELCOME
+
+
+def repeat_last(match: IntentMatch, context: IntentContext) -> str:
+    return context.last_said() or NOTHING_SAID
 
 
 def never_mind(match: IntentMatch, context: IntentContext) -> str | Action:

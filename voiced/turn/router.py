@@ -11,6 +11,7 @@ from voiced.asr import Decoder
 from voiced.errors import VoicedError
 from voiced.follow_up import FollowUp
 from voiced.health import Health
+from voiced.intents import REPEAT_INTENT
 from voiced.intents.engine import IntentEngine
 from voiced.listener import HeardCommand
 from voiced.memory import give_back_freed_memory
@@ -136,6 +137,10 @@ class Router:
         matched intent, or the LLM."""
         report = turn.report
         asked = self.questions.take()
+        if asked is not None and self._asks_to_repeat(report.transcript):
+            # "What did you say?" to a question: said again, and still waiting for its answer.
+            self.questions.ask(asked)
+            asked = None
         # "Hey Jarvis, ..." is a new command, not the answer to the question.
         if command.follow_up and asked is not None and not woke:
             self.intent.answer_question(turn, asked)
@@ -167,6 +172,10 @@ class Router:
             report.answered_by = "llm"
             self.llm.answer(turn)
 
+    def _asks_to_repeat(self, transcript: str) -> bool:
+        match = self.intents.match(transcript) if transcript else None
+        return match is not None and match.name == REPEAT_INTENT
+
     def _finish(self, turn: Turn, command: HeardCommand, decoder: Decoder | None) -> None:
         """Play the reply to its end and close the report; the turn can no longer be cut."""
         reply = turn.reply
@@ -190,5 +199,7 @@ class Router:
         give_back_freed_memory()
         # Speech judged not meant for voiced is nobody's business: not shown anywhere.
         if not self.follow_up.rejected(report):
+            if report.response:  # for "repeat that"
+                self.intents.last_said = report.response
             self.turn_done(report)
         self.status("listening")
