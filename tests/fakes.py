@@ -199,6 +199,7 @@ class FakeRecognizer:
 
     name = "fake"
     model_path = Path("fake")
+    threads: int | None = None
 
     def __init__(self, texts: Sequence[str | Said] = (), gate: threading.Event | None = None):
         self.texts = [text if isinstance(text, Said) else Said(text) for text in texts]

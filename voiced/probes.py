@@ -113,14 +113,12 @@ def run_probe(config: Config, name: str) -> str:
         return answer if local is config.llm else f"fallback {answer}"
     if name == "asr":
         from voiced.asr import load_recognizer
-        from voiced.asr.whisper_engine import WhisperRecognizer
 
         recognizer = load_recognizer(models_dir, config.asr)
         session = recognizer.start()
         session.accept(noise)
         session.finish()
-        if isinstance(recognizer, WhisperRecognizer):
-            threads = recognizer.threads
+        if (threads := recognizer.threads) is not None:
             return f"{recognizer.model_path} ({threads} thread{'' if threads == 1 else 's'})"
         return str(recognizer.model_path)
     if name == "tts":

@@ -78,6 +78,8 @@ class RecognizerSession(Protocol):
 class Recognizer(Protocol):
     name: str
     model_path: Path
+    # The threads it decodes on; None where the engine does not say (Vosk).
+    threads: int | None
 
     def start(self, grammar: Sequence[str] | None = None) -> RecognizerSession:
         """A session for one command, optionally limited to the `grammar` phrases."""

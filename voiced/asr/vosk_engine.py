@@ -41,6 +41,7 @@ def vosk_phrases(sentences: Sequence[str]) -> list[str]:
 
 class VoskRecognizer:
     name = "vosk"
+    threads: int | None = None  # Vosk's own, not set by voiced
 
     def __init__(self, model_path: Path) -> None:
         require_dir(model_path, MODEL_FILES, "Vosk")

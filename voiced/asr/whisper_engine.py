@@ -75,7 +75,7 @@ class WhisperRecognizer:
 
         self.model_path = model_path
         self.config = config
-        self.threads = config.thread_count()
+        self.threads: int | None = config.thread_count()
         self._model = WhisperModel(
             str(model_path), device="cpu", compute_type="int8", cpu_threads=self.threads
         )

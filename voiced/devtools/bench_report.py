@@ -6,7 +6,6 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from voiced.asr.whisper_engine import WhisperRecognizer
 from voiced.devtools.bench_end_of_turn import show_end_of_turn
 from voiced.devtools.bench_live import show_live_path
 from voiced.devtools.bench_turns import INTENT_TURNS, LLM_TURNS, STAGES, median, ratio
@@ -95,15 +94,8 @@ def summarise(
         # The configured LLM (the default: Qwen2.5-Coder-0.5B), for voiced and the naive
         # pipeline alike.
         "model": models.llm.model_path.name,  # type: ignore[attr-defined]
-        # Vosk's recogniser has no threads of its own to count.
-        "asr": {
-            "engine": models.recognizer.name,
-            "threads": (
-                models.recognizer.threads
-                if isinstance(models.recognizer, WhisperRecognizer)
-                else None
-            ),
-        },
+        # None for Vosk, which has no threads of its own to count.
+        "asr": {"engine": models.recognizer.name, "threads": models.recognizer.threads},
         "llm_path": path_summary(LLM_TURNS),
         "intent_path": path_summary(INTENT_TURNS),
         "tokens_per_second": {

@@ -32,8 +32,7 @@ class Questions:
     @property
     def waiting(self) -> bool:
         """A question awaits its answer."""
-        with self._lock:
-            return self._asked is not None
+        return self.asked() is not None
 
     def asked(self) -> IntentAnswer | None:
         """The question awaiting its answer, left waiting."""
