@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from tests.fakes import FakeEngines, FakeSink, fake_config
 from voiced import timers as timers_module
 from voiced.config import Config
 from voiced.models import Models
@@ -634,3 +635,21 @@ def test_ends_written_on_a_clock_not_yet_set_follow_no_step(
         timers.close()
     assert announced.texts == []
     assert "clock_set" not in json.loads(path.read_text())  # written on a set clock now
+
+
+def test_a_timer_missed_while_down_is_said_by_a_pipeline_still_being_built(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Its scheduler starts, and says it, inside the intent engine's constructor: before
+    the pipeline holds the engine."""
+    caplog.set_level(logging.INFO)
+    config = fake_config(tmp_path)
+    missed = {"description": "10 minutes", "seconds": 600, "ends_at": time.time() - 60}
+    config.state_file.timers_file.write_text(json.dumps({"timers": [missed], "clock_set": True}))
+    sink = FakeSink()
+    pipeline = Pipeline(config, FakeEngines(), sink)
+    try:
+        assert sink.played.wait(5), "the missed timer was not said"
+    finally:
+        pipeline.close()
+    assert "cannot announce" not in caplog.text

@@ -173,12 +173,18 @@ class Pipeline:
         """Speak something nobody asked for just now (a timer ending, an MQTT say): between
         turns, so the caller's thread waits for the turn in progress (Speaker.speak)."""
         log.info("announcing: %s", text)
-        self.intents.last_said = text  # for "what did you say?"
+        # A timer that ended while voiced was down rings while the intent engine is still
+        # being built (its timers start in its constructor): there is none to tell yet.
+        intents: IntentEngine | None = getattr(self, "intents", None)
+        if intents is not None:
+            intents.last_said = text  # for "what did you say?"
         reply = self.speaker.speak(text)
+        if intents is None or not (reply.cancelled.is_set() and self.speaker.closing):
+            return
         # Closed for a reload that took the timers over: the new pipeline says it (a timer
         # already taken off the table would otherwise never ring).
-        successor = self.intents.timers.announce
-        if reply.cancelled.is_set() and self.speaker.closing and successor != self.announce:
+        successor = intents.timers.announce
+        if successor != self.announce:
             log.info("announcement handed to the reloaded pipeline")
             successor(text)
 
