@@ -202,3 +202,50 @@ def test_timer_intents_are_answered_by_the_timers_plugin(command_report: dict[st
         assert turn["response"].startswith(TIMER_ANSWERS[name]), (name, turn["response"])
         checked += 1
     assert checked >= 1, "no timer intent was heard after every timer command before it"
+
+
+def test_a_list_of_devices_and_every_light_are_switched_by_voice(
+    models: Models, tmp_path: Path
+) -> None:
+    """Through the pipeline, the heard check included: the devices of a list (Piper's
+    "and the" written "in the" by Whisper), then every light. A command the check doubts
+    is asked about, and nothing is switched by it."""
+    state = tmp_path / "state.json"
+    state.write_text(json.dumps({"devices": {
+        "kitchen_light": {"on": True}, "bedroom_lamp": {"on": True},
+        "living_room_light": {"on": False}, "ceiling_fan": {"on": False},
+    }}))  # fmt: skip
+    config = repeatable_config(state_file={"path": str(state)})
+    names = ["list-lights-off", "list-fan-lamp-on", "all-lights-on"]
+    paths = [COMMANDS / f"{name}.wav" for name in names]
+
+    turns = replay(config, models, WavFileSource(paths))["turns"]
+
+    wanted = [
+        ("HassTurnOff", {"name": "kitchen_light", "name_2": "bedroom_lamp"}),
+        ("HassTurnOn", {"name": "ceiling_fan", "name_2": "bedroom_lamp"}),
+        ("HassTurnOn", {"domain": "light"}),
+    ]
+    assert [(turn["intent"]["name"], turn["intent"]["slots"]) for turn in turns] == wanted
+    said = [
+        "Turned off the kitchen light and the bedroom lamp.",
+        "Turned on the ceiling fan and the bedroom lamp.",
+        "Turned on the lights.",
+    ]
+    for turn, response in zip(turns, said, strict=True):
+        if (turn["heard_check"] or {}).get("decision") == "act":
+            assert turn["response"] == response
+        else:
+            assert turn["response"].startswith("Did you mean"), turn
+    done = [(turn["heard_check"] or {}).get("decision") == "act" for turn in turns]
+    assert sum(done) >= 2, turns
+    devices = json.loads(state.read_text())["devices"]
+    lights = ("kitchen_light", "bedroom_lamp", "living_room_light")
+    # Each command is done or not at all, in order: what is on at the end says which.
+    on = {device: bool(devices.get(device, {}).get("on")) for device in (*lights, "ceiling_fan")}
+    if done[2]:
+        assert all(on[light] for light in lights)
+    else:
+        assert on["kitchen_light"] is not done[0] and on["living_room_light"] is False
+        assert on["bedroom_lamp"] is (done[1] or not done[0])
+    assert on["ceiling_fan"] is done[1]

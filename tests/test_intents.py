@@ -8,13 +8,15 @@ import subprocess
 import sys
 from datetime import datetime
 from importlib.metadata import EntryPoint
+from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
 
+from tests.fakes import fake_config, intent_engine
 from voiced.config import Config, DeviceConfig
-from voiced.devices import DeviceState
+from voiced.devices import BackendError, DeviceState
 from voiced.intents import (
     ENTRY_POINT_GROUP,
     Action,
@@ -749,3 +751,100 @@ def test_the_same_sentences_are_parsed_once_per_process() -> None:
     # Only the latest two are kept: sentences replaced by a reload are not held for ever.
     matcher._parsed({**other, "language": "en-GB"})
     assert matcher._parsed(said) is not first
+
+
+@pytest.mark.parametrize(
+    ("command", "said", "switched"),
+    [
+        (
+            "Turn off the kitchen light and the bedroom lamp.",
+            "Turned off the kitchen light and the bedroom lamp.",
+            [("kitchen_light", False), ("bedroom_lamp", False)],
+        ),
+        (  # Whisper's writing of Piper's "and the": a device is in no other device
+            "Turn off the kitchen light in the bedroom lamp.",
+            "Turned off the kitchen light and the bedroom lamp.",
+            [("kitchen_light", False), ("bedroom_lamp", False)],
+        ),
+        (
+            "Switch the coffee maker and the ceiling fan on.",
+            "Turned on the coffee maker and the ceiling fan.",
+            [("coffee_maker", True), ("ceiling_fan", True)],
+        ),
+        (
+            "Turn on the kitchen light, the bedroom lamp and the living room light.",
+            "Turned on the kitchen light, the bedroom lamp and the living room light.",
+            [("kitchen_light", True), ("bedroom_lamp", True), ("living_room_light", True)],
+        ),
+        (
+            "Turn on all the lights.",
+            "Turned on the lights.",
+            [("kitchen_light", True), ("bedroom_lamp", True), ("living_room_light", True)],
+        ),
+        (
+            "Turn on every light in the house.",
+            "Turned on the lights.",
+            [("kitchen_light", True), ("bedroom_lamp", True), ("living_room_light", True)],
+        ),
+    ],
+)
+def test_devices_in_a_list_and_every_light_are_switched_together(
+    matcher: IntentMatcher,
+    context: IntentContext,
+    command: str,
+    said: str,
+    switched: list[tuple[str, bool]],
+) -> None:
+    assert answer(matcher, context, command) == said
+    assert context.devices.commands == [("turn", *each) for each in switched]  # type: ignore[attr-defined]
+
+
+def test_a_lock_in_a_list_is_refused_and_nothing_switched() -> None:
+    devices = [*Config().devices, DeviceConfig(id="front_door", name="front door", kind="lock")]
+    recording = RecordingDevices()
+    context = IntentContext(
+        devices=recording,
+        device_names={d.id: d.name for d in devices},
+        device_kinds={d.id: d.kind for d in devices},
+        device_areas={d.id: d.area for d in devices},
+        timers=RecordingTimers(),
+    )
+    matcher = IntentMatcher(load_registry(), devices)
+    for command in ["Turn off the kitchen light and the front door.", "Lock the front door."]:
+        match = matcher.match(command)
+        assert match is not None
+    with pytest.raises(IntentError, match="Say the front door on its own"):
+        answer(matcher, context, "Turn off the kitchen light and the front door.")
+    assert recording.commands == []
+
+
+def test_the_device_of_a_list_voiced_does_not_know_is_the_one_named(
+    matcher: IntentMatcher, context: IntentContext
+) -> None:
+    with pytest.raises(IntentError, match=r"I don't know a device called dining room light\.$"):
+        answer(matcher, context, "Turn on the kitchen light and the dining room light.")
+    # A name of its own with an "and" in it is said whole.
+    with pytest.raises(IntentError, match=r"called salt and pepper mill\.$"):
+        answer(matcher, context, "Turn on the salt and pepper mill.")
+    assert context.devices.commands == []  # type: ignore[attr-defined]
+
+
+def test_one_device_of_a_list_out_of_reach_leaves_the_others_switched(tmp_path: Path) -> None:
+    class OneUnreachable(RecordingDevices):
+        def turn(self, device_id: str, on: bool) -> None:
+            if device_id == "bedroom_lamp":
+                raise BackendError("MQTT broker 127.0.0.1:1 refused the connection")
+            super().turn(device_id, on)
+
+    engine = intent_engine(fake_config(tmp_path), lambda text: None)
+    try:
+        devices = OneUnreachable()
+        engine.context.devices = devices
+        match = engine.match("Turn off the bedroom lamp, the kitchen light and the ceiling fan.")
+        assert match is not None
+        answered = engine.answer(match)
+    finally:
+        engine.close()
+    assert answered.response == "Sorry, I couldn't reach the bedroom lamp."
+    assert answered.error == "MQTT broker 127.0.0.1:1 refused the connection"
+    assert devices.commands == [("turn", "kitchen_light", False), ("turn", "ceiling_fan", False)]

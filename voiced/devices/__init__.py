@@ -15,7 +15,13 @@ from voiced.errors import VoicedError
 
 
 class BackendError(VoicedError):
-    """A device back end cannot be reached or refused the command; says which and why."""
+    """A device back end cannot be reached or refused the command; says which and why.
+    `unreached` names, as said aloud, the devices it failed ("the bedroom lamp") when the
+    command named more than one."""
+
+    def __init__(self, message: str, unreached: str | None = None) -> None:
+        super().__init__(message)
+        self.unreached = unreached
 
 
 @dataclass(frozen=True)

@@ -54,6 +54,10 @@ COMMANDS: dict[str, tuple[str, str, bool]] = {
     # A light moved by a step (LightStep): the command bias heard "Dim" as "Turn on".
     "dim-kitchen-light": ("piper", "Dim the kitchen light.", False),
     "brighten-bedroom-lamp": ("espeak", "Turn up the bedroom lamp by 10 percent.", False),
+    # Several devices in one command, and every light.
+    "list-lights-off": ("espeak", "Turn off the kitchen light and the bedroom lamp.", False),
+    "all-lights-on": ("espeak", "Turn on all the lights.", False),
+    "list-fan-lamp-on": ("piper", "Switch on the ceiling fan and the bedroom lamp.", False),
     # Sums, worked out by the arithmetic plugin, not the LLM.
     "arith-twelve-times-twelve": ("piper", "What is twelve times twelve?", False),
     "arith-square-root": ("piper", "What's the square root of eighty-one?", False),

@@ -215,7 +215,7 @@ class IntentEngine:
         except BackendError as err:
             log.error("%s failed: %s", match.name, err)
             device = self.context.device_names.get(str(match.slots.get("name")))
-            what = f"the {device}" if device else "that device"
+            what = err.unreached or (f"the {device}" if device else "that device")
             return IntentAnswer(
                 match, f"Sorry, I couldn't reach {what}.", done=False, error=str(err)
             )

@@ -9,6 +9,8 @@ are asked about instead (DeviceWithoutAction: "Turn the kitchen light on or off?
 from __future__ import annotations
 
 import logging
+import re
+from collections.abc import Callable
 from typing import Any
 
 from hassil.expression import (
@@ -22,7 +24,7 @@ from hassil.expression import (
 from hassil.parse_expression import parse_sentence
 
 from voiced.config import DOMAIN_OF_KIND, SENSITIVE_KINDS
-from voiced.devices import DeviceState
+from voiced.devices import BackendError, DeviceState
 from voiced.intents import (
     OPENING_VERBS,
     SWITCH_VERBS,
@@ -77,6 +79,33 @@ EVERYTHING_OFF_SENTENCES = {
     "slots": {"scope": "everything"},
 }
 
+# Every light on, as Home Assistant's sentences already turn every light off ("turn off
+# all the lights"); theirs turn lights on only in a named area or the speaker's own.
+ALL_LIGHTS_ON_SENTENCES = {
+    "sentences": [
+        "<turn> on <all> <light> [<everywhere>]",
+        "<turn> <all> <light> on [<everywhere>]",
+        "<turn> on [<the>] <light> <everywhere>",
+        "<turn> [<the>] <light> on <everywhere>",
+        "activate <all> <light> [<everywhere>]",
+    ],
+    "slots": {"domain": "light"},
+}
+# Two or three devices in one command: "turn off the kitchen light and the bedroom lamp".
+# Locks and garage doors are refused in a list (targets_of): each is said on its own.
+# Whisper writes Piper's "light and the bedroom lamp" as "light in the bedroom lamp": a
+# device is in an area, never in another device, so "in" between two names is an "and".
+DEVICE_LIST = "[<the>] {name} [,] (and|in) [<the>] {name:name_2}"
+DEVICE_LIST_3 = "[<the>] {name}[,] [<the>] {name:name_2}[,] (and|in) [<the>] {name:name_3}"
+DEVICE_LIST_SENTENCES = {
+    on_off: {
+        "sentences": [f"<turn> {on_off} {listed}" for listed in (DEVICE_LIST, DEVICE_LIST_3)]
+        + [f"<turn> {listed} {on_off}" for listed in (DEVICE_LIST, DEVICE_LIST_3)]
+    }
+    for on_off in ("on", "(off|out)")
+}
+# The slots that name the devices of a list, in the order said.
+NAME_SLOTS = ("name", "name_2", "name_3")
 
 # A device (or the lights of an area) named with no word of what to do to it.
 WITHOUT_ACTION_SENTENCES = [
@@ -164,6 +193,9 @@ def plugin() -> Plugin:
     for intent, templates in UNKNOWN_DEVICE_SENTENCES.items():
         intents[intent]["data"].append({"sentences": templates})
     intents["HassTurnOff"]["data"].append(EVERYTHING_OFF_SENTENCES)
+    intents["HassTurnOn"]["data"].append(ALL_LIGHTS_ON_SENTENCES)
+    intents["HassTurnOn"]["data"].append(DEVICE_LIST_SENTENCES["on"])
+    intents["HassTurnOff"]["data"].append(DEVICE_LIST_SENTENCES["(off|out)"])
     intents["HassLightSet"]["data"].append(AREA_BRIGHTNESS_SENTENCES)
     intents["HassGetState"]["data"].extend(
         [*STATE_QUESTION_SENTENCES, BRIGHTNESS_QUESTION_SENTENCES]
@@ -243,8 +275,9 @@ def light_set(match: IntentMatch, context: IntentContext) -> Action:
     targets = targets_of(match, context, default_kind="light")
 
     def act() -> None:
-        for device_id in targets:
-            context.devices.set_brightness(device_id, percent)
+        on_each(
+            targets, lambda device_id: context.devices.set_brightness(device_id, percent), context
+        )
 
     return Action(f"Set {describe(targets, match, context)} to {percent} percent.", act)
 
@@ -257,14 +290,33 @@ def _turn(match: IntentMatch, context: IntentContext, on: bool) -> Action | Conf
     what = describe(targets, match, context)
 
     def act() -> None:
-        for device_id in targets:
-            context.devices.turn(device_id, on)
+        on_each(targets, lambda device_id: context.devices.turn(device_id, on), context)
 
     done = PAST.get(verb) or f"turned {verb.split()[-1]}"
     action = Action(f"{done.capitalize()} {what}.", act)
     if verb in OPENING_VERBS:
         return Confirmation(f"{verb.capitalize()} {what}?", lambda: action)
     return action
+
+
+def on_each(targets: list[str], do: Callable[[str], None], context: IntentContext) -> None:
+    """`do` to every target: one device that cannot be reached leaves the others done,
+    and the error names those it could not reach."""
+    failed: list[tuple[str, BackendError]] = []
+    for device_id in targets:
+        try:
+            do(device_id)
+        except BackendError as err:
+            failed.append((device_id, err))
+    if not failed:
+        return
+    # Its own words when they can be said as they are ("The bedroom lamp is unavailable.").
+    if len(failed) == 1 and (len(targets) == 1 or isinstance(failed[0][1], IntentError)):
+        raise failed[0][1]
+    raise BackendError(
+        "; ".join(str(err) for _device_id, err in failed),
+        unreached=_names([device_id for device_id, _err in failed], context),
+    )
 
 
 def targets_of(
@@ -275,7 +327,14 @@ def targets_of(
     if "unknown_device" in slots:
         raise IntentError(unknown_device(str(slots["unknown_device"]), context))
     if "name" in slots:
-        return [str(slots["name"])]
+        named = list(dict.fromkeys(str(slots[slot]) for slot in NAME_SLOTS if slot in slots))
+        sensitive = [
+            device_id for device_id in named if context.device_kinds[device_id] in SENSITIVE_KINDS
+        ]
+        if len(named) > 1 and sensitive:
+            name = context.device_names[sensitive[0]]
+            raise IntentError(f"Say the {name} on its own: I open and lock one thing at a time.")
+        return named
     kind = slots.get("domain", default_kind)
     area = slots.get("area")
     # Locks and garage doors are only ever switched by their name or their own domain:
@@ -304,7 +363,7 @@ def unknown_device(named: str, context: IntentContext) -> str:
     (and no area), so the lights voiced knows are offered, never one of them chosen."""
     domain = DOMAIN_OF_WORD.get(named.lower())
     if domain is None:
-        return f"I don't know a device called {named}."
+        return f"I don't know a device called {_unknown_of_list(named, context)}."
     devices = [
         device_id
         for device_id, kind in context.device_kinds.items()
@@ -317,9 +376,25 @@ def unknown_device(named: str, context: IntentContext) -> str:
     return f"Say which {domain}: {listed}."
 
 
+# Between the devices of a list: "the kitchen light, the fan and the dining room light".
+LIST_SEPARATOR = re.compile(r"\s*,\s*(?:and\s+)?|\s+and\s+", re.IGNORECASE)
+
+
+def _unknown_of_list(named: str, context: IntentContext) -> str:
+    """The devices of a list voiced does not know ("dining room light" of "kitchen light
+    and dining room light"); the whole phrase when it names no device voiced knows (a
+    name may hold an "and")."""
+    parts = [part for part in LIST_SEPARATOR.split(named.strip(" .,!?")) if part]
+    known = {name.lower() for name in context.device_names.values()}
+    unknown = [part for part in parts if part.lower() not in known]
+    if len(parts) < 2 or not unknown or len(unknown) == len(parts):
+        return named
+    return " and ".join(unknown)
+
+
 def describe(targets: list[str], match: IntentMatch, context: IntentContext) -> str:
-    if len(targets) == 1:
-        return f"the {context.device_names[targets[0]]}"
+    if len(targets) == 1 or "name" in match.slots:
+        return _names(targets, context)
     area = match.slots.get("area")
     where = f" in the {area}" if area else ""
     if match.slots.get("scope") == "everything":
