@@ -100,6 +100,9 @@ NOT_TIMER_COMMANDS = [
     "How long have I got to live?",
     "What's left to do?",
     "How long until Christmas?",
+    "What timers are best for boiling eggs?",
+    "How many timers can I set?",
+    "Are there any timers in a microwave?",
 ]
 
 
@@ -199,6 +202,17 @@ def test_time_is_added_and_taken_as_people_say_it(
         "check on the pasta timer",
         # Not a device called "timer": the timer sentence has more literal words.
         "Is the timer still running?",
+        # The timers asked about together.
+        "What timers are running?",
+        "What timers do I have?",
+        "Which timers are set?",
+        "How many timers are running?",
+        "Do I have any timers?",
+        "Have I got any timers running?",
+        "Are there any timers?",
+        "Any timers?",
+        "List my timers.",
+        "Tell me my timers.",
     ],
 )
 def test_the_time_left_is_asked_as_people_ask_it(ask: Ask, timers: Timers, text: str) -> None:

@@ -155,6 +155,8 @@ RULES = {
     "timer_amount": _duration("", more=" [more|extra]"),
     "timer_start_duration": _duration("start_"),
     "timer_left": "(left|remaining)",
+    "timer_running": "(running|set|going|on)",
+    "timer_have": "(do i have|have i got|are <timer_running>|are there)",
     "timer_stop": "(<timer_cancel>|delete|remove|clear|end|kill|(turn|switch|shut) off)",
     "timer_all": "(every timer|[all|both] [[of] (the|my)] timers)",
     # "1:30", which Whisper writes for "one thirty": which units is not said.
@@ -259,6 +261,13 @@ OWN_SENTENCES: dict[str, list[dict[str, Any]]] = {
                 "how long (until|till|before) <timer_which> (goes off|rings|ends|is done)",
                 "check [on] <timer_which>",
                 "(is <timer_which>|are <timer_all>) [still] (running|going|on)",
+                # The timers asked about together: the model answered "I don't have any
+                # timers." with three running.
+                "(what|which|how many) timers [<timer_have>]",
+                "(do|have) i [got] (have|got) any timers [<timer_running>]",
+                "(are there|is there) any timer[s] [<timer_running>]",
+                "any timers [<timer_running>]",
+                "(list|tell me|say) <timer_all>",
             ]
         }
     ],
