@@ -133,9 +133,16 @@ class StateFileConfig(Section):
     # At most this many timers at once (a timers file with more is kept aside).
     max_timers: Annotated[int, Field(ge=1, le=1000)] = 50
 
+    # How loud voiced speaks, as last set by voice; null: volume.json beside `path`.
+    volume_path: Path | None = None
+
     @property
     def timers_file(self) -> Path:
         return self.timers_path or self.path.with_name("timers.json")
+
+    @property
+    def volume_file(self) -> Path:
+        return self.volume_path or self.path.with_name("volume.json")
 
 
 class MqttConfig(Section):

@@ -29,6 +29,7 @@ from voiced.turn.loop import TurnLoop, start_speaker, start_speculator
 from voiced.turn.ports import Engines
 from voiced.turn.router import Router
 from voiced.turn.speculate import SpeculativeWork
+from voiced.volume import Volume
 from voiced.wake import OwnVoice
 
 __all__ = ["Pipeline", "strip_wake_phrase"]
@@ -55,7 +56,11 @@ class Pipeline:
         self.echo = Echo(config.echo)
         # voiced saying the wake word's name ("I am Jarvis") must not cut its own reply.
         self.own_voice = OwnVoice(models.wake.name)
-        self.speaker = start_speaker(models.tts, self.echo.tap(sink), self.health, self.own_voice)
+        # How loud voiced speaks: the speaker plays at it, the volume intent sets it.
+        self.volume = intents.volume if intents else Volume(config.state_file.volume_file)
+        self.speaker = start_speaker(
+            models.tts, self.echo.tap(sink), self.health, self.own_voice, self.volume
+        )
         try:
             self._build(config, models, intents, timers)
         except BaseException:
@@ -73,7 +78,9 @@ class Pipeline:
         # After an answer, a few seconds to go on without the wake word.
         self.follow_up = FollowUp(config.conversation)
         # `timers`: the running pipeline's, borrowed by a reload (IntentEngine).
-        self.intents = intents or IntentEngine(config, announce=self.announce, timers=timers)
+        self.intents = intents or IntentEngine(
+            config, announce=self.announce, timers=timers, volume=self.volume
+        )
         vocabulary = self.intents.matcher.vocabulary() if config.asr.command_bias else None
         endpoint = listening_endpoint(config.endpoint, config.turn_end)
         self.listener = Listener(

@@ -32,6 +32,7 @@ from voiced.messages import Stop
 from voiced.sentences import SentenceSplitter
 from voiced.tts import AudioSink, TtsError
 from voiced.turn.ports import Voice
+from voiced.volume import Volume
 from voiced.wake import OwnVoice
 
 log = logging.getLogger(__name__)
@@ -146,11 +147,14 @@ class Speaker:
         sink: AudioSink,
         health: Health | None = None,
         own_voice: OwnVoice | None = None,
+        volume: Volume | None = None,
     ) -> None:
         self.health = health or Health()
         self.tts = tts
         self.sink = sink
         self.own_voice = own_voice
+        # How loud: its gain is read for each sentence played.
+        self.volume = volume or Volume()
         self._sentences: queue.Queue[Say | Prepare | EndReply | Stop] = queue.Queue()
         self._audio: queue.Queue[Audio | Failed | EndReply | Stop] = queue.Queue()
         # Started by voiced.turn.loop.start_speaker, joined on close.
@@ -325,6 +329,7 @@ class Speaker:
             samples = without_leading_silence(
                 samples, self.tts.sample_rate, LEAD_SILENCE_LEVEL, LEAD_SILENCE_KEPT_SECONDS
             )
+        samples = at_gain(samples, self.volume.gain)
         # Played in short slices: a cut (barge-in) stops within one slice, not at the
         # end of the sentence.
         step = max(1, int(self.tts.sample_rate * PLAYBACK_SLICE_SECONDS))
@@ -348,3 +353,10 @@ class Speaker:
             if start == 0 and audio.opens is not None:
                 reply.heard.append(audio.opens)
             reply.samples_spoken += len(piece)
+
+
+def at_gain(samples: np.ndarray, gain: float) -> np.ndarray:
+    """16-bit samples scaled by `gain` (at most 1: never louder than synthesised)."""
+    if gain >= 1.0:
+        return samples
+    return (samples.astype(np.float32) * gain).round().astype(samples.dtype)

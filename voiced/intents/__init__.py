@@ -89,6 +89,16 @@ class TimerControl(Protocol):
         """Lengthen a timer, or shorten it (negative `seconds`): to nothing, it ends."""
 
 
+class VolumeControl(Protocol):
+    """How loud voiced speaks, 1-10 (voiced.volume.Volume)."""
+
+    @property
+    def level(self) -> int: ...
+
+    def set(self, level: int) -> int:
+        """Set the level (kept within 1-10); the level set."""
+
+
 @dataclass
 class IntentContext:
     """Everything a handler may use. Device names and areas come from the configuration."""
@@ -101,6 +111,8 @@ class IntentContext:
     now: Callable[[], datetime] = field(default=datetime.now)
     # What voiced said last (a reply or an announcement), for "repeat that"; None before.
     last_said: Callable[[], str | None] = field(default=lambda: None)
+    # How loud voiced speaks (voiced.volume.Volume); None where nothing plays.
+    volume: VolumeControl | None = None
 
 
 @dataclass(frozen=True)

@@ -22,6 +22,7 @@ from voiced.intents import (
 from voiced.intents.matcher import IntentMatcher
 from voiced.intents.registry import Registry, load_registry
 from voiced.timers import Timers
+from voiced.volume import Volume
 from voiced.words import words as words_of
 
 log = logging.getLogger(__name__)
@@ -109,6 +110,7 @@ class IntentEngine:
         announce: Callable[[str], None],
         registry: Registry | None = None,
         timers: Timers | None = None,
+        volume: Volume | None = None,
     ) -> None:
         from voiced.devices.registry import Devices
 
@@ -123,6 +125,8 @@ class IntentEngine:
             announce, config.state_file.timers_file, max_timers=config.state_file.max_timers
         )
         self.matcher = IntentMatcher(self.registry, config.devices)
+        # How loud voiced speaks: the pipeline's speaker plays at it.
+        self.volume = volume or Volume(config.state_file.volume_file)
         # What voiced said last: set by the pipeline after each turn and announcement (one
         # thread at a time: announcements wait for the turn in progress).
         self.last_said: str | None = None
@@ -133,6 +137,7 @@ class IntentEngine:
             device_areas={device.id: device.area for device in config.devices},
             timers=self.timers,
             last_said=lambda: self.last_said,
+            volume=self.volume,
         )
 
     def match(self, text: str) -> IntentMatch | None:

@@ -58,6 +58,7 @@ from voiced.tts import AudioSink
 from voiced.turn.intent import Questions
 from voiced.turn.ports import Voice
 from voiced.turn.turn import CurrentTurn
+from voiced.volume import Volume
 from voiced.wake import OwnVoice
 
 log = logging.getLogger(__name__)
@@ -84,10 +85,14 @@ def start(
 
 
 def start_speaker(
-    tts: Voice, sink: AudioSink, health: Health | None = None, own_voice: OwnVoice | None = None
+    tts: Voice,
+    sink: AudioSink,
+    health: Health | None = None,
+    own_voice: OwnVoice | None = None,
+    volume: Volume | None = None,
 ) -> Speaker:
     """A speaker with its synthesis and playback threads running."""
-    speaker = Speaker(tts, sink, health, own_voice)
+    speaker = Speaker(tts, sink, health, own_voice, volume)
     speaker.threads = [start("tts", speaker.synthesize_loop), start("playback", speaker.play_loop)]
     return speaker
 
