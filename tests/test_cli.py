@@ -7,12 +7,15 @@ import re
 import shutil
 import subprocess
 import sys
+import wave
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from tests.helpers import MODELS_DIR, ROOT, TEST_LLM_MODEL, recording
 from voiced.config import LlmConfig
+from voiced.volume import gain_of
 
 VOICED = [sys.executable, "-m", "voiced.cli"]
 
@@ -190,3 +193,16 @@ def test_say_writes_speech_to_a_wav(tmp_path: Path, repeatable: Path) -> None:
     )
     assert result.returncode == 0, result.stderr
     assert out.stat().st_size > 20_000
+    # At the volume last set by voice, kept beside the state file.
+    (tmp_path / "volume.json").write_text('{"level": 4}')
+    softer = tmp_path / "softer.wav"
+    result = voiced(
+        "say", "Hello there. The kitchen light is on.", "--config", repeatable, "--out", softer
+    )
+    assert result.returncode == 0, result.stderr
+    peaks = []
+    for path in (out, softer):
+        with wave.open(str(path), "rb") as said:
+            samples = np.frombuffer(said.readframes(said.getnframes()), dtype=np.int16)
+        peaks.append(int(np.abs(samples.astype(np.int32)).max()))
+    assert peaks[1] == pytest.approx(peaks[0] * gain_of(4), abs=2)

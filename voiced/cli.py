@@ -310,9 +310,12 @@ def _say(args: argparse.Namespace, config: Config) -> int:
     from voiced.sinks import SpeakerSink, WavSink
     from voiced.tts import AudioSink
     from voiced.turn.loop import start_speaker
+    from voiced.volume import Volume
 
     sink: AudioSink = WavSink(args.out) if args.out else SpeakerSink(config.audio.output_device)
-    speaker = start_speaker(config.tts.load(config.models_dir), sink)
+    # At the volume the daemon speaks at, as last set by voice.
+    volume = Volume(config.state_file.volume_file)
+    speaker = start_speaker(config.tts.load(config.models_dir), sink, volume=volume)
     try:
         reply = speaker.speak(args.text)
     finally:
