@@ -58,6 +58,12 @@ COMMANDS: dict[str, tuple[str, str, bool]] = {
     "list-lights-off": ("espeak", "Turn off the kitchen light and the bedroom lamp.", False),
     "all-lights-on": ("espeak", "Turn on all the lights.", False),
     "list-fan-lamp-on": ("piper", "Switch on the ceiling fan and the bedroom lamp.", False),
+    # Two commands said as one.
+    "compound-timer-light": (
+        "piper",
+        "Set a timer for five minutes and turn off the kitchen light.",
+        False,
+    ),
     # Sums, worked out by the arithmetic plugin, not the LLM.
     "arith-twelve-times-twelve": ("piper", "What is twelve times twelve?", False),
     "arith-square-root": ("piper", "What's the square root of eighty-one?", False),

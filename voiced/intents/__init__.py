@@ -51,11 +51,15 @@ class IntentMatch:
     # The template block's `response` (Home Assistant's name for the form of the answer:
     # "which", "one_yesno", ...), when it has one.
     response: str | None = None
+    # The commands of several said as one (voiced/intents/compound.py), in order.
+    parts: tuple[IntentMatch, ...] = ()
 
     @property
     def complete(self) -> bool:
         """Whether the words are a whole command: they name configured things and, for a
         device, what to do to it. A turn may end early only on a complete one."""
+        if self.parts:
+            return all(part.complete for part in self.parts)
         return "unknown_device" not in self.slots and self.name not in ASKING_INTENTS
 
 

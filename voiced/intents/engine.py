@@ -101,6 +101,8 @@ class Ahead:
 
     words: str | None
     acts: bool
+    # It asks first (a Confirmation or a Choice): `words` is the question.
+    asks: bool = False
 
 
 class IntentEngine:
@@ -144,6 +146,8 @@ class IntentEngine:
         return self.matcher.match(text)
 
     def answer(self, match: IntentMatch) -> IntentAnswer:
+        if match.parts:
+            return self._answer_each(match)
         found = self.registry.handler(match.name)
         if found is None:
             return IntentAnswer(match, "Sorry, I can't do that.", done=False)
@@ -158,6 +162,14 @@ class IntentEngine:
     def ahead(self, match: IntentMatch) -> Ahead:
         """What answering `match` will say, and whether it changes something, found by
         calling its handler once without acting (side-effect-free intents only)."""
+        if match.parts:
+            each = [self.ahead(part) for part in match.parts]
+            known = [part.words for part in each if part.words is not None]
+            return Ahead(
+                words=" ".join(known) if len(known) == len(each) else None,
+                acts=any(part.acts for part in each),
+                asks=any(part.asks for part in each),
+            )
         found = self.registry.handler(match.name)
         if found is None:  # "Sorry, I can't do that.": nothing changes
             return Ahead(words=None, acts=False)
@@ -174,8 +186,27 @@ class IntentEngine:
             return Ahead(words=None, acts=True)
         if isinstance(said, Action):
             return Ahead(words=said.say, acts=True)
-        words = said.question if isinstance(said, Confirmation | Choice) else said
-        return Ahead(words=words, acts=False)
+        if isinstance(said, Confirmation | Choice):
+            return Ahead(words=said.question, acts=False, asks=True)
+        return Ahead(words=said, acts=False)
+
+    def _answer_each(self, several: IntentMatch) -> IntentAnswer:
+        """Several commands said as one, answered in order, their replies one after the
+        other. One that would ask first (unlocking, "on or off?") is said alone, before
+        anything of the list is done: its yes could not be told from the others'."""
+        for part in several.parts:
+            if self.ahead(part).asks:
+                said = part.text.strip().rstrip(".!?")
+                return IntentAnswer(
+                    several, f"Say {said[:1].lower()}{said[1:]} on its own, please.", done=False
+                )
+        answers = [self.answer(part) for part in several.parts]
+        return IntentAnswer(
+            several,
+            " ".join(answer.response for answer in answers),
+            done=all(answer.done for answer in answers),
+            error=next((answer.error for answer in answers if answer.error), None),
+        )
 
     def confirmed(self, asked: IntentAnswer) -> IntentAnswer:
         """Carry out the action that `asked` waited for a yes to."""

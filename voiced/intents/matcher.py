@@ -15,6 +15,7 @@ from hassil import Intents, SlotList, TextSlotList, merge_dict, recognize_best
 
 from voiced.config import DeviceConfig
 from voiced.intents import OPENING_VERBS, IntentMatch, verbs_of
+from voiced.intents.compound import compound_match
 from voiced.intents.registry import Registry
 from voiced.numbers import spell_numbers
 from voiced.words import last_word_differs, name_words_alike
@@ -134,6 +135,14 @@ class IntentMatcher:
         return [*examples, *COMMAND_SENTENCES]
 
     def match(self, text: str) -> IntentMatch | None:
+        found = self._match_one(text)
+        # "Turn off the light and set a timer ...": the device sentences' wildcard takes
+        # "light and set a timer ..." for one unknown device; several commands come first.
+        if found is None or "unknown_device" in found.slots:
+            return compound_match(text, self._match_one) or found
+        return found
+
+    def _match_one(self, text: str) -> IntentMatch | None:
         corrected = CORRECTION.match(text.strip())
         if corrected is not None:
             meant = corrected.group("command") + corrected.group("meant")
