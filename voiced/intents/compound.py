@@ -2,9 +2,9 @@
 light", "turn off the fan, then turn on the bedroom lamp". The model had answered "I
 cannot set a timer for 5 minutes and turn off the kitchen light."
 
-The words are cut only where a command verb follows "and", "then", "also" or a sentence's
-end, and every part must be a command on its own; of two ways to cut the words
-into such commands, neither is taken (never a guess). The commands are answered in the
+The words are cut only where a command verb follows "and", "then", "also", a comma or a
+sentence's end, and every part must be a command on its own; of two ways to cut the
+words into such commands, neither is taken (never a guess). The commands are answered in the
 order said (voiced/intents/engine.py), each reply after the other."""
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ VERBS = (
     "add", "take", "activate", "deactivate", "raise", "lower",
 )  # fmt: skip
 _VERB = r"(?:please\s+)?(?:" + "|".join(VERBS) + r")\b"
-# Where one command ends and the next begins: a joining word, or a sentence's end.
+# Where one command ends and the next begins: a joining word, a comma or a sentence's end.
 JOINT = re.compile(
     r"\s*[,;]?\s+(?:and\s+then|and\s+also|and|then|also)\s+(?=" + _VERB + r")"
     r"|\s*[,.;!?]\s+(?=" + _VERB + r")",
@@ -37,8 +37,8 @@ NOT_IN_A_LIST = frozenset({"HassNevermind", "Thanks", "RepeatLast", "WhatCanYouD
 
 
 def compound_match(text: str, match_one: Callable[[str], IntentMatch | None]) -> IntentMatch | None:
-    """The commands `text` holds, when it is two or more whole commands cut at one way
-    only; None otherwise. `match_one` matches one command's words."""
+    """The commands `text` holds, when it cuts one way only into two or three commands;
+    None otherwise. `match_one` matches one command's words."""
     if not STARTS_WITH_VERB.match(text):
         return None  # a question ("what is the difference between ... and ...")
     joints = list(JOINT.finditer(text))[: MAX_COMMANDS * 2]
