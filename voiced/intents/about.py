@@ -41,6 +41,10 @@ def what_i_can_do(match: IntentMatch, context: IntentContext) -> str:
         things.append("switch your other devices" if "light" in kinds else "switch your devices")
     if kinds & DOORS:
         things.append("lock the doors, and open them once you say yes")
-    things += ["set timers", "tell you the time and the date", "work out sums"]
+    things += [
+        "set timers",
+        "tell you the time, the date and the days to a holiday",
+        "work out sums",
+    ]
     listed = ", ".join(things[:-1]) + ", and " + things[-1]
     return f"I can {listed}. Anything else, just ask: I answer from what I know, offline."
