@@ -80,6 +80,11 @@ KITCHEN_OFF = ("HassTurnOff", {"name": "kitchen_light"})
             "Cancel the timer and turn off the coffee maker.",
             [("HassCancelTimer", {}), ("HassTurnOff", {"name": "coffee_maker"})],
         ),
+        # The timer's place is the timer's, the rest another command.
+        (
+            "Set a timer for 20 minutes in the kitchen and turn off the kitchen light.",
+            [("HassStartTimer", {"minutes": 20, "area": "kitchen"}), KITCHEN_OFF],
+        ),
         # A device voiced does not know is a command all the same, refused when answered.
         (
             "Turn on the radio and set a timer for 2 minutes.",

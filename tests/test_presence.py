@@ -107,6 +107,15 @@ def test_entities_are_announced_and_follow_the_turn(broker: Broker) -> None:
         seen.wait(f"{BASE}/timers", b"1")
         shown = json.loads(seen.wait(f"{BASE}/timers/attributes"))["timers"]
         assert shown[0]["name"] == "5 minutes" and shown[0]["paused"] is False
+        # A named timer shows its name; an unnamed one what it was set for, as before.
+        timers.states.append(TimerState(2, "10 minutes", 600, 540, True, "pasta"))
+        seen.wait(f"{BASE}/timers", b"2")
+        shown = json.loads(seen.wait(f"{BASE}/timers/attributes"))["timers"]
+        assert [(t["name"], t["paused"], t["left_seconds"]) for t in shown] == [
+            ("5 minutes", False, 300),
+            ("pasta", True, 540),
+        ]
+        assert shown[1]["ends_at"] is None
     finally:
         presence.close()
     assert seen.wait(f"{BASE}/availability", b"offline")

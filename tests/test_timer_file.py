@@ -96,10 +96,52 @@ def test_running_and_paused_timers_are_written_and_read_back(path: Path) -> None
     saved = [
         SavedTimer("5 minutes", 300.0, NOW + 200.5),
         SavedTimer("1 hour", 3600.0, None, 1234.5),
+        SavedTimer("10 minutes", 600.0, NOW + 500, name="pasta"),
+        SavedTimer("2 minutes", 120.0, None, 60.0, "eggs"),
     ]
     path.write_text(timers_json(saved))
     read = read_timers_file(path, NOW)
     assert read.problems == [] and read.timers == saved
+    # An unnamed timer is written as before names were kept.
+    assert ["name" in t for t in json.loads(path.read_text())["timers"]] == [
+        False,
+        False,
+        True,
+        True,
+    ]
+
+
+def test_a_named_timer_is_read_back_with_its_name(path: Path, timers_of: Any) -> None:
+    named = {"timers": [{"description": "10 minutes", "name": "pasta", "ends_at": NOW + 120}]}
+    [state] = timers_of(json.dumps(named)).timers()
+    assert (state.description, state.name) == ("10 minutes", "pasta")
+    assert kept_files(path) == []
+
+
+@pytest.mark.parametrize(
+    "name",
+    ['""', '"' + "x" * 41 + '"', '"pasta\\u0007"', '"line\\nbreak"', "5", '["pasta"]', "true"],
+    ids=["empty", "too-long", "bell", "newline", "number", "list", "bool"],
+)
+def test_a_bad_name_is_refused_with_its_timer_and_the_file_kept(
+    path: Path, timers_of: Any, caplog: pytest.LogCaptureFixture, name: str
+) -> None:
+    good = json.dumps(entry(60, "1 minute"))
+    text = (
+        f'{{"timers": [{good}, {{"description": "bad", "name": {name}, "ends_at": {NOW + 90}}}]}}'
+    )
+    timers = timers_of(text)
+    assert 'timer 2: "name" must be printable text of 1-40 characters' in caplog.text
+    assert timers.running() == ["1 minute"]
+    [kept] = kept_files(path)
+    assert kept.read_text() == text
+    assert [t["description"] for t in json.loads(path.read_text())["timers"]] == ["1 minute"]
+
+
+def test_a_null_name_is_no_name(path: Path, timers_of: Any) -> None:
+    text = json.dumps({"timers": [{"description": "1 minute", "name": None, "ends_at": NOW + 60}]})
+    [state] = timers_of(text).timers()
+    assert state.name is None and kept_files(path) == []
 
 
 @pytest.mark.parametrize(
@@ -314,7 +356,7 @@ field_values = (
     | json_values
 )
 timer_entries = st.dictionaries(
-    st.sampled_from(["description", "seconds", "ends_at", "paused_left_seconds", "other"]),
+    st.sampled_from(["description", "name", "seconds", "ends_at", "paused_left_seconds", "other"]),
     field_values | st.text(max_size=120),
     max_size=5,
 )
@@ -338,6 +380,8 @@ def check_start(content: bytes) -> None:
                 assert math.isfinite(state.left_seconds)
                 assert 0 < state.left_seconds <= MAX_TIMER_SECONDS
                 assert 0 < len(state.description) <= 100 and state.description.isprintable()
+                name = state.name
+                assert name is None or (0 < len(name) <= 40 and name.isprintable())
             kept = kept_files(path)
             if problems:  # refused in whole or in part: the file is kept as it was
                 assert len(kept) == 1 and kept[0].read_bytes() == content
@@ -369,18 +413,22 @@ def test_any_bytes_in_the_timers_file(content: bytes) -> None:
             st.none() | st.floats(min_value=1, max_value=MAX_TIMER_SECONDS),
             st.floats(min_value=1, max_value=MAX_TIMER_SECONDS),
             st.booleans(),
+            st.none()
+            | st.text(st.characters(codec="utf-8"), min_size=1, max_size=40).filter(
+                str.isprintable
+            ),
         ),
         max_size=10,
     )
 )
 def test_every_timer_voiced_writes_is_read_back(
-    timers: list[tuple[str, float | None, float, bool]],
+    timers: list[tuple[str, float | None, float, bool, str | None]],
 ) -> None:
     saved = [
-        SavedTimer(description, seconds, None, left)
+        SavedTimer(description, seconds, None, left, name)
         if paused
-        else SavedTimer(description, seconds, NOW + left)
-        for description, seconds, left, paused in timers
+        else SavedTimer(description, seconds, NOW + left, name=name)
+        for description, seconds, left, paused, name in timers
     ]
     with scratch_directory() as directory:
         path = Path(directory) / "timers.json"

@@ -11,12 +11,15 @@ from hypothesis import strategies as st
 
 from voiced.timers import (
     MAX_TIMER_SECONDS,
+    SavedTimer,
     TimerError,
     TimerState,
     TimerTable,
     describe_left,
     ended_sentence,
     missed_sentence,
+    timer_called,
+    timer_name,
 )
 
 T0 = 1000.0  # a monotonic time
@@ -225,8 +228,72 @@ def test_sentences_for_timers_that_ended() -> None:
     one = TimerState(1, "5 minutes", 300, 0, False)
     assert ended_sentence([one]) == "Your timer for 5 minutes is done."
     assert ended_sentence([one, one]) == "2 timers are done."
-    assert missed_sentence(["5 minutes"]) == "Your timer for 5 minutes ended while I was off."
-    assert missed_sentence(["5 minutes"] * 10_000) == "10000 timers ended while I was off."
+    assert missed_sentence([one]) == "Your timer for 5 minutes ended while I was off."
+    assert missed_sentence([one] * 10_000) == "10000 timers ended while I was off."
+
+
+def test_a_named_timer_is_spoken_of_by_its_name() -> None:
+    pasta = TimerState(1, "10 minutes", 600, 0, False, "pasta")
+    assert timer_called(pasta) == "pasta timer"
+    assert timer_called(TimerState(2, "5 minutes", 300, 0, False)) == "timer for 5 minutes"
+    assert ended_sentence([pasta]) == "Your pasta timer is done."
+    assert ended_sentence([pasta, pasta]) == "2 timers are done."
+    # Read from the file at start, as a running one.
+    saved = SavedTimer("10 minutes", 600.0, 1_800_000_000.0, name="pasta")
+    assert missed_sentence([saved]) == "Your pasta timer ended while I was off."
+
+
+def test_a_named_timer_keeps_its_name_through_every_change() -> None:
+    table = TimerTable()
+    timer = table.add(T0, 600, "10 minutes", 600, name="pasta")
+    assert timer.name == "pasta"
+    assert table.pause(timer.timer_id, T0).name == "pasta"
+    with pytest.raises(TimerError, match=r"^The pasta timer is already paused\.$"):
+        table.pause(timer.timer_id, T0)
+    assert table.resume(timer.timer_id, T0).name == "pasta"
+    with pytest.raises(TimerError, match=r"^The pasta timer is not paused\.$"):
+        table.resume(timer.timer_id, T0)
+    assert table.add_time(timer.timer_id, 60, T0).name == "pasta"
+    assert table.move_end(timer.timer_id, -60, T0) == TimerState(
+        timer.timer_id, "10 minutes", 600, 600, False, "pasta"
+    )
+    ended = table.add_time(timer.timer_id, -600, T0)
+    assert (ended.left_seconds, ended.name) == (0, "pasta")
+
+
+def test_an_ended_named_timer_whose_ring_waits_says_its_name() -> None:
+    table = TimerTable()
+    timer = table.add(T0, 10, "10 seconds", 10, name="eggs")
+    with pytest.raises(TimerError, match=r"^Your eggs timer has just ended\.$"):
+        table.pause(timer.timer_id, T0 + 10)
+    [ended] = table.pop_due(T0 + 10)
+    assert ended.name == "eggs"
+
+
+@pytest.mark.parametrize(
+    ("said", "name"),
+    [
+        ("pasta", "pasta"),
+        ("the eggs", "eggs"),
+        ("The  Eggs", "eggs"),
+        ("my Sunday roast", "sunday roast"),
+        ("our kids' bath", "kids' bath"),
+        ("an oven", "oven"),
+        ("egg timer", "egg"),
+        ("rice.", "rice"),
+        ("the big pot of sauce", "big pot of sauce"),
+        # More than 4 words or 40 characters is a sentence, not a name.
+        ("the big pot of pasta sauce", None),
+        ("x" * 41, None),
+        ("x" * 40, "x" * 40),
+        ("the", None),
+        ("", None),
+        ("timer", "timer"),
+        ("pasta\x07", None),
+    ],
+)
+def test_a_name_is_kept_as_said_without_its_article(said: str, name: str | None) -> None:
+    assert timer_name(said) == name
 
 
 def test_a_timer_shortened_by_all_it_has_left_ends_whatever_the_rounding() -> None:
@@ -235,3 +302,13 @@ def test_a_timer_shortened_by_all_it_has_left_ends_whatever_the_rounding() -> No
     add(table, T0, 1.3130768210564554)
     assert table.add_time(1, -1.3130768210564554, T0).left_seconds == 0
     assert table.states(T0) == []
+
+
+@given(st.text(max_size=60))
+def test_a_name_kept_is_kept_as_it_is_and_fits_the_file(said: str) -> None:
+    """Timers.start keeps a name again as timer_name does: the same name, within what
+    timers.json reads back."""
+    name = timer_name(said)
+    if name is not None:
+        assert timer_name(name) == name
+        assert 0 < len(name) <= 40 and name.isprintable()

@@ -126,6 +126,21 @@ def test_cancel_takes_the_newest_timer(timers: Timers, announced: Announcements)
     assert announced.texts == [f"Your timer for {first} is done."]
 
 
+def test_a_named_timer_is_announced_by_its_name(timers: Timers, announced: Announcements) -> None:
+    assert timers.start(0.2, "the Pasta") == "0 seconds"
+    [state] = timers.timers()
+    assert state.name == "pasta"
+    assert announced.first.wait(5), "the timer was not announced within 5 s"
+    time.sleep(SETTLE_SECONDS)
+    assert announced.texts == ["Your pasta timer is done."]
+
+
+def test_a_name_that_is_no_name_starts_an_unnamed_timer(timers: Timers) -> None:
+    timers.start(60, "the big pot of pasta sauce")
+    timers.start(60, "")
+    assert [state.name for state in timers.timers()] == [None, None]
+
+
 def test_close_cancels_every_timer(timers: Timers, announced: Announcements) -> None:
     timers.start(0.2)
     timers.start(0.3)
@@ -229,6 +244,37 @@ def test_timers_survive_a_restart(tmp_path: Path, announced: Announcements) -> N
     assert announced.texts == []
 
 
+def test_a_name_survives_a_restart(tmp_path: Path, announced: Announcements) -> None:
+    path = tmp_path / "timers.json"
+    clock = FakeClock()
+    before = Timers(announced, path, clock)
+    before.start(600, "pasta")
+    before.start(300)
+    before.start(120, "eggs")
+    before.pause(before.timers()[2].timer_id)
+    before.close()
+    saved = json.loads(path.read_text())["timers"]
+    assert [t.get("name") for t in saved] == ["pasta", None, "eggs"]
+    clock.now += 60
+    after = Timers(announced, path, clock)
+    try:
+        names = [(t.name, t.description, t.paused) for t in after.timers()]
+        assert names == [
+            ("pasta", "10 minutes", False),
+            (None, "5 minutes", False),
+            ("eggs", "2 minutes", True),
+        ]
+        # Written again with the names kept.
+        after.cancel(after.timers()[1].timer_id)
+        assert [t.get("name") for t in json.loads(path.read_text())["timers"]] == [
+            "pasta",
+            "eggs",
+        ]
+    finally:
+        after.close()
+    assert announced.texts == []
+
+
 def test_a_restart_keeps_the_newest_timer_the_newest(
     tmp_path: Path, announced: Announcements
 ) -> None:
@@ -282,6 +328,25 @@ def test_timer_that_ended_while_stopped_is_announced_at_start(
         assert announced.first.wait(5)
         assert announced.texts == ["Your timer for 1 minute ended while I was off."]
         assert after.running() == ["2 minutes"]
+    finally:
+        after.close()
+
+
+def test_a_named_timer_that_ended_while_stopped_is_said_by_its_name(
+    tmp_path: Path, announced: Announcements
+) -> None:
+    path = tmp_path / "timers.json"
+    clock = FakeClock()
+    before = Timers(announced, path, clock)
+    before.start(60, "pasta")
+    before.start(120, "eggs")
+    before.close()
+    clock.now += 90
+    after = Timers(announced, path, clock)
+    try:
+        assert announced.first.wait(5)
+        assert announced.texts == ["Your pasta timer ended while I was off."]
+        assert [t.name for t in after.timers()] == ["eggs"]
     finally:
         after.close()
 
@@ -435,13 +500,18 @@ class UnsetWallClock:
         self.synchronised = True
 
 
-def saved_timers(path: Path, ends_in: dict[str, float], clock: UnsetWallClock) -> None:
+def saved_timers(
+    path: Path, ends_in: dict[str, float], clock: UnsetWallClock, name: str | None = None
+) -> None:
     """timers.json as the last run left it: each timer ending `ends_in` seconds from now
-    on the true clock."""
-    entries = [
-        {"description": name, "ends_at": clock.true_time() + seconds}
-        for name, seconds in ends_in.items()
+    on the true clock; each called `name`, if given."""
+    entries: list[dict[str, object]] = [
+        {"description": description, "ends_at": clock.true_time() + seconds}
+        for description, seconds in ends_in.items()
     ]
+    if name is not None:
+        for entry in entries:
+            entry["name"] = name
     path.write_text(json.dumps({"timers": entries}))
 
 
@@ -508,6 +578,25 @@ def test_a_timer_that_ended_during_the_downtime_is_said_once_when_the_clock_is_s
         [saved] = json.loads(path.read_text())["timers"]
         assert saved["description"] == "1 hour"
         assert abs(saved["ends_at"] - (clock.true_time() + hour.left_seconds)) < 0.5
+    finally:
+        timers.close()
+
+
+@pytest.mark.usefixtures("looked_at_often")
+def test_a_named_timer_the_set_clock_shows_ended_during_the_downtime_is_said_by_its_name(
+    tmp_path: Path, announced: Announcements
+) -> None:
+    path = tmp_path / "timers.json"
+    clock = UnsetWallClock(-300)
+    saved_timers(path, {"5 minutes": -60}, clock, name="pasta")
+    timers = Timers(announced, path, clock, synchronised=lambda: clock.synchronised)
+    try:
+        assert [t.name for t in timers.timers()] == ["pasta"]
+        clock.set()
+        assert announced.first.wait(5)
+        time.sleep(0.2)
+        assert announced.texts == ["Your pasta timer ended while I was off."]
+        assert timers.timers() == []
     finally:
         timers.close()
 

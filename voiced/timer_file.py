@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from voiced.files import UnreadableFileError, kept_aside_note, read_json_file
-from voiced.timer_table import MAX_TIMER_SECONDS
+from voiced.timer_table import MAX_NAME_CHARS, MAX_TIMER_SECONDS
 
 # Bounds on what is read from timers.json: voiced writes a few hundred bytes per timer
 # and three levels of nesting ({"timers": [{...}]}).
@@ -25,12 +25,13 @@ EARLIEST_END = 946_684_800.0
 @dataclass(frozen=True)
 class SavedTimer:
     """A timer as timers.json keeps it: when it ends on the wall clock, or, paused, what
-    it has left."""
+    it has left; and its name, if it was set with one."""
 
     description: str
     seconds: float | None
     ends_at: float | None
     paused_left_seconds: float | None = None
+    name: str | None = None
 
 
 @dataclass
@@ -75,15 +76,9 @@ def read_timers_file(path: Path, now: float) -> TimersFile:
 def _saved_timer(entry: Any, now: float) -> SavedTimer:
     if not isinstance(entry, dict):
         raise ValueError("is not an object")
-    description = entry.get("description")
-    if (
-        not isinstance(description, str)
-        or not 0 < len(description) <= MAX_DESCRIPTION_CHARS
-        or not description.isprintable()
-    ):
-        raise ValueError(
-            f'"description" must be printable text of 1-{MAX_DESCRIPTION_CHARS} characters'
-        )
+    description = _text(entry, "description", MAX_DESCRIPTION_CHARS)
+    # Files written before timers had names have none.
+    name = None if entry.get("name") is None else _text(entry, "name", MAX_NAME_CHARS)
     seconds = None
     if entry.get("seconds") is not None:
         seconds = _number(entry, "seconds", 0.0, MAX_TIMER_SECONDS)
@@ -91,9 +86,16 @@ def _saved_timer(entry: Any, now: float) -> SavedTimer:
         raise ValueError('needs either "ends_at" or "paused_left_seconds"')
     if "ends_at" in entry:
         ends_at = _number(entry, "ends_at", EARLIEST_END, now + MAX_TIMER_SECONDS)
-        return SavedTimer(description, seconds, ends_at)
+        return SavedTimer(description, seconds, ends_at, name=name)
     left = _number(entry, "paused_left_seconds", 0.0, MAX_TIMER_SECONDS)
-    return SavedTimer(description, seconds, None, left)
+    return SavedTimer(description, seconds, None, left, name)
+
+
+def _text(entry: dict[str, Any], key: str, most_chars: int) -> str:
+    value = entry.get(key)
+    if not isinstance(value, str) or not 0 < len(value) <= most_chars or not value.isprintable():
+        raise ValueError(f'"{key}" must be printable text of 1-{most_chars} characters')
+    return value
 
 
 def _number(entry: dict[str, Any], key: str, low: float, high: float) -> float:
@@ -139,6 +141,8 @@ def timers_json(timers: Iterable[SavedTimer], clock_set: bool = True) -> str:
     entries: list[dict[str, object]] = []
     for timer in timers:
         entry: dict[str, object] = {"description": timer.description}
+        if timer.name is not None:
+            entry["name"] = timer.name
         if timer.seconds is not None:
             entry["seconds"] = timer.seconds
         if timer.ends_at is not None:

@@ -37,7 +37,7 @@ def restore_timers(path: Path, table: TimerTable, wall: float, now: float) -> Re
     """Add the timers kept in `path` to `table`; `wall` is the file's clock, `now` the
     table's."""
     read = read_timers_file(path, wall)
-    missed: list[str] = []
+    missed: list[SavedTimer] = []
     left_behind = 0
     waiting: list[tuple[float, SavedTimer]] = []
     for saved in read.timers:
@@ -46,7 +46,7 @@ def restore_timers(path: Path, table: TimerTable, wall: float, now: float) -> Re
         elif saved.ends_at > wall:
             waiting.append((saved.ends_at - wall, saved))
         elif wall - saved.ends_at <= LATE_ANNOUNCE_SECONDS:
-            missed.append(saved.description)
+            missed.append(saved)
         else:
             left_behind += 1
     # Beyond the limit, the timers that end soonest are kept.
@@ -61,7 +61,9 @@ def restore_timers(path: Path, table: TimerTable, wall: float, now: float) -> Re
     running_ids: list[int] = []
     for left, saved in waiting:
         paused = saved.ends_at is None
-        state = table.add(now, left, saved.description, saved.seconds, paused=paused)
+        state = table.add(
+            now, left, saved.description, saved.seconds, paused=paused, name=saved.name
+        )
         # Ends written on a clock not known set are on the clock of now, whatever step
         # comes (a restart before the clock was set, an offline Pi): they follow no step.
         if not paused and read.clock_set:

@@ -4,7 +4,9 @@ spoken of. Pure: no thread, no file, no clock of its own (the caller passes `now
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Protocol
 
 from voiced.errors import VoicedError
 
@@ -16,6 +18,11 @@ DEFAULT_MAX_TIMERS = 50
 MAX_NAMED_TIMERS = 3
 # A timer shortened to within this of its end has ended.
 LEFT_EPSILON_SECONDS = 1e-6
+# A timer's name ("pasta", "the kids' bath"): longer words are a sentence, not a name.
+MAX_NAME_WORDS = 4
+MAX_NAME_CHARS = 40
+# Said before a name and no part of it: "the eggs" is the eggs timer.
+NAME_ARTICLES = frozenset({"the", "a", "an", "my", "our"})
 
 
 class TimerError(VoicedError):
@@ -34,6 +41,11 @@ def describe_duration(seconds: float) -> str:
     ]
     if not parts:
         return "0 seconds"
+    return spoken_list(parts)
+
+
+def spoken_list(parts: Sequence[str]) -> str:
+    """["a", "b", "c"] -> "a, b and c"."""
     return parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
 
 
@@ -48,17 +60,52 @@ def describe_left(seconds: float) -> str:
     return describe_duration(round(seconds / step) * step)
 
 
+def timer_name(said: str) -> str | None:
+    """The name a timer is kept and asked for by, from the words said: "The  Eggs" ->
+    "eggs", "egg timer" -> "egg"; None when they are no name (nothing, over MAX_NAME_WORDS
+    words or MAX_NAME_CHARS characters, or not printable)."""
+    words = [word for word in (w.strip(".,!?;:") for w in said.lower().split()) if word]
+    while words and words[0] in NAME_ARTICLES:
+        words.pop(0)
+    while len(words) > 1 and words[-1] == "timer":  # "a timer called egg timer"
+        words.pop()
+    name = " ".join(words)
+    if not words or len(words) > MAX_NAME_WORDS or len(name) > MAX_NAME_CHARS:
+        return None
+    return name if name.isprintable() else None
+
+
+class Called(Protocol):
+    """A timer as it is spoken of: running (TimerState) or read from the file."""
+
+    @property
+    def description(self) -> str: ...
+
+    @property
+    def name(self) -> str | None: ...
+
+
+def timer_called(timer: Called) -> str:
+    """How a timer is spoken of, after "the" or "your": "pasta timer", or, unnamed, "timer
+    for 10 minutes"."""
+    if timer.name is not None:
+        return f"{timer.name} timer"
+    return f"timer for {timer.description}"
+
+
 @dataclass(frozen=True)
 class TimerState:
     """One timer as it is at one moment: what handlers see."""
 
     timer_id: int
-    # Its spoken name: the duration it was set for ("5 minutes").
+    # The duration it was set for, as said ("5 minutes").
     description: str
     # The duration it was set for; None for one restored from a file that did not say.
     seconds: float | None
     left_seconds: float
     paused: bool
+    # The name it was set with ("pasta", as timer_name keeps it); None for an unnamed one.
+    name: str | None = None
 
 
 @dataclass
@@ -70,13 +117,19 @@ class _Entry:
     deadline: float | None
     # What it has left, while paused.
     paused_left_seconds: float = 0.0
+    name: str | None = None
 
     def left(self, now: float) -> float:
         return self.paused_left_seconds if self.deadline is None else self.deadline - now
 
     def state(self, now: float) -> TimerState:
         return TimerState(
-            self.timer_id, self.description, self.seconds, self.left(now), self.deadline is None
+            self.timer_id,
+            self.description,
+            self.seconds,
+            self.left(now),
+            self.deadline is None,
+            self.name,
         )
 
 
@@ -101,6 +154,7 @@ class TimerTable:
         description: str,
         seconds: float | None = None,
         paused: bool = False,
+        name: str | None = None,
     ) -> TimerState:
         if len(self._entries) >= self.max_timers:
             raise TimerError(f"I can keep at most {self.max_timers} timers at once.")
@@ -111,6 +165,7 @@ class TimerTable:
             seconds,
             deadline=None if paused else now + left_seconds,
             paused_left_seconds=left_seconds if paused else 0.0,
+            name=name,
         )
         self._entries[entry.timer_id] = entry
         self._next_id += 1
@@ -127,11 +182,11 @@ class TimerTable:
     def pause(self, timer_id: int, now: float) -> TimerState:
         entry = self._entry(timer_id)
         if entry.deadline is None:
-            raise TimerError(f"The timer for {entry.description} is already paused.")
+            raise TimerError(f"The {timer_called(entry)} is already paused.")
         if entry.deadline - now <= LEFT_EPSILON_SECONDS:
             # Ended, its ring not yet taken (the scheduler still says another): paused
             # with nothing left it would never ring, and the file could not keep it.
-            raise TimerError(f"Your timer for {entry.description} has just ended.")
+            raise TimerError(f"Your {timer_called(entry)} has just ended.")
         entry.paused_left_seconds = entry.deadline - now
         entry.deadline = None
         return entry.state(now)
@@ -139,7 +194,7 @@ class TimerTable:
     def resume(self, timer_id: int, now: float) -> TimerState:
         entry = self._entry(timer_id)
         if entry.deadline is not None:
-            raise TimerError(f"The timer for {entry.description} is not paused.")
+            raise TimerError(f"The {timer_called(entry)} is not paused.")
         entry.deadline = now + entry.paused_left_seconds
         entry.paused_left_seconds = 0.0
         return entry.state(now)
@@ -155,7 +210,9 @@ class TimerTable:
         # 2e-16, and a deadline that close to now would read as 0 left.
         if left <= LEFT_EPSILON_SECONDS:
             del self._entries[timer_id]
-            return TimerState(entry.timer_id, entry.description, entry.seconds, 0.0, False)
+            return TimerState(
+                entry.timer_id, entry.description, entry.seconds, 0.0, False, entry.name
+            )
         check_left(left)
         if entry.deadline is None:
             entry.paused_left_seconds = left
@@ -205,15 +262,15 @@ def check_left(seconds: float) -> None:
         raise TimerError("A timer can run for at most a week.")
 
 
-def ended_sentence(ended: list[TimerState]) -> str:
+def ended_sentence(ended: Sequence[Called]) -> str:
     """What is said when timers end while voiced runs: one sentence however many."""
     if len(ended) == 1:
-        return f"Your timer for {ended[0].description} is done."
+        return f"Your {timer_called(ended[0])} is done."
     return f"{len(ended)} timers are done."
 
 
-def missed_sentence(descriptions: list[str]) -> str:
+def missed_sentence(missed: Sequence[Called]) -> str:
     """What is said at start for the timers that ended while voiced was not running."""
-    if len(descriptions) == 1:
-        return f"Your timer for {descriptions[0]} ended while I was off."
-    return f"{len(descriptions)} timers ended while I was off."
+    if len(missed) == 1:
+        return f"Your {timer_called(missed[0])} ended while I was off."
+    return f"{len(missed)} timers ended while I was off."

@@ -49,6 +49,9 @@ from voiced.timer_table import (
     describe_left,
     ended_sentence,
     missed_sentence,
+    spoken_list,
+    timer_called,
+    timer_name,
 )
 from voiced.wall_clock import StepWatch
 
@@ -75,6 +78,9 @@ __all__ = [
     "ended_sentence",
     "missed_sentence",
     "read_timers_file",
+    "spoken_list",
+    "timer_called",
+    "timer_name",
     "timers_json",
 ]
 
@@ -134,14 +140,18 @@ class Timers:
         self._thread.start()
 
     def start(self, seconds: float, name: str | None = None) -> str:
-        """Start a timer; its spoken description. TimerError beyond the limits."""
+        """Start a timer, called `name` as timer_name keeps it (unnamed when that is no
+        name); its spoken description. TimerError beyond the limits."""
         check_left(seconds)
         description = describe_duration(seconds)
+        kept_name = None if name is None else timer_name(name)
         with self._changed:
-            self._table.add(self._monotonic(), seconds, description, seconds)
+            state = self._table.add(
+                self._monotonic(), seconds, description, seconds, name=kept_name
+            )
             self._changed.notify()
         self._write()
-        log.info("timer started: %s", description)
+        log.info("timer started: %s", timer_called(state))
         return description
 
     def cancel(self, timer_id: int | None = None) -> str | None:
@@ -159,7 +169,7 @@ class Timers:
                 return None
             self._changed.notify()
         self._write()
-        log.info("timer cancelled: %s", removed.description)
+        log.info("timer cancelled: %s", timer_called(removed))
         return removed.description
 
     def running(self) -> list[str]:
@@ -203,7 +213,7 @@ class Timers:
             state = change(self._monotonic())
             self._changed.notify()
         self._write()
-        log.info("timer for %s %s: %.0f s left", state.description, what, state.left_seconds)
+        log.info("%s %s: %.0f s left", timer_called(state), what, state.left_seconds)
         return state
 
     def _run(self) -> None:
@@ -226,7 +236,7 @@ class Timers:
             if missed:
                 self._say(missed_sentence(missed))
             for state in ended:
-                log.info("timer done: %s", state.description)
+                log.info("timer done: %s", timer_called(state))
             if ended:
                 self._say(ended_sentence(ended))
 
@@ -238,16 +248,16 @@ class Timers:
             return min(deadline - now, WALL_CLOCK_LOOK_SECONDS)
         return deadline - now
 
-    def _follow_wall_clock(self, now: float) -> tuple[bool, list[str]]:
+    def _follow_wall_clock(self, now: float) -> tuple[bool, list[TimerState]]:
         """On the scheduler thread, under the lock: whether the wall clock stepped, and the
-        descriptions of the restored timers that the step shows ended while voiced was off.
+        restored timers that the step shows ended while voiced was off.
         Once it stepped, or is known to be set, the monotonic clock is as good."""
         if self._watch is None:
             return False, []
         # The flag first: a clock set between the two is then still seen to step.
         synchronised = self._synchronised()
         step = self._watch.step(self._clock(), now)
-        missed: list[str] = []
+        missed: list[TimerState] = []
         if step:
             log.info(
                 "the wall clock stepped by %+.1f s: %d restored timer(s) move with it",
@@ -260,12 +270,12 @@ class Timers:
             self._following_wall.clear()
         return bool(step), missed
 
-    def _move_restored(self, step: float, now: float) -> list[str]:
+    def _move_restored(self, step: float, now: float) -> list[TimerState]:
         """Move each restored timer's end as the wall clock stepped, so that it ends when
         its `ends_at` says on the new clock. Those that ended before they were restored are
         taken out, and returned to be said as having ended while voiced was off (within
         LATE_ANNOUNCE_SECONDS, as at start); those that ended since are left to ring."""
-        missed: list[str] = []
+        missed: list[TimerState] = []
         left_behind = 0
         for timer_id in sorted(self._following_wall):
             # The clock jumped forward: the same `ends_at` is that much sooner.
@@ -277,7 +287,7 @@ class Timers:
                 continue
             self._table.remove(timer_id, now)
             if self._restored_at - ended_at <= LATE_ANNOUNCE_SECONDS:
-                missed.append(state.description)
+                missed.append(state)
             else:
                 left_behind += 1
         if missed or left_behind:
@@ -309,6 +319,7 @@ class Timers:
                         state.seconds,
                         None if state.paused else wall + state.left_seconds,
                         state.left_seconds if state.paused else None,
+                        state.name,
                     )
                     for state in self._table.states(now)
                 ]

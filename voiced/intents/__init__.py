@@ -76,7 +76,8 @@ class DeviceControl(Protocol):
 
 class TimerControl(Protocol):
     def start(self, seconds: float, name: str | None = None) -> str:
-        """Start a timer; return its spoken description ("five minute")."""
+        """Start a timer, called `name` if given ("pasta"); return its spoken description
+        ("5 minutes")."""
 
     def cancel(self, timer_id: int | None = None) -> str | None:
         """Cancel the timer `timer_id` (None: the newest); its description, or None when

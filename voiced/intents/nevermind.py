@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from voiced.intents import REPEAT_INTENT, Action, IntentContext, IntentMatch, Plugin
 from voiced.intents.ha_sentences import ha_sentences
+from voiced.timers import timer_called
 from voiced.words import words
 
 INTENTS = ["HassNevermind"]
@@ -93,4 +94,4 @@ def never_mind(match: IntentMatch, context: IntentContext) -> str | Action:
     def cancel() -> None:
         context.timers.cancel(newest.timer_id)
 
-    return Action(f"Cancelled the timer for {newest.description}.", cancel)
+    return Action(f"Cancelled the {timer_called(newest)}.", cancel)

@@ -185,7 +185,7 @@ RULES = {
     # else ("set a timer for 20 minutes and turn off the light" is no timer sentence).
     "timer_where": "(in|on) [the|my] ({area}|{timer_room:area})",
     # The timer acted on: "the timer", "the 5 minute timer", "the timer for an hour", and
-    # by a name, which voiced does not keep: "the pasta timer", "the timer for the eggs".
+    # by the name it was set with: "the pasta timer", "the timer for the eggs".
     "timer_which": (
         "[the|my] (timer|<timer_start_duration> timer|timer for <timer_start_duration>"
         "|{timer_name} timer|timer (named|called|for) {timer_name})"
@@ -204,8 +204,7 @@ START_SENTENCES = [
     "<timer_set> [a|an|the|my] <timer_duration> timer [<timer_where>]",
     "[a|an] <timer_duration> timer [<timer_where>]",
     "[a|an] timer for <timer_duration> [<timer_where>]",
-    # With a name ("set a pasta timer for 10 minutes"): voiced keeps no names, but the
-    # words still start a timer rather than reach the model.
+    # With a name ("set a pasta timer for 10 minutes", "... for the eggs"), kept with it.
     "<timer_set> [a|an|the|my] {timer_name} timer [for] <timer_duration> [<timer_where>]",
     "<timer_set> [a|an|the|my] timer (named|called) {timer_name} [for] <timer_duration>",
     "<timer_set> [a|an|the|my] <timer_duration> {timer_name} timer [<timer_where>]",

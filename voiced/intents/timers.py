@@ -5,9 +5,11 @@ and TimerWithoutUnit: a duration said without its unit ("set a timer for 1:30", 
 hours"), is asked about.
 
 "The timer" is the newest one that fits; "the 5 minute timer" is the newest set for 5
-minutes, whatever is done to it. voiced keeps no names: of one timer, "the pasta timer"
-means it; of several, it names none. voiced's timers all run on this one device: an area
-named ("the kitchen timer") changes nothing.
+minutes, whatever is done to it; "the pasta timer" the newest set with that name ("set a
+pasta timer for 10 minutes"). Of one unnamed timer, any name means it; of several, a name
+no timer has names none, and the answer says which there are. voiced's timers all run on
+this one device: an area named ("the kitchen timer") changes nothing, unless a timer was
+set with it as its name.
 
 The words are in timer_sentences, the readings of a duration without its unit in
 timer_readings; this module decides what each intent does."""
@@ -42,6 +44,9 @@ from voiced.timers import (
     TimerState,
     describe_duration,
     describe_left,
+    spoken_list,
+    timer_called,
+    timer_name,
 )
 
 # How to name one of several timers, for each intent that acts on one.
@@ -55,7 +60,7 @@ BY_ITS_TIME = {
 }
 # Words of time: a timer "name" that holds one is a duration said in a form no sentence
 # knows ("the 5 minute and the 10 minute timer"), or for how long ("stop the timer for a
-# while"), never a name.
+# while", "set a timer for 5 minutes for a bit"), never a name.
 TIME_WORDS = re.compile(
     r"\d|\b(hour|hr|minute|min|second|sec|half|moment|while|bit|now)s?\b", re.IGNORECASE
 )
@@ -94,14 +99,18 @@ def _starting(seconds: int, match: IntentMatch, context: IntentContext) -> Actio
     if seconds <= 0:
         raise IntentError("That is no time at all: no timer set.")
     where = " It will ring here." if "area" in match.slots else ""
+    said = _said_name(match)
+    # Words of time are how long, not what for: the timer starts unnamed.
+    name = None if said is None or TIME_WORDS.search(said) else timer_name(said)
 
     def start() -> None:
         try:
-            context.timers.start(seconds)
+            context.timers.start(seconds, name)
         except TimerError as err:
             raise IntentError(str(err)) from err
 
-    return Action(f"Timer set for {describe_duration(seconds)}.{where}", start)
+    called = "Timer" if name is None else f"{name[:1].upper()}{name[1:]} timer"
+    return Action(f"{called} set for {describe_duration(seconds)}.{where}", start)
 
 
 class UnitlessChange(NamedTuple):
@@ -175,8 +184,8 @@ def _changing(timer_id: int, sign: int, context: IntentContext, seconds: int) ->
 def cancel_timer(match: IntentMatch, context: IntentContext) -> str:
     timer = _chosen(match, context, lambda timer: True)
     if context.timers.cancel(timer.timer_id) is None:
-        return f"Your timer for {timer.description} has just ended."
-    return f"Cancelled the timer for {timer.description}."
+        return f"Your {timer_called(timer)} has just ended."
+    return f"Cancelled the {timer_called(timer)}."
 
 
 def cancel_all_timers(match: IntentMatch, context: IntentContext) -> str:
@@ -187,7 +196,7 @@ def cancel_all_timers(match: IntentMatch, context: IntentContext) -> str:
     if not cancelled:
         return "There is no timer running."
     if len(cancelled) == 1:
-        return f"Cancelled the timer for {cancelled[0].description}."
+        return f"Cancelled the {timer_called(cancelled[0])}."
     return f"Cancelled all {len(cancelled)} timers."
 
 
@@ -214,7 +223,7 @@ def pause_timer(match: IntentMatch, context: IntentContext) -> Action:
     timer = _chosen(match, context, lambda timer: not timer.paused)
     left = describe_left(timer.left_seconds)
     return Action(
-        f"Paused the timer for {timer.description}, with {left} left.",
+        f"Paused the {timer_called(timer)}, with {left} left.",
         _acting(lambda: context.timers.pause(timer.timer_id)),
     )
 
@@ -226,7 +235,7 @@ def unpause_timer(match: IntentMatch, context: IntentContext) -> Action:
     timer = _chosen(match, context, lambda timer: timer.paused)
     left = describe_left(timer.left_seconds)
     return Action(
-        f"Resumed the timer for {timer.description}, with {left} left.",
+        f"Resumed the {timer_called(timer)}, with {left} left.",
         _acting(lambda: context.timers.resume(timer.timer_id)),
     )
 
@@ -271,9 +280,9 @@ def _adding(timer: TimerState, context: IntentContext, seconds: float) -> Action
     change = _acting(lambda: context.timers.add_time(timer.timer_id, seconds))
     amount = describe_duration(abs(seconds))
     if seconds >= 0:
-        said = f"Added {amount} to the timer for {timer.description}"
+        said = f"Added {amount} to the {timer_called(timer)}"
     else:
-        said = f"Took {amount} off the timer for {timer.description}"
+        said = f"Took {amount} off the {timer_called(timer)}"
     if left <= 0:
         return Action(f"{said}, which ends it.", change)
     return Action(f"{said}: {describe_left(left)} left.", change)
@@ -281,10 +290,18 @@ def _adding(timer: TimerState, context: IntentContext, seconds: float) -> Action
 
 def _named(match: IntentMatch, context: IntentContext) -> list[TimerState]:
     """The timers the words name: "the 5 minute timer" names those set for 5 minutes,
-    "the timer" names every one. None named by a duration: an IntentError says so."""
+    "the pasta timer" those set with that name, "the timer" every one. None named by a
+    duration or a name: an IntentError says so."""
     timers = context.timers.timers()
     if "timer_name" in match.slots:
         return _by_name(match, timers)
+    # Home Assistant's sentences read "the kitchen timer" as a place; "set a kitchen timer
+    # for 10 minutes" gave a timer that name.
+    area = match.slots.get("area")
+    if isinstance(area, str) and (called := timer_name(area)) is not None:
+        with_name = _with_name(timers, called)
+        if with_name:
+            return with_name
     if not any(f"start_{unit}" in match.slots for unit in UNIT_SECONDS):
         return timers
     description = describe_duration(duration_seconds(match.slots, "start_"))
@@ -295,19 +312,58 @@ def _named(match: IntentMatch, context: IntentContext) -> list[TimerState]:
 
 
 def _by_name(match: IntentMatch, timers: list[TimerState]) -> list[TimerState]:
-    """voiced keeps no names: of one timer, a name can mean only it; of several, it names
-    none, and none is acted on by a guess (an IntentError says how to name one)."""
-    example = BY_ITS_TIME.get(match.name, BY_ITS_TIME["HassCancelTimer"])
-    if TIME_WORDS.search(str(match.slots["timer_name"])):
+    """The timers set with the name said. Of none, the only timer when it has no name (a
+    name can mean only it); otherwise none is acted on by a guess, and an IntentError
+    says which timers there are."""
+    said = _said_name(match)
+    if said is not None and TIME_WORDS.search(said):
         # A time no sentence reads: which timer it names is not known.
+        example = BY_ITS_TIME.get(match.name, BY_ITS_TIME["HassCancelTimer"])
         raise IntentError(
             f"I can't tell which timer that is. Say one by its time, like: {example}."
         )
-    if len(timers) > 1:
-        raise IntentError(
-            f"I don't keep names for timers. Say which one by its time, like: {example}."
-        )
-    return timers
+    name = None if said is None else timer_name(said)
+    with_name = [] if name is None else _with_name(timers, name)
+    if with_name:
+        return with_name
+    if not timers or (len(timers) == 1 and timers[0].name is None):
+        return timers
+    none = "I can't tell which timer that is." if name is None else f"There is no {name} timer."
+    raise IntentError(f"{none} You have {_timers_listed(timers)}.")
+
+
+def _said_name(match: IntentMatch) -> str | None:
+    """The name the words give a timer, as heard; a model's tool call may give anything."""
+    said = match.slots.get("timer_name")
+    return said if isinstance(said, str) else None
+
+
+def _with_name(timers: list[TimerState], name: str) -> list[TimerState]:
+    """The timers set with `name` (as timer_name keeps it); of none, those set with its
+    plural or singular: "egg" names the "eggs" timer, "potato" the "potatoes" one."""
+    kept = [(timer, timer_name(timer.name or "")) for timer in timers]
+    same = [timer for timer, called in kept if called == name]
+    if same:
+        return same
+    forms = {name + "s", name + "es"}
+    return [
+        timer
+        for timer, called in kept
+        if called is not None and (called in forms or name in (called + "s", called + "es"))
+    ]
+
+
+def _timers_listed(timers: list[TimerState]) -> str:
+    """The timers there are, in a few words: "a timer for 5 minutes and an eggs timer";
+    beyond MAX_NAMED_TIMERS, the named ones first and how many more."""
+    shown = timers
+    if len(timers) > MAX_NAMED_TIMERS:
+        shown = sorted(timers, key=lambda timer: timer.name is None)[:MAX_NAMED_TIMERS]
+    called = [timer_called(timer) for timer in shown]
+    parts = [f"{'an' if said[0] in 'aeiou' else 'a'} {said}" for said in called]
+    if len(timers) > len(shown):
+        parts.append(f"{len(timers) - len(shown)} more")
+    return spoken_list(parts)
 
 
 def _chosen(
@@ -323,7 +379,7 @@ def _chosen(
         raise IntentError("There is no timer running.")
     timer = named[-1]
     state = "already paused" if timer.paused else "not paused"
-    raise IntentError(f"Your timer for {timer.description} is {state}.")
+    raise IntentError(f"Your {timer_called(timer)} is {state}.")
 
 
 def _acting(change: Callable[[], TimerState]) -> Callable[[], None]:
@@ -341,5 +397,5 @@ def _acting(change: Callable[[], TimerState]) -> Callable[[], None]:
 def _status(timer: TimerState, whose: str) -> str:
     left = describe_left(timer.left_seconds)
     if timer.paused:
-        return f"{whose} timer for {timer.description} is paused, with {left} left."
-    return f"{whose} timer for {timer.description} has {left} left."
+        return f"{whose} {timer_called(timer)} is paused, with {left} left."
+    return f"{whose} {timer_called(timer)} has {left} left."
