@@ -849,3 +849,54 @@ def test_one_device_of_a_list_out_of_reach_leaves_the_others_switched(tmp_path: 
     assert answered.response == "Sorry, I couldn't reach the bedroom lamp."
     assert answered.error == "MQTT broker 127.0.0.1:1 refused the connection"
     assert devices.commands == [("turn", "kitchen_light", False), ("turn", "ceiling_fan", False)]
+
+
+@pytest.mark.parametrize(
+    ("command", "percent"),
+    [
+        ("Set the bedroom lamp to half brightness.", 50),
+        ("set the brightness of the bedroom lamp to half", 50),
+        ("Set the kitchen light to full brightness.", 100),
+        ("Turn the kitchen light to full.", 100),
+        ("Set the kitchen light to maximum brightness.", 100),
+    ],
+)
+def test_brightness_said_in_words_is_set(
+    matcher: IntentMatcher, context: IntentContext, command: str, percent: int
+) -> None:
+    said = answer(matcher, context, command)
+    assert said.endswith(f"to {percent} percent."), said
+    [(kind, _device, value)] = context.devices.commands  # type: ignore[attr-defined]
+    assert (kind, value) == ("brightness", percent)
+
+
+@pytest.mark.parametrize(
+    ("asked", "said"),
+    [
+        (
+            "What's the temperature in the kitchen?",
+            "I can't tell the temperature: I have no temperature sensor to read.",
+        ),
+        (
+            "How warm is it in here?",
+            "I can't tell the temperature: I have no temperature sensor to read.",
+        ),
+        (
+            "How humid is it in the bedroom?",
+            "I can't tell the humidity: I have no humidity sensor to read.",
+        ),
+    ],
+)
+def test_a_reading_indoors_is_said_to_have_no_sensor(
+    matcher: IntentMatcher, context: IntentContext, asked: str, said: str
+) -> None:
+    assert answer(matcher, context, asked) == said
+
+
+@pytest.mark.parametrize(
+    "asked",
+    ["Set the coffee maker to half.", "What is half of ten?", "How hot is the sun?"],
+)
+def test_words_near_those_are_not_taken_for_them(matcher: IntentMatcher, asked: str) -> None:
+    match = matcher.match(asked)
+    assert match is None or match.name not in ("HassLightSet", "IndoorReading"), match

@@ -139,6 +139,47 @@ AREA_BRIGHTNESS_SENTENCES = {
     ],
     "slots": {"domain": "light"},
 }
+# Brightness in words: "set the bedroom lamp to half brightness", "kitchen light to full".
+BRIGHTNESS_WORDS = {
+    50: "half",
+    100: "(full|max|maximum|the (max|maximum))",
+}
+WORDED_BRIGHTNESS_SENTENCES = [
+    {
+        "sentences": [
+            f"[<numeric_value_set>] [<the>] {{name}} [brightness] (to|at) {words} [brightness]",
+            f"[<numeric_value_set>] [the] brightness of [<the>] {{name}} (to|at) {words}",
+            f"[<numeric_value_set>] [<the>] {{name}} to {words} [brightness]",
+        ],
+        "slots": {"brightness": percent},
+        "requires_context": {"domain": "light"},
+    }
+    for percent, words in BRIGHTNESS_WORDS.items()
+]
+# Temperature and humidity indoors: voiced reads no sensor, and says so rather than let
+# the model answer "I cannot." (outdoors is the weather: voiced/intents/offline.py).
+INDOOR_READING_SENTENCES = [
+    {
+        "sentences": [
+            "(what's|what is) the {indoor_quantity:quantity} (in|inside) [<the>] {area}",
+            "(what's|what is) the {indoor_quantity:quantity} (inside|in here|indoors|in the house)",
+            "(what's|what is) the {area} {indoor_quantity:quantity}",
+        ]
+    },
+    *(
+        {
+            "sentences": [
+                f"how {asked} is it (in here|inside|indoors|in the house)",
+                f"how {asked} is it in [<the>] {{area}}",
+                f"how {asked} is the {{area}}",
+            ],
+            "slots": {"quantity": quantity},
+        }
+        for asked, quantity in (("(warm|cold|hot)", "temperature"), ("humid", "humidity"))
+    ),
+]
+INDOOR_QUANTITIES = {"temperature": "temperature", "humidity": "humidity"}
+
 # A configured device's state asked as people ask it, beyond Home Assistant's "is the
 # kitchen light on": without these the unknown-device sentences took "is the kitchen light
 # still on" for a device called "kitchen light".
@@ -197,12 +238,20 @@ def plugin() -> Plugin:
     intents["HassTurnOn"]["data"].append(DEVICE_LIST_SENTENCES["on"])
     intents["HassTurnOff"]["data"].append(DEVICE_LIST_SENTENCES["(off|out)"])
     intents["HassLightSet"]["data"].append(AREA_BRIGHTNESS_SENTENCES)
+    intents["HassLightSet"]["data"].extend(WORDED_BRIGHTNESS_SENTENCES)
+    intents["IndoorReading"] = {"data": INDOOR_READING_SENTENCES}
     intents["HassGetState"]["data"].extend(
         [*STATE_QUESTION_SENTENCES, BRIGHTNESS_QUESTION_SENTENCES]
     )
     intents["DeviceWithoutAction"] = {"data": WITHOUT_ACTION_SENTENCES}
     rules["unknown_state"] = UNKNOWN_STATE_RULE
-    sentences["lists"] = {**sentences["lists"], "unknown_device": {"wildcard": True}}
+    sentences["lists"] = {
+        **sentences["lists"],
+        "unknown_device": {"wildcard": True},
+        "indoor_quantity": {
+            "values": [{"in": said, "out": kept} for said, kept in INDOOR_QUANTITIES.items()]
+        },
+    }
     return Plugin(
         name="home",
         description="lights, switches, fans, locks and garage doors: switched, dimmed, asked about",
@@ -213,8 +262,9 @@ def plugin() -> Plugin:
             "HassLightSet": light_set,
             "HassGetState": get_state,
             "DeviceWithoutAction": ask_what_to_do,
+            "IndoorReading": no_indoor_reading,
         },
-        side_effect_free=frozenset([*INTENTS, "DeviceWithoutAction"]),
+        side_effect_free=frozenset([*INTENTS, "DeviceWithoutAction", "IndoorReading"]),
     )
 
 
@@ -400,6 +450,12 @@ def describe(targets: list[str], match: IntentMatch, context: IntentContext) -> 
     if match.slots.get("scope") == "everything":
         return "everything" + where
     return f"the {match.slots.get('domain', 'device')}s{where}"
+
+
+def no_indoor_reading(match: IntentMatch, context: IntentContext) -> str:
+    """ "What's the temperature in the kitchen?": no sensor is read, and that is said."""
+    quantity = match.slots["quantity"]
+    return f"I can't tell the {quantity}: I have no {quantity} sensor to read."
 
 
 def ask_what_to_do(match: IntentMatch, context: IntentContext) -> Choice | str:
