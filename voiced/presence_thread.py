@@ -113,14 +113,16 @@ class PresenceThread:
 
 
 def timers_attributes(states: list[TimerState]) -> str:
-    """The timers as the Timers sensor's attributes: name (the one it was set with, else
-    the duration it was set for), time left, end, pause."""
+    """The timers as the Timers sensor's attributes: name (what it will do, or the one it
+    was set with, else the duration it was set for), time left, end, pause."""
     now = datetime.now(UTC)
     return json.dumps(
         {
             "timers": [
                 {
-                    "name": state.description if state.name is None else state.name,
+                    "name": state.then.said
+                    if state.then is not None
+                    else (state.description if state.name is None else state.name),
                     "paused": state.paused,
                     "left_seconds": round(state.left_seconds),
                     "ends_at": None

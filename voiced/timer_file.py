@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from voiced.files import UnreadableFileError, kept_aside_note, read_json_file
-from voiced.timer_table import MAX_NAME_CHARS, MAX_TIMER_SECONDS
+from voiced.timer_table import MAX_NAME_CHARS, MAX_TIMER_SECONDS, DeviceAction
 
 # Bounds on what is read from timers.json: voiced writes a few hundred bytes per timer
 # and three levels of nesting ({"timers": [{...}]}).
@@ -32,6 +32,8 @@ class SavedTimer:
     ends_at: float | None
     paused_left_seconds: float | None = None
     name: str | None = None
+    # The device it switches when it ends, in place of ringing.
+    then: DeviceAction | None = None
 
 
 @dataclass
@@ -79,6 +81,7 @@ def _saved_timer(entry: Any, now: float) -> SavedTimer:
     description = _text(entry, "description", MAX_DESCRIPTION_CHARS)
     # Files written before timers had names have none.
     name = None if entry.get("name") is None else _text(entry, "name", MAX_NAME_CHARS)
+    then = None if entry.get("then") is None else _device_action(entry["then"])
     seconds = None
     if entry.get("seconds") is not None:
         seconds = _number(entry, "seconds", 0.0, MAX_TIMER_SECONDS)
@@ -86,9 +89,25 @@ def _saved_timer(entry: Any, now: float) -> SavedTimer:
         raise ValueError('needs either "ends_at" or "paused_left_seconds"')
     if "ends_at" in entry:
         ends_at = _number(entry, "ends_at", EARLIEST_END, now + MAX_TIMER_SECONDS)
-        return SavedTimer(description, seconds, ends_at, name=name)
+        return SavedTimer(description, seconds, ends_at, name=name, then=then)
     left = _number(entry, "paused_left_seconds", 0.0, MAX_TIMER_SECONDS)
-    return SavedTimer(description, seconds, None, left, name)
+    return SavedTimer(description, seconds, None, left, name, then)
+
+
+def _device_action(then: Any) -> DeviceAction:
+    """ "then": {"device": "kitchen_light", "on": false, "said": "turn off the kitchen
+    light"}. Whether that device is still configured is known only when it is switched."""
+    if not isinstance(then, dict):
+        raise ValueError('"then" must be an object')
+    on = then.get("on")
+    if not isinstance(on, bool):
+        raise ValueError('"then" needs "on": true or false')
+    try:
+        device = _text(then, "device", MAX_DESCRIPTION_CHARS)
+        said = _text(then, "said", MAX_DESCRIPTION_CHARS)
+    except ValueError as err:
+        raise ValueError(f'"then": {err}') from None
+    return DeviceAction(device, on, said)
 
 
 def _text(entry: dict[str, Any], key: str, most_chars: int) -> str:
@@ -143,6 +162,12 @@ def timers_json(timers: Iterable[SavedTimer], clock_set: bool = True) -> str:
         entry: dict[str, object] = {"description": timer.description}
         if timer.name is not None:
             entry["name"] = timer.name
+        if timer.then is not None:
+            entry["then"] = {
+                "device": timer.then.device_id,
+                "on": timer.then.on,
+                "said": timer.then.said,
+            }
         if timer.seconds is not None:
             entry["seconds"] = timer.seconds
         if timer.ends_at is not None:

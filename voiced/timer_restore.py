@@ -62,7 +62,13 @@ def restore_timers(path: Path, table: TimerTable, wall: float, now: float) -> Re
     for left, saved in waiting:
         paused = saved.ends_at is None
         state = table.add(
-            now, left, saved.description, saved.seconds, paused=paused, name=saved.name
+            now,
+            left,
+            saved.description,
+            saved.seconds,
+            paused=paused,
+            name=saved.name,
+            then=saved.then,
         )
         # Ends written on a clock not known set are on the clock of now, whatever step
         # comes (a restart before the clock was set, an offline Pi): they follow no step.

@@ -75,6 +75,17 @@ def timer_name(said: str) -> str | None:
     return name if name.isprintable() else None
 
 
+@dataclass(frozen=True)
+class DeviceAction:
+    """What a timer does when it ends, in place of ringing: a device switched ("turn off
+    the kitchen light in 10 minutes"). `said` is how it is spoken of: "turn off the
+    kitchen light"."""
+
+    device_id: str
+    on: bool
+    said: str
+
+
 class Called(Protocol):
     """A timer as it is spoken of: running (TimerState) or read from the file."""
 
@@ -84,10 +95,15 @@ class Called(Protocol):
     @property
     def name(self) -> str | None: ...
 
+    @property
+    def then(self) -> DeviceAction | None: ...
+
 
 def timer_called(timer: Called) -> str:
     """How a timer is spoken of, after "the" or "your": "pasta timer", or, unnamed, "timer
     for 10 minutes"."""
+    if timer.then is not None:
+        return f"timer to {timer.then.said}"
     if timer.name is not None:
         return f"{timer.name} timer"
     return f"timer for {timer.description}"
@@ -106,6 +122,8 @@ class TimerState:
     paused: bool
     # The name it was set with ("pasta", as timer_name keeps it); None for an unnamed one.
     name: str | None = None
+    # What it does when it ends, in place of ringing; None: it rings.
+    then: DeviceAction | None = None
 
 
 @dataclass
@@ -118,6 +136,7 @@ class _Entry:
     # What it has left, while paused.
     paused_left_seconds: float = 0.0
     name: str | None = None
+    then: DeviceAction | None = None
 
     def left(self, now: float) -> float:
         return self.paused_left_seconds if self.deadline is None else self.deadline - now
@@ -130,6 +149,7 @@ class _Entry:
             self.left(now),
             self.deadline is None,
             self.name,
+            self.then,
         )
 
 
@@ -155,6 +175,7 @@ class TimerTable:
         seconds: float | None = None,
         paused: bool = False,
         name: str | None = None,
+        then: DeviceAction | None = None,
     ) -> TimerState:
         if len(self._entries) >= self.max_timers:
             raise TimerError(f"I can keep at most {self.max_timers} timers at once.")
@@ -166,6 +187,7 @@ class TimerTable:
             deadline=None if paused else now + left_seconds,
             paused_left_seconds=left_seconds if paused else 0.0,
             name=name,
+            then=then,
         )
         self._entries[entry.timer_id] = entry
         self._next_id += 1
@@ -211,7 +233,7 @@ class TimerTable:
         if left <= LEFT_EPSILON_SECONDS:
             del self._entries[timer_id]
             return TimerState(
-                entry.timer_id, entry.description, entry.seconds, 0.0, False, entry.name
+                entry.timer_id, entry.description, entry.seconds, 0.0, False, entry.name, entry.then
             )
         check_left(left)
         if entry.deadline is None:
@@ -270,7 +292,16 @@ def ended_sentence(ended: Sequence[Called]) -> str:
 
 
 def missed_sentence(missed: Sequence[Called]) -> str:
-    """What is said at start for the timers that ended while voiced was not running."""
-    if len(missed) == 1:
-        return f"Your {timer_called(missed[0])} ended while I was off."
-    return f"{len(missed)} timers ended while I was off."
+    """What is said at start for the timers that ended while voiced was not running. A
+    device a timer was to switch is not switched that late, and that is said."""
+    ringing = [timer for timer in missed if timer.then is None]
+    said = [
+        f"I didn't {timer.then.said}: I was off when it was time."
+        for timer in missed
+        if timer.then is not None
+    ]
+    if len(ringing) == 1:
+        said.insert(0, f"Your {timer_called(ringing[0])} ended while I was off.")
+    elif ringing:
+        said.insert(0, f"{len(ringing)} timers ended while I was off.")
+    return " ".join(said)

@@ -41,6 +41,7 @@ from voiced.timer_table import (
     DEFAULT_MAX_TIMERS,
     MAX_NAMED_TIMERS,
     MAX_TIMER_SECONDS,
+    DeviceAction,
     TimerError,
     TimerState,
     TimerTable,
@@ -67,6 +68,7 @@ __all__ = [
     "MAX_FILE_BYTES",
     "MAX_NAMED_TIMERS",
     "MAX_TIMER_SECONDS",
+    "DeviceAction",
     "SavedTimer",
     "TimerError",
     "TimerState",
@@ -101,8 +103,12 @@ class Timers:
         max_timers: int = DEFAULT_MAX_TIMERS,
         monotonic: Callable[[], float] = time.monotonic,
         synchronised: Callable[[], bool] | None = None,
+        act: Callable[[DeviceAction], None] | None = None,
     ) -> None:
         self.announce = announce
+        # What a timer that switches a device does when it ends (the intent engine's
+        # devices); called on the scheduler thread, as `announce` is.
+        self.act = act or (lambda action: log.error("no devices to %s", action.said))
         self.path = path
         self._clock = clock
         self._monotonic = monotonic
@@ -139,7 +145,9 @@ class Timers:
         self._thread = threading.Thread(target=self._run, name="timers", daemon=True)
         self._thread.start()
 
-    def start(self, seconds: float, name: str | None = None) -> str:
+    def start(
+        self, seconds: float, name: str | None = None, then: DeviceAction | None = None
+    ) -> str:
         """Start a timer, called `name` as timer_name keeps it (unnamed when that is no
         name); its spoken description. TimerError beyond the limits."""
         check_left(seconds)
@@ -147,7 +155,7 @@ class Timers:
         kept_name = None if name is None else timer_name(name)
         with self._changed:
             state = self._table.add(
-                self._monotonic(), seconds, description, seconds, name=kept_name
+                self._monotonic(), seconds, description, seconds, name=kept_name, then=then
             )
             self._changed.notify()
         self._write()
@@ -237,8 +245,12 @@ class Timers:
                 self._say(missed_sentence(missed))
             for state in ended:
                 log.info("timer done: %s", timer_called(state))
-            if ended:
-                self._say(ended_sentence(ended))
+            ringing = [state for state in ended if state.then is None]
+            if ringing:
+                self._say(ended_sentence(ringing))
+            for state in ended:
+                if state.then is not None:
+                    self._act(state.then)
 
     def _sleep_seconds(self, now: float) -> float | None:
         deadline = self._table.next_deadline()
@@ -297,6 +309,12 @@ class Timers:
             )
         return missed
 
+    def _act(self, action: DeviceAction) -> None:
+        try:
+            self.act(action)
+        except Exception:  # the scheduler outlives a failed action
+            log.exception("cannot %s", action.said)
+
     def _say(self, text: str) -> None:
         try:
             self.announce(text)
@@ -320,6 +338,7 @@ class Timers:
                         None if state.paused else wall + state.left_seconds,
                         state.left_seconds if state.paused else None,
                         state.name,
+                        state.then,
                     )
                     for state in self._table.states(now)
                 ]

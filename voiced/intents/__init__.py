@@ -13,7 +13,7 @@ from typing import Any, Protocol
 
 from voiced.devices import DeviceState
 from voiced.errors import VoicedError
-from voiced.timers import TimerState
+from voiced.timers import DeviceAction, TimerState
 from voiced.words import words as words_of
 
 ENTRY_POINT_GROUP = "voiced.intents"
@@ -75,9 +75,11 @@ class DeviceControl(Protocol):
 
 
 class TimerControl(Protocol):
-    def start(self, seconds: float, name: str | None = None) -> str:
-        """Start a timer, called `name` if given ("pasta"); return its spoken description
-        ("5 minutes")."""
+    def start(
+        self, seconds: float, name: str | None = None, then: DeviceAction | None = None
+    ) -> str:
+        """Start a timer, called `name` if given ("pasta"), that does `then` when it ends
+        in place of ringing; return its spoken description ("5 minutes")."""
 
     def cancel(self, timer_id: int | None = None) -> str | None:
         """Cancel the timer `timer_id` (None: the newest); its description, or None when

@@ -21,7 +21,7 @@ from voiced.intents import (
 )
 from voiced.intents.matcher import IntentMatcher
 from voiced.intents.registry import Registry, load_registry
-from voiced.timers import Timers
+from voiced.timers import DeviceAction, Timers
 from voiced.volume import Volume
 from voiced.words import words as words_of
 
@@ -124,7 +124,10 @@ class IntentEngine:
         # second scheduler reads them back from the file.
         self._owns_timers = timers is None
         self.timers = timers or Timers(
-            announce, config.state_file.timers_file, max_timers=config.state_file.max_timers
+            announce,
+            config.state_file.timers_file,
+            max_timers=config.state_file.max_timers,
+            act=self._act_later,
         )
         self.matcher = IntentMatcher(self.registry, config.devices)
         # How loud voiced speaks: the pipeline's speaker plays at it.
@@ -270,6 +273,17 @@ class IntentEngine:
             raise ValueError("the timers were not borrowed from that engine")
         running._owns_timers, self._owns_timers = False, True
         self.timers.announce = self._announce
+        self.timers.act = self._act_later
+
+    def _act_later(self, action: DeviceAction) -> None:
+        """What a timer was set to do ("turn off the kitchen light in 10 minutes"), on the
+        timers' thread when it ends: done without a word, as it was asked for; a failure
+        is said."""
+        try:
+            self.devices.turn(action.device_id, action.on)
+        except Exception as err:  # a device gone from the configuration, a back end down
+            log.error("cannot %s: %s", action.said, err)
+            self._announce(f"Sorry, I couldn't {action.said}.")
 
     def close(self) -> None:
         if self._owns_timers:

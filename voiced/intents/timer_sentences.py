@@ -321,6 +321,19 @@ ONE_TIMER_SENTENCES = {
 }
 
 
+# A device switched later: "turn off the kitchen light in 10 minutes" (SwitchLater, voiced's
+# own), by the fixed slot "state".
+SWITCH_LATER_SENTENCES = {
+    state: [
+        f"<turn> {said} [<the>] {{name}} (in|after) <timer_duration>",
+        f"<turn> [<the>] {{name}} {said} (in|after) <timer_duration>",
+        f"in <timer_duration> <turn> {said} [<the>] {{name}}",
+        f"in <timer_duration> <turn> [<the>] {{name}} {said}",
+    ]
+    for state, said in (("on", "on"), ("off", "(off|out)"))
+}
+
+
 def sentences() -> dict[str, Any]:
     """The timer plugin's sentences: Home Assistant's, with voiced's own added."""
     grammar = ha_sentences(INTENTS)
@@ -334,6 +347,12 @@ def sentences() -> dict[str, Any]:
         grammar["intents"][intent]["data"].extend(blocks)
     for intent, one_timer in ONE_TIMER_SENTENCES.items():
         grammar["intents"][intent]["data"].append({"sentences": one_timer})
+    grammar["intents"]["SwitchLater"] = {
+        "data": [
+            {"sentences": said, "slots": {"state": state}}
+            for state, said in SWITCH_LATER_SENTENCES.items()
+        ]
+    }
     grammar["intents"]["TimerWithoutUnit"] = {
         "data": [
             {"sentences": UNITLESS_SENTENCES},

@@ -23,6 +23,7 @@ from dataclasses import replace
 from functools import partial
 from typing import NamedTuple
 
+from voiced.config import DOMAIN_OF_KIND, SENSITIVE_KINDS
 from voiced.intents import (
     Action,
     Confirmation,
@@ -30,6 +31,7 @@ from voiced.intents import (
     IntentError,
     IntentMatch,
     Plugin,
+    verbs_of,
 )
 from voiced.intents.timer_readings import (
     DurationChoice,
@@ -40,6 +42,7 @@ from voiced.intents.timer_sentences import INTENTS, UNIT_SECONDS, duration_secon
 from voiced.timers import (
     MAX_NAMED_TIMERS,
     MAX_TIMER_SECONDS,
+    DeviceAction,
     TimerError,
     TimerState,
     describe_duration,
@@ -81,10 +84,11 @@ def plugin() -> Plugin:
             "HassIncreaseTimer": increase_timer,
             "HassDecreaseTimer": decrease_timer,
             "TimerWithoutUnit": ask_which_unit,
+            "SwitchLater": switch_later,
         },
         # Every handler but cancelling only reads the timers, or returns an Action or a
         # Choice.
-        side_effect_free=frozenset([*INTENTS, "TimerWithoutUnit"])
+        side_effect_free=frozenset([*INTENTS, "TimerWithoutUnit", "SwitchLater"])
         - {"HassCancelTimer", "HassCancelAllTimers"},
     )
 
@@ -111,6 +115,30 @@ def _starting(seconds: int, match: IntentMatch, context: IntentContext) -> Actio
 
     called = "Timer" if name is None else f"{name[:1].upper()}{name[1:]} timer"
     return Action(f"{called} set for {describe_duration(seconds)}.{where}", start)
+
+
+def switch_later(match: IntentMatch, context: IntentContext) -> Action:
+    """ "Turn off the kitchen light in 10 minutes": a timer that switches the device when
+    it ends, without a word. Locks and garage doors are only ever switched when said."""
+    seconds = duration_seconds(match.slots)
+    if seconds <= 0:
+        raise IntentError("That is no time at all: nothing set.")
+    device_id = str(match.slots["name"])
+    name, kind = context.device_names[device_id], context.device_kinds[device_id]
+    on = match.slots["state"] == "on"
+    on_verb, off_verb = verbs_of(DOMAIN_OF_KIND[kind])
+    if kind in SENSITIVE_KINDS:
+        raise IntentError(f"I only {on_verb} or {off_verb} the {name} when you say so.")
+    said = f"{on_verb if on else off_verb} the {name}"
+    then = DeviceAction(device_id, on, said)
+
+    def start() -> None:
+        try:
+            context.timers.start(seconds, then=then)
+        except TimerError as err:
+            raise IntentError(str(err)) from err
+
+    return Action(f"I'll {said} in {describe_duration(seconds)}.", start)
 
 
 class UnitlessChange(NamedTuple):
