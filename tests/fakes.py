@@ -15,6 +15,7 @@ from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 from unittest import mock
 
 import numpy as np
@@ -22,8 +23,9 @@ import numpy as np
 from tests.helpers import repeatable_config
 from voiced.asr import Decoder, Decoding, RecognizerSession
 from voiced.audio import SAMPLES_PER_CHUNK, FrameBuffer, samples_to_seconds
-from voiced.config import Config
+from voiced.config import Config, DeviceConfig
 from voiced.generation import Exchange, Generation, LlmError
+from voiced.intents import IntentContext
 from voiced.intents.engine import IntentEngine
 from voiced.intents.matcher import IntentMatcher
 from voiced.intents.registry import Registry, load_registry
@@ -377,6 +379,34 @@ def intent_engine(config: Config, announce: Callable[[str], None]) -> IntentEngi
         engine = IntentEngine(config, announce, _registry[0])
     _matchers.setdefault(devices, engine.matcher)
     return engine
+
+
+@contextmanager
+def engine_with_front_door(tmp_path: Path) -> Iterator[IntentEngine]:
+    """The intent engine of the default devices and a lock ("front door"), its state kept
+    under `tmp_path`; closed after."""
+    devices = [*Config().devices, DeviceConfig(id="front_door", name="front door", kind="lock")]
+    config = repeatable_config(
+        devices=[device.model_dump() for device in devices],
+        state_file={"path": str(tmp_path / "state.json")},
+    )
+    engine = intent_engine(config, lambda text: None)
+    try:
+        yield engine
+    finally:
+        engine.close()
+
+
+def bare_context(**fields: Any) -> IntentContext:
+    """What a handler that needs no devices and no timers is given, with `fields`."""
+    return IntentContext(
+        devices=None,  # type: ignore[arg-type]
+        device_names={},
+        device_kinds={},
+        device_areas={},
+        timers=None,  # type: ignore[arg-type]
+        **fields,
+    )
 
 
 @contextmanager

@@ -6,8 +6,9 @@ from datetime import date, datetime
 
 import pytest
 
+from tests.fakes import bare_context
 from voiced.config import Config
-from voiced.intents import IntentContext, IntentError
+from voiced.intents import IntentError
 from voiced.intents.calendar_days import days_until, easter
 from voiced.intents.matcher import IntentMatcher
 from voiced.intents.registry import load_registry
@@ -21,15 +22,7 @@ def matcher() -> IntentMatcher:
 def ask(matcher: IntentMatcher, text: str, today: datetime) -> str:
     match = matcher.match(text)
     assert match is not None and match.name == "DaysUntil", (text, match)
-    context = IntentContext(
-        devices=None,  # type: ignore[arg-type]
-        device_names={},
-        device_kinds={},
-        device_areas={},
-        timers=None,  # type: ignore[arg-type]
-        now=lambda: today,
-    )
-    return days_until(match, context)
+    return days_until(match, bare_context(now=lambda: today))
 
 
 DECEMBER_7 = datetime(2026, 12, 7, 6, 40)

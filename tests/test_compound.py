@@ -4,14 +4,15 @@ verb follows a joining word, each part a command of its own, answered in order."
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.fakes import intent_engine
+from tests.fakes import engine_with_front_door
 from tests.helpers import RECORDINGS, repeatable_config
-from voiced.config import Config, DeviceConfig
+from voiced.config import Config
 from voiced.intents import IntentMatch
 from voiced.intents.compound import COMPOUND_INTENT, compound_match
 from voiced.intents.engine import IntentEngine
@@ -138,18 +139,9 @@ def test_a_command_with_an_unknown_device_is_not_complete(matcher: IntentMatcher
 
 
 @pytest.fixture
-def engine(tmp_path: Path) -> IntentEngine:
-    devices = [
-        *Config().devices,
-        DeviceConfig(id="front_door", name="front door", kind="lock"),
-    ]
-    config = repeatable_config(
-        devices=[device.model_dump() for device in devices],
-        state_file={"path": str(tmp_path / "state.json")},
-    )
-    built = intent_engine(config, lambda text: None)
-    yield built
-    built.close()
+def engine(tmp_path: Path) -> Iterator[IntentEngine]:
+    with engine_with_front_door(tmp_path) as built:
+        yield built
 
 
 def test_the_commands_are_answered_in_order_one_reply_after_the_other(

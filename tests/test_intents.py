@@ -184,9 +184,8 @@ class RecordingTimers:
         return describe_duration(self.started.pop(-1 if timer_id is None else timer_id))
 
 
-@pytest.fixture
-def context() -> IntentContext:
-    devices = Config().devices
+def context_of(devices: list[DeviceConfig]) -> IntentContext:
+    """A handler's context for `devices`, recording what is done to them and the timers."""
     return IntentContext(
         devices=RecordingDevices(),
         device_names={d.id: d.name for d in devices},
@@ -195,6 +194,11 @@ def context() -> IntentContext:
         timers=RecordingTimers(),
         now=lambda: datetime(2026, 11, 23, 15, 5),
     )
+
+
+@pytest.fixture
+def context() -> IntentContext:
+    return context_of(Config().devices)
 
 
 def answer(matcher: IntentMatcher, context: IntentContext, text: str) -> str:
@@ -419,14 +423,9 @@ def test_everything_is_turned_off_but_locks_and_doors_are_left_alone(
         DeviceConfig(id="front_door", name="front door", area="kitchen", kind="lock"),
         DeviceConfig(id="garage_door", name="garage door", kind="garage_door"),
     ]
-    recording = RecordingDevices()
-    context = IntentContext(
-        devices=recording,
-        device_names={d.id: d.name for d in devices},
-        device_kinds={d.id: d.kind for d in devices},
-        device_areas={d.id: d.area for d in devices},
-        timers=RecordingTimers(),
-    )
+    context = context_of(devices)
+    recording = context.devices
+    assert isinstance(recording, RecordingDevices)
     matcher = IntentMatcher(load_registry(), devices)
 
     assert answer(matcher, context, command) == said
@@ -802,14 +801,9 @@ def test_devices_in_a_list_and_every_light_are_switched_together(
 
 def test_a_lock_in_a_list_is_refused_and_nothing_switched() -> None:
     devices = [*Config().devices, DeviceConfig(id="front_door", name="front door", kind="lock")]
-    recording = RecordingDevices()
-    context = IntentContext(
-        devices=recording,
-        device_names={d.id: d.name for d in devices},
-        device_kinds={d.id: d.kind for d in devices},
-        device_areas={d.id: d.area for d in devices},
-        timers=RecordingTimers(),
-    )
+    context = context_of(devices)
+    recording = context.devices
+    assert isinstance(recording, RecordingDevices)
     matcher = IntentMatcher(load_registry(), devices)
     for command in ["Turn off the kitchen light and the front door.", "Lock the front door."]:
         match = matcher.match(command)

@@ -11,9 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.fakes import fake_config, intent_engine
-from tests.helpers import repeatable_config
-from voiced.config import Config, DeviceConfig
+from tests.fakes import engine_with_front_door, fake_config, intent_engine
+from voiced.config import Config
 from voiced.intents.engine import Ahead, IntentEngine
 from voiced.intents.matcher import IntentMatcher
 from voiced.intents.registry import load_registry
@@ -166,14 +165,8 @@ def test_an_unusable_action_in_the_file_is_a_problem_of_that_timer(
 
 @pytest.fixture
 def engine(tmp_path: Path) -> Iterator[IntentEngine]:
-    devices = [*Config().devices, DeviceConfig(id="front_door", name="front door", kind="lock")]
-    config = repeatable_config(
-        devices=[device.model_dump() for device in devices],
-        state_file={"path": str(tmp_path / "state.json")},
-    )
-    built = intent_engine(config, lambda text: None)
-    yield built
-    built.close()
+    with engine_with_front_door(tmp_path) as built:
+        yield built
 
 
 def test_the_engine_sets_it_and_switches_the_device_when_it_ends(engine: IntentEngine) -> None:

@@ -313,40 +313,28 @@ def test_an_ended_timer_whose_ring_waits_cannot_be_paused(tmp_path: Path) -> Non
     assert [path.name for path in tmp_path.iterdir()] == ["timers.json"]  # none kept aside
 
 
+@pytest.mark.parametrize(
+    ("names", "said"),
+    [
+        ((None, None), "Your timer for 1 minute ended while I was off."),
+        (("pasta", "eggs"), "Your pasta timer ended while I was off."),
+    ],
+)
 def test_timer_that_ended_while_stopped_is_announced_at_start(
-    tmp_path: Path, announced: Announcements
+    tmp_path: Path, announced: Announcements, names: tuple[str | None, str | None], said: str
 ) -> None:
     path = tmp_path / "timers.json"
     clock = FakeClock()
     before = Timers(announced, path, clock)
-    before.start(60)
-    before.start(120)
+    before.start(60, names[0])
+    before.start(120, names[1])
     before.close()
     clock.now += 90  # the first ended while stopped, the second has 30 s left
     after = Timers(announced, path, clock)
     try:
         assert announced.first.wait(5)
-        assert announced.texts == ["Your timer for 1 minute ended while I was off."]
-        assert after.running() == ["2 minutes"]
-    finally:
-        after.close()
-
-
-def test_a_named_timer_that_ended_while_stopped_is_said_by_its_name(
-    tmp_path: Path, announced: Announcements
-) -> None:
-    path = tmp_path / "timers.json"
-    clock = FakeClock()
-    before = Timers(announced, path, clock)
-    before.start(60, "pasta")
-    before.start(120, "eggs")
-    before.close()
-    clock.now += 90
-    after = Timers(announced, path, clock)
-    try:
-        assert announced.first.wait(5)
-        assert announced.texts == ["Your pasta timer ended while I was off."]
-        assert [t.name for t in after.timers()] == ["eggs"]
+        assert announced.texts == [said]
+        assert [(t.description, t.name) for t in after.timers()] == [("2 minutes", names[1])]
     finally:
         after.close()
 

@@ -11,9 +11,16 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from tests.fakes import FakeEngines, FakeSink, FakeTts, fake_config, fake_pipeline
+from tests.fakes import (
+    FakeEngines,
+    FakeSink,
+    FakeTts,
+    bare_context,
+    fake_config,
+    fake_pipeline,
+)
 from voiced.config import Config
-from voiced.intents import Action, IntentContext
+from voiced.intents import Action
 from voiced.intents.matcher import IntentMatcher
 from voiced.intents.registry import load_registry
 from voiced.intents.speaking_volume import speaker_volume
@@ -75,15 +82,7 @@ def volume() -> Iterator[Volume]:
 def say(matcher: IntentMatcher, volume: Volume, text: str) -> str:
     match = matcher.match(text)
     assert match is not None and match.name == "SpeakerVolume", (text, match)
-    context = IntentContext(
-        devices=None,  # type: ignore[arg-type]
-        device_names={},
-        device_kinds={},
-        device_areas={},
-        timers=None,  # type: ignore[arg-type]
-        volume=volume,
-    )
-    said = speaker_volume(match, context)
+    said = speaker_volume(match, bare_context(volume=volume))
     if isinstance(said, Action):
         said.act()
         return said.say
