@@ -44,6 +44,13 @@ class NotifySocket:
             time.sleep(0.05)
         raise AssertionError(f"{line!r} never sent; got {self.lines()}")
 
+    def wait_for_count(self, line: str, count: int, timeout_seconds: float) -> None:
+        """Until `line` has been sent `count` times."""
+        deadline = time.monotonic() + timeout_seconds
+        while self.lines().count(line) < count and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert self.lines().count(line) >= count, f"{line!r} not sent {count} times"
+
     def count(self, line: str, since: float) -> int:
         return sum(1 for at, seen in list(self.messages) if seen == line and at >= since)
 
