@@ -132,3 +132,29 @@ def test_easter_is_the_churches_date(year: int, sunday: date) -> None:
 def test_other_days_and_questions_are_not_taken(matcher: IntentMatcher, asked: str) -> None:
     match = matcher.match(asked)
     assert match is None or match.name != "DaysUntil", match
+
+
+@pytest.mark.parametrize(
+    ("asked", "said"),
+    [
+        ("How many days until Friday?", "Friday is December eleventh: in 4 days."),
+        ("What's the date on Friday?", "Friday is December eleventh: in 4 days."),
+        ("What date is it on Tuesday?", "Tuesday is December eighth: tomorrow."),
+        ("What's this Sunday's date?", "Sunday is December thirteenth: in 6 days."),
+        ("What date is Monday?", "Today is Monday, December seventh."),
+    ],
+)
+def test_a_day_of_the_week_is_the_coming_one(matcher: IntentMatcher, asked: str, said: str) -> None:
+    assert ask(matcher, asked, DECEMBER_7) == said  # a Monday
+
+
+def test_a_weekday_in_next_year_says_its_year(matcher: IntentMatcher) -> None:
+    assert ask(matcher, "What's the date on Friday?", datetime(2026, 12, 30)) == (
+        "Friday is January first, 2027: in 2 days."
+    )
+
+
+@pytest.mark.parametrize("asked", ["How many days until next Friday?", "Will it rain on Saturday?"])
+def test_next_week_s_day_and_the_weather_are_not_taken(matcher: IntentMatcher, asked: str) -> None:
+    match = matcher.match(asked)
+    assert match is None or match.name != "DaysUntil", match

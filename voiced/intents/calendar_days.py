@@ -1,12 +1,13 @@
 """Built-in plugin: how far off a day is, and the weekday it falls on (DaysUntil, voiced's
 own): "how many days until Christmas?", "what day of the week is Christmas?", "when is
-Easter?", "how long until December 25th?". The model answered the first with "I'm sorry,
-but I can't assist with that." and the second with "Christmas is not a day of the week."
+Easter?", "how long until December 25th?", "what's the date on Friday?". The model
+answered the first with "I'm sorry, but I can't assist with that." and the second with
+"Christmas is not a day of the week."
 
-A day is a holiday of the table below or a month and a day; the next one from today is
-meant ("Christmas" in December 26th is the next year's). The holidays that move are the
-United States' (Thanksgiving, Mother's Day, Father's Day), as voiced's voice is; any
-other day ("my birthday", "Diwali") matches nothing and reaches the model."""
+A day is a holiday of the table below, a month and a day, or a day of the week; the next
+one from today is meant ("Christmas" on December 26th is the next year's). The holidays
+that move are the United States' (Thanksgiving, Mother's Day, Father's Day), as voiced's
+voice is; any other day ("my birthday", "Diwali") matches nothing and reaches the model."""
 
 from __future__ import annotations
 
@@ -120,6 +121,16 @@ SENTENCES = [
     "(what|which) day [of the week] (is|does) " + WHEN + " (on|fall on|fall) [this year]",
     "(what|which) day [of the week] will " + WHEN + " (be|be on|fall on) [this year]",
 ]
+# A day of this week or the next: "how many days until Friday?", "what's the date on
+# Friday?" ("next Friday" is left to the model: this one, or the one after?).
+WEEKDAY_SENTENCES = [
+    "how many (days|sleeps) [are there|is it|are left|left|to go] (until|till|til|to|before) "
+    "[this] {cal_weekday}",
+    "how long (until|till|is it until|is it till) [this] {cal_weekday}",
+    "(what's|what is) the date (on|this) {cal_weekday}",
+    "what date is [it] [on] [this] {cal_weekday}",
+    "(what's|what is) [this] {cal_weekday}'s date",
+]
 RULES = {"cal_day": "[<the>] {cal_holiday}"}
 LISTS = {
     "cal_holiday": {
@@ -131,6 +142,11 @@ LISTS = {
     },
     "cal_month": {"values": [{"in": name, "out": number} for name, number in MONTHS.items()]},
     "cal_date": {"values": [{"in": said, "out": day} for said, day in DAY_WORDS.items()]},
+    "cal_weekday": {
+        "values": [
+            {"in": name.lower(), "out": number} for number, name in enumerate(calendar.day_name)
+        ]
+    },
 }
 
 
@@ -138,7 +154,11 @@ def plugin() -> Plugin:
     return Plugin(
         name="calendar",
         description="how many days until a holiday or a date, and its weekday",
-        sentences=own_sentences({INTENT: {"data": [{"sentences": SENTENCES}]}}, LISTS, RULES),
+        sentences=own_sentences(
+            {INTENT: {"data": [{"sentences": SENTENCES}, {"sentences": WEEKDAY_SENTENCES}]}},
+            LISTS,
+            RULES,
+        ),
         handlers={INTENT: days_until},
         side_effect_free=frozenset({INTENT}),
     )
@@ -149,7 +169,14 @@ def days_until(match: IntentMatch, context: IntentContext) -> str:
     fifth: in 18 days." """
     today = context.now().date()
     holiday = match.slots.get("cal_holiday")
-    if holiday is not None:
+    weekday = match.slots.get("cal_weekday")
+    if weekday is not None:
+        day = today + timedelta(days=(int(weekday) - today.weekday()) % 7)
+        name = calendar.day_name[day.weekday()]
+        when = f"{name} is {day.strftime('%B')} {ordinal_in_words(day.day)}"
+        if day.year != today.year:
+            when += f", {day.year}"
+    elif holiday is not None:
         name, of_year = HOLIDAYS[str(holiday)]
         day = next_day(today, of_year)
         when = f"{name} is on {_said(day, today)}"
@@ -163,6 +190,8 @@ def days_until(match: IntentMatch, context: IntentContext) -> str:
         when = f"{name}{year} is a {day.strftime('%A')}"
     days = (day - today).days
     if days == 0:
+        if weekday is not None:
+            return f"Today is {name}, {day.strftime('%B')} {ordinal_in_words(day.day)}."
         return f"{name} is today."
     if days == 1:
         return f"{when}: tomorrow."
