@@ -894,3 +894,18 @@ def test_a_reading_indoors_is_said_to_have_no_sensor(
 def test_words_near_those_are_not_taken_for_them(matcher: IntentMatcher, asked: str) -> None:
     match = matcher.match(asked)
     assert match is None or match.name not in ("HassLightSet", "IndoorReading"), match
+
+
+@pytest.mark.parametrize(
+    ("text", "intent", "device"),
+    [
+        ("Turn the kitchen light back on.", "HassTurnOn", "kitchen_light"),
+        ("Switch back off the bedroom lamp.", "HassTurnOff", "bedroom_lamp"),
+        ("Turn on the coffee maker again.", "HassTurnOn", "coffee_maker"),
+    ],
+)
+def test_a_device_switched_back_or_again_is_switched(
+    matcher: IntentMatcher, text: str, intent: str, device: str
+) -> None:
+    match = matcher.match(text)
+    assert match is not None and (match.name, match.slots) == (intent, {"name": device})

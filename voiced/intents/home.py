@@ -91,6 +91,18 @@ ALL_LIGHTS_ON_SENTENCES = {
     ],
     "slots": {"domain": "light"},
 }
+# A device switched back: "turn the kitchen light back on" (Home Assistant's sentences
+# have no "back"), by the fixed slot of HassTurnOn or HassTurnOff.
+BACK_SENTENCES = {
+    on_off: {
+        "sentences": [
+            f"<turn> [<the>] {{name}} back {on_off}",
+            f"<turn> back {on_off} [<the>] {{name}}",
+            f"<turn> {on_off} [<the>] {{name}} again",
+        ]
+    }
+    for on_off in ("on", "(off|out)")
+}
 # Two or three devices in one command: "turn off the kitchen light and the bedroom lamp".
 # Locks and garage doors are refused in a list (targets_of): each is said on its own.
 # Whisper writes Piper's "light and the bedroom lamp" as "light in the bedroom lamp": a
@@ -237,6 +249,8 @@ def plugin() -> Plugin:
     intents["HassTurnOn"]["data"].append(ALL_LIGHTS_ON_SENTENCES)
     intents["HassTurnOn"]["data"].append(DEVICE_LIST_SENTENCES["on"])
     intents["HassTurnOff"]["data"].append(DEVICE_LIST_SENTENCES["(off|out)"])
+    intents["HassTurnOn"]["data"].append(BACK_SENTENCES["on"])
+    intents["HassTurnOff"]["data"].append(BACK_SENTENCES["(off|out)"])
     intents["HassLightSet"]["data"].append(AREA_BRIGHTNESS_SENTENCES)
     intents["HassLightSet"]["data"].extend(WORDED_BRIGHTNESS_SENTENCES)
     intents["IndoorReading"] = {"data": INDOOR_READING_SENTENCES}
