@@ -18,7 +18,7 @@ from voiced.intents.matcher import IntentMatcher
 from voiced.intents.registry import load_registry
 from voiced.timers import DeviceAction, Timers, read_timers_file
 
-KITCHEN_OFF = DeviceAction("kitchen_light", False, "turn off the kitchen light")
+KITCHEN_OFF = DeviceAction(("kitchen_light",), False, "turn off the kitchen light")
 
 
 @pytest.fixture(scope="module")
@@ -44,6 +44,18 @@ def matcher() -> IntentMatcher:
         (
             "Switch off the ceiling fan after an hour.",
             {"name": "ceiling_fan", "state": "off", "hours": 1},
+        ),
+        (
+            "Turn off all the lights in 10 minutes.",
+            {"domain": "light", "state": "off", "minutes": 10},
+        ),
+        (
+            "Turn off the lights in the kitchen in 10 minutes.",
+            {"domain": "light", "area": "kitchen", "state": "off", "minutes": 10},
+        ),
+        (
+            "turn off the bedroom lights in half an hour",
+            {"domain": "light", "area": "bedroom", "state": "off", "minutes": 30},
         ),
     ],
 )
@@ -94,7 +106,7 @@ def test_it_is_kept_across_a_restart_and_said_of_by_what_it_does(tmp_path: Path)
     [saved] = read_timers_file(path, time.time()).timers
     assert saved.then == KITCHEN_OFF
     assert json.loads(path.read_text())["timers"][0]["then"] == {
-        "device": "kitchen_light",
+        "devices": ["kitchen_light"],
         "on": False,
         "said": "turn off the kitchen light",
     }
@@ -112,7 +124,7 @@ def test_one_that_ended_while_voiced_was_off_is_not_done_late(tmp_path: Path) ->
     path.write_text(
         json.dumps({"timers": [
             {"description": "10 minutes", "seconds": 600, "ends_at": ended,
-             "then": {"device": "kitchen_light", "on": False,
+             "then": {"devices": ["kitchen_light"], "on": False,
                       "said": "turn off the kitchen light"}},
             {"description": "5 minutes", "seconds": 300, "ends_at": ended},
         ]})
@@ -141,10 +153,12 @@ def test_one_that_ended_while_voiced_was_off_is_not_done_late(tmp_path: Path) ->
     "then",
     [
         "off",
-        {"device": "kitchen_light", "said": "turn off the kitchen light"},
-        {"device": "kitchen_light", "on": "no", "said": "turn off the kitchen light"},
-        {"device": "", "on": False, "said": "turn off the kitchen light"},
-        {"device": "kitchen_light", "on": False},
+        {"devices": ["kitchen_light"], "said": "turn off the kitchen light"},
+        {"devices": ["kitchen_light"], "on": "no", "said": "turn off the kitchen light"},
+        {"devices": [""], "on": False, "said": "turn off the kitchen light"},
+        {"devices": [], "on": False, "said": "turn off the kitchen light"},
+        {"devices": "kitchen_light", "on": False, "said": "turn off the kitchen light"},
+        {"devices": ["kitchen_light"], "on": False},
     ],
 )
 def test_an_unusable_action_in_the_file_is_a_problem_of_that_timer(
@@ -192,7 +206,7 @@ def test_a_device_that_cannot_be_switched_then_is_said_to_have_failed(tmp_path: 
     said: list[str] = []
     engine = intent_engine(fake_config(tmp_path), said.append)
     try:
-        engine.timers.act(DeviceAction("gone_lamp", True, "turn on the gone lamp"))
+        engine.timers.act(DeviceAction(("gone_lamp",), True, "turn on the gone lamp"))
     finally:
         engine.close()
     assert said == ["Sorry, I couldn't turn on the gone lamp."]
@@ -205,3 +219,17 @@ def test_a_lock_is_never_switched_later(engine: IntentEngine) -> None:
     assert answered.response == "I only lock or unlock the front door when you say so."
     assert not answered.done and engine.timers.timers() == []
     assert engine.ahead(match) == Ahead(words=answered.response, acts=False)
+
+
+def test_every_light_later_is_one_timer_that_switches_them_all(engine: IntentEngine) -> None:
+    match = engine.match("Turn off all the lights in 10 minutes.")
+    assert match is not None
+    answered = engine.answer(match)
+    assert answered.response == "I'll turn off the lights in 10 minutes."
+    [timer] = engine.timers.timers()
+    assert timer.then == DeviceAction(
+        ("kitchen_light", "bedroom_lamp", "living_room_light"), False, "turn off the lights"
+    )
+    engine.timers.act(timer.then)
+    lights = ("kitchen_light", "bedroom_lamp", "living_room_light")
+    assert [engine.devices.reported_state(light).on for light in lights] == [False] * 3

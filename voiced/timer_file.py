@@ -18,6 +18,8 @@ from voiced.timer_table import MAX_NAME_CHARS, MAX_TIMER_SECONDS, DeviceAction
 MAX_FILE_BYTES = 1024 * 1024
 MAX_JSON_DEPTH = 8
 MAX_DESCRIPTION_CHARS = 100
+# The most devices one timer switches ("the lights" of a large house).
+MAX_ACTION_DEVICES = 100
 # No timer ended before 2000-01-01: an earlier end is not a time voiced wrote.
 EARLIEST_END = 946_684_800.0
 
@@ -95,19 +97,25 @@ def _saved_timer(entry: Any, now: float) -> SavedTimer:
 
 
 def _device_action(then: Any) -> DeviceAction:
-    """ "then": {"device": "kitchen_light", "on": false, "said": "turn off the kitchen
-    light"}. Whether that device is still configured is known only when it is switched."""
+    """ "then": {"devices": ["kitchen_light"], "on": false, "said": "turn off the
+    kitchen light"}. Whether those devices are still configured is known only when they
+    are switched."""
     if not isinstance(then, dict):
         raise ValueError('"then" must be an object')
     on = then.get("on")
     if not isinstance(on, bool):
         raise ValueError('"then" needs "on": true or false')
+    devices = then.get("devices")
+    if not isinstance(devices, list) or not 0 < len(devices) <= MAX_ACTION_DEVICES:
+        raise ValueError(f'"then" needs "devices": a list of 1-{MAX_ACTION_DEVICES} ids')
     try:
-        device = _text(then, "device", MAX_DESCRIPTION_CHARS)
+        ids = tuple(
+            _text({"device": device}, "device", MAX_DESCRIPTION_CHARS) for device in devices
+        )
         said = _text(then, "said", MAX_DESCRIPTION_CHARS)
     except ValueError as err:
         raise ValueError(f'"then": {err}') from None
-    return DeviceAction(device, on, said)
+    return DeviceAction(ids, on, said)
 
 
 def _text(entry: dict[str, Any], key: str, most_chars: int) -> str:
@@ -164,7 +172,7 @@ def timers_json(timers: Iterable[SavedTimer], clock_set: bool = True) -> str:
             entry["name"] = timer.name
         if timer.then is not None:
             entry["then"] = {
-                "device": timer.then.device_id,
+                "devices": list(timer.then.device_ids),
                 "on": timer.then.on,
                 "said": timer.then.said,
             }

@@ -77,11 +77,11 @@ def timer_name(said: str) -> str | None:
 
 @dataclass(frozen=True)
 class DeviceAction:
-    """What a timer does when it ends, in place of ringing: a device switched ("turn off
-    the kitchen light in 10 minutes"). `said` is how it is spoken of: "turn off the
-    kitchen light"."""
+    """What a timer does when it ends, in place of ringing: devices switched ("turn off
+    the kitchen light in 10 minutes", "... the lights in the kitchen ..."). `said` is how
+    it is spoken of: "turn off the kitchen light"."""
 
-    device_id: str
+    device_ids: tuple[str, ...]
     on: bool
     said: str
 

@@ -277,12 +277,16 @@ class IntentEngine:
 
     def _act_later(self, action: DeviceAction) -> None:
         """What a timer was set to do ("turn off the kitchen light in 10 minutes"), on the
-        timers' thread when it ends: done without a word, as it was asked for; a failure
-        is said."""
-        try:
-            self.devices.turn(action.device_id, action.on)
-        except Exception as err:  # a device gone from the configuration, a back end down
-            log.error("cannot %s: %s", action.said, err)
+        timers' thread when it ends: done without a word, as it was asked for; a device
+        that fails leaves the others switched, and the failure is said."""
+        failed = False
+        for device_id in action.device_ids:
+            try:
+                self.devices.turn(device_id, action.on)
+            except Exception as err:  # a device gone from the configuration, a back end down
+                log.error("cannot %s: %s: %s", action.said, device_id, err)
+                failed = True
+        if failed:
             self._announce(f"Sorry, I couldn't {action.said}.")
 
     def close(self) -> None:

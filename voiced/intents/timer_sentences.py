@@ -321,17 +321,28 @@ ONE_TIMER_SENTENCES = {
 }
 
 
-# A device switched later: "turn off the kitchen light in 10 minutes" (SwitchLater, voiced's
-# own), by the fixed slot "state".
-SWITCH_LATER_SENTENCES = {
-    state: [
-        f"<turn> {said} [<the>] {{name}} (in|after) <timer_duration>",
-        f"<turn> [<the>] {{name}} {said} (in|after) <timer_duration>",
-        f"in <timer_duration> <turn> {said} [<the>] {{name}}",
-        f"in <timer_duration> <turn> [<the>] {{name}} {said}",
-    ]
-    for state, said in (("on", "on"), ("off", "(off|out)"))
+# A device switched later: "turn off the kitchen light in 10 minutes", "... the lights in
+# the kitchen ...", "... all the lights ..." (SwitchLater, voiced's own), by the fixed slot
+# "state".
+SWITCH_LATER_TARGETS = {
+    "{name}": {},
+    "<light> <in> [<the>] {area}": {"domain": "light"},
+    "{area} <light>": {"domain": "light"},
+    "<all> <light> [<everywhere>]": {"domain": "light"},
 }
+SWITCH_LATER_SENTENCES = [
+    {
+        "sentences": [
+            f"<turn> {said} [<the>] {target} (in|after) <timer_duration>",
+            f"<turn> [<the>] {target} {said} (in|after) <timer_duration>",
+            f"in <timer_duration> <turn> {said} [<the>] {target}",
+            f"in <timer_duration> <turn> [<the>] {target} {said}",
+        ],
+        "slots": {"state": state, **slots},
+    }
+    for state, said in (("on", "on"), ("off", "(off|out)"))
+    for target, slots in SWITCH_LATER_TARGETS.items()
+]
 
 
 def sentences() -> dict[str, Any]:
@@ -347,12 +358,7 @@ def sentences() -> dict[str, Any]:
         grammar["intents"][intent]["data"].extend(blocks)
     for intent, one_timer in ONE_TIMER_SENTENCES.items():
         grammar["intents"][intent]["data"].append({"sentences": one_timer})
-    grammar["intents"]["SwitchLater"] = {
-        "data": [
-            {"sentences": said, "slots": {"state": state}}
-            for state, said in SWITCH_LATER_SENTENCES.items()
-        ]
-    }
+    grammar["intents"]["SwitchLater"] = {"data": SWITCH_LATER_SENTENCES}
     grammar["intents"]["TimerWithoutUnit"] = {
         "data": [
             {"sentences": UNITLESS_SENTENCES},

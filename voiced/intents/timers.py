@@ -25,6 +25,7 @@ from typing import NamedTuple
 
 from voiced.config import DOMAIN_OF_KIND, SENSITIVE_KINDS
 from voiced.intents import (
+    SWITCH_VERBS,
     Action,
     Confirmation,
     IntentContext,
@@ -33,6 +34,7 @@ from voiced.intents import (
     Plugin,
     verbs_of,
 )
+from voiced.intents.home import describe, targets_of
 from voiced.intents.timer_readings import (
     DurationChoice,
     answer_grammar,
@@ -118,19 +120,21 @@ def _starting(seconds: int, match: IntentMatch, context: IntentContext) -> Actio
 
 
 def switch_later(match: IntentMatch, context: IntentContext) -> Action:
-    """ "Turn off the kitchen light in 10 minutes": a timer that switches the device when
-    it ends, without a word. Locks and garage doors are only ever switched when said."""
+    """ "Turn off the kitchen light in 10 minutes" (or the lights of an area, or every
+    light): a timer that switches them when it ends, without a word. Locks and garage
+    doors are only ever switched when said."""
     seconds = duration_seconds(match.slots)
     if seconds <= 0:
         raise IntentError("That is no time at all: nothing set.")
-    device_id = str(match.slots["name"])
-    name, kind = context.device_names[device_id], context.device_kinds[device_id]
+    targets = targets_of(match, context)
+    kinds = {context.device_kinds[device_id] for device_id in targets}
+    on_verb, off_verb = verbs_of(DOMAIN_OF_KIND[kinds.pop()]) if len(kinds) == 1 else SWITCH_VERBS
+    what = describe(targets, match, context)
+    if any(context.device_kinds[device_id] in SENSITIVE_KINDS for device_id in targets):
+        raise IntentError(f"I only {on_verb} or {off_verb} {what} when you say so.")
     on = match.slots["state"] == "on"
-    on_verb, off_verb = verbs_of(DOMAIN_OF_KIND[kind])
-    if kind in SENSITIVE_KINDS:
-        raise IntentError(f"I only {on_verb} or {off_verb} the {name} when you say so.")
-    said = f"{on_verb if on else off_verb} the {name}"
-    then = DeviceAction(device_id, on, said)
+    said = f"{on_verb if on else off_verb} {what}"
+    then = DeviceAction(tuple(targets), on, said)
 
     def start() -> None:
         try:
