@@ -420,16 +420,17 @@ class Daemon:
         self._apply_logging(new)
         self.config = new
         reloaded = f"configuration reloaded from {self.config_path}"
-        log.info("%s", reloaded)
         self._ready()
         self.reload_answers.after_load(RELOADED, reloaded)
+        # Logged last: whoever reads it finds systemd and a waiting `voiced reload` told.
+        log.info("%s", reloaded)
         return new_models, new_pipeline
 
     def _keep(self, models: Models, pipeline: Pipeline, reason: str) -> tuple[Models, Pipeline]:
         """A reload that failed: the running configuration, models and pipeline stay."""
-        log.error("%s", reason)
         self._ready()
         self.reload_answers.after_load(REJECTED, reason)
+        log.error("%s", reason)  # last, as for a reload done
         return models, pipeline
 
     def _same_but_logging(self, new: Config) -> bool:

@@ -18,8 +18,8 @@ from voiced.timer_table import MAX_NAME_CHARS, MAX_TIMER_SECONDS, DeviceAction
 MAX_FILE_BYTES = 1024 * 1024
 MAX_JSON_DEPTH = 8
 MAX_DESCRIPTION_CHARS = 100
-# The most devices one timer switches ("the lights" of a large house).
-MAX_ACTION_DEVICES = 100
+# The most devices one timer switches ("the lights" of a large house; 20 kB of ids).
+MAX_ACTION_DEVICES = 1000
 # No timer ended before 2000-01-01: an earlier end is not a time voiced wrote.
 EARLIEST_END = 946_684_800.0
 
