@@ -909,3 +909,17 @@ def test_a_device_switched_back_or_again_is_switched(
 ) -> None:
     match = matcher.match(text)
     assert match is not None and (match.name, match.slots) == (intent, {"name": device})
+
+
+@pytest.mark.parametrize("asked", ["How are you?", "How are you doing today?", "How's it going?"])
+def test_how_are_you_gets_a_short_answer(
+    matcher: IntentMatcher, context: IntentContext, asked: str
+) -> None:
+    assert answer(matcher, context, asked) == "I'm well, thank you. What can I do for you?"
+
+
+@pytest.mark.parametrize("asked", ["How are you made?", "How are things in Paris?"])
+def test_questions_about_how_voiced_works_are_the_model_s(
+    matcher: IntentMatcher, asked: str
+) -> None:
+    assert matcher.match(asked) is None

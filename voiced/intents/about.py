@@ -1,6 +1,7 @@
 """Built-in plugin: "what can you do?" (WhatCanYouDo, voiced's own) is answered with what
 voiced can do here: the model said "I can't do anything." The devices part names only
-what is configured."""
+what is configured. "How are you?" (HowAreYou, voiced's own) gets a short answer: the
+model had said "I'm not sure what you're asking." """
 
 from __future__ import annotations
 
@@ -19,17 +20,34 @@ SENTENCES = [
     "help [me] [please]",
 ]
 DOORS = frozenset({"lock", "garage_door"})
+HOW_ARE_YOU = "HowAreYou"
+HOW_ARE_YOU_SENTENCES = [
+    "how are you [doing] [today|tonight]",
+    "how's it going",
+    "how is it going",
+    "how are things",
+    "are you (ok|okay|well|alright|all right)",
+]
 
 
 def plugin() -> Plugin:
-    sentences = own_sentences({INTENT: {"data": [{"sentences": SENTENCES}]}})
+    sentences = own_sentences(
+        {
+            INTENT: {"data": [{"sentences": SENTENCES}]},
+            HOW_ARE_YOU: {"data": [{"sentences": HOW_ARE_YOU_SENTENCES}]},
+        }
+    )
     return Plugin(
         name="about",
-        description='"what can you do?": what voiced can do here',
+        description='"what can you do?" and "how are you?"',
         sentences=sentences,
-        handlers={INTENT: what_i_can_do},
-        side_effect_free=frozenset({INTENT}),
+        handlers={INTENT: what_i_can_do, HOW_ARE_YOU: how_are_you},
+        side_effect_free=frozenset({INTENT, HOW_ARE_YOU}),
     )
+
+
+def how_are_you(match: IntentMatch, context: IntentContext) -> str:
+    return "I'm well, thank you. What can I do for you?"
 
 
 def what_i_can_do(match: IntentMatch, context: IntentContext) -> str:
