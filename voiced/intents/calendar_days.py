@@ -16,6 +16,7 @@ from collections.abc import Callable
 from datetime import date, timedelta
 
 from voiced.intents import IntentContext, IntentError, IntentMatch, Plugin
+from voiced.intents.clock import date_in_words
 from voiced.intents.ha_sentences import own_sentences
 from voiced.numbers import ordinal_in_words
 
@@ -173,13 +174,11 @@ def days_until(match: IntentMatch, context: IntentContext) -> str:
     if weekday is not None:
         day = today + timedelta(days=(int(weekday) - today.weekday()) % 7)
         name = calendar.day_name[day.weekday()]
-        when = f"{name} is {day.strftime('%B')} {ordinal_in_words(day.day)}"
-        if day.year != today.year:
-            when += f", {day.year}"
+        when = f"{name} is {date_in_words(day, weekday=False, year=day.year != today.year)}"
     elif holiday is not None:
         name, of_year = HOLIDAYS[str(holiday)]
         day = next_day(today, of_year)
-        when = f"{name} is on {_said(day, today)}"
+        when = f"{name} is on {date_in_words(day, year=day.year != today.year)}"
     else:
         month, day_of_month = int(match.slots["cal_month"]), int(match.slots["cal_date"])
         name = f"{calendar.month_name[month]} {ordinal_in_words(day_of_month)}"
@@ -191,7 +190,7 @@ def days_until(match: IntentMatch, context: IntentContext) -> str:
     days = (day - today).days
     if days == 0:
         if weekday is not None:
-            return f"Today is {name}, {day.strftime('%B')} {ordinal_in_words(day.day)}."
+            return f"Today is {date_in_words(day, year=False)}."
         return f"{name} is today."
     if days == 1:
         return f"{when}: tomorrow."
@@ -213,9 +212,3 @@ def _date_or_leap(year: int, month: int, day: int) -> date:
 
 def _longest_month(month: int) -> int:
     return calendar.monthrange(2024, month)[1]  # 2024: a leap year
-
-
-def _said(day: date, today: date) -> str:
-    """ "Friday, December twenty fifth", with its year when that is not this one."""
-    said = f"{day.strftime('%A, %B')} {ordinal_in_words(day.day)}"
-    return said if day.year == today.year else f"{said}, {day.year}"

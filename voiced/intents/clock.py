@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import functools
 import zoneinfo
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from voiced.intents import IntentContext, IntentMatch, Plugin
 from voiced.intents.ha_sentences import ha_sentences
@@ -147,10 +147,17 @@ def current_date(match: IntentMatch, context: IntentContext) -> str:
     if part == "month":
         return f"It is {context.now().strftime('%B')}."
     day = str(match.slots.get("day", "today"))
-    date = context.now() + timedelta(days=DAY_OFFSETS.get(day, 0))
+    asked = context.now() + timedelta(days=DAY_OFFSETS.get(day, 0))
     verb = "was" if day == "yesterday" else "is"
-    said = f"{date.strftime('%A, %B')} {ordinal_in_words(date.day)}, {date.year}"
-    return f"{day.capitalize()} {verb} {said}."
+    return f"{day.capitalize()} {verb} {date_in_words(asked)}."
+
+
+def date_in_words(day: date, weekday: bool = True, year: bool = True) -> str:
+    """A date as it is said: "Sunday, December sixth, 2026"; "December sixth" without the
+    weekday and the year."""
+    said = f"{day.strftime('%B')} {ordinal_in_words(day.day)}"
+    said = f"{day.strftime('%A')}, {said}" if weekday else said
+    return f"{said}, {day.year}" if year else said
 
 
 def time_in_words(now: datetime) -> str:
