@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from voiced.errors import VoicedError
+from voiced.words import spoken_list
 
 # The longest a timer may run (or have left, once added to): a week.
 MAX_TIMER_SECONDS = 7 * 24 * 3600.0
@@ -42,11 +43,6 @@ def describe_duration(seconds: float) -> str:
     if not parts:
         return "0 seconds"
     return spoken_list(parts)
-
-
-def spoken_list(parts: Sequence[str]) -> str:
-    """["a", "b", "c"] -> "a, b and c"."""
-    return parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
 
 
 def describe_left(seconds: float) -> str:

@@ -50,7 +50,6 @@ from voiced.timer_table import (
     describe_left,
     ended_sentence,
     missed_sentence,
-    spoken_list,
     timer_called,
     timer_name,
 )
@@ -80,7 +79,6 @@ __all__ = [
     "ended_sentence",
     "missed_sentence",
     "read_timers_file",
-    "spoken_list",
     "timer_called",
     "timer_name",
     "timers_json",

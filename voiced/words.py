@@ -74,3 +74,8 @@ def words_alike(heard: str, said: str, ratio: float, min_letters: int) -> bool:
     if any(char.isdigit() for char in heard + said):
         return False
     return difflib.SequenceMatcher(None, heard, said).ratio() >= ratio
+
+
+def spoken_list(parts: Sequence[str], last: str = "and") -> str:
+    """["a", "b", "c"] -> "a, b and c" (`last` "or": "a, b or c")."""
+    return parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + f" {last} " + parts[-1]

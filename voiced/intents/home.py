@@ -38,6 +38,7 @@ from voiced.intents import (
     verbs_of,
 )
 from voiced.intents.ha_sentences import ha_sentences
+from voiced.words import spoken_list
 
 log = logging.getLogger(__name__)
 
@@ -346,10 +347,16 @@ def light_set(match: IntentMatch, context: IntentContext) -> Action:
     return Action(f"Set {describe(targets, match, context)} to {percent} percent.", act)
 
 
+def switch_verbs(targets: list[str], context: IntentContext) -> tuple[str, str]:
+    """The ("on", "off") verbs of the targets: their domain's ("lock", "unlock") when they
+    share one, else "turn on" and "turn off"."""
+    domains = {DOMAIN_OF_KIND[context.device_kinds[device_id]] for device_id in targets}
+    return verbs_of(domains.pop()) if len(domains) == 1 else SWITCH_VERBS
+
+
 def _turn(match: IntentMatch, context: IntentContext, on: bool) -> Action | Confirmation:
     targets = targets_of(match, context)
-    domains = {DOMAIN_OF_KIND[context.device_kinds[device_id]] for device_id in targets}
-    verbs = verbs_of(domains.pop()) if len(domains) == 1 else SWITCH_VERBS
+    verbs = switch_verbs(targets, context)
     verb = verbs[0] if on else verbs[1]
     what = describe(targets, match, context)
 
@@ -435,9 +442,7 @@ def unknown_device(named: str, context: IntentContext) -> str:
     ]
     if not devices:
         return f"There are no {domain}s."
-    names = [f"the {context.device_names[device_id]}" for device_id in devices]
-    listed = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " or " + names[-1]
-    return f"Say which {domain}: {listed}."
+    return f"Say which {domain}: {_names(devices, context, last='or')}."
 
 
 # Between the devices of a list: "the kitchen light, the fan and the dining room light".
@@ -478,8 +483,7 @@ def ask_what_to_do(match: IntentMatch, context: IntentContext) -> Choice | str:
     targets = targets_of(match, context, default_kind=match.slots.get("domain"))
     what = describe(targets, match, context)
     kinds = {context.device_kinds[device_id] for device_id in targets}
-    domains = {DOMAIN_OF_KIND[kind] for kind in kinds}
-    on_verb, off_verb = verbs_of(domains.pop()) if len(domains) == 1 else SWITCH_VERBS
+    on_verb, off_verb = switch_verbs(targets, context)
     if kinds & SENSITIVE_KINDS:
         return f"Say {on_verb} or {off_verb} {what}."
 
@@ -588,7 +592,6 @@ def _brightness(device_id: str, state: DeviceState, context: IntentContext) -> s
     return f"I don't know the {name}'s brightness."
 
 
-def _names(device_ids: list[str], context: IntentContext) -> str:
+def _names(device_ids: list[str], context: IntentContext, last: str = "and") -> str:
     """ "the kitchen light, the coffee maker and the bedroom lamp" """
-    names = [f"the {context.device_names[device_id]}" for device_id in device_ids]
-    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+    return spoken_list([f"the {context.device_names[device_id]}" for device_id in device_ids], last)

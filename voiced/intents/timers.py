@@ -23,18 +23,16 @@ from dataclasses import replace
 from functools import partial
 from typing import NamedTuple
 
-from voiced.config import DOMAIN_OF_KIND, SENSITIVE_KINDS
+from voiced.config import SENSITIVE_KINDS
 from voiced.intents import (
-    SWITCH_VERBS,
     Action,
     Confirmation,
     IntentContext,
     IntentError,
     IntentMatch,
     Plugin,
-    verbs_of,
 )
-from voiced.intents.home import describe, targets_of
+from voiced.intents.home import describe, switch_verbs, targets_of
 from voiced.intents.timer_readings import (
     DurationChoice,
     answer_grammar,
@@ -49,10 +47,10 @@ from voiced.timers import (
     TimerState,
     describe_duration,
     describe_left,
-    spoken_list,
     timer_called,
     timer_name,
 )
+from voiced.words import spoken_list
 
 # How to name one of several timers, for each intent that acts on one.
 BY_ITS_TIME = {
@@ -127,8 +125,7 @@ def switch_later(match: IntentMatch, context: IntentContext) -> Action:
     if seconds <= 0:
         raise IntentError("That is no time at all: nothing set.")
     targets = targets_of(match, context)
-    kinds = {context.device_kinds[device_id] for device_id in targets}
-    on_verb, off_verb = verbs_of(DOMAIN_OF_KIND[kinds.pop()]) if len(kinds) == 1 else SWITCH_VERBS
+    on_verb, off_verb = switch_verbs(targets, context)
     what = describe(targets, match, context)
     if any(context.device_kinds[device_id] in SENSITIVE_KINDS for device_id in targets):
         raise IntentError(f"I only {on_verb} or {off_verb} {what} when you say so.")
