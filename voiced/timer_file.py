@@ -109,9 +109,7 @@ def _device_action(then: Any) -> DeviceAction:
     if not isinstance(devices, list) or not 0 < len(devices) <= MAX_ACTION_DEVICES:
         raise ValueError(f'"then" needs "devices": a list of 1-{MAX_ACTION_DEVICES} ids')
     try:
-        ids = tuple(
-            _text({"device": device}, "device", MAX_DESCRIPTION_CHARS) for device in devices
-        )
+        ids = tuple(_checked_text(device, "device", MAX_DESCRIPTION_CHARS) for device in devices)
         said = _text(then, "said", MAX_DESCRIPTION_CHARS)
     except ValueError as err:
         raise ValueError(f'"then": {err}') from None
@@ -119,7 +117,10 @@ def _device_action(then: Any) -> DeviceAction:
 
 
 def _text(entry: dict[str, Any], key: str, most_chars: int) -> str:
-    value = entry.get(key)
+    return _checked_text(entry.get(key), key, most_chars)
+
+
+def _checked_text(value: Any, key: str, most_chars: int) -> str:
     if not isinstance(value, str) or not 0 < len(value) <= most_chars or not value.isprintable():
         raise ValueError(f'"{key}" must be printable text of 1-{most_chars} characters')
     return value
