@@ -398,14 +398,17 @@ def engine_with_front_door(tmp_path: Path) -> Iterator[IntentEngine]:
 
 
 def bare_context(**fields: Any) -> IntentContext:
-    """What a handler that needs no devices and no timers is given, with `fields`."""
+    """What a handler that needs no devices (and, unless `fields` give them, no timers)
+    is given, with `fields`."""
     return IntentContext(
-        devices=None,  # type: ignore[arg-type]
-        device_names={},
-        device_kinds={},
-        device_areas={},
-        timers=None,  # type: ignore[arg-type]
-        **fields,
+        **{
+            "devices": None,
+            "device_names": {},
+            "device_kinds": {},
+            "device_areas": {},
+            "timers": None,
+            **fields,
+        }
     )
 
 

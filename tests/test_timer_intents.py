@@ -527,9 +527,7 @@ def test_numbers_of_a_sum_or_the_time_are_no_timer(
         "what is 1:30 in minutes",
         "what is one thirty in minutes",
         "what is 1:30 hours in minutes",
-        "set an alarm for 7:30",
         "set a timer for 1:30 pm",
-        "wake me at 6:45",
         "is it 1:30 yet",
         "what is 130",
         # A number without "for" may be no duration ("start timer 2").

@@ -112,17 +112,25 @@ class PresenceThread:
         return key
 
 
+def _timer_name(state: TimerState) -> str:
+    """What the sensor calls a timer: what it will do, the name it was set with, an
+    alarm's time ("seven AM alarm"), else the duration it was set for."""
+    if state.then is not None:
+        return state.then.said
+    if state.alarm:
+        return f"{state.description} alarm"
+    return state.description if state.name is None else state.name
+
+
 def timers_attributes(states: list[TimerState]) -> str:
-    """The timers as the Timers sensor's attributes: name (what it will do, or the one it
-    was set with, else the duration it was set for), time left, end, pause."""
+    """The timers as the Timers sensor's attributes: name (_timer_name), time left, end,
+    pause."""
     now = datetime.now(UTC)
     return json.dumps(
         {
             "timers": [
                 {
-                    "name": state.then.said
-                    if state.then is not None
-                    else (state.description if state.name is None else state.name),
+                    "name": _timer_name(state),
                     "paused": state.paused,
                     "left_seconds": round(state.left_seconds),
                     "ends_at": None

@@ -36,6 +36,8 @@ class SavedTimer:
     name: str | None = None
     # The device it switches when it ends, in place of ringing.
     then: DeviceAction | None = None
+    # An alarm, for a time of day (its description, "seven AM").
+    alarm: bool = False
 
 
 @dataclass
@@ -84,6 +86,9 @@ def _saved_timer(entry: Any, now: float) -> SavedTimer:
     # Files written before timers had names have none.
     name = None if entry.get("name") is None else _text(entry, "name", MAX_NAME_CHARS)
     then = None if entry.get("then") is None else _device_action(entry["then"])
+    alarm = entry.get("alarm", False)
+    if not isinstance(alarm, bool):
+        raise ValueError('"alarm" must be true or false')
     seconds = None
     if entry.get("seconds") is not None:
         seconds = _number(entry, "seconds", 0.0, MAX_TIMER_SECONDS)
@@ -91,7 +96,9 @@ def _saved_timer(entry: Any, now: float) -> SavedTimer:
         raise ValueError('needs either "ends_at" or "paused_left_seconds"')
     if "ends_at" in entry:
         ends_at = _number(entry, "ends_at", EARLIEST_END, now + MAX_TIMER_SECONDS)
-        return SavedTimer(description, seconds, ends_at, name=name, then=then)
+        return SavedTimer(description, seconds, ends_at, name=name, then=then, alarm=alarm)
+    if alarm:  # an alarm is never paused: voiced writes none so
+        raise ValueError('an alarm needs "ends_at"')
     left = _number(entry, "paused_left_seconds", 0.0, MAX_TIMER_SECONDS)
     return SavedTimer(description, seconds, None, left, name, then)
 
@@ -171,6 +178,8 @@ def timers_json(timers: Iterable[SavedTimer], clock_set: bool = True) -> str:
         entry: dict[str, object] = {"description": timer.description}
         if timer.name is not None:
             entry["name"] = timer.name
+        if timer.alarm:
+            entry["alarm"] = True
         if timer.then is not None:
             entry["then"] = {
                 "devices": list(timer.then.device_ids),

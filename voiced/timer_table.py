@@ -3,6 +3,7 @@ spoken of. Pure: no thread, no file, no clock of its own (the caller passes `now
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -94,10 +95,15 @@ class Called(Protocol):
     @property
     def then(self) -> DeviceAction | None: ...
 
+    @property
+    def alarm(self) -> bool: ...
+
 
 def timer_called(timer: Called) -> str:
     """How a timer is spoken of, after "the" or "your": "pasta timer", or, unnamed, "timer
-    for 10 minutes"."""
+    for 10 minutes"; an alarm "seven AM alarm"."""
+    if timer.alarm:
+        return f"{timer.description} alarm"
     if timer.then is not None:
         return f"timer to {timer.then.said}"
     if timer.name is not None:
@@ -120,6 +126,9 @@ class TimerState:
     name: str | None = None
     # What it does when it ends, in place of ringing; None: it rings.
     then: DeviceAction | None = None
+    # An alarm: it ends at a time of day, its `description` ("seven AM", said at that
+    # time). Timer intents leave alarms alone, alarm intents timers.
+    alarm: bool = False
 
 
 @dataclass
@@ -133,6 +142,7 @@ class _Entry:
     paused_left_seconds: float = 0.0
     name: str | None = None
     then: DeviceAction | None = None
+    alarm: bool = False
 
     def left(self, now: float) -> float:
         return self.paused_left_seconds if self.deadline is None else self.deadline - now
@@ -146,6 +156,7 @@ class _Entry:
             self.deadline is None,
             self.name,
             self.then,
+            self.alarm,
         )
 
 
@@ -172,6 +183,7 @@ class TimerTable:
         paused: bool = False,
         name: str | None = None,
         then: DeviceAction | None = None,
+        alarm: bool = False,
     ) -> TimerState:
         if len(self._entries) >= self.max_timers:
             raise TimerError(f"I can keep at most {self.max_timers} timers at once.")
@@ -184,6 +196,7 @@ class TimerTable:
             paused_left_seconds=left_seconds if paused else 0.0,
             name=name,
             then=then,
+            alarm=alarm,
         )
         self._entries[entry.timer_id] = entry
         self._next_id += 1
@@ -228,9 +241,7 @@ class TimerTable:
         # 2e-16, and a deadline that close to now would read as 0 left.
         if left <= LEFT_EPSILON_SECONDS:
             del self._entries[timer_id]
-            return TimerState(
-                entry.timer_id, entry.description, entry.seconds, 0.0, False, entry.name, entry.then
-            )
+            return dataclasses.replace(entry.state(now), left_seconds=0.0, paused=False)
         check_left(left)
         if entry.deadline is None:
             entry.paused_left_seconds = left
@@ -281,16 +292,22 @@ def check_left(seconds: float) -> None:
 
 
 def ended_sentence(ended: Sequence[Called]) -> str:
-    """What is said when timers end while voiced runs: one sentence however many."""
-    if len(ended) == 1:
-        return f"Your {timer_called(ended[0])} is done."
-    return f"{len(ended)} timers are done."
+    """What is said when timers end while voiced runs: one sentence however many, and
+    one for each alarm ("It's seven AM. This is your alarm.")."""
+    said = [f"It's {timer.description}. This is your alarm." for timer in ended if timer.alarm]
+    timers = [timer for timer in ended if not timer.alarm]
+    if len(timers) == 1:
+        said.append(f"Your {timer_called(timers[0])} is done.")
+    elif timers:
+        said.append(f"{len(timers)} timers are done.")
+    return " ".join(said)
 
 
 def missed_sentence(missed: Sequence[Called]) -> str:
     """What is said at start for the timers that ended while voiced was not running. A
     device a timer was to switch is not switched that late, and that is said."""
-    ringing = [timer for timer in missed if timer.then is None]
+    alarms = [timer for timer in missed if timer.alarm]
+    ringing = [timer for timer in missed if timer.then is None and not timer.alarm]
     said = [
         f"I didn't {timer.then.said}: I was off when it was time."
         for timer in missed
@@ -300,4 +317,5 @@ def missed_sentence(missed: Sequence[Called]) -> str:
         said.insert(0, f"Your {timer_called(ringing[0])} ended while I was off.")
     elif ringing:
         said.insert(0, f"{len(ringing)} timers ended while I was off.")
+    said[:0] = [f"Your {timer_called(alarm)} went off while I was off." for alarm in alarms]
     return " ".join(said)

@@ -160,6 +160,23 @@ class Timers:
         log.info("timer started: %s", timer_called(state))
         return description
 
+    def start_alarm(self, at: float, said: str) -> TimerState:
+        """Set an alarm for `at` on the wall clock, spoken of as `said` ("seven AM").
+        TimerError when that is not within a week ahead."""
+        with self._changed:
+            seconds = at - self._clock()
+            if not seconds > 0:
+                raise TimerError(f"It's already past {said}.")
+            check_left(seconds)
+            state = self._table.add(self._monotonic(), seconds, said, seconds, alarm=True)
+            # Set on a wall clock that may still step: it rings at `at` on the clock set.
+            if self._watch is not None:
+                self._following_wall.add(state.timer_id)
+            self._changed.notify()
+        self._write()
+        log.info("alarm set: %s, in %.0f s", said, seconds)
+        return state
+
     def cancel(self, timer_id: int | None = None) -> str | None:
         """Cancel the timer `timer_id` (None: the newest); its description, or None when
         there is no such timer (it has ended)."""
@@ -337,6 +354,7 @@ class Timers:
                         state.left_seconds if state.paused else None,
                         state.name,
                         state.then,
+                        state.alarm,
                     )
                     for state in self._table.states(now)
                 ]

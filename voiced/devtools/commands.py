@@ -65,6 +65,9 @@ COMMANDS: dict[str, tuple[str, str, bool]] = {
         False,
     ),
     # Sums, worked out by the arithmetic plugin, not the LLM.
+    # Alarms at a time of day (voiced/intents/alarms.py).
+    "alarm-seven-am": ("piper", "Set an alarm for seven AM tomorrow.", False),
+    "alarm-status": ("espeak", "What alarms do I have?", False),
     "arith-twelve-times-twelve": ("piper", "What is twelve times twelve?", False),
     "arith-square-root": ("piper", "What's the square root of eighty-one?", False),
     "arith-percent": ("piper", "What is fifteen percent of eighty?", True),

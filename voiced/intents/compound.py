@@ -22,7 +22,7 @@ MAX_COMMANDS = 3
 VERBS = (
     "turn", "switch", "set", "start", "make", "put", "dim", "brighten", "lock", "unlock",
     "open", "close", "shut", "cancel", "stop", "pause", "resume", "continue", "unpause",
-    "add", "take", "activate", "deactivate", "raise", "lower",
+    "add", "take", "activate", "deactivate", "raise", "lower", "wake",
 )  # fmt: skip
 _VERB = r"(?:please\s+)?(?:" + "|".join(VERBS) + r")\b"
 # Where one command ends and the next begins: a joining word, a comma or a sentence's end.

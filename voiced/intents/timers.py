@@ -204,7 +204,7 @@ def ask_which_unit(match: IntentMatch, context: IntentContext) -> DurationChoice
 def _changing(timer_id: int, sign: int, context: IntentContext, seconds: int) -> Action:
     """Time added to (`sign` -1: taken off) the timer chosen when the question was asked,
     if it still runs when the answer comes."""
-    timer = next((timer for timer in context.timers.timers() if timer.timer_id == timer_id), None)
+    timer = next((timer for timer in only_timers(context) if timer.timer_id == timer_id), None)
     if timer is None:
         raise IntentError("That timer has just ended.")
     return _adding(timer, context, sign * seconds)
@@ -220,7 +220,7 @@ def cancel_timer(match: IntentMatch, context: IntentContext) -> str:
 def cancel_all_timers(match: IntentMatch, context: IntentContext) -> str:
     """Every timer, wherever it runs: an area named ("all the kitchen timers") changes
     nothing, as for one timer."""
-    timers = context.timers.timers()
+    timers = only_timers(context)
     cancelled = [timer for timer in timers if context.timers.cancel(timer.timer_id) is not None]
     if not cancelled:
         return "There is no timer running."
@@ -272,7 +272,7 @@ def unpause_timer(match: IntentMatch, context: IntentContext) -> Action:
 def _all_at_once(match: IntentMatch, context: IntentContext, pause: bool) -> Action | None:
     """ "Pause all timers" ("resume ..."): every timer that runs (is paused), when several
     are said; None when the words act as they do on one timer (one, or one to change)."""
-    timers = context.timers.timers()
+    timers = only_timers(context)
     changing = [timer for timer in timers if timer.paused != pause]
     if not match.slots.get("all_timers") or len(timers) <= 1 or len(changing) == 1:
         return None
@@ -321,7 +321,7 @@ def _named(match: IntentMatch, context: IntentContext) -> list[TimerState]:
     """The timers the words name: "the 5 minute timer" names those set for 5 minutes,
     "the pasta timer" those set with that name, "the timer" every one. None named by a
     duration or a name: an IntentError says so."""
-    timers = context.timers.timers()
+    timers = only_timers(context)
     if "timer_name" in match.slots:
         return _by_name(match, timers)
     # Home Assistant's sentences read "the kitchen timer" as a place; "set a kitchen timer
@@ -428,3 +428,8 @@ def _status(timer: TimerState, whose: str) -> str:
     if timer.paused:
         return f"{whose} {timer_called(timer)} is paused, with {left} left."
     return f"{whose} {timer_called(timer)} has {left} left."
+
+
+def only_timers(context: IntentContext) -> list[TimerState]:
+    """The timers, oldest first, without the alarms (voiced/intents/alarms.py)."""
+    return [timer for timer in context.timers.timers() if not timer.alarm]

@@ -1,0 +1,283 @@
+"""Alarms at a time of day (voiced/intents/alarms.py, alarm_time.py): the times people
+say, the moment each names, and alarms set, asked about, cancelled, rung and kept."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+
+from tests.fakes import bare_context
+from tests.test_timers import Announcements, UnsetWallClock, looked_at_often  # noqa: F401 (a fixture)
+from voiced.config import Config
+from voiced.intents import Action, IntentContext, IntentError
+from voiced.intents.engine import IntentEngine
+from voiced.intents.matcher import IntentMatcher
+from voiced.intents.registry import load_registry
+from voiced.timers import Timers
+
+# A Monday evening.
+MONDAY_EVENING = datetime(2026, 12, 7, 21, 30)
+MONDAY_MORNING = datetime(2026, 12, 7, 9, 15)
+
+
+@pytest.fixture(scope="module")
+def matcher() -> IntentMatcher:
+    return IntentMatcher(load_registry(), Config().devices)
+
+
+class Wall:
+    """The wall clock the timers and the handlers read, moved by the test."""
+
+    def __init__(self, now: datetime) -> None:
+        self.now = now
+
+    def seconds(self) -> float:
+        return self.now.timestamp()
+
+
+@pytest.fixture
+def wall() -> Wall:
+    return Wall(MONDAY_EVENING)
+
+
+@pytest.fixture
+def timers(tmp_path: Path, wall: Wall) -> Iterator[Timers]:
+    running = Timers(Announcements(), tmp_path / "timers.json", wall.seconds)
+    yield running
+    running.close()
+
+
+@pytest.fixture
+def context(timers: Timers, wall: Wall) -> IntentContext:
+    return bare_context(timers=timers, now=lambda: wall.now)
+
+
+def say(matcher: IntentMatcher, context: IntentContext, text: str) -> str:
+    """What voiced says to `text`, having done what it asks."""
+    match = matcher.match(text)
+    assert match is not None, text
+    handler = {"AlarmSet", "AlarmStatus", "AlarmCancel"} & {match.name}
+    assert handler, (text, match)
+    plugin = next(p for p in load_registry().plugins if p.name == "alarms")
+    try:
+        answer = plugin.handlers[match.name](match, context)
+    except IntentError as err:
+        return str(err)
+    if isinstance(answer, Action):
+        answer.act()
+        return answer.say
+    assert isinstance(answer, str)
+    return answer
+
+
+@pytest.mark.parametrize(
+    ("text", "now", "said"),
+    [
+        # No AM or PM: whichever comes first.
+        ("Set an alarm for 7.", MONDAY_EVENING, "seven AM tomorrow"),
+        ("Set an alarm for 7.", MONDAY_MORNING, "seven PM today"),
+        ("Set an alarm for 7 a.m.", MONDAY_MORNING, "seven AM tomorrow"),
+        ("set an alarm for 7am", MONDAY_EVENING, "seven AM tomorrow"),
+        ("Set an alarm for 10 PM.", MONDAY_EVENING, "ten PM today"),
+        ("Wake me up at 6:30 tomorrow.", MONDAY_MORNING, "six thirty AM tomorrow"),
+        ("Wake me up tomorrow at 6:45.", MONDAY_EVENING, "six forty five AM tomorrow"),
+        ("Set an alarm for 6.30 a.m. tomorrow morning.", MONDAY_EVENING, "six thirty AM tomorrow"),
+        ("Set an alarm for seven thirty.", MONDAY_EVENING, "seven thirty AM tomorrow"),
+        ("Set an alarm for six oh five a.m.", MONDAY_EVENING, "six oh five AM tomorrow"),
+        ("Wake me up at half past six.", MONDAY_EVENING, "six thirty AM tomorrow"),
+        (
+            "Set an alarm for quarter to seven in the morning.",
+            MONDAY_EVENING,
+            "six forty five AM tomorrow",
+        ),
+        ("Set an alarm for quarter to one.", MONDAY_MORNING, "twelve forty five PM today"),
+        ("Set an alarm for 10 past 8 in the evening.", MONDAY_MORNING, "eight ten PM today"),
+        ("Set an alarm for 19:30.", MONDAY_MORNING, "seven thirty PM today"),
+        ("Set an alarm for 7 o'clock tonight.", MONDAY_MORNING, "seven PM today"),
+        ("Set an alarm for 2 at night.", MONDAY_EVENING, "two AM tomorrow"),
+        ("Set an alarm for noon.", MONDAY_EVENING, "noon tomorrow"),
+        ("Set an alarm for midnight.", MONDAY_EVENING, "midnight tomorrow"),
+        ("Set an alarm for 8 on Friday.", MONDAY_EVENING, "eight AM on Friday"),
+        ("Set an alarm for Wednesday at 6 p.m.", MONDAY_EVENING, "six PM on Wednesday"),
+        # Monday's 7 AM has passed: next Monday's.
+        ("Set an alarm for 7 a.m. on Monday.", MONDAY_EVENING, "seven AM on Monday next week"),
+        ("alarm for 5 am", MONDAY_EVENING, "five AM tomorrow"),
+    ],
+)
+def test_an_alarm_is_set_for_the_time_said(
+    matcher: IntentMatcher, context: IntentContext, wall: Wall, text: str, now: datetime, said: str
+) -> None:
+    wall.now = now
+    assert say(matcher, context, text) == f"Alarm set for {said}."
+    [alarm] = context.timers.timers()
+    assert alarm.alarm
+    assert f"{alarm.description} " in said + " "
+
+
+@pytest.mark.parametrize(
+    ("text", "said"),
+    [
+        ("Set an alarm for 7 p.m. today.", "It's already past seven PM today."),
+        ("Set an alarm for 13 a.m.", "There is no 13 AM."),
+    ],
+)
+def test_an_alarm_that_cannot_be_is_refused(
+    matcher: IntentMatcher, context: IntentContext, text: str, said: str
+) -> None:
+    assert say(matcher, context, text) == said
+    assert context.timers.timers() == []
+
+
+def test_alarms_are_told_cancelled_and_never_guessed_between(
+    matcher: IntentMatcher, context: IntentContext
+) -> None:
+    assert say(matcher, context, "What alarms do I have?") == "You have no alarms set."
+    say(matcher, context, "Set an alarm for 7 a.m.")
+    assert say(matcher, context, "When is my alarm?") == (
+        "Your alarm is set for seven AM tomorrow, in 9 hours and 30 minutes."
+    )
+    assert say(matcher, context, "Wake me up at 7 tomorrow.") == (
+        "You already have an alarm for seven AM tomorrow."
+    )
+    say(matcher, context, "Set an alarm for 6:30 on Friday.")
+    assert say(matcher, context, "Do I have any alarms set?") == (
+        "You have 2 alarms: seven AM tomorrow and six thirty AM on Friday."
+    )
+    assert say(matcher, context, "Cancel my alarm.") == (
+        "You have 2 alarms: seven AM tomorrow and six thirty AM on Friday."
+        " Say the time of the one to cancel."
+    )
+    assert say(matcher, context, "Cancel the 8 a.m. alarm.") == (
+        "You have no alarm at eight AM. You have alarms for seven AM tomorrow and six"
+        " thirty AM on Friday."
+    )
+    assert say(matcher, context, "Cancel the 7 alarm.") == (
+        "Cancelled your alarm for seven AM tomorrow."
+    )
+    assert say(matcher, context, "Turn off my alarm.") == (
+        "Cancelled your alarm for six thirty AM on Friday."
+    )
+    assert context.timers.timers() == []
+
+
+def test_all_alarms_are_cancelled_and_timers_are_left(
+    matcher: IntentMatcher, context: IntentContext
+) -> None:
+    context.timers.start(300)
+    say(matcher, context, "Set an alarm for 7 a.m.")
+    say(matcher, context, "Set an alarm for 8 a.m.")
+    assert say(matcher, context, "Delete all my alarms.") == "Cancelled all 2 alarms."
+    assert [timer.description for timer in context.timers.timers()] == ["5 minutes"]
+
+
+def handle(engine: IntentEngine, text: str) -> str:
+    match = engine.match(text)
+    assert match is not None, text
+    return engine.answer(match).response
+
+
+def test_timer_intents_leave_alarms_alone(tmp_path: Path) -> None:
+    engine = IntentEngine(
+        Config(state_file={"path": str(tmp_path / "state.json")}), lambda text: None
+    )
+    try:
+        assert handle(engine, "set an alarm for 7 a.m.").startswith("Alarm set for seven AM")
+        assert handle(engine, "what timers do I have") == "There is no timer running."
+        assert handle(engine, "cancel the timer") == "There is no timer running."
+        assert handle(engine, "when is my alarm").startswith("Your alarm is set for seven AM")
+        # "Cancel that" a moment after: the alarm just set is cancelled.
+        assert handle(engine, "cancel that") == "Cancelled the seven AM alarm."
+        assert handle(engine, "what alarms do I have") == "You have no alarms set."
+    finally:
+        engine.close()
+
+
+def test_an_alarm_rings_at_its_time(tmp_path: Path) -> None:
+    announced = Announcements()
+    timers = Timers(announced, tmp_path / "timers.json")
+    try:
+        timers.start_alarm(datetime.now().timestamp() + 0.3, "seven AM")
+        assert announced.first.wait(5)
+        assert announced.texts == ["It's seven AM. This is your alarm."]
+        assert timers.timers() == []
+    finally:
+        timers.close()
+
+
+@pytest.mark.usefixtures("looked_at_often")
+def test_an_alarm_set_on_a_clock_not_yet_set_rings_at_its_time_on_the_set_clock(
+    tmp_path: Path,
+) -> None:
+    """Set for "in 300.5 s" on a clock 5 minutes behind: once the clock is set, it is
+    0.5 s away, and rings then, not 5 minutes late."""
+    announced = Announcements()
+    clock = UnsetWallClock(-300)
+    timers = Timers(
+        announced, tmp_path / "timers.json", clock, synchronised=lambda: clock.synchronised
+    )
+    try:
+        timers.start_alarm(clock() + 300.5, "seven AM")
+        clock.set()
+        assert announced.first.wait(5)
+        assert announced.texts == ["It's seven AM. This is your alarm."]
+    finally:
+        timers.close()
+
+
+def test_an_alarm_is_kept_across_a_restart_and_said_when_missed(tmp_path: Path) -> None:
+    path = tmp_path / "timers.json"
+    wall = Wall(MONDAY_EVENING)
+    before = Timers(Announcements(), path, wall.seconds)
+    before.start_alarm(datetime(2026, 12, 8, 7, 0).timestamp(), "seven AM")
+    before.close()
+    [saved] = json.loads(path.read_text())["timers"]
+    assert (saved["description"], saved["alarm"]) == ("seven AM", True)
+    # Restarted before it: it is an alarm still, for the same moment.
+    wall.now = datetime(2026, 12, 8, 6, 0)
+    again = Timers(Announcements(), path, wall.seconds)
+    [alarm] = again.timers()
+    assert alarm.alarm and round(alarm.left_seconds) == 3600
+    again.close()
+    # Restarted after it: said once, at start.
+    wall.now = datetime(2026, 12, 8, 7, 20)
+    announced = Announcements()
+    after = Timers(announced, path, wall.seconds)
+    try:
+        assert announced.first.wait(5)
+        assert announced.texts == ["Your seven AM alarm went off while I was off."]
+        assert after.timers() == []
+    finally:
+        after.close()
+
+
+def test_a_paused_alarm_in_the_file_is_refused(tmp_path: Path) -> None:
+    from voiced.timer_file import read_timers_file
+
+    path = tmp_path / "timers.json"
+    entry = {"description": "seven AM", "alarm": True, "paused_left_seconds": 60}
+    path.write_text(json.dumps({"timers": [entry, {**entry, "alarm": "yes"}]}))
+    read = read_timers_file(path, MONDAY_EVENING.timestamp())
+    assert read.timers == []
+    assert read.problems == [
+        'timer 1: an alarm needs "ends_at"',
+        'timer 2: "alarm" must be true or false',
+    ]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Set a timer for 7 minutes.",
+        "What time is it?",
+        "Turn off the kitchen light at 7.",
+        "I need to get up at 7.",
+        "What is an alarm clock?",
+    ],
+)
+def test_other_words_set_no_alarm(matcher: IntentMatcher, text: str) -> None:
+    match = matcher.match(text)
+    assert match is None or not match.name.startswith("Alarm"), match

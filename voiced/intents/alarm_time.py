@@ -1,0 +1,167 @@
+"""The times of day people set alarms for, as words ("7 a.m.", "6:30", "half past six",
+"seven thirty tomorrow", "noon on Friday") and as the moment they name: the next such
+time from now, on this machine's clock and time zone.
+
+"7" without AM or PM is whichever of 7 AM and 7 PM comes first ("wake me up at 7" said at
+night is the morning's; "set an alarm for 6" said at noon the evening's): the answer says
+which, so a wrong one is heard at once. A day said ("tomorrow", "on Friday") takes the
+first of them on that day."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date, datetime, time, timedelta
+from typing import Any
+
+from voiced.intents import IntentError
+from voiced.intents.clock import time_in_words
+from voiced.intents.timer_sentences import DURATION_LISTS, UNITLESS_LISTS
+
+WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+PARTS_OF_DAY = ("morning", "afternoon", "evening", "night")
+# The furthest ahead an alarm is set: a week, as timers (voiced/timer_table.py).
+MOST_DAYS_AHEAD = 7
+
+LISTS: dict[str, dict[str, Any]] = {
+    "alarm_hour": {"range": {"from": 0, "to": 23}},
+    # After the hour: "30" of "6:30", "thirty" or "oh five" of "six thirty", "six oh five".
+    "alarm_sixty": DURATION_LISTS["timer_sixty"],
+    "alarm_sixty_said": UNITLESS_LISTS["timer_sixty_said"],
+    "alarm_minutes": {"range": {"from": 1, "to": 59}},
+    "alarm_part_of_hour": {"values": [{"in": "half", "out": 30}, {"in": "[a] quarter", "out": 15}]},
+    # Whisper writes "7 a.m.", "7 AM", "7am" and "7 A.M."; the matcher drops the points.
+    "alarm_meridiem": {
+        "values": [
+            {"in": "(am|a m|a.m.|a.m)", "out": "am"},
+            {"in": "(pm|p m|p.m.|p.m)", "out": "pm"},
+            {"in": "in the morning", "out": "am"},
+            {"in": "in the (afternoon|evening)", "out": "pm"},
+        ]
+    },
+    "alarm_named": {
+        "values": [
+            {"in": "[twelve] (noon|midday)", "out": "noon"},
+            {"in": "midnight", "out": "midnight"},
+        ]
+    },
+    # The day, with the part of it said along: "tomorrow morning" is "tomorrow morning".
+    "alarm_day": {
+        "values": [
+            {"in": "today", "out": "today"},
+            {"in": "tonight", "out": "today night"},
+            *({"in": f"this {part}", "out": f"today {part}"} for part in PARTS_OF_DAY[:3]),
+            {"in": "tomorrow", "out": "tomorrow"},
+            *(
+                {
+                    "in": f"tomorrow ({part}|night)" if part == "night" else f"tomorrow {part}",
+                    "out": f"tomorrow {part}",
+                }
+                for part in PARTS_OF_DAY
+            ),
+            *({"in": f"[on] {day}", "out": day} for day in WEEKDAYS),
+            *(
+                {"in": f"[on] {day} {part}", "out": f"{day} {part}"}
+                for day in WEEKDAYS
+                for part in PARTS_OF_DAY
+            ),
+            {"in": "at night", "out": "night"},
+        ]
+    },
+}
+RULES = {
+    "alarm_clock": (
+        "({alarm_hour:alarm_hour}[(:|.){alarm_sixty:alarm_minute}]"
+        "|{alarm_hour:alarm_hour} ({alarm_sixty_said:alarm_minute}|o'clock|oclock)"
+        "|({alarm_part_of_hour:alarm_past}|{alarm_minutes:alarm_past} [minute[s]]) past "
+        "{alarm_hour:alarm_hour}"
+        "|({alarm_part_of_hour:alarm_to}|{alarm_minutes:alarm_to} [minute[s]]) (to|till) "
+        "{alarm_hour:alarm_hour})"
+    ),
+    "alarm_time": "(<alarm_clock> [{alarm_meridiem:alarm_meridiem}]|{alarm_named:alarm_named})",
+    # "7 a.m. tomorrow", "tomorrow at 7": the time and its day, either way round.
+    "alarm_when": (
+        "(<alarm_time> [{alarm_day:alarm_day}]|{alarm_day:alarm_day} (at|for) <alarm_time>)"
+    ),
+}
+
+
+def said_hours(slots: Mapping[str, Any]) -> tuple[list[int], int]:
+    """The hours of the day (0-23) the words may mean, the likelier first when they say
+    AM or PM or a part of the day, and the minute. IntentError for "13 a.m."."""
+    named = slots.get("alarm_named")
+    if named is not None:
+        return [12 if named == "noon" else 0], 0
+    hour, minute = int(slots["alarm_hour"]), int(slots.get("alarm_minute", 0))
+    if "alarm_past" in slots:
+        minute = int(slots["alarm_past"])
+    elif "alarm_to" in slots:  # "quarter to 7" is 6:45; "quarter to 12" 11:45
+        hour, minute = (hour - 1) % 24 or 12, 60 - int(slots["alarm_to"])
+    meridiem = slots.get("alarm_meridiem") or _meridiem_of_part(_part(slots), hour)
+    if hour > 12 or hour == 0:  # a 24-hour clock's: "19:30", "0:15"
+        if (meridiem == "am" and hour > 12) or (meridiem == "pm" and hour == 0):
+            raise IntentError(f"There is no {hour} {meridiem.upper()}.")
+        return [hour], minute
+    morning, evening = hour % 12, hour % 12 + 12
+    if meridiem == "am":
+        return [morning], minute
+    if meridiem == "pm":
+        return [evening], minute
+    return [morning, evening], minute
+
+
+def _part(slots: Mapping[str, Any]) -> str | None:
+    said = str(slots.get("alarm_day", "")).split()
+    return said[-1] if said and said[-1] in PARTS_OF_DAY else None
+
+
+def _meridiem_of_part(part: str | None, hour: int) -> str | None:
+    """AM or PM by the part of the day said: "7 tonight" is 7 PM, "2 at night" 2 AM."""
+    if part == "morning":
+        return "am"
+    if part == "night":
+        return "am" if hour < 5 or hour == 12 else "pm"
+    return None if part is None else "pm"
+
+
+def alarm_moment(slots: Mapping[str, Any], now: datetime) -> datetime:
+    """The moment the words name: the first of the hours they may mean, on the day said,
+    that is still to come; with no day, the first to come. IntentError when that day's
+    time has passed."""
+    hours, minute = said_hours(slots)
+    said_day = str(slots.get("alarm_day", "")).split()
+    day = said_day[0] if said_day and said_day[0] not in PARTS_OF_DAY else None
+    # "2 at night" said in the evening is tomorrow's.
+    if day == "today" and _part(slots) == "night" and hours[0] < 5:
+        day = "tomorrow"
+    if day is None:
+        days = [now.date(), now.date() + timedelta(days=1)]
+    elif day == "today":
+        days = [now.date()]
+    elif day == "tomorrow":
+        days = [now.date() + timedelta(days=1)]
+    else:
+        ahead = (WEEKDAYS.index(day) - now.weekday()) % 7
+        days = [now.date() + timedelta(days=ahead), now.date() + timedelta(days=ahead + 7)]
+    for on in days:
+        coming = [at for at in _times_on(on, hours, minute) if at > now]
+        if coming:
+            return min(coming)
+    raise IntentError(
+        f"It's already past {time_in_words(_times_on(now.date(), hours, minute)[0])} today."
+    )
+
+
+def _times_on(day: date, hours: list[int], minute: int) -> list[datetime]:
+    return [datetime.combine(day, time(hour, minute)) for hour in hours]
+
+
+def day_in_words(moment: datetime, now: datetime) -> str:
+    """When `moment` is, from `now`: "today", "tomorrow", "on Friday"."""
+    ahead = (moment.date() - now.date()).days
+    if ahead == 0:
+        return "today"
+    if ahead == 1:
+        return "tomorrow"
+    if ahead < MOST_DAYS_AHEAD:
+        return f"on {moment.strftime('%A')}"
+    return f"on {moment.strftime('%A')} next week"

@@ -1,0 +1,186 @@
+"""Built-in plugin: alarms at a time of day (AlarmSet, AlarmStatus, AlarmCancel, voiced's
+own; Home Assistant has none). "Set an alarm for 7 a.m.", "wake me up at 6:30 tomorrow",
+"when is my alarm?", "cancel the 7 a.m. alarm". The model answered "I cannot set an
+alarm for 7 am." and "I'm sorry, but I can't assist with that."
+
+An alarm is a timer that ends at a time of day (voiced/timers.py, `start_alarm`): kept in
+timers.json, rung by the same scheduler ("It's seven AM. This is your alarm."), said at
+start when it went off while voiced was down. The words of times: alarm_time.py."""
+
+from __future__ import annotations
+
+from datetime import datetime, time, timedelta
+from typing import Any
+
+from voiced.intents import Action, IntentContext, IntentError, IntentMatch, Plugin
+from voiced.intents.alarm_time import (
+    LISTS,
+    RULES,
+    alarm_moment,
+    day_in_words,
+    said_hours,
+)
+from voiced.intents.clock import time_in_words
+from voiced.intents.ha_sentences import own_sentences
+from voiced.timers import MAX_NAMED_TIMERS, TimerState, describe_left
+from voiced.words import spoken_list
+
+INTENTS = ("AlarmSet", "AlarmStatus", "AlarmCancel")
+# Two alarms this close are one: "you already have it".
+SAME_ALARM_SECONDS = 60
+
+SENTENCES = {
+    "AlarmSet": [
+        "(set|make|create|add|put) [an|a|the|my] [new] alarm (for|at|to) <alarm_when>",
+        "(set|make|create) [an|a|my] alarm {alarm_day:alarm_day} (at|for) <alarm_time>",
+        "wake me [up] (at|by) <alarm_when>",
+        "wake me [up] {alarm_day:alarm_day} (at|by) <alarm_time>",
+        "[an] alarm (for|at) <alarm_when>",
+    ],
+    "AlarmStatus": [
+        "(what|which) alarms [do i have|have i got|are set|are there|are on]",
+        "(what time|when) is [my|the] [next] alarm [set] [for]",
+        "(what time|when) (did|have) i set [my|the] alarm [for]",
+        "(do|have) i [got] (have|got) (an|any) alarm[s] [set]",
+        "is [my|the] alarm set",
+        "(is|are) there any alarm[s] [set]",
+        "(list|tell me|read me) [all] [of] my alarms",
+        "how long (until|till|before) [my|the] [next] alarm [goes off]",
+    ],
+    "AlarmCancel": [
+        "<alarm_stop> [my|the] [next] alarm",
+        "(turn|switch|shut) [my|the] alarm off",
+        "<alarm_stop> [my|the] alarm (for|at) <alarm_when>",
+        "<alarm_stop> [my|the] <alarm_time> alarm [{alarm_day:alarm_day}]",
+    ],
+}
+ALL_SENTENCES = [
+    "<alarm_stop> (all [of] [my|the] alarms|every alarm|my alarms|[both|the] alarms)",
+]
+STOP_RULE = "(cancel|delete|remove|clear|disable|(turn|switch|shut) off)"
+
+
+def plugin() -> Plugin:
+    intents: dict[str, dict[str, list[dict[str, Any]]]] = {
+        name: {"data": [{"sentences": sentences}]} for name, sentences in SENTENCES.items()
+    }
+    intents["AlarmCancel"]["data"].append({"sentences": ALL_SENTENCES, "slots": {"all": True}})
+    return Plugin(
+        name="alarms",
+        description="alarms at a time of day: set, asked about, cancelled",
+        sentences=own_sentences(intents, LISTS, {**RULES, "alarm_stop": STOP_RULE}),
+        handlers={"AlarmSet": set_alarm, "AlarmStatus": alarm_status, "AlarmCancel": cancel_alarm},
+        # Set and cancel return an Action; the status only reads.
+        side_effect_free=frozenset(INTENTS),
+    )
+
+
+def set_alarm(match: IntentMatch, context: IntentContext) -> Action:
+    now = context.now()
+    moment = alarm_moment(match.slots, now)
+    said = f"{time_in_words(moment)} {day_in_words(moment, now)}"
+    for alarm in _alarms(context):
+        if abs((_moment_of(alarm, now) - moment).total_seconds()) < SAME_ALARM_SECONDS:
+            raise IntentError(f"You already have an alarm for {said}.")
+
+    def act() -> None:
+        context.timers.start_alarm(moment.timestamp(), time_in_words(moment))
+
+    return Action(f"Alarm set for {said}.", act)
+
+
+def alarm_status(match: IntentMatch, context: IntentContext) -> str:
+    now = context.now()
+    alarms = _alarms(context)
+    if not alarms:
+        return "You have no alarms set."
+    if len(alarms) == 1:
+        [alarm] = alarms
+        left = describe_left(alarm.left_seconds)
+        return f"Your alarm is set for {_when(alarm, now)}, in {left}."
+    named = [_when(alarm, now) for alarm in alarms[:MAX_NAMED_TIMERS]]
+    if len(alarms) > MAX_NAMED_TIMERS:
+        named.append(f"{len(alarms) - MAX_NAMED_TIMERS} more")
+    return f"You have {len(alarms)} alarms: {spoken_list(named)}."
+
+
+def cancel_alarm(match: IntentMatch, context: IntentContext) -> Action:
+    now = context.now()
+    alarms = _alarms(context)
+    if not alarms:
+        raise IntentError("You have no alarms set.")
+    if match.slots.get("all"):
+        chosen = alarms
+    elif "alarm_hour" in match.slots or "alarm_named" in match.slots:
+        chosen = _at_time(match, alarms, now)
+    elif len(alarms) == 1:
+        chosen = alarms
+    else:
+        # Not a question: a bare "seven PM" in answer would match nothing.
+        raise IntentError(
+            f"You have {len(alarms)} alarms: {_listed(alarms, now)}."
+            " Say the time of the one to cancel."
+        )
+
+    def act() -> None:
+        for alarm in chosen:
+            context.timers.cancel(alarm.timer_id)
+
+    if len(chosen) == 1:
+        return Action(f"Cancelled your alarm for {_when(chosen[0], now)}.", act)
+    return Action(f"Cancelled all {len(chosen)} alarms.", act)
+
+
+def _at_time(match: IntentMatch, alarms: list[TimerState], now: datetime) -> list[TimerState]:
+    """The one alarm at the time said (on the day said); IntentError for none or two."""
+    hours, minute = said_hours(match.slots)
+    day = match.slots.get("alarm_day")
+    at_time = [
+        alarm
+        for alarm in alarms
+        if (moment := _moment_of(alarm, now)).hour in hours and moment.minute == minute
+    ]
+    if day is not None and at_time:
+        wanted = alarm_moment(match.slots, now).date()
+        at_time = [alarm for alarm in at_time if _moment_of(alarm, now).date() == wanted]
+    if not at_time:
+        return _none_at(alarms, hours, minute, now)
+    if len(at_time) > 1:
+        raise IntentError(
+            f"You have {len(at_time)} alarms then: {_listed(at_time, now)}. Say its day too."
+        )
+    return at_time
+
+
+def _none_at(
+    alarms: list[TimerState], hours: list[int], minute: int, now: datetime
+) -> list[TimerState]:
+    asked = time_in_words(datetime.combine(now.date(), time(hours[0], minute)))
+    if len(alarms) == 1:
+        raise IntentError(
+            f"You have no alarm at {asked}. Your alarm is for {_when(alarms[0], now)}."
+        )
+    raise IntentError(f"You have no alarm at {asked}. You have alarms for {_listed(alarms, now)}.")
+
+
+def _alarms(context: IntentContext) -> list[TimerState]:
+    """The alarms, soonest first."""
+    return sorted(
+        (timer for timer in context.timers.timers() if timer.alarm),
+        key=lambda alarm: alarm.left_seconds,
+    )
+
+
+def _moment_of(alarm: TimerState, now: datetime) -> datetime:
+    # To the minute: the seconds it has left were read a moment after `now`.
+    moment = now + timedelta(seconds=alarm.left_seconds)
+    return (moment + timedelta(seconds=30)).replace(second=0, microsecond=0)
+
+
+def _when(alarm: TimerState, now: datetime) -> str:
+    moment = _moment_of(alarm, now)
+    return f"{time_in_words(moment)} {day_in_words(moment, now)}"
+
+
+def _listed(alarms: list[TimerState], now: datetime) -> str:
+    return spoken_list([_when(alarm, now) for alarm in alarms])
