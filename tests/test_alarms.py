@@ -4,6 +4,7 @@ say, the moment each names, and alarms set, asked about, cancelled, rung and kep
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
@@ -11,13 +12,13 @@ from pathlib import Path
 import pytest
 
 from tests.fakes import bare_context
-from tests.test_timers import Announcements, UnsetWallClock, looked_at_often  # noqa: F401 (a fixture)
+from tests.test_timers import Announcements, UnsetWallClock, looked_at_often, wait_for  # noqa: F401 (a fixture)
 from voiced.config import Config
 from voiced.intents import Action, IntentContext, IntentError
 from voiced.intents.engine import IntentEngine
 from voiced.intents.matcher import IntentMatcher
 from voiced.intents.registry import load_registry
-from voiced.timers import Timers
+from voiced.timers import DeviceAction, Timers
 
 # A Monday evening.
 MONDAY_EVENING = datetime(2026, 12, 7, 21, 30)
@@ -281,3 +282,60 @@ def test_a_paused_alarm_in_the_file_is_refused(tmp_path: Path) -> None:
 def test_other_words_set_no_alarm(matcher: IntentMatcher, text: str) -> None:
     match = matcher.match(text)
     assert match is None or not match.name.startswith("Alarm"), match
+
+
+def test_a_device_is_switched_at_a_time_of_day_without_a_word(tmp_path: Path) -> None:
+    engine = IntentEngine(
+        Config(state_file={"path": str(tmp_path / "state.json")}), lambda text: None
+    )
+    try:
+        said = handle(engine, "Turn off the kitchen light at 10 p.m.")
+        assert re.fullmatch(r"I'll turn off the kitchen light at ten PM (today|tomorrow)\.", said)
+        [timer] = engine.timers.timers()
+        assert timer.then is not None and timer.then.device_ids == ("kitchen_light",)
+        assert (timer.alarm, timer.then.on, timer.description) == (True, False, "ten PM")
+        # A timer that switches, not an alarm.
+        assert handle(engine, "what alarms do I have") == "You have no alarms set."
+        assert handle(engine, "cancel the timer") == (
+            "Cancelled the timer to turn off the kitchen light."
+        )
+    finally:
+        engine.close()
+
+
+def test_a_switch_at_a_time_switches_when_it_is_time(tmp_path: Path) -> None:
+    done: list[DeviceAction] = []
+    announced = Announcements()
+    timers = Timers(announced, tmp_path / "timers.json", act=done.append)
+    then = DeviceAction(("kitchen_light",), False, "turn off the kitchen light")
+    try:
+        timers.start_alarm(datetime.now().timestamp() + 0.2, "ten PM", then)
+        assert wait_for(lambda: done == [then])
+        assert announced.texts == [] and timers.timers() == []
+    finally:
+        timers.close()
+
+
+@pytest.mark.parametrize(
+    ("text", "slots"),
+    [
+        (
+            "Turn the kitchen light on at 7 tomorrow morning.",
+            {"name": "kitchen_light", "state": "on", "alarm_hour": 7},
+        ),
+        (
+            "At 7 a.m. turn on the lights in the kitchen.",
+            {"area": "kitchen", "domain": "light", "state": "on", "alarm_hour": 7},
+        ),
+        (
+            "Turn off all the lights at midnight.",
+            {"domain": "light", "state": "off", "alarm_named": "midnight"},
+        ),
+    ],
+)
+def test_devices_said_with_a_time_of_day_are_switched_then(
+    matcher: IntentMatcher, text: str, slots: dict[str, object]
+) -> None:
+    match = matcher.match(text)
+    assert match is not None and match.name == "SwitchAt"
+    assert slots.items() <= match.slots.items()

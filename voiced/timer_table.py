@@ -102,10 +102,10 @@ class Called(Protocol):
 def timer_called(timer: Called) -> str:
     """How a timer is spoken of, after "the" or "your": "pasta timer", or, unnamed, "timer
     for 10 minutes"; an alarm "seven AM alarm"."""
-    if timer.alarm:
-        return f"{timer.description} alarm"
     if timer.then is not None:
         return f"timer to {timer.then.said}"
+    if timer.alarm:
+        return f"{timer.description} alarm"
     if timer.name is not None:
         return f"{timer.name} timer"
     return f"timer for {timer.description}"
@@ -126,8 +126,8 @@ class TimerState:
     name: str | None = None
     # What it does when it ends, in place of ringing; None: it rings.
     then: DeviceAction | None = None
-    # An alarm: it ends at a time of day, its `description` ("seven AM", said at that
-    # time). Timer intents leave alarms alone, alarm intents timers.
+    # It ends at a time of day, its `description` ("seven AM"): an alarm, or with `then`
+    # a device switched then. Timer intents leave alarms alone, alarm intents timers.
     alarm: bool = False
 
 
@@ -306,7 +306,7 @@ def ended_sentence(ended: Sequence[Called]) -> str:
 def missed_sentence(missed: Sequence[Called]) -> str:
     """What is said at start for the timers that ended while voiced was not running. A
     device a timer was to switch is not switched that late, and that is said."""
-    alarms = [timer for timer in missed if timer.alarm]
+    alarms = [timer for timer in missed if timer.alarm and timer.then is None]
     ringing = [timer for timer in missed if timer.then is None and not timer.alarm]
     said = [
         f"I didn't {timer.then.said}: I was off when it was time."

@@ -160,15 +160,18 @@ class Timers:
         log.info("timer started: %s", timer_called(state))
         return description
 
-    def start_alarm(self, at: float, said: str) -> TimerState:
-        """Set an alarm for `at` on the wall clock, spoken of as `said` ("seven AM").
-        TimerError when that is not within a week ahead."""
+    def start_alarm(self, at: float, said: str, then: DeviceAction | None = None) -> TimerState:
+        """Set an alarm for `at` on the wall clock, spoken of as `said` ("seven AM"),
+        that does `then` in place of ringing. TimerError when that is not within a week
+        ahead."""
         with self._changed:
             seconds = at - self._clock()
             if not seconds > 0:
                 raise TimerError(f"It's already past {said}.")
             check_left(seconds)
-            state = self._table.add(self._monotonic(), seconds, said, seconds, alarm=True)
+            state = self._table.add(
+                self._monotonic(), seconds, said, seconds, then=then, alarm=True
+            )
             # Set on a wall clock that may still step: it rings at `at` on the clock set.
             if self._watch is not None:
                 self._following_wall.add(state.timer_id)

@@ -81,8 +81,9 @@ class TimerControl(Protocol):
         """Start a timer, called `name` if given ("pasta"), that does `then` when it ends
         in place of ringing; return its spoken description ("5 minutes")."""
 
-    def start_alarm(self, at: float, said: str) -> TimerState:
-        """Set an alarm for `at` (wall-clock seconds), spoken of as `said` ("seven AM")."""
+    def start_alarm(self, at: float, said: str, then: DeviceAction | None = None) -> TimerState:
+        """Set an alarm for `at` (wall-clock seconds), spoken of as `said` ("seven AM"),
+        that does `then` when it is time in place of ringing."""
 
     def cancel(self, timer_id: int | None = None) -> str | None:
         """Cancel the timer `timer_id` (None: the newest); its description, or None when

@@ -1,6 +1,7 @@
 """Built-in plugin: alarms at a time of day (AlarmSet, AlarmStatus, AlarmCancel, voiced's
 own; Home Assistant has none). "Set an alarm for 7 a.m.", "wake me up at 6:30 tomorrow",
-"when is my alarm?", "cancel the 7 a.m. alarm". The model answered "I cannot set an
+"when is my alarm?", "cancel the 7 a.m. alarm"; and a device switched at a time of day
+(SwitchAt): "turn off the kitchen light at 10 p.m.". The model answered "I cannot set an
 alarm for 7 am." and "I'm sorry, but I can't assist with that."
 
 An alarm is a timer that ends at a time of day (voiced/timers.py, `start_alarm`): kept in
@@ -22,10 +23,12 @@ from voiced.intents.alarm_time import (
 )
 from voiced.intents.clock import time_in_words
 from voiced.intents.ha_sentences import own_sentences
-from voiced.timers import MAX_NAMED_TIMERS, TimerState, describe_left
+from voiced.intents.timer_sentences import SWITCH_LATER_TARGETS
+from voiced.intents.timers import device_action
+from voiced.timers import MAX_NAMED_TIMERS, TimerError, TimerState, describe_left
 from voiced.words import spoken_list
 
-INTENTS = ("AlarmSet", "AlarmStatus", "AlarmCancel")
+INTENTS = ("AlarmSet", "AlarmStatus", "AlarmCancel", "SwitchAt")
 # Two alarms this close are one: "you already have it".
 SAME_ALARM_SECONDS = 60
 
@@ -58,6 +61,22 @@ ALL_SENTENCES = [
     "<alarm_stop> (all [of] [my|the] alarms|every alarm|my alarms|[both|the] alarms)",
 ]
 STOP_RULE = "(cancel|delete|remove|clear|disable|(turn|switch|shut) off)"
+# A device switched at a time of day: "turn off the kitchen light at 10 p.m.", "... the
+# lights in the kitchen at midnight", "at 7 a.m. turn on all the lights" (SwitchAt, voiced's
+# own), by the fixed slot "state", as SwitchLater's "in 10 minutes".
+SWITCH_AT_SENTENCES = [
+    {
+        "sentences": [
+            f"<turn> {said} [<the>] {target} at <alarm_when>",
+            f"<turn> [<the>] {target} {said} at <alarm_when>",
+            f"at <alarm_time> [{{alarm_day:alarm_day}}] <turn> {said} [<the>] {target}",
+            f"at <alarm_time> [{{alarm_day:alarm_day}}] <turn> [<the>] {target} {said}",
+        ],
+        "slots": {"state": state, **slots},
+    }
+    for state, said in (("on", "on"), ("off", "(off|out)"))
+    for target, slots in SWITCH_LATER_TARGETS.items()
+]
 
 
 def plugin() -> Plugin:
@@ -65,12 +84,18 @@ def plugin() -> Plugin:
         name: {"data": [{"sentences": sentences}]} for name, sentences in SENTENCES.items()
     }
     intents["AlarmCancel"]["data"].append({"sentences": ALL_SENTENCES, "slots": {"all": True}})
+    intents["SwitchAt"] = {"data": SWITCH_AT_SENTENCES}
     return Plugin(
         name="alarms",
         description="alarms at a time of day: set, asked about, cancelled",
         sentences=own_sentences(intents, LISTS, {**RULES, "alarm_stop": STOP_RULE}),
-        handlers={"AlarmSet": set_alarm, "AlarmStatus": alarm_status, "AlarmCancel": cancel_alarm},
-        # Set and cancel return an Action; the status only reads.
+        handlers={
+            "AlarmSet": set_alarm,
+            "AlarmStatus": alarm_status,
+            "AlarmCancel": cancel_alarm,
+            "SwitchAt": switch_at,
+        },
+        # Set, cancel and switch return an Action; the status only reads.
         side_effect_free=frozenset(INTENTS),
     )
 
@@ -84,9 +109,28 @@ def set_alarm(match: IntentMatch, context: IntentContext) -> Action:
             raise IntentError(f"You already have an alarm for {said}.")
 
     def act() -> None:
-        context.timers.start_alarm(moment.timestamp(), time_in_words(moment))
+        try:
+            context.timers.start_alarm(moment.timestamp(), time_in_words(moment))
+        except TimerError as err:  # the most timers at once
+            raise IntentError(str(err)) from err
 
     return Action(f"Alarm set for {said}.", act)
+
+
+def switch_at(match: IntentMatch, context: IntentContext) -> Action:
+    """A device switched at a time of day, without a word (only a failure is said): an
+    alarm that does what a SwitchLater timer does."""
+    now = context.now()
+    moment = alarm_moment(match.slots, now)
+    then = device_action(match, context)
+
+    def act() -> None:
+        try:
+            context.timers.start_alarm(moment.timestamp(), time_in_words(moment), then)
+        except TimerError as err:
+            raise IntentError(str(err)) from err
+
+    return Action(f"I'll {then.said} at {time_in_words(moment)} {day_in_words(moment, now)}.", act)
 
 
 def alarm_status(match: IntentMatch, context: IntentContext) -> str:
@@ -166,7 +210,7 @@ def _none_at(
 def _alarms(context: IntentContext) -> list[TimerState]:
     """The alarms, soonest first."""
     return sorted(
-        (timer for timer in context.timers.timers() if timer.alarm),
+        (timer for timer in context.timers.timers() if timer.alarm and timer.then is None),
         key=lambda alarm: alarm.left_seconds,
     )
 

@@ -124,14 +124,7 @@ def switch_later(match: IntentMatch, context: IntentContext) -> Action:
     seconds = duration_seconds(match.slots)
     if seconds <= 0:
         raise IntentError("That is no time at all: nothing set.")
-    targets = targets_of(match, context)
-    on_verb, off_verb = switch_verbs(targets, context)
-    what = describe(targets, match, context)
-    if any(context.device_kinds[device_id] in SENSITIVE_KINDS for device_id in targets):
-        raise IntentError(f"I only {on_verb} or {off_verb} {what} when you say so.")
-    on = match.slots["state"] == "on"
-    said = f"{on_verb if on else off_verb} {what}"
-    then = DeviceAction(tuple(targets), on, said)
+    then = device_action(match, context)
 
     def start() -> None:
         try:
@@ -139,7 +132,20 @@ def switch_later(match: IntentMatch, context: IntentContext) -> Action:
         except TimerError as err:
             raise IntentError(str(err)) from err
 
-    return Action(f"I'll {said} in {describe_duration(seconds)}.", start)
+    return Action(f"I'll {then.said} in {describe_duration(seconds)}.", start)
+
+
+def device_action(match: IntentMatch, context: IntentContext) -> DeviceAction:
+    """What a device switched later does (SwitchLater, SwitchAt): the devices the words
+    name, on or off by the slot "state". Locks and garage doors are only ever switched
+    when said: IntentError."""
+    targets = targets_of(match, context)
+    on_verb, off_verb = switch_verbs(targets, context)
+    what = describe(targets, match, context)
+    if any(context.device_kinds[device_id] in SENSITIVE_KINDS for device_id in targets):
+        raise IntentError(f"I only {on_verb} or {off_verb} {what} when you say so.")
+    on = match.slots["state"] == "on"
+    return DeviceAction(tuple(targets), on, f"{on_verb if on else off_verb} {what}")
 
 
 class UnitlessChange(NamedTuple):
@@ -431,5 +437,6 @@ def _status(timer: TimerState, whose: str) -> str:
 
 
 def only_timers(context: IntentContext) -> list[TimerState]:
-    """The timers, oldest first, without the alarms (voiced/intents/alarms.py)."""
-    return [timer for timer in context.timers.timers() if not timer.alarm]
+    """The timers, oldest first, without the alarms (voiced/intents/alarms.py); a device
+    switched at a time of day is a timer."""
+    return [timer for timer in context.timers.timers() if not timer.alarm or timer.then]
