@@ -113,8 +113,10 @@ class PresenceThread:
 
 
 def _timer_name(state: TimerState) -> str:
-    """What the sensor calls a timer: what it will do, the name it was set with, an
-    alarm's time ("seven AM alarm"), else the duration it was set for."""
+    """What the sensor calls a timer: what it reminds of or will do, the name it was set
+    with, an alarm's time ("seven AM alarm"), else the duration it was set for."""
+    if state.reminder is not None:
+        return f"reminder {state.reminder}"
     if state.then is not None:
         return state.then.said
     if state.alarm:

@@ -18,6 +18,7 @@ from voiced.timer_table import MAX_NAME_CHARS, MAX_TIMER_SECONDS, DeviceAction
 MAX_FILE_BYTES = 1024 * 1024
 MAX_JSON_DEPTH = 8
 MAX_DESCRIPTION_CHARS = 100
+MAX_REMINDER_CHARS = 200
 # The most devices one timer switches ("the lights" of a large house; 20 kB of ids).
 MAX_ACTION_DEVICES = 1000
 # No timer ended before 2000-01-01: an earlier end is not a time voiced wrote.
@@ -38,6 +39,8 @@ class SavedTimer:
     then: DeviceAction | None = None
     # An alarm, for a time of day (its description, "seven AM").
     alarm: bool = False
+    # What it reminds of ("to call your mom").
+    reminder: str | None = None
 
 
 @dataclass
@@ -89,6 +92,9 @@ def _saved_timer(entry: Any, now: float) -> SavedTimer:
     alarm = entry.get("alarm", False)
     if not isinstance(alarm, bool):
         raise ValueError('"alarm" must be true or false')
+    reminder = None
+    if entry.get("reminder") is not None:
+        reminder = _text(entry, "reminder", MAX_REMINDER_CHARS)
     seconds = None
     if entry.get("seconds") is not None:
         seconds = _number(entry, "seconds", 0.0, MAX_TIMER_SECONDS)
@@ -96,11 +102,11 @@ def _saved_timer(entry: Any, now: float) -> SavedTimer:
         raise ValueError('needs either "ends_at" or "paused_left_seconds"')
     if "ends_at" in entry:
         ends_at = _number(entry, "ends_at", EARLIEST_END, now + MAX_TIMER_SECONDS)
-        return SavedTimer(description, seconds, ends_at, name=name, then=then, alarm=alarm)
+        return SavedTimer(description, seconds, ends_at, None, name, then, alarm, reminder)
     if alarm:  # an alarm is never paused: voiced writes none so
         raise ValueError('an alarm needs "ends_at"')
     left = _number(entry, "paused_left_seconds", 0.0, MAX_TIMER_SECONDS)
-    return SavedTimer(description, seconds, None, left, name, then)
+    return SavedTimer(description, seconds, None, left, name, then, reminder=reminder)
 
 
 def _device_action(then: Any) -> DeviceAction:
@@ -180,6 +186,8 @@ def timers_json(timers: Iterable[SavedTimer], clock_set: bool = True) -> str:
             entry["name"] = timer.name
         if timer.alarm:
             entry["alarm"] = True
+        if timer.reminder is not None:
+            entry["reminder"] = timer.reminder
         if timer.then is not None:
             entry["then"] = {
                 "devices": list(timer.then.device_ids),

@@ -70,6 +70,7 @@ def restore_timers(path: Path, table: TimerTable, wall: float, now: float) -> Re
             name=saved.name,
             then=saved.then,
             alarm=saved.alarm,
+            reminder=saved.reminder,
         )
         # Ends written on a clock not known set are on the clock of now, whatever step
         # comes (a restart before the clock was set, an offline Pi): they follow no step.

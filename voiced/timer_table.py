@@ -98,10 +98,23 @@ class Called(Protocol):
     @property
     def alarm(self) -> bool: ...
 
+    @property
+    def reminder(self) -> str | None: ...
+
+
+def kind_of(timer: Called) -> str:
+    """ "reminder", "alarm" (one that rings at a time of day), or "timer" (a device
+    switched at a time of day is one): which intents list and cancel it."""
+    if timer.reminder is not None:
+        return "reminder"
+    return "alarm" if timer.alarm and timer.then is None else "timer"
+
 
 def timer_called(timer: Called) -> str:
     """How a timer is spoken of, after "the" or "your": "pasta timer", or, unnamed, "timer
     for 10 minutes"; an alarm "seven AM alarm"."""
+    if timer.reminder is not None:
+        return f"reminder {timer.reminder}"
     if timer.then is not None:
         return f"timer to {timer.then.said}"
     if timer.alarm:
@@ -129,6 +142,9 @@ class TimerState:
     # It ends at a time of day, its `description` ("seven AM"): an alarm, or with `then`
     # a device switched then. Timer intents leave alarms alone, alarm intents timers.
     alarm: bool = False
+    # What it reminds of when it ends, in place of ringing, as said to the person ("to
+    # call your mom", "about the meeting"): a reminder (voiced/intents/reminders.py).
+    reminder: str | None = None
 
 
 @dataclass
@@ -143,6 +159,7 @@ class _Entry:
     name: str | None = None
     then: DeviceAction | None = None
     alarm: bool = False
+    reminder: str | None = None
 
     def left(self, now: float) -> float:
         return self.paused_left_seconds if self.deadline is None else self.deadline - now
@@ -157,6 +174,7 @@ class _Entry:
             self.name,
             self.then,
             self.alarm,
+            self.reminder,
         )
 
 
@@ -184,6 +202,7 @@ class TimerTable:
         name: str | None = None,
         then: DeviceAction | None = None,
         alarm: bool = False,
+        reminder: str | None = None,
     ) -> TimerState:
         if len(self._entries) >= self.max_timers:
             raise TimerError(f"I can keep at most {self.max_timers} timers at once.")
@@ -197,6 +216,7 @@ class TimerTable:
             name=name,
             then=then,
             alarm=alarm,
+            reminder=reminder,
         )
         self._entries[entry.timer_id] = entry
         self._next_id += 1
@@ -293,9 +313,16 @@ def check_left(seconds: float) -> None:
 
 def ended_sentence(ended: Sequence[Called]) -> str:
     """What is said when timers end while voiced runs: one sentence however many, and
-    one for each alarm ("It's seven AM. This is your alarm.")."""
-    said = [f"It's {timer.description}. This is your alarm." for timer in ended if timer.alarm]
-    timers = [timer for timer in ended if not timer.alarm]
+    one for each alarm ("It's seven AM. This is your alarm.") and reminder ("This is
+    your reminder to call your mom.")."""
+    said = [
+        f"This is your reminder {timer.reminder}."
+        if timer.reminder is not None
+        else f"It's {timer.description}. This is your alarm."
+        for timer in ended
+        if kind_of(timer) != "timer"
+    ]
+    timers = [timer for timer in ended if kind_of(timer) == "timer"]
     if len(timers) == 1:
         said.append(f"Your {timer_called(timers[0])} is done.")
     elif timers:
@@ -306,8 +333,9 @@ def ended_sentence(ended: Sequence[Called]) -> str:
 def missed_sentence(missed: Sequence[Called]) -> str:
     """What is said at start for the timers that ended while voiced was not running. A
     device a timer was to switch is not switched that late, and that is said."""
-    alarms = [timer for timer in missed if timer.alarm and timer.then is None]
-    ringing = [timer for timer in missed if timer.then is None and not timer.alarm]
+    alarms = [timer for timer in missed if kind_of(timer) == "alarm"]
+    reminders = [timer for timer in missed if kind_of(timer) == "reminder"]
+    ringing = [timer for timer in missed if kind_of(timer) == "timer" and timer.then is None]
     said = [
         f"I didn't {timer.then.said}: I was off when it was time."
         for timer in missed
@@ -317,5 +345,8 @@ def missed_sentence(missed: Sequence[Called]) -> str:
         said.insert(0, f"Your {timer_called(ringing[0])} ended while I was off.")
     elif ringing:
         said.insert(0, f"{len(ringing)} timers ended while I was off.")
-    said[:0] = [f"Your {timer_called(alarm)} went off while I was off." for alarm in alarms]
+    said[:0] = [
+        *(f"Your {timer_called(alarm)} went off while I was off." for alarm in alarms),
+        *(f"I was off when it was time for your reminder {timer.reminder}." for timer in reminders),
+    ]
     return " ".join(said)

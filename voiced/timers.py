@@ -49,6 +49,7 @@ from voiced.timer_table import (
     describe_duration,
     describe_left,
     ended_sentence,
+    kind_of,
     missed_sentence,
     timer_called,
     timer_name,
@@ -77,6 +78,7 @@ __all__ = [
     "describe_duration",
     "describe_left",
     "ended_sentence",
+    "kind_of",
     "missed_sentence",
     "read_timers_file",
     "timer_called",
@@ -144,33 +146,50 @@ class Timers:
         self._thread.start()
 
     def start(
-        self, seconds: float, name: str | None = None, then: DeviceAction | None = None
+        self,
+        seconds: float,
+        name: str | None = None,
+        then: DeviceAction | None = None,
+        reminder: str | None = None,
     ) -> str:
         """Start a timer, called `name` as timer_name keeps it (unnamed when that is no
-        name); its spoken description. TimerError beyond the limits."""
+        name), that does `then` or reminds of `reminder` in place of ringing; its spoken
+        description. TimerError beyond the limits."""
         check_left(seconds)
         description = describe_duration(seconds)
         kept_name = None if name is None else timer_name(name)
         with self._changed:
             state = self._table.add(
-                self._monotonic(), seconds, description, seconds, name=kept_name, then=then
+                self._monotonic(),
+                seconds,
+                description,
+                seconds,
+                name=kept_name,
+                then=then,
+                reminder=reminder,
             )
             self._changed.notify()
         self._write()
         log.info("timer started: %s", timer_called(state))
         return description
 
-    def start_alarm(self, at: float, said: str, then: DeviceAction | None = None) -> TimerState:
+    def start_alarm(
+        self,
+        at: float,
+        said: str,
+        then: DeviceAction | None = None,
+        reminder: str | None = None,
+    ) -> TimerState:
         """Set an alarm for `at` on the wall clock, spoken of as `said` ("seven AM"),
-        that does `then` in place of ringing. TimerError when that is not within a week
-        ahead."""
+        that does `then` or reminds of `reminder` in place of ringing. TimerError when
+        that is not within a week ahead."""
         with self._changed:
             seconds = at - self._clock()
             if not seconds > 0:
                 raise TimerError(f"It's already past {said}.")
             check_left(seconds)
             state = self._table.add(
-                self._monotonic(), seconds, said, seconds, then=then, alarm=True
+                self._monotonic(), seconds, said, seconds, then=then, alarm=True, reminder=reminder
             )
             # Set on a wall clock that may still step: it rings at `at` on the clock set.
             if self._watch is not None:
@@ -358,6 +377,7 @@ class Timers:
                         state.name,
                         state.then,
                         state.alarm,
+                        state.reminder,
                     )
                     for state in self._table.states(now)
                 ]

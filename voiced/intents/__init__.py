@@ -76,14 +76,25 @@ class DeviceControl(Protocol):
 
 class TimerControl(Protocol):
     def start(
-        self, seconds: float, name: str | None = None, then: DeviceAction | None = None
+        self,
+        seconds: float,
+        name: str | None = None,
+        then: DeviceAction | None = None,
+        reminder: str | None = None,
     ) -> str:
-        """Start a timer, called `name` if given ("pasta"), that does `then` when it ends
-        in place of ringing; return its spoken description ("5 minutes")."""
+        """Start a timer, called `name` if given ("pasta"), that does `then` or reminds
+        of `reminder` when it ends in place of ringing; return its spoken description ("5
+        minutes")."""
 
-    def start_alarm(self, at: float, said: str, then: DeviceAction | None = None) -> TimerState:
+    def start_alarm(
+        self,
+        at: float,
+        said: str,
+        then: DeviceAction | None = None,
+        reminder: str | None = None,
+    ) -> TimerState:
         """Set an alarm for `at` (wall-clock seconds), spoken of as `said` ("seven AM"),
-        that does `then` when it is time in place of ringing."""
+        that does `then` or reminds of `reminder` when it is time in place of ringing."""
 
     def cancel(self, timer_id: int | None = None) -> str | None:
         """Cancel the timer `timer_id` (None: the newest); its description, or None when

@@ -25,7 +25,7 @@ from voiced.intents.clock import time_in_words
 from voiced.intents.ha_sentences import own_sentences
 from voiced.intents.timer_sentences import SWITCH_LATER_TARGETS
 from voiced.intents.timers import device_action
-from voiced.timers import MAX_NAMED_TIMERS, TimerError, TimerState, describe_left
+from voiced.timers import MAX_NAMED_TIMERS, TimerError, TimerState, describe_left, kind_of
 from voiced.words import spoken_list
 
 INTENTS = ("AlarmSet", "AlarmStatus", "AlarmCancel", "SwitchAt")
@@ -210,7 +210,7 @@ def _none_at(
 def _alarms(context: IntentContext) -> list[TimerState]:
     """The alarms, soonest first."""
     return sorted(
-        (timer for timer in context.timers.timers() if timer.alarm and timer.then is None),
+        (timer for timer in context.timers.timers() if kind_of(timer) == "alarm"),
         key=lambda alarm: alarm.left_seconds,
     )
 

@@ -47,6 +47,7 @@ from voiced.timers import (
     TimerState,
     describe_duration,
     describe_left,
+    kind_of,
     timer_called,
     timer_name,
 )
@@ -437,6 +438,6 @@ def _status(timer: TimerState, whose: str) -> str:
 
 
 def only_timers(context: IntentContext) -> list[TimerState]:
-    """The timers, oldest first, without the alarms (voiced/intents/alarms.py); a device
-    switched at a time of day is a timer."""
-    return [timer for timer in context.timers.timers() if not timer.alarm or timer.then]
+    """The timers, oldest first, without the alarms and reminders (voiced/intents/alarms.py,
+    reminders.py); a device switched at a time of day is a timer."""
+    return [timer for timer in context.timers.timers() if kind_of(timer) == "timer"]

@@ -1,0 +1,169 @@
+"""Reminders (voiced/intents/reminders.py): what to be reminded of and when, said back
+as to the person; kept, listed, cancelled and said when it is time."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+
+from tests.test_timers import Announcements
+from voiced.config import Config
+from voiced.intents.engine import IntentEngine
+from voiced.timers import Timers
+
+
+@pytest.fixture
+def engine(tmp_path: Path) -> Iterator[IntentEngine]:
+    running = IntentEngine(
+        Config(state_file={"path": str(tmp_path / "state.json")}), lambda text: None
+    )
+    yield running
+    running.close()
+
+
+def handle(engine: IntentEngine, text: str) -> str:
+    match = engine.match(text)
+    assert match is not None, text
+    return engine.answer(match).response
+
+
+@pytest.mark.parametrize(
+    ("text", "said"),
+    [
+        (
+            "Remind me in 20 minutes to take the bins out.",
+            "I'll remind you to take the bins out in 20 minutes.",
+        ),
+        (
+            "Remind me to check the oven in 10 minutes.",
+            "I'll remind you to check the oven in 10 minutes.",
+        ),
+        (
+            "Set a reminder for an hour and a half to call my sister.",
+            "I'll remind you to call your sister in 1 hour and 30 minutes.",
+        ),
+        (
+            "remind me to take my pills in 5 minutes",
+            "I'll remind you to take your pills in 5 minutes.",
+        ),
+    ],
+)
+def test_a_reminder_in_so_long(engine: IntentEngine, text: str, said: str) -> None:
+    assert handle(engine, text) == said
+    [timer] = engine.timers.timers()
+    assert (timer.alarm, timer.reminder) == (
+        False,
+        said.split(" in ")[0][len("I'll remind you ") :],
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "reminder", "time"),
+    [
+        ("Remind me to call my mom at 5 p.m.", "to call your mom", "five PM"),
+        ("Remind me about the meeting tomorrow at 9.", "about the meeting", "nine AM"),
+        ("Remind me tomorrow at 8 to buy milk.", "to buy milk", "eight AM"),
+        ("Set a reminder for 6 pm to water the plants.", "to water the plants", "six PM"),
+        (
+            "Remind me to meet Bob at the station at 5 pm.",
+            "to meet Bob at the station",
+            "five PM",
+        ),
+    ],
+)
+def test_a_reminder_at_a_time_of_day(
+    engine: IntentEngine, text: str, reminder: str, time: str
+) -> None:
+    said = handle(engine, text)
+    assert re.fullmatch(rf"I'll remind you {reminder} at {time} (today|tomorrow)\.", said), said
+    [timer] = engine.timers.timers()
+    assert (timer.alarm, timer.reminder, timer.description) == (True, reminder, time)
+
+
+def test_a_reminder_without_a_time_is_asked_for_one(engine: IntentEngine) -> None:
+    assert handle(engine, "Remind me to call my mom.") == (
+        "When should I remind you to call your mom? Say it with a time: in 10 minutes, or at 5 PM."
+    )
+    assert engine.timers.timers() == []
+
+
+def test_reminders_are_listed_cancelled_and_apart_from_timers_and_alarms(
+    engine: IntentEngine,
+) -> None:
+    assert handle(engine, "What reminders do I have?") == "You have no reminders."
+    handle(engine, "Remind me in 20 minutes to take the bins out.")
+    assert handle(engine, "Do I have any reminders?") == (
+        "You have one reminder: to take the bins out in 20 minutes."
+    )
+    handle(engine, "Remind me in an hour to call my sister.")
+    handle(engine, "set a timer for 5 minutes")
+    assert handle(engine, "what reminders do I have") == (
+        "You have 2 reminders: to take the bins out in 20 minutes and to call your sister"
+        " in 1 hour."
+    )
+    assert handle(engine, "what timers do I have") == (
+        "Your timer for 5 minutes has 5 minutes left."
+    )
+    assert handle(engine, "what alarms do I have") == "You have no alarms set."
+    assert handle(engine, "cancel my reminder") == (
+        "You have 2 reminders: to take the bins out in 20 minutes and to call your sister"
+        " in 1 hour. Say which one to cancel, by what it is for."
+    )
+    assert handle(engine, "cancel the reminder to call my sister") == (
+        "Cancelled your reminder to call your sister."
+    )
+    assert handle(engine, "cancel the reminder to feed the cat") == (
+        "You have no reminder to feed the cat."
+    )
+    assert handle(engine, "cancel the timer") == "Cancelled the timer for 5 minutes."
+    assert handle(engine, "delete all my reminders") == (
+        "Cancelled your reminder to take the bins out."
+    )
+    assert engine.timers.timers() == []
+
+
+def test_a_reminder_is_said_when_it_is_time(tmp_path: Path) -> None:
+    announced = Announcements()
+    timers = Timers(announced, tmp_path / "timers.json")
+    try:
+        timers.start(0.2, reminder="to take the bins out")
+        timers.start_alarm(datetime.now().timestamp() + 0.4, "five PM", reminder="to call")
+        assert announced.first.wait(5)
+        [first] = announced.texts
+        assert first == "This is your reminder to take the bins out."
+    finally:
+        timers.close()
+
+
+def test_a_reminder_is_kept_across_a_restart_and_said_when_missed(tmp_path: Path) -> None:
+    path = tmp_path / "timers.json"
+    clock = [1_800_000_000.0]
+    before = Timers(Announcements(), path, lambda: clock[0])
+    before.start(60, reminder="to take the bins out")
+    before.close()
+    [saved] = json.loads(path.read_text())["timers"]
+    assert saved["reminder"] == "to take the bins out"
+    clock[0] += 120
+    announced = Announcements()
+    after = Timers(announced, path, lambda: clock[0])
+    try:
+        assert announced.first.wait(5)
+        assert announced.texts == [
+            "I was off when it was time for your reminder to take the bins out."
+        ]
+    finally:
+        after.close()
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["Remind me what the capital of France is.", "Can you remind me how to boil an egg?"],
+)
+def test_questions_about_remembering_are_the_models(engine: IntentEngine, text: str) -> None:
+    match = engine.match(text)
+    assert match is None or not match.name.startswith("Reminder"), match
