@@ -11,6 +11,7 @@ from voiced.asr import choose_engine
 from voiced.config import Config
 from voiced.devices import state_file
 from voiced.errors import VoicedError
+from voiced.files import kept_aside_note
 from voiced.llm_config import OpenAiLlmConfig
 from voiced.probes import Outcome, child_args_of, print_outcome, probe_all
 
@@ -51,6 +52,7 @@ def run_checks(config: Config, config_path: Path | None, out: Any = sys.stdout) 
     notes = (
         state_file.check_note(config.state_file.path),
         timers.check_note(config.state_file.timers_file),
+        kept_aside_note(config.state_file.shopping_list_file, "shopping list"),
     )
     for note in notes:
         if note is not None:

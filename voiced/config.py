@@ -135,6 +135,8 @@ class StateFileConfig(Section):
 
     # How loud voiced speaks, as last set by voice; null: volume.json beside `path`.
     volume_path: Path | None = None
+    # The shopping list said by voice; null: shopping_list.json beside `path`.
+    shopping_list_path: Path | None = None
 
     @property
     def timers_file(self) -> Path:
@@ -143,6 +145,10 @@ class StateFileConfig(Section):
     @property
     def volume_file(self) -> Path:
         return self.volume_path or self.path.with_name("volume.json")
+
+    @property
+    def shopping_list_file(self) -> Path:
+        return self.shopping_list_path or self.path.with_name("shopping_list.json")
 
 
 class MqttConfig(Section):

@@ -6,7 +6,7 @@ same way as third-party ones.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
@@ -121,6 +121,24 @@ class VolumeControl(Protocol):
         """Set the level (kept within 1-10); the level set."""
 
 
+class ShoppingListControl(Protocol):
+    """The shopping list kept on the device (voiced.shopping_list.ShoppingList). Each call
+    may raise IntentError, its message fit to be spoken (the file cannot be read, the list
+    is full)."""
+
+    def items(self) -> list[str]:
+        """The items, oldest first."""
+
+    def add(self, items: Sequence[str]) -> list[str]:
+        """Add those not on the list yet, in order; the ones added."""
+
+    def remove(self, items: Sequence[str]) -> list[str]:
+        """Take them off the list; the ones taken off, as the list held them."""
+
+    def clear(self) -> int:
+        """Empty the list; how many items it held."""
+
+
 @dataclass
 class IntentContext:
     """Everything a handler may use. Device names and areas come from the configuration."""
@@ -135,6 +153,8 @@ class IntentContext:
     last_said: Callable[[], str | None] = field(default=lambda: None)
     # How loud voiced speaks (voiced.volume.Volume); None where nothing plays.
     volume: VolumeControl | None = None
+    # The shopping list kept on the device (voiced.shopping_list.ShoppingList).
+    shopping_list: ShoppingListControl | None = None
 
 
 @dataclass(frozen=True)

@@ -21,6 +21,7 @@ from voiced.intents import (
 )
 from voiced.intents.matcher import IntentMatcher
 from voiced.intents.registry import Registry, load_registry
+from voiced.shopping_list import ShoppingList
 from voiced.timers import DeviceAction, Timers
 from voiced.volume import Volume
 from voiced.words import words as words_of
@@ -143,6 +144,8 @@ class IntentEngine:
             timers=self.timers,
             last_said=lambda: self.last_said,
             volume=self.volume,
+            # Read from its file at each use: nothing is loaded here.
+            shopping_list=ShoppingList(config.state_file.shopping_list_file),
         )
 
     def match(self, text: str) -> IntentMatch | None:
