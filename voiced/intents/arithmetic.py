@@ -71,12 +71,12 @@ SENTENCES = [
 ]
 # Figures only ("144"): number words are matched by the rules above. A list only for
 # matching ("_"): the handler reads every number again from the words.
-_DIGITS = {"range": {"from": -(10**15), "to": 10**15, "words": False}}
+DIGITS_LIST = {"range": {"from": -(10**15), "to": 10**15, "words": False}}
 
 
 def plugin() -> Plugin:
     sentences = own_sentences(
-        {INTENT: {"data": [{"sentences": SENTENCES}]}}, {"_arith_digits": _DIGITS}, RULES
+        {INTENT: {"data": [{"sentences": SENTENCES}]}}, {"_arith_digits": DIGITS_LIST}, RULES
     )
     return Plugin(
         name="arithmetic",
