@@ -381,16 +381,16 @@ def test_what_voiced_can_do_names_only_the_devices_it_has(
 ) -> None:
     said = answer(matcher, context, "What can you do?")
     assert said == (
-        "I can switch and dim the lights, switch your other devices, set timers, tell you "
-        "the time, the date and the days to a holiday, and work out sums. Anything else, "
-        "just ask: I answer from what I know, offline."
+        "I can switch and dim the lights, switch your other devices, set timers, alarms and "
+        "reminders, keep your shopping list, tell you the time, the date and the days to a "
+        "holiday, and work out sums and convert units. Anything else, just ask: I answer "
+        "from what I know, offline."
     )
     assert answer(matcher, context, "Help.") == said
     bare = copy.copy(context)
     bare.device_kinds = {}
     assert answer(matcher, bare, "What can you do?").startswith(
-        "I can set timers, tell you the time, the date and the days to a holiday, and work "
-        "out sums."
+        "I can set timers, alarms and reminders, keep your shopping list, tell you the time,"
     )
     with_doors = copy.copy(context)
     with_doors.device_kinds = {**context.device_kinds, "front_door": "lock"}

@@ -60,9 +60,10 @@ def what_i_can_do(match: IntentMatch, context: IntentContext) -> str:
     if kinds & DOORS:
         things.append("lock the doors, and open them once you say yes")
     things += [
-        "set timers",
+        "set timers, alarms and reminders",
+        "keep your shopping list",
         "tell you the time, the date and the days to a holiday",
-        "work out sums",
+        "work out sums and convert units",
     ]
     listed = ", ".join(things[:-1]) + ", and " + things[-1]
     return f"I can {listed}. Anything else, just ask: I answer from what I know, offline."
