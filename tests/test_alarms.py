@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterator
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -18,7 +18,7 @@ from voiced.intents import Action, IntentContext, IntentError
 from voiced.intents.engine import IntentEngine
 from voiced.intents.matcher import IntentMatcher
 from voiced.intents.registry import load_registry
-from voiced.timers import DeviceAction, Timers
+from voiced.timers import DeviceAction, Repeat, Timers
 
 # A Monday evening.
 MONDAY_EVENING = datetime(2026, 12, 7, 21, 30)
@@ -339,3 +339,140 @@ def test_devices_said_with_a_time_of_day_are_switched_then(
     match = matcher.match(text)
     assert match is not None and match.name == "SwitchAt"
     assert slots.items() <= match.slots.items()
+
+
+FRIDAY_EVENING = datetime(2026, 12, 11, 20, 0)
+
+
+@pytest.mark.parametrize(
+    ("text", "now", "said"),
+    [
+        ("Set an alarm for 7 every day.", MONDAY_EVENING, "seven AM every day, starting tomorrow"),
+        # Repeating, "7" is the morning's even when said in the morning.
+        ("Set an alarm for 7 every day.", MONDAY_MORNING, "seven AM every day, starting tomorrow"),
+        ("Set a daily alarm for 10 p.m.", MONDAY_MORNING, "ten PM every day, starting today"),
+        (
+            "Wake me up at 6:30 on weekdays.",
+            FRIDAY_EVENING,
+            "six thirty AM on weekdays, starting on Monday",
+        ),
+        (
+            "Wake me up every weekday at 6:45.",
+            MONDAY_EVENING,
+            "six forty five AM on weekdays, starting tomorrow",
+        ),
+        (
+            "Set an alarm for 9 on weekends.",
+            MONDAY_EVENING,
+            "nine AM on weekends, starting on Saturday",
+        ),
+        (
+            "Set an alarm for 8 every Monday.",
+            MONDAY_EVENING,
+            "eight AM every Monday, starting on Monday next week",
+        ),
+        (
+            "Set a repeating alarm for 7 every evening.",
+            MONDAY_MORNING,
+            "seven PM every day, starting today",
+        ),
+    ],
+)
+def test_an_alarm_repeats_on_the_days_said(
+    matcher: IntentMatcher, context: IntentContext, wall: Wall, text: str, now: datetime, said: str
+) -> None:
+    wall.now = now
+    assert say(matcher, context, text) == f"Alarm set for {said}."
+    [alarm] = context.timers.timers()
+    assert alarm.repeat is not None and alarm.alarm
+
+
+def test_a_repeating_alarm_is_told_and_cancelled_whole(
+    matcher: IntentMatcher, context: IntentContext
+) -> None:
+    say(matcher, context, "Wake me up at 6:30 on weekdays.")
+    assert say(matcher, context, "When is my alarm?") == (
+        "Your alarm is set for six thirty AM on weekdays; the next is tomorrow, in 9 hours."
+    )
+    say(matcher, context, "Set an alarm for 9 a.m. on Friday.")
+    assert say(matcher, context, "What alarms do I have?") == (
+        "You have 2 alarms: six thirty AM on weekdays and nine AM on Friday."
+    )
+    assert say(matcher, context, "Cancel the 6:30 alarm.") == (
+        "Cancelled your alarm for six thirty AM on weekdays."
+    )
+
+
+def test_the_next_time_of_a_repeat() -> None:
+    weekdays = Repeat((0, 1, 2, 3, 4), 6, 30)
+    friday_evening = FRIDAY_EVENING.timestamp()
+    assert datetime.fromtimestamp(weekdays.next_after(friday_evening)) == datetime(
+        2026, 12, 14, 6, 30
+    )
+    monday_early = datetime(2026, 12, 14, 6, 0).timestamp()
+    assert datetime.fromtimestamp(weekdays.next_after(monday_early)) == datetime(
+        2026, 12, 14, 6, 30
+    )
+
+
+def test_a_repeating_alarm_is_set_again_when_it_rings(tmp_path: Path) -> None:
+    announced = Announcements()
+    timers = Timers(announced, tmp_path / "timers.json")
+    soon = datetime.now() + timedelta(seconds=0.3)
+    every_day = Repeat(tuple(range(7)), soon.hour, soon.minute)
+    try:
+        timers.start_alarm(soon.timestamp(), "now", repeat=every_day)
+        assert announced.first.wait(5)
+        assert announced.texts == ["It's now. This is your alarm."]
+        assert wait_for(lambda: len(timers.timers()) == 1)
+        [again] = timers.timers()
+        assert (again.alarm, again.repeat, again.description) == (True, every_day, "now")
+        assert 23 * 3600 < again.left_seconds <= 24 * 3600
+        [saved] = json.loads((tmp_path / "timers.json").read_text())["timers"]
+        assert saved["repeat"] == {"days": list(range(7)), "hour": soon.hour, "minute": soon.minute}
+    finally:
+        timers.close()
+
+
+def test_a_repeating_alarm_missed_while_off_is_said_and_set_again(tmp_path: Path) -> None:
+    path = tmp_path / "timers.json"
+    wall = Wall(MONDAY_EVENING)
+    before = Timers(Announcements(), path, wall.seconds)
+    before.start_alarm(
+        datetime(2026, 12, 8, 7, 0).timestamp(), "seven AM", repeat=Repeat((1, 3), 7, 0)
+    )
+    before.close()
+    wall.now = datetime(2026, 12, 8, 7, 30)  # Tuesday, half an hour after it
+    announced = Announcements()
+    after = Timers(announced, path, wall.seconds)
+    try:
+        assert announced.first.wait(5)
+        assert announced.texts == ["Your seven AM alarm went off while I was off."]
+        [again] = after.timers()
+        assert round(again.left_seconds) == (2 * 24 - 0.5) * 3600  # Thursday, 7 AM
+    finally:
+        after.close()
+
+
+@pytest.mark.parametrize(
+    ("repeat", "problem"),
+    [
+        ({"days": [], "hour": 7, "minute": 0}, '"repeat" needs "days": weekdays 0-6 (0 is Monday)'),
+        (
+            {"days": [7], "hour": 7, "minute": 0},
+            '"repeat" needs "days": weekdays 0-6 (0 is Monday)',
+        ),
+        ({"days": [1], "hour": 24, "minute": 0}, '"repeat" needs "hour" 0-23 and "minute" 0-59'),
+        ({"days": [1], "hour": 7, "minute": True}, '"repeat" needs "hour" 0-23 and "minute" 0-59'),
+        ("daily", '"repeat" must be an object'),
+    ],
+)
+def test_a_repeat_in_the_file_is_checked(tmp_path: Path, repeat: object, problem: str) -> None:
+    from voiced.timer_file import read_timers_file
+
+    path = tmp_path / "timers.json"
+    ends_at = MONDAY_EVENING.timestamp() + 3600
+    entry = {"description": "seven AM", "alarm": True, "ends_at": ends_at, "repeat": repeat}
+    path.write_text(json.dumps({"timers": [entry]}))
+    read = read_timers_file(path, MONDAY_EVENING.timestamp())
+    assert read.problems == [f"timer 1: {problem}"]

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from voiced.files import UnreadableFileError, kept_aside_note, read_json_file
-from voiced.timer_table import MAX_NAME_CHARS, MAX_TIMER_SECONDS, DeviceAction
+from voiced.timer_table import MAX_NAME_CHARS, MAX_TIMER_SECONDS, DeviceAction, Repeat
 
 # Bounds on what is read from timers.json: voiced writes a few hundred bytes per timer
 # and three levels of nesting ({"timers": [{...}]}).
@@ -41,6 +41,8 @@ class SavedTimer:
     alarm: bool = False
     # What it reminds of ("to call your mom").
     reminder: str | None = None
+    # When an alarm rings again.
+    repeat: Repeat | None = None
 
 
 @dataclass
@@ -95,6 +97,9 @@ def _saved_timer(entry: Any, now: float) -> SavedTimer:
     reminder = None
     if entry.get("reminder") is not None:
         reminder = _text(entry, "reminder", MAX_REMINDER_CHARS)
+    repeat = None if entry.get("repeat") is None else _repeat(entry["repeat"])
+    if repeat is not None and not alarm:
+        raise ValueError('only an alarm has "repeat"')
     seconds = None
     if entry.get("seconds") is not None:
         seconds = _number(entry, "seconds", 0.0, MAX_TIMER_SECONDS)
@@ -102,7 +107,9 @@ def _saved_timer(entry: Any, now: float) -> SavedTimer:
         raise ValueError('needs either "ends_at" or "paused_left_seconds"')
     if "ends_at" in entry:
         ends_at = _number(entry, "ends_at", EARLIEST_END, now + MAX_TIMER_SECONDS)
-        return SavedTimer(description, seconds, ends_at, None, name, then, alarm, reminder)
+        return SavedTimer(
+            description, seconds, ends_at, None, name, then, alarm, reminder, repeat
+        )
     if alarm:  # an alarm is never paused: voiced writes none so
         raise ValueError('an alarm needs "ends_at"')
     left = _number(entry, "paused_left_seconds", 0.0, MAX_TIMER_SECONDS)
@@ -127,6 +134,24 @@ def _device_action(then: Any) -> DeviceAction:
     except ValueError as err:
         raise ValueError(f'"then": {err}') from None
     return DeviceAction(ids, on, said)
+
+
+def _repeat(repeat: Any) -> Repeat:
+    """ "repeat": {"days": [0, 1, 2, 3, 4], "hour": 7, "minute": 0} (0 is Monday)."""
+    if not isinstance(repeat, dict):
+        raise ValueError('"repeat" must be an object')
+    days, hour, minute = repeat.get("days"), repeat.get("hour"), repeat.get("minute")
+    if (
+        not isinstance(days, list)
+        or not days
+        or not all(type(day) is int and 0 <= day <= 6 for day in days)
+    ):
+        raise ValueError('"repeat" needs "days": weekdays 0-6 (0 is Monday)')
+    if type(hour) is not int or not 0 <= hour <= 23 or type(minute) is not int:
+        raise ValueError('"repeat" needs "hour" 0-23 and "minute" 0-59')
+    if not 0 <= minute <= 59:
+        raise ValueError('"repeat" needs "hour" 0-23 and "minute" 0-59')
+    return Repeat(tuple(sorted(set(days))), hour, minute)
 
 
 def _text(entry: dict[str, Any], key: str, most_chars: int) -> str:
@@ -188,6 +213,12 @@ def timers_json(timers: Iterable[SavedTimer], clock_set: bool = True) -> str:
             entry["alarm"] = True
         if timer.reminder is not None:
             entry["reminder"] = timer.reminder
+        if timer.repeat is not None:
+            entry["repeat"] = {
+                "days": list(timer.repeat.days),
+                "hour": timer.repeat.hour,
+                "minute": timer.repeat.minute,
+            }
         if timer.then is not None:
             entry["then"] = {
                 "devices": list(timer.then.device_ids),

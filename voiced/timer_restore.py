@@ -43,12 +43,17 @@ def restore_timers(path: Path, table: TimerTable, wall: float, now: float) -> Re
     for saved in read.timers:
         if saved.ends_at is None:
             waiting.append((saved.paused_left_seconds or 0.0, saved))
-        elif saved.ends_at > wall:
+            continue
+        if saved.ends_at > wall:
             waiting.append((saved.ends_at - wall, saved))
-        elif wall - saved.ends_at <= LATE_ANNOUNCE_SECONDS:
+            continue
+        if wall - saved.ends_at <= LATE_ANNOUNCE_SECONDS:
             missed.append(saved)
         else:
             left_behind += 1
+        # An alarm that repeats is set again for its next time.
+        if saved.repeat is not None:
+            waiting.append((saved.repeat.next_after(wall) - wall, saved))
     # Beyond the limit, the timers that end soonest are kept.
     if len(waiting) > table.max_timers:
         read.problems.append(
@@ -71,6 +76,7 @@ def restore_timers(path: Path, table: TimerTable, wall: float, now: float) -> Re
             then=saved.then,
             alarm=saved.alarm,
             reminder=saved.reminder,
+            repeat=saved.repeat,
         )
         # Ends written on a clock not known set are on the clock of now, whatever step
         # comes (a restart before the clock was set, an offline Pi): they follow no step.

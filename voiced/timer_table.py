@@ -7,6 +7,7 @@ import dataclasses
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
 from typing import Protocol
 
 from voiced.errors import VoicedError
@@ -83,6 +84,30 @@ class DeviceAction:
     said: str
 
 
+@dataclass(frozen=True)
+class Repeat:
+    """When an alarm rings again: at `hour`:`minute` on the weekdays `days` (0 is
+    Monday), on this machine's clock and time zone."""
+
+    days: tuple[int, ...]
+    hour: int
+    minute: int
+
+    def next_after(self, wall: float) -> float:
+        """The next such moment after `wall` (wall-clock seconds)."""
+        today = datetime.fromtimestamp(wall).date()
+        for ahead in range(8):
+            day = today + timedelta(days=ahead)
+            if day.weekday() in self.days:
+                at = self.on(day).timestamp()
+                if at > wall:
+                    return at
+        raise ValueError(f"an alarm repeats on some day, got days {self.days}")
+
+    def on(self, day: date) -> datetime:
+        return datetime.combine(day, time(self.hour, self.minute))
+
+
 class Called(Protocol):
     """A timer as it is spoken of: running (TimerState) or read from the file."""
 
@@ -100,6 +125,9 @@ class Called(Protocol):
 
     @property
     def reminder(self) -> str | None: ...
+
+    @property
+    def repeat(self) -> Repeat | None: ...
 
 
 def kind_of(timer: Called) -> str:
@@ -145,6 +173,8 @@ class TimerState:
     # What it reminds of when it ends, in place of ringing, as said to the person ("to
     # call your mom", "about the meeting"): a reminder (voiced/intents/reminders.py).
     reminder: str | None = None
+    # An alarm that rings again: when it rings, the next is set.
+    repeat: Repeat | None = None
 
 
 @dataclass
@@ -160,6 +190,7 @@ class _Entry:
     then: DeviceAction | None = None
     alarm: bool = False
     reminder: str | None = None
+    repeat: Repeat | None = None
 
     def left(self, now: float) -> float:
         return self.paused_left_seconds if self.deadline is None else self.deadline - now
@@ -175,6 +206,7 @@ class _Entry:
             self.then,
             self.alarm,
             self.reminder,
+            self.repeat,
         )
 
 
@@ -203,6 +235,7 @@ class TimerTable:
         then: DeviceAction | None = None,
         alarm: bool = False,
         reminder: str | None = None,
+        repeat: Repeat | None = None,
     ) -> TimerState:
         if len(self._entries) >= self.max_timers:
             raise TimerError(f"I can keep at most {self.max_timers} timers at once.")
@@ -217,6 +250,7 @@ class TimerTable:
             then=then,
             alarm=alarm,
             reminder=reminder,
+            repeat=repeat,
         )
         self._entries[entry.timer_id] = entry
         self._next_id += 1

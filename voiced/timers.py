@@ -42,6 +42,7 @@ from voiced.timer_table import (
     MAX_NAMED_TIMERS,
     MAX_TIMER_SECONDS,
     DeviceAction,
+    Repeat,
     TimerError,
     TimerState,
     TimerTable,
@@ -69,6 +70,7 @@ __all__ = [
     "MAX_NAMED_TIMERS",
     "MAX_TIMER_SECONDS",
     "DeviceAction",
+    "Repeat",
     "SavedTimer",
     "TimerError",
     "TimerState",
@@ -179,17 +181,26 @@ class Timers:
         said: str,
         then: DeviceAction | None = None,
         reminder: str | None = None,
+        repeat: Repeat | None = None,
     ) -> TimerState:
         """Set an alarm for `at` on the wall clock, spoken of as `said` ("seven AM"),
-        that does `then` or reminds of `reminder` in place of ringing. TimerError when
-        that is not within a week ahead."""
+        that does `then` or reminds of `reminder` in place of ringing, and, with `repeat`,
+        is set again each time it rings. TimerError when that is not within a week
+        ahead."""
         with self._changed:
             seconds = at - self._clock()
             if not seconds > 0:
                 raise TimerError(f"It's already past {said}.")
             check_left(seconds)
             state = self._table.add(
-                self._monotonic(), seconds, said, seconds, then=then, alarm=True, reminder=reminder
+                self._monotonic(),
+                seconds,
+                said,
+                seconds,
+                then=then,
+                alarm=True,
+                reminder=reminder,
+                repeat=repeat,
             )
             # Set on a wall clock that may still step: it rings at `at` on the clock set.
             if self._watch is not None:
@@ -273,6 +284,7 @@ class Timers:
                 now = self._monotonic()
                 stepped, missed = self._follow_wall_clock(now)
                 ended = self._table.pop_due(now)
+                self._set_again([*missed, *ended], now)
                 if not (stepped or ended):
                     self._changed.wait(self._sleep_seconds(now))
                     continue
@@ -288,6 +300,31 @@ class Timers:
             for state in ended:
                 if state.then is not None:
                     self._act(state.then)
+
+    def _set_again(self, ended: list[TimerState], now: float) -> None:
+        """Under the lock: each alarm that repeats, set again for its next time."""
+        wall = self._clock()
+        for state in ended:
+            if state.repeat is None:
+                continue
+            seconds = state.repeat.next_after(wall) - wall
+            try:
+                again = self._table.add(
+                    now,
+                    seconds,
+                    state.description,
+                    seconds,
+                    then=state.then,
+                    alarm=True,
+                    reminder=state.reminder,
+                    repeat=state.repeat,
+                )
+            except TimerError as err:  # as many timers as allowed, set meanwhile
+                log.error("%s not set again: %s", timer_called(state), err)
+                continue
+            if self._watch is not None:
+                self._following_wall.add(again.timer_id)
+            log.info("%s set again, in %.0f s", timer_called(again), seconds)
 
     def _sleep_seconds(self, now: float) -> float | None:
         deadline = self._table.next_deadline()
@@ -378,6 +415,7 @@ class Timers:
                         state.then,
                         state.alarm,
                         state.reminder,
+                        state.repeat,
                     )
                     for state in self._table.states(now)
                 ]

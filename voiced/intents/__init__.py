@@ -13,7 +13,7 @@ from typing import Any, Protocol
 
 from voiced.devices import DeviceState
 from voiced.errors import VoicedError
-from voiced.timers import DeviceAction, TimerState
+from voiced.timers import DeviceAction, Repeat, TimerState
 from voiced.words import words as words_of
 
 ENTRY_POINT_GROUP = "voiced.intents"
@@ -92,9 +92,11 @@ class TimerControl(Protocol):
         said: str,
         then: DeviceAction | None = None,
         reminder: str | None = None,
+        repeat: Repeat | None = None,
     ) -> TimerState:
         """Set an alarm for `at` (wall-clock seconds), spoken of as `said` ("seven AM"),
-        that does `then` or reminds of `reminder` when it is time in place of ringing."""
+        that does `then` or reminds of `reminder` when it is time in place of ringing,
+        and, with `repeat`, is set again each time."""
 
     def cancel(self, timer_id: int | None = None) -> str | None:
         """Cancel the timer `timer_id` (None: the newest); its description, or None when

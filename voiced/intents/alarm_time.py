@@ -1,11 +1,13 @@
 """The times of day people set alarms for, as words ("7 a.m.", "6:30", "half past six",
 "seven thirty tomorrow", "noon on Friday") and as the moment they name: the next such
-time from now, on this machine's clock and time zone.
+time from now, on this machine's clock and time zone; and the days an alarm repeats on
+("every day", "on weekdays", "every Monday").
 
 "7" without AM or PM is whichever of 7 AM and 7 PM comes first ("wake me up at 7" said at
 night is the morning's; "set an alarm for 6" said at noon the evening's): the answer says
 which, so a wrong one is heard at once. A day said ("tomorrow", "on Friday") takes the
-first of them on that day."""
+first of them on that day. An alarm that repeats is the morning's ("every day at 7" is
+7 AM, whenever it is said): one that wakes, as most that repeat do."""
 
 from __future__ import annotations
 
@@ -16,9 +18,18 @@ from typing import Any
 from voiced.intents import IntentError
 from voiced.intents.clock import time_in_words
 from voiced.intents.timer_sentences import DURATION_LISTS, UNITLESS_LISTS
+from voiced.timer_table import Repeat
+from voiced.words import spoken_list
 
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 PARTS_OF_DAY = ("morning", "afternoon", "evening", "night")
+# The days an alarm repeats on, by how they are said (the slot "alarm_repeat").
+REPEAT_DAYS = {
+    "daily": tuple(range(7)),
+    "weekdays": tuple(range(5)),
+    "weekends": (5, 6),
+    **{f"every {day}": (number,) for number, day in enumerate(WEEKDAYS)},
+}
 # The furthest ahead an alarm is set: a week, as timers (voiced/timer_table.py).
 MOST_DAYS_AHEAD = 7
 
@@ -67,6 +78,31 @@ LISTS: dict[str, dict[str, Any]] = {
             {"in": "at night", "out": "night"},
         ]
     },
+    # When an alarm repeats, with the part of the day said along.
+    "alarm_repeat": {
+        "values": [
+            {"in": "(every day|daily|each day)", "out": "daily"},
+            *({"in": f"(every|each) {part}", "out": f"daily {part}"} for part in PARTS_OF_DAY),
+            {
+                "in": "(every weekday|on weekdays|weekdays|every work day|on work days)",
+                "out": "weekdays",
+            },
+            *(
+                {"in": f"(every weekday|on weekday) {part}[s]", "out": f"weekdays {part}"}
+                for part in PARTS_OF_DAY
+            ),
+            {
+                "in": "(every weekend|on weekends|at weekends|on the weekend|weekends)",
+                "out": "weekends",
+            },
+            *({"in": f"(every|on) {day}[s]", "out": f"every {day}"} for day in WEEKDAYS),
+            *(
+                {"in": f"(every|on) {day} {part}[s]", "out": f"every {day} {part}"}
+                for day in WEEKDAYS
+                for part in PARTS_OF_DAY
+            ),
+        ]
+    },
 }
 RULES = {
     "alarm_clock": (
@@ -110,8 +146,35 @@ def said_hours(slots: Mapping[str, Any]) -> tuple[list[int], int]:
 
 
 def _part(slots: Mapping[str, Any]) -> str | None:
-    said = str(slots.get("alarm_day", "")).split()
+    said = str(slots.get("alarm_day") or slots.get("alarm_repeat") or "").split()
     return said[-1] if said and said[-1] in PARTS_OF_DAY else None
+
+
+def repeat_of(slots: Mapping[str, Any]) -> Repeat | None:
+    """When the alarm the words set repeats: its days and its time (the morning's when
+    neither AM nor PM nor a part of the day is said); None for one that does not."""
+    said = slots.get("alarm_repeat")
+    if said is None:
+        return None
+    days = REPEAT_DAYS[" ".join(w for w in str(said).split() if w not in PARTS_OF_DAY)]
+    hours, minute = said_hours(slots)
+    return Repeat(days, hours[0], minute)
+
+
+def repeat_in_words(repeat: Repeat) -> str:
+    """ "every day", "on weekdays", "on weekends", "every Monday", "on Mondays and
+    Thursdays" (days set by hand in the file)."""
+    for said, days in (
+        ("every day", REPEAT_DAYS["daily"]),
+        ("on weekdays", REPEAT_DAYS["weekdays"]),
+        ("on weekends", REPEAT_DAYS["weekends"]),
+    ):
+        if repeat.days == days:
+            return said
+    names = [WEEKDAYS[day].capitalize() for day in repeat.days]
+    if len(names) == 1:
+        return f"every {names[0]}"
+    return "on " + spoken_list([f"{name}s" for name in names])
 
 
 def _meridiem_of_part(part: str | None, hour: int) -> str | None:
@@ -128,6 +191,9 @@ def alarm_moment(slots: Mapping[str, Any], now: datetime) -> datetime:
     that is still to come; with no day, the first to come. IntentError when that day's
     time has passed."""
     hours, minute = said_hours(slots)
+    repeat = repeat_of(slots)
+    if repeat is not None:
+        return datetime.fromtimestamp(repeat.next_after(now.timestamp()))
     said_day = str(slots.get("alarm_day", "")).split()
     day = said_day[0] if said_day and said_day[0] not in PARTS_OF_DAY else None
     # "2 at night" said in the evening is tomorrow's.

@@ -19,6 +19,8 @@ from voiced.intents.alarm_time import (
     RULES,
     alarm_moment,
     day_in_words,
+    repeat_in_words,
+    repeat_of,
     said_hours,
 )
 from voiced.intents.clock import time_in_words
@@ -39,6 +41,14 @@ SENTENCES = {
         "wake me [up] (at|by) <alarm_when>",
         "wake me [up] {alarm_day:alarm_day} (at|by) <alarm_time>",
         "[an] alarm (for|at) <alarm_when>",
+        # Again and again: "every day at 7", "on weekdays at 6:30".
+        "(set|make|create|add) [an|a|the|my] [new] [repeating|recurring] alarm (for|at|to) "
+        "<alarm_time> {alarm_repeat:alarm_repeat}",
+        "(set|make|create|add) [an|a|my] [repeating|recurring] alarm "
+        "{alarm_repeat:alarm_repeat} (at|for) <alarm_time>",
+        "wake me [up] (at|by) <alarm_time> {alarm_repeat:alarm_repeat}",
+        "wake me [up] {alarm_repeat:alarm_repeat} (at|by) <alarm_time>",
+        "[an] alarm (for|at) <alarm_time> {alarm_repeat:alarm_repeat}",
     ],
     "AlarmStatus": [
         "(what|which) alarms [do i have|have i got|are set|are there|are on]",
@@ -57,6 +67,7 @@ SENTENCES = {
         "<alarm_stop> [my|the] <alarm_time> alarm [{alarm_day:alarm_day}]",
     ],
 }
+DAILY_SENTENCES = ["(set|make|create|add) [a|my] daily alarm (for|at) <alarm_time>"]
 ALL_SENTENCES = [
     "<alarm_stop> (all [of] [my|the] alarms|every alarm|my alarms|[both|the] alarms)",
 ]
@@ -83,6 +94,9 @@ def plugin() -> Plugin:
     intents: dict[str, dict[str, list[dict[str, Any]]]] = {
         name: {"data": [{"sentences": sentences}]} for name, sentences in SENTENCES.items()
     }
+    intents["AlarmSet"]["data"].append(
+        {"sentences": DAILY_SENTENCES, "slots": {"alarm_repeat": "daily"}}
+    )
     intents["AlarmCancel"]["data"].append({"sentences": ALL_SENTENCES, "slots": {"all": True}})
     intents["SwitchAt"] = {"data": SWITCH_AT_SENTENCES}
     return Plugin(
@@ -103,17 +117,22 @@ def plugin() -> Plugin:
 def set_alarm(match: IntentMatch, context: IntentContext) -> Action:
     now = context.now()
     moment = alarm_moment(match.slots, now)
+    repeat = repeat_of(match.slots)
     said = f"{time_in_words(moment)} {day_in_words(moment, now)}"
+    if repeat is not None:
+        said = f"{time_in_words(moment)} {repeat_in_words(repeat)}"
     for alarm in _alarms(context):
         if abs((_moment_of(alarm, now) - moment).total_seconds()) < SAME_ALARM_SECONDS:
             raise IntentError(f"You already have an alarm for {said}.")
 
     def act() -> None:
         try:
-            context.timers.start_alarm(moment.timestamp(), time_in_words(moment))
+            context.timers.start_alarm(moment.timestamp(), time_in_words(moment), repeat=repeat)
         except TimerError as err:  # the most timers at once
             raise IntentError(str(err)) from err
 
+    if repeat is not None:
+        return Action(f"Alarm set for {said}, starting {day_in_words(moment, now)}.", act)
     return Action(f"Alarm set for {said}.", act)
 
 
@@ -141,6 +160,12 @@ def alarm_status(match: IntentMatch, context: IntentContext) -> str:
     if len(alarms) == 1:
         [alarm] = alarms
         left = describe_left(alarm.left_seconds)
+        if alarm.repeat is not None:
+            moment = _moment_of(alarm, now)
+            return (
+                f"Your alarm is set for {_when(alarm, now)}; the next is"
+                f" {day_in_words(moment, now)}, in {left}."
+            )
         return f"Your alarm is set for {_when(alarm, now)}, in {left}."
     named = [_when(alarm, now) for alarm in alarms[:MAX_NAMED_TIMERS]]
     if len(alarms) > MAX_NAMED_TIMERS:
@@ -222,7 +247,10 @@ def _moment_of(alarm: TimerState, now: datetime) -> datetime:
 
 
 def _when(alarm: TimerState, now: datetime) -> str:
+    """ "seven AM tomorrow", "seven AM on weekdays"."""
     moment = _moment_of(alarm, now)
+    if alarm.repeat is not None:
+        return f"{time_in_words(moment)} {repeat_in_words(alarm.repeat)}"
     return f"{time_in_words(moment)} {day_in_words(moment, now)}"
 
 
