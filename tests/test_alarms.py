@@ -476,3 +476,52 @@ def test_a_repeat_in_the_file_is_checked(tmp_path: Path, repeat: object, problem
     path.write_text(json.dumps({"timers": [entry]}))
     read = read_timers_file(path, MONDAY_EVENING.timestamp())
     assert read.problems == [f"timer 1: {problem}"]
+
+
+def rung(timers: Timers, repeat: Repeat | None = None) -> None:
+    """An alarm rung a moment ago (set to ring at once)."""
+    soon = datetime.now() + timedelta(seconds=0.1)
+    timers.start_alarm(soon.timestamp(), "seven AM", repeat=repeat)
+    assert wait_for(lambda: timers.rang_lately(60) is not None)
+
+
+def test_turning_off_the_alarm_as_it_rings_leaves_the_next_one(tmp_path: Path) -> None:
+    """A person just woken says "turn off the alarm": the alarm of every weekday is not
+    cancelled, and what comes next is said."""
+    engine = IntentEngine(
+        Config(state_file={"path": str(tmp_path / "state.json")}), lambda text: None
+    )
+    try:
+        assert handle(engine, "stop the alarm") == "Your alarm isn't ringing."
+        soon = datetime.now() + timedelta(seconds=0.1)
+        rung(engine.timers, Repeat(tuple(range(7)), soon.hour, soon.minute))
+        assert wait_for(lambda: len(engine.timers.timers()) == 1)
+        said = handle(engine, "turn off the alarm")
+        assert re.fullmatch(r"Okay\. It rings again tomorrow at [a-z ]+ [AP]M\.", said), said
+        assert handle(engine, "I'm up") == said
+        [again] = engine.timers.timers()
+        assert again.repeat is not None
+        # Cancelled when the words say which: all of them.
+        told = handle(engine, "what alarms do I have")
+        when = told.removeprefix("Your alarm is set for ").split(";")[0]
+        assert handle(engine, "delete all my alarms") == f"Cancelled your alarm for {when}."
+        assert engine.timers.timers() == []
+    finally:
+        engine.close()
+
+
+def test_snooze_rings_again_in_nine_minutes_or_as_long_as_said(tmp_path: Path) -> None:
+    engine = IntentEngine(
+        Config(state_file={"path": str(tmp_path / "state.json")}), lambda text: None
+    )
+    try:
+        assert handle(engine, "snooze") == "There is no alarm to snooze."
+        rung(engine.timers)
+        assert handle(engine, "snooze").startswith("Snoozed: I'll ring again at ")
+        [snoozed] = engine.timers.timers()
+        assert snoozed.alarm and 530 < snoozed.left_seconds <= 540
+        assert handle(engine, "cancel my alarm").startswith("Okay.")  # it just rang
+        handle(engine, "snooze for 5 minutes")
+        assert sorted(round(t.left_seconds / 60) for t in engine.timers.timers()) == [5, 9]
+    finally:
+        engine.close()

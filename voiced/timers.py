@@ -122,6 +122,8 @@ class Timers:
         self._closed = False
         # Said once the scheduler starts: the timers that ended while voiced was down.
         self._missed: str | None = None
+        # The alarm that rang last, and when (monotonic), for rang_lately.
+        self._rang: tuple[float, TimerState] | None = None
         # False when an unusable file could not be kept aside: it must not be replaced.
         self._persist = path is not None
         wall, now = self._clock(), self._monotonic()
@@ -237,6 +239,14 @@ class Timers:
         with self._changed:
             return self._table.states(self._monotonic())
 
+    def rang_lately(self, within: float) -> TimerState | None:
+        """The alarm that rang last, if it rang within the last `within` seconds: what
+        "stop the alarm" and "snooze" speak of."""
+        with self._changed:
+            if self._rang is None or self._monotonic() - self._rang[0] > within:
+                return None
+            return self._rang[1]
+
     def pause(self, timer_id: int) -> TimerState:
         def pause(now: float) -> TimerState:
             state = self._table.pause(timer_id, now)
@@ -295,6 +305,10 @@ class Timers:
             for state in ended:
                 log.info("timer done: %s", timer_called(state))
             ringing = [state for state in ended if state.then is None]
+            alarms = [state for state in ringing if kind_of(state) == "alarm"]
+            if alarms:
+                with self._changed:
+                    self._rang = (now, alarms[-1])
             if ringing:
                 self._say(ended_sentence(ringing))
             for state in ended:

@@ -105,6 +105,9 @@ class TimerControl(Protocol):
     def timers(self) -> list[TimerState]:
         """Every timer as it is now, oldest first."""
 
+    def rang_lately(self, within: float) -> TimerState | None:
+        """The alarm that rang last, if it rang within the last `within` seconds."""
+
     def pause(self, timer_id: int) -> TimerState: ...
 
     def resume(self, timer_id: int) -> TimerState: ...

@@ -1,8 +1,9 @@
 """Built-in plugin: alarms at a time of day (AlarmSet, AlarmStatus, AlarmCancel, voiced's
 own; Home Assistant has none). "Set an alarm for 7 a.m.", "wake me up at 6:30 tomorrow",
-"when is my alarm?", "cancel the 7 a.m. alarm"; and a device switched at a time of day
-(SwitchAt): "turn off the kitchen light at 10 p.m.". The model answered "I cannot set an
-alarm for 7 am." and "I'm sorry, but I can't assist with that."
+"when is my alarm?", "cancel the 7 a.m. alarm", "wake me up at 6:30 on weekdays"; as one
+rings, "stop the alarm" (AlarmStop) and "snooze" (AlarmSnooze); and a device switched at
+a time of day (SwitchAt): "turn off the kitchen light at 10 p.m.". The model answered "I
+cannot set an alarm for 7 am." and "I'm sorry, but I can't assist with that."
 
 An alarm is a timer that ends at a time of day (voiced/timers.py, `start_alarm`): kept in
 timers.json, rung by the same scheduler ("It's seven AM. This is your alarm."), said at
@@ -25,14 +26,21 @@ from voiced.intents.alarm_time import (
 )
 from voiced.intents.clock import time_in_words
 from voiced.intents.ha_sentences import own_sentences
-from voiced.intents.timer_sentences import SWITCH_LATER_TARGETS
+from voiced.intents.timer_sentences import DURATION_LISTS, SWITCH_LATER_TARGETS, duration_seconds
+from voiced.intents.timer_sentences import RULES as DURATION_RULES
 from voiced.intents.timers import device_action
 from voiced.timers import MAX_NAMED_TIMERS, TimerError, TimerState, describe_left, kind_of
 from voiced.words import spoken_list
 
-INTENTS = ("AlarmSet", "AlarmStatus", "AlarmCancel", "SwitchAt")
+INTENTS = ("AlarmSet", "AlarmStatus", "AlarmCancel", "AlarmStop", "AlarmSnooze", "SwitchAt")
 # Two alarms this close are one: "you already have it".
 SAME_ALARM_SECONDS = 60
+# "Turn off the alarm" this soon after one rang stops that one, never the alarms to come:
+# an alarm that repeats is not cancelled by a person just woken.
+JUST_RANG_SECONDS = 600.0
+# "Snooze" this soon after an alarm rang sets it again in SNOOZE_SECONDS, or as long as said.
+SNOOZE_AFTER_SECONDS = 1800.0
+SNOOZE_SECONDS = 540
 
 SENTENCES = {
     "AlarmSet": [
@@ -67,6 +75,14 @@ SENTENCES = {
         "<alarm_stop> [my|the] <alarm_time> alarm [{alarm_day:alarm_day}]",
     ],
 }
+STOP_SENTENCES = [
+    "(stop|silence|dismiss|quiet) [the|my|that] alarm",
+    "i('m| am) (up|awake)",
+]
+SNOOZE_SENTENCES = [
+    "snooze [it|the alarm|my alarm|that]",
+    "snooze [it|the alarm|my alarm|that] for <timer_duration>",
+]
 DAILY_SENTENCES = ["(set|make|create|add) [a|my] daily alarm (for|at) <alarm_time>"]
 ALL_SENTENCES = [
     "<alarm_stop> (all [of] [my|the] alarms|every alarm|my alarms|[both|the] alarms)",
@@ -99,14 +115,22 @@ def plugin() -> Plugin:
     )
     intents["AlarmCancel"]["data"].append({"sentences": ALL_SENTENCES, "slots": {"all": True}})
     intents["SwitchAt"] = {"data": SWITCH_AT_SENTENCES}
+    intents["AlarmStop"] = {"data": [{"sentences": STOP_SENTENCES}]}
+    intents["AlarmSnooze"] = {"data": [{"sentences": SNOOZE_SENTENCES}]}
     return Plugin(
         name="alarms",
         description="alarms at a time of day: set, asked about, cancelled",
-        sentences=own_sentences(intents, LISTS, {**RULES, "alarm_stop": STOP_RULE}),
+        sentences=own_sentences(
+            intents,
+            {**DURATION_LISTS, **LISTS},
+            {**RULES, "alarm_stop": STOP_RULE, "timer_duration": DURATION_RULES["timer_duration"]},
+        ),
         handlers={
             "AlarmSet": set_alarm,
             "AlarmStatus": alarm_status,
             "AlarmCancel": cancel_alarm,
+            "AlarmStop": stop_alarm,
+            "AlarmSnooze": snooze_alarm,
             "SwitchAt": switch_at,
         },
         # Set, cancel and switch return an Action; the status only reads.
@@ -173,8 +197,53 @@ def alarm_status(match: IntentMatch, context: IntentContext) -> str:
     return f"You have {len(alarms)} alarms: {spoken_list(named)}."
 
 
-def cancel_alarm(match: IntentMatch, context: IntentContext) -> Action:
+def stop_alarm(match: IntentMatch, context: IntentContext) -> str:
+    """ "Stop the alarm", "I'm up": an alarm rings once, so there is nothing to stop but
+    what is said of the next."""
+    rang = context.timers.rang_lately(JUST_RANG_SECONDS)
+    if rang is None:
+        return "Your alarm isn't ringing."
+    return _stopped(rang, context)
+
+
+def _stopped(rang: TimerState, context: IntentContext) -> str:
+    """What is said of an alarm that just rang: the next time it rings, if it repeats."""
     now = context.now()
+    again = [alarm for alarm in _alarms(context) if rang.repeat and alarm.repeat == rang.repeat]
+    if not again:
+        return "Okay."
+    moment = _moment_of(again[0], now)
+    return f"Okay. It rings again {day_in_words(moment, now)} at {time_in_words(moment)}."
+
+
+def snooze_alarm(match: IntentMatch, context: IntentContext) -> Action:
+    if context.timers.rang_lately(SNOOZE_AFTER_SECONDS) is None:
+        raise IntentError("There is no alarm to snooze.")
+    seconds = duration_seconds(match.slots) if _said_duration(match) else SNOOZE_SECONDS
+    if seconds <= 0:
+        raise IntentError("That is no time at all: nothing snoozed.")
+    moment = context.now() + timedelta(seconds=seconds)
+    said = time_in_words(moment)
+
+    def act() -> None:
+        try:
+            context.timers.start_alarm(moment.timestamp(), said)
+        except TimerError as err:
+            raise IntentError(str(err)) from err
+
+    return Action(f"Snoozed: I'll ring again at {said}.", act)
+
+
+def _said_duration(match: IntentMatch) -> bool:
+    return any(unit in match.slots for unit in ("hours", "minutes", "seconds"))
+
+
+def cancel_alarm(match: IntentMatch, context: IntentContext) -> Action | str:
+    now = context.now()
+    said_which = {"all", "alarm_hour", "alarm_named"} & match.slots.keys()
+    # "Turn off the alarm" as it rings: that one, not those to come.
+    if not said_which and (rang := context.timers.rang_lately(JUST_RANG_SECONDS)) is not None:
+        return _stopped(rang, context)
     alarms = _alarms(context)
     if not alarms:
         raise IntentError("You have no alarms set.")
