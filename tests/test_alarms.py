@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import re
+import time
 from collections.abc import Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -101,7 +102,14 @@ def say(matcher: IntentMatcher, context: IntentContext, text: str) -> str:
         ("Set an alarm for 7 o'clock tonight.", MONDAY_MORNING, "seven PM today"),
         ("Set an alarm for 2 at night.", MONDAY_EVENING, "two AM tomorrow"),
         ("Set an alarm for noon.", MONDAY_EVENING, "noon tomorrow"),
-        ("Set an alarm for midnight.", MONDAY_EVENING, "midnight tomorrow"),
+        ("Set an alarm for midnight.", MONDAY_EVENING, "midnight tonight"),
+        ("Set an alarm for quarter to 12 p.m.", MONDAY_MORNING, "eleven forty five AM today"),
+        ("Set an alarm for quarter to 12 a.m.", MONDAY_MORNING, "eleven forty five PM today"),
+        # Said in the night, "tomorrow" is the day after it, this one.
+        ("Wake me up at 7 tomorrow.", datetime(2026, 12, 8, 0, 30), "seven AM this morning"),
+        ("Set an alarm for 2 tomorrow night.", MONDAY_EVENING, "two AM on Wednesday"),
+        ("Set an alarm for 2 tonight.", MONDAY_EVENING, "two AM tomorrow"),
+        ("Set an alarm for 2 tonight.", datetime(2026, 12, 8, 1, 0), "two AM this morning"),
         ("Set an alarm for 8 on Friday.", MONDAY_EVENING, "eight AM on Friday"),
         ("Set an alarm for Wednesday at 6 p.m.", MONDAY_EVENING, "six PM on Wednesday"),
         # Monday's 7 AM has passed: next Monday's.
@@ -171,7 +179,7 @@ def test_all_alarms_are_cancelled_and_timers_are_left(
     context.timers.start(300)
     say(matcher, context, "Set an alarm for 7 a.m.")
     say(matcher, context, "Set an alarm for 8 a.m.")
-    assert say(matcher, context, "Delete all my alarms.") == "Cancelled all 2 alarms."
+    assert say(matcher, context, "Delete all my alarms.") == "Cancelled both alarms."
     assert [timer.description for timer in context.timers.timers()] == ["5 minutes"]
 
 
@@ -187,12 +195,13 @@ def test_timer_intents_leave_alarms_alone(tmp_path: Path) -> None:
     )
     try:
         assert handle(engine, "set an alarm for 7 a.m.").startswith("Alarm set for seven AM")
+        # "Cancel that" at once: the alarm just set is cancelled.
+        assert handle(engine, "cancel that") == "Cancelled the seven AM alarm."
+        assert handle(engine, "what alarms do I have") == "You have no alarms set."
+        handle(engine, "set an alarm for 7 a.m.")
         assert handle(engine, "what timers do I have") == "There is no timer running."
         assert handle(engine, "cancel the timer") == "There is no timer running."
         assert handle(engine, "when is my alarm").startswith("Your alarm is set for seven AM")
-        # "Cancel that" a moment after: the alarm just set is cancelled.
-        assert handle(engine, "cancel that") == "Cancelled the seven AM alarm."
-        assert handle(engine, "what alarms do I have") == "You have no alarms set."
     finally:
         engine.close()
 
@@ -485,20 +494,26 @@ def rung(timers: Timers, repeat: Repeat | None = None) -> None:
     assert wait_for(lambda: timers.rang_lately(60) is not None)
 
 
-def test_turning_off_the_alarm_as_it_rings_leaves_the_next_one(tmp_path: Path) -> None:
-    """A person just woken says "turn off the alarm": the alarm of every weekday is not
-    cancelled, and what comes next is said."""
-    engine = IntentEngine(
+def engine_at(tmp_path: Path) -> IntentEngine:
+    return IntentEngine(
         Config(state_file={"path": str(tmp_path / "state.json")}), lambda text: None
     )
+
+
+def test_turning_off_the_alarm_as_it_rings_leaves_the_next_one(tmp_path: Path) -> None:
+    """A person just woken says "turn off the alarm": the alarm of every weekday is not
+    cancelled, and when it rings next is said."""
+    engine = engine_at(tmp_path)
     try:
         assert handle(engine, "stop the alarm") == "Your alarm isn't ringing."
         soon = datetime.now() + timedelta(seconds=0.1)
         rung(engine.timers, Repeat(tuple(range(7)), soon.hour, soon.minute))
         assert wait_for(lambda: len(engine.timers.timers()) == 1)
         said = handle(engine, "turn off the alarm")
-        assert re.fullmatch(r"Okay\. It rings again tomorrow at [a-z ]+ [AP]M\.", said), said
+        assert re.fullmatch(r"Okay\. Your next alarm is tomorrow at [a-z ]+ [AP]M\.", said), said
         assert handle(engine, "I'm up") == said
+        # Set again by the scheduler, not by the person: "cancel that" leaves it.
+        assert handle(engine, "cancel that") == "Okay."
         [again] = engine.timers.timers()
         assert again.repeat is not None
         # Cancelled when the words say which: all of them.
@@ -510,18 +525,97 @@ def test_turning_off_the_alarm_as_it_rings_leaves_the_next_one(tmp_path: Path) -
         engine.close()
 
 
+def test_the_next_alarm_is_cancelled_as_one_rings_when_said_so(tmp_path: Path) -> None:
+    engine = engine_at(tmp_path)
+    try:
+        handle(engine, "set an alarm for 7 a.m.")
+        rung(engine.timers)
+        said = handle(engine, "cancel my alarm")
+        assert re.fullmatch(r"Okay\. Your next alarm is [a-z ]+ at seven AM\.", said), said
+        assert handle(engine, "cancel my next alarm").startswith("Cancelled your alarm for")
+        assert engine.timers.timers() == []
+    finally:
+        engine.close()
+
+
 def test_snooze_rings_again_in_nine_minutes_or_as_long_as_said(tmp_path: Path) -> None:
-    engine = IntentEngine(
-        Config(state_file={"path": str(tmp_path / "state.json")}), lambda text: None
-    )
+    engine = engine_at(tmp_path)
     try:
         assert handle(engine, "snooze") == "There is no alarm to snooze."
         rung(engine.timers)
         assert handle(engine, "snooze").startswith("Snoozed: I'll ring again at ")
         [snoozed] = engine.timers.timers()
         assert snoozed.alarm and 530 < snoozed.left_seconds <= 540
-        assert handle(engine, "cancel my alarm").startswith("Okay.")  # it just rang
+        # A new snooze takes its place.
         handle(engine, "snooze for 5 minutes")
-        assert sorted(round(t.left_seconds / 60) for t in engine.timers.timers()) == [5, 9]
+        [snoozed] = engine.timers.timers()
+        assert 290 < snoozed.left_seconds <= 300
+        # Stopped, the snooze rings no more.
+        assert handle(engine, "turn off the alarm") == "Okay."
+        assert engine.timers.timers() == []
     finally:
         engine.close()
+
+
+def test_cancel_that_undoes_only_what_was_answered_last(tmp_path: Path) -> None:
+    engine = engine_at(tmp_path)
+    try:
+        handle(engine, "set an alarm for 7 a.m.")
+        handle(engine, "add milk to my shopping list")
+        engine.last_said = "Added milk to your shopping list."  # as the turn's report says
+        assert handle(engine, "cancel that") == "Okay."
+        assert len(engine.timers.timers()) == 1
+        said = handle(engine, "remind me to call the doctor in 10 minutes")
+        engine.last_said = said
+        assert handle(engine, "cancel that") == "Cancelled the reminder to call the doctor."
+        said = handle(engine, "set a timer for 5 minutes")
+        engine.last_said = "The capital of France is Paris."  # the model answered since
+        assert handle(engine, "cancel that") == "Okay."
+        assert [timer.description for timer in engine.timers.timers()][-1] == "5 minutes"
+    finally:
+        engine.close()
+
+
+def test_a_repeat_takes_the_place_of_a_one_off_it_rings_at(
+    matcher: IntentMatcher, context: IntentContext
+) -> None:
+    say(matcher, context, "Set an alarm for 7 a.m.")
+    assert say(matcher, context, "Wake me up at 7 every day.") == (
+        "Alarm set for seven AM every day, starting tomorrow."
+    )
+    [alarm] = context.timers.timers()
+    assert alarm.repeat is not None
+    assert say(matcher, context, "Set an alarm for 7 a.m. on Friday.") == (
+        "You already have an alarm for seven AM every day."
+    )
+
+
+@pytest.mark.parametrize("zone", ["America/New_York", "Europe/London"])
+def test_alarms_across_the_night_the_clocks_go_back(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, zone: str
+) -> None:
+    """A week ahead is a week and an hour then; 7 AM is still said as 7 AM."""
+    monkeypatch.setenv("TZ", zone)
+    time.tzset()
+    try:
+        saturday = datetime(2026, 10, 31, 7, 45) if zone.startswith("America") else None
+        saturday = saturday or datetime(2026, 10, 24, 7, 45)
+        wall = Wall(saturday)
+        timers = Timers(Announcements(), tmp_path / "timers.json", wall.seconds)
+        context = bare_context(timers=timers, now=lambda: wall.now)
+        matcher = IntentMatcher(load_registry(), Config().devices)
+        try:
+            assert say(matcher, context, "Wake me up at 7 every Saturday.") == (
+                "Alarm set for seven AM every Saturday, starting on Saturday next week."
+            )
+            assert say(matcher, context, "Set an alarm for 7 a.m. tomorrow.") == (
+                "Alarm set for seven AM tomorrow."
+            )
+            assert say(matcher, context, "What alarms do I have?") == (
+                "You have 2 alarms: seven AM tomorrow and seven AM every Saturday."
+            )
+        finally:
+            timers.close()
+    finally:
+        monkeypatch.delenv("TZ")
+        time.tzset()

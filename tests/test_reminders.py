@@ -85,6 +85,21 @@ def test_a_reminder_at_a_time_of_day(
     assert (timer.alarm, timer.reminder, timer.description) == (True, reminder, time)
 
 
+def test_what_to_be_reminded_of_is_said_back_as_to_the_person(engine: IntentEngine) -> None:
+    said = handle(engine, "Remind me about the 9 am meeting at 8:30 a.m.")
+    assert said.startswith("I'll remind you about the 9 am meeting at eight thirty AM"), said
+    assert handle(engine, "Remind me to tell Ann I am late in 5 minutes.") == (
+        "I'll remind you to tell Ann you are late in 5 minutes."
+    )
+
+
+def test_a_reminder_said_again_and_again_is_refused(engine: IntentEngine) -> None:
+    assert handle(engine, "Remind me to take my pills at 8 every day.") == (
+        "I can remind you once, not again and again: say one time."
+    )
+    assert engine.timers.timers() == []
+
+
 def test_a_reminder_without_a_time_is_asked_for_one(engine: IntentEngine) -> None:
     assert handle(engine, "Remind me to call my mom.") == (
         "When should I remind you to call your mom? Say it with a time: in 10 minutes, or at 5 PM."

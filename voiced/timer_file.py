@@ -11,7 +11,13 @@ from pathlib import Path
 from typing import Any
 
 from voiced.files import UnreadableFileError, kept_aside_note, read_json_file
-from voiced.timer_table import MAX_NAME_CHARS, MAX_TIMER_SECONDS, DeviceAction, Repeat
+from voiced.timer_table import (
+    MAX_ALARM_SECONDS,
+    MAX_NAME_CHARS,
+    MAX_TIMER_SECONDS,
+    DeviceAction,
+    Repeat,
+)
 
 # Bounds on what is read from timers.json: voiced writes a few hundred bytes per timer
 # and three levels of nesting ({"timers": [{...}]}).
@@ -100,16 +106,15 @@ def _saved_timer(entry: Any, now: float) -> SavedTimer:
     repeat = None if entry.get("repeat") is None else _repeat(entry["repeat"])
     if repeat is not None and not alarm:
         raise ValueError('only an alarm has "repeat"')
+    longest = MAX_ALARM_SECONDS if alarm else MAX_TIMER_SECONDS
     seconds = None
     if entry.get("seconds") is not None:
-        seconds = _number(entry, "seconds", 0.0, MAX_TIMER_SECONDS)
+        seconds = _number(entry, "seconds", 0.0, longest)
     if ("ends_at" in entry) == ("paused_left_seconds" in entry):
         raise ValueError('needs either "ends_at" or "paused_left_seconds"')
     if "ends_at" in entry:
-        ends_at = _number(entry, "ends_at", EARLIEST_END, now + MAX_TIMER_SECONDS)
-        return SavedTimer(
-            description, seconds, ends_at, None, name, then, alarm, reminder, repeat
-        )
+        ends_at = _number(entry, "ends_at", EARLIEST_END, now + longest)
+        return SavedTimer(description, seconds, ends_at, None, name, then, alarm, reminder, repeat)
     if alarm:  # an alarm is never paused: voiced writes none so
         raise ValueError('an alarm needs "ends_at"')
     left = _number(entry, "paused_left_seconds", 0.0, MAX_TIMER_SECONDS)

@@ -5,13 +5,14 @@ voiced was down are said once, and an unusable file is kept aside, not overwritt
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from dataclasses import dataclass
 from pathlib import Path
 
 from voiced.files import keep_aside
 from voiced.timer_file import SavedTimer, listed, read_timers_file
-from voiced.timer_table import TimerTable, missed_sentence
+from voiced.timer_table import TimerError, TimerTable, missed_sentence
 
 log = logging.getLogger(__name__)
 
@@ -51,9 +52,11 @@ def restore_timers(path: Path, table: TimerTable, wall: float, now: float) -> Re
             missed.append(saved)
         else:
             left_behind += 1
-        # An alarm that repeats is set again for its next time.
+        # An alarm that repeats is set again for its next time; with no duration set, so
+        # that "cancel that" does not take it for one just set.
         if saved.repeat is not None:
-            waiting.append((saved.repeat.next_after(wall) - wall, saved))
+            again = dataclasses.replace(saved, seconds=None)
+            waiting.append((saved.repeat.next_after(wall) - wall, again))
     # Beyond the limit, the timers that end soonest are kept.
     if len(waiting) > table.max_timers:
         read.problems.append(
@@ -66,18 +69,22 @@ def restore_timers(path: Path, table: TimerTable, wall: float, now: float) -> Re
     running_ids: list[int] = []
     for left, saved in waiting:
         paused = saved.ends_at is None
-        state = table.add(
-            now,
-            left,
-            saved.description,
-            saved.seconds,
-            paused=paused,
-            name=saved.name,
-            then=saved.then,
-            alarm=saved.alarm,
-            reminder=saved.reminder,
-            repeat=saved.repeat,
-        )
+        try:
+            state = table.add(
+                now,
+                left,
+                saved.description,
+                saved.seconds,
+                paused=paused,
+                name=saved.name,
+                then=saved.then,
+                alarm=saved.alarm,
+                reminder=saved.reminder,
+                repeat=saved.repeat,
+            )
+        except TimerError as err:  # checked when read; a repeat's next time is not
+            log.error("%s not restored: %s", saved.description, err)
+            continue
         # Ends written on a clock not known set are on the clock of now, whatever step
         # comes (a restart before the clock was set, an offline Pi): they follow no step.
         if not paused and read.clock_set:

@@ -15,6 +15,9 @@ from voiced.words import spoken_list
 
 # The longest a timer may run (or have left, once added to): a week.
 MAX_TIMER_SECONDS = 7 * 24 * 3600.0
+# An alarm a week ahead, "every Sunday", is an hour further across the night the clocks
+# go back.
+MAX_ALARM_SECONDS = MAX_TIMER_SECONDS + 3600.0
 # How many timers run at once, unless the configuration says (state_file.max_timers).
 DEFAULT_MAX_TIMERS = 50
 # At most this many timers are named one by one in a spoken answer.
@@ -239,7 +242,7 @@ class TimerTable:
     ) -> TimerState:
         if len(self._entries) >= self.max_timers:
             raise TimerError(f"I can keep at most {self.max_timers} timers at once.")
-        check_left(left_seconds)
+        check_left(left_seconds, MAX_ALARM_SECONDS if alarm else MAX_TIMER_SECONDS)
         entry = _Entry(
             self._next_id,
             description,
@@ -310,7 +313,8 @@ class TimerTable:
         entry = self._entries.get(timer_id)
         if entry is None or entry.deadline is None:
             return None
-        entry.deadline = min(entry.deadline + seconds, now + MAX_TIMER_SECONDS)
+        longest = MAX_ALARM_SECONDS if entry.alarm else MAX_TIMER_SECONDS
+        entry.deadline = min(entry.deadline + seconds, now + longest)
         return entry.state(now)
 
     def pop_due(self, now: float) -> list[TimerState]:
@@ -338,10 +342,10 @@ class TimerTable:
         return entry
 
 
-def check_left(seconds: float) -> None:
+def check_left(seconds: float, longest: float = MAX_TIMER_SECONDS) -> None:
     if not seconds > 0:  # also NaN
         raise ValueError(f"a timer needs a positive duration, got {seconds} s")
-    if seconds > MAX_TIMER_SECONDS:
+    if seconds > longest:
         raise TimerError("A timer can run for at most a week.")
 
 

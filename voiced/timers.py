@@ -39,6 +39,7 @@ from voiced.timer_file import (
 from voiced.timer_restore import LATE_ANNOUNCE_SECONDS, restore_timers
 from voiced.timer_table import (
     DEFAULT_MAX_TIMERS,
+    MAX_ALARM_SECONDS,
     MAX_NAMED_TIMERS,
     MAX_TIMER_SECONDS,
     DeviceAction,
@@ -184,21 +185,23 @@ class Timers:
         then: DeviceAction | None = None,
         reminder: str | None = None,
         repeat: Repeat | None = None,
+        name: str | None = None,
     ) -> TimerState:
         """Set an alarm for `at` on the wall clock, spoken of as `said` ("seven AM"),
         that does `then` or reminds of `reminder` in place of ringing, and, with `repeat`,
-        is set again each time it rings. TimerError when that is not within a week
-        ahead."""
+        is set again each time it rings; kept by `name`, if given. TimerError when that
+        is not within a week ahead."""
         with self._changed:
             seconds = at - self._clock()
             if not seconds > 0:
                 raise TimerError(f"It's already past {said}.")
-            check_left(seconds)
+            check_left(seconds, MAX_ALARM_SECONDS)
             state = self._table.add(
                 self._monotonic(),
                 seconds,
                 said,
                 seconds,
+                name=name,
                 then=then,
                 alarm=True,
                 reminder=reminder,
@@ -323,11 +326,13 @@ class Timers:
                 continue
             seconds = state.repeat.next_after(wall) - wall
             try:
+                # No duration set: "cancel that" as it rings is not for this one.
                 again = self._table.add(
                     now,
                     seconds,
                     state.description,
-                    seconds,
+                    None,
+                    name=state.name,
                     then=state.then,
                     alarm=True,
                     reminder=state.reminder,

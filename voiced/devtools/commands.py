@@ -64,13 +64,13 @@ COMMANDS: dict[str, tuple[str, str, bool]] = {
         "Set a timer for five minutes and turn off the kitchen light.",
         False,
     ),
-    # Sums, worked out by the arithmetic plugin, not the LLM.
     # Alarms at a time of day (voiced/intents/alarms.py).
     "alarm-seven-am": ("piper", "Set an alarm for seven AM tomorrow.", False),
     "alarm-status": ("espeak", "What alarms do I have?", False),
     # Reminders (voiced/intents/reminders.py).
     "reminder-in-minutes": ("piper", "Remind me in twenty minutes to take the bins out.", False),
     "reminder-at-time": ("espeak", "Remind me to call the doctor at five PM.", False),
+    # Sums, worked out by the arithmetic plugin, not the LLM.
     "arith-twelve-times-twelve": ("piper", "What is twelve times twelve?", False),
     "arith-square-root": ("piper", "What's the square root of eighty-one?", False),
     "arith-percent": ("piper", "What is fifteen percent of eighty?", True),

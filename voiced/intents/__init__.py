@@ -93,10 +93,11 @@ class TimerControl(Protocol):
         then: DeviceAction | None = None,
         reminder: str | None = None,
         repeat: Repeat | None = None,
+        name: str | None = None,
     ) -> TimerState:
         """Set an alarm for `at` (wall-clock seconds), spoken of as `said` ("seven AM"),
         that does `then` or reminds of `reminder` when it is time in place of ringing,
-        and, with `repeat`, is set again each time."""
+        and, with `repeat`, is set again each time; kept by `name`, if given."""
 
     def cancel(self, timer_id: int | None = None) -> str | None:
         """Cancel the timer `timer_id` (None: the newest); its description, or None when
@@ -158,6 +159,9 @@ class IntentContext:
     last_said: Callable[[], str | None] = field(default=lambda: None)
     # How loud voiced speaks (voiced.volume.Volume); None where nothing plays.
     volume: VolumeControl | None = None
+    # The intents of the command voiced answered last, when nothing was said since (an
+    # answer of the model, an announcement): what "cancel that" may undo. None: not kept.
+    last_done: Callable[[], frozenset[str]] | None = None
     # The shopping list kept on the device (voiced.shopping_list.ShoppingList).
     shopping_list: ShoppingListControl | None = None
 

@@ -21,6 +21,8 @@ from voiced.intents.timer_sentences import DURATION_LISTS, UNITLESS_LISTS
 from voiced.timer_table import Repeat
 from voiced.words import spoken_list
 
+# Before this hour it is still the night before: "tomorrow" is the day that comes after it.
+EARLY_HOURS = 5
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 PARTS_OF_DAY = ("morning", "afternoon", "evening", "night")
 # The days an alarm repeats on, by how they are said (the slot "alarm_repeat").
@@ -130,19 +132,24 @@ def said_hours(slots: Mapping[str, Any]) -> tuple[list[int], int]:
     hour, minute = int(slots["alarm_hour"]), int(slots.get("alarm_minute", 0))
     if "alarm_past" in slots:
         minute = int(slots["alarm_past"])
-    elif "alarm_to" in slots:  # "quarter to 7" is 6:45; "quarter to 12" 11:45
-        hour, minute = (hour - 1) % 24 or 12, 60 - int(slots["alarm_to"])
     meridiem = slots.get("alarm_meridiem") or _meridiem_of_part(_part(slots), hour)
+    hours = _hours_of(hour, meridiem)
+    if "alarm_to" in slots:  # the hour it is to, with its AM or PM: "quarter to 12 pm"
+        return [(said - 1) % 24 for said in hours], 60 - int(slots["alarm_to"])
+    return hours, minute
+
+
+def _hours_of(hour: int, meridiem: str | None) -> list[int]:
     if hour > 12 or hour == 0:  # a 24-hour clock's: "19:30", "0:15"
         if (meridiem == "am" and hour > 12) or (meridiem == "pm" and hour == 0):
             raise IntentError(f"There is no {hour} {meridiem.upper()}.")
-        return [hour], minute
+        return [hour]
     morning, evening = hour % 12, hour % 12 + 12
     if meridiem == "am":
-        return [morning], minute
+        return [morning]
     if meridiem == "pm":
-        return [evening], minute
-    return [morning, evening], minute
+        return [evening]
+    return [morning, evening]
 
 
 def _part(slots: Mapping[str, Any]) -> str | None:
@@ -196,18 +203,27 @@ def alarm_moment(slots: Mapping[str, Any], now: datetime) -> datetime:
         return datetime.fromtimestamp(repeat.next_after(now.timestamp()))
     said_day = str(slots.get("alarm_day", "")).split()
     day = said_day[0] if said_day and said_day[0] not in PARTS_OF_DAY else None
-    # "2 at night" said in the evening is tomorrow's.
-    if day == "today" and _part(slots) == "night" and hours[0] < 5:
-        day = "tomorrow"
+    today = now.date()
     if day is None:
-        days = [now.date(), now.date() + timedelta(days=1)]
+        days = [today, today + timedelta(days=1)]
     elif day == "today":
-        days = [now.date()]
+        days = [today]
     elif day == "tomorrow":
-        days = [now.date() + timedelta(days=1)]
+        # Said before dawn, "tomorrow" is the day after the night: this one.
+        days = (
+            [today, today + timedelta(days=1)]
+            if now.hour < EARLY_HOURS
+            else [today + timedelta(days=1)]
+        )
     else:
         ahead = (WEEKDAYS.index(day) - now.weekday()) % 7
-        days = [now.date() + timedelta(days=ahead), now.date() + timedelta(days=ahead + 7)]
+        days = [today + timedelta(days=ahead), today + timedelta(days=ahead + 7)]
+    # The small hours of a night said are the next day's: "2 tomorrow night" is the
+    # night after tomorrow's day, "2 tonight" the coming night, unless it is that night.
+    small_hours = _part(slots) == "night" and hours[0] < EARLY_HOURS
+    that_night = day == "today" and now.hour < EARLY_HOURS
+    if day is not None and small_hours and not that_night:
+        days = [on + timedelta(days=1) for on in days]
     for on in days:
         coming = [at for at in _times_on(on, hours, minute) if at > now]
         if coming:
@@ -221,13 +237,23 @@ def _times_on(day: date, hours: list[int], minute: int) -> list[datetime]:
     return [datetime.combine(day, time(hour, minute)) for hour in hours]
 
 
+def moment_after(now: datetime, seconds: float) -> datetime:
+    """The local time of day `seconds` after `now`, to the nearest minute (a timer's time
+    left is read a moment after `now`). On the clock, not by adding to a naive datetime:
+    across the night the clocks change, 7 AM is 7 AM."""
+    moment = datetime.fromtimestamp(now.timestamp() + seconds + 30)
+    return moment.replace(second=0, microsecond=0)
+
+
 def day_in_words(moment: datetime, now: datetime) -> str:
     """When `moment` is, from `now`: "today", "tomorrow", "on Friday"."""
     ahead = (moment.date() - now.date()).days
     if ahead == 0:
-        return "today"
+        # Said in the night, 7 AM is "this morning".
+        return "this morning" if now.hour < EARLY_HOURS and moment.hour < 12 else "today"
     if ahead == 1:
-        return "tomorrow"
+        # Midnight of the coming night, not the next.
+        return "tonight" if (moment.hour, moment.minute) == (0, 0) else "tomorrow"
     if ahead < MOST_DAYS_AHEAD:
         return f"on {moment.strftime('%A')}"
     return f"on {moment.strftime('%A')} next week"

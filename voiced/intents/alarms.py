@@ -11,7 +11,7 @@ start when it went off while voiced was down. The words of times: alarm_time.py.
 
 from __future__ import annotations
 
-from datetime import datetime, time, timedelta
+from datetime import datetime, time
 from typing import Any
 
 from voiced.intents import Action, IntentContext, IntentError, IntentMatch, Plugin
@@ -20,6 +20,7 @@ from voiced.intents.alarm_time import (
     RULES,
     alarm_moment,
     day_in_words,
+    moment_after,
     repeat_in_words,
     repeat_of,
     said_hours,
@@ -29,8 +30,16 @@ from voiced.intents.ha_sentences import own_sentences
 from voiced.intents.timer_sentences import DURATION_LISTS, SWITCH_LATER_TARGETS, duration_seconds
 from voiced.intents.timer_sentences import RULES as DURATION_RULES
 from voiced.intents.timers import device_action
-from voiced.timers import MAX_NAMED_TIMERS, TimerError, TimerState, describe_left, kind_of
+from voiced.timers import (
+    MAX_NAMED_TIMERS,
+    Repeat,
+    TimerError,
+    TimerState,
+    describe_left,
+    kind_of,
+)
 from voiced.words import spoken_list
+from voiced.words import words as words_of
 
 INTENTS = ("AlarmSet", "AlarmStatus", "AlarmCancel", "AlarmStop", "AlarmSnooze", "SwitchAt")
 # Two alarms this close are one: "you already have it".
@@ -41,6 +50,8 @@ JUST_RANG_SECONDS = 600.0
 # "Snooze" this soon after an alarm rang sets it again in SNOOZE_SECONDS, or as long as said.
 SNOOZE_AFTER_SECONDS = 1800.0
 SNOOZE_SECONDS = 540
+# The name a snooze's alarm is kept by: "stop the alarm" cancels it, a new snooze replaces it.
+SNOOZE_NAME = "snooze"
 
 SENTENCES = {
     "AlarmSet": [
@@ -145,11 +156,19 @@ def set_alarm(match: IntentMatch, context: IntentContext) -> Action:
     said = f"{time_in_words(moment)} {day_in_words(moment, now)}"
     if repeat is not None:
         said = f"{time_in_words(moment)} {repeat_in_words(repeat)}"
-    for alarm in _alarms(context):
-        if abs((_moment_of(alarm, now) - moment).total_seconds()) < SAME_ALARM_SECONDS:
+    alarms = _alarms(context)
+    for alarm in alarms:
+        same = abs((_moment_of(alarm, now) - moment).total_seconds()) < SAME_ALARM_SECONDS
+        if same and alarm.repeat == repeat:
             raise IntentError(f"You already have an alarm for {said}.")
+        if repeat is None and _rings_then(alarm.repeat, moment):
+            raise IntentError(f"You already have an alarm for {_when(alarm, now)}.")
+    # One-off alarms the new repeat rings at too would ring twice: it takes their place.
+    covered = [a for a in alarms if a.repeat is None and _rings_then(repeat, _moment_of(a, now))]
 
     def act() -> None:
+        for alarm in covered:
+            context.timers.cancel(alarm.timer_id)
         try:
             context.timers.start_alarm(moment.timestamp(), time_in_words(moment), repeat=repeat)
         except TimerError as err:  # the most timers at once
@@ -197,37 +216,51 @@ def alarm_status(match: IntentMatch, context: IntentContext) -> str:
     return f"You have {len(alarms)} alarms: {spoken_list(named)}."
 
 
-def stop_alarm(match: IntentMatch, context: IntentContext) -> str:
-    """ "Stop the alarm", "I'm up": an alarm rings once, so there is nothing to stop but
-    what is said of the next."""
-    rang = context.timers.rang_lately(JUST_RANG_SECONDS)
-    if rang is None:
+def stop_alarm(match: IntentMatch, context: IntentContext) -> Action | str:
+    """ "Stop the alarm", "I'm up": an alarm rings once, so what is stopped is a snooze
+    still to ring; the next alarm is said."""
+    if context.timers.rang_lately(JUST_RANG_SECONDS) is None:
         return "Your alarm isn't ringing."
-    return _stopped(rang, context)
+    return _stopped(context)
 
 
-def _stopped(rang: TimerState, context: IntentContext) -> str:
-    """What is said of an alarm that just rang: the next time it rings, if it repeats."""
+def _stopped(context: IntentContext) -> Action | str:
+    """An alarm that just rang, stopped: its snooze cancelled, never an alarm to come
+    (an alarm of every weekday is not cancelled by a person just woken)."""
     now = context.now()
-    again = [alarm for alarm in _alarms(context) if rang.repeat and alarm.repeat == rang.repeat]
-    if not again:
-        return "Okay."
-    moment = _moment_of(again[0], now)
-    return f"Okay. It rings again {day_in_words(moment, now)} at {time_in_words(moment)}."
+    alarms = _alarms(context)
+    snoozes = [alarm for alarm in alarms if alarm.name == SNOOZE_NAME]
+    coming = [alarm for alarm in alarms if alarm.name != SNOOZE_NAME]
+    said = "Okay."
+    if coming:
+        moment = _moment_of(coming[0], now)
+        said += f" Your next alarm is {day_in_words(moment, now)} at {time_in_words(moment)}."
+    if not snoozes:
+        return said
+
+    def act() -> None:
+        for snooze in snoozes:
+            context.timers.cancel(snooze.timer_id)
+
+    return Action(said, act)
 
 
 def snooze_alarm(match: IntentMatch, context: IntentContext) -> Action:
+    """An alarm again in 9 minutes, or as long as said, in place of a snooze set before."""
     if context.timers.rang_lately(SNOOZE_AFTER_SECONDS) is None:
         raise IntentError("There is no alarm to snooze.")
     seconds = duration_seconds(match.slots) if _said_duration(match) else SNOOZE_SECONDS
     if seconds <= 0:
         raise IntentError("That is no time at all: nothing snoozed.")
-    moment = context.now() + timedelta(seconds=seconds)
-    said = time_in_words(moment)
+    at = context.now().timestamp() + seconds
+    said = time_in_words(datetime.fromtimestamp(at))
+    before = [alarm for alarm in _alarms(context) if alarm.name == SNOOZE_NAME]
 
     def act() -> None:
+        for snooze in before:
+            context.timers.cancel(snooze.timer_id)
         try:
-            context.timers.start_alarm(moment.timestamp(), said)
+            context.timers.start_alarm(at, said, name=SNOOZE_NAME)
         except TimerError as err:
             raise IntentError(str(err)) from err
 
@@ -241,14 +274,17 @@ def _said_duration(match: IntentMatch) -> bool:
 def cancel_alarm(match: IntentMatch, context: IntentContext) -> Action | str:
     now = context.now()
     said_which = {"all", "alarm_hour", "alarm_named"} & match.slots.keys()
+    next_one = "next" in words_of(match.text)
     # "Turn off the alarm" as it rings: that one, not those to come.
-    if not said_which and (rang := context.timers.rang_lately(JUST_RANG_SECONDS)) is not None:
-        return _stopped(rang, context)
+    if not (said_which or next_one) and context.timers.rang_lately(JUST_RANG_SECONDS):
+        return _stopped(context)
     alarms = _alarms(context)
     if not alarms:
         raise IntentError("You have no alarms set.")
     if match.slots.get("all"):
         chosen = alarms
+    elif next_one and not said_which:
+        chosen = alarms[:1]
     elif "alarm_hour" in match.slots or "alarm_named" in match.slots:
         chosen = _at_time(match, alarms, now)
     elif len(alarms) == 1:
@@ -266,7 +302,7 @@ def cancel_alarm(match: IntentMatch, context: IntentContext) -> Action | str:
 
     if len(chosen) == 1:
         return Action(f"Cancelled your alarm for {_when(chosen[0], now)}.", act)
-    return Action(f"Cancelled all {len(chosen)} alarms.", act)
+    return Action(f"Cancelled {'both' if len(chosen) == 2 else f'all {len(chosen)}'} alarms.", act)
 
 
 def _at_time(match: IntentMatch, alarms: list[TimerState], now: datetime) -> list[TimerState]:
@@ -309,10 +345,17 @@ def _alarms(context: IntentContext) -> list[TimerState]:
     )
 
 
+def _rings_then(repeat: Repeat | None, moment: datetime) -> bool:
+    """Whether an alarm that repeats so rings at `moment` (to the minute)."""
+    return (
+        repeat is not None
+        and moment.weekday() in repeat.days
+        and (moment.hour, moment.minute) == (repeat.hour, repeat.minute)
+    )
+
+
 def _moment_of(alarm: TimerState, now: datetime) -> datetime:
-    # To the minute: the seconds it has left were read a moment after `now`.
-    moment = now + timedelta(seconds=alarm.left_seconds)
-    return (moment + timedelta(seconds=30)).replace(second=0, microsecond=0)
+    return moment_after(now, alarm.left_seconds)
 
 
 def _when(alarm: TimerState, now: datetime) -> str:

@@ -135,7 +135,9 @@ class IntentEngine:
         self.volume = volume or Volume(config.state_file.volume_file)
         # What voiced said last: set by the pipeline after each turn and announcement (one
         # thread at a time: announcements wait for the turn in progress).
-        self.last_said: str | None = None
+        self._last_said: str | None = None
+        # The intents of the command answered last, and what was said of it.
+        self._last_done: tuple[frozenset[str], str] | None = None
         self.context = IntentContext(
             devices=self.devices,
             device_names={device.id: device.name for device in config.devices},
@@ -143,15 +145,38 @@ class IntentEngine:
             device_areas={device.id: device.area for device in config.devices},
             timers=self.timers,
             last_said=lambda: self.last_said,
+            last_done=self.last_done,
             volume=self.volume,
             # Read from its file at each use: nothing is loaded here.
             shopping_list=ShoppingList(config.state_file.shopping_list_file),
         )
 
+    @property
+    def last_said(self) -> str | None:
+        return self._last_said
+
+    @last_said.setter
+    def last_said(self, text: str | None) -> None:
+        self._last_said = text
+        # Something else said since (the model's answer, an announcement): nothing to undo.
+        if self._last_done is not None and self._last_done[1] != text:
+            self._last_done = None
+
+    def last_done(self) -> frozenset[str]:
+        """The intents of the command answered last, if nothing else was said since."""
+        return frozenset() if self._last_done is None else self._last_done[0]
+
     def match(self, text: str) -> IntentMatch | None:
         return self.matcher.match(text)
 
     def answer(self, match: IntentMatch) -> IntentAnswer:
+        answered = self._answer(match)
+        if answered.done:
+            names = frozenset({match.name, *(part.name for part in match.parts)})
+            self._last_done = (names, answered.response)
+        return answered
+
+    def _answer(self, match: IntentMatch) -> IntentAnswer:
         if match.parts:
             return self._answer_each(match)
         found = self.registry.handler(match.name)

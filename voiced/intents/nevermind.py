@@ -17,6 +17,10 @@ WELCOME = "You're welcome."
 # How long after a timer is set "cancel that" means it: the undo of a misheard "Timer set
 # for 50 minutes.", said as the next command.
 JUST_SET_SECONDS = 60.0
+# The intents that set what "cancel that" may undo.
+SETTING_INTENTS = frozenset(
+    {"HassStartTimer", "SwitchLater", "SwitchAt", "AlarmSet", "AlarmSnooze", "ReminderSet"}
+)
 
 OWN_SENTENCES = [
     "never mind [that|then]",
@@ -78,6 +82,9 @@ def never_mind(match: IntentMatch, context: IntentContext) -> str | Action:
     """ "Okay.", or, for "cancel that" while the newest timer was set a moment ago, that
     timer cancelled: "Okay." alone sounded as if it were, and it rang later."""
     if "cancel" not in words(match.text):
+        return ACKNOWLEDGEMENT
+    # Only what the command answered last set: not a timer set before another command.
+    if context.last_done is not None and not context.last_done() & SETTING_INTENTS:
         return ACKNOWLEDGEMENT
     just_set = [
         timer

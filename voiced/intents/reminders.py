@@ -10,13 +10,14 @@ to be reminded of is kept as said to the person: "my" becomes "your"."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+import re
+from datetime import datetime
 from typing import Any
 
 from voiced.intents import Action, IntentContext, IntentError, IntentMatch, Plugin
 from voiced.intents.alarm_time import LISTS as TIME_LISTS
 from voiced.intents.alarm_time import RULES as TIME_RULES
-from voiced.intents.alarm_time import alarm_moment, day_in_words
+from voiced.intents.alarm_time import alarm_moment, day_in_words, moment_after
 from voiced.intents.clock import time_in_words
 from voiced.intents.ha_sentences import own_sentences
 from voiced.intents.timer_sentences import DURATION_LISTS, duration_seconds
@@ -39,8 +40,12 @@ MAX_REMINDER_WORDS = 20
 # The person's words, as said back to them.
 SAID_BACK = {
     "me": "you", "my": "your", "mine": "yours", "myself": "yourself", "i": "you",
-    "i'm": "you're", "i've": "you've", "i'll": "you'll", "i'd": "you'd", "am": "are",
+    "i'm": "you're", "i've": "you've", "i'll": "you'll", "i'd": "you'd",
 }  # fmt: skip
+# Words of a reminder said again and again, which voiced does not keep.
+REPEATING = re.compile(r"\b(every|each|daily|weekdays|weekends)\b", re.IGNORECASE)
+# "I am" said back; "am" alone is the morning's ("the 9 am meeting").
+I_AM = re.compile(r"\bi am\b", re.IGNORECASE)
 
 # "to" or "about" what, then when: in so long, or at a time of day (and its day).
 WHAT = "(to {reminder_to}|about {reminder_about})"
@@ -114,7 +119,7 @@ def reminded_of(slots: dict[str, Any]) -> str:
     """What a reminder is for, as said back: "to call your mom", "about the meeting".
     IntentError for nothing, or too much to be one thing."""
     lead = "to" if "reminder_to" in slots else "about"
-    said = str(slots.get(f"reminder_{lead}", "")).strip(" .,!?")
+    said = I_AM.sub("you are", str(slots.get(f"reminder_{lead}", "")).strip(" .,!?"))
     words = [SAID_BACK.get(word.lower(), word) for word in said.split()]
     if not words_of(said):
         raise IntentError("What should I remind you of?")
@@ -129,6 +134,8 @@ def reminded_of(slots: dict[str, Any]) -> str:
 def set_reminder(match: IntentMatch, context: IntentContext) -> Action:
     phrase = reminded_of(match.slots)
     if not {"alarm_hour", "alarm_named", "hours", "minutes", "seconds"} & match.slots.keys():
+        if REPEATING.search(phrase):
+            raise IntentError("I can remind you once, not again and again: say one time.")
         raise IntentError(
             f"When should I remind you {phrase}? Say it with a time: in 10 minutes, or at 5 PM."
         )
@@ -219,6 +226,5 @@ def _listed(reminders: list[TimerState], now: datetime, more: int = 0) -> str:
 def _when(reminder: TimerState, now: datetime) -> str:
     if not reminder.alarm:
         return f"in {describe_left(reminder.left_seconds)}"
-    moment = now + timedelta(seconds=reminder.left_seconds + 30)
-    moment = moment.replace(second=0, microsecond=0)
+    moment = moment_after(now, reminder.left_seconds)
     return f"at {time_in_words(moment)} {day_in_words(moment, now)}"
