@@ -27,16 +27,14 @@ from voiced.intents.alarm_time import (
 )
 from voiced.intents.clock import time_in_words
 from voiced.intents.ha_sentences import own_sentences
-from voiced.intents.timer_sentences import DURATION_LISTS, SWITCH_LATER_TARGETS, duration_seconds
+from voiced.intents.timer_sentences import DURATION_LISTS, duration_seconds, switch_sentences
 from voiced.intents.timer_sentences import RULES as DURATION_RULES
-from voiced.intents.timers import device_action
+from voiced.intents.timers import acting, cancelling, device_action, soonest_of_kind
 from voiced.timers import (
     MAX_NAMED_TIMERS,
     Repeat,
-    TimerError,
     TimerState,
     describe_left,
-    kind_of,
 )
 from voiced.words import spoken_list
 from voiced.words import words as words_of
@@ -102,19 +100,7 @@ STOP_RULE = "(cancel|delete|remove|clear|disable|(turn|switch|shut) off)"
 # A device switched at a time of day: "turn off the kitchen light at 10 p.m.", "... the
 # lights in the kitchen at midnight", "at 7 a.m. turn on all the lights" (SwitchAt, voiced's
 # own), by the fixed slot "state", as SwitchLater's "in 10 minutes".
-SWITCH_AT_SENTENCES = [
-    {
-        "sentences": [
-            f"<turn> {said} [<the>] {target} at <alarm_when>",
-            f"<turn> [<the>] {target} {said} at <alarm_when>",
-            f"at <alarm_time> [{{alarm_day:alarm_day}}] <turn> {said} [<the>] {target}",
-            f"at <alarm_time> [{{alarm_day:alarm_day}}] <turn> [<the>] {target} {said}",
-        ],
-        "slots": {"state": state, **slots},
-    }
-    for state, said in (("on", "on"), ("off", "(off|out)"))
-    for target, slots in SWITCH_LATER_TARGETS.items()
-]
+SWITCH_AT_SENTENCES = switch_sentences("at <alarm_when>", "at <alarm_time> [{alarm_day:alarm_day}]")
 
 
 def plugin() -> Plugin:
@@ -169,14 +155,11 @@ def set_alarm(match: IntentMatch, context: IntentContext) -> Action:
     def act() -> None:
         for alarm in covered:
             context.timers.cancel(alarm.timer_id)
-        try:
-            context.timers.start_alarm(moment.timestamp(), time_in_words(moment), repeat=repeat)
-        except TimerError as err:  # the most timers at once
-            raise IntentError(str(err)) from err
+        context.timers.start_alarm(moment.timestamp(), time_in_words(moment), repeat=repeat)
 
     if repeat is not None:
-        return Action(f"Alarm set for {said}, starting {day_in_words(moment, now)}.", act)
-    return Action(f"Alarm set for {said}.", act)
+        return Action(f"Alarm set for {said}, starting {day_in_words(moment, now)}.", acting(act))
+    return Action(f"Alarm set for {said}.", acting(act))
 
 
 def switch_at(match: IntentMatch, context: IntentContext) -> Action:
@@ -185,13 +168,9 @@ def switch_at(match: IntentMatch, context: IntentContext) -> Action:
     now = context.now()
     moment = alarm_moment(match.slots, now)
     then = device_action(match, context)
-
-    def act() -> None:
-        try:
-            context.timers.start_alarm(moment.timestamp(), time_in_words(moment), then)
-        except TimerError as err:
-            raise IntentError(str(err)) from err
-
+    act = acting(
+        lambda: context.timers.start_alarm(moment.timestamp(), time_in_words(moment), then)
+    )
     return Action(f"I'll {then.said} at {time_in_words(moment)} {day_in_words(moment, now)}.", act)
 
 
@@ -238,11 +217,7 @@ def _stopped(context: IntentContext) -> Action | str:
     if not snoozes:
         return said
 
-    def act() -> None:
-        for snooze in snoozes:
-            context.timers.cancel(snooze.timer_id)
-
-    return Action(said, act)
+    return Action(said, cancelling(context, snoozes))
 
 
 def snooze_alarm(match: IntentMatch, context: IntentContext) -> Action:
@@ -259,12 +234,9 @@ def snooze_alarm(match: IntentMatch, context: IntentContext) -> Action:
     def act() -> None:
         for snooze in before:
             context.timers.cancel(snooze.timer_id)
-        try:
-            context.timers.start_alarm(at, said, name=SNOOZE_NAME)
-        except TimerError as err:
-            raise IntentError(str(err)) from err
+        context.timers.start_alarm(at, said, name=SNOOZE_NAME)
 
-    return Action(f"Snoozed: I'll ring again at {said}.", act)
+    return Action(f"Snoozed: I'll ring again at {said}.", acting(act))
 
 
 def _said_duration(match: IntentMatch) -> bool:
@@ -296,10 +268,7 @@ def cancel_alarm(match: IntentMatch, context: IntentContext) -> Action | str:
             " Say the time of the one to cancel."
         )
 
-    def act() -> None:
-        for alarm in chosen:
-            context.timers.cancel(alarm.timer_id)
-
+    act = cancelling(context, chosen)
     if len(chosen) == 1:
         return Action(f"Cancelled your alarm for {_when(chosen[0], now)}.", act)
     return Action(f"Cancelled {'both' if len(chosen) == 2 else f'all {len(chosen)}'} alarms.", act)
@@ -338,11 +307,7 @@ def _none_at(
 
 
 def _alarms(context: IntentContext) -> list[TimerState]:
-    """The alarms, soonest first."""
-    return sorted(
-        (timer for timer in context.timers.timers() if kind_of(timer) == "alarm"),
-        key=lambda alarm: alarm.left_seconds,
-    )
+    return soonest_of_kind(context, "alarm")
 
 
 def _rings_then(repeat: Repeat | None, moment: datetime) -> bool:

@@ -22,14 +22,13 @@ from voiced.intents.clock import time_in_words
 from voiced.intents.ha_sentences import own_sentences
 from voiced.intents.timer_sentences import DURATION_LISTS, duration_seconds
 from voiced.intents.timer_sentences import RULES as DURATION_RULES
+from voiced.intents.timers import acting, cancelling, soonest_of_kind
 from voiced.timer_file import MAX_REMINDER_CHARS
 from voiced.timers import (
     MAX_NAMED_TIMERS,
-    TimerError,
     TimerState,
     describe_duration,
     describe_left,
-    kind_of,
 )
 from voiced.words import spoken_list
 from voiced.words import words as words_of
@@ -145,8 +144,8 @@ def set_reminder(match: IntentMatch, context: IntentContext) -> Action:
         said = time_in_words(moment)
         when = f"at {said} {day_in_words(moment, now)}"
 
-        def start() -> None:
-            context.timers.start_alarm(moment.timestamp(), said, reminder=phrase)
+        def start() -> object:
+            return context.timers.start_alarm(moment.timestamp(), said, reminder=phrase)
 
     else:
         seconds = duration_seconds(match.slots)
@@ -154,16 +153,10 @@ def set_reminder(match: IntentMatch, context: IntentContext) -> Action:
             raise IntentError("That is no time at all: no reminder set.")
         when = f"in {describe_duration(seconds)}"
 
-        def start() -> None:
-            context.timers.start(seconds, reminder=phrase)
+        def start() -> object:
+            return context.timers.start(seconds, reminder=phrase)
 
-    def act() -> None:
-        try:
-            start()
-        except TimerError as err:
-            raise IntentError(str(err)) from err
-
-    return Action(f"I'll remind you {phrase} {when}.", act)
+    return Action(f"I'll remind you {phrase} {when}.", acting(start))
 
 
 def reminder_status(match: IntentMatch, context: IntentContext) -> str:
@@ -198,21 +191,16 @@ def cancel_reminder(match: IntentMatch, context: IntentContext) -> Action:
             " to cancel, by what it is for."
         )
 
-    def act() -> None:
-        for reminder in chosen:
-            context.timers.cancel(reminder.timer_id)
-
+    act = cancelling(context, chosen)
     if len(chosen) == 1:
         return Action(f"Cancelled your reminder {chosen[0].reminder}.", act)
-    return Action(f"Cancelled {len(chosen)} reminders.", act)
+    return Action(
+        f"Cancelled {'both' if len(chosen) == 2 else f'all {len(chosen)}'} reminders.", act
+    )
 
 
 def _reminders(context: IntentContext) -> list[TimerState]:
-    """The reminders, soonest first."""
-    return sorted(
-        (timer for timer in context.timers.timers() if kind_of(timer) == "reminder"),
-        key=lambda timer: timer.left_seconds,
-    )
+    return soonest_of_kind(context, "reminder")
 
 
 def _listed(reminders: list[TimerState], now: datetime, more: int = 0) -> str:

@@ -330,19 +330,27 @@ SWITCH_LATER_TARGETS = {
     "{area} <light>": {"domain": "light"},
     "<all> <light> [<everywhere>]": {"domain": "light"},
 }
-SWITCH_LATER_SENTENCES = [
-    {
-        "sentences": [
-            f"<turn> {said} [<the>] {target} (in|after) <timer_duration>",
-            f"<turn> [<the>] {target} {said} (in|after) <timer_duration>",
-            f"in <timer_duration> <turn> {said} [<the>] {target}",
-            f"in <timer_duration> <turn> [<the>] {target} {said}",
-        ],
-        "slots": {"state": state, **slots},
-    }
-    for state, said in (("on", "on"), ("off", "(off|out)"))
-    for target, slots in SWITCH_LATER_TARGETS.items()
-]
+
+
+def switch_sentences(when_after: str, when_before: str) -> list[dict[str, Any]]:
+    """A device switched later, said with when after it ("... in 10 minutes") or before
+    the whole ("in 10 minutes turn ..."), by the fixed slot "state"."""
+    return [
+        {
+            "sentences": [
+                f"<turn> {said} [<the>] {target} {when_after}",
+                f"<turn> [<the>] {target} {said} {when_after}",
+                f"{when_before} <turn> {said} [<the>] {target}",
+                f"{when_before} <turn> [<the>] {target} {said}",
+            ],
+            "slots": {"state": state, **slots},
+        }
+        for state, said in (("on", "on"), ("off", "(off|out)"))
+        for target, slots in SWITCH_LATER_TARGETS.items()
+    ]
+
+
+SWITCH_LATER_SENTENCES = switch_sentences("(in|after) <timer_duration>", "in <timer_duration>")
 
 
 def sentences() -> dict[str, Any]:

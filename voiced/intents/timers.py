@@ -108,13 +108,8 @@ def _starting(seconds: int, match: IntentMatch, context: IntentContext) -> Actio
     # Words of time are how long, not what for: the timer starts unnamed.
     name = None if said is None or TIME_WORDS.search(said) else timer_name(said)
 
-    def start() -> None:
-        try:
-            context.timers.start(seconds, name)
-        except TimerError as err:
-            raise IntentError(str(err)) from err
-
     called = "Timer" if name is None else f"{name[:1].upper()}{name[1:]} timer"
+    start = acting(lambda: context.timers.start(seconds, name))
     return Action(f"{called} set for {describe_duration(seconds)}.{where}", start)
 
 
@@ -126,13 +121,7 @@ def switch_later(match: IntentMatch, context: IntentContext) -> Action:
     if seconds <= 0:
         raise IntentError("That is no time at all: nothing set.")
     then = device_action(match, context)
-
-    def start() -> None:
-        try:
-            context.timers.start(seconds, then=then)
-        except TimerError as err:
-            raise IntentError(str(err)) from err
-
+    start = acting(lambda: context.timers.start(seconds, then=then))
     return Action(f"I'll {then.said} in {describe_duration(seconds)}.", start)
 
 
@@ -260,7 +249,7 @@ def pause_timer(match: IntentMatch, context: IntentContext) -> Action:
     left = describe_left(timer.left_seconds)
     return Action(
         f"Paused the {timer_called(timer)}, with {left} left.",
-        _acting(lambda: context.timers.pause(timer.timer_id)),
+        acting(lambda: context.timers.pause(timer.timer_id)),
     )
 
 
@@ -272,7 +261,7 @@ def unpause_timer(match: IntentMatch, context: IntentContext) -> Action:
     left = describe_left(timer.left_seconds)
     return Action(
         f"Resumed the {timer_called(timer)}, with {left} left.",
-        _acting(lambda: context.timers.resume(timer.timer_id)),
+        acting(lambda: context.timers.resume(timer.timer_id)),
     )
 
 
@@ -313,7 +302,7 @@ def _add_time(match: IntentMatch, context: IntentContext, seconds: float) -> Act
 
 def _adding(timer: TimerState, context: IntentContext, seconds: float) -> Action:
     left = timer.left_seconds + seconds
-    change = _acting(lambda: context.timers.add_time(timer.timer_id, seconds))
+    change = acting(lambda: context.timers.add_time(timer.timer_id, seconds))
     amount = describe_duration(abs(seconds))
     if seconds >= 0:
         said = f"Added {amount} to the {timer_called(timer)}"
@@ -418,8 +407,9 @@ def _chosen(
     raise IntentError(f"Your {timer_called(timer)} is {state}.")
 
 
-def _acting(change: Callable[[], TimerState]) -> Callable[[], None]:
-    """An Action's `act` that changes a timer; a timer that ended meanwhile is said."""
+def acting(change: Callable[[], object]) -> Callable[[], None]:
+    """An Action's `act` that starts or changes a timer (or an alarm): what keeps it
+    from it (as many as allowed, a timer that ended meanwhile) is said."""
 
     def act() -> None:
         try:
@@ -435,6 +425,24 @@ def _status(timer: TimerState, whose: str) -> str:
     if timer.paused:
         return f"{whose} {timer_called(timer)} is paused, with {left} left."
     return f"{whose} {timer_called(timer)} has {left} left."
+
+
+def soonest_of_kind(context: IntentContext, kind: str) -> list[TimerState]:
+    """The alarms or the reminders (timer_table.kind_of), soonest first."""
+    return sorted(
+        (timer for timer in context.timers.timers() if kind_of(timer) == kind),
+        key=lambda timer: timer.left_seconds,
+    )
+
+
+def cancelling(context: IntentContext, chosen: list[TimerState]) -> Callable[[], None]:
+    """An Action's `act` that cancels the timers `chosen` (one ended meanwhile is gone)."""
+
+    def act() -> None:
+        for timer in chosen:
+            context.timers.cancel(timer.timer_id)
+
+    return act
 
 
 def only_timers(context: IntentContext) -> list[TimerState]:
