@@ -103,6 +103,11 @@ def say(matcher: IntentMatcher, context: IntentContext, text: str) -> str:
         ("Set an alarm for 2 at night.", MONDAY_EVENING, "two AM tomorrow"),
         ("Set an alarm for noon.", MONDAY_EVENING, "noon tomorrow"),
         ("Set an alarm for midnight.", MONDAY_EVENING, "midnight tonight"),
+        ("Set an alarm for 12 midnight.", MONDAY_EVENING, "midnight tonight"),
+        ("Set an alarm for 12 noon.", MONDAY_EVENING, "noon tomorrow"),
+        # In so long, as a phone sets one.
+        ("Set an alarm for 10 minutes.", MONDAY_EVENING, "nine forty PM today"),
+        ("Wake me up in half an hour.", MONDAY_EVENING, "ten PM today"),
         ("Set an alarm for quarter to 12 p.m.", MONDAY_MORNING, "eleven forty five AM today"),
         ("Set an alarm for quarter to 12 a.m.", MONDAY_MORNING, "eleven forty five PM today"),
         # Said in the night, "tomorrow" is the day after it, this one.

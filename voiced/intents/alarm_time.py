@@ -53,8 +53,8 @@ LISTS: dict[str, dict[str, Any]] = {
     },
     "alarm_named": {
         "values": [
-            {"in": "[twelve] (noon|midday)", "out": "noon"},
-            {"in": "midnight", "out": "midnight"},
+            {"in": "[twelve|12] (noon|midday)", "out": "noon"},
+            {"in": "[twelve|12] midnight", "out": "midnight"},
         ]
     },
     # The day, with the part of it said along: "tomorrow morning" is "tomorrow morning".

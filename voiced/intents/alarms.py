@@ -92,6 +92,11 @@ SNOOZE_SENTENCES = [
     "snooze [it|the alarm|my alarm|that]",
     "snooze [it|the alarm|my alarm|that] for <timer_duration>",
 ]
+# An alarm in so long, as a phone sets one: "set an alarm for 10 minutes".
+IN_SENTENCES = [
+    "(set|make) [an|a|my] alarm (for|in) <timer_duration> [from now]",
+    "wake me [up] in <timer_duration>",
+]
 DAILY_SENTENCES = ["(set|make|create|add) [a|my] daily alarm (for|at) <alarm_time>"]
 ALL_SENTENCES = [
     "<alarm_stop> (all [of] [my|the] alarms|every alarm|my alarms|[both|the] alarms)",
@@ -110,6 +115,7 @@ def plugin() -> Plugin:
     intents["AlarmSet"]["data"].append(
         {"sentences": DAILY_SENTENCES, "slots": {"alarm_repeat": "daily"}}
     )
+    intents["AlarmSet"]["data"].append({"sentences": IN_SENTENCES})
     intents["AlarmCancel"]["data"].append({"sentences": ALL_SENTENCES, "slots": {"all": True}})
     intents["SwitchAt"] = {"data": SWITCH_AT_SENTENCES}
     intents["AlarmStop"] = {"data": [{"sentences": STOP_SENTENCES}]}
@@ -137,7 +143,13 @@ def plugin() -> Plugin:
 
 def set_alarm(match: IntentMatch, context: IntentContext) -> Action:
     now = context.now()
-    moment = alarm_moment(match.slots, now)
+    if _said_duration(match):  # "in 10 minutes": from now, to the second
+        seconds = duration_seconds(match.slots)
+        if seconds <= 0:
+            raise IntentError("That is no time at all: no alarm set.")
+        moment = datetime.fromtimestamp(now.timestamp() + seconds)
+    else:
+        moment = alarm_moment(match.slots, now)
     repeat = repeat_of(match.slots)
     said = f"{time_in_words(moment)} {day_in_words(moment, now)}"
     if repeat is not None:
