@@ -624,3 +624,20 @@ def test_alarms_across_the_night_the_clocks_go_back(
     finally:
         monkeypatch.delenv("TZ")
         time.tzset()
+
+
+def test_an_alarm_is_cancelled_by_its_day_never_a_repeat(
+    matcher: IntentMatcher, context: IntentContext
+) -> None:
+    say(matcher, context, "Set an alarm for 7 a.m. tomorrow.")
+    say(matcher, context, "Wake me up at 6 on weekends.")
+    assert say(matcher, context, "Cancel the alarm on Friday.") == (
+        "You have no alarm then. You have alarms for seven AM tomorrow and six AM on weekends."
+    )
+    assert say(matcher, context, "Cancel my alarm for Saturday.") == (
+        "That is your alarm for six AM on weekends: cancelling it cancels every day's."
+        " Say cancel the six AM alarm to do so."
+    )
+    assert say(matcher, context, "Cancel tomorrow's alarm.") == (
+        "Cancelled your alarm for seven AM tomorrow."
+    )

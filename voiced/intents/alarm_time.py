@@ -233,6 +233,21 @@ def alarm_moment(slots: Mapping[str, Any], now: datetime) -> datetime:
     )
 
 
+def date_said(slots: Mapping[str, Any], now: datetime) -> date | None:
+    """The date the words' day names ("tomorrow", "on Friday": the next one, today if it
+    is Friday); None when they name none."""
+    said_day = str(slots.get("alarm_day", "")).split()
+    day = said_day[0] if said_day and said_day[0] not in PARTS_OF_DAY else None
+    today = now.date()
+    if day is None:
+        return None
+    if day == "today":
+        return today
+    if day == "tomorrow":
+        return today if now.hour < EARLY_HOURS else today + timedelta(days=1)
+    return today + timedelta(days=(WEEKDAYS.index(day) - now.weekday()) % 7)
+
+
 def _times_on(day: date, hours: list[int], minute: int) -> list[datetime]:
     return [datetime.combine(day, time(hour, minute)) for hour in hours]
 

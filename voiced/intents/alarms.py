@@ -19,6 +19,7 @@ from voiced.intents.alarm_time import (
     LISTS,
     RULES,
     alarm_moment,
+    date_said,
     day_in_words,
     moment_after,
     repeat_in_words,
@@ -82,6 +83,9 @@ SENTENCES = {
         "(turn|switch|shut) [my|the] alarm off",
         "<alarm_stop> [my|the] alarm (for|at) <alarm_when>",
         "<alarm_stop> [my|the] <alarm_time> alarm [{alarm_day:alarm_day}]",
+        # By its day alone: "cancel tomorrow's alarm", "cancel my alarm on Friday".
+        "<alarm_stop> {alarm_day:alarm_day}'s alarm",
+        "<alarm_stop> [my|the] alarm (for|on) {alarm_day:alarm_day}",
     ],
 }
 STOP_SENTENCES = [
@@ -257,7 +261,7 @@ def _said_duration(match: IntentMatch) -> bool:
 
 def cancel_alarm(match: IntentMatch, context: IntentContext) -> Action | str:
     now = context.now()
-    said_which = {"all", "alarm_hour", "alarm_named"} & match.slots.keys()
+    said_which = {"all", "alarm_hour", "alarm_named", "alarm_day"} & match.slots.keys()
     next_one = "next" in words_of(match.text)
     # "Turn off the alarm" as it rings: that one, not those to come.
     if not (said_which or next_one) and context.timers.rang_lately(JUST_RANG_SECONDS):
@@ -271,6 +275,8 @@ def cancel_alarm(match: IntentMatch, context: IntentContext) -> Action | str:
         chosen = alarms[:1]
     elif "alarm_hour" in match.slots or "alarm_named" in match.slots:
         chosen = _at_time(match, alarms, now)
+    elif "alarm_day" in match.slots:
+        chosen = _on_day(match, alarms, now)
     elif len(alarms) == 1:
         chosen = alarms
     else:
@@ -305,6 +311,25 @@ def _at_time(match: IntentMatch, alarms: list[TimerState], now: datetime) -> lis
             f"You have {len(at_time)} alarms then: {_listed(at_time, now)}. Say its day too."
         )
     return at_time
+
+
+def _on_day(match: IntentMatch, alarms: list[TimerState], now: datetime) -> list[TimerState]:
+    """The one alarm set for the day said, never one that repeats (cancelling it would
+    cancel every day's); IntentError for none or two."""
+    wanted = date_said(match.slots, now)
+    on_day = [alarm for alarm in alarms if _moment_of(alarm, now).date() == wanted]
+    if not on_day:
+        raise IntentError(f"You have no alarm then. You have alarms for {_listed(alarms, now)}.")
+    if len(on_day) > 1:
+        raise IntentError(
+            f"You have {len(on_day)} alarms then: {_listed(on_day, now)}. Say its time too."
+        )
+    if on_day[0].repeat is not None:
+        raise IntentError(
+            f"That is your alarm for {_when(on_day[0], now)}: cancelling it cancels every"
+            f" day's. Say cancel the {time_in_words(_moment_of(on_day[0], now))} alarm to do so."
+        )
+    return on_day
 
 
 def _none_at(
