@@ -201,7 +201,7 @@ def test_whether_an_item_is_on_the_list(matcher: IntentMatcher, shopping: Shoppi
         "Bread isn't on your shopping list."
     )
     assert say(matcher, shopping, "Did I add eggs to the shopping list?") == (
-        "Yes, eggs is on your shopping list."
+        "Yes, eggs are on your shopping list."
     )
     assert say(matcher, shopping, "Are milk and jam on the list?") == (
         "Some milk is on your shopping list; jam isn't."

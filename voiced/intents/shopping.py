@@ -322,7 +322,12 @@ def they_are(items: list[str]) -> str:
 
 
 def is_are(items: list[str]) -> str:
-    return "is" if len(items) == 1 else "are"
+    """ "are" for several items, or one said in the plural ("eggs are", "milk is")."""
+    if len(items) != 1:
+        return "are"
+    last = items[0].split()[-1].lower() if items[0].split() else ""
+    plural = last.endswith("s") and not last.endswith(("ss", "us", "is"))
+    return "are" if plural else "is"
 
 
 def capitalized(text: str) -> str:
