@@ -7,15 +7,18 @@ the file voiced/timer_file.py, reading it back at start voiced/timer_restore.py.
 | the caller's (the pipeline's) | nothing: it calls Timers' methods | `_changed`, a lock and |
 | "timers", started by `Timers` | the wait for the next end, the    | condition around the   |
 |                               | look at the wall clock (`_watch`, | table (and `_watch`,   |
-|                               | `_following_wall`), and the       | `_following_wall`),    |
-|                               | `announce` calls                  | that wakes it          |
+|                               | `_following_wall`), the alarms    | `_following_wall`,     |
+|                               | set again (`_set_again`), the one | `_rang`), that wakes   |
+|                               | that rang last (`_rang`), and the | it                     |
+|                               | `announce` calls                  |                        |
 
 A running timer ends on the monotonic clock, so a wall-clock step (a Raspberry Pi without
 a real-time clock setting its time from the network) neither fires it early nor holds it;
 only the file speaks wall-clock time, which is what lasts across a restart. The timers
 restored from the file are the exception while the wall clock is not known to be set
 (voiced/wall_clock.py): their ends were read on it, so they follow its first step, and
-the file is written again on the new clock.
+the file is written again on the new clock. So are the alarms set while it is not:
+"7 AM" was read on it.
 """
 
 from __future__ import annotations

@@ -53,6 +53,15 @@ SCRIPTS: dict[str, list[tuple[str, str | float]]] = {
         ("silence", 1.5),
     ],
     # A long answer asked for (tests/test_live_echo.py talks over its echo).
+    # A question for the model in the bench's LLM path, in place of ask-joke: a joke is
+    # voiced's own now (TellJoke), answered as a command.
+    "ask-rainbow": [
+        ("silence", 0.5),
+        ("piper", "Hey Jarvis!"),
+        ("silence", 0.3),
+        ("piper", "How does a rainbow form?"),
+        ("silence", 1.5),
+    ],
     "ask-story": [
         ("silence", 0.5),
         ("piper", "Hey Jarvis!"),

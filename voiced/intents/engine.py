@@ -136,7 +136,8 @@ class IntentEngine:
         # What voiced said last: set by the pipeline after each turn and announcement (one
         # thread at a time: announcements wait for the turn in progress).
         self._last_said: str | None = None
-        # The intents of the command answered last, and what was said of it.
+        # The intents of the command answered last, and what was said of it ("cancel
+        # that" undoes it); set and cleared on the same one thread at a time.
         self._last_done: tuple[frozenset[str], str] | None = None
         self.context = IntentContext(
             devices=self.devices,
