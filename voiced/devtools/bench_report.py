@@ -157,6 +157,10 @@ def show(result: dict[str, Any]) -> None:
             "speculation used / ended early",
             f"{summary['speculation_used']}/{summary['ended_early']} of {summary['turns']}",
         )
+        # A recording of the LLM path that an intent answers measures no model: say so.
+        wanted = "llm" if key == "llm_path" else "intent"
+        answered = ", ".join(summary["answered_by"])
+        row("answered by", answered, "" if answered == wanted else f"NOT all {wanted}: fix")
         target = "" if key == "llm_path" else "target <= 0.1"
         row("transcript -> first audio", summary["transcript_to_audio_s"], target)
         row("  the first time in the process", summary["transcript_to_audio_first_time_s"])
