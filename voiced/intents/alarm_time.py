@@ -157,6 +157,13 @@ def _part(slots: Mapping[str, Any]) -> str | None:
     return said[-1] if said and said[-1] in PARTS_OF_DAY else None
 
 
+def _day_of(slots: Mapping[str, Any]) -> str | None:
+    """The day the words name, without its part: "tomorrow" of "tomorrow morning", "friday";
+    None for none, or a part of a day alone ("at night")."""
+    said = str(slots.get("alarm_day", "")).split()
+    return said[0] if said and said[0] not in PARTS_OF_DAY else None
+
+
 def repeat_of(slots: Mapping[str, Any]) -> Repeat | None:
     """When the alarm the words set repeats: its days and its time (the morning's when
     neither AM nor PM nor a part of the day is said); None for one that does not."""
@@ -201,8 +208,7 @@ def alarm_moment(slots: Mapping[str, Any], now: datetime) -> datetime:
     repeat = repeat_of(slots)
     if repeat is not None:
         return datetime.fromtimestamp(repeat.next_after(now.timestamp()))
-    said_day = str(slots.get("alarm_day", "")).split()
-    day = said_day[0] if said_day and said_day[0] not in PARTS_OF_DAY else None
+    day = _day_of(slots)
     today = now.date()
     if day is None:
         days = [today, today + timedelta(days=1)]
@@ -236,8 +242,7 @@ def alarm_moment(slots: Mapping[str, Any], now: datetime) -> datetime:
 def date_said(slots: Mapping[str, Any], now: datetime) -> date | None:
     """The date the words' day names ("tomorrow", "on Friday": the next one, today if it
     is Friday); None when they name none."""
-    said_day = str(slots.get("alarm_day", "")).split()
-    day = said_day[0] if said_day and said_day[0] not in PARTS_OF_DAY else None
+    day = _day_of(slots)
     today = now.date()
     if day is None:
         return None

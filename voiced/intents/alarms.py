@@ -30,7 +30,13 @@ from voiced.intents.clock import time_in_words
 from voiced.intents.ha_sentences import own_sentences
 from voiced.intents.timer_sentences import DURATION_LISTS, duration_seconds, switch_sentences
 from voiced.intents.timer_sentences import RULES as DURATION_RULES
-from voiced.intents.timers import acting, cancelling, device_action, soonest_of_kind
+from voiced.intents.timers import (
+    acting,
+    cancelled_several,
+    cancelling,
+    device_action,
+    soonest_of_kind,
+)
 from voiced.timers import (
     MAX_NAMED_TIMERS,
     Repeat,
@@ -289,7 +295,7 @@ def cancel_alarm(match: IntentMatch, context: IntentContext) -> Action | str:
     act = cancelling(context, chosen)
     if len(chosen) == 1:
         return Action(f"Cancelled your alarm for {_when(chosen[0], now)}.", act)
-    return Action(f"Cancelled {'both' if len(chosen) == 2 else f'all {len(chosen)}'} alarms.", act)
+    return Action(cancelled_several(len(chosen), "alarms"), act)
 
 
 def _at_time(match: IntentMatch, alarms: list[TimerState], now: datetime) -> list[TimerState]:

@@ -22,7 +22,7 @@ from voiced.intents.clock import time_in_words
 from voiced.intents.ha_sentences import own_sentences
 from voiced.intents.timer_sentences import DURATION_LISTS, duration_seconds
 from voiced.intents.timer_sentences import RULES as DURATION_RULES
-from voiced.intents.timers import acting, cancelling, soonest_of_kind
+from voiced.intents.timers import acting, cancelled_several, cancelling, soonest_of_kind
 from voiced.timer_file import MAX_REMINDER_CHARS
 from voiced.timers import (
     MAX_NAMED_TIMERS,
@@ -194,9 +194,7 @@ def cancel_reminder(match: IntentMatch, context: IntentContext) -> Action:
     act = cancelling(context, chosen)
     if len(chosen) == 1:
         return Action(f"Cancelled your reminder {chosen[0].reminder}.", act)
-    return Action(
-        f"Cancelled {'both' if len(chosen) == 2 else f'all {len(chosen)}'} reminders.", act
-    )
+    return Action(cancelled_several(len(chosen), "reminders"), act)
 
 
 def _reminders(context: IntentContext) -> list[TimerState]:

@@ -445,6 +445,11 @@ def cancelling(context: IntentContext, chosen: list[TimerState]) -> Callable[[],
     return act
 
 
+def cancelled_several(count: int, what: str) -> str:
+    """What is said of several alarms or reminders cancelled: "Cancelled both alarms."."""
+    return f"Cancelled {'both' if count == 2 else f'all {count}'} {what}."
+
+
 def only_timers(context: IntentContext) -> list[TimerState]:
     """The timers, oldest first, without the alarms and reminders (voiced/intents/alarms.py,
     reminders.py); a device switched at a time of day is a timer."""
