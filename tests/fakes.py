@@ -25,7 +25,7 @@ from voiced.asr import Decoder, Decoding, RecognizerSession
 from voiced.audio import SAMPLES_PER_CHUNK, FrameBuffer, samples_to_seconds
 from voiced.config import Config, DeviceConfig
 from voiced.generation import Exchange, Generation, LlmError
-from voiced.intents import IntentContext
+from voiced.intents import Action, Handler, IntentContext, IntentError, IntentMatch
 from voiced.intents.engine import IntentEngine
 from voiced.intents.matcher import IntentMatcher
 from voiced.intents.registry import Registry, load_registry
@@ -410,6 +410,20 @@ def bare_context(**fields: Any) -> IntentContext:
             **fields,
         }
     )
+
+
+def spoken(handler: Handler, match: IntentMatch, context: IntentContext) -> str:
+    """What voiced says to `match`, acting as the engine does: an Action carried out, a
+    refusal (IntentError) said."""
+    try:
+        said = handler(match, context)
+        if isinstance(said, Action):
+            said.act()
+            said = said.say
+    except IntentError as err:
+        return str(err)
+    assert isinstance(said, str), said
+    return said
 
 
 @contextmanager

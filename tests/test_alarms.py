@@ -12,10 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from tests.fakes import bare_context
+from tests.fakes import bare_context, spoken
 from tests.test_timers import Announcements, UnsetWallClock, looked_at_often, wait_for  # noqa: F401 (a fixture)
 from voiced.config import Config
-from voiced.intents import Action, IntentContext, IntentError
+from voiced.intents import IntentContext
 from voiced.intents.engine import IntentEngine
 from voiced.intents.matcher import IntentMatcher
 from voiced.intents.registry import load_registry
@@ -62,18 +62,10 @@ def say(matcher: IntentMatcher, context: IntentContext, text: str) -> str:
     """What voiced says to `text`, having done what it asks."""
     match = matcher.match(text)
     assert match is not None, text
-    handler = {"AlarmSet", "AlarmStatus", "AlarmCancel"} & {match.name}
-    assert handler, (text, match)
-    plugin = next(p for p in load_registry().plugins if p.name == "alarms")
-    try:
-        answer = plugin.handlers[match.name](match, context)
-    except IntentError as err:
-        return str(err)
-    if isinstance(answer, Action):
-        answer.act()
-        return answer.say
-    assert isinstance(answer, str)
-    return answer
+    assert match.name in {"AlarmSet", "AlarmStatus", "AlarmCancel"}, (text, match)
+    _plugin, handler = matcher.registry.handler(match.name) or (None, None)
+    assert handler is not None
+    return spoken(handler, match, context)
 
 
 @pytest.mark.parametrize(

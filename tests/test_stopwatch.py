@@ -5,9 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.fakes import bare_context
+from tests.fakes import bare_context, spoken
 from voiced.config import Config
-from voiced.intents import Action, IntentError
 from voiced.intents.matcher import IntentMatcher
 from voiced.intents.registry import load_registry
 from voiced.intents.stopwatch import Stopwatch, plugin
@@ -34,15 +33,7 @@ def test_a_stopwatch_is_started_read_and_stopped(matcher: IntentMatcher) -> None
     def say(text: str, intent: str) -> str:
         match = matcher.match(text)
         assert match is not None and match.name == intent, (text, match)
-        try:
-            answer = handlers[intent](match, context)
-        except IntentError as err:
-            return str(err)
-        if isinstance(answer, Action):
-            answer.act()
-            return answer.say
-        assert isinstance(answer, str)
-        return answer
+        return spoken(handlers[intent], match, context)
 
     assert say("What's the stopwatch at?", "StopwatchRead") == (
         "The stopwatch isn't running. Say start the stopwatch."

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.fakes import spoken
 from tests.helpers import repeatable_config
 from voiced.config import Config
 from voiced.intents import Action, Choice, Confirmation, IntentContext, IntentError
@@ -71,15 +72,7 @@ def ask(matcher: IntentMatcher, timers: Timers) -> Ask:
             assert match.name == intent, (text, match)
         _plugin, handler = matcher.registry.handler(match.name) or (None, None)
         assert handler is not None
-        try:
-            said = handler(match, context)
-            if isinstance(said, Action):
-                said.act()
-                said = said.say
-        except IntentError as err:
-            return str(err)
-        assert isinstance(said, str)
-        return said
+        return spoken(handler, match, context)
 
     return ask
 
