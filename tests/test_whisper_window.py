@@ -188,14 +188,21 @@ def test_a_decoding_writes_as_many_tokens_as_it_is_let(
     window = WindowCache()
     short_window._decode_in_window(samples, None, 10, window)
     tokens = short_window._prompt_tokens(" ".join(PHRASES * 4) if prompted else None)
-    for wanted in (3, 8, 11):
+
+    def written(wanted: int) -> int:
         result = short_window._model.model.generate(
             window.encoded,
             [tokens],
             max_length=generation_length(len(tokens), wanted, 448),
             beam_size=1,
         )[0]
-        assert len(result.sequences_ids[0]) == wanted
+        return len(result.sequences_ids[0])
+
+    # As many as the words take when let write freely (10 on a Zen 5, more elsewhere).
+    free = written(200)
+    assert free >= 8
+    for wanted in (3, 8, 11):
+        assert written(wanted) == min(wanted, free)
 
 
 @pytest.mark.slow
