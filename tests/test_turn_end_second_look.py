@@ -4,6 +4,8 @@ Smart Turn's probability for one sentence swings with where the chunks fall
 
 from __future__ import annotations
 
+import time
+
 import numpy as np
 import pytest
 from pydantic import ValidationError
@@ -27,6 +29,7 @@ from voiced.turn_end import (
     judge_decodings,
     judge_voice,
     pause_needed,
+    wants_second_look,
 )
 
 
@@ -106,27 +109,99 @@ def test_a_clean_command_counts_a_doubting_voice_as_unsure() -> None:
     assert pause_needed(Judgement.INCOMPLETE, words, off, command=True, clean=True) == 1.6
 
 
-def test_a_complete_command_whose_voice_doubts_at_first_still_ends_promptly() -> None:
-    """ "Turn on the kitchen light.": the voice says 0.14 on 0.2 s of silence and 0.96 on
-    0.28 s; judged once more, it ends at the command pause, not at the long limit."""
-    policy = TurnEndConfig()
-    voice = SwingingVoice(0.14, 0.96)
-    judge = PauseJudge(policy, ENDPOINT, voice)  # type: ignore[arg-type]
+def walk_swinging(voice: SwingingVoice, policy: TurnEndConfig | None = None) -> float | None:
+    """ "Turn on the kitchen light." heard the same without the bias, its pause walked in
+    32 ms steps with its audio: where the turn ends."""
+    judge = PauseJudge(policy or TurnEndConfig(), ENDPOINT, voice)  # type: ignore[arg-type]
     samples = np.zeros(int(3.0 * 16000), np.int16)
-    pause, ended = 0.0, None
-    while ended is None and pause < 2.0:
+    pause = 0.0
+    while pause < 2.0:
         pause = round(pause + 0.032, 3)
         at = progress(2.0, pause)
         speculation = command_on(at, "Turn on the kitchen light.", "Turn on the kitchen light.")
         so_far = samples[: int((2.0 + pause) * 16000)]
         if judge.ends(at, speculation, lambda so_far=so_far: so_far):
-            ended = pause
+            return pause
+    return None
+
+
+@pytest.mark.parametrize("again", [0.9, 0.93])
+def test_a_complete_command_whose_voice_doubts_at_first_still_ends_promptly(again: float) -> None:
+    """ "Turn on the kitchen light.": the voice says 0.14 on 0.2 s of silence and 0.9 on
+    0.28 s; judged once more, it ends at the short pause, not at the long limit."""
+    policy = TurnEndConfig()
+    voice = SwingingVoice(0.14, again)
+    ended = walk_swinging(voice, policy)
     assert ended is not None
-    # The short pause: a second look never earns the command pause.
+    # The short pause: a second look short of command_again_probability is not sure.
     assert policy.short_pause_seconds <= ended < policy.short_pause_seconds + 0.04
     assert voice.calls == 2
     # Each look heard the pause as it was at its own length of silence.
     assert voice.lengths == [pytest.approx(2.2 * 16000, abs=2), pytest.approx(2.28 * 16000, abs=2)]
+
+
+@pytest.mark.parametrize("first", [0.14, 0.6])
+def test_a_sure_second_look_earns_a_clean_command_the_command_pause(first: float) -> None:
+    """The kitchen light's voice is 0.14-0.49 at 0.2 s where most chunks fall and 0.83-0.96
+    at 0.28 s; the correction ("..., no, the bedroom lamp.") at most 0.904 there. A voice
+    that said goes on, or finished without being sure, and is at least 0.95 a chunk later
+    ends the command at the command pause."""
+    policy = TurnEndConfig()
+    voice = SwingingVoice(first, 0.96)
+    ended = walk_swinging(voice, policy)
+    assert ended is not None
+    assert policy.command_pause_seconds <= ended < policy.command_pause_seconds + 0.04
+    assert voice.calls == 2
+    # Off, the same voice waits the short pause; a sure first look needs no second.
+    ended = walk_swinging(SwingingVoice(first, 0.96), TurnEndConfig(command_again_probability=0))
+    assert ended is not None and ended >= policy.short_pause_seconds
+    sure = SwingingVoice(0.92, 0.2)
+    ended = walk_swinging(sure, policy)
+    assert ended is not None and ended < policy.command_pause_seconds + 0.04
+    assert sure.calls == 1
+
+
+def test_a_sure_second_look_does_not_end_words_that_are_not_a_clean_command() -> None:
+    """A question, or a command whose decoding without the bias wrote more: the second
+    look is the plain one (finished or not), never the command pause."""
+    policy = TurnEndConfig()
+    words = Judgement.COMPLETE
+    assert not ends_turn(0.33, 0.14, words, policy, again=0.99)
+    assert ends_turn(0.4, 0.14, words, policy, again=0.99)
+    assert not ends_turn(0.33, 0.14, words, policy, command=True, again=0.99)
+    # A voice that said finished gets no second look for words that are no command.
+    assert not wants_second_look(words, 0.6, policy)
+    assert wants_second_look(words, 0.6, policy, command=True)
+    assert not wants_second_look(words, 0.9, policy, command=True)
+
+
+class SlowVoice(SwingingVoice):
+    """Smart Turn on a slow machine: each look takes `seconds`."""
+
+    def __init__(self, seconds: float, *probabilities: float) -> None:
+        super().__init__(*probabilities)
+        self.seconds = seconds
+
+    def probability(self, samples: np.ndarray) -> float:
+        time.sleep(self.seconds)
+        return super().probability(samples)
+
+
+def test_a_look_that_would_end_after_the_short_pause_is_not_taken() -> None:
+    """A voice that said finished but not sure is looked at again only where that look
+    can end the turn sooner: the last look's time, added to the pause, is short of the
+    short pause. On a slow machine it would only hold the turn past it."""
+    policy = TurnEndConfig()
+    slow = SlowVoice(0.13, 0.6, 0.99)
+    ended = walk_swinging(slow, policy)
+    assert slow.calls == 1
+    assert ended is not None and policy.short_pause_seconds <= ended < 0.44
+    # Where the voice said the sentence goes on, the second look is needed whatever it
+    # costs: without it the command waits the fixed silence.
+    slow = SlowVoice(0.13, 0.14, 0.9)
+    ended = walk_swinging(slow, policy)
+    assert slow.calls == 2
+    assert ended is not None and ended < policy.fallback_pause_seconds
 
 
 def test_the_second_look_is_taken_while_the_words_are_still_coming() -> None:
@@ -181,7 +256,8 @@ def test_the_correction_is_not_cut_at_its_inner_pause() -> None:
     policy = TurnEndConfig()
     words = Judgement.COMPLETE
     assert not ends_turn(0.39, 0.79, words, policy, command=True, clean=True)
-    assert not ends_turn(0.39, 0.41, words, policy, command=True, clean=True, again=0.9)
+    assert not ends_turn(0.39, 0.41, words, policy, command=True, clean=True, again=0.904)
+    assert not ends_turn(0.39, 0.79, words, policy, command=True, clean=True, again=0.904)
     assert ends_turn(0.4, 0.79, words, policy, command=True, clean=True)
     # The command pause is what a surer voice earns: shorter than that pause.
     assert ends_turn(0.32, 0.95, words, policy, command=True, clean=True)
@@ -218,7 +294,7 @@ def test_a_closed_sentence_the_voice_doubts_gets_no_second_look() -> None:
 def test_a_second_look_is_not_carried_into_the_next_pause() -> None:
     """The first pause's second look said finished, speech resumed before the turn ended:
     the next pause is judged afresh (doubted twice there: the fixed silence)."""
-    voice = SwingingVoice(0.14, 0.96, 0.14, 0.1)
+    voice = SwingingVoice(0.14, 0.9, 0.14, 0.1)
     judge = PauseJudge(TurnEndConfig(), ENDPOINT, voice)  # type: ignore[arg-type]
     pause = 0.0
     while pause < 0.33:  # past the second look, short of the short pause
@@ -238,6 +314,8 @@ def test_a_second_look_is_not_carried_into_the_next_pause() -> None:
         {"command_probability": 0.3},  # a voice saying "goes on" would earn the command pause
         {"voice_again_after_seconds": 0.2},  # the same audio judged twice
         {"voice_again_after_seconds": 0.1},
+        # A second look surer of less than the first would have to be.
+        {"command_again_probability": 0.8},
     ],
 )
 def test_settings_that_defeat_the_second_look_or_the_sure_voice_are_refused(

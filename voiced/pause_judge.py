@@ -1,8 +1,8 @@
 """Following the pauses of the command being heard with the end-of-turn policy
 (voiced/turn_end.py): the voice is judged by Smart Turn once per pause (twice where the
 words are complete, or a whole command still being checked, and it first says the
-sentence goes on), the words by the speculation begun at the pause, and the policy says
-when the turn ends.
+sentence goes on, or is not sure of the command), the words by the speculation begun at
+the pause, and the policy says when the turn ends.
 
 Ending the turn is all it does: what follows is what follows any confirmed endpoint.
 """
@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import functools
 import logging
+import time
 from collections.abc import Callable
 
 import numpy as np
@@ -65,6 +66,8 @@ class PauseJudge:
         self._pause_at_s: float | None = None
         self._probability: float | None = None
         self._asked = False
+        # How long the voice's last look took (monotonic seconds): what another would cost.
+        self._look_s = 0.0
         # The voice judged once more, later in the pause (voice_again_after_seconds).
         self._again: float | None = None
         self._asked_again = False
@@ -105,9 +108,7 @@ class PauseJudge:
             # and more silence makes it say finished more often.
             voice_at_s = self.config.voice_after_seconds
             try:
-                self._probability = self.smart_turn.probability(
-                    audio_at(audio(), pause_s, voice_at_s)
-                )
+                self._probability = self._look(audio_at(audio(), pause_s, voice_at_s))
             except Exception as err:  # onnxruntime's own errors: the words decide alone
                 log.warning("the end-of-turn model failed: %s", err)
         # A whole command's words count only once its decoding without the bias is known:
@@ -117,7 +118,7 @@ class PauseJudge:
             command, words, clean = self._checked_words(speculation)
         # A whole command whose check is still coming is looked at again meanwhile.
         again = self._voice_again(
-            Judgement.COMPLETE if command and words is None else words, pause_s, audio
+            Judgement.COMPLETE if command and words is None else words, command, pause_s, audio
         )
         if not ends_turn(pause_s, self._probability, words, self.config, command, clean, again):
             return False
@@ -152,8 +153,20 @@ class PauseJudge:
         self._probability, self._asked = None, False
         self._again, self._asked_again = None, False
 
+    def _look(self, samples: np.ndarray) -> float:
+        assert self.smart_turn is not None
+        started = time.monotonic()
+        try:
+            return self.smart_turn.probability(samples)
+        finally:
+            self._look_s = time.monotonic() - started
+
     def _voice_again(
-        self, words: Judgement | None, pause_s: float, audio: Callable[[], np.ndarray]
+        self,
+        words: Judgement | None,
+        command: bool,
+        pause_s: float,
+        audio: Callable[[], np.ndarray],
     ) -> float | None:
         """Where the voice said the sentence goes on and the words say it is complete, the
         voice judged once more on the audio as it was `voice_again_after_seconds` into the
@@ -161,19 +174,28 @@ class PauseJudge:
         COMPLETE for a whole command whose check without the bias is still coming: the
         look is taken meanwhile, and counts only if the check leaves the words complete
         (pause_for). On a slow machine the check came after that point, and a look taken
-        only then kept the turn 0.06-0.12 s more (a 2-core Zen 3, docs/endpoint.md)."""
+        only then kept the turn 0.06-0.12 s more (a 2-core Zen 3, docs/endpoint.md).
+        A whole command's voice that said finished but was not sure is looked at again
+        only where that look ends before the short pause would end the turn anyway (its
+        cost is the last look's): on a slow machine it would only delay it."""
         again_s = self.config.voice_again_after_seconds
         if (
-            not self._asked_again
-            and wants_second_look(words, self._probability, self.config)
-            and pause_s + 1e-9 >= again_s
-            and self.smart_turn is not None
+            self._asked_again
+            or not wants_second_look(words, self._probability, self.config, command)
+            or pause_s + 1e-9 < again_s
+            or self.smart_turn is None
         ):
-            self._asked_again = True
-            try:
-                self._again = self.smart_turn.probability(audio_at(audio(), pause_s, again_s))
-            except Exception as err:  # onnxruntime's own errors: the first judgement stands
-                log.warning("the end-of-turn model failed: %s", err)
+            return self._again
+        finished = self._probability is not None and (
+            self._probability >= self.config.complete_probability
+        )
+        if finished and pause_s + self._look_s >= self.config.short_pause_seconds:
+            return self._again
+        self._asked_again = True
+        try:
+            self._again = self._look(audio_at(audio(), pause_s, again_s))
+        except Exception as err:  # onnxruntime's own errors: the first judgement stands
+            log.warning("the end-of-turn model failed: %s", err)
         return self._again
 
     def _words(

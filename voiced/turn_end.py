@@ -5,7 +5,8 @@ fed (pause seconds, probability, words): testable with numbers, no audio needed.
 - Both say complete: end at a short pause (`short_pause_seconds`), about the gap people
   leave between turns; sooner (`command_pause_seconds`) when the words are a whole
   home-control command, its decoding without the command bias says the same words with
-  nothing after them (no comma, no "..."), and the voice is sure (`command_probability`).
+  nothing after them (no comma, no "..."), and the voice is sure (`command_probability`
+  at its first judgement, or `command_again_probability` at its second look).
   A sentence the words find closed by a full stop alone ends at the short pause only
   when the voice says finished at its first judgement (Judgement.CLOSED).
 - Either says incomplete (the words: a dangling "and", "the", "um", a clause that waits
@@ -61,6 +62,11 @@ class TurnEndConfig(BaseModel):
     # bench's whole commands 0.14-0.99: 0.9 keeps a margin over the correction and still
     # ends most commands at the command pause (time, weather, coffee maker: every place).
     command_probability: Annotated[float, Field(gt=0, le=1)] = 0.9
+    # A voice not that sure at its first judgement earns the command pause when its second
+    # look (voice_again_after_seconds) is at least this (0: never). Smart Turn is surer a
+    # chunk later: the kitchen light 0.83-0.96 at 0.28 s, the correction above at most
+    # 0.904 (docs/endpoint.md, "A sure second look").
+    command_again_probability: Annotated[float, Field(ge=0, le=1)] = 0.95
     # They disagree, or a judgement is not known: the fixed silence.
     fallback_pause_seconds: Annotated[float, Field(gt=0, le=5)] = 0.7
     # Either says the sentence goes on: listening continues up to this much silence (the
@@ -112,6 +118,11 @@ class TurnEndConfig(BaseModel):
             raise ValueError(
                 f"command_probability ({self.command_probability}) must be at least "
                 f"complete_probability ({self.complete_probability})"
+            )
+        if 0 < self.command_again_probability < self.command_probability:
+            raise ValueError(
+                f"command_again_probability ({self.command_again_probability}) must be 0 or"
+                f" at least command_probability ({self.command_probability})"
             )
         if self.command_pause_seconds > self.fallback_pause_seconds:
             raise ValueError("needs command_pause_seconds <= fallback_pause_seconds")
@@ -314,8 +325,8 @@ def pause_needed(
 ) -> float:
     """The silence after which the turn ends, given the two judgements; `command`: the
     words are a whole home-control command, checked without the bias; `clean`: heard with
-    the same words, nothing after them, without it (clean_command); `sure`: the voice's
-    first judgement was at least `command_probability`."""
+    the same words, nothing after them, without it (clean_command); `sure`: the voice is
+    sure enough for the command pause (sure_of_command)."""
     if (
         clean
         and config.clean_command_over_voice
@@ -351,15 +362,30 @@ def ends_turn(
     return pause_s + EPSILON_SECONDS >= needed
 
 
-def wants_second_look(words: Judgement | None, first: float | None, config: TurnEndConfig) -> bool:
+def wants_second_look(
+    words: Judgement | None, first: float | None, config: TurnEndConfig, command: bool = False
+) -> bool:
     """Whether the voice is judged once more (at voice_again_after_seconds): only where the
-    words are complete and its first judgement said the sentence goes on. Inside people's
-    sentences a later look says finished more often (0.85 by 0.36 s, docs/endpoint.md)."""
+    words are complete and its first judgement said the sentence goes on, or, for a whole
+    command (`command`), was not sure (a sure second look earns the command pause). Inside
+    people's sentences a later look says finished more often (0.85 by 0.36 s,
+    docs/endpoint.md)."""
+    if config.voice_again_after_seconds <= 0 or words is not Judgement.COMPLETE or first is None:
+        return False
+    if first < config.complete_probability:
+        return True
+    return command and config.command_again_probability > 0 and first < config.command_probability
+
+
+def sure_of_command(first: float | None, again: float | None, config: TurnEndConfig) -> bool:
+    """Whether the voice is sure enough for a whole command's command pause: at its first
+    judgement, or at its second look."""
+    if first is not None and first >= config.command_probability:
+        return True
     return (
-        config.voice_again_after_seconds > 0
-        and words is Judgement.COMPLETE
-        and first is not None
-        and first < config.complete_probability
+        again is not None
+        and config.command_again_probability > 0
+        and again >= config.command_again_probability
     )
 
 
@@ -375,8 +401,8 @@ def pause_for(
     look (None if not asked) and the words: what PauseJudge decides and what
     scripts/turn-end-data's policies are compared with. A second look counts only where
     it is wanted (wants_second_look)."""
-    if not wants_second_look(words, first, config):
+    if not wants_second_look(words, first, config, command):
         again = None
     voice = judge_voice(first, config, again)
-    sure = first is not None and first >= config.command_probability
+    sure = sure_of_command(first, again, config)
     return pause_needed(voice, words, config, command, clean, sure)

@@ -20,29 +20,40 @@ from voiced.turn_end import (
 
 # The policies compared: the settings before the chunks' place was varied, each lever
 # alone and together, and the command pause at any voice or at a sure one (the defaults:
-# 0.32 s when the voice's first judgement is at least 0.9); docs/endpoint.md.
+# 0.32 s when the voice's first judgement is at least 0.9, or its second look at least
+# 0.95); docs/endpoint.md.
 BEFORE = {
     "voice_again_after_seconds": 0.0,
     "clean_command_over_voice": False,
     "command_pause_seconds": 0.4,
+    "command_again_probability": 0.0,
 }
+FIRST_LOOK_ONLY = {"command_again_probability": 0.0}
 POLICIES: dict[str, dict[str, Any]] = {
     "before": BEFORE,
     "voice again at 0.28 s": {**BEFORE, "voice_again_after_seconds": 0.28},
     "voice again at 0.36 s": {**BEFORE, "voice_again_after_seconds": 0.36},
     "clean command over the voice": {**BEFORE, "clean_command_over_voice": True},
-    "both": {"command_pause_seconds": 0.4},
+    "both": {**FIRST_LOOK_ONLY, "command_pause_seconds": 0.4},
     **{
         f"both, command pause {pause} s at any voice": {
+            **FIRST_LOOK_ONLY,
             "command_pause_seconds": pause,
             "command_probability": 0.5,
         }
         for pause in (0.32, 0.36)
     },
     **{
-        f"both, command pause 0.32 s when the voice is {sure}"
-        + (" (the defaults)" if sure == 0.9 else ""): {"command_probability": sure}
+        f"both, command pause 0.32 s when the voice is {sure} at first": {
+            **FIRST_LOOK_ONLY,
+            "command_probability": sure,
+        }
         for sure in (0.8, 0.85, 0.9, 0.95)
+    },
+    **{
+        f"both, command pause 0.32 s when the voice is 0.9 at first or {again} again"
+        + (" (the defaults)" if again == 0.95 else ""): {"command_again_probability": again}
+        for again in (0.9, 0.93, 0.95, 0.97)
     },
 }
 
@@ -59,7 +70,7 @@ def wait_of(row: dict[str, Any], config: TurnEndConfig) -> float:
     voices = row["voices"]
     first = voices.get(f"{config.voice_after_seconds:.2f}")
     again = None
-    if wants_second_look(words, first, config):
+    if wants_second_look(words, first, config, command):
         again_key = f"{config.voice_again_after_seconds:.2f}"
         if again_key not in {f"{at:.2f}" for at in VOICE_AT_S}:
             raise ValueError(f"the voice was not recorded at {again_key} s of pause")
