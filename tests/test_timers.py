@@ -35,7 +35,9 @@ class Announcements:
         self._lock = threading.Lock()
         self.first = threading.Event()
 
-    def __call__(self, text: str) -> None:
+    def __call__(self, text: str, wanted: Callable[[], bool] | None = None) -> None:
+        if wanted is not None and not wanted():  # as Speaker.speak drops it
+            return
         with self._lock:
             self.texts.append(text)
             self.at.append(time.monotonic())

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import numpy as np
 import pytest
@@ -93,10 +93,16 @@ def test_a_failing_voice_ends_only_its_reply(sink: FakeSink) -> None:
     assert good.error is None and good.samples_spoken == samples(0.1)
 
 
-def announce(speaker: Speaker, text: str) -> tuple[threading.Thread, list[Reply]]:
+def announce(
+    speaker: Speaker, text: str, wanted: Callable[[], bool] | None = None
+) -> tuple[threading.Thread, list[Reply]]:
     """`speaker.speak(text)` on a thread of its own, as the timers thread calls it."""
     replies: list[Reply] = []
-    thread = threading.Thread(target=lambda: replies.append(speaker.speak(text)), daemon=True)
+
+    def speak() -> None:
+        replies.append(speaker.speak(text, wanted=wanted))
+
+    thread = threading.Thread(target=speak, daemon=True)
     thread.start()
     return thread, replies
 
@@ -154,6 +160,35 @@ def test_the_floor_holds_announcements_and_taking_it_cuts_them() -> None:
         [cut] = replies
         assert cut.cancelled.is_set()
         assert 0 < cut.samples_spoken < samples(1.0)
+    finally:
+        speaker.close()
+
+
+def test_an_announcement_no_longer_wanted_after_the_turn_is_dropped(sink: FakeSink) -> None:
+    """A timer rings again while "hey Jarvis, stop" is heard: the turn stops it, and the
+    ring that waited for the turn is not said after its "Okay."."""
+    tts = FakeTts()
+    speaker = start_speaker(tts, sink)
+    rings = threading.Event()
+    rings.set()
+    try:
+        speaker.floor(True)
+        waiting, replies = announce(speaker, "Your timer is done.", wanted=rings.is_set)
+        time.sleep(0.1)
+        rings.clear()  # the turn's "stop"
+        speaker.floor(False)
+        waiting.join(WAIT_SECONDS)
+        assert not waiting.is_alive()
+        assert replies[0].cancelled.is_set() and sink.samples == 0
+        assert tts.synthesized == []
+        # Still wanted, it is said.
+        speaker.floor(True)
+        rings.set()
+        waiting, replies = announce(speaker, "Your timer is done.", wanted=rings.is_set)
+        time.sleep(0.1)
+        speaker.floor(False)
+        waiting.join(WAIT_SECONDS)
+        assert not replies[0].cancelled.is_set() and sink.samples > 0
     finally:
         speaker.close()
 

@@ -176,16 +176,17 @@ class Pipeline:
         """Recognise, answer and speak one command. Never raises: a failed turn is reported."""
         return self.router.answer(command, input_name, speculation, discarded)
 
-    def announce(self, text: str) -> None:
+    def announce(self, text: str, wanted: Callable[[], bool] | None = None) -> None:
         """Speak something nobody asked for just now (a timer ending, an MQTT say): between
-        turns, so the caller's thread waits for the turn in progress (Speaker.speak)."""
+        turns, so the caller's thread waits for the turn in progress (Speaker.speak), and
+        drops it if `wanted` then says it no longer is."""
         log.info("announcing: %s", text)
         # A timer that ended while voiced was down rings while the intent engine is still
         # being built (its timers start in its constructor): there is none to tell yet.
         intents: IntentEngine | None = getattr(self, "intents", None)
         if intents is not None:
             intents.last_said = text  # for "what did you say?"
-        reply = self.speaker.speak(text)
+        reply = self.speaker.speak(text, wanted=wanted)
         if intents is None or not (reply.cancelled.is_set() and self.speaker.closing):
             return
         # Closed for a reload that took the timers over: the new pipeline says it (a timer
@@ -193,7 +194,10 @@ class Pipeline:
         successor = intents.timers.announce
         if successor != self.announce:
             log.info("announcement handed to the reloaded pipeline")
-            successor(text)
+            if wanted is None:
+                successor(text)
+            else:
+                successor(text, wanted=wanted)
 
     def close(self) -> None:
         # Also called on a half-built pipeline: only what exists is closed.

@@ -22,6 +22,7 @@ import logging
 import queue
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -192,16 +193,20 @@ class Speaker:
             self._open = [open_ for open_ in self._still_open() if open_ is not reply]
             self._turns.notify_all()
 
-    def speak(self, text: str, cached: bool = False) -> Reply:
+    def speak(
+        self, text: str, cached: bool = False, wanted: Callable[[], bool] | None = None
+    ) -> Reply:
         """Announce a whole text, sentence by sentence, between turns (see the module's
-        text), and wait until it is played or cut."""
+        text), and wait until it is played or cut. `wanted`, asked once the turns let it
+        be said: False drops it (a timer stopped by the turn it waited for)."""
         splitter = SentenceSplitter()
         sentences = [*splitter.feed(text + " "), *splitter.flush()]
         reply = Reply()
         with self._turns:
             while (self._floor_taken or self._still_open()) and not self._closing.is_set():
                 self._turns.wait(ANNOUNCE_POLL_SECONDS)
-            if self._closing.is_set():  # the pipeline closes: nobody is left to say it
+            # The pipeline closes (nobody is left to say it), or it is no longer wanted.
+            if self._closing.is_set() or (wanted is not None and not wanted()):
                 reply.cancelled.set()
                 reply.done.set()
                 return reply

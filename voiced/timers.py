@@ -8,8 +8,9 @@ the file voiced/timer_file.py, reading it back at start voiced/timer_restore.py.
 | "timers", started by `Timers` | the wait for the next end, the    | condition around the   |
 |                               | look at the wall clock (`_watch`, | table (and `_watch`,   |
 |                               | `_following_wall`), the alarms    | `_following_wall`,     |
-|                               | set again (`_set_again`), the one | `_rang`), that wakes   |
-|                               | that rang last (`_rang`), and the | it                     |
+|                               | set again (`_set_again`), the one | `_rang`, `_ringing`),  |
+|                               | that rang last (`_rang`), what    | that wakes it          |
+|                               | rings still (`_ringing`), and the |                        |
 |                               | `announce` calls                  |                        |
 
 A running timer ends on the monotonic clock, so a wall-clock step (a Raspberry Pi without
@@ -19,14 +20,20 @@ restored from the file are the exception while the wall clock is not known to be
 (voiced/wall_clock.py): their ends were read on it, so they follow its first step, and
 the file is written again on the new clock. So are the alarms set while it is not:
 "7 AM" was read on it.
+
+A timer or an alarm that ends rings until it is stopped ("stop", "stop the alarm",
+"snooze"): its sentence is said again every `ring_every` seconds, for at most `ring_for`
+seconds. A reminder, or a timer that switches a device, is said (or done) once.
 """
 
 from __future__ import annotations
 
+import functools
 import logging
 import threading
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 from voiced import wall_clock
@@ -64,6 +71,11 @@ from voiced.wall_clock import StepWatch
 # How often the scheduler looks at the wall clock while it may still step and a timer
 # runs: a restored timer rings at most this late after the clock is set.
 WALL_CLOCK_LOOK_SECONDS = 5.0
+# A timer or an alarm that ended is said again this long after it was last said, until
+# it is stopped, for at most RING_FOR_SECONDS (as a kitchen timer or a clock radio rings;
+# nobody in the room may have heard it the first time).
+RING_EVERY_SECONDS = 15.0
+RING_FOR_SECONDS = 600.0
 
 # What the rest of voiced (and its tests) import from here.
 __all__ = [
@@ -95,6 +107,18 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 
+@dataclass
+class Ringing:
+    """What rings still: the timers and alarms that ended and were not stopped, the
+    sentence said of them, when they began to ring and when they are said again
+    (monotonic seconds)."""
+
+    states: list[TimerState]
+    sentence: str
+    since: float
+    again_at: float
+
+
 class Timers:
     """Running timers; when some end, `announce` is called (on the scheduler thread) with
     one sentence to speak. With a `path`, they are kept there (written atomically) and
@@ -103,15 +127,21 @@ class Timers:
 
     def __init__(
         self,
-        announce: Callable[[str], None],
+        # Called with the text, and, for what rings again, `wanted=` a callable that says
+        # whether it still rings once the turns let it be said (Pipeline.announce).
+        announce: Callable[..., None],
         path: Path | None = None,
         clock: Callable[[], float] = time.time,
         max_timers: int = DEFAULT_MAX_TIMERS,
         monotonic: Callable[[], float] = time.monotonic,
         synchronised: Callable[[], bool] | None = None,
         act: Callable[[DeviceAction], None] | None = None,
+        ring_every: float = RING_EVERY_SECONDS,
+        ring_for: float = RING_FOR_SECONDS,
     ) -> None:
         self.announce = announce
+        # 0 (either): what ends is said once.
+        self.ring_every, self.ring_for = ring_every, ring_for
         # What a timer that switches a device does when it ends (the intent engine's
         # devices); called on the scheduler thread, as `announce` is.
         self.act = act or (lambda action: log.error("no devices to %s", action.said))
@@ -128,6 +158,8 @@ class Timers:
         self._missed: str | None = None
         # The alarm that rang last, and when (monotonic), for rang_lately.
         self._rang: tuple[float, TimerState] | None = None
+        # What rings still, until stopped (stop_ringing) or rung for ring_for seconds.
+        self._ringing: Ringing | None = None
         # False when an unusable file could not be kept aside: it must not be replaced.
         self._persist = path is not None
         wall, now = self._clock(), self._monotonic()
@@ -253,6 +285,29 @@ class Timers:
                 return None
             return self._rang[1]
 
+    def ringing(self) -> list[TimerState]:
+        """The timers and alarms that ended and ring still, oldest first."""
+        with self._changed:
+            return [] if self._ringing is None else list(self._ringing.states)
+
+    def stop_ringing(self, kind: str | None = None) -> list[TimerState]:
+        """Stop what rings (only the `kind` given: "timer" or "alarm"); what was
+        stopped. The rest rings on."""
+        with self._changed:
+            ringing = self._ringing
+            if ringing is None:
+                return []
+            stopped = [state for state in ringing.states if kind in (None, kind_of(state))]
+            left = [state for state in ringing.states if state not in stopped]
+            if not left:
+                self._ringing = None
+            elif stopped:
+                ringing.states, ringing.sentence = left, ended_sentence(left)
+            self._changed.notify()
+        if stopped:
+            log.info("stopped ringing: %s", ", ".join(timer_called(s) for s in stopped))
+        return stopped
+
     def pause(self, timer_id: int) -> TimerState:
         def pause(now: float) -> TimerState:
             state = self._table.pause(timer_id, now)
@@ -301,9 +356,15 @@ class Timers:
                 stepped, missed = self._follow_wall_clock(now)
                 ended = self._table.pop_due(now)
                 self._set_again([*missed, *ended], now)
-                if not (stepped or ended):
+                again = self._ring_again(now)
+                if not (stepped or ended or again):
                     self._changed.wait(self._sleep_seconds(now))
                     continue
+            if again:
+                self._say(again, wanted=functools.partial(self._rings_still, again))
+                self._rung()
+            if not (stepped or ended):
+                continue
             # After a step the file is written on the new clock, for every timer.
             self._write()
             if missed:
@@ -316,10 +377,46 @@ class Timers:
                 with self._changed:
                     self._rang = (now, alarms[-1])
             if ringing:
+                # Ringing before it is said: a "stop" said over it stops it.
+                self._ring_on([state for state in ringing if state.reminder is None], now)
                 self._say(ended_sentence(ringing))
+                self._rung()
             for state in ended:
                 if state.then is not None:
                     self._act(state.then)
+
+    def _ring_on(self, states: list[TimerState], now: float) -> None:
+        """What just ended rings on (with what rings already), said again `ring_every`
+        seconds after it is said (_rung)."""
+        if not states or self.ring_every <= 0 or self.ring_for <= 0:
+            return
+        with self._changed:
+            before = self._ringing
+            if before is not None:
+                states = [*before.states, *states]
+            # Rung for ring_for from the newest end: each was heard of for as long.
+            self._ringing = Ringing(states, ended_sentence(states), now, float("inf"))
+
+    def _ring_again(self, now: float) -> str | None:
+        """Under the lock: the sentence to say again now, if it is time; ringing ends
+        after `ring_for` seconds."""
+        ringing = self._ringing
+        if ringing is None:
+            return None
+        if now - ringing.since >= self.ring_for:
+            log.info("rang for %.0f s unanswered: %s", now - ringing.since, ringing.sentence)
+            self._ringing = None
+            return None
+        if now < ringing.again_at:
+            return None
+        ringing.again_at = float("inf")  # said now: the next time counts from its end
+        return ringing.sentence
+
+    def _rung(self) -> None:
+        """Said again: the next time is `ring_every` seconds after it ended."""
+        with self._changed:
+            if self._ringing is not None:
+                self._ringing.again_at = self._monotonic() + self.ring_every
 
     def _set_again(self, ended: list[TimerState], now: float) -> None:
         """Under the lock: each alarm that repeats, set again for its next time."""
@@ -350,6 +447,9 @@ class Timers:
 
     def _sleep_seconds(self, now: float) -> float | None:
         deadline = self._table.next_deadline()
+        if self._ringing is not None:
+            again = min(self._ringing.again_at, self._ringing.since + self.ring_for)
+            deadline = again if deadline is None else min(deadline, again)
         if deadline is None:
             return None  # nothing runs: a change wakes the scheduler
         if self._watch is not None:
@@ -411,9 +511,18 @@ class Timers:
         except Exception:  # the scheduler outlives a failed action
             log.exception("cannot %s", action.said)
 
-    def _say(self, text: str) -> None:
+    def _rings_still(self, sentence: str) -> bool:
+        """Whether `sentence` is still what rings: a turn heard meanwhile may have
+        stopped it, or stopped some of it (the rest is said at the next ring)."""
+        with self._changed:
+            return self._ringing is not None and self._ringing.sentence == sentence
+
+    def _say(self, text: str, wanted: Callable[[], bool] | None = None) -> None:
         try:
-            self.announce(text)
+            if wanted is None:
+                self.announce(text)
+            else:
+                self.announce(text, wanted=wanted)
         except Exception:  # the scheduler outlives a failed announcement
             log.exception("cannot announce %r", text)
 

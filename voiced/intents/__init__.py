@@ -109,6 +109,12 @@ class TimerControl(Protocol):
     def rang_lately(self, within: float) -> TimerState | None:
         """The alarm that rang last, if it rang within the last `within` seconds."""
 
+    def ringing(self) -> list[TimerState]:
+        """The timers and alarms that ended and ring still (said again until stopped)."""
+
+    def stop_ringing(self, kind: str | None = None) -> list[TimerState]:
+        """Stop what rings (only the `kind` given: "timer" or "alarm"); what stopped."""
+
     def pause(self, timer_id: int) -> TimerState: ...
 
     def resume(self, timer_id: int) -> TimerState: ...

@@ -36,12 +36,14 @@ from voiced.intents.timers import (
     cancelling,
     device_action,
     soonest_of_kind,
+    stopping,
 )
 from voiced.timers import (
     MAX_NAMED_TIMERS,
     Repeat,
     TimerState,
     describe_left,
+    kind_of,
 )
 from voiced.words import spoken_list
 from voiced.words import words as words_of
@@ -218,16 +220,20 @@ def alarm_status(match: IntentMatch, context: IntentContext) -> str:
 
 
 def stop_alarm(match: IntentMatch, context: IntentContext) -> Action | str:
-    """ "Stop the alarm", "I'm up": an alarm rings once, so what is stopped is a snooze
-    still to ring; the next alarm is said."""
-    if context.timers.rang_lately(JUST_RANG_SECONDS) is None:
+    """ "Stop the alarm", "I'm up": the alarm ringing stops, and a snooze still to ring
+    is cancelled; the next alarm is said."""
+    if not _ringing_alarms(context) and context.timers.rang_lately(JUST_RANG_SECONDS) is None:
         return "Your alarm isn't ringing."
     return _stopped(context)
 
 
-def _stopped(context: IntentContext) -> Action | str:
-    """An alarm that just rang, stopped: its snooze cancelled, never an alarm to come
-    (an alarm of every weekday is not cancelled by a person just woken)."""
+def _ringing_alarms(context: IntentContext) -> list[TimerState]:
+    return [state for state in context.timers.ringing() if kind_of(state) == "alarm"]
+
+
+def _stopped(context: IntentContext) -> Action:
+    """An alarm that rings or just rang, stopped: its snooze cancelled too, never an alarm
+    to come (an alarm of every weekday is not cancelled by a person just woken)."""
     now = context.now()
     alarms = _alarms(context)
     snoozes = [alarm for alarm in alarms if alarm.name == SNOOZE_NAME]
@@ -236,10 +242,13 @@ def _stopped(context: IntentContext) -> Action | str:
     if coming:
         moment = _moment_of(coming[0], now)
         said += f" Your next alarm is {day_in_words(moment, now)} at {time_in_words(moment)}."
-    if not snoozes:
-        return said
+    stop, cancel_snoozes = stopping(context, "alarm"), cancelling(context, snoozes)
 
-    return Action(said, cancelling(context, snoozes))
+    def act() -> None:
+        stop()
+        cancel_snoozes()
+
+    return Action(said, act)
 
 
 def snooze_alarm(match: IntentMatch, context: IntentContext) -> Action:
@@ -254,6 +263,7 @@ def snooze_alarm(match: IntentMatch, context: IntentContext) -> Action:
     before = [alarm for alarm in _alarms(context) if alarm.name == SNOOZE_NAME]
 
     def act() -> None:
+        stopping(context, "alarm")()
         for snooze in before:
             context.timers.cancel(snooze.timer_id)
         context.timers.start_alarm(at, said, name=SNOOZE_NAME)
@@ -270,7 +280,8 @@ def cancel_alarm(match: IntentMatch, context: IntentContext) -> Action | str:
     said_which = {"all", "alarm_hour", "alarm_named", "alarm_day"} & match.slots.keys()
     next_one = "next" in words_of(match.text)
     # "Turn off the alarm" as it rings: that one, not those to come.
-    if not (said_which or next_one) and context.timers.rang_lately(JUST_RANG_SECONDS):
+    rang = _ringing_alarms(context) or context.timers.rang_lately(JUST_RANG_SECONDS)
+    if not (said_which or next_one) and rang:
         return _stopped(context)
     alarms = _alarms(context)
     if not alarms:

@@ -110,7 +110,8 @@ class IntentEngine:
     def __init__(
         self,
         config: Config,
-        announce: Callable[[str], None],
+        # Pipeline.announce: a text, and for a timer that rings again `wanted=` (Timers).
+        announce: Callable[..., None],
         registry: Registry | None = None,
         timers: Timers | None = None,
         volume: Volume | None = None,

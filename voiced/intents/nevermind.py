@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from voiced.intents import REPEAT_INTENT, Action, IntentContext, IntentMatch, Plugin
 from voiced.intents.ha_sentences import ha_sentences
+from voiced.intents.timers import stopping
 from voiced.timers import timer_called
 from voiced.words import words
 
@@ -79,8 +80,11 @@ def repeat_last(match: IntentMatch, context: IntentContext) -> str:
 
 
 def never_mind(match: IntentMatch, context: IntentContext) -> str | Action:
-    """ "Okay.", or, for "cancel that" while the newest timer was set a moment ago, that
-    timer cancelled: "Okay." alone sounded as if it were, and it rang later."""
+    """ "Okay.", and what rings stopped ("stop" as a timer or an alarm rings); or, for
+    "cancel that" while the newest timer was set a moment ago, that timer cancelled:
+    "Okay." alone sounded as if it were, and it rang later."""
+    if context.timers.ringing():
+        return Action(ACKNOWLEDGEMENT, stopping(context))
     if "cancel" not in words(match.text):
         return ACKNOWLEDGEMENT
     # Only what the command answered last set: not a timer set before another command.

@@ -206,16 +206,20 @@ def _changing(timer_id: int, sign: int, context: IntentContext, seconds: int) ->
     return _adding(timer, context, sign * seconds)
 
 
-def cancel_timer(match: IntentMatch, context: IntentContext) -> str:
+def cancel_timer(match: IntentMatch, context: IntentContext) -> Action | str:
+    if (stop := stop_ringing_timer(match, context)) is not None:
+        return stop
     timer = _chosen(match, context, lambda timer: True)
     if context.timers.cancel(timer.timer_id) is None:
         return f"Your {timer_called(timer)} has just ended."
     return f"Cancelled the {timer_called(timer)}."
 
 
-def cancel_all_timers(match: IntentMatch, context: IntentContext) -> str:
+def cancel_all_timers(match: IntentMatch, context: IntentContext) -> Action | str:
     """Every timer, wherever it runs: an area named ("all the kitchen timers") changes
     nothing, as for one timer."""
+    if (stop := stop_ringing_timer(match, context)) is not None:
+        return stop
     timers = only_timers(context)
     cancelled = [timer for timer in timers if context.timers.cancel(timer.timer_id) is not None]
     if not cancelled:
@@ -223,6 +227,32 @@ def cancel_all_timers(match: IntentMatch, context: IntentContext) -> str:
     if len(cancelled) == 1:
         return f"Cancelled the {timer_called(cancelled[0])}."
     return f"Cancelled all {len(cancelled)} timers."
+
+
+def stop_ringing_timer(match: IntentMatch, context: IntentContext) -> Action | None:
+    """ "Stop the timer" as a timer rings: its ringing stopped ("Okay."). Not when the
+    words name, by its name or its length, a running timer and not a ringing one: that
+    one is cancelled."""
+    ringing = [state for state in context.timers.ringing() if kind_of(state) == "timer"]
+    if not ringing:
+        return None
+    if _names_one_of(match, only_timers(context)) and not _names_one_of(match, ringing):
+        return None
+    return Action("Okay.", stopping(context, "timer"))
+
+
+def _names_one_of(match: IntentMatch, timers: list[TimerState]) -> bool:
+    """Whether the words name one of `timers` by its name ("the pasta timer") or the
+    length it was set for ("the 5 minute timer"), never by a guess."""
+    for slot in ("timer_name", "area"):
+        said = match.slots.get(slot)
+        name = timer_name(said) if isinstance(said, str) else None
+        if name is not None and _with_name(timers, name):
+            return True
+    if not any(f"start_{unit}" in match.slots for unit in UNIT_SECONDS):
+        return False
+    description = describe_duration(duration_seconds(match.slots, "start_"))
+    return any(timer.description == description for timer in timers)
 
 
 def timer_status(match: IntentMatch, context: IntentContext) -> str:
@@ -441,6 +471,15 @@ def cancelling(context: IntentContext, chosen: list[TimerState]) -> Callable[[],
     def act() -> None:
         for timer in chosen:
             context.timers.cancel(timer.timer_id)
+
+    return act
+
+
+def stopping(context: IntentContext, kind: str | None = None) -> Callable[[], None]:
+    """An Action's `act` that stops what rings (only the `kind` given)."""
+
+    def act() -> None:
+        context.timers.stop_ringing(kind)
 
     return act
 
