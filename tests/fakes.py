@@ -390,7 +390,7 @@ def engine_with_front_door(tmp_path: Path) -> Iterator[IntentEngine]:
         devices=[device.model_dump() for device in devices],
         state_file={"path": str(tmp_path / "state.json")},
     )
-    engine = intent_engine(config, lambda text: None)
+    engine = intent_engine(config, say_nothing)
     try:
         yield engine
     finally:
@@ -410,6 +410,24 @@ def bare_context(**fields: Any) -> IntentContext:
             **fields,
         }
     )
+
+
+def say_nothing(text: str, wanted: Callable[[], bool] | None = None) -> None:
+    """An announce that says nothing, but asks `wanted` as the speaker does (Timers marks
+    a ring heard when it is asked)."""
+    if wanted is not None:
+        wanted()
+
+
+def kept_in(said: list[str]) -> Callable[..., None]:
+    """An announce that keeps in `said` what the speaker would say (asking `wanted` first,
+    as Speaker.speak does)."""
+
+    def announce(text: str, wanted: Callable[[], bool] | None = None) -> None:
+        if wanted is None or wanted():
+            said.append(text)
+
+    return announce
 
 
 def spoken(handler: Handler, match: IntentMatch, context: IntentContext) -> str:

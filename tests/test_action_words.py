@@ -12,6 +12,7 @@ import pytest
 from hassil import Intents, SlotList, TextSlotList
 from hassil.sample import sample_intents
 
+from tests.fakes import say_nothing
 from tests.helpers import repeatable_config, saved_devices
 from voiced.config import DeviceConfig
 from voiced.intents import Choice
@@ -76,7 +77,7 @@ def engine(
         return matcher
 
     monkeypatch.setattr(engine_module, "IntentMatcher", compiled)
-    engine = IntentEngine(config, announce=lambda text: None, registry=matcher.registry)
+    engine = IntentEngine(config, announce=say_nothing, registry=matcher.registry)
     yield engine
     engine.close()
 

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.fakes import bare_context, spoken
+from tests.fakes import bare_context, say_nothing, spoken
 from tests.test_timers import Announcements, UnsetWallClock, looked_at_often, wait_for  # noqa: F401 (a fixture)
 from voiced.config import Config
 from voiced.intents import IntentContext
@@ -187,9 +187,7 @@ def handle(engine: IntentEngine, text: str) -> str:
 
 
 def test_timer_intents_leave_alarms_alone(tmp_path: Path) -> None:
-    engine = IntentEngine(
-        Config(state_file={"path": str(tmp_path / "state.json")}), lambda text: None
-    )
+    engine = IntentEngine(Config(state_file={"path": str(tmp_path / "state.json")}), say_nothing)
     try:
         assert handle(engine, "set an alarm for 7 a.m.").startswith("Alarm set for seven AM")
         # "Cancel that" at once: the alarm just set is cancelled.
@@ -291,9 +289,7 @@ def test_other_words_set_no_alarm(matcher: IntentMatcher, text: str) -> None:
 
 
 def test_a_device_is_switched_at_a_time_of_day_without_a_word(tmp_path: Path) -> None:
-    engine = IntentEngine(
-        Config(state_file={"path": str(tmp_path / "state.json")}), lambda text: None
-    )
+    engine = IntentEngine(Config(state_file={"path": str(tmp_path / "state.json")}), say_nothing)
     try:
         said = handle(engine, "Turn off the kitchen light at 10 p.m.")
         assert re.fullmatch(r"I'll turn off the kitchen light at ten PM (today|tomorrow)\.", said)
@@ -492,9 +488,7 @@ def rung(timers: Timers, repeat: Repeat | None = None) -> None:
 
 
 def engine_at(tmp_path: Path) -> IntentEngine:
-    return IntentEngine(
-        Config(state_file={"path": str(tmp_path / "state.json")}), lambda text: None
-    )
+    return IntentEngine(Config(state_file={"path": str(tmp_path / "state.json")}), say_nothing)
 
 
 def test_turning_off_the_alarm_as_it_rings_leaves_the_next_one(tmp_path: Path) -> None:

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.fakes import say_nothing
 from tests.helpers import RECORDINGS, repeatable_config
 from voiced.config import parse_config
 from voiced.devtools.answers import GENERAL, PRETEND
@@ -160,7 +161,7 @@ def test_huge_powers_are_said_by_their_size_without_working_them_out() -> None:
 def engine(tmp_path_factory: pytest.TempPathFactory) -> Iterator[IntentEngine]:
     state = tmp_path_factory.mktemp("state") / "state.json"
     config = parse_config({"state_file": {"path": str(state)}})
-    engine = IntentEngine(config, announce=lambda text: None)
+    engine = IntentEngine(config, announce=say_nothing)
     yield engine
     engine.close()
 

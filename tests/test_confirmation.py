@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from tests.fakes import say_nothing
 from tests.helpers import recording, repeatable_config, saved_devices
 from voiced.config import Config
 from voiced.intents import Choice, Confirmation, IntentMatch
@@ -142,7 +143,7 @@ def test_a_device_named_without_an_action_and_no_answer_changes_nothing(
 
 @pytest.fixture
 def engine(tmp_path: Path) -> Iterator[IntentEngine]:
-    engine = IntentEngine(config_with_doors(tmp_path), announce=lambda text: None)
+    engine = IntentEngine(config_with_doors(tmp_path), announce=say_nothing)
     yield engine
     engine.close()
 

@@ -6,6 +6,7 @@ from collections.abc import Iterator
 
 import pytest
 
+from tests.fakes import say_nothing
 from voiced.config import Config
 from voiced.intents.engine import IntentEngine
 from voiced.intents.fun import JOKES, JokeTeller
@@ -14,7 +15,7 @@ from voiced.intents.fun import JOKES, JokeTeller
 @pytest.fixture(scope="module")
 def engine(tmp_path_factory: pytest.TempPathFactory) -> Iterator[IntentEngine]:
     state = tmp_path_factory.mktemp("fun") / "state.json"
-    running = IntentEngine(Config(state_file={"path": str(state)}), lambda text: None)
+    running = IntentEngine(Config(state_file={"path": str(state)}), say_nothing)
     yield running
     running.close()
 

@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from tests.fakes import say_nothing
 from tests.helpers import repeatable_config
 from tests.servers import HA_TOKEN as TOKEN
 from tests.servers import FakeHomeAssistant, serving
@@ -297,7 +298,7 @@ def test_the_intent_says_an_unavailable_light_is_unavailable(
         homeassistant={"url": home_assistant.url, "token_file": str(token_file)},
         state_file={"path": str(tmp_path / "state.json")},
     )
-    engine = IntentEngine(config, announce=lambda text: None)
+    engine = IntentEngine(config, announce=say_nothing)
     try:
         match = engine.match("turn on the kitchen light")
         assert match is not None

@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from tests.fakes import fake_config, intent_engine
+from tests.fakes import fake_config, intent_engine, say_nothing
 from voiced.config import Config, DeviceConfig
 from voiced.devices import BackendError, DeviceState
 from voiced.intents import (
@@ -830,7 +830,7 @@ def test_one_device_of_a_list_out_of_reach_leaves_the_others_switched(tmp_path: 
                 raise BackendError("MQTT broker 127.0.0.1:1 refused the connection")
             super().turn(device_id, on)
 
-    engine = intent_engine(fake_config(tmp_path), lambda text: None)
+    engine = intent_engine(fake_config(tmp_path), say_nothing)
     try:
         devices = OneUnreachable()
         engine.context.devices = devices

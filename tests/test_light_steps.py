@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.fakes import say_nothing
 from tests.helpers import RECORDINGS, repeatable_config, saved_devices
 from voiced.config import Config
 from voiced.intents.engine import IntentEngine
@@ -33,7 +34,7 @@ def steps_config(tmp_path: Path) -> Config:
 
 @pytest.fixture
 def engine(steps_config: Config) -> Iterator[IntentEngine]:
-    engine = IntentEngine(steps_config, announce=lambda text: None)
+    engine = IntentEngine(steps_config, announce=say_nothing)
     yield engine
     engine.close()
 

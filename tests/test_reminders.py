@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.fakes import say_nothing
 from tests.test_timers import Announcements
 from voiced.config import Config
 from voiced.intents.engine import IntentEngine
@@ -19,9 +20,7 @@ from voiced.timers import Timers
 
 @pytest.fixture
 def engine(tmp_path: Path) -> Iterator[IntentEngine]:
-    running = IntentEngine(
-        Config(state_file={"path": str(tmp_path / "state.json")}), lambda text: None
-    )
+    running = IntentEngine(Config(state_file={"path": str(tmp_path / "state.json")}), say_nothing)
     yield running
     running.close()
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.fakes import bare_context, fake_config, intent_engine
+from tests.fakes import bare_context, fake_config, intent_engine, say_nothing
 from voiced.config import Config
 from voiced.intents import Action, Confirmation, IntentError, IntentMatch
 from voiced.intents.matcher import IntentMatcher
@@ -270,7 +270,7 @@ def test_clearing_one_item_names_it(matcher: IntentMatcher, shopping: ShoppingLi
 def test_the_list_is_cleared_on_a_spoken_yes_only(tmp_path: Path) -> None:
     """Through the intent engine, whose list lies beside the state file."""
     config = fake_config(tmp_path)
-    engine = intent_engine(config, lambda text: None)
+    engine = intent_engine(config, say_nothing)
     try:
         match = engine.match("Add milk and eggs to my shopping list.")
         assert match is not None
@@ -294,7 +294,7 @@ def test_the_list_is_cleared_on_a_spoken_yes_only(tmp_path: Path) -> None:
 def test_nothing_is_acted_on_ahead(tmp_path: Path) -> None:
     """Each intent is side-effect free: voiced may call it before the command is confirmed."""
     config = fake_config(tmp_path)
-    engine = intent_engine(config, lambda text: None)
+    engine = intent_engine(config, say_nothing)
     try:
         for text in ["Add milk to my list.", "Clear my list.", "What's on my list?"]:
             match = engine.match(text)

@@ -6,12 +6,12 @@ from __future__ import annotations
 import json
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 
-from tests.fakes import engine_with_front_door, fake_config, intent_engine
+from tests.fakes import engine_with_front_door, fake_config, intent_engine, kept_in, say_nothing
 from voiced.config import Config
 from voiced.intents.engine import Ahead, IntentEngine
 from voiced.intents.matcher import IntentMatcher
@@ -86,7 +86,7 @@ class Switched:
 def test_the_timer_switches_the_device_and_says_nothing(tmp_path: Path) -> None:
     said: list[str] = []
     switched = Switched()
-    timers = Timers(said.append, tmp_path / "timers.json", act=switched)
+    timers = Timers(kept_in(said), tmp_path / "timers.json", act=switched)
     try:
         timers.start(0.2, then=KITCHEN_OFF)
         [state] = timers.timers()
@@ -100,7 +100,7 @@ def test_the_timer_switches_the_device_and_says_nothing(tmp_path: Path) -> None:
 
 def test_it_is_kept_across_a_restart_and_said_of_by_what_it_does(tmp_path: Path) -> None:
     path = tmp_path / "timers.json"
-    before = Timers(lambda text: None, path)
+    before = Timers(say_nothing, path)
     before.start(600, then=KITCHEN_OFF)
     before.close()
     [saved] = read_timers_file(path, time.time()).timers
@@ -110,7 +110,7 @@ def test_it_is_kept_across_a_restart_and_said_of_by_what_it_does(tmp_path: Path)
         "on": False,
         "said": "turn off the kitchen light",
     }
-    after = Timers(lambda text: None, path)
+    after = Timers(say_nothing, path)
     try:
         [state] = after.timers()
         assert state.then == KITCHEN_OFF
@@ -133,7 +133,7 @@ def test_one_that_ended_while_voiced_was_off_is_not_done_late(tmp_path: Path) ->
     spoken = threading.Event()
     switched = Switched()
 
-    def announce(text: str) -> None:
+    def announce(text: str, wanted: Callable[[], bool] | None = None) -> None:
         said.append(text)
         spoken.set()
 

@@ -12,7 +12,7 @@ import os
 import stat
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -45,7 +45,9 @@ class Said:
         self.texts: list[str] = []
         self.any = threading.Event()
 
-    def __call__(self, text: str) -> None:
+    def __call__(self, text: str, wanted: Callable[[], bool] | None = None) -> None:
+        if wanted is not None and not wanted():  # as Speaker.speak drops it
+            return
         self.texts.append(text)
         self.any.set()
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.fakes import spoken
+from tests.fakes import kept_in, say_nothing, spoken
 from tests.helpers import repeatable_config
 from voiced.config import Config
 from voiced.intents import Action, Choice, Confirmation, IntentContext, IntentError
@@ -48,7 +48,7 @@ def announced() -> list[str]:
 
 @pytest.fixture
 def timers(monotonic: FakeClock, announced: list[str]) -> Iterator[Timers]:
-    running = Timers(announced.append, monotonic=monotonic, max_timers=4)
+    running = Timers(kept_in(announced), monotonic=monotonic, max_timers=4)
     yield running
     running.close()
 
@@ -850,7 +850,7 @@ def test_a_timer_that_ends_before_the_action_is_said_to_have_ended(
 @pytest.fixture
 def engine(tmp_path: Path) -> Iterator[IntentEngine]:
     config: Config = repeatable_config(state_file={"path": str(tmp_path / "state.json")})
-    engine = IntentEngine(config, announce=lambda text: None)
+    engine = IntentEngine(config, announce=say_nothing)
     yield engine
     engine.close()
 

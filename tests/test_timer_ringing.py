@@ -87,8 +87,8 @@ def test_a_stop_said_over_the_first_ring_stops_it(announced: Announcements) -> N
     the scheduler is back from saying it: it is not said again."""
     holder: list[Timers] = []
 
-    def announce(text: str) -> None:
-        announced(text)
+    def announce(text: str, wanted: Callable[[], bool] | None = None) -> None:
+        announced(text, wanted)  # its first announcement begins: it is heard
         holder[0].stop_ringing()
 
     timers = Timers(announce, ring_every=EVERY, ring_for=30)
@@ -173,12 +173,11 @@ def test_a_ring_that_waited_for_a_turn_which_stopped_it_is_not_said() -> None:
     turn_done = threading.Event()
 
     def announce(text: str, wanted: Callable[[], bool] | None = None) -> None:
-        if wanted is not None:  # a ring again: held by the turn in progress
+        if said:  # a ring again: held by the turn in progress
             waiting.set()
             turn_done.wait(5)
-            if not wanted():
-                return
-        said.append(text)
+        if wanted is None or wanted():
+            said.append(text)
 
     timers = Timers(announce, ring_every=EVERY, ring_for=30)
     try:
@@ -188,5 +187,54 @@ def test_a_ring_that_waited_for_a_turn_which_stopped_it_is_not_said() -> None:
         turn_done.set()
         time.sleep(EVERY * 3)
         assert len(said) == 1, said
+    finally:
+        timers.close()
+
+
+def test_cancel_all_timers_as_one_rings_cancels_the_others_too(engine: IntentEngine) -> None:
+    handle(engine, "set a timer for 20 minutes")
+    ring(engine, "set a timer for 1 second")
+    assert handle(engine, "cancel all timers") == "Cancelled the timer for 20 minutes."
+    assert engine.timers.timers() == [] and engine.timers.ringing() == []
+    ring(engine, "set a timer for 1 second")
+    assert handle(engine, "cancel all timers") == "Okay."
+    assert engine.timers.ringing() == []
+
+
+def test_cancel_that_as_one_rings_still_cancels_the_timer_just_set(engine: IntentEngine) -> None:
+    ring(engine, "set a timer for 1 second")
+    handle(engine, "set a timer for 7 minutes")
+    assert handle(engine, "cancel that") == "Cancelled the timer for 7 minutes."
+    assert engine.timers.timers() == [] and engine.timers.ringing() == []
+
+
+def test_a_stop_said_before_a_timer_was_heard_of_leaves_it_ringing() -> None:
+    """One timer rings; another ends while "stop" is being heard, its announcement held
+    by that turn: the stop was not said of it, so it is said after, and rings on."""
+    said: list[str] = []
+    held, turn_done = threading.Event(), threading.Event()
+
+    def announce(text: str, wanted: Callable[[], bool] | None = None) -> None:
+        if "eggs" in text and not turn_done.is_set():
+            held.set()  # Speaker.speak waits for the turn in progress
+            turn_done.wait(5)
+        if wanted is None or wanted():
+            said.append(text)
+
+    timers = Timers(announce, ring_every=30, ring_for=60)
+    try:
+        timers.start(0.05, name="pasta")
+        assert wait_for(lambda: bool(said))
+        timers.start(0.05, name="eggs")
+        assert held.wait(5)
+        # The turn's "stop": what was heard of stops; the eggs were not yet.
+        [stopped] = timers.stop_ringing()
+        assert stopped.name == "pasta"
+        turn_done.set()
+        assert wait_for(lambda: len(said) == 2)
+        assert said[1] == "Your eggs timer is done."
+        [ringing] = timers.ringing()
+        assert ringing.name == "eggs"
+        assert [state.name for state in timers.stop_ringing()] == ["eggs"]
     finally:
         timers.close()

@@ -301,7 +301,7 @@ def test_an_ended_timer_whose_ring_waits_cannot_be_paused(tmp_path: Path) -> Non
     paused with nothing left it never rang, and the file could not keep it."""
     clock = FakeClock()
     ringing = threading.Event()
-    timers = Timers(lambda text: ringing.wait(5), tmp_path / "timers.json", clock)
+    timers = Timers(lambda text, wanted=None: ringing.wait(5), tmp_path / "timers.json", clock)
     try:
         first, second = timers.start(1), timers.start(2)
         assert (first, second) == ("1 second", "2 seconds")
@@ -442,7 +442,7 @@ def test_a_timer_started_sooner_than_the_one_awaited_wakes_the_scheduler(
 def test_a_failed_announcement_does_not_stop_the_scheduler() -> None:
     said: list[str] = []
 
-    def announce(text: str) -> None:
+    def announce(text: str, wanted: Callable[[], bool] | None = None) -> None:
         said.append(text)
         if len(said) == 1:
             raise RuntimeError("the speaker is gone")

@@ -117,8 +117,12 @@ class PauseJudge:
         if words is Judgement.COMPLETE and speculation is not None and speculation.complete_command:
             command, words, clean = self._checked_words(speculation)
         # A whole command whose check is still coming is looked at again meanwhile.
+        # A command whose check said it is not clean cannot earn the command pause.
         again = self._voice_again(
-            Judgement.COMPLETE if command and words is None else words, command, pause_s, audio
+            Judgement.COMPLETE if command and words is None else words,
+            command and (words is None or clean),
+            pause_s,
+            audio,
         )
         if not ends_turn(pause_s, self._probability, words, self.config, command, clean, again):
             return False

@@ -111,12 +111,14 @@ log = logging.getLogger(__name__)
 class Ringing:
     """What rings still: the timers and alarms that ended and were not stopped, the
     sentence said of them, when they began to ring and when they are said again
-    (monotonic seconds)."""
+    (monotonic seconds), and those whose first announcement has not begun (a stop said
+    before it began was not said of them)."""
 
     states: list[TimerState]
     sentence: str
     since: float
     again_at: float
+    unheard: set[int]
 
 
 class Timers:
@@ -297,7 +299,11 @@ class Timers:
             ringing = self._ringing
             if ringing is None:
                 return []
-            stopped = [state for state in ringing.states if kind in (None, kind_of(state))]
+            stopped = [
+                state
+                for state in ringing.states
+                if kind in (None, kind_of(state)) and state.timer_id not in ringing.unheard
+            ]
             left = [state for state in ringing.states if state not in stopped]
             if not left:
                 self._ringing = None
@@ -378,8 +384,14 @@ class Timers:
                     self._rang = (now, alarms[-1])
             if ringing:
                 # Ringing before it is said: a "stop" said over it stops it.
-                self._ring_on([state for state in ringing if state.reminder is None], now)
-                self._say(ended_sentence(ringing))
+                rings_on = [state for state in ringing if state.reminder is None]
+                self._ring_on(rings_on, now)
+                if rings_on and self._ringing is not None:
+                    ids = {state.timer_id for state in rings_on}
+                    heard = functools.partial(self._heard, ids)
+                    self._say(ended_sentence(ringing), wanted=heard)
+                else:
+                    self._say(ended_sentence(ringing))
                 self._rung()
             for state in ended:
                 if state.then is not None:
@@ -392,10 +404,19 @@ class Timers:
             return
         with self._changed:
             before = self._ringing
+            unheard = {state.timer_id for state in states}
             if before is not None:
-                states = [*before.states, *states]
+                states, unheard = [*before.states, *states], before.unheard | unheard
             # Rung for ring_for from the newest end: each was heard of for as long.
-            self._ringing = Ringing(states, ended_sentence(states), now, float("inf"))
+            self._ringing = Ringing(states, ended_sentence(states), now, float("inf"), unheard)
+
+    def _heard(self, timer_ids: set[int]) -> bool:
+        """Their first announcement begins (Speaker.speak asks, once the turns let it be
+        said): a stop from now on stops them. Always wanted."""
+        with self._changed:
+            if self._ringing is not None:
+                self._ringing.unheard -= timer_ids
+        return True
 
     def _ring_again(self, now: float) -> str | None:
         """Under the lock: the sentence to say again now, if it is time; ringing ends

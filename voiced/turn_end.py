@@ -63,9 +63,9 @@ class TurnEndConfig(BaseModel):
     # ends most commands at the command pause (time, weather, coffee maker: every place).
     command_probability: Annotated[float, Field(gt=0, le=1)] = 0.9
     # A voice not that sure at its first judgement earns the command pause when its second
-    # look (voice_again_after_seconds) is at least this (0: never). Smart Turn is surer a
-    # chunk later: the kitchen light 0.83-0.96 at 0.28 s, the correction above at most
-    # 0.904 (docs/endpoint.md, "A sure second look").
+    # look (voice_again_after_seconds) is at least this, and at least command_probability
+    # (0: never). Smart Turn is surer a chunk later: the kitchen light 0.83-0.96 at 0.28 s,
+    # the correction above at most 0.904 (docs/endpoint.md, "A sure second look").
     command_again_probability: Annotated[float, Field(ge=0, le=1)] = 0.95
     # They disagree, or a judgement is not known: the fixed silence.
     fallback_pause_seconds: Annotated[float, Field(gt=0, le=5)] = 0.7
@@ -118,11 +118,6 @@ class TurnEndConfig(BaseModel):
             raise ValueError(
                 f"command_probability ({self.command_probability}) must be at least "
                 f"complete_probability ({self.complete_probability})"
-            )
-        if 0 < self.command_again_probability < self.command_probability:
-            raise ValueError(
-                f"command_again_probability ({self.command_again_probability}) must be 0 or"
-                f" at least command_probability ({self.command_probability})"
             )
         if self.command_pause_seconds > self.fallback_pause_seconds:
             raise ValueError("needs command_pause_seconds <= fallback_pause_seconds")
@@ -382,11 +377,10 @@ def sure_of_command(first: float | None, again: float | None, config: TurnEndCon
     judgement, or at its second look."""
     if first is not None and first >= config.command_probability:
         return True
-    return (
-        again is not None
-        and config.command_again_probability > 0
-        and again >= config.command_again_probability
-    )
+    # Never less sure than the first look must be: a command_probability raised above the
+    # default raises this too.
+    needed = max(config.command_again_probability, config.command_probability)
+    return again is not None and config.command_again_probability > 0 and again >= needed
 
 
 def pause_for(
@@ -401,7 +395,8 @@ def pause_for(
     look (None if not asked) and the words: what PauseJudge decides and what
     scripts/turn-end-data's policies are compared with. A second look counts only where
     it is wanted (wants_second_look)."""
-    if not wants_second_look(words, first, config, command):
+    # Only a clean command can earn the command pause: a look for it alone is no use else.
+    if not wants_second_look(words, first, config, command and clean):
         again = None
     voice = judge_voice(first, config, again)
     sure = sure_of_command(first, again, config)

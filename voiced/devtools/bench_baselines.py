@@ -28,7 +28,7 @@ class Naive:
     (None when voiced's own recogniser is that already, or is Vosk)."""
 
     def __init__(self, config: Config, recognizer: Recognizer) -> None:
-        self.intents = IntentEngine(config, announce=lambda _text: None)
+        self.intents = IntentEngine(config, announce=lambda *_args, **_kwargs: None)
         self.vocabulary = self.intents.matcher.vocabulary() if config.asr.command_bias else None
         self.stock_recognizer: Recognizer | None = None
         full = FULL_WINDOW_SECONDS

@@ -70,7 +70,7 @@ def wait_of(row: dict[str, Any], config: TurnEndConfig) -> float:
     voices = row["voices"]
     first = voices.get(f"{config.voice_after_seconds:.2f}")
     again = None
-    if wants_second_look(words, first, config, command):
+    if wants_second_look(words, first, config, command and clean):
         again_key = f"{config.voice_again_after_seconds:.2f}"
         if again_key not in {f"{at:.2f}" for at in VOICE_AT_S}:
             raise ValueError(f"the voice was not recorded at {again_key} s of pause")

@@ -8,7 +8,7 @@ from __future__ import annotations
 from voiced.intents import REPEAT_INTENT, Action, IntentContext, IntentMatch, Plugin
 from voiced.intents.ha_sentences import ha_sentences
 from voiced.intents.timers import stopping
-from voiced.timers import timer_called
+from voiced.timers import TimerState, timer_called
 from voiced.words import words
 
 INTENTS = ["HassNevermind"]
@@ -81,15 +81,28 @@ def repeat_last(match: IntentMatch, context: IntentContext) -> str:
 
 def never_mind(match: IntentMatch, context: IntentContext) -> str | Action:
     """ "Okay.", and what rings stopped ("stop" as a timer or an alarm rings); or, for
-    "cancel that" while the newest timer was set a moment ago, that timer cancelled:
-    "Okay." alone sounded as if it were, and it rang later."""
-    if context.timers.ringing():
-        return Action(ACKNOWLEDGEMENT, stopping(context))
+    "cancel that" while the newest timer was set a moment ago, that timer cancelled (and
+    what rings stopped): "Okay." alone sounded as if it were, and it rang later."""
+    stop = stopping(context) if context.timers.ringing() else None
+    newest = _just_set(match, context)
+    if newest is None:
+        return ACKNOWLEDGEMENT if stop is None else Action(ACKNOWLEDGEMENT, stop)
+
+    def cancel() -> None:
+        context.timers.cancel(newest.timer_id)
+        if stop is not None:
+            stop()
+
+    return Action(f"Cancelled the {timer_called(newest)}.", cancel)
+
+
+def _just_set(match: IntentMatch, context: IntentContext) -> TimerState | None:
+    """For "cancel that": the newest timer, if it was set a moment ago by the command
+    answered last (not a timer set before another command)."""
     if "cancel" not in words(match.text):
-        return ACKNOWLEDGEMENT
-    # Only what the command answered last set: not a timer set before another command.
+        return None
     if context.last_done is not None and not context.last_done() & SETTING_INTENTS:
-        return ACKNOWLEDGEMENT
+        return None
     just_set = [
         timer
         for timer in context.timers.timers()
@@ -98,11 +111,4 @@ def never_mind(match: IntentMatch, context: IntentContext) -> str | Action:
         # Lengthened since, it is no longer the timer just set.
         and 0 <= timer.seconds - timer.left_seconds < JUST_SET_SECONDS
     ]
-    if not just_set:
-        return ACKNOWLEDGEMENT
-    newest = max(just_set, key=lambda timer: timer.timer_id)
-
-    def cancel() -> None:
-        context.timers.cancel(newest.timer_id)
-
-    return Action(f"Cancelled the {timer_called(newest)}.", cancel)
+    return max(just_set, key=lambda timer: timer.timer_id) if just_set else None

@@ -215,15 +215,14 @@ def cancel_timer(match: IntentMatch, context: IntentContext) -> Action | str:
     return f"Cancelled the {timer_called(timer)}."
 
 
-def cancel_all_timers(match: IntentMatch, context: IntentContext) -> Action | str:
+def cancel_all_timers(match: IntentMatch, context: IntentContext) -> str:
     """Every timer, wherever it runs: an area named ("all the kitchen timers") changes
-    nothing, as for one timer."""
-    if (stop := stop_ringing_timer(match, context)) is not None:
-        return stop
+    nothing, as for one timer. Those that ring are stopped too."""
+    rang = context.timers.stop_ringing("timer")
     timers = only_timers(context)
     cancelled = [timer for timer in timers if context.timers.cancel(timer.timer_id) is not None]
     if not cancelled:
-        return "There is no timer running."
+        return "Okay." if rang else "There is no timer running."
     if len(cancelled) == 1:
         return f"Cancelled the {timer_called(cancelled[0])}."
     return f"Cancelled all {len(cancelled)} timers."
