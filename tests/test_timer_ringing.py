@@ -238,3 +238,25 @@ def test_a_stop_said_before_a_timer_was_heard_of_leaves_it_ringing() -> None:
         assert [state.name for state in timers.stop_ringing()] == ["eggs"]
     finally:
         timers.close()
+
+
+def test_a_ring_said_again_is_heard_of_though_its_first_was_lost() -> None:
+    """The first announcement failed (it never reached the speaker): once the ring is
+    said again, a stop stops it."""
+    said: list[str] = []
+
+    def announce(text: str, wanted: Callable[[], bool] | None = None) -> None:
+        said.append(text)
+        if len(said) == 1:
+            raise RuntimeError("the speaker is gone")  # before asking `wanted`
+        if wanted is not None:
+            wanted()
+
+    timers = Timers(announce, ring_every=EVERY, ring_for=30)
+    try:
+        timers.start(0.05, name="pasta")
+        assert wait_for(lambda: len(said) >= 2)
+        [stopped] = timers.stop_ringing()
+        assert stopped.name == "pasta"
+    finally:
+        timers.close()

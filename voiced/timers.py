@@ -534,9 +534,14 @@ class Timers:
 
     def _rings_still(self, sentence: str) -> bool:
         """Whether `sentence` is still what rings: a turn heard meanwhile may have
-        stopped it, or stopped some of it (the rest is said at the next ring)."""
+        stopped it, or stopped some of it (the rest is said at the next ring). Said, it
+        is heard of, all of it (its first announcement may have been lost)."""
         with self._changed:
-            return self._ringing is not None and self._ringing.sentence == sentence
+            ringing = self._ringing
+            if ringing is None or ringing.sentence != sentence:
+                return False
+            ringing.unheard.clear()
+            return True
 
     def _say(self, text: str, wanted: Callable[[], bool] | None = None) -> None:
         try:
