@@ -194,10 +194,7 @@ class Pipeline:
         successor = intents.timers.announce
         if successor != self.announce:
             log.info("announcement handed to the reloaded pipeline")
-            if wanted is None:
-                successor(text)
-            else:
-                successor(text, wanted=wanted)
+            successor(text, wanted=wanted)
 
     def close(self) -> None:
         # Also called on a half-built pipeline: only what exists is closed.

@@ -385,8 +385,7 @@ class Timers:
             if ringing:
                 # Ringing before it is said: a "stop" said over it stops it.
                 rings_on = [state for state in ringing if state.reminder is None]
-                self._ring_on(rings_on, now)
-                if rings_on and self._ringing is not None:
+                if self._ring_on(rings_on, now):
                     ids = {state.timer_id for state in rings_on}
                     heard = functools.partial(self._heard, ids)
                     self._say(ended_sentence(ringing), wanted=heard)
@@ -397,11 +396,11 @@ class Timers:
                 if state.then is not None:
                     self._act(state.then)
 
-    def _ring_on(self, states: list[TimerState], now: float) -> None:
+    def _ring_on(self, states: list[TimerState], now: float) -> bool:
         """What just ended rings on (with what rings already), said again `ring_every`
-        seconds after it is said (_rung)."""
+        seconds after it is said (_rung); False when nothing does."""
         if not states or self.ring_every <= 0 or self.ring_for <= 0:
-            return
+            return False
         with self._changed:
             before = self._ringing
             unheard = {state.timer_id for state in states}
@@ -409,6 +408,7 @@ class Timers:
                 states, unheard = [*before.states, *states], before.unheard | unheard
             # Rung for ring_for from the newest end: each was heard of for as long.
             self._ringing = Ringing(states, ended_sentence(states), now, float("inf"), unheard)
+        return True
 
     def _heard(self, timer_ids: set[int]) -> bool:
         """Their first announcement begins (Speaker.speak asks, once the turns let it be

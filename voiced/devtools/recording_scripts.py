@@ -52,7 +52,6 @@ SCRIPTS: dict[str, list[tuple[str, str | float]]] = {
         ("piper", "What is the capital of Germany?"),
         ("silence", 1.5),
     ],
-    # A long answer asked for (tests/test_live_echo.py talks over its echo).
     # A question for the model in the bench's LLM path, in place of ask-joke: a joke is
     # voiced's own now (TellJoke), answered as a command.
     "ask-rainbow": [
@@ -62,6 +61,7 @@ SCRIPTS: dict[str, list[tuple[str, str | float]]] = {
         ("piper", "How does a rainbow form?"),
         ("silence", 1.5),
     ],
+    # A long answer asked for (tests/test_live_echo.py talks over its echo).
     "ask-story": [
         ("silence", 0.5),
         ("piper", "Hey Jarvis!"),

@@ -22,13 +22,13 @@ from voiced.turn_end import (
 # alone and together, and the command pause at any voice or at a sure one (the defaults:
 # 0.32 s when the voice's first judgement is at least 0.9, or its second look at least
 # 0.95); docs/endpoint.md.
+FIRST_LOOK_ONLY = {"command_again_probability": 0.0}
 BEFORE = {
+    **FIRST_LOOK_ONLY,
     "voice_again_after_seconds": 0.0,
     "clean_command_over_voice": False,
     "command_pause_seconds": 0.4,
-    "command_again_probability": 0.0,
 }
-FIRST_LOOK_ONLY = {"command_again_probability": 0.0}
 POLICIES: dict[str, dict[str, Any]] = {
     "before": BEFORE,
     "voice again at 0.28 s": {**BEFORE, "voice_again_after_seconds": 0.28},

@@ -35,6 +35,7 @@ from voiced.intents.timers import (
     cancelled_several,
     cancelling,
     device_action,
+    ringing_of_kind,
     soonest_of_kind,
     stopping,
 )
@@ -43,7 +44,6 @@ from voiced.timers import (
     Repeat,
     TimerState,
     describe_left,
-    kind_of,
 )
 from voiced.words import spoken_list
 from voiced.words import words as words_of
@@ -222,13 +222,12 @@ def alarm_status(match: IntentMatch, context: IntentContext) -> str:
 def stop_alarm(match: IntentMatch, context: IntentContext) -> Action | str:
     """ "Stop the alarm", "I'm up": the alarm ringing stops, and a snooze still to ring
     is cancelled; the next alarm is said."""
-    if not _ringing_alarms(context) and context.timers.rang_lately(JUST_RANG_SECONDS) is None:
+    if (
+        not ringing_of_kind(context, "alarm")
+        and context.timers.rang_lately(JUST_RANG_SECONDS) is None
+    ):
         return "Your alarm isn't ringing."
     return _stopped(context)
-
-
-def _ringing_alarms(context: IntentContext) -> list[TimerState]:
-    return [state for state in context.timers.ringing() if kind_of(state) == "alarm"]
 
 
 def _stopped(context: IntentContext) -> Action:
@@ -262,10 +261,11 @@ def snooze_alarm(match: IntentMatch, context: IntentContext) -> Action:
     said = time_in_words(datetime.fromtimestamp(at))
     before = [alarm for alarm in _alarms(context) if alarm.name == SNOOZE_NAME]
 
+    stop, cancel_before = stopping(context, "alarm"), cancelling(context, before)
+
     def act() -> None:
-        stopping(context, "alarm")()
-        for snooze in before:
-            context.timers.cancel(snooze.timer_id)
+        stop()
+        cancel_before()
         context.timers.start_alarm(at, said, name=SNOOZE_NAME)
 
     return Action(f"Snoozed: I'll ring again at {said}.", acting(act))
@@ -280,7 +280,7 @@ def cancel_alarm(match: IntentMatch, context: IntentContext) -> Action | str:
     said_which = {"all", "alarm_hour", "alarm_named", "alarm_day"} & match.slots.keys()
     next_one = "next" in words_of(match.text)
     # "Turn off the alarm" as it rings: that one, not those to come.
-    rang = _ringing_alarms(context) or context.timers.rang_lately(JUST_RANG_SECONDS)
+    rang = ringing_of_kind(context, "alarm") or context.timers.rang_lately(JUST_RANG_SECONDS)
     if not (said_which or next_one) and rang:
         return _stopped(context)
     alarms = _alarms(context)

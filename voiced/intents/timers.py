@@ -232,7 +232,7 @@ def stop_ringing_timer(match: IntentMatch, context: IntentContext) -> Action | N
     """ "Stop the timer" as a timer rings: its ringing stopped ("Okay."). Not when the
     words name, by its name or its length, a running timer and not a ringing one: that
     one is cancelled."""
-    ringing = [state for state in context.timers.ringing() if kind_of(state) == "timer"]
+    ringing = ringing_of_kind(context, "timer")
     if not ringing:
         return None
     if _names_one_of(match, only_timers(context)) and not _names_one_of(match, ringing):
@@ -462,6 +462,11 @@ def soonest_of_kind(context: IntentContext, kind: str) -> list[TimerState]:
         (timer for timer in context.timers.timers() if kind_of(timer) == kind),
         key=lambda timer: timer.left_seconds,
     )
+
+
+def ringing_of_kind(context: IntentContext, kind: str) -> list[TimerState]:
+    """The timers or the alarms (timer_table.kind_of) that ring still."""
+    return [timer for timer in context.timers.ringing() if kind_of(timer) == kind]
 
 
 def cancelling(context: IntentContext, chosen: list[TimerState]) -> Callable[[], None]:
