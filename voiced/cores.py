@@ -61,6 +61,12 @@ def resolve_cpus(cpus: str | list[int], sys_cpu: Path = SYS_CPU) -> list[int] | 
     return chosen
 
 
+def shares_every_core(cpus: list[int] | None) -> bool:
+    """Whether an LLM pinned to `cpus` (None: unpinned) leaves no core of this process to
+    the audio path alone."""
+    return cpus is None or set(cpus) >= os.sched_getaffinity(0)
+
+
 def lower_this_thread(nice: int) -> None:
     """Lower the calling thread's priority; threads it starts later inherit it. Raising it
     again would need CAP_SYS_NICE, which the service does not have."""

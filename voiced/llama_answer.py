@@ -3,6 +3,8 @@
 The chat prompt is rendered from the model's own template and evaluated in short slices,
 so that a cancelled or overdue turn stops between two slices even while a long prompt is
 read; each turn evaluates only the tokens that follow what is already in the KV cache.
+Between two model calls it gives way to the audio path's (voiced/give_way.py), when given
+one to give way to.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from typing import Any
 
 from voiced.errors import ModelError
 from voiced.generation import TOKENS_PER_MESSAGE, Conversation, Exchange, Generation, LlmError
+from voiced.give_way import GiveWay
 from voiced.llm_config import LocalLlmConfig
 
 log = logging.getLogger(__name__)
@@ -90,11 +93,18 @@ class LlamaAnswer:
     in slices, then tokens sampled until the model ends, the cap, a cancel or the deadline.
     Used only on the thread that owns `llama`."""
 
-    def __init__(self, llama: Any, model_path: Path, config: LocalLlmConfig) -> None:
+    def __init__(
+        self,
+        llama: Any,
+        model_path: Path,
+        config: LocalLlmConfig,
+        give_way: GiveWay | None = None,
+    ) -> None:
         import llama_cpp
 
         self.llama = llama
         self.config = config
+        self.give_way = give_way
         self.template = ChatTemplate(llama, model_path)
         self._vocab = llama_cpp.llama_model_get_vocab(llama.model)
 
@@ -143,6 +153,7 @@ class LlamaAnswer:
             if self._stopped(generation, deadline):
                 return False
             piece = tokens[start : start + PROMPT_SLICE_TOKENS]
+            self._give_way()
             llama.eval(piece)
             generation.prompt_tokens_evaluated += len(piece)
         return True
@@ -168,6 +179,12 @@ class LlamaAnswer:
                 return
             generation.completion_tokens += 1
             yield token
+            # The next token is computed as the loop asks for it.
+            self._give_way()
+
+    def _give_way(self) -> None:
+        if self.give_way is not None:
+            self.give_way.wait()
 
     def _stopped(self, generation: Generation, deadline: float) -> bool:
         if generation.cancelled.is_set():

@@ -16,10 +16,11 @@ from pathlib import Path
 from typing import Any
 
 from voiced import prompt_cache
-from voiced.cores import lower_this_thread, resolve_cpus
+from voiced.cores import lower_this_thread, resolve_cpus, shares_every_core
 from voiced.errors import ModelError
 from voiced.generation import Conversation, Generation
 from voiced.gguf_tensors import GGUF_MAGIC
+from voiced.give_way import AUDIO_FIRST, GiveWay
 from voiced.health import Health
 from voiced.llama_answer import PROMPT_SLICE_TOKENS, LlamaAnswer
 from voiced.llm_config import LocalLlmConfig
@@ -49,6 +50,12 @@ def check_gguf(path: Path) -> None:
         )
 
 
+def llm_give_way(config: LocalLlmConfig, cpus: list[int] | None) -> GiveWay | None:
+    """What an LLM pinned to `cpus` gives way to: on cores it shares with the audio path,
+    the calls a person waits on there (voiced/give_way.py)."""
+    return AUDIO_FIRST if config.give_way and shares_every_core(cpus) else None
+
+
 class LlmWorker:
     """Owns the model on one thread; `ask` queues a request and returns its stream."""
 
@@ -61,6 +68,7 @@ class LlmWorker:
         self.config = config
         self.cpus = resolve_cpus(config.cpus)
         self.threads = config.threads or (len(self.cpus) if self.cpus else os.cpu_count() or 1)
+        self.give_way = llm_give_way(config, self.cpus)
         self.conversation = Conversation(config.system_prompt, config.history_token_budget)
         # How the system prompt came to be in the KV cache: "evaluated" or "loaded"
         # (from this file).
@@ -142,7 +150,7 @@ class LlmWorker:
                 self._llama = self._load()
             finally:
                 self._constructed.set()
-            self._answer = LlamaAnswer(self._llama, self.model_path, self.config)
+            self._answer = LlamaAnswer(self._llama, self.model_path, self.config, self.give_way)
             self._warm_up()
         except BaseException as err:  # reported to whoever waits for readiness
             self._load_error = err

@@ -81,6 +81,10 @@ class LocalLlmConfig(LlmSettings):
     threads: Annotated[int, Field(ge=1, le=64)] | None = None
     # The LLM worker's niceness: on shared cores the audio path comes first.
     nice: Annotated[int, Field(ge=0, le=19)] = 10
+    # Where it shares every core with the audio path (unpinned, or pinned to them all),
+    # the LLM waits between its model calls while the end-of-turn model looks at a pause
+    # or a reply's first sentence is synthesised (voiced/give_way.py).
+    give_way: bool = True
     # Keep the evaluated system prompt on disk (in $XDG_CACHE_HOME/voiced), so that a
     # restart does not evaluate it again.
     prompt_cache: bool = True

@@ -18,6 +18,7 @@ import numpy as np
 
 from voiced.audio import SAMPLE_RATE
 from voiced.config import EndpointConfig
+from voiced.give_way import AUDIO_FIRST, GiveWay
 from voiced.listener import CaptureProgress
 from voiced.smart_turn import SmartTurn
 from voiced.speculation import Speculation
@@ -53,7 +54,11 @@ class PauseJudge:
     """Owned by the listening thread (it runs Smart Turn there, once or twice a pause)."""
 
     def __init__(
-        self, config: TurnEndConfig, endpoint: EndpointConfig, smart_turn: SmartTurn | None
+        self,
+        config: TurnEndConfig,
+        endpoint: EndpointConfig,
+        smart_turn: SmartTurn | None,
+        give_way: GiveWay = AUDIO_FIRST,
     ) -> None:
         # A longer endpoint.silence_seconds is the longest a turn waits, as the listener
         # holds it (listening_endpoint): the judgement never ends a turn sooner than that.
@@ -61,6 +66,8 @@ class PauseJudge:
         self.config = config.model_copy(update={"long_pause_seconds": longest})
         self.endpoint = endpoint
         self.smart_turn = smart_turn
+        # A look holds the LLM back where it shares the cores (voiced/give_way.py).
+        self.give_way = give_way
         # The pause being judged (where its speech ended, in command audio time) and what
         # the voice said of it.
         self._pause_at_s: float | None = None
@@ -161,7 +168,8 @@ class PauseJudge:
         assert self.smart_turn is not None
         started = time.monotonic()
         try:
-            return self.smart_turn.probability(samples)
+            with self.give_way.held():
+                return self.smart_turn.probability(samples)
         finally:
             self._look_s = time.monotonic() - started
 

@@ -18,6 +18,7 @@ replies, the announcements, the floor) is under one condition, `_turns`.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import queue
 import threading
@@ -28,6 +29,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from voiced.audio import without_leading_silence
+from voiced.give_way import AUDIO_FIRST, GiveWay
 from voiced.health import Health
 from voiced.messages import Stop
 from voiced.sentences import SentenceSplitter
@@ -79,6 +81,9 @@ class Reply:
     # synthesis thread alone; kept with the reply, so that a reply discarded unended
     # leaves nothing behind.
     synthesis_failed: bool = False
+    # A sentence of it was synthesised (by the synthesis thread, which alone reads it):
+    # the first holds the LLM back (voiced/give_way.py), the others need not.
+    synthesised: bool = False
 
     def __post_init__(self) -> None:
         self.released.set()
@@ -149,9 +154,12 @@ class Speaker:
         health: Health | None = None,
         own_voice: OwnVoice | None = None,
         volume: Volume | None = None,
+        give_way: GiveWay = AUDIO_FIRST,
     ) -> None:
         self.health = health or Health()
         self.tts = tts
+        # A reply's first sentence, whose audio a person waits for, holds the LLM back.
+        self.give_way = give_way
         self.sink = sink
         self.own_voice = own_voice
         # How loud: its gain is read for each sentence played.
@@ -280,8 +288,12 @@ class Speaker:
         if reply.cancelled.is_set() or reply.synthesis_failed or self._closing.is_set():
             return
         names_wake_word = self.own_voice is not None and self.own_voice.names(say.text)
+        first, reply.synthesised = not reply.synthesised, True
         try:
-            with self.health.busy("tts", SYNTHESIS_DEADLINE_SECONDS):
+            with (
+                self.health.busy("tts", SYNTHESIS_DEADLINE_SECONDS),
+                self.give_way.held() if first else contextlib.nullcontext(),
+            ):
                 opens: str | None = say.text
                 for samples in self.tts.synthesize(say.text, say.cached):
                     if reply.cancelled.is_set():
