@@ -2,10 +2,10 @@
 
 On a 2-core machine the LLM's threads work on both cores. A call of the audio path beside
 them (the end-of-turn model's look at a pause, the synthesis of a reply's first sentence)
-takes up to twice as long, and holds the LLM back as much as it would alone: the two
-cores of a small VM share more than they seem (docs/performance.md). Taking turns is
-quicker for the call and costs the LLM no more, so the LLM worker waits between its model
-calls (a slice of a prompt, a token) while any such call is under way.
+took twice as long or more, and slowed the LLM as long as it ran: the two cores of a small
+VM share more than they seem (docs/performance.md). Taking turns is quicker for the call
+and costs the LLM no more, so the LLM worker waits between its model calls (a slice of a
+prompt, a token) while any such call is under way.
 
 Threads: `held` is entered by the listening thread (a look) and the synthesis thread (a
 reply's first sentence), `wait` by the LLM worker; the count of calls under way is under
