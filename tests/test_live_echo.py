@@ -72,6 +72,7 @@ def test_the_wake_word_is_heard_over_the_echo_of_a_story(room: LiveRoom) -> None
     started = time.monotonic()
     speech_end = room.say(recording("ask-story"))
     room.reply_onset(speech_end, TURN_TIMEOUT_SECONDS)
+    story = room.wait_for_log(HEARD, started, 1)
     time.sleep(STORY_SECONDS_BEFORE_BARGE_IN)
     # Only the question's wake word so far: the story's echo woke nothing.
     assert len(wakes_since(room, started)) == 1, room.log_text()
@@ -85,5 +86,7 @@ def test_the_wake_word_is_heard_over_the_echo_of_a_story(room: LiveRoom) -> None
     # under the command garbles it now and then ("He was the time is it?").
     command = room.wait_for_log(HEARD, barge_in_at, TURN_TIMEOUT_SECONDS)
     print(f"echo delay found: {delay.group(1)} s; the command heard as {command['text']!r}")
-    assert int(command["turn"]) == 2
+    # A turn of its own, after the story's; not always the next number: an answer begun
+    # during a pause and dropped when the person went on takes one.
+    assert int(command["turn"]) > int(story["turn"]), room.log_text()
     assert len(wakes_since(room, started)) == 2, room.log_text()

@@ -206,7 +206,7 @@ def test_a_change_during_a_turn_returns_at_the_read_and_loads_after_it(
 ) -> None:
     service = FakeService(tmp_path, command_recording(tmp_path / "question.wav"))
     try:
-        service.wait_for_log("turn 1 heard", 10)
+        service.wait_for_log(" heard: ", 10)
         service.write(CHANGED)
         started = time.monotonic()
         result = service.reload()
