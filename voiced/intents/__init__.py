@@ -168,6 +168,8 @@ class IntentContext:
     # The intents of the command voiced answered last, when nothing was said since (an
     # answer of the model, an announcement): what "cancel that" may undo. None: not kept.
     last_done: Callable[[], frozenset[str]] | None = None
+    # Under the same condition, the undo of that command's Action (Action.undo); None.
+    last_undo: Callable[[], Action | None] = field(default=lambda: None)
     # The shopping list kept on the device (voiced.shopping_list.ShoppingList).
     shopping_list: ShoppingListControl | None = None
 
@@ -182,6 +184,9 @@ class Action:
 
     say: str
     act: Callable[[], None]
+    # What "cancel that", said as the next command, does: the change taken back (None:
+    # it cannot be). Called on the turn thread of that command, like `act`.
+    undo: Action | None = None
 
 
 @dataclass(frozen=True)

@@ -92,6 +92,8 @@ class IntentAnswer:
     done: bool
     # The action held until the person says yes (or chooses one); `response` asks for it.
     confirmation: Confirmation | Choice | None = None
+    # What "cancel that" does next (Action.undo).
+    undo: Action | None = field(default=None, kw_only=True)
 
 
 @dataclass(frozen=True)
@@ -137,9 +139,9 @@ class IntentEngine:
         # What voiced said last: set by the pipeline after each turn and announcement (one
         # thread at a time: announcements wait for the turn in progress).
         self._last_said: str | None = None
-        # The intents of the command answered last, and what was said of it ("cancel
-        # that" undoes it); set and cleared on the same one thread at a time.
-        self._last_done: tuple[frozenset[str], str] | None = None
+        # The intents of the command answered last, what was said of it and its undo
+        # ("cancel that" undoes it); set and cleared on the same one thread at a time.
+        self._last_done: tuple[frozenset[str], str, Action | None] | None = None
         self.context = IntentContext(
             devices=self.devices,
             device_names={device.id: device.name for device in config.devices},
@@ -148,6 +150,7 @@ class IntentEngine:
             timers=self.timers,
             last_said=lambda: self.last_said,
             last_done=self.last_done,
+            last_undo=self.last_undo,
             volume=self.volume,
             # Read from its file at each use: nothing is loaded here.
             shopping_list=ShoppingList(config.state_file.shopping_list_file),
@@ -168,6 +171,10 @@ class IntentEngine:
         """The intents of the command answered last, if nothing else was said since."""
         return frozenset() if self._last_done is None else self._last_done[0]
 
+    def last_undo(self) -> Action | None:
+        """The undo of the command answered last, if nothing else was said since."""
+        return None if self._last_done is None else self._last_done[2]
+
     def match(self, text: str) -> IntentMatch | None:
         return self.matcher.match(text)
 
@@ -175,7 +182,7 @@ class IntentEngine:
         answered = self._answer(match)
         if answered.done:
             names = frozenset({match.name, *(part.name for part in match.parts)})
-            self._last_done = (names, answered.response)
+            self._last_done = (names, answered.response, answered.undo)
         return answered
 
     def _answer(self, match: IntentMatch) -> IntentAnswer:
@@ -274,10 +281,12 @@ class IntentEngine:
     def _run(
         self, match: IntentMatch, act: Callable[[], str | Action | Confirmation | Choice]
     ) -> IntentAnswer:
+        undo = None
         try:
             said = act()
             if isinstance(said, Action):
                 said.act()
+                undo = said.undo
                 said = said.say
         except IntentError as err:
             return IntentAnswer(match, str(err), done=False)
@@ -294,7 +303,7 @@ class IntentEngine:
         if isinstance(said, Confirmation | Choice):
             log.info("%s waits for a spoken answer", match.name)
             return IntentAnswer(match, said.question, done=False, confirmation=said)
-        return IntentAnswer(match, said, done=True)
+        return IntentAnswer(match, said, done=True, undo=undo)
 
     def take_timers_from(self, running: IntentEngine) -> None:
         """After a reload: the timers this engine borrowed from `running` are its own,

@@ -1,9 +1,13 @@
 """Built-in plugin: "never mind" and "stop" (HassNevermind) end the turn with a short
-acknowledgement, never an answer made up by the LLM; "cancel that" just after a timer was
-set cancels it. "Thank you" (Thanks, voiced's own) is answered "You're welcome.", and
-"repeat that" (RepeatLast, voiced's own) with what voiced said last."""
+acknowledgement, never an answer made up by the LLM; "cancel that" (or "undo that") just
+after a timer was set cancels it, and as the next command after one that can be taken
+back (Action.undo: an item added to or taken off the shopping list) takes it back.
+"Thank you" (Thanks, voiced's own) is answered "You're welcome.", and "repeat that"
+(RepeatLast, voiced's own) with what voiced said last."""
 
 from __future__ import annotations
+
+from collections.abc import Callable
 
 from voiced.intents import REPEAT_INTENT, Action, IntentContext, IntentMatch, Plugin
 from voiced.intents.ha_sentences import ha_sentences
@@ -27,6 +31,7 @@ OWN_SENTENCES = [
     "never mind [that|then]",
     "forget (it|that|about it)",
     "cancel (that|it)",
+    "undo (that|it)",
     "(that's|that is) all",
     "nothing",
     # The model answered "Stop." with "I'm sorry, but I can't assist with that."
@@ -55,6 +60,9 @@ REPEAT_SENTENCES = [
     "[sorry] I (didn't|did not) (catch|hear) (that|it|you)",
 ]
 NOTHING_SAID = "I haven't said anything yet."
+NOTHING_TO_UNDO = "There's nothing to undo."
+# The words that ask for the last command to be taken back, not merely for quiet.
+TAKE_BACK_WORDS = frozenset({"cancel", "undo"})
 
 
 def plugin() -> Plugin:
@@ -82,25 +90,41 @@ def repeat_last(match: IntentMatch, context: IntentContext) -> str:
 def never_mind(match: IntentMatch, context: IntentContext) -> str | Action:
     """ "Okay.", and what rings stopped ("stop" as a timer or an alarm rings); or, for
     "cancel that" while the newest timer was set a moment ago, that timer cancelled (and
-    what rings stopped): "Okay." alone sounded as if it were, and it rang later."""
+    what rings stopped): "Okay." alone sounded as if it were, and it rang later; or, for
+    "cancel that" as the next command after one that can be taken back, that undone."""
     stop = stopping(context) if context.timers.ringing() else None
-    newest = _just_set(match, context)
-    if newest is None:
-        return ACKNOWLEDGEMENT if stop is None else Action(ACKNOWLEDGEMENT, stop)
+    takes_back = not TAKE_BACK_WORDS.isdisjoint(words(match.text))
+    newest = _just_set(context) if takes_back else None
+    if newest is not None:
+        timer = newest
 
-    def cancel() -> None:
-        context.timers.cancel(newest.timer_id)
-        if stop is not None:
-            stop()
+        def cancel() -> None:
+            context.timers.cancel(timer.timer_id)
 
-    return Action(f"Cancelled the {timer_called(newest)}.", cancel)
+        return with_stop(Action(f"Cancelled the {timer_called(timer)}.", cancel), stop)
+    undo = context.last_undo() if takes_back else None
+    if undo is not None:
+        return with_stop(undo, stop)
+    if takes_back and "undo" in words(match.text):
+        return with_stop(Action(NOTHING_TO_UNDO, lambda: None), stop)
+    return ACKNOWLEDGEMENT if stop is None else Action(ACKNOWLEDGEMENT, stop)
 
 
-def _just_set(match: IntentMatch, context: IntentContext) -> TimerState | None:
+def with_stop(action: Action, stop: Callable[[], None] | None) -> Action:
+    """`action`, and what rings stopped with it."""
+    if stop is None:
+        return action
+
+    def both() -> None:
+        action.act()
+        stop()
+
+    return Action(action.say, both)
+
+
+def _just_set(context: IntentContext) -> TimerState | None:
     """For "cancel that": the newest timer, if it was set a moment ago by the command
     answered last (not a timer set before another command)."""
-    if "cancel" not in words(match.text):
-        return None
     if context.last_done is not None and not context.last_done() & SETTING_INTENTS:
         return None
     just_set = [

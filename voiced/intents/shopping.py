@@ -179,7 +179,10 @@ def add(match: IntentMatch, context: IntentContext) -> Action | str:
     def act() -> None:
         shopping_list.add(new)
 
-    return Action(said, act)
+    def take_back() -> None:
+        shopping_list.remove(new)
+
+    return Action(said, act, undo=Action(f"Took {spoken_list(new)} off your list.", take_back))
 
 
 def remove(match: IntentMatch, context: IntentContext) -> Action | str:
@@ -193,7 +196,10 @@ def remove(match: IntentMatch, context: IntentContext) -> Action | str:
     def act() -> None:
         shopping_list.remove(found)
 
-    return Action(said, act)
+    def put_back() -> None:
+        shopping_list.add(found)
+
+    return Action(said, act, undo=Action(f"Put {spoken_list(found)} back on your list.", put_back))
 
 
 def has(match: IntentMatch, context: IntentContext) -> str:

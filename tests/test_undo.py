@@ -1,0 +1,94 @@
+""" "Cancel that" (or "undo that") as the next command takes back what the command before
+it changed, where its handler said how (Action.undo): an item added to the shopping list
+or taken off it (voiced/intents/nevermind.py, shopping.py, engine.py)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.fakes import say_nothing
+from voiced.config import Config
+from voiced.intents.engine import IntentEngine
+
+
+@pytest.fixture
+def engine(tmp_path: Path) -> Iterator[IntentEngine]:
+    running = IntentEngine(Config(state_file={"path": str(tmp_path / "state.json")}), say_nothing)
+    yield running
+    running.close()
+
+
+def handle(engine: IntentEngine, text: str) -> str:
+    """Answer `text` as the pipeline does, and say it (what "cancel that" refers to)."""
+    match = engine.match(text)
+    assert match is not None, text
+    said = engine.answer(match).response
+    engine.last_said = said
+    return said
+
+
+def items(engine: IntentEngine) -> list[str]:
+    assert engine.context.shopping_list is not None
+    return engine.context.shopping_list.items()
+
+
+def test_cancel_that_takes_back_an_item_just_added(engine: IntentEngine) -> None:
+    handle(engine, "add eggs to my shopping list")
+    assert handle(engine, "add milk and eggs to my shopping list") == (
+        "Added milk to your shopping list. Eggs are already on it."
+    )
+    # Only what that command added: the eggs were on the list before it.
+    assert handle(engine, "cancel that") == "Took milk off your list."
+    assert items(engine) == ["eggs"]
+    # Taken back once: the next "cancel that" refers to the undo, which has none.
+    assert handle(engine, "cancel that") == "Okay."
+    assert items(engine) == ["eggs"]
+
+
+def test_undo_that_puts_back_an_item_taken_off(engine: IntentEngine) -> None:
+    handle(engine, "add milk, eggs and bread to my shopping list")
+    assert handle(engine, "take eggs off my shopping list") == "Removed eggs."
+    assert handle(engine, "undo that") == "Put eggs back on your list."
+    assert sorted(items(engine)) == ["bread", "eggs", "milk"]
+
+
+def test_nothing_is_taken_back_once_something_else_was_said(engine: IntentEngine) -> None:
+    handle(engine, "add milk to my shopping list")
+    # The model answered a question, or a timer rang, in between.
+    engine.last_said = "The sky is blue because of Rayleigh scattering."
+    assert handle(engine, "cancel that") == "Okay."
+    assert items(engine) == ["milk"]
+
+
+def test_only_the_command_answered_last_is_taken_back(engine: IntentEngine) -> None:
+    handle(engine, "add milk to my shopping list")
+    handle(engine, "what's on my shopping list")
+    assert handle(engine, "undo that") == "There's nothing to undo."
+    assert handle(engine, "cancel that") == "Okay."
+    assert items(engine) == ["milk"]
+
+
+def test_never_mind_takes_nothing_back(engine: IntentEngine) -> None:
+    handle(engine, "add milk to my shopping list")
+    assert handle(engine, "never mind") == "Okay."
+    assert items(engine) == ["milk"]
+
+
+def test_an_add_that_changed_nothing_has_nothing_to_take_back(engine: IntentEngine) -> None:
+    handle(engine, "add milk to my shopping list")
+    handle(engine, "add bread to my shopping list")
+    assert (
+        handle(engine, "add milk to my shopping list") == "Milk is already on your shopping list."
+    )
+    # Not the bread added two commands ago.
+    assert handle(engine, "cancel that") == "Okay."
+    assert items(engine) == ["milk", "bread"]
+
+
+def test_a_timer_just_set_is_still_cancelled(engine: IntentEngine) -> None:
+    handle(engine, "set a timer for 5 minutes")
+    assert handle(engine, "cancel that") == "Cancelled the timer for 5 minutes."
+    assert engine.timers.timers() == []
