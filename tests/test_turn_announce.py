@@ -144,3 +144,17 @@ def test_what_did_you_say_after_an_announcement_repeats_it(tmp_path: Path) -> No
 
     assert again.intent == {"name": "RepeatLast", "slots": {}}
     assert again.response == ANNOUNCEMENT
+
+
+def test_what_did_you_say_after_a_dropped_announcement_repeats_what_was_said(
+    tmp_path: Path,
+) -> None:
+    """A ring no longer wanted when its turn to be said came (the timer was stopped) was
+    never said: "what did you say?" is not answered with it."""
+    engines = FakeEngines(recognizer=FakeRecognizer(["What did you say?"] * 2))
+    with fake_pipeline(fake_config(tmp_path), engines) as pipeline:
+        pipeline.announce(ANNOUNCEMENT)
+        pipeline.announce("Your timer for 7 minutes is done.", wanted=lambda: False)
+        [again] = pipeline.run(ScriptedSource(command()))
+
+    assert again.response == ANNOUNCEMENT

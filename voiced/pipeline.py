@@ -184,9 +184,12 @@ class Pipeline:
         # A timer that ended while voiced was down rings while the intent engine is still
         # being built (its timers start in its constructor): there is none to tell yet.
         intents: IntentEngine | None = getattr(self, "intents", None)
-        if intents is not None:
-            intents.last_said = text  # for "what did you say?"
-        reply = self.speaker.speak(text, wanted=wanted)
+
+        def said() -> None:  # for "what did you say?"; not when it is dropped
+            if intents is not None:
+                intents.last_said = text
+
+        reply = self.speaker.speak(text, wanted=wanted, queued=said)
         if intents is None or not (reply.cancelled.is_set() and self.speaker.closing):
             return
         # Closed for a reload that took the timers over: the new pipeline says it (a timer

@@ -202,11 +202,16 @@ class Speaker:
             self._turns.notify_all()
 
     def speak(
-        self, text: str, cached: bool = False, wanted: Callable[[], bool] | None = None
+        self,
+        text: str,
+        cached: bool = False,
+        wanted: Callable[[], bool] | None = None,
+        queued: Callable[[], None] | None = None,
     ) -> Reply:
         """Announce a whole text, sentence by sentence, between turns (see the module's
         text), and wait until it is played or cut. `wanted`, asked once the turns let it
-        be said: False drops it (a timer stopped by the turn it waited for)."""
+        be said: False drops it (a timer stopped by the turn it waited for). `queued` is
+        told once it is to be said, not dropped, before a turn can begin after it."""
         splitter = SentenceSplitter()
         sentences = [*splitter.feed(text + " "), *splitter.flush()]
         reply = Reply()
@@ -223,6 +228,8 @@ class Speaker:
                 self.say(reply, sentence, cached)
             self._sentences.put(EndReply(reply))
             self._announcing.append(reply)
+            if queued is not None:
+                queued()
         try:
             reply.wait()
         finally:
