@@ -6,16 +6,21 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterator
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
 
 from tests.fakes import say_nothing
-from tests.test_timers import Announcements
+from tests.test_timers import Announcements, wait_for
 from voiced.config import Config
+from voiced.intents.alarm_time import REPEAT_DAYS
 from voiced.intents.engine import IntentEngine
+from voiced.timer_table import Repeat
 from voiced.timers import Timers
+
+DAILY = REPEAT_DAYS["daily"]
+WEEKDAYS = REPEAT_DAYS["weekdays"]
 
 
 @pytest.fixture
@@ -94,11 +99,80 @@ def test_what_to_be_reminded_of_is_said_back_as_to_the_person(engine: IntentEngi
     )
 
 
-def test_a_reminder_said_again_and_again_is_refused(engine: IntentEngine) -> None:
-    assert handle(engine, "Remind me to take my pills at 8 every day.") == (
-        "I can remind you once, not again and again: say one time."
+@pytest.mark.parametrize(
+    ("text", "reminder", "said", "repeat"),
+    [
+        (
+            "Remind me to take my pills at 8 every day.",
+            "to take your pills",
+            "at eight AM every day",
+            Repeat(DAILY, 8, 0),
+        ),
+        (
+            "remind me every day at 8 pm to take my pills",
+            "to take your pills",
+            "at eight PM every day",
+            Repeat(DAILY, 20, 0),
+        ),
+        (
+            "remind me at 9:30 on weekdays to check the mail",
+            "to check the mail",
+            "at nine thirty AM on weekdays",
+            Repeat(WEEKDAYS, 9, 30),
+        ),
+        (
+            "Remind me about the meeting every Monday at 9",
+            "about the meeting",
+            "at nine AM every Monday",
+            Repeat((0,), 9, 0),
+        ),
+        (
+            "set a daily reminder at 7 am to water the plants",
+            "to water the plants",
+            "at seven AM every day",
+            Repeat(DAILY, 7, 0),
+        ),
+    ],
+)
+def test_a_reminder_again_and_again_at_a_time_of_day(
+    engine: IntentEngine, text: str, reminder: str, said: str, repeat: Repeat
+) -> None:
+    """An alarm that repeats (the morning's when neither AM nor PM is said, as alarms),
+    saying what it is for each time."""
+    answer = handle(engine, text)
+    assert answer.startswith(f"I'll remind you {reminder} {said}, starting "), answer
+    [timer] = engine.timers.timers()
+    assert (timer.alarm, timer.reminder, timer.repeat) == (True, reminder, repeat)
+    assert handle(engine, "what reminders do I have") == (
+        f"You have one reminder: {reminder} {said}."
+    )
+
+
+def test_a_reminder_again_and_again_without_a_time_of_day_is_asked_for_one(
+    engine: IntentEngine,
+) -> None:
+    assert handle(engine, "Remind me to take my pills every day.") == (
+        "When should I remind you to take your pills every day? Say it with a time of day."
     )
     assert engine.timers.timers() == []
+
+
+def test_a_reminder_that_repeats_is_said_and_set_again(tmp_path: Path) -> None:
+    announced = Announcements()
+    timers = Timers(announced, tmp_path / "timers.json")
+    try:
+        soon = datetime.now() + timedelta(seconds=0.2)
+        repeat = Repeat(DAILY, soon.hour, soon.minute)
+        timers.start_alarm(soon.timestamp(), "eight AM", reminder="to stretch", repeat=repeat)
+        assert announced.first.wait(5)
+        assert announced.texts == ["This is your reminder to stretch."]
+        # Set for the same minute tomorrow, still a reminder.
+        assert wait_for(lambda: len(timers.timers()) == 1)
+        [again] = timers.timers()
+        assert (again.reminder, again.repeat) == ("to stretch", repeat)
+        assert 23 * 3600 < again.left_seconds <= 24 * 3600 + 3600
+    finally:
+        timers.close()
 
 
 def test_a_reminder_without_a_time_is_asked_for_one(engine: IntentEngine) -> None:
@@ -183,3 +257,12 @@ def test_a_reminder_is_kept_across_a_restart_and_said_when_missed(tmp_path: Path
 def test_questions_about_remembering_are_the_models(engine: IntentEngine, text: str) -> None:
     match = engine.match(text)
     assert match is None or not match.name.startswith("Reminder"), match
+
+
+def test_every_inside_what_to_be_reminded_of_is_a_reminder_said_once(
+    engine: IntentEngine,
+) -> None:
+    said = handle(engine, "remind me to check each window at 9 pm")
+    assert said.startswith("I'll remind you to check each window at nine PM "), said
+    [timer] = engine.timers.timers()
+    assert (timer.reminder, timer.repeat) == ("to check each window", None)

@@ -1,12 +1,14 @@
 """Built-in plugin: reminders (ReminderSet, ReminderStatus, ReminderCancel, voiced's own).
 "Remind me to call my mom at 5 p.m.", "remind me in 20 minutes to take the bins out",
-"remind me about the meeting tomorrow at 9", "what reminders do I have?", "cancel the
+"remind me about the meeting tomorrow at 9", "remind me to take my pills every day at 8"
+(on weekdays, on weekends, every Monday), "what reminders do I have?", "cancel the
 reminder to call my mom". The model answered "I'm sorry, but I can't help with that."
 
-A reminder is a timer (in so long) or an alarm (at a time of day) that says what it was
-set for in place of ringing: "This is your reminder to call your mom." Kept in
-timers.json ("reminder"), said at start when its time came while voiced was down. What
-to be reminded of is kept as said to the person: "my" becomes "your"."""
+A reminder is a timer (in so long) or an alarm (at a time of day, set again each time
+for one that repeats) that says what it was set for in place of ringing: "This is your
+reminder to call your mom." Kept in timers.json ("reminder"), said at start when its time
+came while voiced was down. What to be reminded of is kept as said to the person: "my"
+becomes "your"."""
 
 from __future__ import annotations
 
@@ -17,7 +19,13 @@ from typing import Any
 from voiced.intents import Action, IntentContext, IntentError, IntentMatch, Plugin
 from voiced.intents.alarm_time import LISTS as TIME_LISTS
 from voiced.intents.alarm_time import RULES as TIME_RULES
-from voiced.intents.alarm_time import alarm_moment, day_in_words, moment_after
+from voiced.intents.alarm_time import (
+    alarm_moment,
+    day_in_words,
+    moment_after,
+    repeat_in_words,
+    repeat_of,
+)
 from voiced.intents.clock import time_in_words
 from voiced.intents.ha_sentences import own_sentences
 from voiced.intents.timer_sentences import DURATION_LISTS, duration_seconds
@@ -41,14 +49,30 @@ SAID_BACK = {
     "me": "you", "my": "your", "mine": "yours", "myself": "yourself", "i": "you",
     "i'm": "you're", "i've": "you've", "i'll": "you'll", "i'd": "you'd",
 }  # fmt: skip
-# Words of a reminder said again and again, which voiced does not keep.
+# Words of a reminder said again and again: kept only with a time of day ("every day at
+# 8"), as an alarm that repeats. WHEN_REPEATING says when; REPEATING may be anything
+# ("to check each window").
 REPEATING = re.compile(r"\b(every|each|daily|weekdays|weekends)\b", re.IGNORECASE)
+WHEN_REPEATING = re.compile(
+    r"\b((every|each) (day|morning|afternoon|evening|night|weekday|week|"
+    r"monday|tuesday|wednesday|thursday|friday|saturday|sunday)|daily|on week(day|end)s)\b",
+    re.IGNORECASE,
+)
 # "I am" said back; "am" alone is the morning's ("the 9 am meeting").
 I_AM = re.compile(r"\bi am\b", re.IGNORECASE)
 
 # "to" or "about" what, then when: in so long, or at a time of day (and its day).
 WHAT = "(to {reminder_to}|about {reminder_about})"
+REPEAT = "{alarm_repeat:alarm_repeat}"
 SET_SENTENCES = [
+    # Again and again: "every day", "on weekdays", "every Monday", at a time of day.
+    f"remind me {WHAT} at <alarm_time> {REPEAT}",
+    f"remind me {WHAT} {REPEAT} at <alarm_time>",
+    f"remind me {REPEAT} at <alarm_time> {WHAT}",
+    f"remind me at <alarm_time> {REPEAT} {WHAT}",
+    f"set a [repeating|recurring] reminder (for|at) <alarm_time> {REPEAT} {WHAT}",
+    f"set a [repeating|recurring] reminder {REPEAT} (for|at) <alarm_time> {WHAT}",
+    f"set a [repeating|recurring] reminder {WHAT} at <alarm_time> {REPEAT}",
     f"remind me {WHAT} (in|after) <timer_duration>",
     f"remind me (in|after) <timer_duration> {WHAT}",
     f"remind me {WHAT} at <alarm_when>",
@@ -61,6 +85,11 @@ SET_SENTENCES = [
     f"set a reminder {WHAT} at <alarm_when>",
     # No time said: asked for, never guessed.
     f"(remind me|set a reminder) {WHAT}",
+]
+# "A daily reminder": every day.
+DAILY_SENTENCES = [
+    f"set a daily reminder (for|at) <alarm_time> {WHAT}",
+    f"set a daily reminder {WHAT} at <alarm_time>",
 ]
 STATUS_SENTENCES = [
     "(what|which) reminders [do i have|have i got|are set|are there]",
@@ -80,7 +109,12 @@ CANCEL_ALL_SENTENCES = [
 
 def plugin() -> Plugin:
     intents: dict[str, dict[str, list[dict[str, Any]]]] = {
-        "ReminderSet": {"data": [{"sentences": SET_SENTENCES}]},
+        "ReminderSet": {
+            "data": [
+                {"sentences": SET_SENTENCES},
+                {"sentences": DAILY_SENTENCES, "slots": {"alarm_repeat": "daily"}},
+            ]
+        },
         "ReminderStatus": {"data": [{"sentences": STATUS_SENTENCES}]},
         "ReminderCancel": {
             "data": [
@@ -134,7 +168,7 @@ def set_reminder(match: IntentMatch, context: IntentContext) -> Action:
     phrase = reminded_of(match.slots)
     if not {"alarm_hour", "alarm_named", "hours", "minutes", "seconds"} & match.slots.keys():
         if REPEATING.search(phrase):
-            raise IntentError("I can remind you once, not again and again: say one time.")
+            raise IntentError(f"When should I remind you {phrase}? Say it with a time of day.")
         raise IntentError(
             f"When should I remind you {phrase}? Say it with a time: in 10 minutes, or at 5 PM."
         )
@@ -142,10 +176,19 @@ def set_reminder(match: IntentMatch, context: IntentContext) -> Action:
         now = context.now()
         moment = alarm_moment(match.slots, now)
         said = time_in_words(moment)
-        when = f"at {said} {day_in_words(moment, now)}"
+        repeat = repeat_of(match.slots)
+        if repeat is None and WHEN_REPEATING.search(phrase):
+            # "every day" heard as part of what to be reminded of: not kept as once.
+            raise IntentError(f"Say when to remind you {phrase} as: every day at 8 AM.")
+        if repeat is not None:
+            when = f"at {said} {repeat_in_words(repeat)}, starting {day_in_words(moment, now)}"
+        else:
+            when = f"at {said} {day_in_words(moment, now)}"
 
         def start() -> object:
-            return context.timers.start_alarm(moment.timestamp(), said, reminder=phrase)
+            return context.timers.start_alarm(
+                moment.timestamp(), said, reminder=phrase, repeat=repeat
+            )
 
     else:
         seconds = duration_seconds(match.slots)
@@ -213,4 +256,6 @@ def _when(reminder: TimerState, now: datetime) -> str:
     if not reminder.alarm:
         return f"in {describe_left(reminder.left_seconds)}"
     moment = moment_after(now, reminder.left_seconds)
+    if reminder.repeat is not None:
+        return f"at {time_in_words(moment)} {repeat_in_words(reminder.repeat)}"
     return f"at {time_in_words(moment)} {day_in_words(moment, now)}"
