@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import os
 import re
 import subprocess
@@ -11,11 +12,17 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+from voiced.audio import SAMPLES_PER_CHUNK
 from voiced.config import Config, parse_config
+from voiced.vad import SAMPLES_PER_VAD_FRAME, SECONDS_PER_VAD_FRAME
 
 ROOT = Path(__file__).resolve().parent.parent
 RECORDINGS = ROOT / "tests" / "recordings"
 MODELS_DIR = ROOT / "models"
+# The most a pause grows by from one chunk to the next, as the listener measures it: the
+# voice activity frames one chunk completes (three of 30 ms in an 80 ms chunk). A turn
+# ended at the first chunk whose pause reached a length heard less than this more.
+PAUSE_PER_CHUNK_S = math.ceil(SAMPLES_PER_CHUNK / SAMPLES_PER_VAD_FRAME) * SECONDS_PER_VAD_FRAME
 # Tests that need a language model, not the default's knowledge, use the small fast one.
 TEST_LLM_MODEL = "SmolLM2-135M-Instruct.Q4_1.gguf"
 # Set by tests/conftest.py when the run is the fast tier (pytest -m "not slow").

@@ -198,20 +198,26 @@ def test_the_thresholds_are_checked_in_order() -> None:
 def test_a_whole_command_ends_sooner_than_a_question() -> None:
     """Both complete, and the words a whole command checked without the bias: the command
     pause (here 0.32 s) instead of the short one (0.4 s); never longer than the short one."""
+    # (A whole command without all of that waits unsure_command_pause_seconds, 0.43 s.)
     policy = TurnEndConfig(command_pause_seconds=0.32)
     words = judge_words("Turn on the kitchen light.", complete_command=True)
     assert not ends_turn(0.3, COMPLETE_VOICE, words, policy, command=True, clean=True)
     assert ends_turn(0.32, COMPLETE_VOICE, words, policy, command=True, clean=True)
     assert not ends_turn(0.32, COMPLETE_VOICE, words, policy)
-    # Heard otherwise without the bias, or the voice less sure: the short pause.
-    assert not ends_turn(0.32, COMPLETE_VOICE, words, policy, command=True)
-    assert ends_turn(0.4, COMPLETE_VOICE, words, policy, command=True)
-    assert not ends_turn(0.32, 0.8, words, policy, command=True, clean=True)
-    assert ends_turn(0.4, 0.8, words, policy, command=True, clean=True)
+    # Heard otherwise without the bias, or the voice less sure: a little after the short
+    # pause (unsure_command_pause_seconds), where a question's words end it.
+    assert not ends_turn(0.4, COMPLETE_VOICE, words, policy, command=True)
+    assert ends_turn(0.43, COMPLETE_VOICE, words, policy, command=True)
+    assert not ends_turn(0.4, 0.8, words, policy, command=True, clean=True)
+    assert ends_turn(0.43, 0.8, words, policy, command=True, clean=True)
+    question = judge_words("What is the capital of France?")
+    assert ends_turn(0.4, 0.8, question, policy)
     # The voice doubting it holds it open as before.
     assert not ends_turn(1.0, INCOMPLETE_VOICE, words, policy, command=True)
-    assert not ends_turn(0.2, COMPLETE_VOICE, words, POLICY, command=True)
-    assert ends_turn(0.25, COMPLETE_VOICE, words, POLICY, command=True)
+    # A shorter short pause leaves a whole command's own pauses as they are.
+    assert not ends_turn(0.25, COMPLETE_VOICE, words, POLICY, command=True)
+    assert ends_turn(0.43, COMPLETE_VOICE, words, POLICY, command=True)
+    assert ends_turn(0.25, COMPLETE_VOICE, words, POLICY, command=True, clean=True)
 
 
 def test_a_decoding_without_the_bias_that_dangles_says_it_goes_on() -> None:

@@ -12,8 +12,8 @@ from typing import Any
 
 import pytest
 
-from tests.helpers import RECORDINGS, repeatable_config, saved_devices
-from voiced.audio import SAMPLE_RATE, SAMPLES_PER_CHUNK
+from tests.helpers import PAUSE_PER_CHUNK_S, RECORDINGS, repeatable_config, saved_devices
+from voiced.audio import SAMPLE_RATE
 from voiced.config import Config
 from voiced.devtools.turn_end_data import replay_at, speech_end_s
 from voiced.models import Models
@@ -24,7 +24,6 @@ pytestmark = pytest.mark.slow
 # the voice was judged again, "Turn on the kitchen light." waited the long limit at 320, 640
 # and 960 (docs/endpoint.md, "Every place of the chunks").
 PLACES = [0, 320, 640, 960]
-CHUNK_S = SAMPLES_PER_CHUNK / SAMPLE_RATE
 
 
 def config_for(tmp_path: Path) -> Config:
@@ -55,18 +54,19 @@ def test_a_complete_command_ends_promptly_wherever_the_chunks_fall(
     turn = one_turn(config, models, "commands/kitchen-light-on", lead)
 
     assert turn["transcript"] == "Turn on the kitchen light.", turn
-    # The short pause at worst: neither the long limit (1.6 s) nor the fixed silence (a
-    # doubting voice over a clean command) where a second look says finished.
-    assert ended_after_s(caplog) < config.turn_end.short_pause_seconds + CHUNK_S
+    # A whole command's pause at worst: neither the long limit (1.6 s) nor the fixed
+    # silence (a doubting voice over a clean command) where a second look says finished.
+    assert ended_after_s(caplog) < config.turn_end.unsure_command_pause_seconds + PAUSE_PER_CHUNK_S
     assert saved_devices(config.state_file.path)["kitchen_light"]["on"] is True
 
 
-@pytest.mark.parametrize("lead", PLACES)
+# At 240 samples the correction's pause measures 0.42 s, as long as the short pause.
+@pytest.mark.parametrize("lead", [*PLACES, 240])
 def test_the_correction_is_not_cut_wherever_the_chunks_fall(
     models: Models, tmp_path: Path, lead: int
 ) -> None:
     """ "Turn on the kitchen light, ... no, the bedroom lamp.": its first half is the same
-    whole command to every signal, paused 0.4 s (measured 0.27-0.39 s)."""
+    whole command to every signal, paused 0.4 s (measured 0.27-0.42 s)."""
     config = config_for(tmp_path)
 
     turn = one_turn(config, models, "pause-corrected-command", lead)

@@ -15,8 +15,8 @@ from typing import Any
 
 import pytest
 
-from tests.helpers import RECORDINGS, repeatable_config, saved_devices
-from voiced.audio import SAMPLE_RATE, SAMPLES_PER_CHUNK
+from tests.helpers import PAUSE_PER_CHUNK_S, RECORDINGS, repeatable_config, saved_devices
+from voiced.audio import SAMPLES_PER_CHUNK
 from voiced.config import Config
 from voiced.devtools.bench_turns import source_after_silence
 from voiced.llm import LlmWorker
@@ -183,10 +183,10 @@ def test_a_whole_command_ends_at_the_command_pause(
         pause_s = float(re.search(r"after a ([0-9.]+) s pause", ended).group(1))  # type: ignore[union-attr]
         if "heard the same without the bias" in ended:
             # Ended on the first chunk at or after the command pause.
-            assert command_pause_s <= pause_s < command_pause_s + SAMPLES_PER_CHUNK / SAMPLE_RATE
+            assert command_pause_s <= pause_s < command_pause_s + PAUSE_PER_CHUNK_S
             at_the_command_pause += 1
         else:
-            assert pause_s < config.turn_end.short_pause_seconds + SAMPLES_PER_CHUNK / SAMPLE_RATE
+            assert pause_s < config.turn_end.unsure_command_pause_seconds + PAUSE_PER_CHUNK_S
         devices = saved_devices(config.state_file.path)
         assert {device for device, state in devices.items() if state["on"]} == {"bedroom_lamp"}
     assert at_the_command_pause >= 1

@@ -97,12 +97,12 @@ def test_a_second_look_of_the_voice_counts_when_it_says_finished() -> None:
 
 def test_a_clean_command_counts_a_doubting_voice_as_unsure() -> None:
     """Not the long limit: the fixed silence. A voice that says finished still ends it at
-    the command pause, and words that go on still hold it open."""
+    a whole command's pause, and words that go on still hold it open."""
     policy = TurnEndConfig()
     words = Judgement.COMPLETE
     assert pause_needed(Judgement.INCOMPLETE, words, policy, command=True, clean=True) == 0.7
     assert pause_needed(Judgement.INCOMPLETE, words, policy, command=True) == 1.6
-    assert pause_needed(Judgement.COMPLETE, words, policy, command=True, clean=True) == 0.4
+    assert pause_needed(Judgement.COMPLETE, words, policy, command=True, clean=True) == 0.43
     dangling = Judgement.INCOMPLETE
     assert pause_needed(Judgement.INCOMPLETE, dangling, policy, command=True, clean=True) == 1.6
     off = TurnEndConfig(clean_command_over_voice=False)
@@ -132,13 +132,14 @@ def walk_swinging(
 @pytest.mark.parametrize("again", [0.9, 0.93])
 def test_a_complete_command_whose_voice_doubts_at_first_still_ends_promptly(again: float) -> None:
     """ "Turn on the kitchen light.": the voice says 0.14 on 0.2 s of silence and 0.9 on
-    0.28 s; judged once more, it ends at the short pause, not at the long limit."""
+    0.28 s; judged once more, it ends at a whole command's pause, not at the long limit."""
     policy = TurnEndConfig()
     voice = SwingingVoice(0.14, again)
     ended = walk_swinging(voice, policy)
     assert ended is not None
-    # The short pause: a second look short of command_again_probability is not sure.
-    assert policy.short_pause_seconds <= ended < policy.short_pause_seconds + 0.04
+    # A second look short of command_again_probability is not sure: not the command pause.
+    unsure_s = policy.unsure_command_pause_seconds
+    assert unsure_s <= ended < unsure_s + 0.04
     assert voice.calls == 2
     # Each look heard the pause as it was at its own length of silence.
     assert voice.lengths == [pytest.approx(2.2 * 16000, abs=2), pytest.approx(2.28 * 16000, abs=2)]
@@ -211,15 +212,18 @@ class SlowVoice(SwingingVoice):
         return super().probability(samples)
 
 
-def test_a_look_that_would_end_after_the_short_pause_is_not_taken() -> None:
+def test_a_look_that_would_end_after_a_whole_commands_pause_is_not_taken() -> None:
     """A voice that said finished but not sure is looked at again only where that look
     can end the turn sooner: the last look's time, added to the pause, is short of the
-    short pause. On a slow machine it would only hold the turn past it."""
+    pause of a whole command without a sure voice. On a slow machine it would only hold
+    the turn past it."""
     policy = TurnEndConfig()
-    slow = SlowVoice(0.13, 0.6, 0.99)
+    # Asked at 0.288 s, a look of 0.16 s would end after 0.43 s.
+    slow = SlowVoice(0.16, 0.6, 0.99)
     ended = walk_swinging(slow, policy)
     assert slow.calls == 1
-    assert ended is not None and policy.short_pause_seconds <= ended < 0.44
+    unsure_s = policy.unsure_command_pause_seconds
+    assert ended is not None and unsure_s <= ended < unsure_s + 0.04
     # Where the voice said the sentence goes on, the second look is needed whatever it
     # costs: without it the command waits the fixed silence.
     slow = SlowVoice(0.13, 0.14, 0.9)
@@ -275,14 +279,19 @@ def test_the_dangling_and_heard_as_lightened_is_still_held_open() -> None:
 def test_the_correction_is_not_cut_at_its_inner_pause() -> None:
     """ "Turn on the kitchen light, ... no, the bedroom lamp.": the first half is a whole
     command to every signal (the same words without the bias; the voice 0.41-0.79 at its
-    first judgement, up to 0.90 at its second), and its pause measures 0.27-0.39 s where the
-    chunks fall: the command pause needs a surer voice, the short pause is longer."""
+    first judgement, up to 0.90 at its second), and its pause measures 0.27-0.42 s where the
+    chunks fall: the command pause needs a surer voice, and a whole command's pause
+    without one is longer than that (fifteen 30 ms frames, where a question's short
+    pause is fourteen, 0.42 s)."""
     policy = TurnEndConfig()
     words = Judgement.COMPLETE
     assert not ends_turn(0.39, 0.79, words, policy, command=True, clean=True)
     assert not ends_turn(0.39, 0.41, words, policy, command=True, clean=True, again=0.904)
     assert not ends_turn(0.39, 0.79, words, policy, command=True, clean=True, again=0.904)
-    assert ends_turn(0.4, 0.79, words, policy, command=True, clean=True)
+    assert not ends_turn(0.42, 0.78, words, policy, command=True, clean=True, again=0.36)
+    assert ends_turn(0.45, 0.79, words, policy, command=True, clean=True)
+    # A question's words at that pause end it.
+    assert ends_turn(0.42, 0.79, words, policy)
     # The command pause is what a surer voice earns: shorter than that pause.
     assert ends_turn(0.32, 0.95, words, policy, command=True, clean=True)
     # Whisper writing the comma holds it open whatever the voice says.

@@ -188,8 +188,9 @@ class PauseJudge:
         (pause_for). On a slow machine the check came after that point, and a look taken
         only then kept the turn 0.06-0.12 s more (a 2-core Zen 3, docs/endpoint.md).
         A whole command's voice that said finished but was not sure is looked at again
-        only where that look ends before the short pause would end the turn anyway (its
-        cost is the last look's): on a slow machine it would only delay it."""
+        only where that look ends before the pause of such a command
+        (unsure_command_pause_seconds) would end the turn anyway (its cost is the last
+        look's): on a slow machine it would only delay it."""
         again_s = self.config.voice_again_after_seconds
         if (
             self._asked_again
@@ -201,7 +202,7 @@ class PauseJudge:
         finished = self._probability is not None and (
             self._probability >= self.config.complete_probability
         )
-        if finished and pause_s + self._look_s >= self.config.short_pause_seconds:
+        if finished and pause_s + self._look_s >= self.config.unsure_command_pause_seconds:
             return self._again
         self._asked_again = True
         try:

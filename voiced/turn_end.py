@@ -6,7 +6,9 @@ fed (pause seconds, probability, words): testable with numbers, no audio needed.
   leave between turns; sooner (`command_pause_seconds`) when the words are a whole
   home-control command, its decoding without the command bias says the same words with
   nothing after them (no comma, no "..."), and the voice is sure (`command_probability`
-  at its first judgement, or `command_again_probability` at its second look).
+  at its first judgement, or `command_again_probability` at its second look); a little
+  later than the short pause (`unsure_command_pause_seconds`) for a whole command without
+  all of that: it is acted on at once, and people correct commands.
   A sentence the words find closed by a full stop alone ends at the short pause only
   when the voice says finished at its first judgement (Judgement.CLOSED).
 - Either says incomplete (the words: a dangling "and", "the", "um", a clause that waits
@@ -52,12 +54,18 @@ class TurnEndConfig(BaseModel):
     # The same for a whole home-control command heard with the same words, nothing after
     # them, without the command bias (clean_command), when the voice's first judgement
     # is at least command_probability: a command needs no answer composed, so the pause is
-    # its whole delay. Otherwise a whole command waits the short pause. Tuned on
+    # its whole delay. Otherwise a whole command waits unsure_command_pause_seconds. Tuned on
     # tests/recordings with the 80 ms chunks in eight places (docs/endpoint.md): "Turn on
     # the kitchen light, ... no, the bedroom lamp." pauses 0.4 s (0.27-0.39 s as the voice
     # activity model measures it) after words that are that command to both decodings:
     # at any voice 0.32 s cut it in 5 of 8 places, 0.36 s in 2.
     command_pause_seconds: Annotated[float, Field(gt=0, le=5)] = 0.32
+    # A whole command that does not earn the command pause (its voice finished but not
+    # sure, or heard otherwise without the bias) waits this, not the short pause: it is
+    # acted on at once, and people correct commands. Over sixteen chunk places the
+    # correction above pauses 0.42 s in one (the short pause's fourteen 30 ms frames of
+    # voice activity), with a finished voice; 0.43 s waits fifteen (docs/endpoint.md).
+    unsure_command_pause_seconds: Annotated[float, Field(gt=0, le=5)] = 0.43
     # Its voice scored 0.41-0.79 there at the first judgement (0.2 s of silence), the
     # bench's whole commands 0.14-0.99: 0.9 keeps a margin over the correction and still
     # ends most commands at the command pause (time, weather, coffee maker: every place).
@@ -96,7 +104,11 @@ class TurnEndConfig(BaseModel):
     @property
     def shortest_pause_seconds(self) -> float:
         """The shortest silence any words and voice can end a turn after."""
-        return min(self.short_pause_seconds, self.command_pause_seconds)
+        return min(
+            self.short_pause_seconds,
+            self.command_pause_seconds,
+            self.unsure_command_pause_seconds,
+        )
 
     @model_validator(mode="after")
     def _ordered(self) -> TurnEndConfig:
@@ -106,7 +118,8 @@ class TurnEndConfig(BaseModel):
             )
         if self.voice_after_seconds > self.shortest_pause_seconds:
             raise ValueError(
-                "voice_after_seconds must not exceed short_pause_seconds or command_pause_seconds"
+                "voice_after_seconds must not exceed short_pause_seconds, "
+                "command_pause_seconds or unsure_command_pause_seconds"
             )
         if 0 < self.voice_again_after_seconds <= self.voice_after_seconds:
             raise ValueError(
@@ -119,8 +132,13 @@ class TurnEndConfig(BaseModel):
                 f"command_probability ({self.command_probability}) must be at least "
                 f"complete_probability ({self.complete_probability})"
             )
-        if self.command_pause_seconds > self.fallback_pause_seconds:
-            raise ValueError("needs command_pause_seconds <= fallback_pause_seconds")
+        if max(self.command_pause_seconds, self.unsure_command_pause_seconds) > (
+            self.fallback_pause_seconds
+        ):
+            raise ValueError(
+                "needs command_pause_seconds and unsure_command_pause_seconds <= "
+                "fallback_pause_seconds"
+            )
         return self
 
 
@@ -333,7 +351,9 @@ def pause_needed(
         return config.long_pause_seconds
     if voice is Judgement.COMPLETE and words in (Judgement.COMPLETE, Judgement.CLOSED):
         if command and clean and sure:
-            return config.shortest_pause_seconds
+            return min(config.short_pause_seconds, config.command_pause_seconds)
+        if command:
+            return config.unsure_command_pause_seconds
         return config.short_pause_seconds
     return config.fallback_pause_seconds
 

@@ -19,10 +19,11 @@ from voiced.turn_end import (
 )
 
 # The policies compared: the settings before the chunks' place was varied, each lever
-# alone and together, and the command pause at any voice or at a sure one (the defaults:
-# 0.32 s when the voice's first judgement is at least 0.9, or its second look at least
-# 0.95); docs/endpoint.md.
-FIRST_LOOK_ONLY = {"command_again_probability": 0.0}
+# alone and together, the command pause at any voice or at a sure one (0.32 s when the
+# voice's first judgement is at least 0.9, or its second look at least 0.95), and the
+# other whole commands at the short pause or a little after it (the defaults: 0.43 s);
+# docs/endpoint.md.
+FIRST_LOOK_ONLY = {"command_again_probability": 0.0, "unsure_command_pause_seconds": 0.4}
 BEFORE = {
     **FIRST_LOOK_ONLY,
     "voice_again_after_seconds": 0.0,
@@ -51,9 +52,16 @@ POLICIES: dict[str, dict[str, Any]] = {
         for sure in (0.8, 0.85, 0.9, 0.95)
     },
     **{
-        f"both, command pause 0.32 s when the voice is 0.9 at first or {again} again"
-        + (" (the defaults)" if again == 0.95 else ""): {"command_again_probability": again}
+        f"both, command pause 0.32 s when the voice is 0.9 at first or {again} again": {
+            "command_again_probability": again,
+            "unsure_command_pause_seconds": 0.4,
+        }
         for again in (0.9, 0.93, 0.95, 0.97)
+    },
+    **{
+        f"... 0.95 again, other whole commands {pause} s"
+        + (" (the defaults)" if pause == 0.43 else ""): {"unsure_command_pause_seconds": pause}
+        for pause in (0.43, 0.46)
     },
 }
 
