@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
 from tests import helpers
+from tests.fakes import say_nothing
 from tests.helpers import MODELS_DIR, repeatable_config
 from voiced import wall_clock
 from voiced.config import Config
+from voiced.intents.engine import IntentEngine
 from voiced.models import Models, load_models
 
 
@@ -48,6 +51,15 @@ def models(config: Config) -> Iterator[Models]:
     loaded = load_models(config)
     yield loaded
     loaded.close()
+
+
+@pytest.fixture
+def engine(tmp_path: Path) -> Iterator[IntentEngine]:
+    """An intent engine of the default configuration, its state in `tmp_path` (a module
+    whose commands need devices defines its own)."""
+    running = IntentEngine(Config(state_file={"path": str(tmp_path / "state.json")}), say_nothing)
+    yield running
+    running.close()
 
 
 def pytest_configure(config: pytest.Config) -> None:

@@ -5,15 +5,12 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
 
-from tests.fakes import say_nothing
 from tests.test_timers import Announcements, wait_for
-from voiced.config import Config
 from voiced.intents.alarm_time import REPEAT_DAYS
 from voiced.intents.engine import IntentEngine
 from voiced.timer_table import Repeat
@@ -21,13 +18,6 @@ from voiced.timers import Timers
 
 DAILY = REPEAT_DAYS["daily"]
 WEEKDAYS = REPEAT_DAYS["weekdays"]
-
-
-@pytest.fixture
-def engine(tmp_path: Path) -> Iterator[IntentEngine]:
-    running = IntentEngine(Config(state_file={"path": str(tmp_path / "state.json")}), say_nothing)
-    yield running
-    running.close()
 
 
 def handle(engine: IntentEngine, text: str) -> str:

@@ -9,11 +9,10 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta
-from pathlib import Path
 
 import pytest
 
-from tests.test_alarms import engine_at, handle
+from tests.test_alarms import handle
 from tests.test_timers import Announcements, wait_for
 from voiced.intents.engine import IntentEngine
 from voiced.timers import DeviceAction, Timers
@@ -116,13 +115,6 @@ def test_stopping_one_kind_leaves_the_other_ringing(
     said = len(announced.texts)
     assert wait_for(lambda: len(announced.texts) > said)
     assert announced.texts[-1] == "It's seven AM. This is your alarm."
-
-
-@pytest.fixture
-def engine(tmp_path: Path) -> Iterator[IntentEngine]:
-    running = engine_at(tmp_path)
-    yield running
-    running.close()
 
 
 def ring(engine: IntentEngine, text: str) -> None:

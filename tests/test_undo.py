@@ -4,21 +4,7 @@ or taken off it (voiced/intents/nevermind.py, shopping.py, engine.py)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
-import pytest
-
-from tests.fakes import say_nothing
-from voiced.config import Config
 from voiced.intents.engine import IntentEngine
-
-
-@pytest.fixture
-def engine(tmp_path: Path) -> Iterator[IntentEngine]:
-    running = IntentEngine(Config(state_file={"path": str(tmp_path / "state.json")}), say_nothing)
-    yield running
-    running.close()
 
 
 def handle(engine: IntentEngine, text: str) -> str:
