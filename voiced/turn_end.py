@@ -57,8 +57,9 @@ class TurnEndConfig(BaseModel):
     # its whole delay. Otherwise a whole command waits unsure_command_pause_seconds. Tuned on
     # tests/recordings with the 80 ms chunks in eight places (docs/endpoint.md): "Turn on
     # the kitchen light, ... no, the bedroom lamp." pauses 0.4 s (0.27-0.39 s as the voice
-    # activity model measures it) after words that are that command to both decodings:
-    # at any voice 0.32 s cut it in 5 of 8 places, 0.36 s in 2.
+    # activity model measures it; 0.42 s in one place of sixteen) after words that are
+    # that command to both decodings: at any voice 0.32 s cut it in 5 of 8 places, 0.36 s
+    # in 2.
     command_pause_seconds: Annotated[float, Field(gt=0, le=5)] = 0.32
     # A whole command that does not earn the command pause (its voice finished but not
     # sure, or heard otherwise without the bias) waits this, not the short pause: it is
