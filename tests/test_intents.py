@@ -157,6 +157,9 @@ class RecordingDevices:
     def reported_state(self, device_id: str) -> DeviceState:
         return self.states.get(device_id, DeviceState())
 
+    def state(self, device_id: str) -> DeviceState:
+        return self.states.get(device_id, DeviceState())
+
     def turn(self, device_id: str, on: bool) -> None:
         self.commands.append(("turn", device_id, on))
 

@@ -78,3 +78,30 @@ def test_a_timer_just_set_is_still_cancelled(engine: IntentEngine) -> None:
     handle(engine, "set a timer for 5 minutes")
     assert handle(engine, "cancel that") == "Cancelled the timer for 5 minutes."
     assert engine.timers.timers() == []
+
+
+def test_cancel_that_switches_back_a_light_just_switched(engine: IntentEngine) -> None:
+    handle(engine, "turn off the kitchen light")
+    assert handle(engine, "turn on the kitchen light") == "Turned on the kitchen light."
+    assert handle(engine, "cancel that") == "Turned the kitchen light back off."
+    assert engine.devices.state("kitchen_light").on is False
+
+
+def test_only_what_a_switch_changed_is_switched_back(engine: IntentEngine) -> None:
+    handle(engine, "turn on the kitchen light")
+    handle(engine, "turn off the coffee maker")
+    # Never switched before: voiced does not know how the bedroom lamp was.
+    handle(engine, "turn on the kitchen light, the coffee maker and the bedroom lamp")
+    assert handle(engine, "undo that") == "Turned the coffee maker back off."
+    states = {
+        device: engine.devices.state(device).on
+        for device in ("kitchen_light", "coffee_maker", "bedroom_lamp")
+    }
+    assert states == {"kitchen_light": True, "coffee_maker": False, "bedroom_lamp": True}
+
+
+def test_a_light_already_as_asked_has_nothing_to_switch_back(engine: IntentEngine) -> None:
+    handle(engine, "turn on the kitchen light")
+    handle(engine, "turn on the kitchen light")
+    assert handle(engine, "cancel that") == "Okay."
+    assert engine.devices.state("kitchen_light").on is True

@@ -73,6 +73,9 @@ class DeviceControl(Protocol):
     def reported_state(self, device_id: str) -> DeviceState:
         """What the device is now, as its back end reports it (voiced.devices.DeviceState)."""
 
+    def state(self, device_id: str) -> DeviceState:
+        """What voiced last knew of the device (commanded or reported), without asking it."""
+
 
 class TimerControl(Protocol):
     def start(

@@ -364,10 +364,27 @@ def _turn(match: IntentMatch, context: IntentContext, on: bool) -> Action | Conf
         on_each(targets, lambda device_id: context.devices.turn(device_id, on), context)
 
     done = PAST.get(verb) or f"turned {verb.split()[-1]}"
-    action = Action(f"{done.capitalize()} {what}.", act)
+    action = Action(f"{done.capitalize()} {what}.", act, undo=_switched_back(targets, on, context))
     if verb in OPENING_VERBS:
         return Confirmation(f"{verb.capitalize()} {what}?", lambda: action)
     return action
+
+
+def _switched_back(targets: list[str], on: bool, context: IntentContext) -> Action | None:
+    """What "cancel that" does after `targets` were switched `on`: those voiced knew to be
+    the other way before, switched back. None when it knew none so, or for a lock or a
+    garage door (a misheard "cancel that" must never unlock or open one)."""
+    if any(context.device_kinds[device_id] in SENSITIVE_KINDS for device_id in targets):
+        return None
+    was = {device_id: context.devices.state(device_id).on for device_id in targets}
+    before = [device_id for device_id, was_on in was.items() if was_on is (not on)]
+    if not before:
+        return None
+
+    def act() -> None:
+        on_each(before, lambda device_id: context.devices.turn(device_id, not on), context)
+
+    return Action(f"Turned {_names(before, context)} back {'off' if on else 'on'}.", act)
 
 
 def on_each(targets: list[str], do: Callable[[str], None], context: IntentContext) -> None:
