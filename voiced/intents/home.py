@@ -376,8 +376,7 @@ def _switched_back(targets: list[str], on: bool, context: IntentContext) -> Acti
     garage door (a misheard "cancel that" must never unlock or open one)."""
     if any(context.device_kinds[device_id] in SENSITIVE_KINDS for device_id in targets):
         return None
-    was = {device_id: context.devices.state(device_id).on for device_id in targets}
-    before = [device_id for device_id, was_on in was.items() if was_on is (not on)]
+    before = [device_id for device_id in targets if context.devices.state(device_id).on is (not on)]
     if not before:
         return None
 

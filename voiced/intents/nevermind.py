@@ -1,7 +1,8 @@
 """Built-in plugin: "never mind" and "stop" (HassNevermind) end the turn with a short
 acknowledgement, never an answer made up by the LLM; "cancel that" (or "undo that") just
 after a timer was set cancels it, and as the next command after one that can be taken
-back (Action.undo: an item added to or taken off the shopping list) takes it back.
+back (Action.undo: a device switched, an item added to or taken off the shopping list)
+takes it back.
 "Thank you" (Thanks, voiced's own) is answered "You're welcome.", and "repeat that"
 (RepeatLast, voiced's own) with what voiced said last."""
 
@@ -93,7 +94,8 @@ def never_mind(match: IntentMatch, context: IntentContext) -> str | Action:
     what rings stopped): "Okay." alone sounded as if it were, and it rang later; or, for
     "cancel that" as the next command after one that can be taken back, that undone."""
     stop = stopping(context) if context.timers.ringing() else None
-    takes_back = not TAKE_BACK_WORDS.isdisjoint(words(match.text))
+    said = words(match.text)
+    takes_back = not TAKE_BACK_WORDS.isdisjoint(said)
     newest = _just_set(context) if takes_back else None
     if newest is not None:
         timer = newest
@@ -105,7 +107,7 @@ def never_mind(match: IntentMatch, context: IntentContext) -> str | Action:
     undo = context.last_undo() if takes_back else None
     if undo is not None:
         return with_stop(undo, stop)
-    if takes_back and "undo" in words(match.text):
+    if "undo" in said:
         return with_stop(Action(NOTHING_TO_UNDO, lambda: None), stop)
     return ACKNOWLEDGEMENT if stop is None else Action(ACKNOWLEDGEMENT, stop)
 
