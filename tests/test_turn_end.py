@@ -191,7 +191,7 @@ def test_the_thresholds_are_checked_in_order() -> None:
         TurnEndConfig(short_pause_seconds=0.25, voice_after_seconds=0.3)
     with pytest.raises(ValidationError, match="voice_after_seconds"):
         TurnEndConfig(command_pause_seconds=0.15)
-    with pytest.raises(ValidationError, match="command_pause_seconds <= fallback"):
+    with pytest.raises(ValidationError, match="question_pause_seconds <= fallback"):
         TurnEndConfig(command_pause_seconds=0.8, fallback_pause_seconds=0.7)
 
 

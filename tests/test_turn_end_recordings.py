@@ -119,9 +119,10 @@ def test_the_fixed_silence_alone_cuts_the_same_sentence(models: Models, tmp_path
     assert not heard_to_the_end(turn, "um-lamp-1.0"), turn
 
 
-def test_a_complete_question_ends_at_the_short_pause(
+def test_a_complete_question_ends_at_the_question_pause(
     models: Models, tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
+    """Its voice is sure (0.98-0.99 in every chunk place, docs/endpoint.md)."""
     config = config_for(tmp_path)
     caplog.set_level(logging.INFO, logger="voiced.pause_judge")
 
@@ -130,11 +131,26 @@ def test_a_complete_question_ends_at_the_short_pause(
     assert turn["ended_early"] is True, turn
     assert turn["speculation"] == "used", turn
     assert turn["transcript"] == "What is the capital of Germany?", turn
-    # Ended at the short pause (in audio time), not at the fixed silence.
+    # Ended at the question pause (in audio time), before the short one.
     ended = ended_at(caplog)
     pause_s = float(re.search(r"after a ([0-9.]+) s pause", ended).group(1))  # type: ignore[union-attr]
-    assert config.turn_end.short_pause_seconds <= pause_s < config.turn_end.fallback_pause_seconds
-    assert "words complete" in ended, ended
+    assert config.turn_end.question_pause_seconds <= pause_s < config.turn_end.short_pause_seconds
+    assert "words complete (a question)" in ended, ended
+
+
+def test_a_question_of_a_bare_noun_is_heard_to_its_end(
+    models: Models, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """ "What is the capital ... of Germany?": complete to the voice at the pause; the
+    words wait to hear of what."""
+    config = config_for(tmp_path)
+    caplog.set_level(logging.INFO, logger="voiced.pause_judge")
+    source = WavFileSource([RECORDINGS / "pause-mid-question.wav"])
+
+    [turn] = replay(config, models, source)["turns"]
+
+    assert turn["transcript"] == "What is the capital of Germany?", turn
+    assert turn["speculations_discarded"] >= 1, turn
 
 
 def test_speech_resuming_after_the_voice_said_finished_discards_the_guess(

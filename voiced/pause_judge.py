@@ -25,6 +25,7 @@ from voiced.speculation import Speculation
 from voiced.turn_end import (
     Judgement,
     TurnEndConfig,
+    asks,
     clean_command,
     ends_turn,
     judge_decodings,
@@ -131,7 +132,10 @@ class PauseJudge:
             pause_s,
             audio,
         )
-        if not ends_turn(pause_s, self._probability, words, self.config, command, clean, again):
+        question = words is Judgement.COMPLETE and self._asks(speculation)
+        if not ends_turn(
+            pause_s, self._probability, words, self.config, command, clean, again, question
+        ):
             return False
         log.info(
             "turn ends after a %.2f s pause: voice %s%s, words %s%s",
@@ -141,7 +145,7 @@ class PauseJudge:
             "unknown" if words is None else words.value,
             (" (a whole command)" + (" heard the same without the bias" if clean else ""))
             if command
-            else "",
+            else (" (a question)" if question else ""),
         )
         return True
 
@@ -232,6 +236,15 @@ class PauseJudge:
         if recognized is None:  # recognition failed
             return Judgement.UNSURE
         return judge_words(recognized.transcript, speculation.complete_command)
+
+    @staticmethod
+    def _asks(speculation: Speculation | None) -> bool:
+        recognized = None if speculation is None else speculation.recognized
+        return (
+            speculation is not None
+            and recognized is not None
+            and asks(recognized.transcript, speculation.complete_command)
+        )
 
     @staticmethod
     def _checked_words(speculation: Speculation) -> tuple[bool, Judgement | None, bool]:

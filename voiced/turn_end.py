@@ -8,7 +8,9 @@ fed (pause seconds, probability, words): testable with numbers, no audio needed.
   nothing after them (no comma, no "..."), and the voice is sure (`command_probability`
   at its first judgement, or `command_again_probability` at its second look); a little
   later than the short pause (`unsure_command_pause_seconds`) for a whole command without
-  all of that: it is acted on at once, and people correct commands.
+  all of that: it is acted on at once, and people correct commands. A question ends
+  sooner too (`question_pause_seconds`) when the voice is sure at its first judgement
+  (`question_probability`).
   A sentence the words find closed by a full stop alone ends at the short pause only
   when the voice says finished at its first judgement (Judgement.CLOSED).
 - Either says incomplete (the words: a dangling "and", "the", "um", a clause that waits
@@ -67,6 +69,15 @@ class TurnEndConfig(BaseModel):
     # correction above pauses 0.42 s in one (the short pause's fourteen 30 ms frames of
     # voice activity), with a finished voice; 0.43 s waits fifteen (docs/endpoint.md).
     unsure_command_pause_seconds: Annotated[float, Field(gt=0, le=5)] = 0.43
+    # The same for a question (its words complete and asking, not a command) when the
+    # voice's first judgement is at least question_probability: the answer is composed
+    # during the pause, so on a fast machine the pause is the whole delay. The question
+    # that pauses after words complete to both ("What is the capital ... of Germany?")
+    # waits for the noun's "of ..." (judge_words): 0.27-0.33 s of pause at a voice of
+    # 0.94-0.98 there (docs/endpoint.md, "A sure question").
+    question_pause_seconds: Annotated[float, Field(gt=0, le=5)] = 0.32
+    # The bench's questions scored 0.62-0.99 at the first judgement of their end.
+    question_probability: Annotated[float, Field(gt=0, le=1)] = 0.9
     # Its voice scored 0.41-0.79 there at the first judgement (0.2 s of silence), the
     # bench's whole commands 0.14-0.99: 0.9 keeps a margin over the correction and still
     # ends most commands at the command pause (time, weather, coffee maker: every place).
@@ -109,6 +120,7 @@ class TurnEndConfig(BaseModel):
             self.short_pause_seconds,
             self.command_pause_seconds,
             self.unsure_command_pause_seconds,
+            self.question_pause_seconds,
         )
 
     @model_validator(mode="after")
@@ -120,25 +132,29 @@ class TurnEndConfig(BaseModel):
         if self.voice_after_seconds > self.shortest_pause_seconds:
             raise ValueError(
                 "voice_after_seconds must not exceed short_pause_seconds, "
-                "command_pause_seconds or unsure_command_pause_seconds"
+                "command_pause_seconds, unsure_command_pause_seconds or "
+                "question_pause_seconds"
             )
         if 0 < self.voice_again_after_seconds <= self.voice_after_seconds:
             raise ValueError(
                 f"voice_again_after_seconds ({self.voice_again_after_seconds}) must be 0 or "
                 f"more than voice_after_seconds ({self.voice_after_seconds})"
             )
-        if self.command_probability < self.complete_probability:
-            # Lower, a voice that says the sentence goes on would earn the command pause.
+        for name in ("command_probability", "question_probability"):
+            # Lower, a voice that says the sentence goes on would earn the shorter pause.
+            if getattr(self, name) < self.complete_probability:
+                raise ValueError(
+                    f"{name} ({getattr(self, name)}) must be at least "
+                    f"complete_probability ({self.complete_probability})"
+                )
+        if max(
+            self.command_pause_seconds,
+            self.unsure_command_pause_seconds,
+            self.question_pause_seconds,
+        ) > (self.fallback_pause_seconds):
             raise ValueError(
-                f"command_probability ({self.command_probability}) must be at least "
-                f"complete_probability ({self.complete_probability})"
-            )
-        if max(self.command_pause_seconds, self.unsure_command_pause_seconds) > (
-            self.fallback_pause_seconds
-        ):
-            raise ValueError(
-                "needs command_pause_seconds and unsure_command_pause_seconds <= "
-                "fallback_pause_seconds"
+                "needs command_pause_seconds, unsure_command_pause_seconds and "
+                "question_pause_seconds <= fallback_pause_seconds"
             )
         return self
 
@@ -179,6 +195,16 @@ CLOSING_VERBS = frozenset(_CLOSING_VERBS.split())
 # "Turn off the kitchen light end." It dangles only there, after the command's own words
 # (judge_decodings): a question may end on it ("How does the film end?").
 AND_MISHEARD = frozenset(["end"])
+# Nouns that name something of something else: "What is the capital?" asks of what, and
+# people pause there before saying it ("What is the capital ... of Germany?"). After "the",
+# as the last word, the words cannot tell whether the sentence has finished.
+_OF_SOMETHING = """
+    capital population area size height length width depth weight distance speed
+    price cost value meaning definition name author president king queen mayor leader
+    founder inventor currency language origin root square sum product difference opposite
+    plural synonym diameter radius circumference
+"""
+OF_SOMETHING_NOUNS = frozenset(_OF_SOMETHING.split())
 # A clause that needs a main clause after it ("If it rains tomorrow, ...").
 _SUBORDINATING = "if when while because although though unless once since"
 SUBORDINATING = frozenset(_SUBORDINATING.split())
@@ -205,8 +231,9 @@ def judge_words(transcript: str, complete_command: bool = False) -> Judgement:
     """What the words so far say: a complete command or a question is complete, a sentence
     ended with a full stop closed (Judgement.CLOSED); a dangling last word, a trailing comma
     or dash, or a lone subordinate clause is not; no punctuation at all (Vosk writes none)
-    cannot tell. Punctuation comes from Whisper, which sets it from the voice as well;
-    inside people's sentences it wrote full stops too (docs/endpoint.md)."""
+    or a last noun that names something of something ("the capital") cannot tell.
+    Punctuation comes from Whisper, which sets it from the voice as well; inside people's
+    sentences it wrote full stops too (docs/endpoint.md)."""
     text = _normalised(transcript)
     words = _WORD.findall(text.lower())
     if not words:
@@ -224,6 +251,8 @@ def judge_words(transcript: str, complete_command: bool = False) -> Judgement:
     asked = complete_command or text.endswith("?")
     if _lone_subordinate_clause(text, asked):
         return Judgement.INCOMPLETE
+    if not complete_command and words[-2:-1] == ["the"] and words[-1] in OF_SOMETHING_NOUNS:
+        return Judgement.UNSURE
     if asked and words[-1] not in CLOSING_VERBS:
         return Judgement.COMPLETE
     # "Where is?" may be "Where is ... the station?": no second look of the voice.
@@ -336,11 +365,13 @@ def pause_needed(
     command: bool = False,
     clean: bool = False,
     sure: bool = False,
+    question: bool = False,
 ) -> float:
     """The silence after which the turn ends, given the two judgements; `command`: the
     words are a whole home-control command, checked without the bias; `clean`: heard with
-    the same words, nothing after them, without it (clean_command); `sure`: the voice is
-    sure enough for the command pause (sure_of_command)."""
+    the same words, nothing after them, without it (clean_command); `question`: the words
+    ask, and are no command (asks); `sure`: the voice is sure enough for the command pause
+    (sure_of_command) or the question pause (sure_of_question)."""
     if (
         clean
         and config.clean_command_over_voice
@@ -355,6 +386,8 @@ def pause_needed(
             return min(config.short_pause_seconds, config.command_pause_seconds)
         if command:
             return config.unsure_command_pause_seconds
+        if question and words is Judgement.COMPLETE and sure:
+            return min(config.short_pause_seconds, config.question_pause_seconds)
         return config.short_pause_seconds
     return config.fallback_pause_seconds
 
@@ -367,6 +400,7 @@ def ends_turn(
     command: bool = False,
     clean: bool = False,
     again: float | None = None,
+    question: bool = False,
 ) -> bool:
     """Whether the turn ends after `pause_s` of silence. `probability` (the voice) is None
     when there is no voice model; `words` is None while they are still being recognised,
@@ -374,7 +408,9 @@ def ends_turn(
     voice says finished (as without the judgement), the long limit when it does not."""
     if pause_s + EPSILON_SECONDS >= config.long_pause_seconds:
         return True
-    needed = pause_for(probability, again, words or Judgement.UNSURE, config, command, clean)
+    needed = pause_for(
+        probability, again, words or Judgement.UNSURE, config, command, clean, question
+    )
     return pause_s + EPSILON_SECONDS >= needed
 
 
@@ -404,6 +440,18 @@ def sure_of_command(first: float | None, again: float | None, config: TurnEndCon
     return again is not None and config.command_again_probability > 0 and again >= needed
 
 
+def asks(transcript: str, complete_command: bool) -> bool:
+    """Whether the words are a question (ending on a question mark), not a command: a
+    command's own pauses are its (pause_needed)."""
+    return not complete_command and _normalised(transcript).endswith("?")
+
+
+def sure_of_question(first: float | None, config: TurnEndConfig) -> bool:
+    """Whether the voice is sure enough for a question's question pause: at its first
+    judgement only (a second look beside the answer being composed would slow it)."""
+    return first is not None and first >= config.question_probability
+
+
 def pause_for(
     first: float | None,
     again: float | None,
@@ -411,14 +459,15 @@ def pause_for(
     config: TurnEndConfig,
     command: bool = False,
     clean: bool = False,
+    question: bool = False,
 ) -> float:
     """The silence after which the turn ends, from the voice's first judgement, its second
-    look (None if not asked) and the words: what PauseJudge decides and what
-    scripts/turn-end-data's policies are compared with. A second look counts only where
-    it is wanted (wants_second_look)."""
+    look (None if not asked) and the words (`question`: they ask, asks): what PauseJudge
+    decides and what scripts/turn-end-data's policies are compared with. A second look
+    counts only where it is wanted (wants_second_look)."""
     # Only a clean command can earn the command pause: a look for it alone is no use else.
     if not wants_second_look(words, first, config, command and clean):
         again = None
     voice = judge_voice(first, config, again)
-    sure = sure_of_command(first, again, config)
-    return pause_needed(voice, words, config, command, clean, sure)
+    sure = sure_of_command(first, again, config) if command else sure_of_question(first, config)
+    return pause_needed(voice, words, config, command, clean, sure, question)

@@ -11,6 +11,7 @@ from voiced.devtools.turn_end_data import VOICE_AT_S, evaluate
 from voiced.turn_end import (
     Judgement,
     TurnEndConfig,
+    asks,
     clean_command,
     judge_decodings,
     judge_words,
@@ -23,7 +24,13 @@ from voiced.turn_end import (
 # voice's first judgement is at least 0.9, or its second look at least 0.95), and the
 # other whole commands at the short pause or a little after it (the defaults: 0.43 s);
 # docs/endpoint.md.
-FIRST_LOOK_ONLY = {"command_again_probability": 0.0, "unsure_command_pause_seconds": 0.4}
+# Before 2026-12-07 evening a question waited the short pause at any voice.
+QUESTIONS_BEFORE = {"question_pause_seconds": 0.4}
+FIRST_LOOK_ONLY = {
+    **QUESTIONS_BEFORE,
+    "command_again_probability": 0.0,
+    "unsure_command_pause_seconds": 0.4,
+}
 BEFORE = {
     **FIRST_LOOK_ONLY,
     "voice_again_after_seconds": 0.0,
@@ -53,6 +60,7 @@ POLICIES: dict[str, dict[str, Any]] = {
     },
     **{
         f"both, command pause 0.32 s when the voice is 0.9 at first or {again} again": {
+            **QUESTIONS_BEFORE,
             "command_again_probability": again,
             "unsure_command_pause_seconds": 0.4,
         }
@@ -60,8 +68,19 @@ POLICIES: dict[str, dict[str, Any]] = {
     },
     **{
         f"... 0.95 again, other whole commands {pause} s"
-        + (" (the defaults)" if pause == 0.43 else ""): {"unsure_command_pause_seconds": pause}
+        + (" (questions 0.4 s: the defaults before)" if pause == 0.43 else ""): {
+            **QUESTIONS_BEFORE,
+            "unsure_command_pause_seconds": pause,
+        }
         for pause in (0.43, 0.46)
+    },
+    **{
+        f"... questions {pause} s when the voice is {sure} at first"
+        + (" (the defaults)" if (pause, sure) == (0.32, 0.9) else ""): {
+            "question_pause_seconds": pause,
+            "question_probability": sure,
+        }
+        for pause, sure in ((0.4, 0.9), (0.32, 0.5), (0.32, 0.85), (0.32, 0.9), (0.28, 0.9))
     },
 }
 
@@ -83,7 +102,8 @@ def wait_of(row: dict[str, Any], config: TurnEndConfig) -> float:
         if again_key not in {f"{at:.2f}" for at in VOICE_AT_S}:
             raise ValueError(f"the voice was not recorded at {again_key} s of pause")
         again = voices.get(again_key)
-    return pause_for(first, again, words, config, command, clean)
+    question = asks(row["transcript"] or "", row["complete_command"])
+    return pause_for(first, again, words, config, command, clean, question)
 
 
 def compare(rows: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
