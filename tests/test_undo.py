@@ -1,9 +1,14 @@
 """ "Cancel that" (or "undo that") as the next command takes back what the command before
 it changed, where its handler said how (Action.undo): an item added to the shopping list
-or taken off it (voiced/intents/nevermind.py, shopping.py, engine.py)."""
+or taken off it, a device switched, a light's brightness set (voiced/intents/nevermind.py,
+shopping.py, home.py, engine.py)."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
+from tests.fakes import say_nothing
+from voiced.config import Config
 from voiced.intents.engine import IntentEngine
 
 
@@ -105,3 +110,45 @@ def test_a_light_already_as_asked_has_nothing_to_switch_back(engine: IntentEngin
     handle(engine, "turn on the kitchen light")
     assert handle(engine, "cancel that") == "Okay."
     assert engine.devices.state("kitchen_light").on is True
+
+
+def test_cancel_that_puts_a_light_back_to_its_brightness(engine: IntentEngine) -> None:
+    handle(engine, "set the kitchen light to 30 percent")
+    assert handle(engine, "set the kitchen light to 80 percent") == (
+        "Set the kitchen light to 80 percent."
+    )
+    assert handle(engine, "cancel that") == "Set the kitchen light back to 30 percent."
+    assert engine.devices.state("kitchen_light").brightness_pct == 30
+
+
+def test_a_light_that_was_off_is_turned_back_off(engine: IntentEngine) -> None:
+    handle(engine, "turn off the kitchen light")
+    handle(engine, "set the kitchen light to 50 percent")
+    assert handle(engine, "undo that") == "Turned the kitchen light back off."
+    assert engine.devices.state("kitchen_light").on is False
+
+
+def test_lights_set_together_are_put_back_as_each_was(tmp_path: Path) -> None:
+    lights = [
+        {"id": name, "name": name.replace("_", " "), "area": "kitchen", "kind": "light",
+         "backend": "state_file"}
+        for name in ("kitchen_light", "counter_light", "pantry_light")
+    ]  # fmt: skip
+    config = Config(state_file={"path": str(tmp_path / "state.json")}, devices=lights)
+    engine = IntentEngine(config, say_nothing)
+    try:
+        handle(engine, "set the kitchen light to 30 percent")
+        handle(engine, "turn off the counter light")
+        # The pantry light: never set, voiced does not know how it was.
+        assert handle(engine, "set the kitchen lights to 60%") == (
+            "Set the lights in the kitchen to 60 percent."
+        )
+        assert handle(engine, "cancel that") == (
+            "Put the kitchen light and the counter light back as they were."
+        )
+        states = {name: engine.devices.state(name) for name in ("kitchen_light", "counter_light")}
+        assert (states["kitchen_light"].on, states["kitchen_light"].brightness_pct) == (True, 30)
+        assert states["counter_light"].on is False
+        assert engine.devices.state("pantry_light").brightness_pct == 60
+    finally:
+        engine.close()

@@ -344,7 +344,44 @@ def light_set(match: IntentMatch, context: IntentContext) -> Action:
             targets, lambda device_id: context.devices.set_brightness(device_id, percent), context
         )
 
-    return Action(f"Set {describe(targets, match, context)} to {percent} percent.", act)
+    return Action(
+        f"Set {describe(targets, match, context)} to {percent} percent.",
+        act,
+        undo=_brightness_back(targets, percent, context),
+    )
+
+
+def _brightness_back(targets: list[str], percent: int, context: IntentContext) -> Action | None:
+    """What "cancel that" does after `targets` were set to `percent`: each light voiced knew
+    to be otherwise before put back as it was (off, or its brightness then). None when it
+    knew none so."""
+    was: dict[str, int] = {}  # 0: it was off
+    for device_id in targets:
+        state = context.devices.state(device_id)
+        before = 0 if state.on is False else state.brightness_pct if state.on else None
+        if before is not None and before != percent:
+            was[device_id] = before
+
+    if not was:
+        return None
+
+    def put_back(device_id: str) -> None:
+        if was[device_id]:
+            context.devices.set_brightness(device_id, was[device_id])
+        else:
+            context.devices.turn(device_id, False)
+
+    def act() -> None:
+        on_each(list(was), put_back, context)
+
+    names = _names(list(was), context)
+    if len(was) > 1:
+        response = f"Put {names} back as they were."
+    elif level := next(iter(was.values())):
+        response = f"Set {names} back to {level} percent."
+    else:
+        response = f"Turned {names} back off."
+    return Action(response, act)
 
 
 def switch_verbs(targets: list[str], context: IntentContext) -> tuple[str, str]:
