@@ -58,6 +58,9 @@ def summarise(
             summary["transcript_to_audio_over_bound"] = ratio(
                 summary["transcript_to_audio_s"], summary["bound_s"]
             )
+            # The medians above come from different turns: the recordings' first clauses
+            # differ by 0.4 s, so each sits in the gap between two recordings.
+            summary["over_bound_s"] = med("over_bound_s")
         summary["answered_by"] = sorted({str(turn["answered_by"]) for turn in turns})
         # The ratio hangs on the answer's length: the naive pipeline speaks nothing
         # until the whole answer is synthesised, voiced its first clause.
@@ -169,7 +172,9 @@ def show(result: dict[str, Any]) -> None:
             row(
                 "voice to voice bound (pause + recognition + that)",
                 summary.get("voice_to_voice_bound_s"),
-                "target: voice to voice <= bound + 0.1",
+            )
+            row(
+                "voice to voice over it, turn by turn", summary.get("over_bound_s"), "target <= 0.1"
             )
             row("transcript -> audio / bound", summary["transcript_to_audio_over_bound"], "<= 1.3")
         row("endpoint wait", summary["endpoint_wait_s"])
