@@ -445,7 +445,7 @@ def test_a_failing_voice_model_leaves_the_words_to_decide() -> None:
     assert voice.calls == 1  # asked once per pause, not at every chunk
 
 
-# A command pause shorter than the short one (the default has them equal, docs/endpoint.md).
+# The defaults: a command pause (0.32 s) shorter than the short one (0.4 s).
 COMMANDS = TurnEndConfig(command_pause_seconds=0.32)
 
 
