@@ -31,7 +31,9 @@ from tests.fakes import (
 )
 from tests.helpers import saved_devices
 from voiced.config import Config
+from voiced.listener import HeardCommand
 from voiced.report import TurnReport
+from voiced.speculation import Taken
 
 STORY = ["Once upon a time. "] * 200
 # The wake word fires again only 2 s (wake.refractory_seconds) after it fired.
@@ -147,6 +149,30 @@ def test_a_cut_turn_still_waiting_is_cut_as_it_begins_not_the_next_one(tmp_path:
     assert sky.interrupted and sky.reply_audio_seconds == 0
     assert time_now.intent is not None and time_now.intent["name"] == "HassGetCurrentTime"
     assert not time_now.interrupted and time_now.reply_audio_seconds > 0
+
+
+def test_a_cut_turn_that_ends_after_the_input_is_still_reported(tmp_path: Path) -> None:
+    """The same, the cut turn ending only after the next one and the input have (a loaded
+    machine): the loop waits for it, and its report is among the turns."""
+    decoding = threading.Event()
+    engines = FakeEngines(
+        recognizer=FakeRecognizer(["Why is the sky blue?", "What time is it?"], decoding),
+        llm=FakeLlm(["Because of the air."]),
+    )
+    script = [*command(), *silence(0.8), *command(then_silence=1.8), Do(decoding.set)]
+    with fake_pipeline(fake_config(tmp_path), engines, FakeSink()) as pipeline:
+        answer = pipeline.loop.answer
+
+        def slow_to_end(command: HeardCommand, input_name: str | None, taken: Taken) -> TurnReport:
+            report = answer(command, input_name, taken)
+            if report.interrupted:
+                time.sleep(1.0)
+            return report
+
+        pipeline.loop.answer = slow_to_end
+        turns = pipeline.run(ScriptedSource([*script, *silence(0.2)], False))
+
+    assert sorted(turn.transcript for turn in turns) == ["What time is it?", "Why is the sky blue?"]
 
 
 def test_a_cut_that_found_no_turn_does_not_cut_the_last_command(tmp_path: Path) -> None:

@@ -151,6 +151,9 @@ class TurnLoop:
         self.floor = floor
         self._floor_taken = False
         self._turn_thread: threading.Thread | None = None
+        # Turns a barge-in cut that were still waiting (a slow decode) after
+        # STOP_GRACE_SECONDS: they end on their own, and run() returns their reports too.
+        self._cut_turns: list[threading.Thread] = []
 
     @property
     def answering(self) -> bool:
@@ -229,6 +232,9 @@ class TurnLoop:
                 self.current.cut()
             self._turn_thread.join(STOP_GRACE_SECONDS if stopped else None)
             self._turn_thread = None
+        for thread in self._cut_turns:
+            thread.join(STOP_GRACE_SECONDS if stopped else None)
+        self._cut_turns.clear()
         if not stopped and (last := self.listener.end_of_input()) is not None:
             # A cut that came as the turn before was ending is not this one's.
             self.current.expect(threading.current_thread())
@@ -315,5 +321,8 @@ class TurnLoop:
         # A turn still waiting (a slow decode) ends on its own, cut: its cut is its own,
         # not the next command's (CurrentTurn).
         self._turn_thread.join(STOP_GRACE_SECONDS)
+        self._cut_turns = [
+            thread for thread in [*self._cut_turns, self._turn_thread] if thread.is_alive()
+        ]
         self._turn_thread = None
         self.status("listening")
