@@ -147,11 +147,14 @@ class TurnEndConfig(BaseModel):
                     f"{name} ({getattr(self, name)}) must be at least "
                     f"complete_probability ({self.complete_probability})"
                 )
-        if max(
-            self.command_pause_seconds,
-            self.unsure_command_pause_seconds,
-            self.question_pause_seconds,
-        ) > (self.fallback_pause_seconds):
+        if (
+            max(
+                self.command_pause_seconds,
+                self.unsure_command_pause_seconds,
+                self.question_pause_seconds,
+            )
+            > self.fallback_pause_seconds
+        ):
             raise ValueError(
                 "needs command_pause_seconds, unsure_command_pause_seconds and "
                 "question_pause_seconds <= fallback_pause_seconds"
