@@ -368,6 +368,8 @@ def test_a_place_that_is_no_city_of_a_zone_is_not_guessed(
         ("Stop talking.", "Okay."),
         ("Be quiet.", "Okay."),
         ("That's enough.", "Okay."),
+        ("Shh.", "Okay."),
+        ("Hush, please.", "Okay."),
     ],
 )
 def test_thanks_and_stop_get_a_short_answer_not_the_model_s(

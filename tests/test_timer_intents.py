@@ -139,6 +139,13 @@ def test_status_pause_resume_add_and_take(
         "Resumed the timer for 5 minutes, with 4 minutes and 30 seconds left."
     )
     assert say("unpause the timer") == "Your timer for 5 minutes is not paused."
+    # "Pause" and "resume" alone: the timer is all there is to pause.
+    assert say("Pause.", "HassPauseTimer") == (
+        "Paused the timer for 5 minutes, with 4 minutes and 30 seconds left."
+    )
+    assert say("Resume.", "HassUnpauseTimer") == (
+        "Resumed the timer for 5 minutes, with 4 minutes and 30 seconds left."
+    )
     monotonic.now += 10
     assert say("Add two minutes to the timer.", "HassIncreaseTimer") == (
         "Added 2 minutes to the timer for 5 minutes: 6 minutes and 20 seconds left."

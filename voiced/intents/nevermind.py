@@ -39,6 +39,8 @@ OWN_SENTENCES = [
     "stop [it|that|talking|please]",
     "(be|keep) quiet [please]",
     "quiet [please]",
+    # Whisper writes a hush so; the model answered it.
+    "(shh|shhh|shush|hush|sh) [please]",
     "(that's|that is) enough",
     "enough",
 ]

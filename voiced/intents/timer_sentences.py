@@ -282,9 +282,12 @@ OWN_SENTENCES: dict[str, list[dict[str, Any]]] = {
                 "(stop|pause|hold) <timer_which> for (a (moment|bit|while|sec|second)|now)"
             ]
         },
+        # "Pause" alone: the timer is all voiced can pause (the model answered it).
+        {"sentences": ["pause [it]"]},
     ],
     "HassUnpauseTimer": [
-        {"sentences": ["(resume|continue|unpause) <timer_all>"], "slots": {"all_timers": True}}
+        {"sentences": ["(resume|continue|unpause) <timer_all>"], "slots": {"all_timers": True}},
+        {"sentences": ["(resume|unpause) [it]"]},
     ],
     # Time added or taken as people say it, with no "to the timer" while one runs.
     "HassIncreaseTimer": [
