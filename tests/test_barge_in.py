@@ -125,12 +125,19 @@ def test_voiced_saying_its_own_name_does_not_cut_its_reply(
     writer.close()
     answer = "I am Jarvis, a voice assistant in a home."
     in_a_room = repeatable_config(echo={"simulate_db": 0.0}, state_file=config.state_file)
-    source = WavFileSource([path], realtime=True)
-
     caplog.set_level(logging.INFO, logger="voiced.listener")
-    [who] = replay(in_a_room, replace(models, llm=FakeLlm([answer])), source)["turns"]
 
-    assert who["response"] == answer
-    assert not who["interrupted"]
+    # In real time on a loaded machine (the whole suite beside it) the echo's "Jarvis"
+    # was now and then not detected at all (one full run in three): nothing to ignore,
+    # and nothing this test is about. Every attempt must leave the reply whole; one of
+    # three must show the detection ignored.
+    for _attempt in range(3):
+        caplog.clear()
+        source = WavFileSource([path], realtime=True)
+        [who] = replay(in_a_room, replace(models, llm=FakeLlm([answer])), source)["turns"]
+        assert who["response"] == answer
+        assert not who["interrupted"]
+        if any("while voiced says its name: ignored" in m for m in caplog.messages):
+            break
     # The wake word was heard in the reply's echo, and taken for voiced's own.
     assert any("while voiced says its name: ignored" in m for m in caplog.messages)
