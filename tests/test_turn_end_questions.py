@@ -37,10 +37,13 @@ def test_a_command_ending_on_such_a_noun_is_still_complete() -> None:
 
 
 def test_only_words_that_ask_and_are_no_command_are_a_question() -> None:
-    assert asks("How far away is the moon?", complete_command=False)
-    assert asks("What time is it ?", complete_command=False)
-    assert not asks("What time is it?", complete_command=True)
-    assert not asks("Explain why the sky is blue.", complete_command=False)
+    def heard(text: str, complete_command: bool) -> bool:
+        return asks(judge_words(text, complete_command), complete_command)
+
+    assert heard("How far away is the moon?", complete_command=False)
+    assert heard("What time is it ?", complete_command=False)
+    assert not heard("What time is it?", complete_command=True)
+    assert not heard("Explain why the sky is blue.", complete_command=False)
 
 
 def test_a_question_the_voice_is_sure_of_ends_at_the_question_pause() -> None:

@@ -132,7 +132,7 @@ class PauseJudge:
             pause_s,
             audio,
         )
-        question = words is Judgement.COMPLETE and self._asks(speculation)
+        question = speculation is not None and asks(words, speculation.complete_command)
         if not ends_turn(
             pause_s, self._probability, words, self.config, command, clean, again, question
         ):
@@ -236,15 +236,6 @@ class PauseJudge:
         if recognized is None:  # recognition failed
             return Judgement.UNSURE
         return judge_words(recognized.transcript, speculation.complete_command)
-
-    @staticmethod
-    def _asks(speculation: Speculation | None) -> bool:
-        recognized = None if speculation is None else speculation.recognized
-        return (
-            speculation is not None
-            and recognized is not None
-            and asks(recognized.transcript, speculation.complete_command)
-        )
 
     @staticmethod
     def _checked_words(speculation: Speculation) -> tuple[bool, Judgement | None, bool]:

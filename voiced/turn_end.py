@@ -443,10 +443,11 @@ def sure_of_command(first: float | None, again: float | None, config: TurnEndCon
     return again is not None and config.command_again_probability > 0 and again >= needed
 
 
-def asks(transcript: str, complete_command: bool) -> bool:
-    """Whether the words are a question (ending on a question mark), not a command: a
-    command's own pauses are its (pause_needed)."""
-    return not complete_command and _normalised(transcript).endswith("?")
+def asks(words: Judgement | None, complete_command: bool) -> bool:
+    """Whether words judged so (judge_words) are a question, not a command: complete and
+    no whole command, they end on a question mark. A command's own pauses are its
+    (pause_needed), whether or not it was decoded again without the bias."""
+    return words is Judgement.COMPLETE and not complete_command
 
 
 def sure_of_question(first: float | None, config: TurnEndConfig) -> bool:

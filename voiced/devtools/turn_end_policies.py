@@ -89,6 +89,7 @@ def wait_of(row: dict[str, Any], config: TurnEndConfig) -> float:
     """The silence the policy waits at this pause, as voiced/pause_judge.py decides it (the
     same functions of voiced/turn_end.py, fed what was recorded at the pause)."""
     words = judge_words(row["transcript"] or "", row["complete_command"])
+    question = asks(words, row["complete_command"])
     command = clean = False
     if words is Judgement.COMPLETE and row["complete_command"] and row["unbiased"]:
         command = True
@@ -102,7 +103,6 @@ def wait_of(row: dict[str, Any], config: TurnEndConfig) -> float:
         if again_key not in {f"{at:.2f}" for at in VOICE_AT_S}:
             raise ValueError(f"the voice was not recorded at {again_key} s of pause")
         again = voices.get(again_key)
-    question = asks(row["transcript"] or "", row["complete_command"])
     return pause_for(first, again, words, config, command, clean, question)
 
 
